@@ -1,0 +1,44 @@
+package io.timemesh.core.ntp;
+
+import java.nio.charset.StandardCharsets;
+
+/** The 32-bit reference identifier: ASCII for stratum 0 (kiss code) and 1 (clock name), else an IPv4 address or hash. */
+public final class ReferenceId {
+    private ReferenceId() {}
+
+    /** Packs up to four ASCII characters, left-justified and zero padded, as RFC 5905 §7.3 lays them out. */
+    public static int ofAscii(String code) {
+        byte[] bytes = code.getBytes(StandardCharsets.US_ASCII);
+        if (bytes.length > 4) {
+            throw new IllegalArgumentException("a reference id holds at most 4 ASCII characters: " + code);
+        }
+        int value = 0;
+        for (int i = 0; i < 4; i++) {
+            value = (value << 8) | (i < bytes.length ? bytes[i] & 0xFF : 0);
+        }
+        return value;
+    }
+
+    /** The ASCII reading, trailing NULs removed and non-printable bytes shown as '?'. */
+    public static String asAscii(int refId) {
+        StringBuilder text = new StringBuilder(4);
+        for (int shift = 24; shift >= 0; shift -= 8) {
+            int b = (refId >>> shift) & 0xFF;
+            if (b == 0) {
+                break;
+            }
+            text.append(b >= 0x20 && b < 0x7F ? (char) b : '?');
+        }
+        return text.toString();
+    }
+
+    /** The dotted-quad reading. */
+    public static String asIpv4(int refId) {
+        return ((refId >>> 24) & 0xFF) + "." + ((refId >>> 16) & 0xFF) + "." + ((refId >>> 8) & 0xFF) + "." + (refId & 0xFF);
+    }
+
+    /** How people read a reference id for a server of this stratum. */
+    public static String format(int stratum, int refId) {
+        return stratum <= 1 ? asAscii(refId) : asIpv4(refId);
+    }
+}
