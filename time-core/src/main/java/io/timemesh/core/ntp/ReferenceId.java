@@ -37,8 +37,25 @@ public final class ReferenceId {
         return ((refId >>> 24) & 0xFF) + "." + ((refId >>> 16) & 0xFF) + "." + ((refId >>> 8) & 0xFF) + "." + (refId & 0xFF);
     }
 
-    /** How people read a reference id for a server of this stratum. */
+    /**
+     * How people read a reference id for a server of this stratum: ASCII at stratum 0 and 1 when it
+     * is ASCII, otherwise a dotted quad (chrony's local clock, for one, sends 127.127.1.1 at stratum 1).
+     */
     public static String format(int stratum, int refId) {
-        return stratum <= 1 ? asAscii(refId) : asIpv4(refId);
+        return stratum <= 1 && isAscii(refId) ? asAscii(refId) : asIpv4(refId);
+    }
+
+    /** Printable ASCII, left-justified, padded with NULs. */
+    private static boolean isAscii(int refId) {
+        boolean padding = false;
+        for (int shift = 24; shift >= 0; shift -= 8) {
+            int b = (refId >>> shift) & 0xFF;
+            if (b == 0) {
+                padding = true;
+            } else if (padding || b < 0x20 || b >= 0x7F) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -19,6 +19,8 @@ class ReferenceIdTest {
         assertThat(ReferenceId.format(1, ReferenceId.ofAscii("LOCL"))).isEqualTo("LOCL");
         assertThat(ReferenceId.format(2, 0x7F000001)).isEqualTo("127.0.0.1");
         assertThat(ReferenceId.asAscii(0x01FF4100)).isEqualTo("??A");
+        assertThat(ReferenceId.format(1, 0x7F7F0101)).isEqualTo("127.127.1.1"); // chrony's local clock
+        assertThat(ReferenceId.format(0, ReferenceId.ofAscii("DENY"))).isEqualTo("DENY");
     }
 
     @Test

@@ -1,0 +1,37 @@
+package io.timemesh.deploy;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code java -jar timemesh.jar COMMAND}: the one entry point of the runnable jar. */
+@Command(name = "timemesh",
+        mixinStandardHelpOptions = true,
+        versionProvider = TimemeshCli.Version.class,
+        description = "Cluster time service: samples NTP servers, selects the interval most agree on, serves bounded time.",
+        subcommands = {QueryCommand.class, CommandLine.HelpCommand.class})
+public final class TimemeshCli implements Runnable {
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    public static CommandLine commandLine() {
+        return new CommandLine(new TimemeshCli());
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = TimemeshCli.class.getPackage().getImplementationVersion();
+            return new String[] {"timemesh " + (version == null ? "development build" : version)};
+        }
+    }
+}

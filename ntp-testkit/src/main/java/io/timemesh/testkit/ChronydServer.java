@@ -1,0 +1,146 @@
+package io.timemesh.testkit;
+
+import io.timemesh.core.ntp.DecodeResult;
+import io.timemesh.core.ntp.NtpPacket;
+import io.timemesh.core.ntp.NtpPacketCodec;
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real chronyd serving NTP on a loopback address: {@code chronyd -x -d -u root -f conf} with
+ * {@code local stratum 1}, no command port and no clock control, so it never touches the machine's
+ * clock. A missing chronyd is an error, never a skip: CI installs it.
+ */
+public final class ChronydServer implements AutoCloseable {
+    /** Where Debian's chrony package puts it. */
+    public static final String CHRONYD = "/usr/sbin/chronyd";
+
+    private final Process process;
+    private final Path directory;
+    private final String host;
+    private final int port;
+
+    private ChronydServer(Process process, Path directory, String host, int port) {
+        this.process = process;
+        this.directory = directory;
+        this.host = host;
+        this.port = port;
+    }
+
+    /** Starts chronyd on {@code host} and a free port, and returns once it answers NTP requests. */
+    public static ChronydServer start(String host) throws IOException, InterruptedException {
+        requireChronyd();
+        Path directory = Files.createTempDirectory("chronyd-");
+        int port = freeUdpPort(host);
+        Path conf = directory.resolve("chrony.conf");
+        Files.writeString(conf, String.join("\n",
+                "port " + port,
+                "bindaddress " + host,
+                "local stratum 1",
+                "allow 127.0.0.0/8",
+                "cmdport 0",
+                "pidfile " + directory.resolve("chronyd.pid"),
+                ""), StandardCharsets.US_ASCII);
+        Process process = new ProcessBuilder(CHRONYD, "-x", "-d", "-u", "root", "-f", conf.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(directory.resolve("chronyd.log").toFile())
+                .start();
+        ChronydServer server = new ChronydServer(process, directory, host, port);
+        try {
+            server.awaitAnswering(Duration.ofSeconds(10));
+        } catch (IOException | RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        return server;
+    }
+
+    public String host() {
+        return host;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String hostPort() {
+        return host + ":" + port;
+    }
+
+    public String log() throws IOException {
+        return Files.readString(directory.resolve("chronyd.log"));
+    }
+
+    private void awaitAnswering(Duration limit) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        try (DatagramSocket probe = new DatagramSocket(0, InetAddress.getByName(host))) {
+            probe.setSoTimeout(200);
+            while (System.nanoTime() < deadline) {
+                if (!process.isAlive()) {
+                    throw new IOException("chronyd exited with " + process.exitValue() + ":\n" + log());
+                }
+                long transmit = ThreadLocalRandom.current().nextLong();
+                byte[] request = NtpPacketCodec.encode(NtpPacket.clientRequest(transmit, 0, -20));
+                probe.send(new DatagramPacket(request, request.length, new InetSocketAddress(host, port)));
+                byte[] buffer = new byte[512];
+                DatagramPacket reply = new DatagramPacket(buffer, buffer.length);
+                try {
+                    probe.receive(reply);
+                    if (NtpPacketCodec.decode(buffer, 0, reply.getLength()) instanceof DecodeResult.Decoded d
+                            && d.packet().stratum() == 1) {
+                        return;
+                    }
+                } catch (SocketTimeoutException e) {
+                    // not up yet
+                }
+                TimeUnit.MILLISECONDS.sleep(100);
+            }
+        }
+        throw new IOException("chronyd did not answer on " + hostPort() + " within " + limit + ":\n" + log());
+    }
+
+    static void requireChronyd() {
+        if (!Files.isExecutable(Path.of(CHRONYD))) {
+            throw new IllegalStateException(CHRONYD + " is missing: install Debian's chrony package (.ci/run does)");
+        }
+    }
+
+    /** A UDP port free on {@code host} right now. */
+    public static int freeUdpPort(String host) throws IOException {
+        try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getByName(host))) {
+            return socket.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+            try (var files = Files.list(directory)) {
+                for (Path file : files.toList()) {
+                    Files.deleteIfExists(file);
+                }
+            }
+            Files.deleteIfExists(directory);
+        } catch (IOException e) {
+            // a leftover temp directory is harmless
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+}

@@ -1,0 +1,143 @@
+package io.timemesh.sampler;
+
+import io.timemesh.core.exchange.ExchangeError;
+import io.timemesh.core.exchange.ExchangeFailure;
+import io.timemesh.core.time.TimeSource;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.datagram.DatagramPacket;
+import io.vertx.core.datagram.DatagramSocket;
+import io.vertx.core.datagram.DatagramSocketOptions;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.random.RandomGenerator;
+
+/**
+ * One UDP socket shared by all sources of a sampler (or a query), matching replies to exchanges by
+ * the sender's address. It must be used from the event loop that opened it.
+ *
+ * <p>Timestamping: T1 is read immediately before {@code send} and T4 first thing in the packet
+ * handler, both from the node's monotonic timescale. Vert.x offers no kernel (SO_TIMESTAMP)
+ * timestamps, so each includes the event loop's latency between the socket and our code, typically
+ * a few tens of microseconds on an idle loop. That latency lengthens the measured delay δ, and
+ * since the interval's half-width includes δ/2, the bound stays honest; only the offset picks up
+ * half the difference between the send-side and receive-side latencies.
+ */
+public final class NtpClientSocket {
+    private static final String LOOPBACK = "127.0.0.1";
+
+    private final Vertx vertx;
+    private final DatagramSocket socket;
+    private final TimeSource clock;
+    private final RandomGenerator random;
+    private final HostResolver resolver;
+    private final Map<String, Exchange> inFlight = new HashMap<>();
+    private long unsolicited;
+
+    private record Exchange(SourcePoller poller, Promise<ExchangeStep> promise, long timerId) {}
+
+    private NtpClientSocket(Vertx vertx, DatagramSocket socket, TimeSource clock, RandomGenerator random,
+                            HostResolver resolver) {
+        this.vertx = vertx;
+        this.socket = socket;
+        this.clock = clock;
+        this.random = random;
+        this.resolver = resolver;
+        socket.handler(this::onPacket);
+    }
+
+    /**
+     * Opens a socket on an ephemeral port of {@code bindHost} (0.0.0.0 for all IPv4 interfaces). One
+     * datagram to itself first pays the cold send path (class loading, resolver set-up, some 100 ms
+     * in a fresh JVM) before any T1 is read, so the first real exchange is not an outlier.
+     */
+    public static Future<NtpClientSocket> open(Vertx vertx, TimeSource clock, String bindHost, HostResolver resolver) {
+        DatagramSocket socket = vertx.createDatagramSocket(new DatagramSocketOptions().setIpV6(false));
+        return socket.listen(0, bindHost)
+                .map(s -> new NtpClientSocket(vertx, s, clock, new SecureRandom(), resolver))
+                .compose(opened -> opened.socket.send(Buffer.buffer(new byte[1]), opened.localPort(), LOOPBACK)
+                        .map(sent -> opened));
+    }
+
+    /** Resolves a host name off the event loop; failure is the UNKNOWN_HOST error. */
+    public Future<InetAddress> resolve(String host) {
+        return vertx.executeBlocking(() -> resolver.resolve(host), false)
+                .recover(e -> Future.failedFuture(new ExchangeFailureException(
+                        new ExchangeFailure(ExchangeError.UNKNOWN_HOST, host))));
+    }
+
+    /**
+     * Runs one exchange with {@code poller}'s source at {@code target}. Completes with the step that
+     * ended it: {@link ExchangeStep.Sampled} or {@link ExchangeStep.Failed}.
+     */
+    public Future<ExchangeStep> exchange(SourcePoller poller, InetSocketAddress target, Duration timeout) {
+        String key = key(target.getAddress().getHostAddress(), target.getPort());
+        if (inFlight.containsKey(key)) {
+            return Future.failedFuture(new IllegalStateException("an exchange with " + key + " is already in flight"));
+        }
+        Promise<ExchangeStep> promise = Promise.promise();
+        long timerId = vertx.setTimer(Math.max(1, timeout.toMillis()), id -> {
+            Exchange exchange = inFlight.remove(key);
+            if (exchange != null) {
+                exchange.promise().complete(new ExchangeStep.Failed(
+                        poller.onTimeout("no valid reply within " + timeout.toMillis() + " ms")));
+            }
+        });
+        inFlight.put(key, new Exchange(poller, promise, timerId));
+        long t1 = clock.nowNanos();
+        byte[] request = poller.startExchange(t1, random.nextInt());
+        socket.send(Buffer.buffer(request), target.getPort(), target.getAddress().getHostAddress())
+                .onFailure(e -> {
+                    Exchange exchange = inFlight.remove(key);
+                    if (exchange != null) {
+                        vertx.cancelTimer(exchange.timerId());
+                        exchange.promise().complete(new ExchangeStep.Failed(poller.onLocalFailure(
+                                new ExchangeFailure(ExchangeError.SEND_FAILED, String.valueOf(e.getMessage())))));
+                    }
+                });
+        return promise.future();
+    }
+
+    private void onPacket(DatagramPacket packet) {
+        long t4 = clock.nowNanos();
+        Exchange exchange = inFlight.get(key(packet.sender().hostAddress(), packet.sender().port()));
+        if (exchange == null) {
+            if (packet.sender().port() != localPort()) { // not our own warm-up datagram
+                unsolicited++;
+            }
+            return;
+        }
+        byte[] data = packet.data().getBytes();
+        ExchangeStep step = exchange.poller().onDatagram(data, data.length, t4);
+        if (step.ended()) {
+            inFlight.remove(key(packet.sender().hostAddress(), packet.sender().port()));
+            vertx.cancelTimer(exchange.timerId());
+            exchange.promise().complete(step);
+        }
+    }
+
+    private static String key(String hostAddress, int port) {
+        return hostAddress + "|" + port;
+    }
+
+    /** Datagrams that matched no exchange in flight (late replies, strays). */
+    public long unsolicitedCount() {
+        return unsolicited;
+    }
+
+    public int localPort() {
+        return socket.localAddress().port();
+    }
+
+    public Future<Void> close() {
+        inFlight.values().forEach(e -> vertx.cancelTimer(e.timerId()));
+        inFlight.clear();
+        return socket.close();
+    }
+}

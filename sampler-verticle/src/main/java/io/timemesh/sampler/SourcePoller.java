@@ -1,0 +1,159 @@
+package io.timemesh.sampler;
+
+import io.timemesh.core.exchange.ClockFilter;
+import io.timemesh.core.exchange.ExchangeError;
+import io.timemesh.core.exchange.ExchangeFailure;
+import io.timemesh.core.exchange.FilteredEstimate;
+import io.timemesh.core.exchange.KissCode;
+import io.timemesh.core.exchange.ReachRegister;
+import io.timemesh.core.exchange.ReplyValidator;
+import io.timemesh.core.exchange.ReplyVerdict;
+import io.timemesh.core.ntp.DecodeResult;
+import io.timemesh.core.ntp.NtpPacket;
+import io.timemesh.core.ntp.NtpPacketCodec;
+import io.timemesh.core.ntp.NtpTimestamp;
+
+/**
+ * Everything the sampler knows about one source, and the exchange protocol with it, free of I/O:
+ * the caller hands in datagrams, timeouts and times, and sends the bytes it gets back.
+ *
+ * <p>Each request carries a transmit timestamp whose fraction is random. The server must echo it as
+ * the origin, so a reply that does not is forged or stale and is dropped; the true T1 stays here at
+ * full precision and never goes on the wire.
+ */
+public final class SourcePoller {
+    private final String source;
+    private final PollSchedule schedule;
+    private final double localPrecisionSeconds;
+    private final int localPrecisionLog2;
+    private final ClockFilter filter = new ClockFilter();
+    private final ReachRegister reach = new ReachRegister();
+
+    private boolean inFlight;
+    private long sentTransmit;
+    private long t1Nanos;
+    private ExchangeFailure lastDropped;
+    private long lastServerTransmit;
+    private ExchangeFailure lastFailure;
+    private boolean stopped;
+
+    public SourcePoller(String source, PollSchedule schedule, int localPrecisionLog2) {
+        this.source = source;
+        this.schedule = schedule;
+        this.localPrecisionLog2 = localPrecisionLog2;
+        this.localPrecisionSeconds = Math.scalb(1.0, localPrecisionLog2);
+    }
+
+    /**
+     * Starts an exchange: the request to send, stamped T1 = {@code nowNanos}.
+     *
+     * @param randomFraction 32 random bits for the transmit timestamp's fraction
+     */
+    public byte[] startExchange(long nowNanos, int randomFraction) {
+        if (stopped) {
+            throw new IllegalStateException(source + " is stopped: " + lastFailure.message());
+        }
+        reach.onPoll();
+        inFlight = true;
+        lastDropped = null;
+        t1Nanos = nowNanos;
+        sentTransmit = (NtpTimestamp.fromUnixNanos(nowNanos) & 0xFFFF_FFFF_0000_0000L) | (randomFraction & 0xFFFF_FFFFL);
+        return NtpPacketCodec.encode(NtpPacket.clientRequest(sentTransmit, schedule.pollLog2(), localPrecisionLog2));
+    }
+
+    /** A datagram from the source's address arrived at {@code t4Nanos}. */
+    public ExchangeStep onDatagram(byte[] data, int length, long t4Nanos) {
+        if (!inFlight) {
+            return new ExchangeStep.Unsolicited();
+        }
+        DecodeResult decoded = NtpPacketCodec.decode(data, 0, length);
+        if (decoded instanceof DecodeResult.Malformed malformed) {
+            return drop(new ExchangeFailure(ExchangeError.MALFORMED, malformed.message()));
+        }
+        NtpPacket reply = ((DecodeResult.Decoded) decoded).packet();
+        ReplyVerdict verdict = ReplyValidator.check(reply, sentTransmit, lastServerTransmit, t1Nanos, t4Nanos,
+                localPrecisionSeconds);
+        if (verdict instanceof ReplyVerdict.Accepted accepted) {
+            inFlight = false;
+            lastServerTransmit = reply.transmitTimestamp();
+            lastFailure = null;
+            reach.onValidReply();
+            return new ExchangeStep.Sampled(accepted.sample(), filter.add(accepted.sample()));
+        }
+        ExchangeFailure failure = ((ReplyVerdict.Rejected) verdict).failure();
+        if (failure.error().dropOnly()) {
+            return drop(failure);
+        }
+        inFlight = false;
+        if (failure.error() == ExchangeError.KISS) {
+            switch (KissCode.of(failure.detail())) {
+                case SLOW_DOWN -> schedule.slowDown();
+                case STOP -> stopped = true;
+                case IGNORE -> { }
+            }
+        }
+        lastFailure = failure;
+        return new ExchangeStep.Failed(failure);
+    }
+
+    private ExchangeStep drop(ExchangeFailure failure) {
+        lastDropped = failure;
+        return new ExchangeStep.Dropped(failure);
+    }
+
+    /**
+     * No valid reply came in time. If forged or garbage packets came instead, that is the reason
+     * given, since it says more than "timeout".
+     */
+    public ExchangeFailure onTimeout(String timeoutDetail) {
+        inFlight = false;
+        lastFailure = lastDropped != null ? lastDropped : new ExchangeFailure(ExchangeError.TIMEOUT, timeoutDetail);
+        return lastFailure;
+    }
+
+    /** An exchange that could not start or send (name resolution, socket error). */
+    public ExchangeFailure onLocalFailure(ExchangeFailure failure) {
+        if (!inFlight) {
+            reach.onPoll(); // the poll was due and went unanswered, so reach must show it
+        }
+        inFlight = false;
+        lastFailure = failure;
+        return failure;
+    }
+
+    /** Seconds from the start of the last exchange to the next one. */
+    public double nextPollDelaySeconds() {
+        return schedule.nextDelaySeconds();
+    }
+
+    /** The filter's estimate with dispersion aged to {@code nowNanos}, or null before any sample. */
+    public FilteredEstimate estimate(long nowNanos) {
+        return filter.estimate(nowNanos);
+    }
+
+    public String source() {
+        return source;
+    }
+
+    public int reach() {
+        return reach.value();
+    }
+
+    public int pollSeconds() {
+        return schedule.pollSeconds();
+    }
+
+    /** True after a DENY or RSTR kiss: the sampler must not poll this source again. */
+    public boolean stopped() {
+        return stopped;
+    }
+
+    public boolean inFlight() {
+        return inFlight;
+    }
+
+    /** The reason the last exchange failed, or null if it succeeded. */
+    public ExchangeFailure lastFailure() {
+        return lastFailure;
+    }
+}

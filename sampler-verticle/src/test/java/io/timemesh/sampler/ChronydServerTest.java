@@ -1,0 +1,81 @@
+package io.timemesh.sampler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.timemesh.core.exchange.NtpSample;
+import io.timemesh.core.ntp.ServerAddress;
+import io.timemesh.core.time.MonotonicTimescale;
+import io.timemesh.testkit.ChronydClient;
+import io.timemesh.testkit.ChronydServer;
+import io.timemesh.testkit.ServerBehaviour;
+import io.timemesh.testkit.SimulatedNtpServer;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Against a real chronyd (Debian's chrony, started by the test on loopback; missing chronyd fails the
+ * test): our measurement of it, and chrony's own client measurement of the same servers.
+ */
+@Tag("chrony")
+class ChronydServerTest {
+
+    private static Vertx vertx;
+
+    @BeforeAll
+    static void startVertx() {
+        vertx = Vertx.vertx();
+    }
+
+    @AfterAll
+    static void stopVertx() {
+        vertx.close().await();
+    }
+
+    private static NtpQuery.Result query(String hostPort, int samples, Duration spacing) {
+        return NtpQuery.run(vertx, new MonotonicTimescale(), MonotonicTimescale.measurePrecisionLog2(),
+                List.of(ServerAddress.parse(hostPort)), samples, Duration.ofSeconds(1), spacing).await().get(0);
+    }
+
+    @Test
+    void chronydOnLoopbackMeasuresUnderAMillisecondOfOffsetAndDelay() throws Exception {
+        try (ChronydServer chronyd = ChronydServer.start("127.0.0.51")) {
+            query(chronyd.hostPort(), 40, Duration.ofMillis(5)); // warm the path, as a running sampler is
+            NtpQuery.Result result = query(chronyd.hostPort(), 8, Duration.ofMillis(100));
+            assertThat(result.failure()).isNull();
+            assertThat(result.accepted()).isEqualTo(8);
+            for (NtpSample sample : result.samples()) {
+                assertThat(Math.abs(sample.offsetSeconds())).isLessThan(0.001);
+                assertThat(sample.delaySeconds()).isLessThan(0.001);
+            }
+            assertThat(result.estimate().best().stratum()).isEqualTo(1);
+            assertThat(result.estimate().best().referenceId()).isEqualTo("127.127.1.1");
+            System.out.printf("chronyd %s: timemesh offset %+.6f s delay %.6f s rootdist %.6f s%n", chronyd.hostPort(),
+                    result.estimate().best().offsetSeconds(), result.estimate().best().delaySeconds(),
+                    result.estimate().rootDistanceSeconds());
+        }
+    }
+
+    @Test
+    void ourOffsetAgreesWithChronysClientOnTheSameServers() throws Exception {
+        MonotonicTimescale truth = new MonotonicTimescale();
+        try (ChronydServer chronyd = ChronydServer.start("127.0.0.52");
+             SimulatedNtpServer skewed = SimulatedNtpServer.start("127.0.0.53", truth,
+                     ServerBehaviour.truthful().withOffset(0.25).withDelays(Duration.ofMillis(10), Duration.ofMillis(2)))) {
+            for (String server : List.of(chronyd.hostPort(), skewed.hostPort())) {
+                String host = server.substring(0, server.indexOf(':'));
+                int port = Integer.parseInt(server.substring(server.indexOf(':') + 1));
+                query(server, 20, Duration.ofMillis(5));
+                double ours = query(server, 8, Duration.ofMillis(100)).estimate().best().offsetSeconds();
+                double chrony = ChronydClient.measureOffsetSeconds(host, port);
+                System.out.printf("%s: timemesh %+.6f s, chronyd -Q %+.6f s, difference %.6f s%n", server, ours, chrony,
+                        Math.abs(ours - chrony));
+                assertThat(Math.abs(ours - chrony)).isLessThan(0.001);
+            }
+        }
+    }
+}

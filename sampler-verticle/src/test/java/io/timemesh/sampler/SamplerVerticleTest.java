@@ -1,0 +1,139 @@
+package io.timemesh.sampler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.timemesh.core.message.EventBusAddresses;
+import io.timemesh.core.message.SourceFault;
+import io.timemesh.core.message.SourceSample;
+import io.timemesh.core.time.MonotonicTimescale;
+import io.timemesh.testkit.ServerBehaviour;
+import io.timemesh.testkit.ServerBehaviour.Fault;
+import io.timemesh.testkit.SimulatedNtpServer;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The sampler verticle polling simulated servers on loopback and publishing on the event bus. */
+class SamplerVerticleTest {
+
+    private static final MonotonicTimescale TRUTH = new MonotonicTimescale();
+
+    private Vertx vertx;
+    private final List<SourceSample> samples = new CopyOnWriteArrayList<>();
+    private final List<SourceFault> faults = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void start() {
+        vertx = Vertx.vertx();
+        vertx.eventBus().<JsonObject>consumer(EventBusAddresses.SAMPLES,
+                m -> samples.add(m.body().mapTo(SourceSample.class)));
+        vertx.eventBus().<JsonObject>consumer(EventBusAddresses.SOURCE_FAULTS,
+                m -> faults.add(m.body().mapTo(SourceFault.class)));
+    }
+
+    @AfterEach
+    void stop() {
+        vertx.close().await();
+    }
+
+    private String deploy(JsonObject config) {
+        return vertx.deployVerticle(new SamplerVerticle(TRUTH, -20), new DeploymentOptions().setConfig(config)).await();
+    }
+
+    private static JsonObject config(int pollSeconds, boolean iburst, SimulatedNtpServer... servers) {
+        JsonArray sources = new JsonArray();
+        for (SimulatedNtpServer server : servers) {
+            sources.add(server.hostPort());
+        }
+        return new JsonObject().put("sources", sources).put("pollSeconds", pollSeconds).put("iburst", iburst)
+                .put("timeoutMillis", 400).put("nodeName", "node-a");
+    }
+
+    private List<SourceSample> samplesOf(SimulatedNtpServer server) {
+        return samples.stream().filter(s -> s.source().equals(server.hostPort())).toList();
+    }
+
+    private List<SourceFault> faultsOf(SimulatedNtpServer server) {
+        return faults.stream().filter(f -> f.source().equals(server.hostPort())).toList();
+    }
+
+    @Test
+    void publishesFilteredSamplesAndFaultsWhilePollingEverySecond() throws Exception {
+        try (SimulatedNtpServer good = SimulatedNtpServer.start("127.0.0.41", TRUTH,
+                ServerBehaviour.truthful().withOffset(0.3).withDelays(ms(3), ms(1)));
+             SimulatedNtpServer mute = SimulatedNtpServer.start("127.0.0.42", TRUTH,
+                ServerBehaviour.truthful().withFault(Fault.SILENT));
+             SimulatedNtpServer deny = SimulatedNtpServer.start("127.0.0.43", TRUTH,
+                ServerBehaviour.truthful().withKiss("DENY"));
+             SimulatedNtpServer rate = SimulatedNtpServer.start("127.0.0.44", TRUTH,
+                ServerBehaviour.truthful().withKiss("RATE"))) {
+            deploy(config(1, false, good, mute, deny, rate));
+            TimeUnit.MILLISECONDS.sleep(4_500);
+
+            List<SourceSample> fromGood = samplesOf(good);
+            assertThat(fromGood).hasSizeGreaterThanOrEqualTo(4);
+            SourceSample last = fromGood.get(fromGood.size() - 1);
+            assertThat(last.offsetSeconds()).isCloseTo(0.301, within(0.001));
+            assertThat(last.interval().contains(0.3)).isTrue();
+            assertThat(last.samplerNode()).isEqualTo("node-a");
+            assertThat(last.address()).isEqualTo(good.hostPort());
+            assertThat(last.reach()).isGreaterThanOrEqualTo(0b1111);
+            assertThat(last.filterStages()).isEqualTo(fromGood.size());
+            assertThat(last.pollSeconds()).isEqualTo(1);
+
+            assertThat(samplesOf(mute)).isEmpty();
+            assertThat(faultsOf(mute)).isNotEmpty().allSatisfy(f -> {
+                assertThat(f.error()).isEqualTo("timeout");
+                assertThat(f.stopped()).isFalse();
+                assertThat(f.reach()).isZero();
+            });
+
+            // DENY: one request, one fault saying the source is stopped, and silence after.
+            assertThat(deny.requestCount()).isEqualTo(1);
+            assertThat(faultsOf(deny)).singleElement().satisfies(f -> {
+                assertThat(f.error()).isEqualTo("kiss code");
+                assertThat(f.detail()).isEqualTo("DENY");
+                assertThat(f.stopped()).isTrue();
+            });
+
+            // RATE: the poll doubles after every kiss (1 s → 2 s → 4 s), so in 4.5 s it is asked at 0 s and 2 s only.
+            assertThat(rate.requestCount()).isBetween(2, 3);
+            assertThat(good.requestCount()).isGreaterThanOrEqualTo(4);
+            assertThat(faultsOf(rate)).allSatisfy(f -> assertThat(f.detail()).isEqualTo("RATE"));
+            assertThat(samplesOf(rate)).isEmpty();
+        }
+    }
+
+    @Test
+    void iburstGetsFourSamplesWithinSixSecondsOfAPoll64Source() throws Exception {
+        try (SimulatedNtpServer good = SimulatedNtpServer.start("127.0.0.45", TRUTH, ServerBehaviour.truthful())) {
+            deploy(config(64, true, good));
+            TimeUnit.MILLISECONDS.sleep(6_500);
+            assertThat(samplesOf(good)).hasSize(4);
+            assertThat(good.requestCount()).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void badConfigFailsTheDeploymentNamingTheKey() {
+        assertThatThrownBy(() -> deploy(new JsonObject().put("sources", new JsonArray().add("x")).put("pollSeconds", 0)))
+                .hasMessageContaining("pollSeconds");
+        assertThatThrownBy(() -> deploy(new JsonObject().put("sources", new JsonArray().add("host:notaport"))))
+                .hasMessageContaining("sources[0]");
+        assertThatThrownBy(() -> deploy(new JsonObject().put("sources", new JsonArray().add(5))))
+                .hasMessageContaining("sources[0]");
+    }
+
+    private static java.time.Duration ms(long millis) {
+        return java.time.Duration.ofMillis(millis);
+    }
+}
