@@ -8,4 +8,19 @@ public final class EventBusAddresses {
     public static final String SAMPLES = "timemesh.samples";
     /** Published by samplers: one {@link SourceFault} per failed exchange or source state change. */
     public static final String SOURCE_FAULTS = "timemesh.source-faults";
+    /** Published by the active selector: one {@link Reference} per selection. */
+    public static final String REFERENCE = "timemesh.reference";
+    /** Request/reply to the active selector: per-source state, as a JSON array. */
+    public static final String SELECTOR_SOURCES = "timemesh.selector.sources";
+    /** Request/reply to the active selector: recent decisions and who the selector is. */
+    public static final String SELECTOR_STATUS = "timemesh.selector.status";
+    /** Node-local: the discipline publishes each new {@link io.timemesh.core.clock.ClockModel} here. */
+    public static final String CLOCK_MODEL = "timemesh.clock";
+    /** Node-local request/reply: the discipline's current clock model, for late starters. */
+    public static final String CLOCK_MODEL_REQUEST = "timemesh.clock.current";
+    /** Request/reply, any node's API: the same JSON as GET /time. */
+    public static final String TIME = "timemesh.time";
+
+    /** The cluster-wide lock the active selector holds for the whole of its leadership. */
+    public static final String SELECTOR_LOCK = "timemesh.selector.leader";
 }

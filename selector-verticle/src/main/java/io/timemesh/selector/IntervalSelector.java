@@ -1,0 +1,93 @@
+package io.timemesh.selector;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Marzullo's intersection (RFC 5905 §11.2.1, seed 001): sort the 2n endpoints, sweep while counting
+ * how many intervals cover each stretch, and take the stretch covered by the most. O(n log n).
+ *
+ * <p>Ties between equally deep regions are broken, in order, by: (1) the narrower region; (2) a
+ * region covered by a trusted source; (3) the lower best stratum among its covering sources; (4) the
+ * smaller total root distance of its covering sources; (5) the lower region, so the answer is always
+ * deterministic.
+ *
+ * <p>Besides the deepest region it reports the hull of every offset covered by a strict majority.
+ * That hull, not the deepest region, is what may be promised: if fewer than half the candidates lie,
+ * the honest ones (a majority) all cover the true offset, so it has majority depth; but colluding
+ * liars can make a deeper region elsewhere, so only the hull is sure to hold it.
+ */
+public final class IntervalSelector {
+    private IntervalSelector() {}
+
+    private record Endpoint(double value, int delta) {}
+
+    private record Region(double low, double high, int depth) {}
+
+    public static Intersection select(List<Candidate> candidates) {
+        int n = candidates.size();
+        if (n == 0) {
+            return new Intersection(Double.NaN, Double.NaN, 0, Double.NaN, Double.NaN, List.of(), List.of(), 0);
+        }
+        Endpoint[] endpoints = new Endpoint[2 * n];
+        for (int i = 0; i < n; i++) {
+            endpoints[2 * i] = new Endpoint(candidates.get(i).low(), +1);
+            endpoints[2 * i + 1] = new Endpoint(candidates.get(i).high(), -1);
+        }
+        // Closed intervals: at equal values starts come first, so touching intervals overlap in a point.
+        Arrays.sort(endpoints, Comparator.comparingDouble(Endpoint::value).thenComparing(e -> -e.delta()));
+
+        int majority = n / 2 + 1;
+        double majorityLow = Double.NaN;
+        double majorityHigh = Double.NaN;
+        int maxDepth = 0;
+        List<Region> deepest = new ArrayList<>();
+        int depth = 0;
+        for (int i = 0; i < endpoints.length - 1; i++) {
+            depth += endpoints[i].delta();
+            double low = endpoints[i].value();
+            double high = endpoints[i + 1].value();
+            if (depth >= majority) {
+                if (Double.isNaN(majorityLow)) {
+                    majorityLow = low;
+                }
+                majorityHigh = high;
+            }
+            if (depth > maxDepth) {
+                maxDepth = depth;
+                deepest.clear();
+            }
+            if (depth == maxDepth && depth > 0) {
+                Region last = deepest.isEmpty() ? null : deepest.get(deepest.size() - 1);
+                if (last != null && last.high() == low) {
+                    deepest.set(deepest.size() - 1, new Region(last.low(), high, depth)); // one stretch, split by a zero-width event
+                } else {
+                    deepest.add(new Region(low, high, depth));
+                }
+            }
+        }
+        Region chosen = deepest.stream().min(tieBreak(candidates)).orElseThrow();
+        List<Candidate> truechimers = new ArrayList<>();
+        List<Candidate> falsetickers = new ArrayList<>();
+        for (Candidate candidate : candidates) {
+            (candidate.covers(chosen.low(), chosen.high()) ? truechimers : falsetickers).add(candidate);
+        }
+        return new Intersection(chosen.low(), chosen.high(), maxDepth, majorityLow, majorityHigh,
+                List.copyOf(truechimers), List.copyOf(falsetickers), deepest.size());
+    }
+
+    private static Comparator<Region> tieBreak(List<Candidate> candidates) {
+        return Comparator.<Region>comparingDouble(r -> r.high() - r.low())
+                .thenComparing(r -> covering(candidates, r).stream().noneMatch(Candidate::trusted))
+                .thenComparingInt(r -> covering(candidates, r).stream().mapToInt(Candidate::stratum).min().orElse(16))
+                .thenComparingDouble(r -> covering(candidates, r).stream()
+                        .mapToDouble(Candidate::rootDistanceSeconds).sum())
+                .thenComparingDouble(Region::low);
+    }
+
+    private static List<Candidate> covering(List<Candidate> candidates, Region region) {
+        return candidates.stream().filter(c -> c.covers(region.low(), region.high())).toList();
+    }
+}

@@ -1,0 +1,198 @@
+package io.timemesh.selector;
+
+import io.timemesh.core.message.Reference;
+import io.timemesh.core.message.SourceFault;
+import io.timemesh.core.message.SourceSample;
+import io.timemesh.core.message.SourceView;
+import io.timemesh.core.ntp.LeapIndicator;
+import io.timemesh.core.ntp.NtpConstants;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The selector's state and decisions, free of I/O: the newest sample and fault of every source,
+ * each selection's outcome, a bounded history of decisions and a count of every source's repeat
+ * outlier verdicts (the seeds ask for outliers to be watched over time, not just dropped).
+ */
+public final class Selector {
+    private final SelectorSettings settings;
+    private final Map<String, SourceRecord> sources = new LinkedHashMap<>();
+    private final Deque<Reference> history = new ArrayDeque<>();
+    private long sequence;
+
+    /** Everything known about one source. */
+    private static final class SourceRecord {
+        SourceSample sample;
+        SourceFault fault;
+        long outliers;
+        String state = "pending";
+        String reason = "no sample yet";
+    }
+
+    public Selector(SelectorSettings settings) {
+        this.settings = settings;
+    }
+
+    public void onSample(SourceSample sample) {
+        SourceRecord record = sources.computeIfAbsent(sample.source(), s -> new SourceRecord());
+        record.sample = sample;
+    }
+
+    public void onFault(SourceFault fault) {
+        sources.computeIfAbsent(fault.source(), s -> new SourceRecord()).fault = fault;
+    }
+
+    /** Runs one selection as of {@code nowNanos}, records it and returns it. */
+    public Reference select(long nowNanos) {
+        List<Candidate> candidates = new ArrayList<>();
+        Map<String, SourceSample> samples = new LinkedHashMap<>();
+        List<Reference.Exclusion> exclusions = new ArrayList<>();
+        for (Map.Entry<String, SourceRecord> entry : sources.entrySet()) {
+            String source = entry.getKey();
+            SourceRecord record = entry.getValue();
+            String excluded = exclusion(record, nowNanos);
+            if (excluded != null) {
+                exclusions.add(new Reference.Exclusion(source, record.state, record.reason));
+                continue;
+            }
+            SourceSample sample = record.sample;
+            candidates.add(new Candidate(source, sample.offsetSeconds(), agedDistance(sample, nowNanos),
+                    sample.stratum(), settings.trusted().contains(source)));
+            samples.put(source, sample);
+        }
+        Reference reference = candidates.isEmpty()
+                ? new Reference(settings.nodeName(), ++sequence, nowNanos, Reference.Status.NO_CANDIDATES, 0, 0, 0, 0,
+                        0, 0, 0, 0, 0, 0, NtpConstants.MAXSTRAT, LeapIndicator.ALARM, null, List.of(), List.of(),
+                        exclusions)
+                : decide(IntervalSelector.select(candidates), samples, exclusions, nowNanos);
+        history.addLast(reference);
+        while (history.size() > settings.historySize()) {
+            history.removeFirst();
+        }
+        return reference;
+    }
+
+    /** The reason a source cannot take part, setting its state; null when it is a candidate. */
+    private String exclusion(SourceRecord record, long nowNanos) {
+        SourceFault fault = record.fault;
+        if (fault != null && fault.stopped()) {
+            return exclude(record, "kiss", "stopped polling: " + fault.error() + " " + fault.detail());
+        }
+        SourceSample sample = record.sample;
+        if (sample == null) {
+            return exclude(record, fault == null ? "pending" : "unreachable",
+                    fault == null ? "no sample yet" : "no sample yet; last: " + fault.error() + " " + fault.detail());
+        }
+        double age = (nowNanos - sample.sampleTimeNanos()) / 1e9;
+        if (age > (double) settings.staleAfterPolls() * sample.pollSeconds()) {
+            String last = fault != null && fault.atNanos() > sample.publishedNanos()
+                    ? "; last: " + fault.error() + " " + fault.detail() : "";
+            return exclude(record, "unreachable", String.format("no sample for %.1f s%s", age, last));
+        }
+        double distance = agedDistance(sample, nowNanos);
+        if (distance >= settings.maxDistanceSeconds()) {
+            return exclude(record, "too-distant", String.format("root distance %.6f s >= %.3f s", distance,
+                    settings.maxDistanceSeconds()));
+        }
+        return null;
+    }
+
+    private static String exclude(SourceRecord record, String state, String reason) {
+        record.state = state;
+        record.reason = reason;
+        return reason;
+    }
+
+    /** λ grown by PHI for every second since the sampler made the estimate. */
+    private static double agedDistance(SourceSample sample, long nowNanos) {
+        return sample.rootDistanceSeconds() + NtpConstants.PHI * Math.max(0, nowNanos - sample.publishedNanos()) / 1e9;
+    }
+
+    private Reference decide(Intersection intersection, Map<String, SourceSample> samples,
+                             List<Reference.Exclusion> exclusions, long nowNanos) {
+        int candidates = intersection.truechimers().size() + intersection.falsetickers().size();
+        String region = String.format("[%+.6f, %+.6f]", intersection.regionLow(), intersection.regionHigh());
+        if (!intersection.majority()) {
+            // Without a majority no side can be called wrong: every candidate stays a candidate.
+            for (String source : samples.keySet()) {
+                SourceRecord record = sources.get(source);
+                exclude(record, "candidate", String.format("no majority: the deepest region %s has %d of %d",
+                        region, intersection.depth(), candidates));
+                exclusions.add(new Reference.Exclusion(source, record.state, record.reason));
+            }
+            return new Reference(settings.nodeName(), ++sequence, nowNanos, Reference.Status.NO_MAJORITY, 0, 0, 0, 0, 0,
+                    0, intersection.regionLow(), intersection.regionHigh(), intersection.depth(), candidates,
+                    NtpConstants.MAXSTRAT, LeapIndicator.ALARM, null, List.of(), List.of(), exclusions);
+        }
+        for (Candidate falseticker : intersection.falsetickers()) {
+            SourceRecord record = sources.get(falseticker.source());
+            record.outliers++;
+            exclude(record, "falseticker", String.format("interval [%+.6f, %+.6f] does not cover %s (%d of %d agree)",
+                    falseticker.low(), falseticker.high(), region, intersection.depth(), candidates));
+            exclusions.add(new Reference.Exclusion(falseticker.source(), record.state, record.reason));
+        }
+        for (Candidate truechimer : intersection.truechimers()) {
+            SourceRecord record = sources.get(truechimer.source());
+            record.state = "selected";
+            record.reason = "covers " + region;
+        }
+        List<String> survivors = intersection.truechimers().stream().map(Candidate::source).toList();
+        List<String> falsetickers = intersection.falsetickers().stream().map(Candidate::source).toList();
+        double low = intersection.majorityLow();
+        double high = intersection.majorityHigh();
+        double offset = Math.min(high, Math.max(low, Combiner.weightedOffset(intersection.truechimers())));
+        double rootDistance = Math.max(offset - low, high - offset);
+        Candidate peer = intersection.truechimers().stream()
+                .min(Comparator.comparingDouble(Candidate::rootDistanceSeconds)).orElseThrow();
+        SourceSample peerSample = samples.get(peer.source());
+        double rootDelay = peerSample.rootDelaySeconds() + peerSample.delaySeconds();
+        int stratum = intersection.truechimers().stream().mapToInt(Candidate::stratum).min().orElseThrow();
+        return new Reference(settings.nodeName(), ++sequence, nowNanos, Reference.Status.MAJORITY, offset, low, high,
+                rootDistance, rootDelay, Math.max(0, rootDistance - rootDelay / 2), intersection.regionLow(),
+                intersection.regionHigh(), intersection.depth(), candidates, stratum, peerSample.leap(), peer.source(),
+                survivors, falsetickers, exclusions);
+    }
+
+    /** Every known source as of the last selection, sample fields aged to {@code nowNanos}. */
+    public List<SourceView> sources(long nowNanos) {
+        List<SourceView> views = new ArrayList<>();
+        for (Map.Entry<String, SourceRecord> entry : sources.entrySet()) {
+            SourceRecord r = entry.getValue();
+            SourceSample s = r.sample;
+            int reach = r.fault != null && (s == null || r.fault.atNanos() > s.publishedNanos()) ? r.fault.reach()
+                    : s == null ? 0 : s.reach();
+            views.add(new SourceView(entry.getKey(), r.state, r.reason,
+                    s == null ? null : nanos(s.offsetSeconds()),
+                    s == null ? null : nanos(s.delaySeconds()),
+                    s == null ? null : nanos(s.dispersionSeconds()),
+                    s == null ? null : nanos(s.jitterSeconds()),
+                    s == null ? null : nanos(agedDistance(s, nowNanos)),
+                    s == null ? null : s.stratum(),
+                    s == null ? null : s.referenceId(),
+                    reach,
+                    s == null ? null : (nowNanos - s.sampleTimeNanos()) / 1e9,
+                    s == null ? 0 : s.pollSeconds(),
+                    s == null ? (r.fault == null ? null : r.fault.samplerNode()) : s.samplerNode(),
+                    r.outliers));
+        }
+        return views;
+    }
+
+    private static long nanos(double seconds) {
+        return Math.round(seconds * 1e9);
+    }
+
+    /** Recent decisions, newest last. */
+    public List<Reference> history() {
+        return List.copyOf(history);
+    }
+
+    public SelectorSettings settings() {
+        return settings;
+    }
+}

@@ -1,0 +1,125 @@
+package io.timemesh.selector;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.timemesh.core.message.Reference;
+import io.timemesh.core.message.SourceFault;
+import io.timemesh.core.message.SourceSample;
+import io.timemesh.core.message.SourceView;
+import io.timemesh.core.ntp.LeapIndicator;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class SelectorTest {
+
+    private static final long S = 1_000_000_000L;
+    private static final long T0 = 1_795_000_000L * S;
+
+    private final Selector selector = new Selector(new SelectorSettings("node-s", 4, 1.5, Set.of(), 5, 1_000));
+
+    private static SourceSample sample(String source, long at, double offset, double distance) {
+        return new SourceSample(source, source, "node-a", at, at, offset, 0.002, 1e-6, 1e-4, 0.001, 0.0005, distance,
+                2, "GPS", LeapIndicator.NO_WARNING, 0xFF, 1, 8);
+    }
+
+    private SourceView view(String source, long now) {
+        return selector.sources(now).stream().filter(v -> v.address().equals(source)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void fourTruthfulAndOneLiarSelectTheTruthAndMarkTheLiar() {
+        selector.onSample(sample("a", T0, 0.301, 0.010));
+        selector.onSample(sample("b", T0, 0.298, 0.010));
+        selector.onSample(sample("c", T0, 0.303, 0.008));
+        selector.onSample(sample("d", T0, 0.297, 0.012));
+        selector.onSample(sample("liar", T0, 1.2, 0.010));
+        Reference reference = selector.select(T0);
+        assertThat(reference.status()).isEqualTo(Reference.Status.MAJORITY);
+        assertThat(reference.survivors()).containsExactlyInAnyOrder("a", "b", "c", "d");
+        assertThat(reference.falsetickers()).containsExactly("liar");
+        assertThat(reference.agreeing()).isEqualTo(4);
+        assertThat(reference.candidates()).isEqualTo(5);
+        assertThat(reference.offsetSeconds()).isCloseTo(0.30, within(0.003));
+        assertThat(reference.lowSeconds()).isLessThanOrEqualTo(0.30);
+        assertThat(reference.highSeconds()).isGreaterThanOrEqualTo(0.30);
+        assertThat(reference.rootDistanceSeconds()).isEqualTo(Math.max(reference.offsetSeconds() - reference.lowSeconds(),
+                reference.highSeconds() - reference.offsetSeconds()));
+        assertThat(reference.rootDelaySeconds() / 2 + reference.rootDispersionSeconds())
+                .isCloseTo(reference.rootDistanceSeconds(), within(1e-12));
+        assertThat(reference.systemPeer()).isEqualTo("c"); // least root distance
+        assertThat(reference.stratum()).isEqualTo(2);
+        assertThat(reference.exclusions()).singleElement().satisfies(e -> {
+            assertThat(e.source()).isEqualTo("liar");
+            assertThat(e.state()).isEqualTo("falseticker");
+            assertThat(e.reason()).contains("does not cover", "4 of 5 agree");
+        });
+        assertThat(view("liar", T0).state()).isEqualTo("falseticker");
+        assertThat(view("a", T0).state()).isEqualTo("selected");
+    }
+
+    @Test
+    void repeatOutliersAreCounted() {
+        for (int i = 0; i < 3; i++) {
+            long t = T0 + i * S;
+            selector.onSample(sample("a", t, 0.30, 0.01));
+            selector.onSample(sample("b", t, 0.30, 0.01));
+            selector.onSample(sample("liar", t, 1.2, 0.01));
+            selector.select(t);
+        }
+        assertThat(view("liar", T0 + 3 * S).outliers()).isEqualTo(3);
+        assertThat(view("a", T0 + 3 * S).outliers()).isZero();
+    }
+
+    @Test
+    void twoAgreeingLiarsAgainstTwoHonestSourcesGiveNoMajority() {
+        selector.onSample(sample("h1", T0, 0.30, 0.01));
+        selector.onSample(sample("h2", T0, 0.305, 0.01));
+        selector.onSample(sample("l1", T0, 1.20, 0.01));
+        selector.onSample(sample("l2", T0, 1.205, 0.01));
+        Reference reference = selector.select(T0);
+        assertThat(reference.status()).isEqualTo(Reference.Status.NO_MAJORITY);
+        assertThat(reference.usable()).isFalse();
+        assertThat(reference.survivors()).isEmpty();
+        assertThat(view("h1", T0).state()).isEqualTo("candidate");
+        assertThat(view("h1", T0).reason()).contains("no majority");
+    }
+
+    @Test
+    void staleSamplesMakeASourceUnreachableAndNoCandidatesMeansNoReference() {
+        selector.onSample(sample("a", T0, 0.3, 0.01));
+        selector.onFault(new SourceFault("a", "a", "node-a", T0 + 2 * S, "timeout", "no valid reply", 0xFE, false));
+        assertThat(selector.select(T0 + 4 * S).status()).isEqualTo(Reference.Status.MAJORITY); // 4 polls of 1 s
+        Reference reference = selector.select(T0 + 5 * S);
+        assertThat(reference.status()).isEqualTo(Reference.Status.NO_CANDIDATES);
+        assertThat(reference.exclusions()).singleElement().satisfies(e -> {
+            assertThat(e.state()).isEqualTo("unreachable");
+            assertThat(e.reason()).contains("no sample for 5.0 s", "timeout");
+        });
+        assertThat(view("a", T0 + 5 * S).reach()).isEqualTo(0xFE);
+    }
+
+    @Test
+    void deniedSourcesAreKissAndTooDistantOnesAreOut() {
+        selector.onFault(new SourceFault("k", "k", "node-a", T0, "kiss code", "DENY", 0, true));
+        selector.onSample(sample("far", T0, 0.3, 1.6));
+        selector.onSample(sample("near", T0, 0.3, 0.01));
+        Reference reference = selector.select(T0);
+        assertThat(reference.candidates()).isEqualTo(1);
+        assertThat(view("k", T0).state()).isEqualTo("kiss");
+        assertThat(view("far", T0).state()).isEqualTo("too-distant");
+        assertThat(view("near", T0).state()).isEqualTo("selected");
+    }
+
+    @Test
+    void distancesAgeAtPhiAndHistoryIsBounded() {
+        selector.onSample(sample("a", T0, 0.3, 0.01));
+        Reference later = selector.select(T0 + 2 * S);
+        assertThat(later.rootDistanceSeconds()).isCloseTo(0.01 + 15e-6 * 2, within(1e-12));
+        for (int i = 0; i < 10; i++) {
+            selector.select(T0 + 2 * S);
+        }
+        assertThat(selector.history()).hasSize(5);
+        assertThat(selector.history().get(4).sequence()).isEqualTo(11);
+    }
+}

@@ -1,0 +1,27 @@
+package io.timemesh.core.message;
+
+/**
+ * One source as the selector sees it, for GET /sources and {@code timemesh sources}. Times in
+ * nanoseconds; null where there is no sample yet.
+ *
+ * @param state         selected, candidate, falseticker, unreachable, kiss, too-distant or pending
+ * @param reason        why it is in that state
+ * @param outliers      how many selections have called it a falseticker so far
+ */
+public record SourceView(
+        String address,
+        String state,
+        String reason,
+        Long offsetNs,
+        Long delayNs,
+        Long dispersionNs,
+        Long jitterNs,
+        Long rootDistanceNs,
+        Integer stratum,
+        String referenceId,
+        int reach,
+        Double lastSampleAgeSeconds,
+        int pollSeconds,
+        String samplerNode,
+        long outliers) {
+}
