@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.timemesh.core.exchange.FilteredEstimate;
 import io.timemesh.core.exchange.NtpSample;
-import io.timemesh.core.ntp.LeapIndicator;
 import io.timemesh.core.time.OffsetInterval;
 import io.timemesh.sampler.NtpQuery;
 import java.io.UncheckedIOException;
@@ -34,7 +33,7 @@ final class QueryReport {
             NtpSample best = estimate.best();
             OffsetInterval interval = estimate.interval();
             out.append(String.format(Locale.ROOT, ROW, result.server(), best.stratum(), best.referenceId(),
-                    leapName(best.leap()), String.format(Locale.ROOT, "%+.9f", best.offsetSeconds()),
+                    best.leap().label(), String.format(Locale.ROOT, "%+.9f", best.offsetSeconds()),
                     fixed(best.delaySeconds()), fixed(estimate.dispersionSeconds()), fixed(estimate.jitterSeconds()),
                     fixed(estimate.rootDistanceSeconds()),
                     String.format(Locale.ROOT, "[%+.6f, %+.6f]", interval.low(), interval.high())));
@@ -68,7 +67,7 @@ final class QueryReport {
         object.put("intervalHighSeconds", estimate == null ? null : estimate.interval().high());
         object.put("stratum", best == null ? null : best.stratum());
         object.put("refid", best == null ? null : best.referenceId());
-        object.put("leap", best == null ? null : leapName(best.leap()));
+        object.put("leap", best == null ? null : best.leap().label());
         object.put("samples", result.accepted());
         object.put("error", result.failure() == null ? null : result.failure().message());
         return object;
@@ -76,14 +75,5 @@ final class QueryReport {
 
     private static String fixed(double seconds) {
         return String.format(Locale.ROOT, "%.9f", seconds);
-    }
-
-    static String leapName(LeapIndicator leap) {
-        return switch (leap) {
-            case NO_WARNING -> "none";
-            case LAST_MINUTE_61 -> "insert";
-            case LAST_MINUTE_59 -> "delete";
-            case ALARM -> "unsync";
-        };
     }
 }

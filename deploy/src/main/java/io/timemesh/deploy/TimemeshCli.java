@@ -1,5 +1,6 @@
 package io.timemesh.deploy;
 
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -8,7 +9,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = TimemeshCli.Version.class,
         description = "Cluster time service: samples NTP servers, selects the interval most agree on, serves bounded time.",
-        subcommands = {QueryCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, QueryCommand.class, CommandLine.HelpCommand.class})
 public final class TimemeshCli implements Runnable {
 
     @CommandLine.Spec
@@ -24,7 +25,20 @@ public final class TimemeshCli implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        System.exit(commandLine().execute(withDefaultCommand(args)));
+    }
+
+    /** {@code run} is the default: no arguments, or options only, mean {@code run} with them. */
+    static String[] withDefaultCommand(String[] args) {
+        boolean optionsOnly = args.length == 0 || (args[0].startsWith("-")
+                && !List.of("-h", "--help", "-V", "--version").contains(args[0]));
+        if (!optionsOnly) {
+            return args;
+        }
+        String[] withRun = new String[args.length + 1];
+        withRun[0] = "run";
+        System.arraycopy(args, 0, withRun, 1, args.length);
+        return withRun;
     }
 
     static final class Version implements CommandLine.IVersionProvider {

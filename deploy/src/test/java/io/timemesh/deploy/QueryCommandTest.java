@@ -42,8 +42,8 @@ class QueryCommandTest {
             assertThat(array).hasSize(1);
             JsonNode server = array.get(0);
             assertThat(server.get("server").asText()).isEqualTo(good.hostPort());
-            assertThat(server.get("offsetSeconds").asDouble()).isCloseTo(0.75, within(0.002));
-            assertThat(server.get("delaySeconds").asDouble()).isBetween(0.0, 0.002);
+            assertThat(server.get("offsetSeconds").asDouble()).isCloseTo(0.75, within(0.01));
+            assertThat(server.get("delaySeconds").asDouble()).isBetween(0.0, 0.1);
             assertThat(server.get("rootDistanceSeconds").asDouble()).isGreaterThan(0.004);
             assertThat(server.get("intervalLowSeconds").asDouble()).isLessThanOrEqualTo(0.75);
             assertThat(server.get("intervalHighSeconds").asDouble()).isGreaterThanOrEqualTo(0.75);

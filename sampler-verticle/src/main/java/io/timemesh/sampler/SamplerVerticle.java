@@ -11,6 +11,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
 import java.net.InetSocketAddress;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -29,6 +30,7 @@ public final class SamplerVerticle extends VerticleBase {
     private final int precisionLog2;
     private final HostResolver resolver;
     private final Map<ServerAddress, SourcePoller> pollers = new LinkedHashMap<>();
+    private final Map<String, ExchangeError> lastErrors = new HashMap<>();
     private SamplerConfig config;
     private NtpClientSocket socket;
 
@@ -91,6 +93,9 @@ public final class SamplerVerticle extends VerticleBase {
     private void publish(SourcePoller poller, InetSocketAddress target, ExchangeStep step) {
         String address = target.getAddress().getHostAddress() + ":" + target.getPort();
         if (step instanceof ExchangeStep.Sampled sampled) {
+            if (lastErrors.remove(poller.source()) != null) {
+                LOG.info("source {} answers again", poller.source());
+            }
             SourceSample sample = SourceSample.of(poller.source(), address, config.nodeName(), sampled.estimate(),
                     poller.reach(), poller.pollSeconds());
             vertx.eventBus().publish(EventBusAddresses.SAMPLES, JsonObject.mapFrom(sample));
@@ -100,7 +105,11 @@ public final class SamplerVerticle extends VerticleBase {
     }
 
     private void publishFault(SourcePoller poller, String address, ExchangeFailure failure) {
-        LOG.debug("{}: {}", poller.source(), failure.message());
+        // Say it once when a source starts failing or fails differently, not at every poll.
+        if (lastErrors.put(poller.source(), failure.error()) != failure.error()) {
+            LOG.warn("source {}: {}{}", poller.source(), failure.message(), failure.error() == ExchangeError.UNKNOWN_HOST
+                    ? " (no network or no DNS? time stays UNSYNCHRONIZED until a source answers)" : "");
+        }
         SourceFault fault = new SourceFault(poller.source(), address, config.nodeName(), clock.nowNanos(),
                 failure.error().label(), failure.detail(), poller.reach(), poller.stopped());
         vertx.eventBus().publish(EventBusAddresses.SOURCE_FAULTS, JsonObject.mapFrom(fault));

@@ -48,9 +48,16 @@ class ChronydServerTest {
             NtpQuery.Result result = query(chronyd.hostPort(), 8, Duration.ofMillis(100));
             assertThat(result.failure()).isNull();
             assertThat(result.accepted()).isEqualTo(8);
+            // The measurement (the filter's least-delay pick) and the typical exchange are under 1 ms.
+            assertThat(Math.abs(result.estimate().best().offsetSeconds())).isLessThan(0.001);
+            assertThat(result.estimate().best().delaySeconds()).isLessThan(0.001);
+            double[] delays = result.samples().stream().mapToDouble(NtpSample::delaySeconds).sorted().toArray();
+            assertThat(delays[delays.length / 2]).isLessThan(0.001);
+            // chronyd serves this machine's clock, which our timescale was anchored to: every exchange's
+            // interval must hold an offset of (almost exactly) zero, however slow that exchange was.
             for (NtpSample sample : result.samples()) {
-                assertThat(Math.abs(sample.offsetSeconds())).isLessThan(0.001);
-                assertThat(sample.delaySeconds()).isLessThan(0.001);
+                assertThat(Math.abs(sample.offsetSeconds()))
+                        .isLessThanOrEqualTo(sample.rootDistanceSeconds(sample.t4Nanos(), 0) + 0.0001);
             }
             assertThat(result.estimate().best().stratum()).isEqualTo(1);
             assertThat(result.estimate().best().referenceId()).isEqualTo("127.127.1.1");

@@ -12,14 +12,14 @@ import java.util.List;
  * @param truechimers  candidates covering the chosen region
  * @param falsetickers candidates not covering it
  * @param tiedRegions  how many deepest regions there were before the tie-break
+ * @param voters       the count a majority is taken of (candidates plus sources not yet heard from)
  */
 public record Intersection(double regionLow, double regionHigh, int depth, double majorityLow,
                            double majorityHigh, List<Candidate> truechimers, List<Candidate> falsetickers,
-                           int tiedRegions) {
+                           int tiedRegions, int voters) {
 
-    /** A strict majority of the candidates agree on the region. */
+    /** A strict majority of the voters agree on the region. */
     public boolean majority() {
-        int candidates = truechimers.size() + falsetickers.size();
-        return depth > candidates / 2.0;
+        return depth > voters / 2.0;
     }
 }

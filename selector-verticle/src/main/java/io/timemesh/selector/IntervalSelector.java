@@ -27,9 +27,20 @@ public final class IntervalSelector {
     private record Region(double low, double high, int depth) {}
 
     public static Intersection select(List<Candidate> candidates) {
+        return select(candidates, candidates.size());
+    }
+
+    /**
+     * @param voters how many sources the majority is counted over: the candidates plus any source
+     *               not yet heard from, so a few early answers cannot make a majority on their own
+     */
+    public static Intersection select(List<Candidate> candidates, int voters) {
         int n = candidates.size();
+        if (voters < n) {
+            throw new IllegalArgumentException("voters " + voters + " < candidates " + n);
+        }
         if (n == 0) {
-            return new Intersection(Double.NaN, Double.NaN, 0, Double.NaN, Double.NaN, List.of(), List.of(), 0);
+            return new Intersection(Double.NaN, Double.NaN, 0, Double.NaN, Double.NaN, List.of(), List.of(), 0, voters);
         }
         Endpoint[] endpoints = new Endpoint[2 * n];
         for (int i = 0; i < n; i++) {
@@ -39,7 +50,7 @@ public final class IntervalSelector {
         // Closed intervals: at equal values starts come first, so touching intervals overlap in a point.
         Arrays.sort(endpoints, Comparator.comparingDouble(Endpoint::value).thenComparing(e -> -e.delta()));
 
-        int majority = n / 2 + 1;
+        int majority = voters / 2 + 1;
         double majorityLow = Double.NaN;
         double majorityHigh = Double.NaN;
         int maxDepth = 0;
@@ -75,7 +86,7 @@ public final class IntervalSelector {
             (candidate.covers(chosen.low(), chosen.high()) ? truechimers : falsetickers).add(candidate);
         }
         return new Intersection(chosen.low(), chosen.high(), maxDepth, majorityLow, majorityHigh,
-                List.copyOf(truechimers), List.copyOf(falsetickers), deepest.size());
+                List.copyOf(truechimers), List.copyOf(falsetickers), deepest.size(), voters);
     }
 
     private static Comparator<Region> tieBreak(List<Candidate> candidates) {

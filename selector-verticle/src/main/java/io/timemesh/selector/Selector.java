@@ -36,6 +36,7 @@ public final class Selector {
 
     public Selector(SelectorSettings settings) {
         this.settings = settings;
+        settings.sources().forEach(source -> sources.put(source, new SourceRecord()));
     }
 
     public void onSample(SourceSample sample) {
@@ -66,15 +67,21 @@ public final class Selector {
             samples.put(source, sample);
         }
         Reference reference = candidates.isEmpty()
-                ? new Reference(settings.nodeName(), ++sequence, nowNanos, Reference.Status.NO_CANDIDATES, 0, 0, 0, 0,
+                ? new Reference(settings.nodeName(), ++sequence, nowNanos, 0, Reference.Status.NO_CANDIDATES, 0, 0, 0, 0,
                         0, 0, 0, 0, 0, 0, NtpConstants.MAXSTRAT, LeapIndicator.ALARM, null, List.of(), List.of(),
                         exclusions)
-                : decide(IntervalSelector.select(candidates), samples, exclusions, nowNanos);
+                : decide(IntervalSelector.select(candidates, candidates.size() + pending()), samples, exclusions,
+                        nowNanos);
         history.addLast(reference);
         while (history.size() > settings.historySize()) {
             history.removeFirst();
         }
         return reference;
+    }
+
+    /** Sources never heard from (no sample, no fault): they still count as voters. */
+    private int pending() {
+        return (int) sources.values().stream().filter(r -> r.sample == null && r.fault == null).count();
     }
 
     /** The reason a source cannot take part, setting its state; null when it is a candidate. */
@@ -88,7 +95,7 @@ public final class Selector {
             return exclude(record, fault == null ? "pending" : "unreachable",
                     fault == null ? "no sample yet" : "no sample yet; last: " + fault.error() + " " + fault.detail());
         }
-        double age = (nowNanos - sample.sampleTimeNanos()) / 1e9;
+        double age = (nowNanos - sample.publishedNanos()) / 1e9; // since the source last answered
         if (age > (double) settings.staleAfterPolls() * sample.pollSeconds()) {
             String last = fault != null && fault.atNanos() > sample.publishedNanos()
                     ? "; last: " + fault.error() + " " + fault.detail() : "";
@@ -115,7 +122,7 @@ public final class Selector {
 
     private Reference decide(Intersection intersection, Map<String, SourceSample> samples,
                              List<Reference.Exclusion> exclusions, long nowNanos) {
-        int candidates = intersection.truechimers().size() + intersection.falsetickers().size();
+        int candidates = intersection.voters();
         String region = String.format("[%+.6f, %+.6f]", intersection.regionLow(), intersection.regionHigh());
         if (!intersection.majority()) {
             // Without a majority no side can be called wrong: every candidate stays a candidate.
@@ -125,7 +132,7 @@ public final class Selector {
                         region, intersection.depth(), candidates));
                 exclusions.add(new Reference.Exclusion(source, record.state, record.reason));
             }
-            return new Reference(settings.nodeName(), ++sequence, nowNanos, Reference.Status.NO_MAJORITY, 0, 0, 0, 0, 0,
+            return new Reference(settings.nodeName(), ++sequence, nowNanos, 0, Reference.Status.NO_MAJORITY, 0, 0, 0, 0, 0,
                     0, intersection.regionLow(), intersection.regionHigh(), intersection.depth(), candidates,
                     NtpConstants.MAXSTRAT, LeapIndicator.ALARM, null, List.of(), List.of(), exclusions);
         }
@@ -152,7 +159,9 @@ public final class Selector {
         SourceSample peerSample = samples.get(peer.source());
         double rootDelay = peerSample.rootDelaySeconds() + peerSample.delaySeconds();
         int stratum = intersection.truechimers().stream().mapToInt(Candidate::stratum).min().orElseThrow();
-        return new Reference(settings.nodeName(), ++sequence, nowNanos, Reference.Status.MAJORITY, offset, low, high,
+        long basis = intersection.truechimers().stream()
+                .mapToLong(c -> samples.get(c.source()).sampleTimeNanos()).max().orElseThrow();
+        return new Reference(settings.nodeName(), ++sequence, nowNanos, basis, Reference.Status.MAJORITY, offset, low, high,
                 rootDistance, rootDelay, Math.max(0, rootDistance - rootDelay / 2), intersection.regionLow(),
                 intersection.regionHigh(), intersection.depth(), candidates, stratum, peerSample.leap(), peer.source(),
                 survivors, falsetickers, exclusions);
@@ -175,7 +184,7 @@ public final class Selector {
                     s == null ? null : s.stratum(),
                     s == null ? null : s.referenceId(),
                     reach,
-                    s == null ? null : (nowNanos - s.sampleTimeNanos()) / 1e9,
+                    s == null ? null : (nowNanos - s.publishedNanos()) / 1e9,
                     s == null ? 0 : s.pollSeconds(),
                     s == null ? (r.fault == null ? null : r.fault.samplerNode()) : s.samplerNode(),
                     r.outliers));

@@ -3,7 +3,8 @@ package io.timemesh.selector;
 import io.timemesh.core.ntp.NtpConstants;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.util.HashSet;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -12,12 +13,14 @@ import java.util.Set;
  * @param trusted         sources that win ties between equally deep regions
  * @param historySize     how many decisions to keep
  * @param reselectMillis  selection also runs this often, so ageing and staleness show without new samples
+ * @param sources         the configured sources: until one is heard from it counts as a voter that does not agree
  */
 public record SelectorSettings(String nodeName, int staleAfterPolls, double maxDistanceSeconds, Set<String> trusted,
-                               int historySize, long reselectMillis) {
+                               int historySize, long reselectMillis, List<String> sources) {
 
     public SelectorSettings {
         trusted = Set.copyOf(trusted);
+        sources = List.copyOf(sources);
         if (staleAfterPolls < 1) {
             throw new IllegalArgumentException("staleAfterPolls must be at least 1, was " + staleAfterPolls);
         }
@@ -33,18 +36,23 @@ public record SelectorSettings(String nodeName, int staleAfterPolls, double maxD
     }
 
     public static SelectorSettings defaults(String nodeName) {
-        return new SelectorSettings(nodeName, 4, NtpConstants.MAXDIST, Set.of(), 64, 1_000);
+        return new SelectorSettings(nodeName, 4, NtpConstants.MAXDIST, Set.of(), 64, 1_000, List.of());
     }
 
     public static SelectorSettings fromJson(JsonObject json) {
         SelectorSettings d = defaults(json.getString("nodeName", "local"));
-        Set<String> trusted = new HashSet<>();
-        JsonArray array = json.getJsonArray("trusted", new JsonArray());
-        for (int i = 0; i < array.size(); i++) {
-            trusted.add(array.getString(i));
-        }
         return new SelectorSettings(d.nodeName(), json.getInteger("staleAfterPolls", d.staleAfterPolls()),
-                json.getDouble("maxDistanceSeconds", d.maxDistanceSeconds()), trusted,
-                json.getInteger("historySize", d.historySize()), json.getLong("reselectMillis", d.reselectMillis()));
+                json.getDouble("maxDistanceSeconds", d.maxDistanceSeconds()), Set.copyOf(strings(json, "trusted")),
+                json.getInteger("historySize", d.historySize()), json.getLong("reselectMillis", d.reselectMillis()),
+                strings(json, "sources"));
+    }
+
+    private static List<String> strings(JsonObject json, String key) {
+        JsonArray array = json.getJsonArray(key, new JsonArray());
+        List<String> values = new ArrayList<>();
+        for (int i = 0; i < array.size(); i++) {
+            values.add(array.getString(i));
+        }
+        return values;
     }
 }

@@ -8,6 +8,7 @@ import io.timemesh.core.message.SourceFault;
 import io.timemesh.core.message.SourceSample;
 import io.timemesh.core.message.SourceView;
 import io.timemesh.core.ntp.LeapIndicator;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -16,7 +17,7 @@ class SelectorTest {
     private static final long S = 1_000_000_000L;
     private static final long T0 = 1_795_000_000L * S;
 
-    private final Selector selector = new Selector(new SelectorSettings("node-s", 4, 1.5, Set.of(), 5, 1_000));
+    private final Selector selector = new Selector(new SelectorSettings("node-s", 4, 1.5, Set.of(), 5, 1_000, List.of()));
 
     private static SourceSample sample(String source, long at, double offset, double distance) {
         return new SourceSample(source, source, "node-a", at, at, offset, 0.002, 1e-6, 1e-4, 0.001, 0.0005, distance,
@@ -56,6 +57,21 @@ class SelectorTest {
         });
         assertThat(view("liar", T0).state()).isEqualTo("falseticker");
         assertThat(view("a", T0).state()).isEqualTo("selected");
+    }
+
+    @Test
+    void sourcesNotYetHeardFromStillCountSoEarlyAnswersCannotMakeAMajority() {
+        Selector configured = new Selector(new SelectorSettings("node-s", 4, 1.5, Set.of(), 5, 1_000,
+                List.of("a", "b", "liar1", "liar2")));
+        configured.onSample(sample("liar1", T0, 1.2, 0.01));
+        configured.onSample(sample("liar2", T0, 1.2, 0.01));
+        Reference early = configured.select(T0);
+        assertThat(early.status()).isEqualTo(Reference.Status.NO_MAJORITY); // 2 of 4 voters
+        assertThat(early.candidates()).isEqualTo(4);
+        configured.onFault(new SourceFault("a", "a", "node-a", T0, "timeout", "", 0, false));
+        configured.onFault(new SourceFault("b", "b", "node-a", T0, "timeout", "", 0, false));
+        // Once a and b have been tried and found unreachable, the two that answer are all the voters.
+        assertThat(configured.select(T0).status()).isEqualTo(Reference.Status.MAJORITY);
     }
 
     @Test

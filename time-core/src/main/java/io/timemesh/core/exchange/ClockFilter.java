@@ -13,6 +13,9 @@ import java.util.Arrays;
  * actually bounds that sample's error. Quality shows in jitter and reach instead.
  */
 public final class ClockFilter {
+    private static final double JITTER_DELAY_FACTOR = 2.0;
+    private static final double JITTER_DELAY_SLACK = 0.001;
+
     private final NtpSample[] stages = new NtpSample[NtpConstants.FILTER_STAGES];
     private int size;
     private int next;
@@ -42,17 +45,24 @@ public final class ClockFilter {
         return new FilteredEstimate(best, nowNanos, best.agedDispersionSeconds(nowNanos), jitter(best), size);
     }
 
-    /** RMS of the other stages' offsets about the chosen one (RFC 5905 §10, with n − 1 degrees of freedom). */
+    /**
+     * RMS of the offsets about the chosen one (RFC 5905 §10, n − 1 degrees of freedom), over the stages
+     * whose delay is within {@link #JITTER_DELAY_FACTOR}× the least (or 1 ms of it). The RFC counts
+     * every stage, but a stage delayed by queueing has an offset the min-delay rule already distrusts;
+     * counting it would grow λ with queueing rather than with the noise of the offset we use.
+     */
     private double jitter(NtpSample best) {
-        if (size < 2) {
-            return 0;
-        }
+        double limit = Math.max(best.delaySeconds() * JITTER_DELAY_FACTOR, best.delaySeconds() + JITTER_DELAY_SLACK);
         double sum = 0;
+        int counted = 0;
         for (int i = 0; i < size; i++) {
-            double d = stages[i].offsetSeconds() - best.offsetSeconds();
-            sum += d * d;
+            if (stages[i].delaySeconds() <= limit) {
+                double d = stages[i].offsetSeconds() - best.offsetSeconds();
+                sum += d * d;
+                counted++;
+            }
         }
-        return Math.sqrt(sum / (size - 1));
+        return counted < 2 ? 0 : Math.sqrt(sum / (counted - 1));
     }
 
     public int size() {

@@ -9,6 +9,7 @@ import java.util.List;
  *
  * @param sequence          increases by one per selection of this selector
  * @param timeNanos         the selector's local time the reference is valid at (every λ aged to here)
+ * @param basisNanos        when the newest survivor sample was taken: repeats of the same basis carry no new data
  * @param status            whether a majority agreed
  * @param offsetSeconds     the survivors' offsets combined with weights 1/λ (NaN without a majority)
  * @param lowSeconds        lowest offset any strict majority of candidates covers
@@ -30,6 +31,7 @@ public record Reference(
         String selectorNode,
         long sequence,
         long timeNanos,
+        long basisNanos,
         Status status,
         double offsetSeconds,
         double lowSeconds,

@@ -12,6 +12,16 @@ public enum LeapIndicator {
         return ordinal();
     }
 
+    /** How the CLI and the API name it: none, insert, delete or unsync. */
+    public String label() {
+        return switch (this) {
+            case NO_WARNING -> "none";
+            case LAST_MINUTE_61 -> "insert";
+            case LAST_MINUTE_59 -> "delete";
+            case ALARM -> "unsync";
+        };
+    }
+
     public static LeapIndicator of(int code) {
         return values()[code & 0b11];
     }

@@ -34,11 +34,20 @@ class ClockFilterTest {
     void picksTheMinimumDelaySample() {
         ClockFilter filter = new ClockFilter();
         filter.add(sample(1, 0.110, 0.030));
-        filter.add(sample(2, 0.101, 0.002));
+        filter.add(sample(2, 0.101, 0.020));
         FilteredEstimate estimate = filter.add(sample(3, 0.120, 0.050));
         assertThat(estimate.best().offsetSeconds()).isEqualTo(0.101);
-        // RMS of the others about the chosen offset: sqrt((0.009² + 0 + 0.019²) / 2)
-        assertThat(estimate.jitterSeconds()).isCloseTo(Math.sqrt((0.009 * 0.009 + 0.019 * 0.019) / 2), within(1e-12));
+        // RMS about the chosen offset over stages within 2× its delay (0.030 counts, 0.050 does not): sqrt(0.009² / 1)
+        assertThat(estimate.jitterSeconds()).isCloseTo(0.009, within(1e-12));
+    }
+
+    @Test
+    void queuedStagesDoNotInflateTheJitter() {
+        ClockFilter filter = new ClockFilter();
+        filter.add(sample(1, 0.150, 0.200)); // a cold start: 200 ms of queueing, offset 50 ms off
+        filter.add(sample(2, 0.1001, 0.010));
+        FilteredEstimate estimate = filter.add(sample(3, 0.0999, 0.0105));
+        assertThat(estimate.jitterSeconds()).isCloseTo(Math.sqrt(0.0002 * 0.0002), within(1e-12));
     }
 
     @Test

@@ -1,0 +1,27 @@
+package io.timemesh.api;
+
+import io.vertx.core.json.JsonObject;
+
+/**
+ * @param httpHost             where the HTTP API listens
+ * @param httpPort             its port (0: any free port)
+ * @param selectorTimeoutMillis how long /sources and /status wait for the selector
+ */
+public record ApiSettings(String httpHost, int httpPort, long selectorTimeoutMillis) {
+
+    public static final int DEFAULT_HTTP_PORT = 8123;
+
+    public ApiSettings {
+        if (httpPort < 0 || httpPort > 65_535) {
+            throw new IllegalArgumentException("httpPort must be 0..65535, was " + httpPort);
+        }
+        if (selectorTimeoutMillis < 1) {
+            throw new IllegalArgumentException("selectorTimeoutMillis must be positive, was " + selectorTimeoutMillis);
+        }
+    }
+
+    public static ApiSettings fromJson(JsonObject json) {
+        return new ApiSettings(json.getString("httpHost", "0.0.0.0"), json.getInteger("httpPort", DEFAULT_HTTP_PORT),
+                json.getLong("selectorTimeoutMillis", 2_000L));
+    }
+}

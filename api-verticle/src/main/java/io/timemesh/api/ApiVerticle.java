@@ -1,0 +1,163 @@
+package io.timemesh.api;
+
+import io.timemesh.core.clock.ClockModel;
+import io.timemesh.core.clock.MonotonicReader;
+import io.timemesh.core.clock.TimeReading;
+import io.timemesh.core.message.EventBusAddresses;
+import io.timemesh.core.time.TimeSource;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * GET /time, /sources and /status over HTTP, and {@code timemesh.time} on the event bus. Time is read
+ * from the newest {@link ClockModel} the node's discipline published, so /time needs no hop; /sources
+ * and /status ask the active selector. Every error is JSON with a 4xx or 5xx status, never a trace.
+ */
+public final class ApiVerticle extends VerticleBase {
+    private static final Logger LOG = LoggerFactory.getLogger(ApiVerticle.class);
+    static final Set<String> SOURCE_STATES =
+            Set.of("selected", "candidate", "falseticker", "unreachable", "kiss", "too-distant", "pending");
+    static final int MAX_DECISIONS = 64;
+
+    private final TimeSource clock;
+    private final MonotonicReader reader;
+    private ApiSettings settings;
+    private ClockModel model;
+    private HttpServer server;
+
+    /**
+     * @param clock  the node's local timescale
+     * @param reader the node's one monotonic reader, shared by every API instance on the node
+     */
+    public ApiVerticle(TimeSource clock, MonotonicReader reader) {
+        this.clock = clock;
+        this.reader = reader;
+    }
+
+    @Override
+    public Future<?> start() {
+        try {
+            settings = ApiSettings.fromJson(config());
+        } catch (IllegalArgumentException | ClassCastException e) {
+            return Future.failedFuture(new IllegalArgumentException("api config: " + e.getMessage(), e));
+        }
+        model = ClockModel.unsynchronized(15e-6, 10_000_000_000L, 1.0);
+        var bus = vertx.eventBus();
+        var models = bus.<JsonObject>localConsumer(EventBusAddresses.CLOCK_MODEL,
+                m -> model = m.body().mapTo(ClockModel.class));
+        var time = bus.<JsonObject>consumer(EventBusAddresses.TIME, m -> m.reply(TimeJson.of(read())));
+        // A discipline that started first has a model already; ask once, quietly.
+        bus.<JsonObject>request(EventBusAddresses.CLOCK_MODEL_REQUEST, null, new DeliveryOptions().setSendTimeout(2_000))
+                .onSuccess(m -> model = m.body().mapTo(ClockModel.class));
+        return Future.all(models.completion(), time.completion())
+                .compose(v -> vertx.createHttpServer().requestHandler(router()).listen(settings.httpPort(),
+                        settings.httpHost()))
+                .onSuccess(s -> {
+                    server = s;
+                    LOG.info("HTTP API on {}:{}", settings.httpHost(), s.actualPort());
+                });
+    }
+
+    private TimeReading read() {
+        return reader.read(model, clock.nowNanos());
+    }
+
+    /** The port the HTTP server got (useful when configured with 0). */
+    public int httpPort() {
+        return server.actualPort();
+    }
+
+    private Router router() {
+        Router router = Router.router(vertx);
+        router.get("/time").handler(ctx -> json(ctx, 200, TimeJson.of(read())));
+        router.get("/sources").handler(this::sources);
+        router.get("/status").handler(this::status);
+        router.errorHandler(404, ctx -> json(ctx, 404, error("no such resource: " + ctx.request().path())));
+        router.errorHandler(405, ctx -> json(ctx, 405, error("method " + ctx.request().method() + " not allowed on "
+                + ctx.request().path())));
+        router.errorHandler(500, ctx -> {
+            LOG.error("internal error serving {}", ctx.request().path(), ctx.failure());
+            json(ctx, 500, error("internal error"));
+        });
+        return router;
+    }
+
+    private void sources(RoutingContext ctx) {
+        List<String> states = ctx.queryParam("state");
+        if (states.size() > 1 || (states.size() == 1 && !SOURCE_STATES.contains(states.get(0)))) {
+            json(ctx, 400, error("state must be one of " + SOURCE_STATES.stream().sorted().toList()));
+            return;
+        }
+        askSelector(EventBusAddresses.SELECTOR_SOURCES, new JsonObject()).onComplete(reply -> {
+            if (reply.failed()) {
+                json(ctx, 503, error("no active selector answered: " + reply.cause().getMessage()));
+                return;
+            }
+            JsonArray all = (JsonArray) reply.result();
+            JsonArray shown = states.isEmpty() ? all : new JsonArray(all.stream()
+                    .filter(o -> states.get(0).equals(((JsonObject) o).getString("state"))).toList());
+            ctx.response().setStatusCode(200).putHeader("content-type", "application/json").end(shown.encode());
+        });
+    }
+
+    private void status(RoutingContext ctx) {
+        Integer decisions = intParam(ctx, "decisions", 10, 0, MAX_DECISIONS);
+        if (decisions == null) {
+            return;
+        }
+        long now = clock.nowNanos();
+        ClockModel m = model;
+        JsonObject tracking = StatusJson.of(m, reader.read(m, now), now);
+        askSelector(EventBusAddresses.SELECTOR_STATUS, new JsonObject().put("decisions", decisions)).onComplete(reply -> {
+            if (reply.succeeded()) {
+                tracking.put("selection", reply.result());
+            } else {
+                tracking.put("selection", null).put("selectionError", "no active selector answered: "
+                        + reply.cause().getMessage());
+            }
+            json(ctx, 200, tracking);
+        });
+    }
+
+    private Future<Object> askSelector(String address, JsonObject body) {
+        return vertx.eventBus().request(address, body, new DeliveryOptions().setSendTimeout(settings.selectorTimeoutMillis()))
+                .map(Message::body);
+    }
+
+    /** The integer parameter, its default when absent, or null after answering 400. */
+    private static Integer intParam(RoutingContext ctx, String name, int fallback, int min, int max) {
+        List<String> values = ctx.queryParam(name);
+        if (values.isEmpty()) {
+            return fallback;
+        }
+        try {
+            int value = Integer.parseInt(values.get(0));
+            if (values.size() == 1 && value >= min && value <= max) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        json(ctx, 400, error(name + " must be one whole number from " + min + " to " + max));
+        return null;
+    }
+
+    private static JsonObject error(String message) {
+        return new JsonObject().put("error", message);
+    }
+
+    private static void json(RoutingContext ctx, int status, JsonObject body) {
+        ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(body.encode());
+    }
+}

@@ -1,0 +1,170 @@
+package io.timemesh.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.timemesh.core.clock.ClockModel;
+import io.timemesh.core.clock.MonotonicReader;
+import io.timemesh.core.message.EventBusAddresses;
+import io.timemesh.core.ntp.LeapIndicator;
+import io.timemesh.core.time.ManualTimeSource;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Instant;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The API over a real HTTP socket, fed a clock model and a stand-in selector over the event bus. */
+class ApiVerticleTest {
+
+    private static final long S = 1_000_000_000L;
+    private static final long T0 = 1_795_000_000L * S;
+
+    private final ManualTimeSource clock = new ManualTimeSource(T0);
+    private final HttpClient http = HttpClient.newHttpClient();
+    private Vertx vertx;
+    private int port;
+
+    @BeforeEach
+    void start() {
+        vertx = Vertx.vertx();
+        ApiVerticle api = new ApiVerticle(clock, new MonotonicReader());
+        vertx.deployVerticle(api, new DeploymentOptions().setConfig(new JsonObject().put("httpHost", "127.0.0.1")
+                .put("httpPort", 0).put("selectorTimeoutMillis", 300))).await();
+        port = api.httpPort();
+    }
+
+    @AfterEach
+    void stop() {
+        vertx.close().await();
+    }
+
+    private HttpResponse<String> get(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private JsonObject getJson(String path, int expectedStatus) throws Exception {
+        HttpResponse<String> response = get(path);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(expectedStatus);
+        assertThat(response.headers().firstValue("content-type")).hasValue("application/json");
+        return new JsonObject(response.body());
+    }
+
+    /** A clock synchronised at T0 to true time 0.3 s ahead of local, bound 2.5 ms. */
+    private void publishSynchronisedModel() throws InterruptedException {
+        ClockModel model = new ClockModel(true, T0, 300_000_000L, 0, 0, 0, T0, 0.003, 0.001, 15e-6, true,
+                10 * S, 1.0, 2, LeapIndicator.NO_WARNING, "node-s", "127.0.0.2:123", 7, 3, 0.0001, false, 0);
+        vertx.eventBus().publish(EventBusAddresses.CLOCK_MODEL, JsonObject.mapFrom(model),
+                new DeliveryOptions().setLocalOnly(true));
+        Thread.sleep(100);
+    }
+
+    @Test
+    void timeBeforeSynchronisationIsUnsynchronisedWithoutABound() throws Exception {
+        JsonObject time = getJson("/time", 200);
+        assertThat(time.getString("status")).isEqualTo("UNSYNCHRONIZED");
+        assertThat(time.getString("nowNs")).isEqualTo(Long.toString(T0));
+        assertThat(time.getValue("earliestNs")).isNull();
+        assertThat(time.getValue("errorBoundNs")).isNull();
+        assertThat(time.getString("leap")).isEqualTo("unsync");
+    }
+
+    @Test
+    void timeServesTheBoundedIntervalWithNanosecondStrings() throws Exception {
+        publishSynchronisedModel();
+        clock.advanceNanos(2 * S);
+        JsonObject time = getJson("/time", 200);
+        long now = T0 + 2 * S + 300_000_000L;
+        long bound = 2_500_000L + 30_000L; // rootDelay/2 + rootDispersion + 15 ppm × 2 s
+        assertThat(time.getString("status")).isEqualTo("SYNCHRONIZED");
+        assertThat(time.getString("nowNs")).isEqualTo(Long.toString(now));
+        assertThat(time.getLong("errorBoundNs")).isEqualTo(bound);
+        assertThat(time.getString("earliestNs")).isEqualTo(Long.toString(now - bound));
+        assertThat(time.getString("latestNs")).isEqualTo(Long.toString(now + bound));
+        assertThat(Instant.parse(time.getString("now"))).isEqualTo(Instant.ofEpochSecond(0, 0).plusNanos(now));
+        assertThat(time.getString("now")).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{9}Z");
+        assertThat(time.getInteger("stratum")).isEqualTo(2);
+        assertThat(time.getString("leap")).isEqualTo("none");
+    }
+
+    @Test
+    void eventBusAnswersWithTheSameJson() throws Exception {
+        publishSynchronisedModel();
+        JsonObject reply = vertx.eventBus().<JsonObject>request(EventBusAddresses.TIME, null).await().body();
+        assertThat(reply.getString("status")).isEqualTo("SYNCHRONIZED");
+        assertThat(reply.fieldNames()).containsExactlyInAnyOrderElementsOf(getJson("/time", 200).fieldNames());
+    }
+
+    @Test
+    void servedTimeNeverRunsBackwardsWhenTheModelStepsBack() throws Exception {
+        publishSynchronisedModel();
+        long before = Long.parseLong(getJson("/time", 200).getString("nowNs"));
+        ClockModel back = new ClockModel(true, T0, -700_000_000L, 0, 0, 0, T0, 0.003, 0.001, 15e-6, true,
+                10 * S, 1.0, 2, LeapIndicator.NO_WARNING, "node-s", "127.0.0.2:123", 8, 4, -1.0, true, 0);
+        vertx.eventBus().publish(EventBusAddresses.CLOCK_MODEL, JsonObject.mapFrom(back),
+                new DeliveryOptions().setLocalOnly(true));
+        Thread.sleep(100);
+        JsonObject after = getJson("/time", 200);
+        assertThat(Long.parseLong(after.getString("nowNs"))).isGreaterThanOrEqualTo(before);
+        assertThat(Long.parseLong(after.getString("latestNs"))).isGreaterThanOrEqualTo(before);
+        assertThat(Long.parseLong(after.getString("earliestNs"))).isLessThanOrEqualTo(T0 - 700_000_000L);
+    }
+
+    @Test
+    void sourcesAndStatusNeedASelectorAndSaySoWithout() throws Exception {
+        JsonObject sources = getJson("/sources", 503);
+        assertThat(sources.getString("error")).startsWith("no active selector answered");
+        JsonObject status = getJson("/status", 200);
+        assertThat(status.getValue("selection")).isNull();
+        assertThat(status.getString("selectionError")).startsWith("no active selector answered");
+    }
+
+    @Test
+    void sourcesComeFromTheSelectorAndFilterByState() throws Exception {
+        vertx.eventBus().<JsonObject>consumer(EventBusAddresses.SELECTOR_SOURCES, m -> m.reply(new JsonArray()
+                .add(new JsonObject().put("address", "a:123").put("state", "selected"))
+                .add(new JsonObject().put("address", "b:123").put("state", "falseticker")))).completion().await();
+        HttpResponse<String> all = get("/sources");
+        assertThat(new JsonArray(all.body())).hasSize(2);
+        HttpResponse<String> liars = get("/sources?state=falseticker");
+        assertThat(new JsonArray(liars.body())).singleElement()
+                .satisfies(o -> assertThat(((JsonObject) o).getString("address")).isEqualTo("b:123"));
+    }
+
+    @Test
+    void statusCombinesTrackingAndTheSelectorsDecisions() throws Exception {
+        publishSynchronisedModel();
+        vertx.eventBus().<JsonObject>consumer(EventBusAddresses.SELECTOR_STATUS, m -> m.reply(new JsonObject()
+                .put("selectorNode", "node-s").put("decisions", new JsonArray().add(new JsonObject()
+                        .put("wanted", m.body().getInteger("decisions")))))).completion().await();
+        JsonObject status = getJson("/status?decisions=3", 200);
+        assertThat(status.getString("status")).isEqualTo("SYNCHRONIZED");
+        assertThat(status.getString("systemPeer")).isEqualTo("127.0.0.2:123");
+        assertThat(status.getDouble("frequencyPpm")).isZero();
+        assertThat(status.getDouble("rootDelaySeconds")).isEqualTo(0.003);
+        assertThat(status.getDouble("boundGrowthPpm")).isEqualTo(15.0);
+        assertThat(status.getJsonObject("selection").getString("selectorNode")).isEqualTo("node-s");
+        assertThat(status.getJsonObject("selection").getJsonArray("decisions").getJsonObject(0).getInteger("wanted"))
+                .isEqualTo(3);
+    }
+
+    @Test
+    void badRequestsGetJsonErrors() throws Exception {
+        assertThat(getJson("/nope", 404).getString("error")).contains("/nope");
+        assertThat(getJson("/sources?state=liar", 400).getString("error")).contains("state must be one of");
+        assertThat(getJson("/status?decisions=abc", 400).getString("error")).contains("decisions must be");
+        assertThat(getJson("/status?decisions=65", 400).getString("error")).contains("0 to 64");
+        HttpResponse<String> post = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/time"))
+                .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(post.statusCode()).isEqualTo(405);
+        assertThat(new JsonObject(post.body()).getString("error")).contains("not allowed");
+    }
+}

@@ -1,0 +1,142 @@
+package io.timemesh.deploy;
+
+import io.timemesh.api.ApiSettings;
+import io.timemesh.core.ntp.ServerAddress;
+import io.timemesh.discipline.DisciplineSettings;
+import io.timemesh.sampler.SamplerConfig;
+import io.timemesh.selector.SelectorSettings;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Everything a node runs with, from a JSON file and the command line (the command line wins). Every
+ * verticle's settings are checked here, before anything starts, so a bad value is reported by name.
+ */
+public record NodeConfig(JsonObject json) {
+
+    /** Public NTP pool servers, polled politely (64 s). */
+    public static final List<String> DEFAULT_SOURCES =
+            List.of("0.pool.ntp.org", "1.pool.ntp.org", "2.pool.ntp.org", "3.pool.ntp.org");
+
+    private static final Set<String> KEYS = Set.of("nodeName", "sources", "pollSeconds", "iburst", "httpHost",
+            "httpPort", "clusterName", "sampler", "selector", "discipline");
+
+    public NodeConfig {
+        json = json.copy();
+        for (String key : json.fieldNames()) {
+            if (!KEYS.contains(key)) {
+                throw new IllegalArgumentException("unknown config key '" + key + "'; known keys: " + new TreeSet<>(KEYS));
+            }
+        }
+        for (String section : List.of("sampler", "selector", "discipline")) {
+            if (json.containsKey(section) && !(json.getValue(section) instanceof JsonObject)) {
+                throw new IllegalArgumentException("config key '" + section + "' must be a JSON object");
+            }
+        }
+        if (!json.containsKey("sources")) {
+            json.put("sources", new JsonArray(DEFAULT_SOURCES));
+        }
+        if (!json.containsKey("nodeName")) {
+            json.put("nodeName", "node-" + ProcessHandle.current().pid());
+        }
+        if (!json.containsKey("clusterName")) {
+            // A single node's embedded cluster must never merge with another run on the same machine.
+            json.put("clusterName", "timemesh-" + json.getString("nodeName") + "-" + Long.toHexString(System.nanoTime()));
+        }
+        // Fields are assigned after this body, so validate through the static builders.
+        samplerConfig(json);
+        selectorConfig(json);
+        disciplineConfig(json);
+        apiConfig(json);
+    }
+
+    public static NodeConfig read(Path file) {
+        try {
+            return new NodeConfig(new JsonObject(Files.readString(file)));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read config file " + file + ": " + e.getMessage(), e);
+        } catch (DecodeException e) {
+            throw new IllegalArgumentException("config file " + file + " is not a JSON object: " + e.getMessage(), e);
+        }
+    }
+
+    public NodeConfig with(String key, Object value) {
+        JsonObject copy = json.copy();
+        copy.put(key, value);
+        return new NodeConfig(copy);
+    }
+
+    public String nodeName() {
+        return json.getString("nodeName");
+    }
+
+    public String clusterName() {
+        return json.getString("clusterName");
+    }
+
+    public JsonObject samplerConfig() {
+        return samplerConfig(json);
+    }
+
+    public JsonObject selectorConfig() {
+        return selectorConfig(json);
+    }
+
+    public JsonObject disciplineConfig() {
+        return disciplineConfig(json);
+    }
+
+    public JsonObject apiConfig() {
+        return apiConfig(json);
+    }
+
+    private static JsonObject section(JsonObject json, String name) {
+        return json.getJsonObject(name, new JsonObject()).copy();
+    }
+
+    private static JsonObject samplerConfig(JsonObject json) {
+        JsonObject config = section(json, "sampler").put("sources", json.getValue("sources"))
+                .put("nodeName", json.getString("nodeName"));
+        copy(json, "pollSeconds", config);
+        copy(json, "iburst", config);
+        SamplerConfig.fromJson(config);
+        return config;
+    }
+
+    private static JsonObject selectorConfig(JsonObject json) {
+        JsonObject config = section(json, "selector").put("nodeName", json.getString("nodeName"));
+        // The selector's sources are named as the sampler names them, host:port.
+        JsonArray sources = new JsonArray();
+        json.getJsonArray("sources").forEach(source -> sources.add(ServerAddress.parse((String) source).toString()));
+        config.put("sources", sources);
+        SelectorSettings.fromJson(config);
+        return config;
+    }
+
+    private static JsonObject disciplineConfig(JsonObject json) {
+        JsonObject config = section(json, "discipline");
+        DisciplineSettings.fromJson(config);
+        return config;
+    }
+
+    private static JsonObject apiConfig(JsonObject json) {
+        JsonObject config = new JsonObject();
+        copy(json, "httpHost", config);
+        copy(json, "httpPort", config);
+        ApiSettings.fromJson(config);
+        return config;
+    }
+
+    private static void copy(JsonObject json, String key, JsonObject into) {
+        if (json.containsKey(key)) {
+            into.put(key, json.getValue(key));
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package io.timemesh.discipline;
+
+import io.vertx.core.json.JsonObject;
+
+/**
+ * @param stepThresholdSeconds   corrections larger than this step the clock; smaller ones slew (ntpd: 0.128 s)
+ * @param maxSlewRate            fastest slew, dimensionless (500e-6 = 500 ppm, ntpd's limit)
+ * @param slewTimeConstantSeconds τ of ρ_new = ρ + offset/τ: a small offset is slewed in over τ
+ * @param maxDrift               the most the local timescale's own frequency can be off, dimensionless
+ * @param maxFrequency           frequency corrections are clamped to ±this, dimensionless
+ * @param frequencyWindow        how many references the frequency regression uses
+ * @param minFrequencyBaselineSeconds no frequency correction until the references span this long
+ * @param holdoverAfterSeconds   without a majority reference this long, SYNCHRONIZED becomes HOLDOVER
+ * @param maxErrorBoundSeconds   a bound beyond this is UNSYNCHRONIZED
+ * @param convergenceUpdates     during this many first updates (on new samples), any correction above
+ *                               {@code convergenceStepSeconds} steps, like chrony's makestep: before the
+ *                               sources' filters have filled, errors are large and nobody relies on our time yet
+ * @param convergenceStepSeconds see {@code convergenceUpdates}
+ */
+public record DisciplineSettings(double stepThresholdSeconds, double maxSlewRate, double slewTimeConstantSeconds,
+                                 double maxDrift, double maxFrequency, int frequencyWindow,
+                                 double minFrequencyBaselineSeconds, double holdoverAfterSeconds,
+                                 double maxErrorBoundSeconds, int convergenceUpdates,
+                                 double convergenceStepSeconds) {
+
+    public DisciplineSettings {
+        positive("stepThresholdSeconds", stepThresholdSeconds);
+        positive("maxSlewRatePpm", maxSlewRate);
+        positive("slewTimeConstantSeconds", slewTimeConstantSeconds);
+        if (!(maxDrift >= 0)) {
+            throw new IllegalArgumentException("maxDriftPpm must be >= 0, was " + maxDrift * 1e6);
+        }
+        positive("maxFrequencyPpm", maxFrequency);
+        if (frequencyWindow < 3 || frequencyWindow > 1024) {
+            throw new IllegalArgumentException("frequencyWindow must be 3..1024, was " + frequencyWindow);
+        }
+        positive("minFrequencyBaselineSeconds", minFrequencyBaselineSeconds);
+        positive("holdoverAfterSeconds", holdoverAfterSeconds);
+        positive("maxErrorBoundSeconds", maxErrorBoundSeconds);
+        if (convergenceUpdates < 0) {
+            throw new IllegalArgumentException("convergenceUpdates must be >= 0, was " + convergenceUpdates);
+        }
+        positive("convergenceStepSeconds", convergenceStepSeconds);
+    }
+
+    private static void positive(String key, double value) {
+        if (!(value > 0) || Double.isInfinite(value)) {
+            throw new IllegalArgumentException(key + " must be a positive number, was " + value);
+        }
+    }
+
+    public static DisciplineSettings defaults() {
+        return new DisciplineSettings(0.128, 500e-6, 1.0, 15e-6, 500e-6, 64, 8.0, 10.0, 1.0, 8, 0.001);
+    }
+
+    /** Rates are given in ppm in JSON, as people write them. */
+    public static DisciplineSettings fromJson(JsonObject json) {
+        DisciplineSettings d = defaults();
+        return new DisciplineSettings(
+                json.getDouble("stepThresholdSeconds", d.stepThresholdSeconds()),
+                json.getDouble("maxSlewRatePpm", d.maxSlewRate() * 1e6) * 1e-6,
+                json.getDouble("slewTimeConstantSeconds", d.slewTimeConstantSeconds()),
+                json.getDouble("maxDriftPpm", d.maxDrift() * 1e6) * 1e-6,
+                json.getDouble("maxFrequencyPpm", d.maxFrequency() * 1e6) * 1e-6,
+                json.getInteger("frequencyWindow", d.frequencyWindow()),
+                json.getDouble("minFrequencyBaselineSeconds", d.minFrequencyBaselineSeconds()),
+                json.getDouble("holdoverAfterSeconds", d.holdoverAfterSeconds()),
+                json.getDouble("maxErrorBoundSeconds", d.maxErrorBoundSeconds()),
+                json.getInteger("convergenceUpdates", d.convergenceUpdates()),
+                json.getDouble("convergenceStepSeconds", d.convergenceStepSeconds()));
+    }
+}

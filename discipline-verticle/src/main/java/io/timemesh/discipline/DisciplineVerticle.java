@@ -1,0 +1,63 @@
+package io.timemesh.discipline;
+
+import io.timemesh.core.clock.ClockModel;
+import io.timemesh.core.clock.ClockStatus;
+import io.timemesh.core.message.EventBusAddresses;
+import io.timemesh.core.message.Reference;
+import io.timemesh.core.time.TimeSource;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Feeds the selector's references into this node's {@link VirtualClock} and publishes each new
+ * {@link ClockModel} to the node's own API (node-local), which reads time from it without a hop.
+ *
+ * <p>On a single node the reference's time is already on this node's timescale; a node in a
+ * cluster translates it first (the selector→node exchange).
+ */
+public final class DisciplineVerticle extends VerticleBase {
+    private static final Logger LOG = LoggerFactory.getLogger(DisciplineVerticle.class);
+    private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
+
+    private final TimeSource clock;
+    private VirtualClock virtualClock;
+    private ClockStatus lastStatus = ClockStatus.UNSYNCHRONIZED;
+
+    public DisciplineVerticle(TimeSource clock) {
+        this.clock = clock;
+    }
+
+    @Override
+    public Future<?> start() {
+        try {
+            virtualClock = new VirtualClock(DisciplineSettings.fromJson(config()));
+        } catch (IllegalArgumentException | ClassCastException e) {
+            return Future.failedFuture(new IllegalArgumentException("discipline config: " + e.getMessage(), e));
+        }
+        var bus = vertx.eventBus();
+        var current = bus.<JsonObject>localConsumer(EventBusAddresses.CLOCK_MODEL_REQUEST,
+                m -> m.reply(JsonObject.mapFrom(virtualClock.model())));
+        var references = bus.<JsonObject>consumer(EventBusAddresses.REFERENCE,
+                m -> apply(m.body().mapTo(Reference.class)));
+        return Future.all(current.completion(), references.completion());
+    }
+
+    private void apply(Reference reference) {
+        long now = clock.nowNanos();
+        ClockModel model = virtualClock.update(reference, reference.timeNanos(), now);
+        ClockStatus status = model.status(now);
+        if (status != lastStatus) {
+            LOG.info("clock {} -> {} (reference {} from {}, {} of {} sources agree)", lastStatus, status,
+                    reference.sequence(), reference.selectorNode(), reference.agreeing(), reference.candidates());
+            lastStatus = status;
+        }
+        if (reference.usable() && model.lastStep()) {
+            LOG.info("stepped the clock by {} s", String.format("%+.9f", model.lastOffsetSeconds()));
+        }
+        vertx.eventBus().publish(EventBusAddresses.CLOCK_MODEL, JsonObject.mapFrom(model), LOCAL);
+    }
+}

@@ -1,0 +1,78 @@
+package io.timemesh.discipline;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+
+/**
+ * Estimates how fast true time runs against the local timescale by least-squares regression of the
+ * reference offsets (true − local) on local time over a sliding window, as chrony does: the slope is
+ * the frequency error, and its standard error the skew. Offsets are against the raw local timescale,
+ * so the clock's own steps and slews do not disturb the estimate.
+ */
+final class FrequencyEstimator {
+    private record Point(long localNanos, double offsetSeconds) {}
+
+    private final int window;
+    private final double minBaselineSeconds;
+    private final double maxFrequency;
+    private final Deque<Point> points = new ArrayDeque<>();
+    private double frequency;
+    private double skew;
+
+    FrequencyEstimator(int window, double minBaselineSeconds, double maxFrequency) {
+        this.window = window;
+        this.minBaselineSeconds = minBaselineSeconds;
+        this.maxFrequency = maxFrequency;
+    }
+
+    void add(long localNanos, double offsetSeconds) {
+        if (!points.isEmpty() && localNanos <= points.peekLast().localNanos()) {
+            return; // same instant again: no new information about the slope
+        }
+        points.addLast(new Point(localNanos, offsetSeconds));
+        while (points.size() > window) {
+            points.removeFirst();
+        }
+        fit();
+    }
+
+    private void fit() {
+        int n = points.size();
+        long origin = points.peekFirst().localNanos();
+        double baseline = (points.peekLast().localNanos() - origin) / 1e9;
+        if (n < 3 || baseline < minBaselineSeconds) {
+            return; // too little to say; keep the previous estimate
+        }
+        double meanX = 0;
+        double meanY = 0;
+        for (Point p : points) {
+            meanX += (p.localNanos() - origin) / 1e9;
+            meanY += p.offsetSeconds();
+        }
+        meanX /= n;
+        meanY /= n;
+        double sxx = 0;
+        double sxy = 0;
+        for (Point p : points) {
+            double dx = (p.localNanos() - origin) / 1e9 - meanX;
+            sxx += dx * dx;
+            sxy += dx * (p.offsetSeconds() - meanY);
+        }
+        double slope = sxy / sxx;
+        double residuals = 0;
+        for (Point p : points) {
+            double predicted = meanY + slope * ((p.localNanos() - origin) / 1e9 - meanX);
+            residuals += Math.pow(p.offsetSeconds() - predicted, 2);
+        }
+        frequency = Math.max(-maxFrequency, Math.min(maxFrequency, slope));
+        skew = Math.sqrt(residuals / (n - 2) / sxx);
+    }
+
+    double frequency() {
+        return frequency;
+    }
+
+    double skew() {
+        return skew;
+    }
+}

@@ -1,0 +1,84 @@
+package io.timemesh.discipline;
+
+import io.timemesh.core.clock.ClockModel;
+import io.timemesh.core.message.Reference;
+
+/**
+ * Disciplines a virtual clock over the local monotonic timescale to the selector's references.
+ *
+ * <p>The first reference, and any correction larger than the step threshold, steps the clock; a
+ * smaller correction is slewed in at ρ_new = ρ + offset/τ (seed 001), τ stretched so the slew never
+ * exceeds the maximum rate. While converging (the first few updates on new samples) corrections
+ * above a small threshold step too, as chrony's makestep does. The frequency ρ comes from {@link FrequencyEstimator}'s regression.
+ * Each update re-anchors the model at "now" with no jump unless it steps, so served time stays
+ * continuous. A backward step is left to {@link io.timemesh.core.clock.MonotonicReader}, which holds
+ * time still and widens the bound instead of letting it run back.
+ */
+public final class VirtualClock {
+    private final DisciplineSettings settings;
+    private final FrequencyEstimator frequency;
+    private ClockModel model;
+    private long lastBasisNanos = Long.MIN_VALUE;
+    private int informativeUpdates;
+
+    public VirtualClock(DisciplineSettings settings) {
+        this.settings = settings;
+        this.frequency = new FrequencyEstimator(settings.frequencyWindow(), settings.minFrequencyBaselineSeconds(),
+                settings.maxFrequency());
+        this.model = ClockModel.unsynchronized(settings.maxDrift(), holdoverAfterNanos(),
+                settings.maxErrorBoundSeconds());
+    }
+
+    public ClockModel model() {
+        return model;
+    }
+
+    /**
+     * Applies a reference.
+     *
+     * @param referenceLocalNanos when the reference was valid, on this node's local timescale
+     * @param nowLocalNanos       now, on this node's local timescale
+     */
+    public ClockModel update(Reference reference, long referenceLocalNanos, long nowLocalNanos) {
+        if (!reference.usable()) {
+            model = withoutMajority(reference);
+            return model;
+        }
+        if (reference.basisNanos() > lastBasisNanos) { // only new samples say anything new about the slope
+            lastBasisNanos = reference.basisNanos();
+            informativeUpdates++;
+            frequency.add(referenceLocalNanos, reference.offsetSeconds());
+        }
+        double f = frequency.frequency();
+        long correctionNow = model.correctionNanos(nowLocalNanos);
+        // True time minus local time, carried from when the reference was valid to now.
+        double trueOffsetNow = reference.offsetSeconds() + f * (nowLocalNanos - referenceLocalNanos) / 1e9;
+        double error = trueOffsetNow - correctionNow / 1e9;
+        boolean converging = informativeUpdates <= settings.convergenceUpdates();
+        boolean step = !model.referenced() || Math.abs(error) > settings.stepThresholdSeconds()
+                || (converging && Math.abs(error) > settings.convergenceStepSeconds());
+        long correctionAtAnchor = step ? correctionNow + Math.round(error * 1e9) : correctionNow;
+        double residual = step ? 0 : error;
+        double slewRate = step ? 0 : Math.min(settings.maxSlewRate(), Math.abs(error) / settings.slewTimeConstantSeconds());
+        model = new ClockModel(true, nowLocalNanos, correctionAtAnchor, f, residual, slewRate, referenceLocalNanos,
+                reference.rootDelaySeconds(), reference.rootDispersionSeconds(), settings.maxDrift(), true,
+                holdoverAfterNanos(), settings.maxErrorBoundSeconds(), Math.min(15, reference.stratum() + 1),
+                reference.leap(), reference.selectorNode(), reference.systemPeer(), reference.sequence(),
+                model.updates() + 1, error, step, frequency.skew());
+        return model;
+    }
+
+    /** The selector has no majority: keep the clock as it is and let the bound grow (HOLDOVER). */
+    private ClockModel withoutMajority(Reference reference) {
+        ClockModel m = model;
+        return new ClockModel(m.referenced(), m.anchorLocalNanos(), m.correctionAtAnchorNanos(), m.frequency(),
+                m.residualSeconds(), m.slewRate(), m.referenceLocalNanos(), m.rootDelaySeconds(),
+                m.rootDispersionSeconds(), m.maxDrift(), false, m.holdoverAfterNanos(), m.maxErrorBoundSeconds(),
+                m.stratum(), m.leap(), reference.selectorNode(), m.systemPeer(), reference.sequence(), m.updates(),
+                m.lastOffsetSeconds(), m.lastStep(), m.frequencySkew());
+    }
+
+    private long holdoverAfterNanos() {
+        return Math.round(settings.holdoverAfterSeconds() * 1e9);
+    }
+}

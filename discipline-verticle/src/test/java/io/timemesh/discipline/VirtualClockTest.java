@@ -1,0 +1,230 @@
+package io.timemesh.discipline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.timemesh.core.clock.ClockModel;
+import io.timemesh.core.clock.ClockStatus;
+import io.timemesh.core.clock.MonotonicReader;
+import io.timemesh.core.clock.TimeReading;
+import io.timemesh.core.message.Reference;
+import io.timemesh.core.ntp.LeapIndicator;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The virtual clock driven by hand on a fake local timescale: no real time passes. */
+class VirtualClockTest {
+
+    private static final long S = 1_000_000_000L;
+    private static final long T0 = 1_795_000_000L * S;
+
+    /** Defaults, but no convergence steps, so slewing can be seen from the second update on. */
+    private final VirtualClock clock = new VirtualClock(withConvergence(0));
+
+    private static DisciplineSettings withConvergence(int updates) {
+        DisciplineSettings d = DisciplineSettings.defaults();
+        return new DisciplineSettings(d.stepThresholdSeconds(), d.maxSlewRate(), d.slewTimeConstantSeconds(),
+                d.maxDrift(), d.maxFrequency(), d.frequencyWindow(), d.minFrequencyBaselineSeconds(),
+                d.holdoverAfterSeconds(), d.maxErrorBoundSeconds(), updates, d.convergenceStepSeconds());
+    }
+    private long sequence;
+
+    /** A reference based on a new sample each time. */
+    private Reference majority(double offset, double rootDelay, double rootDispersion) {
+        double distance = rootDelay / 2 + rootDispersion;
+        return new Reference("sel", ++sequence, 0, sequence, Reference.Status.MAJORITY, offset, offset - distance,
+                offset + distance, distance, rootDelay, rootDispersion, offset, offset, 3, 3, 1,
+                LeapIndicator.NO_WARNING, "a", List.of("a", "b", "c"), List.of(), List.of());
+    }
+
+    private Reference noMajority() {
+        return new Reference("sel", ++sequence, 0, 0, Reference.Status.NO_MAJORITY, 0, 0, 0, 0, 0, 0, 0, 0, 2, 4, 16,
+                LeapIndicator.ALARM, null, List.of(), List.of(), List.of());
+    }
+
+    private static double seconds(long nanos) {
+        return nanos / 1e9;
+    }
+
+    @Test
+    void beforeAnyReferenceTimeIsUnsynchronisedAndUnbounded() {
+        TimeReading reading = clock.model().read(T0);
+        assertThat(reading.status()).isEqualTo(ClockStatus.UNSYNCHRONIZED);
+        assertThat(reading.nowNanos()).isEqualTo(T0);
+        assertThat(reading.bounded()).isFalse();
+        assertThat(reading.leap()).isEqualTo(LeapIndicator.ALARM);
+    }
+
+    @Test
+    void firstReferenceStepsAndTheBoundIsTheReferenceDistance() {
+        ClockModel model = clock.update(majority(0.3, 0.004, 0.001), T0, T0);
+        assertThat(model.lastStep()).isTrue();
+        TimeReading reading = model.read(T0);
+        assertThat(reading.nowNanos()).isEqualTo(T0 + 300_000_000L);
+        assertThat(reading.errorBoundNanos()).isEqualTo(3_000_000L);
+        assertThat(reading.status()).isEqualTo(ClockStatus.SYNCHRONIZED);
+        assertThat(reading.stratum()).isEqualTo(2);
+    }
+
+    @Test
+    void smallCorrectionSlewsAtTheRateLimitAndFinishesOnTime() {
+        clock.update(majority(0.0, 0, 0.001), T0, T0);
+        ClockModel model = clock.update(majority(0.1, 0, 0.001), T0 + S, T0 + S);
+        assertThat(model.lastStep()).isFalse();
+        assertThat(model.slewRate()).isEqualTo(500e-6); // 0.1 s / τ 1 s would be faster than 500 ppm
+        // 0.1 s at 500 ppm takes 200 s: half done at 100 s, done at 200 s, and the residual is in the bound.
+        assertThat(model.remainingResidualSeconds(T0 + 101 * S)).isCloseTo(0.05, within(1e-12));
+        assertThat(model.remainingResidualSeconds(T0 + 201 * S)).isCloseTo(0.0, within(1e-12));
+        assertThat(seconds(model.correctionNanos(T0 + 201 * S))).isCloseTo(0.1, within(1e-9));
+        assertThat(model.errorBoundSeconds(T0 + S)).isGreaterThanOrEqualTo(0.1);
+        // The slewed clock never runs backwards or faster than 1 + 500 ppm.
+        long previous = model.read(T0 + S).nowNanos();
+        for (long t = T0 + 2 * S; t <= T0 + 250 * S; t += S) {
+            long now = model.read(t).nowNanos();
+            assertThat(now - previous).isBetween(S, S + 500_000L + 1);
+            previous = now;
+        }
+    }
+
+    @Test
+    void smallOffsetsSlewOverTheTimeConstant() {
+        clock.update(majority(0.0, 0, 0.001), T0, T0);
+        ClockModel model = clock.update(majority(0.0002, 0, 0.001), T0 + S, T0 + S);
+        assertThat(model.slewRate()).isCloseTo(200e-6, within(1e-15)); // 0.2 ms over τ = 1 s
+        assertThat(model.remainingResidualSeconds(T0 + 2 * S)).isCloseTo(0.0, within(1e-15));
+    }
+
+    @Test
+    void whileConvergingCorrectionsAboveAMillisecondStep() {
+        VirtualClock converging = new VirtualClock(DisciplineSettings.defaults()); // 8 updates, 1 ms
+        converging.update(majority(0.0, 0, 0.001), T0, T0);
+        assertThat(converging.update(majority(0.1, 0, 0.001), T0 + S, T0 + S).lastStep()).isTrue();
+        assertThat(converging.update(majority(0.1005, 0, 0.001), T0 + 2 * S, T0 + 2 * S).lastStep()).isFalse();
+        for (int i = 3; i <= 9; i++) {
+            converging.update(majority(0.1, 0, 0.001), T0 + i * S, T0 + i * S);
+        }
+        // Converged: a 0.1 s correction now slews, as the step threshold says.
+        assertThat(converging.update(majority(0.2, 0, 0.001), T0 + 10 * S, T0 + 10 * S).lastStep()).isFalse();
+    }
+
+    @Test
+    void correctionAboveTheThresholdSteps() {
+        clock.update(majority(0.0, 0, 0.001), T0, T0);
+        ClockModel model = clock.update(majority(0.5, 0, 0.001), T0 + S, T0 + S);
+        assertThat(model.lastStep()).isTrue();
+        assertThat(model.lastOffsetSeconds()).isCloseTo(0.5, within(1e-9));
+        assertThat(model.read(T0 + S).nowNanos()).isEqualTo(T0 + S + 500_000_000L);
+    }
+
+    @Test
+    void frequencyConvergesOnADriftingReference() {
+        // True time runs 50 ppm fast against the local timescale.
+        double drift = 50e-6;
+        ClockModel model = null;
+        for (int i = 0; i <= 60; i++) {
+            long t = T0 + i * S;
+            model = clock.update(majority(0.2 + drift * i, 0, 0.0005), t, t);
+        }
+        assertThat(model.frequency()).isCloseTo(drift, within(0.1e-6));
+        assertThat(model.frequencySkew()).isLessThan(1e-9);
+        // Free-running for 100 s, the clock keeps up with true time to within a microsecond.
+        long later = T0 + 160 * S;
+        double truth = 0.2 + drift * 160;
+        assertThat(seconds(model.correctionNanos(later))).isCloseTo(truth, within(1e-6));
+    }
+
+    @Test
+    void noFrequencyCorrectionUntilTheBaselineIsLongEnough() {
+        for (int i = 0; i < 8; i++) {
+            clock.update(majority(100e-6 * i, 0, 0.0005), T0 + i * S, T0 + i * S);
+        }
+        assertThat(clock.model().frequency()).isZero(); // 7 s of references < 8 s baseline
+    }
+
+    @Test
+    void repeatedReferencesOnTheSameSamplesDoNotFeedTheRegression() {
+        for (int i = 0; i <= 20; i++) {
+            long t = T0 + i * S;
+            clock.update(majority(0.2 + 50e-6 * i, 0, 0.0005), t, t);
+        }
+        double before = clock.model().frequency();
+        // The selector republishing the same basis every second while no sample arrives.
+        Reference stale = majority(0.2 + 50e-6 * 20, 0, 0.0005);
+        Reference repeat = new Reference(stale.selectorNode(), stale.sequence(), stale.timeNanos(), 20,
+                stale.status(), stale.offsetSeconds(), stale.lowSeconds(), stale.highSeconds(),
+                stale.rootDistanceSeconds(), stale.rootDelaySeconds(), stale.rootDispersionSeconds(),
+                stale.regionLowSeconds(), stale.regionHighSeconds(), stale.agreeing(), stale.candidates(),
+                stale.stratum(), stale.leap(), stale.systemPeer(), stale.survivors(), stale.falsetickers(),
+                stale.exclusions());
+        for (int i = 21; i <= 40; i++) {
+            clock.update(repeat, T0 + i * S, T0 + i * S);
+        }
+        assertThat(clock.model().frequency()).isEqualTo(before);
+    }
+
+    @Test
+    void holdoverBoundGrowsAtTheStatedRate() {
+        ClockModel model = clock.update(majority(0.3, 0.002, 0.001), T0, T0);
+        assertThat(model.status(T0 + 9 * S)).isEqualTo(ClockStatus.SYNCHRONIZED);
+        assertThat(model.status(T0 + 11 * S)).isEqualTo(ClockStatus.HOLDOVER);
+        double rate = model.boundGrowthRate();
+        assertThat(rate).isEqualTo(15e-6);
+        double grown = model.errorBoundSeconds(T0 + 1_000 * S) - model.errorBoundSeconds(T0 + 500 * S);
+        assertThat(grown).isCloseTo(rate * 500, within(1e-12));
+        // With 1 s as the limit, 15 ppm take (1 − 0.002) / 15e-6 s to run out.
+        long limit = T0 + (long) ((1 - 0.002) / 15e-6) * S;
+        assertThat(model.status(limit - 10 * S)).isEqualTo(ClockStatus.HOLDOVER);
+        assertThat(model.status(limit + 10 * S)).isEqualTo(ClockStatus.UNSYNCHRONIZED);
+    }
+
+    @Test
+    void noMajorityKeepsTheClockAndReportsHoldover() {
+        clock.update(majority(0.3, 0, 0.001), T0, T0);
+        ClockModel model = clock.update(noMajority(), T0 + S, T0 + S);
+        assertThat(model.status(T0 + S)).isEqualTo(ClockStatus.HOLDOVER);
+        assertThat(model.read(T0 + S).nowNanos()).isEqualTo(T0 + S + 300_000_000L);
+        ClockModel back = clock.update(majority(0.3, 0, 0.001), T0 + 2 * S, T0 + 2 * S);
+        assertThat(back.status(T0 + 2 * S)).isEqualTo(ClockStatus.SYNCHRONIZED);
+    }
+
+    @Test
+    void backwardStepNeverRunsServedTimeBackwardsAndWidensTheBound() {
+        MonotonicReader reader = new MonotonicReader();
+        clock.update(majority(0.5, 0, 0.001), T0, T0);
+        TimeReading before = reader.read(clock.model(), T0 + S);
+        clock.update(majority(-0.5, 0, 0.001), T0 + S, T0 + S); // the truth was a second behind
+        long previous = before.nowNanos();
+        for (long t = T0 + S; t < T0 + 3 * S; t += 100_000_000L) {
+            TimeReading reading = reader.read(clock.model(), t);
+            assertThat(reading.nowNanos()).isGreaterThanOrEqualTo(previous);
+            long truth = t - 500_000_000L;
+            assertThat(truth).isBetween(reading.earliestNanos(), reading.latestNanos());
+            assertThat(reading.nowNanos()).isBetween(reading.earliestNanos(), reading.latestNanos());
+            previous = reading.nowNanos();
+        }
+    }
+
+    @Test
+    void truthStaysInsideTheBoundThroughNoisyDriftingReferencesAndHoldover() {
+        Random random = new Random(42);
+        double drift = 12e-6; // within the 15 ppm the bound assumes
+        double truthAt0 = 0.25;
+        MonotonicReader reader = new MonotonicReader();
+        for (int i = 0; i < 400; i++) {
+            long u = T0 + i * S;
+            double trueOffset = truthAt0 + drift * i;
+            if (i < 300) { // then holdover for 100 s
+                double distance = 0.002 + random.nextDouble() * 0.003;
+                double measured = trueOffset + (random.nextDouble() * 2 - 1) * distance; // any error within λ
+                clock.update(majority(measured, 0, distance), u, u);
+            }
+            for (int k = 0; k < 10; k++) {
+                long t = u + k * 100_000_000L;
+                TimeReading reading = reader.read(clock.model(), t);
+                long truth = t + Math.round((truthAt0 + drift * (t - T0) / 1e9) * 1e9);
+                assertThat(truth).as("at step %d.%d", i, k).isBetween(reading.earliestNanos(), reading.latestNanos());
+            }
+        }
+    }
+}
