@@ -3,13 +3,11 @@ package io.timemesh.sampler;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.timemesh.core.exchange.NtpSample;
-import io.timemesh.core.ntp.ServerAddress;
 import io.timemesh.core.time.MonotonicTimescale;
 import io.timemesh.testkit.ChronydClient;
 import io.timemesh.testkit.ChronydServer;
 import io.timemesh.testkit.ServerBehaviour;
 import io.timemesh.testkit.SimulatedNtpServer;
-import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -24,21 +22,21 @@ import org.junit.jupiter.api.Test;
 @Tag("chrony")
 class ChronydServerTest {
 
-    private static Vertx vertx;
+    private static final MonotonicTimescale LOCAL = new MonotonicTimescale();
+    private static QueryFixture fixture;
 
     @BeforeAll
     static void startVertx() {
-        vertx = Vertx.vertx();
+        fixture = new QueryFixture();
     }
 
     @AfterAll
     static void stopVertx() {
-        vertx.close().await();
+        fixture.close();
     }
 
     private static NtpQuery.Result query(String hostPort, int samples, Duration spacing) {
-        return NtpQuery.run(vertx, new MonotonicTimescale(), MonotonicTimescale.measurePrecisionLog2(),
-                List.of(ServerAddress.parse(hostPort)), samples, Duration.ofSeconds(1), spacing).await().get(0);
+        return fixture.query(LOCAL, hostPort, samples, Duration.ofSeconds(1), spacing);
     }
 
     @Test

@@ -23,16 +23,18 @@ class SimulatedServersQueryTest {
 
     /** Truth for the servers and the local timescale for the client: the same clock, so the true offset is exact. */
     private static final MonotonicTimescale TRUTH = new MonotonicTimescale();
+    private static QueryFixture fixture;
     private static Vertx vertx;
 
     @BeforeAll
     static void startVertx() {
-        vertx = Vertx.vertx();
+        fixture = new QueryFixture();
+        vertx = fixture.vertx();
     }
 
     @AfterAll
     static void stopVertx() {
-        vertx.close().await();
+        fixture.close();
     }
 
     private static NtpQuery.Result query(SimulatedNtpServer server, int samples, Duration timeout) {
@@ -40,10 +42,7 @@ class SimulatedServersQueryTest {
     }
 
     private static NtpQuery.Result query(SimulatedNtpServer server, int samples, Duration timeout, Duration spacing) {
-        List<NtpQuery.Result> results = NtpQuery.run(vertx, TRUTH, MonotonicTimescale.measurePrecisionLog2(),
-                List.of(ServerAddress.parse(server.hostPort())), samples, timeout, spacing).await();
-        assertThat(results).hasSize(1);
-        return results.get(0);
+        return fixture.query(TRUTH, server.hostPort(), samples, timeout, spacing);
     }
 
     private static Duration ms(long millis) {
