@@ -8,6 +8,7 @@ import io.timemesh.discipline.DisciplineVerticle;
 import io.timemesh.sampler.HostResolver;
 import io.timemesh.sampler.SamplerVerticle;
 import io.timemesh.selector.SelectorVerticle;
+import io.timemesh.timebase.TimebaseVerticle;
 import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -48,8 +49,10 @@ public final class TimemeshNode {
         return Vertx.builder().with(options)
                 .withClusterManager(new HazelcastClusterManager(ClusterConfigs.loopback(config.clusterName(), List.of())))
                 .buildClustered()
-                .compose(vertx -> deploy(vertx, new DisciplineVerticle(clock), config.disciplineConfig())
-                        .compose(v -> deploy(vertx, new SelectorVerticle(clock), config.selectorConfig()))
+                .compose(vertx -> deploy(vertx, new TimebaseVerticle(clock, config.nodeName()), new JsonObject())
+                        .compose(v -> deploy(vertx, new DisciplineVerticle(clock, config.nodeName(), precision),
+                                config.disciplineConfig()))
+                        .compose(v -> deploy(vertx, new SelectorVerticle(clock, precision), config.selectorConfig()))
                         .compose(v -> deploy(vertx, api, config.apiConfig()))
                         .compose(v -> deploy(vertx, new SamplerVerticle(clock, precision, resolver),
                                 config.samplerConfig()))

@@ -5,6 +5,9 @@ import io.timemesh.core.clock.ClockStatus;
 import io.timemesh.core.message.EventBusAddresses;
 import io.timemesh.core.message.Reference;
 import io.timemesh.core.time.TimeSource;
+import io.timemesh.core.time.TimebaseLink;
+import io.timemesh.timebase.TimebaseLinks;
+import java.util.Optional;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -16,19 +19,30 @@ import org.slf4j.LoggerFactory;
  * Feeds the selector's references into this node's {@link VirtualClock} and publishes each new
  * {@link ClockModel} to the node's own API (node-local), which reads time from it without a hop.
  *
- * <p>On a single node the reference's time is already on this node's timescale; a node in a
- * cluster translates it first (the selector→node exchange).
+ * <p>The reference is on the selector node's timescale; it is rebased to this node's through the
+ * measured {@link TimebaseLinks} link (the selector→node exchange), whose uncertainty widens the bound.
+ * References that arrive before the link to a (new) selector is measured are skipped.
  */
 public final class DisciplineVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(DisciplineVerticle.class);
     private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
     private final TimeSource clock;
+    private final String node;
+    private final int precisionLog2;
+    private TimebaseLinks links;
     private VirtualClock virtualClock;
     private ClockStatus lastStatus = ClockStatus.UNSYNCHRONIZED;
 
-    public DisciplineVerticle(TimeSource clock) {
+    /**
+     * @param clock         this node's local timescale
+     * @param node          this node's name
+     * @param precisionLog2 how precisely the clock is read
+     */
+    public DisciplineVerticle(TimeSource clock, String node, int precisionLog2) {
         this.clock = clock;
+        this.node = node;
+        this.precisionLog2 = precisionLog2;
     }
 
     @Override
@@ -38,6 +52,7 @@ public final class DisciplineVerticle extends VerticleBase {
         } catch (IllegalArgumentException | ClassCastException e) {
             return Future.failedFuture(new IllegalArgumentException("discipline config: " + e.getMessage(), e));
         }
+        links = new TimebaseLinks(vertx, clock, node, precisionLog2);
         var bus = vertx.eventBus();
         var current = bus.<JsonObject>localConsumer(EventBusAddresses.CLOCK_MODEL_REQUEST,
                 m -> m.reply(JsonObject.mapFrom(virtualClock.model())));
@@ -46,8 +61,13 @@ public final class DisciplineVerticle extends VerticleBase {
         return Future.all(current.completion(), references.completion());
     }
 
-    private void apply(Reference reference) {
+    private void apply(Reference received) {
         long now = clock.nowNanos();
+        Optional<TimebaseLink> link = links.link(received.selectorNode());
+        if (link.isEmpty()) {
+            return; // the link to this selector is being measured; its next reference will do
+        }
+        Reference reference = link.get().rebase(received, now);
         ClockModel model = virtualClock.update(reference, reference.timeNanos(), now);
         ClockStatus status = model.status(now);
         if (status != lastStatus) {

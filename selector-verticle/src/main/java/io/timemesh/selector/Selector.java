@@ -6,6 +6,7 @@ import io.timemesh.core.message.SourceSample;
 import io.timemesh.core.message.SourceView;
 import io.timemesh.core.ntp.LeapIndicator;
 import io.timemesh.core.ntp.NtpConstants;
+import io.timemesh.core.time.TimebaseLink;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -13,11 +14,16 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The selector's state and decisions, free of I/O: the newest sample and fault of every source,
  * each selection's outcome, a bounded history of decisions and a count of every source's repeat
  * outlier verdicts (the seeds ask for outliers to be watched over time, not just dropped).
+ *
+ * <p>Samples are kept as their samplers sent them, on the sampler node's timescale, and rebased to
+ * the selector's at each selection through the measured {@link TimebaseLink}: so the state means the
+ * same to whichever selector holds it next.
  */
 public final class Selector {
     private final SelectorSettings settings;
@@ -48,20 +54,26 @@ public final class Selector {
         sources.computeIfAbsent(fault.source(), s -> new SourceRecord()).fault = fault;
     }
 
+    /** Every sampler node's clock relative to ours; empty while a link is still being measured. */
+    @FunctionalInterface
+    public interface Links {
+        Optional<TimebaseLink> to(String node);
+    }
+
     /** Runs one selection as of {@code nowNanos}, records it and returns it. */
-    public Reference select(long nowNanos) {
+    public Reference select(long nowNanos, Links links) {
         List<Candidate> candidates = new ArrayList<>();
         Map<String, SourceSample> samples = new LinkedHashMap<>();
         List<Reference.Exclusion> exclusions = new ArrayList<>();
         for (Map.Entry<String, SourceRecord> entry : sources.entrySet()) {
             String source = entry.getKey();
             SourceRecord record = entry.getValue();
-            String excluded = exclusion(record, nowNanos);
+            SourceSample sample = rebased(record, links, nowNanos);
+            String excluded = exclusion(record, sample, nowNanos);
             if (excluded != null) {
                 exclusions.add(new Reference.Exclusion(source, record.state, record.reason));
                 continue;
             }
-            SourceSample sample = record.sample;
             candidates.add(new Candidate(source, sample.offsetSeconds(), agedDistance(sample, nowNanos),
                     sample.stratum(), settings.trusted().contains(source)));
             samples.put(source, sample);
@@ -84,20 +96,30 @@ public final class Selector {
         return (int) sources.values().stream().filter(r -> r.sample == null && r.fault == null).count();
     }
 
+    /** The record's sample on our timescale; null without a sample or while its sampler's link is unknown. */
+    private static SourceSample rebased(SourceRecord record, Links links, long nowNanos) {
+        if (record.sample == null) {
+            return null;
+        }
+        return links.to(record.sample.samplerNode()).map(link -> link.rebase(record.sample, nowNanos)).orElse(null);
+    }
+
     /** The reason a source cannot take part, setting its state; null when it is a candidate. */
-    private String exclusion(SourceRecord record, long nowNanos) {
+    private String exclusion(SourceRecord record, SourceSample sample, long nowNanos) {
         SourceFault fault = record.fault;
         if (fault != null && fault.stopped()) {
             return exclude(record, "kiss", "stopped polling: " + fault.error() + " " + fault.detail());
         }
-        SourceSample sample = record.sample;
+        if (record.sample != null && sample == null) {
+            return exclude(record, "pending", "measuring the timebase to sampler node " + record.sample.samplerNode());
+        }
         if (sample == null) {
             return exclude(record, fault == null ? "pending" : "unreachable",
                     fault == null ? "no sample yet" : "no sample yet; last: " + fault.error() + " " + fault.detail());
         }
         double age = (nowNanos - sample.publishedNanos()) / 1e9; // since the source last answered
         if (age > (double) settings.staleAfterPolls() * sample.pollSeconds()) {
-            String last = fault != null && fault.atNanos() > sample.publishedNanos()
+            String last = fault != null && fault.atNanos() > record.sample.publishedNanos()
                     ? "; last: " + fault.error() + " " + fault.detail() : "";
             return exclude(record, "unreachable", String.format("no sample for %.1f s%s", age, last));
         }
@@ -167,14 +189,14 @@ public final class Selector {
                 survivors, falsetickers, exclusions);
     }
 
-    /** Every known source as of the last selection, sample fields aged to {@code nowNanos}. */
-    public List<SourceView> sources(long nowNanos) {
+    /** Every known source as of the last selection, on our timescale, sample fields aged to {@code nowNanos}. */
+    public List<SourceView> sources(long nowNanos, Links links) {
         List<SourceView> views = new ArrayList<>();
         for (Map.Entry<String, SourceRecord> entry : sources.entrySet()) {
             SourceRecord r = entry.getValue();
-            SourceSample s = r.sample;
-            int reach = r.fault != null && (s == null || r.fault.atNanos() > s.publishedNanos()) ? r.fault.reach()
-                    : s == null ? 0 : s.reach();
+            SourceSample s = rebased(r, links, nowNanos);
+            int reach = r.fault != null && (r.sample == null || r.fault.atNanos() > r.sample.publishedNanos())
+                    ? r.fault.reach() : r.sample == null ? 0 : r.sample.reach();
             views.add(new SourceView(entry.getKey(), r.state, r.reason,
                     s == null ? null : nanos(s.offsetSeconds()),
                     s == null ? null : nanos(s.delaySeconds()),
@@ -186,7 +208,7 @@ public final class Selector {
                     reach,
                     s == null ? null : (nowNanos - s.publishedNanos()) / 1e9,
                     s == null ? 0 : s.pollSeconds(),
-                    s == null ? (r.fault == null ? null : r.fault.samplerNode()) : s.samplerNode(),
+                    r.sample == null ? (r.fault == null ? null : r.fault.samplerNode()) : r.sample.samplerNode(),
                     r.outliers));
         }
         return views;
@@ -194,6 +216,24 @@ public final class Selector {
 
     private static long nanos(double seconds) {
         return Math.round(seconds * 1e9);
+    }
+
+    /** What a successor needs to carry on: every source's newest sample, fault and outlier count. */
+    public SelectorState state() {
+        List<SelectorState.Entry> entries = new ArrayList<>();
+        sources.forEach((source, r) -> entries.add(new SelectorState.Entry(source, r.sample, r.fault, r.outliers)));
+        return new SelectorState(sequence, entries);
+    }
+
+    /** Takes over a predecessor's state; sources this selector was not told of are added. */
+    public void restore(SelectorState state) {
+        sequence = Math.max(sequence, state.sequence());
+        for (SelectorState.Entry entry : state.sources()) {
+            SourceRecord record = sources.computeIfAbsent(entry.source(), s -> new SourceRecord());
+            record.sample = entry.sample();
+            record.fault = entry.fault();
+            record.outliers = entry.outliers();
+        }
     }
 
     /** Recent decisions, newest last. */

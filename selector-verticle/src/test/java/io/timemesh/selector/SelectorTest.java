@@ -8,7 +8,9 @@ import io.timemesh.core.message.SourceFault;
 import io.timemesh.core.message.SourceSample;
 import io.timemesh.core.message.SourceView;
 import io.timemesh.core.ntp.LeapIndicator;
+import io.timemesh.core.time.TimebaseLink;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -16,6 +18,9 @@ class SelectorTest {
 
     private static final long S = 1_000_000_000L;
     private static final long T0 = 1_795_000_000L * S;
+
+    /** Samplers and selector on one node: every link is the identity. */
+    private static final Selector.Links SAME_CLOCK = node -> Optional.of(TimebaseLink.self(node));
 
     private final Selector selector = new Selector(new SelectorSettings("node-s", 4, 1.5, Set.of(), 5, 1_000, List.of()));
 
@@ -25,7 +30,7 @@ class SelectorTest {
     }
 
     private SourceView view(String source, long now) {
-        return selector.sources(now).stream().filter(v -> v.address().equals(source)).findFirst().orElseThrow();
+        return selector.sources(now, SAME_CLOCK).stream().filter(v -> v.address().equals(source)).findFirst().orElseThrow();
     }
 
     @Test
@@ -35,7 +40,7 @@ class SelectorTest {
         selector.onSample(sample("c", T0, 0.303, 0.008));
         selector.onSample(sample("d", T0, 0.297, 0.012));
         selector.onSample(sample("liar", T0, 1.2, 0.010));
-        Reference reference = selector.select(T0);
+        Reference reference = selector.select(T0, SAME_CLOCK);
         assertThat(reference.status()).isEqualTo(Reference.Status.MAJORITY);
         assertThat(reference.survivors()).containsExactlyInAnyOrder("a", "b", "c", "d");
         assertThat(reference.falsetickers()).containsExactly("liar");
@@ -65,13 +70,40 @@ class SelectorTest {
                 List.of("a", "b", "liar1", "liar2")));
         configured.onSample(sample("liar1", T0, 1.2, 0.01));
         configured.onSample(sample("liar2", T0, 1.2, 0.01));
-        Reference early = configured.select(T0);
+        Reference early = configured.select(T0, SAME_CLOCK);
         assertThat(early.status()).isEqualTo(Reference.Status.NO_MAJORITY); // 2 of 4 voters
         assertThat(early.candidates()).isEqualTo(4);
         configured.onFault(new SourceFault("a", "a", "node-a", T0, "timeout", "", 0, false));
         configured.onFault(new SourceFault("b", "b", "node-a", T0, "timeout", "", 0, false));
         // Once a and b have been tried and found unreachable, the two that answer are all the voters.
-        assertThat(configured.select(T0).status()).isEqualTo(Reference.Status.MAJORITY);
+        assertThat(configured.select(T0, SAME_CLOCK).status()).isEqualTo(Reference.Status.MAJORITY);
+    }
+
+    @Test
+    void samplesFromAnotherNodeWaitForTheirLinkThenAreRebased() {
+        selector.onSample(sample("a", T0, 0.300, 0.010));
+        Reference unlinked = selector.select(T0, node -> Optional.empty());
+        assertThat(unlinked.status()).isEqualTo(Reference.Status.NO_CANDIDATES);
+        assertThat(view("a", T0).reason()).contains("measuring the timebase to sampler node node-a");
+        // node-a's clock is 5 ms ahead of ours, known to ±1 ms: true time is 0.305 s ahead of ours.
+        Reference linked = selector.select(T0, node -> Optional.of(new TimebaseLink(node, 0.005, 0.001, T0)));
+        assertThat(linked.offsetSeconds()).isCloseTo(0.305, within(1e-12));
+        assertThat(linked.rootDistanceSeconds()).isCloseTo(0.011, within(1e-6)); // plus PHI × 5 ms of ageing
+    }
+
+    @Test
+    void aSuccessorContinuesFromTheState() {
+        selector.onSample(sample("a", T0, 0.30, 0.01));
+        selector.onSample(sample("b", T0, 0.30, 0.01));
+        selector.onSample(sample("liar", T0, 1.2, 0.01));
+        selector.select(T0, SAME_CLOCK);
+        Selector successor = new Selector(new SelectorSettings("node-t", 4, 1.5, Set.of(), 5, 1_000, List.of()));
+        successor.restore(selector.state());
+        Reference next = successor.select(T0 + S, SAME_CLOCK);
+        assertThat(next.sequence()).isEqualTo(2);
+        assertThat(next.survivors()).containsExactlyInAnyOrder("a", "b");
+        assertThat(successor.sources(T0 + S, SAME_CLOCK).stream().filter(v -> v.address().equals("liar"))
+                .findFirst().orElseThrow().outliers()).isEqualTo(2);
     }
 
     @Test
@@ -81,7 +113,7 @@ class SelectorTest {
             selector.onSample(sample("a", t, 0.30, 0.01));
             selector.onSample(sample("b", t, 0.30, 0.01));
             selector.onSample(sample("liar", t, 1.2, 0.01));
-            selector.select(t);
+            selector.select(t, SAME_CLOCK);
         }
         assertThat(view("liar", T0 + 3 * S).outliers()).isEqualTo(3);
         assertThat(view("a", T0 + 3 * S).outliers()).isZero();
@@ -93,7 +125,7 @@ class SelectorTest {
         selector.onSample(sample("h2", T0, 0.305, 0.01));
         selector.onSample(sample("l1", T0, 1.20, 0.01));
         selector.onSample(sample("l2", T0, 1.205, 0.01));
-        Reference reference = selector.select(T0);
+        Reference reference = selector.select(T0, SAME_CLOCK);
         assertThat(reference.status()).isEqualTo(Reference.Status.NO_MAJORITY);
         assertThat(reference.usable()).isFalse();
         assertThat(reference.survivors()).isEmpty();
@@ -105,8 +137,8 @@ class SelectorTest {
     void staleSamplesMakeASourceUnreachableAndNoCandidatesMeansNoReference() {
         selector.onSample(sample("a", T0, 0.3, 0.01));
         selector.onFault(new SourceFault("a", "a", "node-a", T0 + 2 * S, "timeout", "no valid reply", 0xFE, false));
-        assertThat(selector.select(T0 + 4 * S).status()).isEqualTo(Reference.Status.MAJORITY); // 4 polls of 1 s
-        Reference reference = selector.select(T0 + 5 * S);
+        assertThat(selector.select(T0 + 4 * S, SAME_CLOCK).status()).isEqualTo(Reference.Status.MAJORITY); // 4 polls of 1 s
+        Reference reference = selector.select(T0 + 5 * S, SAME_CLOCK);
         assertThat(reference.status()).isEqualTo(Reference.Status.NO_CANDIDATES);
         assertThat(reference.exclusions()).singleElement().satisfies(e -> {
             assertThat(e.state()).isEqualTo("unreachable");
@@ -120,7 +152,7 @@ class SelectorTest {
         selector.onFault(new SourceFault("k", "k", "node-a", T0, "kiss code", "DENY", 0, true));
         selector.onSample(sample("far", T0, 0.3, 1.6));
         selector.onSample(sample("near", T0, 0.3, 0.01));
-        Reference reference = selector.select(T0);
+        Reference reference = selector.select(T0, SAME_CLOCK);
         assertThat(reference.candidates()).isEqualTo(1);
         assertThat(view("k", T0).state()).isEqualTo("kiss");
         assertThat(view("far", T0).state()).isEqualTo("too-distant");
@@ -130,10 +162,10 @@ class SelectorTest {
     @Test
     void distancesAgeAtPhiAndHistoryIsBounded() {
         selector.onSample(sample("a", T0, 0.3, 0.01));
-        Reference later = selector.select(T0 + 2 * S);
+        Reference later = selector.select(T0 + 2 * S, SAME_CLOCK);
         assertThat(later.rootDistanceSeconds()).isCloseTo(0.01 + 15e-6 * 2, within(1e-12));
         for (int i = 0; i < 10; i++) {
-            selector.select(T0 + 2 * S);
+            selector.select(T0 + 2 * S, SAME_CLOCK);
         }
         assertThat(selector.history()).hasSize(5);
         assertThat(selector.history().get(4).sequence()).isEqualTo(11);

@@ -21,6 +21,13 @@ public final class EventBusAddresses {
     /** Request/reply, any node's API: the same JSON as GET /time. */
     public static final String TIME = "timemesh.time";
 
+    /** Prefix of every node's timebase responder: {@code timemesh.timebase.<node>} answers four-timestamp probes. */
+    public static final String TIMEBASE_PREFIX = "timemesh.timebase.";
+
+    public static String timebase(String node) {
+        return TIMEBASE_PREFIX + node;
+    }
+
     /** The cluster-wide lock the active selector holds for the whole of its leadership. */
     public static final String SELECTOR_LOCK = "timemesh.selector.leader";
 }
