@@ -26,7 +26,11 @@ public record NodeConfig(JsonObject json) {
             List.of("0.pool.ntp.org", "1.pool.ntp.org", "2.pool.ntp.org", "3.pool.ntp.org");
 
     private static final Set<String> KEYS = Set.of("nodeName", "sources", "pollSeconds", "iburst", "httpHost",
-            "httpPort", "clusterName", "sampler", "selector", "discipline");
+            "httpPort", "clusterName", "sampler", "selector", "discipline", "cluster", "roles");
+    private static final Set<String> CLUSTER_KEYS = Set.of("members", "host", "port", "busHost", "busPort",
+            "hazelcastConfig");
+    /** What a node can run; every node also answers timebase probes. */
+    public static final List<String> ROLES = List.of("sampler", "selector", "discipline", "api");
 
     public NodeConfig {
         json = json.copy();
@@ -40,6 +44,26 @@ public record NodeConfig(JsonObject json) {
                 throw new IllegalArgumentException("config key '" + section + "' must be a JSON object");
             }
         }
+        if (json.containsKey("cluster")) {
+            if (!(json.getValue("cluster") instanceof JsonObject cluster)) {
+                throw new IllegalArgumentException("config key 'cluster' must be a JSON object");
+            }
+            for (String key : cluster.fieldNames()) {
+                if (!CLUSTER_KEYS.contains(key)) {
+                    throw new IllegalArgumentException("unknown config key 'cluster." + key + "'; known: "
+                            + new TreeSet<>(CLUSTER_KEYS));
+                }
+            }
+        }
+        List<String> roles = strings(json, "roles", ROLES);
+        for (String role : roles) {
+            if (!ROLES.contains(role)) {
+                throw new IllegalArgumentException("unknown role '" + role + "' in 'roles'; known: " + ROLES);
+            }
+        }
+        if (roles.contains("api") && !roles.contains("discipline")) {
+            throw new IllegalArgumentException("role 'api' needs role 'discipline' on the same node: it serves that clock");
+        }
         if (!json.containsKey("sources")) {
             json.put("sources", new JsonArray(DEFAULT_SOURCES));
         }
@@ -48,7 +72,8 @@ public record NodeConfig(JsonObject json) {
         }
         if (!json.containsKey("clusterName")) {
             // A single node's embedded cluster must never merge with another run on the same machine.
-            json.put("clusterName", "timemesh-" + json.getString("nodeName") + "-" + Long.toHexString(System.nanoTime()));
+            json.put("clusterName", json.containsKey("cluster") ? "timemesh"
+                    : "timemesh-" + json.getString("nodeName") + "-" + Long.toHexString(System.nanoTime()));
         }
         // Fields are assigned after this body, so validate through the static builders.
         samplerConfig(json);
@@ -79,6 +104,30 @@ public record NodeConfig(JsonObject json) {
 
     public String clusterName() {
         return json.getString("clusterName");
+    }
+
+    /** Whether this node joins a cluster of several (the "cluster" object is present). */
+    public boolean clustered() {
+        return json.containsKey("cluster");
+    }
+
+    /** The "cluster" object: members, host, port, busHost, busPort, hazelcastConfig. */
+    public JsonObject cluster() {
+        return json.getJsonObject("cluster", new JsonObject()).copy();
+    }
+
+    public List<String> roles() {
+        return strings(json, "roles", ROLES);
+    }
+
+    private static List<String> strings(JsonObject json, String key, List<String> fallback) {
+        if (!json.containsKey(key)) {
+            return fallback;
+        }
+        if (!(json.getValue(key) instanceof JsonArray array)) {
+            throw new IllegalArgumentException("config key '" + key + "' must be an array of strings");
+        }
+        return array.stream().map(String::valueOf).toList();
     }
 
     public JsonObject samplerConfig() {

@@ -39,6 +39,36 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "JSON configuration file.")
     private Path configFile;
 
+    @Option(names = "--cluster", description = "Form or join a cluster of several nodes (default: a single embedded member).")
+    private boolean cluster;
+
+    @Option(names = "--members", paramLabel = "HOST:PORT,...", split = ",",
+            description = "Hazelcast members to join by TCP-IP (with --cluster).")
+    private List<String> members = new ArrayList<>();
+
+    @Option(names = "--cluster-name", paramLabel = "NAME", description = "Cluster name (default timemesh).")
+    private String clusterName;
+
+    @Option(names = "--cluster-host", paramLabel = "HOST", description = "Hazelcast bind address (default 127.0.0.1).")
+    private String clusterHost;
+
+    @Option(names = "--cluster-port", paramLabel = "N", description = "Hazelcast port (default 5701, next free).")
+    private Integer clusterPort;
+
+    @Option(names = "--bus-host", paramLabel = "HOST", description = "Event-bus bind address (default: the cluster host).")
+    private String busHost;
+
+    @Option(names = "--bus-port", paramLabel = "N", description = "Event-bus port (default any free).")
+    private Integer busPort;
+
+    @Option(names = "--hazelcast-config", paramLabel = "FILE",
+            description = "A Hazelcast XML file (cluster.xml, Kubernetes join) instead of the options above.")
+    private Path hazelcastConfig;
+
+    @Option(names = "--roles", paramLabel = "ROLE,...", split = ",",
+            description = "What this node runs, of sampler,selector,discipline,api (default all).")
+    private List<String> roles = new ArrayList<>();
+
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
@@ -51,9 +81,10 @@ public final class RunCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "bad configuration: " + e.getMessage());
         }
         TimemeshNode node = TimemeshNode.start(config).await();
-        spec.commandLine().getOut().printf("timemesh node %s serving http://%s:%d/time (sources: %s)%n",
-                config.nodeName(), config.apiConfig().getString("httpHost", "0.0.0.0"), node.httpPort(),
-                config.samplerConfig().getJsonArray("sources").encode());
+        spec.commandLine().getOut().printf("timemesh node %s (%s) in cluster %s%s%n", config.nodeName(),
+                String.join(",", config.roles()), config.clusterName(), node.httpPort() < 0 ? ""
+                        : String.format(" serving http://%s:%d/time", config.apiConfig().getString("httpHost", "0.0.0.0"),
+                                node.httpPort()));
         spec.commandLine().getOut().flush();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -82,6 +113,32 @@ public final class RunCommand implements Callable<Integer> {
         if (nodeName != null) {
             config = config.with("nodeName", nodeName);
         }
+        if (!roles.isEmpty()) {
+            config = config.with("roles", new JsonArray(roles));
+        }
+        if (clusterName != null) {
+            config = config.with("clusterName", clusterName);
+        }
+        boolean clusterOptions = cluster || !members.isEmpty() || clusterHost != null || clusterPort != null
+                || busHost != null || busPort != null || hazelcastConfig != null;
+        if (clusterOptions) {
+            JsonObject clusterJson = config.cluster();
+            if (!members.isEmpty()) {
+                clusterJson.put("members", new JsonArray(members));
+            }
+            putIfSet(clusterJson, "host", clusterHost);
+            putIfSet(clusterJson, "port", clusterPort);
+            putIfSet(clusterJson, "busHost", busHost);
+            putIfSet(clusterJson, "busPort", busPort);
+            putIfSet(clusterJson, "hazelcastConfig", hazelcastConfig == null ? null : hazelcastConfig.toString());
+            config = config.with("cluster", clusterJson);
+        }
         return config;
+    }
+
+    private static void putIfSet(JsonObject json, String key, Object value) {
+        if (value != null) {
+            json.put(key, value);
+        }
     }
 }

@@ -17,6 +17,9 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import com.hazelcast.config.Config;
+import io.vertx.core.json.JsonArray;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -42,30 +45,51 @@ public final class TimemeshNode {
      * @param resolver how the sampler resolves source names
      */
     public static Future<TimemeshNode> start(NodeConfig config, TimeSource clock, HostResolver resolver) {
-        VertxOptions options = new VertxOptions()
-                .setEventBusOptions(new EventBusOptions().setHost("127.0.0.1").setPort(0));
+        JsonObject cluster = config.cluster();
+        String busHost = cluster.getString("busHost", cluster.getString("host", "127.0.0.1"));
+        VertxOptions options = new VertxOptions().setEventBusOptions(new EventBusOptions()
+                .setHost(busHost).setPort(cluster.getInteger("busPort", 0)));
         int precision = MonotonicTimescale.measurePrecisionLog2();
-        ApiVerticle api = new ApiVerticle(clock, new MonotonicReader());
-        return Vertx.builder().with(options)
-                .withClusterManager(new HazelcastClusterManager(ClusterConfigs.loopback(config.clusterName(), List.of())))
+        String node = config.nodeName();
+        List<String> roles = config.roles();
+        ApiVerticle api = roles.contains("api") ? new ApiVerticle(clock, new MonotonicReader()) : null;
+        return Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hazelcast(config)))
                 .buildClustered()
-                .compose(vertx -> deploy(vertx, new TimebaseVerticle(clock, config.nodeName()), new JsonObject())
-                        .compose(v -> deploy(vertx, new DisciplineVerticle(clock, config.nodeName(), precision),
-                                config.disciplineConfig()))
-                        .compose(v -> deploy(vertx, new SelectorVerticle(clock, precision), config.selectorConfig()))
-                        .compose(v -> deploy(vertx, api, config.apiConfig()))
-                        .compose(v -> deploy(vertx, new SamplerVerticle(clock, precision, resolver),
-                                config.samplerConfig()))
+                .compose(vertx -> deploy(vertx, new TimebaseVerticle(clock, node), new JsonObject())
+                        .compose(v -> roles.contains("discipline")
+                                ? deploy(vertx, new DisciplineVerticle(clock, node, precision), config.disciplineConfig())
+                                : Future.succeededFuture())
+                        .compose(v -> roles.contains("selector")
+                                ? deploy(vertx, new SelectorVerticle(clock, precision), config.selectorConfig())
+                                : Future.succeededFuture())
+                        .compose(v -> api != null ? deploy(vertx, api, config.apiConfig()) : Future.succeededFuture())
+                        .compose(v -> roles.contains("sampler")
+                                ? deploy(vertx, new SamplerVerticle(clock, precision, resolver), config.samplerConfig())
+                                : Future.succeededFuture())
                         .map(v -> new TimemeshNode(vertx, api))
                         .recover(e -> vertx.close().transform(closed -> Future.failedFuture(e))));
+    }
+
+    private static Config hazelcast(NodeConfig config) {
+        if (!config.clustered()) {
+            return ClusterConfigs.loopback(config.clusterName(), List.of());
+        }
+        JsonObject cluster = config.cluster();
+        if (cluster.containsKey("hazelcastConfig")) {
+            return ClusterConfigs.fromFile(Path.of(cluster.getString("hazelcastConfig")));
+        }
+        List<String> members = cluster.getJsonArray("members", new JsonArray()).stream().map(String::valueOf).toList();
+        return ClusterConfigs.tcpIp(config.clusterName(), cluster.getString("host", "127.0.0.1"),
+                cluster.getInteger("port", 5701), members.isEmpty() ? List.of(cluster.getString("host", "127.0.0.1")) : members);
     }
 
     private static Future<String> deploy(Vertx vertx, Deployable verticle, JsonObject config) {
         return vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config));
     }
 
+    /** The HTTP port, or -1 on a node without the api role. */
     public int httpPort() {
-        return api.httpPort();
+        return api == null ? -1 : api.httpPort();
     }
 
     public Vertx vertx() {

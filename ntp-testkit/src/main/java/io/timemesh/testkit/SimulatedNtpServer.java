@@ -18,7 +18,9 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.SocketException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -43,6 +45,10 @@ public final class SimulatedNtpServer implements AutoCloseable {
     private final Thread receiver;
     private final Random random;
     private final AtomicInteger requests = new AtomicInteger();
+    private final List<Request> log = new CopyOnWriteArrayList<>();
+
+    /** One request as the server saw it: when (on the truth timescale) and from which client socket. */
+    public record Request(long trueNanos, String client) {}
     private volatile ServerBehaviour behaviour;
 
     private SimulatedNtpServer(DatagramSocket socket, TimeSource truth, ServerBehaviour behaviour, long seed) {
@@ -96,6 +102,11 @@ public final class SimulatedNtpServer implements AutoCloseable {
         return behaviour;
     }
 
+    /** Every request so far, oldest first. */
+    public List<Request> requests() {
+        return List.copyOf(log);
+    }
+
     /** Requests received so far, answered or not. */
     public int requestCount() {
         return requests.get();
@@ -122,6 +133,7 @@ public final class SimulatedNtpServer implements AutoCloseable {
                 return; // closed
             }
             requests.incrementAndGet();
+            log.add(new Request(truth.nowNanos(), datagram.getSocketAddress().toString()));
             DecodeResult decoded = NtpPacketCodec.decode(datagram.getData(), datagram.getOffset(), datagram.getLength());
             if (decoded instanceof DecodeResult.Decoded request && request.packet().mode() == NtpMode.CLIENT) {
                 ServerBehaviour b = behaviour;

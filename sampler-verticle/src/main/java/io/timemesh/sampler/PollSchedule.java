@@ -34,6 +34,12 @@ public final class PollSchedule {
         burstRemaining = 0;
     }
 
+    /** Continues another sampler's schedule for this source: its (perhaps RATE-slowed) poll, no new burst. */
+    public void restore(int pollSeconds) {
+        this.pollSeconds = Math.max(this.pollSeconds, Math.min(pollSeconds, NtpConstants.MAX_POLL_SECONDS));
+        burstRemaining = 0;
+    }
+
     public int pollSeconds() {
         return pollSeconds;
     }

@@ -7,32 +7,61 @@ import io.timemesh.core.message.SourceFault;
 import io.timemesh.core.message.SourceSample;
 import io.timemesh.core.ntp.ServerAddress;
 import io.timemesh.core.time.TimeSource;
+import io.timemesh.core.time.TimebaseLink;
+import io.timemesh.timebase.TimebaseLinks;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.AsyncMap;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Polls the configured NTP sources and publishes every accepted sample ({@link SourceSample} on
- * {@link EventBusAddresses#SAMPLES}) and every failure ({@link SourceFault} on
- * {@link EventBusAddresses#SOURCE_FAULTS}). All protocol logic lives in {@link SourcePoller}; this
- * class resolves, sends, times and publishes.
+ * Polls this sampler's share of the configured sources and publishes every accepted sample
+ * ({@link SourceSample} on {@link EventBusAddresses#SAMPLES}) and every failure ({@link SourceFault} on
+ * {@link EventBusAddresses#SOURCE_FAULTS}). All protocol logic lives in {@link SourcePoller}.
+ *
+ * <p>Sharing out: every second a sampler renews its entry in the cluster map of live samplers (3 s
+ * TTL) and takes the sources {@link SourceAssignment} gives it. A source is polled only under a claim
+ * in a second map (3 s TTL, renewed while polled); a new owner takes a source when the claim is free,
+ * its own, or held by a sampler that is no longer live, and the old owner lets go at its next
+ * rebalance. After each exchange the source's {@link PollerState} is written to a third map, so the
+ * next owner continues the reach register, the poll (and any RATE backoff), a DENY, the duplicate
+ * check and, rebased through the timebase link, the clock filter.
  */
 public final class SamplerVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(SamplerVerticle.class);
+    static final String SAMPLERS_MAP = "timemesh.samplers";
+    static final String CLAIMS_MAP = "timemesh.sampler.claims";
+    static final String STATE_MAP = "timemesh.sampler.state";
+    static final long REBALANCE_MILLIS = 1_000;
+    static final long LEASE_MILLIS = 3_000;
+    /** How long to wait for the first timebase probe to another node before giving up its filter stages. */
+    private static final long HANDOVER_MILLIS = 1_000;
+    private static final long HANDOVER_CHECK_MILLIS = 20;
 
     private final TimeSource clock;
     private final int precisionLog2;
     private final HostResolver resolver;
-    private final Map<ServerAddress, SourcePoller> pollers = new LinkedHashMap<>();
     private final Map<String, ExchangeError> lastErrors = new HashMap<>();
+    private final Map<String, SourcePoller> active = new LinkedHashMap<>();
+    private final Set<String> starting = new HashSet<>();
     private SamplerConfig config;
+    private Map<String, ServerAddress> sources;
     private NtpClientSocket socket;
+    private TimebaseLinks links;
+    private AsyncMap<String, String> samplers;
+    private AsyncMap<String, String> claims;
+    private AsyncMap<String, JsonObject> states;
 
     /**
      * @param clock         the node's local timescale, which samples are measured against
@@ -55,20 +84,124 @@ public final class SamplerVerticle extends VerticleBase {
         } catch (IllegalArgumentException e) {
             return Future.failedFuture(e);
         }
-        return NtpClientSocket.open(vertx, clock, config.bindHost(), resolver).onSuccess(opened -> {
-            socket = opened;
-            for (ServerAddress source : config.sources()) {
-                SourcePoller poller = new SourcePoller(source.toString(),
-                        new PollSchedule(config.pollSeconds(), config.iburst()), precisionLog2);
-                pollers.put(source, poller);
-                poll(source, poller);
+        sources = new LinkedHashMap<>();
+        config.sources().forEach(source -> sources.put(source.toString(), source));
+        links = new TimebaseLinks(vertx, clock, config.nodeName(), precisionLog2);
+        var shared = vertx.sharedData();
+        return Future.all(shared.<String, String>getAsyncMap(SAMPLERS_MAP), shared.<String, String>getAsyncMap(CLAIMS_MAP),
+                        shared.<String, JsonObject>getAsyncMap(STATE_MAP),
+                        NtpClientSocket.open(vertx, clock, config.bindHost(), resolver))
+                .onSuccess(all -> {
+                    samplers = all.resultAt(0);
+                    claims = all.resultAt(1);
+                    states = all.resultAt(2);
+                    socket = all.resultAt(3);
+                    LOG.info("sampler {} sharing {} source(s), poll {} s", config.nodeName(), sources.size(),
+                            config.pollSeconds());
+                    rebalance();
+                    vertx.setPeriodic(REBALANCE_MILLIS, id -> rebalance());
+                });
+    }
+
+    /** Renews our lease, then takes what is ours and lets go of what is not. */
+    private void rebalance() {
+        String self = config.nodeName();
+        samplers.put(self, self, LEASE_MILLIS)
+                .compose(v -> samplers.keys())
+                .onSuccess(keys -> {
+                    Set<String> live = new HashSet<>(keys);
+                    live.add(self);
+                    List<String> owned = SourceAssignment.owned(self, live, new ArrayList<>(sources.keySet()));
+                    for (String source : List.copyOf(active.keySet())) {
+                        if (!owned.contains(source)) {
+                            release(source);
+                        }
+                    }
+                    for (String source : owned) {
+                        if (active.containsKey(source)) {
+                            claims.put(source, self, LEASE_MILLIS); // renew
+                        } else if (!starting.contains(source)) {
+                            claim(source, live);
+                        }
+                    }
+                });
+    }
+
+    private void claim(String source, Set<String> live) {
+        String self = config.nodeName();
+        starting.add(source);
+        claims.get(source).compose(holder -> {
+            if (holder == null) {
+                return claims.putIfAbsent(source, self, LEASE_MILLIS).map(previous -> previous == null);
             }
-            LOG.info("sampler {} polling {} source(s) every {} s", config.nodeName(), pollers.size(),
-                    config.pollSeconds());
+            if (holder.equals(self)) {
+                return Future.succeededFuture(true);
+            }
+            if (!live.contains(holder)) {
+                return claims.replaceIfPresent(source, holder, self); // its holder is gone
+            }
+            return Future.succeededFuture(false); // the holder lets go at its next rebalance
+        }).compose(claimed -> claimed ? states.get(source).map(state -> {
+            take(source, state == null ? null : state.mapTo(PollerState.class));
+            return true;
+        }) : Future.succeededFuture(false)).onComplete(done -> {
+            if (done.failed() || !done.result()) {
+                starting.remove(source);
+            }
         });
     }
 
+    /**
+     * Starts polling a claimed source, from the previous owner's state if there is one. The stages of
+     * another node's filter are rebased through the timebase link to that node, measured first; if
+     * the node is gone no link forms and only the rest of the state carries over.
+     */
+    private void take(String source, PollerState previous) {
+        SourcePoller poller = new SourcePoller(source, new PollSchedule(config.pollSeconds(), config.iburst()),
+                precisionLog2);
+        if (previous == null) {
+            begin(source, poller);
+            return;
+        }
+        handOver(source, poller, previous, clock.nowNanos() + HANDOVER_MILLIS * 1_000_000L);
+    }
+
+    /** Waits (a little) for the link to the previous owner's node, then continues from its state. */
+    private void handOver(String source, SourcePoller poller, PollerState previous, long deadlineNanos) {
+        Optional<TimebaseLink> link = links.link(previous.owner()); // the first call starts measuring
+        if (link.isEmpty() && clock.nowNanos() < deadlineNanos) {
+            vertx.setTimer(HANDOVER_CHECK_MILLIS, id -> handOver(source, poller, previous, deadlineNanos));
+            return;
+        }
+        poller.restore(previous, link, clock.nowNanos());
+        if (!previous.owner().equals(config.nodeName())) {
+            LOG.info("sampler {} took {} over from {} ({} of {} filter stages kept)", config.nodeName(), source,
+                    previous.owner(), link.isPresent() ? previous.stages().size() : 0, previous.stages().size());
+        }
+        begin(source, poller);
+    }
+
+    private void begin(String source, SourcePoller poller) {
+        starting.remove(source);
+        active.put(source, poller);
+        poll(sources.get(source), poller);
+    }
+
+    private void release(String source) {
+        SourcePoller poller = active.remove(source);
+        states.put(source, JsonObject.mapFrom(poller.state(config.nodeName())));
+        claims.removeIfPresent(source, config.nodeName());
+        LOG.info("sampler {} hands {} over", config.nodeName(), source);
+    }
+
     private void poll(ServerAddress source, SourcePoller poller) {
+        if (active.get(source.toString()) != poller) {
+            return; // handed over
+        }
+        if (poller.stopped()) {
+            LOG.warn("not polling {}: {}", poller.source(), poller.lastFailure().message());
+            return;
+        }
         long startedNanos = clock.nowNanos();
         socket.resolve(source.host())
                 .compose(ip -> {
@@ -80,6 +213,10 @@ public final class SamplerVerticle extends VerticleBase {
                         e instanceof ExchangeFailureException f ? f.failure()
                                 : new ExchangeFailure(ExchangeError.SEND_FAILED, String.valueOf(e.getMessage())))))
                 .onComplete(done -> {
+                    if (active.get(source.toString()) != poller) {
+                        return;
+                    }
+                    states.put(source.toString(), JsonObject.mapFrom(poller.state(config.nodeName())));
                     if (poller.stopped()) {
                         LOG.warn("stopped polling {}: {}", poller.source(), poller.lastFailure().message());
                         return;
@@ -117,6 +254,17 @@ public final class SamplerVerticle extends VerticleBase {
 
     @Override
     public Future<?> stop() {
-        return socket == null ? Future.succeededFuture() : socket.close();
+        if (samplers == null) {
+            return Future.succeededFuture();
+        }
+        // Hand everything over at once rather than letting leases run out.
+        List<Future<?>> handovers = new ArrayList<>();
+        for (String source : List.copyOf(active.keySet())) {
+            SourcePoller poller = active.remove(source);
+            handovers.add(states.put(source, JsonObject.mapFrom(poller.state(config.nodeName()))));
+            handovers.add(claims.removeIfPresent(source, config.nodeName()));
+        }
+        handovers.add(samplers.remove(config.nodeName()));
+        return Future.join(handovers).eventually(() -> socket.close());
     }
 }

@@ -12,6 +12,8 @@ import io.timemesh.core.ntp.DecodeResult;
 import io.timemesh.core.ntp.NtpPacket;
 import io.timemesh.core.ntp.NtpPacketCodec;
 import io.timemesh.core.ntp.NtpTimestamp;
+import io.timemesh.core.time.TimebaseLink;
+import java.util.Optional;
 
 /**
  * Everything the sampler knows about one source, and the exchange protocol with it, free of I/O:
@@ -150,6 +152,27 @@ public final class SourcePoller {
 
     public boolean inFlight() {
         return inFlight;
+    }
+
+    /** What another sampler needs to carry on with this source. */
+    public PollerState state(String owner) {
+        return new PollerState(owner, filter.samples(), reach.value(), schedule.pollSeconds(), lastServerTransmit,
+                stopped ? lastFailure.detail() : null);
+    }
+
+    /**
+     * Continues from another sampler's state. Its filter stages are on its clock: they are kept only
+     * when {@code link} relates that clock to ours (rebased and widened by the link), else dropped.
+     */
+    public void restore(PollerState state, Optional<TimebaseLink> link, long nowNanos) {
+        reach.restore(state.reach());
+        schedule.restore(state.pollSeconds());
+        lastServerTransmit = state.lastServerTransmit();
+        if (state.stoppedBy() != null) {
+            stopped = true;
+            lastFailure = new ExchangeFailure(ExchangeError.KISS, state.stoppedBy());
+        }
+        link.ifPresent(l -> state.stages().forEach(stage -> filter.add(l.rebase(stage, nowNanos))));
     }
 
     /** The reason the last exchange failed, or null if it succeeded. */

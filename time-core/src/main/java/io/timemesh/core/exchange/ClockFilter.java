@@ -1,7 +1,9 @@
 package io.timemesh.core.exchange;
 
 import io.timemesh.core.ntp.NtpConstants;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The per-source 8-stage clock filter of RFC 5905 §10: keep the last eight samples and trust the
@@ -67,6 +69,15 @@ public final class ClockFilter {
 
     public int size() {
         return size;
+    }
+
+    /** The stages, oldest first: adding them in this order to an empty filter rebuilds it. */
+    public List<NtpSample> samples() {
+        List<NtpSample> samples = new ArrayList<>(size);
+        for (int i = 0; i < size; i++) {
+            samples.add(stages[(next - size + i + stages.length) % stages.length]);
+        }
+        return samples;
     }
 
     public void clear() {

@@ -14,6 +14,11 @@ public final class ReachRegister {
         bits |= 1;
     }
 
+    /** Takes over a register kept elsewhere (a source handed between samplers). */
+    public void restore(int value) {
+        bits = value & 0xFF;
+    }
+
     public int value() {
         return bits;
     }

@@ -1,5 +1,6 @@
 package io.timemesh.core.time;
 
+import io.timemesh.core.exchange.NtpSample;
 import io.timemesh.core.message.Reference;
 import io.timemesh.core.message.SourceSample;
 import io.timemesh.core.ntp.NtpConstants;
@@ -44,6 +45,16 @@ public record TimebaseLink(String node, double offsetSeconds, double rootDistanc
                 s.dispersionSeconds(), s.jitterSeconds(), s.rootDelaySeconds(), s.rootDispersionSeconds(),
                 s.rootDistanceSeconds() + distanceAt(nowNanos), s.stratum(), s.referenceId(), s.leap(), s.reach(),
                 s.pollSeconds(), s.filterStages());
+    }
+
+    /** One exchange measured against their clock, as if measured against ours (for handing a source over). */
+    public NtpSample rebase(NtpSample s, long nowNanos) {
+        if (identity()) {
+            return s;
+        }
+        return new NtpSample(toLocalNanos(s.t1Nanos()), toLocalNanos(s.t4Nanos()), s.offsetSeconds() + offsetSeconds,
+                s.delaySeconds(), s.dispersionSeconds() + distanceAt(nowNanos), s.rootDelaySeconds(),
+                s.rootDispersionSeconds(), s.stratum(), s.referenceId(), s.leap(), s.precisionLog2());
     }
 
     /** A selector's reference (true time minus their clock) as true time minus our clock. */

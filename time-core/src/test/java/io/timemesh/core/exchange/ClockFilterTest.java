@@ -79,6 +79,19 @@ class ClockFilterTest {
     }
 
     @Test
+    void samplesComeOutOldestFirstAndRebuildTheSameFilter() {
+        ClockFilter filter = new ClockFilter();
+        for (int i = 1; i <= 11; i++) {
+            filter.add(sample(i, 0.1 + i * 0.001, 0.01 + (i % 3) * 0.001));
+        }
+        assertThat(filter.samples()).hasSize(8);
+        assertThat(filter.samples().get(0).t4Nanos()).isEqualTo(4 * SECOND);
+        ClockFilter copy = new ClockFilter();
+        filter.samples().forEach(copy::add);
+        assertThat(copy.estimate(12 * SECOND)).isEqualTo(filter.estimate(12 * SECOND));
+    }
+
+    @Test
     void clearForgetsEverything() {
         ClockFilter filter = new ClockFilter();
         filter.add(sample(1, 0.1, 0.01));

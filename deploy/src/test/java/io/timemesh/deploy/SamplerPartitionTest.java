@@ -1,0 +1,116 @@
+package io.timemesh.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.timemesh.core.message.EventBusAddresses;
+import io.timemesh.core.message.SourceSample;
+import io.timemesh.core.time.MonotonicTimescale;
+import io.timemesh.sampler.HostResolver;
+import io.timemesh.sampler.SamplerVerticle;
+import io.timemesh.testkit.ServerBehaviour;
+import io.timemesh.testkit.SimulatedNtpServer;
+import io.timemesh.timebase.TimebaseVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** Three samplers on three real cluster members share twelve sources, and hand them over when one stops. */
+@Tag("slow")
+class SamplerPartitionTest {
+
+    private static final int POLL_SECONDS = 3;
+    private final MonotonicTimescale local = new MonotonicTimescale();
+    private final List<SimulatedNtpServer> servers = new ArrayList<>();
+    private LoopbackCluster cluster;
+
+    @AfterEach
+    void stop() {
+        if (cluster != null) {
+            cluster.close();
+        }
+        servers.forEach(SimulatedNtpServer::close);
+    }
+
+    /** Which sampler (client socket) asked each server after {@code sinceNanos}. */
+    private Map<String, Set<String>> pollersSince(long sinceNanos) {
+        Map<String, Set<String>> pollers = new HashMap<>();
+        for (SimulatedNtpServer server : servers) {
+            pollers.put(server.hostPort(), server.requests().stream().filter(r -> r.trueNanos() >= sinceNanos)
+                    .map(SimulatedNtpServer.Request::client).collect(Collectors.toSet()));
+        }
+        return pollers;
+    }
+
+    @Test
+    void eachSourceIsPolledByExactlyOneSamplerAndMovesWhenItsSamplerStops() throws Exception {
+        for (int i = 1; i <= 12; i++) {
+            servers.add(SimulatedNtpServer.start("127.0.4." + i, local, ServerBehaviour.truthful().withOffset(0.1)));
+        }
+        JsonObject samplerConfig = new JsonObject().put("pollSeconds", POLL_SECONDS).put("iburst", false)
+                .put("timeoutMillis", 500)
+                .put("sources", new JsonArray(servers.stream().map(SimulatedNtpServer::hostPort).toList()));
+        cluster = new LoopbackCluster(3);
+        List<Vertx> members = cluster.startAll();
+        List<SourceSample> samples = new CopyOnWriteArrayList<>();
+        members.get(0).eventBus().<JsonObject>consumer(EventBusAddresses.SAMPLES,
+                m -> samples.add(m.body().mapTo(SourceSample.class))).completion().await();
+        List<String> deployments = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            String node = "sampler-" + i;
+            members.get(i).deployVerticle(new TimebaseVerticle(local, node)).await();
+            deployments.add(members.get(i).deployVerticle(new SamplerVerticle(local, -20, HostResolver.IP_LITERALS_ONLY),
+                    new DeploymentOptions().setConfig(samplerConfig.copy().put("nodeName", node))).await());
+        }
+
+        TimeUnit.SECONDS.sleep(3); // leases seen by all, every source claimed
+        long steady = local.nowNanos();
+        TimeUnit.SECONDS.sleep(3L * POLL_SECONDS);
+        Map<String, Set<String>> pollers = pollersSince(steady);
+        assertThat(pollers.values()).allSatisfy(set -> assertThat(set).hasSize(1));
+        Set<String> samplers = pollers.values().stream().flatMap(Set::stream).collect(Collectors.toSet());
+        assertThat(samplers).hasSize(3); // the work is shared by all three
+        Map<String, String> owner = new HashMap<>();
+        pollers.forEach((server, set) -> owner.put(server, set.iterator().next()));
+
+        // Sampler 2 stops (its node stays up): its sources must be polled by another within one poll interval.
+        SourceSample anyOfTwo = samples.stream().filter(s -> s.samplerNode().equals("sampler-2")).findFirst().orElseThrow();
+        String stoppedClient = owner.get(anyOfTwo.source());
+        List<String> moving = owner.entrySet().stream().filter(e -> e.getValue().equals(stoppedClient))
+                .map(Map.Entry::getKey).toList();
+        assertThat(moving).isNotEmpty();
+        members.get(2).undeploy(deployments.get(2)).await();
+        long stoppedAt = local.nowNanos();
+        TimeUnit.MILLISECONDS.sleep(POLL_SECONDS * 1_000L + 500);
+        for (SimulatedNtpServer server : servers) {
+            if (moving.contains(server.hostPort())) {
+                long firstByOther = server.requests().stream()
+                        .filter(r -> r.trueNanos() >= stoppedAt && !r.client().equals(stoppedClient))
+                        .mapToLong(SimulatedNtpServer.Request::trueNanos).min().orElse(Long.MAX_VALUE);
+                assertThat((firstByOther - stoppedAt) / 1e9).as(server.hostPort()).isLessThanOrEqualTo(POLL_SECONDS);
+            }
+        }
+        long handedOver = local.nowNanos();
+        TimeUnit.SECONDS.sleep(2L * POLL_SECONDS);
+        assertThat(pollersSince(handedOver).values()).allSatisfy(set -> assertThat(set).hasSize(1)
+                .doesNotContain(stoppedClient));
+        // The filter came along: the new owner's first estimate already holds the old owner's stages.
+        for (String source : moving) {
+            SourceSample first = samples.stream().filter(s -> s.source().equals(source)
+                    && !s.samplerNode().equals("sampler-2") && s.publishedNanos() >= stoppedAt).findFirst().orElseThrow();
+            assertThat(first.filterStages()).as(source).isGreaterThan(1);
+            assertThat(first.reach()).as(source).isGreaterThan(1);
+        }
+    }
+}
