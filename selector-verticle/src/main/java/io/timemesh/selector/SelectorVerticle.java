@@ -98,6 +98,7 @@ public final class SelectorVerticle extends VerticleBase {
         bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_SOURCES, m -> m.reply(new JsonArray(
                 selector.sources(clock.nowNanos(), links::link).stream().map(JsonObject::mapFrom).toList())));
         bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_STATUS, m -> m.reply(status(m.body())));
+        reselect(); // a successor speaks at once: the nodes are waiting for references
         vertx.setPeriodic(selector.settings().reselectMillis(), id -> reselect());
     }
 
