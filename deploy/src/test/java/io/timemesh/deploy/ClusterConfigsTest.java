@@ -1,0 +1,56 @@
+package io.timemesh.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.hazelcast.config.Config;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The shipped Hazelcast files parse, and the generated configs talk only where they are told. */
+class ClusterConfigsTest {
+
+    @Test
+    void shippedTcpIpClusterXmlParses() {
+        Config config = ClusterConfigs.fromFile(Path.of("cluster", "cluster.xml"));
+        assertThat(config.getClusterName()).isEqualTo("timemesh");
+        assertThat(config.getNetworkConfig().getJoin().getTcpIpConfig().isEnabled()).isTrue();
+        assertThat(config.getNetworkConfig().getJoin().getMulticastConfig().isEnabled()).isFalse();
+        assertThat(config.getProperty("hazelcast.max.no.heartbeat.seconds")).isEqualTo("3");
+    }
+
+    @Test
+    void shippedKubernetesConfigParses() {
+        Config config = ClusterConfigs.fromFile(Path.of("kubernetes", "hazelcast.xml"));
+        assertThat(config.getNetworkConfig().getJoin().getKubernetesConfig().isEnabled()).isTrue();
+        assertThat(config.getProperty("hazelcast.phone.home.enabled")).isEqualTo("false");
+    }
+
+    @Test
+    void singleNodeLooksForNoPeersAndClusterNodesUseTheirMembers() {
+        Config single = ClusterConfigs.loopback("x", List.of());
+        assertThat(single.getNetworkConfig().getJoin().getTcpIpConfig().isEnabled()).isFalse();
+        assertThat(single.getProperty("hazelcast.phone.home.enabled")).isEqualTo("false");
+        Config member = ClusterConfigs.tcpIp("x", "127.0.0.1", 5801, List.of("127.0.0.1:5801", "127.0.0.1:5802"));
+        assertThat(member.getNetworkConfig().getJoin().getTcpIpConfig().getMembers())
+                .containsExactly("127.0.0.1:5801", "127.0.0.1:5802");
+        assertThat(member.getNetworkConfig().getPort()).isEqualTo(5801);
+        assertThat(member.getNetworkConfig().isPortAutoIncrement()).isFalse();
+    }
+
+    @Test
+    void badFilesAndRolesAreRefusedByName() {
+        assertThatThrownBy(() -> ClusterConfigs.fromFile(Path.of("no-such.xml"))).hasMessageContaining("no-such.xml");
+        assertThatThrownBy(() -> new NodeConfig(new JsonObject().put("roles", new JsonArray().add("oracle"))))
+                .hasMessageContaining("unknown role 'oracle'");
+        assertThatThrownBy(() -> new NodeConfig(new JsonObject().put("roles", new JsonArray().add("api"))))
+                .hasMessageContaining("needs role 'discipline'");
+        assertThatThrownBy(() -> new NodeConfig(new JsonObject().put("cluster", new JsonObject().put("memebers", 1))))
+                .hasMessageContaining("cluster.memebers");
+        assertThatThrownBy(() -> new NodeConfig(new JsonObject().put("pollSeconds", 0))).hasMessageContaining("pollSeconds");
+        assertThatThrownBy(() -> new NodeConfig(new JsonObject().put("colour", "red"))).hasMessageContaining("'colour'");
+    }
+}
