@@ -2,7 +2,6 @@ package io.timemesh.api;
 
 import io.timemesh.core.clock.ClockModel;
 import io.timemesh.core.clock.MonotonicReader;
-import io.timemesh.core.clock.TimeReading;
 import io.timemesh.core.message.EventBusAddresses;
 import io.timemesh.core.time.TimeSource;
 import io.vertx.core.Future;
@@ -30,10 +29,8 @@ public final class ApiVerticle extends VerticleBase {
             Set.of("selected", "candidate", "falseticker", "unreachable", "kiss", "too-distant", "pending");
     static final int MAX_DECISIONS = 64;
 
-    private final TimeSource clock;
-    private final MonotonicReader reader;
+    private final ClockView clock;
     private ApiSettings settings;
-    private ClockModel model;
     private HttpServer server;
 
     /**
@@ -41,8 +38,7 @@ public final class ApiVerticle extends VerticleBase {
      * @param reader the node's one monotonic reader, shared by every API instance on the node
      */
     public ApiVerticle(TimeSource clock, MonotonicReader reader) {
-        this.clock = clock;
-        this.reader = reader;
+        this.clock = new ClockView(clock, reader);
     }
 
     @Override
@@ -52,25 +48,14 @@ public final class ApiVerticle extends VerticleBase {
         } catch (IllegalArgumentException | ClassCastException e) {
             return Future.failedFuture(new IllegalArgumentException("api config: " + e.getMessage(), e));
         }
-        model = ClockModel.unsynchronized(15e-6, 10_000_000_000L, 1.0);
-        var bus = vertx.eventBus();
-        var models = bus.<JsonObject>localConsumer(EventBusAddresses.CLOCK_MODEL,
-                m -> model = m.body().mapTo(ClockModel.class));
-        var time = bus.<JsonObject>consumer(EventBusAddresses.TIME, m -> m.reply(TimeJson.of(read())));
-        // A discipline that started first has a model already; ask once, quietly.
-        bus.<JsonObject>request(EventBusAddresses.CLOCK_MODEL_REQUEST, null, new DeliveryOptions().setSendTimeout(2_000))
-                .onSuccess(m -> model = m.body().mapTo(ClockModel.class));
-        return Future.all(models.completion(), time.completion())
+        var time = vertx.eventBus().<JsonObject>consumer(EventBusAddresses.TIME, m -> m.reply(TimeJson.of(clock.read())));
+        return Future.all(clock.follow(vertx), time.completion())
                 .compose(v -> vertx.createHttpServer().requestHandler(router()).listen(settings.httpPort(),
                         settings.httpHost()))
                 .onSuccess(s -> {
                     server = s;
                     LOG.info("HTTP API on {}:{}", settings.httpHost(), s.actualPort());
                 });
-    }
-
-    private TimeReading read() {
-        return reader.read(model, clock.nowNanos());
     }
 
     /** The port the HTTP server got (useful when configured with 0). */
@@ -80,7 +65,7 @@ public final class ApiVerticle extends VerticleBase {
 
     private Router router() {
         Router router = Router.router(vertx);
-        router.get("/time").handler(ctx -> json(ctx, 200, TimeJson.of(read())));
+        router.get("/time").handler(ctx -> json(ctx, 200, TimeJson.of(clock.read())));
         router.get("/sources").handler(this::sources);
         router.get("/status").handler(this::status);
         router.errorHandler(404, ctx -> json(ctx, 404, error("no such resource: " + ctx.request().path())));
@@ -116,9 +101,9 @@ public final class ApiVerticle extends VerticleBase {
         if (decisions == null) {
             return;
         }
-        long now = clock.nowNanos();
-        ClockModel m = model;
-        JsonObject tracking = StatusJson.of(m, reader.read(m, now), now);
+        long now = clock.localNanos();
+        ClockModel m = clock.model();
+        JsonObject tracking = StatusJson.of(m, clock.reader().read(m, now), now);
         askSelector(EventBusAddresses.SELECTOR_STATUS, new JsonObject().put("decisions", decisions)).onComplete(reply -> {
             if (reply.succeeded()) {
                 tracking.put("selection", reply.result());

@@ -26,7 +26,8 @@ public record NodeConfig(JsonObject json) {
             List.of("0.pool.ntp.org", "1.pool.ntp.org", "2.pool.ntp.org", "3.pool.ntp.org");
 
     private static final Set<String> KEYS = Set.of("nodeName", "sources", "pollSeconds", "iburst", "httpHost",
-            "httpPort", "clusterName", "sampler", "selector", "discipline", "cluster", "roles");
+            "httpPort", "clusterName", "sampler", "selector", "discipline", "cluster", "roles", "ntpPort", "ntpHost",
+            "ntpRateLimit");
     private static final Set<String> CLUSTER_KEYS = Set.of("members", "host", "port", "busHost", "busPort",
             "hazelcastConfig");
     /** What a node can run; every node also answers timebase probes. */
@@ -80,6 +81,12 @@ public record NodeConfig(JsonObject json) {
         selectorConfig(json);
         disciplineConfig(json);
         apiConfig(json);
+        if (json.containsKey("ntpPort") && !(json.getValue("ntpPort") instanceof Integer port && port >= 0 && port <= 65_535)) {
+            throw new IllegalArgumentException("ntpPort must be a whole number 0..65535, was " + json.getValue("ntpPort"));
+        }
+        if (json.containsKey("ntpRateLimit") && !(json.getValue("ntpRateLimit") instanceof JsonObject)) {
+            throw new IllegalArgumentException("config key 'ntpRateLimit' must be a JSON object");
+        }
     }
 
     public static NodeConfig read(Path file) {
@@ -144,6 +151,18 @@ public record NodeConfig(JsonObject json) {
 
     public JsonObject apiConfig() {
         return apiConfig(json);
+    }
+
+    /** The NTP server's settings, or null when no "ntpPort" is configured (no NTP server). */
+    public JsonObject ntpConfig() {
+        if (!json.containsKey("ntpPort")) {
+            return null;
+        }
+        JsonObject config = new JsonObject();
+        copy(json, "ntpPort", config);
+        copy(json, "ntpHost", config);
+        copy(json, "ntpRateLimit", config);
+        return config;
     }
 
     private static JsonObject section(JsonObject json, String name) {

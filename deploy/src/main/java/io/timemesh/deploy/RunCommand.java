@@ -33,6 +33,9 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--http-host", paramLabel = "HOST", description = "HTTP bind address (default 0.0.0.0).")
     private String httpHost;
 
+    @Option(names = "--ntp-port", paramLabel = "N", description = "Serve NTP on this UDP port (default: no NTP server).")
+    private Integer ntpPort;
+
     @Option(names = "--node-name", paramLabel = "NAME", description = "This node's name (default node-PID).")
     private String nodeName;
 
@@ -112,6 +115,9 @@ public final class RunCommand implements Callable<Integer> {
         }
         if (nodeName != null) {
             config = config.with("nodeName", nodeName);
+        }
+        if (ntpPort != null) {
+            config = config.with("ntpPort", ntpPort);
         }
         if (!roles.isEmpty()) {
             config = config.with("roles", new JsonArray(roles));

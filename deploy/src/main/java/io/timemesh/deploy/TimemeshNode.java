@@ -1,6 +1,7 @@
 package io.timemesh.deploy;
 
 import io.timemesh.api.ApiVerticle;
+import io.timemesh.api.NtpServerVerticle;
 import io.timemesh.core.clock.MonotonicReader;
 import io.timemesh.core.time.MonotonicTimescale;
 import io.timemesh.core.time.TimeSource;
@@ -30,10 +31,12 @@ import java.util.List;
 public final class TimemeshNode {
     private final Vertx vertx;
     private final ApiVerticle api;
+    private final NtpServerVerticle ntp;
 
-    private TimemeshNode(Vertx vertx, ApiVerticle api) {
+    private TimemeshNode(Vertx vertx, ApiVerticle api, NtpServerVerticle ntp) {
         this.vertx = vertx;
         this.api = api;
+        this.ntp = ntp;
     }
 
     public static Future<TimemeshNode> start(NodeConfig config) {
@@ -52,7 +55,10 @@ public final class TimemeshNode {
         int precision = MonotonicTimescale.measurePrecisionLog2();
         String node = config.nodeName();
         List<String> roles = config.roles();
-        ApiVerticle api = roles.contains("api") ? new ApiVerticle(clock, new MonotonicReader()) : null;
+        MonotonicReader reader = new MonotonicReader(); // one per node: HTTP, event bus and NTP serve one time
+        ApiVerticle api = roles.contains("api") ? new ApiVerticle(clock, reader) : null;
+        JsonObject ntpConfig = roles.contains("api") ? config.ntpConfig() : null;
+        NtpServerVerticle ntp = ntpConfig == null ? null : new NtpServerVerticle(clock, reader, precision);
         return Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hazelcast(config)))
                 .buildClustered()
                 .compose(vertx -> deploy(vertx, new TimebaseVerticle(clock, node), new JsonObject())
@@ -63,10 +69,11 @@ public final class TimemeshNode {
                                 ? deploy(vertx, new SelectorVerticle(clock, precision), config.selectorConfig())
                                 : Future.succeededFuture())
                         .compose(v -> api != null ? deploy(vertx, api, config.apiConfig()) : Future.succeededFuture())
+                        .compose(v -> ntp != null ? deploy(vertx, ntp, ntpConfig) : Future.succeededFuture())
                         .compose(v -> roles.contains("sampler")
                                 ? deploy(vertx, new SamplerVerticle(clock, precision, resolver), config.samplerConfig())
                                 : Future.succeededFuture())
-                        .map(v -> new TimemeshNode(vertx, api))
+                        .map(v -> new TimemeshNode(vertx, api, ntp))
                         .recover(e -> vertx.close().transform(closed -> Future.failedFuture(e))));
     }
 
@@ -90,6 +97,11 @@ public final class TimemeshNode {
     /** The HTTP port, or -1 on a node without the api role. */
     public int httpPort() {
         return api == null ? -1 : api.httpPort();
+    }
+
+    /** The NTP port, or -1 without an NTP server. */
+    public int ntpPort() {
+        return ntp == null ? -1 : ntp.port();
     }
 
     public Vertx vertx() {

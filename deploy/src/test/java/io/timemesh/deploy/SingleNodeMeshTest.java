@@ -1,9 +1,11 @@
 package io.timemesh.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.timemesh.core.time.MonotonicTimescale;
 import io.timemesh.sampler.HostResolver;
+import io.timemesh.testkit.ChronydClient;
 import io.timemesh.testkit.ServerBehaviour;
 import io.timemesh.testkit.ServerBehaviour.Fault;
 import io.timemesh.testkit.SimulatedNtpServer;
@@ -60,6 +62,7 @@ class SingleNodeMeshTest {
         JsonArray sources = new JsonArray(servers.stream().map(SimulatedNtpServer::hostPort).toList());
         NodeConfig config = new NodeConfig(new JsonObject().put("nodeName", name).put("sources", sources)
                 .put("pollSeconds", 1).put("httpHost", "127.0.0.1").put("httpPort", 0)
+                .put("ntpHost", "127.0.0.1").put("ntpPort", 0)
                 .put("sampler", new JsonObject().put("timeoutMillis", 500)));
         node = TimemeshNode.start(config, local, HostResolver.IP_LITERALS_ONLY).await();
     }
@@ -156,6 +159,12 @@ class SingleNodeMeshTest {
                 + " worst |now - truth at mid-request| %.3f ms, widest bound ±%.3f ms%n",
                 worstMidpoint / 1e6, worstCentred / 1e6, widest / 1e6);
         assertThat(worstMidpoint).isLessThanOrEqualTo(2_000_000L);
+
+        // A standard NTP client of the node sees true time: chronyd -Q (against this machine's clock,
+        // which the local timescale was anchored to at the test's start) measures the 0.3 s.
+        double chrony = ChronydClient.measureOffsetSeconds("127.0.0.1", node.ntpPort());
+        System.out.printf("chronyd -Q against the node's NTP server: %+.6f s (truth +0.300000 s)%n", chrony);
+        assertThat(chrony).isCloseTo(0.3, within(0.002));
 
         JsonObject liarView = sources().stream().map(JsonObject.class::cast)
                 .filter(s -> s.getString("address").equals(liar.hostPort())).findFirst().orElseThrow();

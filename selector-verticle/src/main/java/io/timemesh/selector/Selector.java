@@ -222,12 +222,18 @@ public final class Selector {
     public SelectorState state() {
         List<SelectorState.Entry> entries = new ArrayList<>();
         sources.forEach((source, r) -> entries.add(new SelectorState.Entry(source, r.sample, r.fault, r.outliers)));
-        return new SelectorState(sequence, entries);
+        List<Reference> recent = new ArrayList<>(history);
+        return new SelectorState(sequence, entries,
+                recent.subList(Math.max(0, recent.size() - SelectorState.CARRIED_DECISIONS), recent.size()));
     }
 
     /** Takes over a predecessor's state; sources this selector was not told of are added. */
     public void restore(SelectorState state) {
         sequence = Math.max(sequence, state.sequence());
+        state.recentDecisions().forEach(history::addLast);
+        while (history.size() > settings.historySize()) {
+            history.removeFirst();
+        }
         for (SelectorState.Entry entry : state.sources()) {
             SourceRecord record = sources.computeIfAbsent(entry.source(), s -> new SourceRecord());
             record.sample = entry.sample();

@@ -1,14 +1,22 @@
 package io.timemesh.selector;
 
+import io.timemesh.core.message.Reference;
 import io.timemesh.core.message.SourceFault;
 import io.timemesh.core.message.SourceSample;
 import java.util.List;
 
-/** The selector's state as kept in the cluster map for a successor; samples on their samplers' timescales. */
-public record SelectorState(long sequence, List<Entry> sources) {
+/**
+ * The selector's state as kept in the cluster map for a successor: samples on their samplers'
+ * timescales, and the last decisions (the last reference among them) on the old selector's.
+ */
+public record SelectorState(long sequence, List<Entry> sources, List<Reference> recentDecisions) {
+
+    /** Decisions carried over; enough for /status and the operator views, small enough to write every second. */
+    public static final int CARRIED_DECISIONS = 16;
 
     public SelectorState {
         sources = List.copyOf(sources);
+        recentDecisions = List.copyOf(recentDecisions);
     }
 
     public record Entry(String source, SourceSample sample, SourceFault fault, long outliers) {}

@@ -99,8 +99,10 @@ class SelectorTest {
         selector.select(T0, SAME_CLOCK);
         Selector successor = new Selector(new SelectorSettings("node-t", 4, 1.5, Set.of(), 5, 1_000, List.of()));
         successor.restore(selector.state());
+        assertThat(successor.history()).singleElement().satisfies(r -> assertThat(r.sequence()).isEqualTo(1));
         Reference next = successor.select(T0 + S, SAME_CLOCK);
         assertThat(next.sequence()).isEqualTo(2);
+        assertThat(successor.history()).hasSize(2);
         assertThat(next.survivors()).containsExactlyInAnyOrder("a", "b");
         assertThat(successor.sources(T0 + S, SAME_CLOCK).stream().filter(v -> v.address().equals("liar"))
                 .findFirst().orElseThrow().outliers()).isEqualTo(2);

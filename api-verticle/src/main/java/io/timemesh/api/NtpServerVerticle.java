@@ -1,0 +1,83 @@
+package io.timemesh.api;
+
+import io.timemesh.core.clock.MonotonicReader;
+import io.timemesh.core.clock.TimeReading;
+import io.timemesh.core.time.TimeSource;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.datagram.DatagramPacket;
+import io.vertx.core.datagram.DatagramSocket;
+import io.vertx.core.datagram.DatagramSocketOptions;
+import io.vertx.core.json.JsonObject;
+import java.security.SecureRandom;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves NTP to standard clients from the node's disciplined clock: T2 is read first thing when a
+ * request arrives, T3 just before the reply is sent. Optional per-client rate limiting, with an
+ * optional kiss-o'-death RATE for limited clients.
+ */
+public final class NtpServerVerticle extends VerticleBase {
+    private static final Logger LOG = LoggerFactory.getLogger(NtpServerVerticle.class);
+
+    private final ClockView clock;
+    private final int precisionLog2;
+    private ClientRateLimiter limiter;
+    private boolean kissOfDeath;
+    private DatagramSocket socket;
+
+    public NtpServerVerticle(TimeSource clock, MonotonicReader reader, int precisionLog2) {
+        this.clock = new ClockView(clock, reader);
+        this.precisionLog2 = precisionLog2;
+    }
+
+    @Override
+    public Future<?> start() {
+        JsonObject config = config();
+        int port = config.getInteger("ntpPort", 123);
+        String host = config.getString("ntpHost", "0.0.0.0");
+        JsonObject rate = config.getJsonObject("ntpRateLimit");
+        if (port < 0 || port > 65_535) {
+            return Future.failedFuture(new IllegalArgumentException("ntpPort must be 0..65535, was " + port));
+        }
+        try {
+            if (rate != null && rate.getBoolean("enabled", true)) {
+                limiter = new ClientRateLimiter(rate.getInteger("interval", 3), rate.getInteger("burst", 8),
+                        rate.getInteger("leak", 2), 65_536, new SecureRandom());
+                kissOfDeath = rate.getBoolean("kod", false);
+            }
+        } catch (IllegalArgumentException | ClassCastException e) {
+            return Future.failedFuture(new IllegalArgumentException("ntpRateLimit: " + e.getMessage(), e));
+        }
+        socket = vertx.createDatagramSocket(new DatagramSocketOptions().setIpV6(false));
+        socket.handler(this::answer);
+        return clock.follow(vertx).compose(v -> socket.listen(port, host)).onSuccess(s ->
+                LOG.info("NTP server on {}:{}{}", host, s.localAddress().port(), limiter == null ? "" : " (rate limited)"));
+    }
+
+    private void answer(DatagramPacket packet) {
+        TimeReading received = clock.read();
+        byte[] request = packet.data().getBytes();
+        Optional<byte[]> reply;
+        if (limiter != null && limiter.check(packet.sender().hostAddress(), clock.localNanos())
+                == ClientRateLimiter.Verdict.LIMIT) {
+            reply = kissOfDeath ? NtpResponder.kissRate(request, request.length, received) : Optional.empty();
+        } else {
+            reply = NtpResponder.respond(request, request.length, received, clock.model(), clock.read(), precisionLog2);
+        }
+        reply.ifPresent(bytes -> socket.send(Buffer.buffer(bytes), packet.sender().port(), packet.sender().hostAddress()));
+    }
+
+    /** The UDP port it listens on (useful when configured with 0). */
+    public int port() {
+        return socket.localAddress().port();
+    }
+
+    @Override
+    public Future<?> stop() {
+        return socket == null ? Future.succeededFuture() : socket.close();
+    }
+}

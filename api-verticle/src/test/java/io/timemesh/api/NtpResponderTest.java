@@ -1,0 +1,127 @@
+package io.timemesh.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.timemesh.core.clock.ClockModel;
+import io.timemesh.core.clock.TimeReading;
+import io.timemesh.core.ntp.DecodeResult;
+import io.timemesh.core.ntp.LeapIndicator;
+import io.timemesh.core.ntp.NtpMode;
+import io.timemesh.core.ntp.NtpPacket;
+import io.timemesh.core.ntp.NtpPacketCodec;
+import io.timemesh.core.ntp.NtpTimestamp;
+import io.timemesh.core.ntp.ReferenceId;
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class NtpResponderTest {
+
+    private static final long S = 1_000_000_000L;
+    private static final long T0 = 1_795_000_000L * S;
+
+    /** Synchronised at T0, 0.3 s ahead of local time, root delay 3 ms, root dispersion 1 ms, stratum 2. */
+    private static final ClockModel SYNCED = new ClockModel(true, T0, 300_000_000L, 0, 0, 0, T0, 0.003, 0.001, 15e-6,
+            true, 10 * S, 1.0, 2, LeapIndicator.NO_WARNING, "node-s", "127.0.5.1:123", 7, 3, 0, false, 0);
+
+    private static byte[] clientRequest(long transmit) {
+        return NtpPacketCodec.encode(NtpPacket.clientRequest(transmit, 6, -20));
+    }
+
+    private static NtpPacket decode(byte[] bytes) {
+        return ((DecodeResult.Decoded) NtpPacketCodec.decode(bytes)).packet();
+    }
+
+    @Test
+    void clientRequestGetsAServerReplyCarryingTheBound() {
+        byte[] request = clientRequest(0x1122_3344_5566_7788L);
+        TimeReading at = SYNCED.read(T0 + S);
+        TimeReading later = SYNCED.read(T0 + S + 50_000);
+        NtpPacket reply = decode(NtpResponder.respond(request, request.length, at, SYNCED, later, -23).orElseThrow());
+        assertThat(reply.mode()).isEqualTo(NtpMode.SERVER);
+        assertThat(reply.stratum()).isEqualTo(2);
+        assertThat(reply.leap()).isEqualTo(LeapIndicator.NO_WARNING);
+        assertThat(reply.originTimestamp()).isEqualTo(0x1122_3344_5566_7788L);
+        assertThat(NtpTimestamp.toUnixNanos(reply.receiveTimestamp(), T0)).isEqualTo(at.nowNanos());
+        assertThat(NtpTimestamp.toUnixNanos(reply.transmitTimestamp(), T0)).isEqualTo(later.nowNanos());
+        assertThat(reply.poll()).isEqualTo(6);
+        assertThat(reply.precision()).isEqualTo(-23);
+        // rootDelay/2 + rootDispersion is at least our whole error bound at transmit.
+        assertThat(reply.rootDelaySeconds() / 2 + reply.rootDispersionSeconds())
+                .isGreaterThanOrEqualTo(later.errorBoundNanos() / 1e9).isCloseTo(later.errorBoundNanos() / 1e9, within(1e-4));
+        assertThat(reply.referenceId()).isEqualTo(0x7F000501); // 127.0.5.1
+        assertThat(NtpTimestamp.toUnixNanos(reply.referenceTimestamp(), T0)).isEqualTo(T0 + 300_000_000L);
+    }
+
+    @Test
+    void unsynchronisedServerSaysSo() {
+        ClockModel never = ClockModel.unsynchronized(15e-6, 10 * S, 1.0);
+        byte[] request = clientRequest(42);
+        NtpPacket reply = decode(NtpResponder.respond(request, request.length, never.read(T0), never, never.read(T0), -20)
+                .orElseThrow());
+        assertThat(reply.leap()).isEqualTo(LeapIndicator.ALARM);
+        assertThat(reply.stratum()).isEqualTo(16);
+        assertThat(reply.originTimestamp()).isEqualTo(42);
+    }
+
+    @Test
+    void onlyClientRequestsAreAnsweredAndNeverWithMoreBytes() {
+        TimeReading at = SYNCED.read(T0);
+        byte[] server = NtpPacketCodec.encode(new NtpPacket(LeapIndicator.NO_WARNING, 4, NtpMode.SERVER, 1, 0, 0, 0, 0, 0,
+                0, 0, 0, 1));
+        assertThat(NtpResponder.respond(server, server.length, at, SYNCED, at, -20)).isEmpty();
+        byte[] control = clientRequest(1);
+        control[0] = (byte) 0b00_010_110; // mode 6
+        assertThat(NtpResponder.respond(control, control.length, at, SYNCED, at, -20)).isEmpty();
+        byte[] priv = clientRequest(1);
+        priv[0] = (byte) 0b00_010_111; // mode 7
+        assertThat(NtpResponder.respond(priv, priv.length, at, SYNCED, at, -20)).isEmpty();
+        assertThat(NtpResponder.respond(new byte[12], 12, at, SYNCED, at, -20)).isEmpty();
+        byte[] withFields = Arrays.copyOf(clientRequest(1), 48 + 16);
+        withFields[51] = 16; // one 16-byte extension field
+        assertThat(NtpResponder.respond(withFields, withFields.length, at, SYNCED, at, -20).orElseThrow())
+                .hasSizeLessThanOrEqualTo(withFields.length).hasSize(48);
+        Random random = new Random(3);
+        for (int i = 0; i < 10_000; i++) {
+            byte[] garbage = new byte[random.nextInt(100)];
+            random.nextBytes(garbage);
+            NtpResponder.respond(garbage, garbage.length, at, SYNCED, at, -20)
+                    .ifPresent(reply -> assertThat(reply.length).isLessThanOrEqualTo(garbage.length));
+        }
+    }
+
+    @Test
+    void kissOfDeathRateEchoesTheOrigin() {
+        byte[] request = clientRequest(99);
+        NtpPacket kiss = decode(NtpResponder.kissRate(request, request.length, SYNCED.read(T0)).orElseThrow());
+        assertThat(kiss.stratum()).isZero();
+        assertThat(kiss.referenceId()).isEqualTo(ReferenceId.ofAscii("RATE"));
+        assertThat(kiss.originTimestamp()).isEqualTo(99);
+    }
+
+    @Test
+    void rateLimiterGivesABurstThenOneCreditPerInterval() {
+        ClientRateLimiter limiter = new ClientRateLimiter(3, 8, 0, 100, new Random(1));
+        for (int i = 0; i < 8; i++) {
+            assertThat(limiter.check("a", T0)).isEqualTo(ClientRateLimiter.Verdict.ANSWER);
+        }
+        assertThat(limiter.check("a", T0)).isEqualTo(ClientRateLimiter.Verdict.LIMIT);
+        assertThat(limiter.check("b", T0)).isEqualTo(ClientRateLimiter.Verdict.ANSWER); // per client
+        assertThat(limiter.check("a", T0 + 8 * S)).isEqualTo(ClientRateLimiter.Verdict.ANSWER);
+        assertThat(limiter.check("a", T0 + 8 * S)).isEqualTo(ClientRateLimiter.Verdict.LIMIT);
+    }
+
+    @Test
+    void leakAnswersAboutOneInFourLimitedRequests() {
+        ClientRateLimiter limiter = new ClientRateLimiter(3, 1, 2, 100, new Random(5));
+        limiter.check("a", T0);
+        int answered = 0;
+        for (int i = 0; i < 4_000; i++) {
+            if (limiter.check("a", T0) == ClientRateLimiter.Verdict.ANSWER) {
+                answered++;
+            }
+        }
+        assertThat(answered).isBetween(850, 1150);
+    }
+}

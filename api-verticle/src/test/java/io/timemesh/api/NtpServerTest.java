@@ -1,0 +1,99 @@
+package io.timemesh.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.timemesh.core.clock.ClockModel;
+import io.timemesh.core.clock.MonotonicReader;
+import io.timemesh.core.message.EventBusAddresses;
+import io.timemesh.core.ntp.DecodeResult;
+import io.timemesh.core.ntp.LeapIndicator;
+import io.timemesh.core.ntp.NtpPacket;
+import io.timemesh.core.ntp.NtpPacketCodec;
+import io.timemesh.core.time.MonotonicTimescale;
+import io.timemesh.testkit.ChronydClient;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonObject;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** Our NTP server measured by a real NTP client: {@code chronyd -Q}. */
+@Tag("chrony")
+class NtpServerTest {
+
+    private Vertx vertx;
+
+    @BeforeEach
+    void start() {
+        vertx = Vertx.vertx();
+    }
+
+    @AfterEach
+    void stop() {
+        vertx.close().await();
+    }
+
+    private int deploy(MonotonicTimescale local, JsonObject config) {
+        NtpServerVerticle server = new NtpServerVerticle(local, new MonotonicReader(), -20);
+        vertx.deployVerticle(server, new DeploymentOptions().setConfig(config)).await();
+        return server.port();
+    }
+
+    /** A model 0.25 s ahead of the local timescale, just synchronised, bound 2 ms. */
+    private void publishModel(MonotonicTimescale local) throws InterruptedException {
+        long now = local.nowNanos();
+        ClockModel model = new ClockModel(true, now, 250_000_000L, 0, 0, 0, now, 0.002, 0.001, 15e-6, true,
+                60_000_000_000L, 1.0, 2, LeapIndicator.NO_WARNING, "sel", "127.0.5.1:123", 1, 1, 0, false, 0);
+        vertx.eventBus().publish(EventBusAddresses.CLOCK_MODEL, JsonObject.mapFrom(model),
+                new DeliveryOptions().setLocalOnly(true));
+        Thread.sleep(100);
+    }
+
+    @Test
+    void chronydMeasuresOurReferenceOffsetWithinAMillisecond() throws Exception {
+        // chronyd compares against this machine's wall clock, so anchor our timescale to it right now.
+        MonotonicTimescale local = new MonotonicTimescale();
+        int port = deploy(local, new JsonObject().put("ntpHost", "127.0.0.1").put("ntpPort", 0));
+        publishModel(local);
+        double measured = ChronydClient.measureOffsetSeconds("127.0.0.1", port);
+        System.out.printf("chronyd -Q against timemesh's NTP server: %+.6f s (served reference: +0.250000 s)%n", measured);
+        assertThat(measured).isCloseTo(0.25, within(0.001));
+    }
+
+    @Test
+    void rateLimitedClientsGetAKissOfDeathRate() throws Exception {
+        MonotonicTimescale local = new MonotonicTimescale();
+        int port = deploy(local, new JsonObject().put("ntpHost", "127.0.0.1").put("ntpPort", 0)
+                .put("ntpRateLimit", new JsonObject().put("interval", 6).put("burst", 2).put("leak", 0).put("kod", true)));
+        publishModel(local);
+        try (DatagramSocket fixture = new DatagramSocket()) {
+            fixture.setSoTimeout(1_000);
+            int kisses = 0;
+            int answers = 0;
+            for (int i = 0; i < 4; i++) {
+                byte[] request = NtpPacketCodec.encode(NtpPacket.clientRequest(1000 + i, 0, -20));
+                fixture.send(new DatagramPacket(request, request.length, InetAddress.getByName("127.0.0.1"), port));
+                byte[] buffer = new byte[100];
+                DatagramPacket reply = new DatagramPacket(buffer, buffer.length);
+                fixture.receive(reply);
+                NtpPacket packet = ((DecodeResult.Decoded) NtpPacketCodec.decode(buffer, 0, reply.getLength())).packet();
+                assertThat(packet.originTimestamp()).isEqualTo(1000 + i);
+                if (packet.isKissOfDeath()) {
+                    assertThat(packet.kissCode()).isEqualTo("RATE");
+                    kisses++;
+                } else {
+                    answers++;
+                }
+            }
+            assertThat(answers).isEqualTo(2); // the burst
+            assertThat(kisses).isEqualTo(2);
+        }
+    }
+}
