@@ -6,8 +6,9 @@ import io.vertx.core.json.JsonObject;
  * @param httpHost             where the HTTP API listens
  * @param httpPort             its port (0: any free port)
  * @param selectorTimeoutMillis how long /sources and /status wait for the selector
+ * @param readyMaxErrorBoundSeconds /health/ready needs a bound no wider than this
  */
-public record ApiSettings(String httpHost, int httpPort, long selectorTimeoutMillis) {
+public record ApiSettings(String httpHost, int httpPort, long selectorTimeoutMillis, double readyMaxErrorBoundSeconds) {
 
     public static final int DEFAULT_HTTP_PORT = 8123;
 
@@ -18,10 +19,13 @@ public record ApiSettings(String httpHost, int httpPort, long selectorTimeoutMil
         if (selectorTimeoutMillis < 1) {
             throw new IllegalArgumentException("selectorTimeoutMillis must be positive, was " + selectorTimeoutMillis);
         }
+        if (!(readyMaxErrorBoundSeconds > 0)) {
+            throw new IllegalArgumentException("readyMaxErrorBoundSeconds must be positive, was " + readyMaxErrorBoundSeconds);
+        }
     }
 
     public static ApiSettings fromJson(JsonObject json) {
         return new ApiSettings(json.getString("httpHost", "0.0.0.0"), json.getInteger("httpPort", DEFAULT_HTTP_PORT),
-                json.getLong("selectorTimeoutMillis", 2_000L));
+                json.getLong("selectorTimeoutMillis", 2_000L), json.getDouble("readyMaxErrorBoundSeconds", 0.1));
     }
 }

@@ -13,6 +13,11 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.healthchecks.HealthCheckHandler;
+import io.vertx.ext.healthchecks.Status;
+import io.vertx.core.Promise;
+import io.timemesh.core.clock.ClockStatus;
+import io.timemesh.core.clock.TimeReading;
 import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -68,6 +73,11 @@ public final class ApiVerticle extends VerticleBase {
         router.get("/time").handler(ctx -> json(ctx, 200, TimeJson.of(clock.read())));
         router.get("/sources").handler(this::sources);
         router.get("/status").handler(this::status);
+        router.get("/health/live").handler(HealthCheckHandler.create(vertx)
+                .register("event-loop", promise -> promise.complete(Status.OK())));
+        router.get("/health/ready").handler(HealthCheckHandler.create(vertx)
+                .register("clock", this::clockReady)
+                .register("selector", settings.selectorTimeoutMillis() + 500, this::selectorReady));
         router.errorHandler(404, ctx -> json(ctx, 404, error("no such resource: " + ctx.request().path())));
         router.errorHandler(405, ctx -> json(ctx, 405, error("method " + ctx.request().method() + " not allowed on "
                 + ctx.request().path())));
@@ -76,6 +86,25 @@ public final class ApiVerticle extends VerticleBase {
             json(ctx, 500, error("internal error"));
         });
         return router;
+    }
+
+    /** Ready to serve: a bound, not UNSYNCHRONIZED, no wider than the configured limit. */
+    private void clockReady(Promise<Status> promise) {
+        TimeReading reading = clock.read();
+        JsonObject data = new JsonObject().put("status", reading.status().name())
+                .put("errorBoundSeconds", reading.bounded() ? reading.errorBoundNanos() / 1e9 : null)
+                .put("limitSeconds", settings.readyMaxErrorBoundSeconds());
+        boolean ready = reading.bounded() && reading.status() != ClockStatus.UNSYNCHRONIZED
+                && reading.errorBoundNanos() / 1e9 <= settings.readyMaxErrorBoundSeconds();
+        promise.complete(ready ? Status.OK(data) : Status.KO(data));
+    }
+
+    /** The cluster has an active selector that answers: without one, time soon goes into holdover. */
+    private void selectorReady(Promise<Status> promise) {
+        askSelector(EventBusAddresses.SELECTOR_STATUS, new JsonObject().put("decisions", 0)).onComplete(reply ->
+                promise.complete(reply.succeeded()
+                        ? Status.OK(new JsonObject().put("selectorNode", ((JsonObject) reply.result()).getString("selectorNode")))
+                        : Status.KO(new JsonObject().put("error", reply.cause().getMessage()))));
     }
 
     private void sources(RoutingContext ctx) {
