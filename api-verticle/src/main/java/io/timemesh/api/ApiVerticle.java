@@ -13,6 +13,9 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.timemesh.core.message.Reference;
+import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 import io.vertx.ext.healthchecks.Status;
 import io.vertx.core.Promise;
@@ -34,7 +37,11 @@ public final class ApiVerticle extends VerticleBase {
             Set.of("selected", "candidate", "falseticker", "unreachable", "kiss", "too-distant", "pending");
     static final int MAX_DECISIONS = 64;
 
+    /** How often the per-source gauges are refreshed from the selector. */
+    private static final long SOURCE_METRICS_MILLIS = 2_000;
+
     private final ClockView clock;
+    private final PrometheusMeterRegistry registry;
     private ApiSettings settings;
     private HttpServer server;
 
@@ -43,7 +50,13 @@ public final class ApiVerticle extends VerticleBase {
      * @param reader the node's one monotonic reader, shared by every API instance on the node
      */
     public ApiVerticle(TimeSource clock, MonotonicReader reader) {
+        this(clock, reader, null);
+    }
+
+    /** @param registry the node's Prometheus registry, served at GET /metrics; null for none */
+    public ApiVerticle(TimeSource clock, MonotonicReader reader, PrometheusMeterRegistry registry) {
         this.clock = new ClockView(clock, reader);
+        this.registry = registry;
     }
 
     @Override
@@ -54,7 +67,8 @@ public final class ApiVerticle extends VerticleBase {
             return Future.failedFuture(new IllegalArgumentException("api config: " + e.getMessage(), e));
         }
         var time = vertx.eventBus().<JsonObject>consumer(EventBusAddresses.TIME, m -> m.reply(TimeJson.of(clock.read())));
-        return Future.all(clock.follow(vertx), time.completion())
+        Future<Void> metrics = registry == null ? Future.succeededFuture() : followForMetrics();
+        return Future.all(clock.follow(vertx), time.completion(), metrics)
                 .compose(v -> vertx.createHttpServer().requestHandler(router()).listen(settings.httpPort(),
                         settings.httpHost()))
                 .onSuccess(s -> {
@@ -73,6 +87,9 @@ public final class ApiVerticle extends VerticleBase {
         router.get("/time").handler(ctx -> json(ctx, 200, TimeJson.of(clock.read())));
         router.get("/sources").handler(this::sources);
         router.get("/status").handler(this::status);
+        if (registry != null) {
+            router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+        }
         router.get("/health/live").handler(HealthCheckHandler.create(vertx)
                 .register("event-loop", promise -> promise.complete(Status.OK())));
         router.get("/health/ready").handler(HealthCheckHandler.create(vertx)
@@ -86,6 +103,14 @@ public final class ApiVerticle extends VerticleBase {
             json(ctx, 500, error("internal error"));
         });
         return router;
+    }
+
+    private Future<Void> followForMetrics() {
+        MeshMetrics metrics = new MeshMetrics(registry, clock);
+        vertx.setPeriodic(SOURCE_METRICS_MILLIS, id -> askSelector(EventBusAddresses.SELECTOR_SOURCES, new JsonObject())
+                .onSuccess(views -> metrics.onSources((JsonArray) views)));
+        return vertx.eventBus().<JsonObject>consumer(EventBusAddresses.REFERENCE,
+                m -> metrics.onReference(m.body().mapTo(Reference.class))).completion();
     }
 
     /** Ready to serve: a bound, not UNSYNCHRONIZED, no wider than the configured limit. */

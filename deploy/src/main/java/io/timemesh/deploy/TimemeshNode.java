@@ -18,9 +18,14 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 import com.hazelcast.config.Config;
 import io.vertx.core.json.JsonArray;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.List;
 
 /**
@@ -47,19 +52,24 @@ public final class TimemeshNode {
      * @param clock    the node's local timescale (tests share it with their simulated servers)
      * @param resolver how the sampler resolves source names
      */
-    public static Future<TimemeshNode> start(NodeConfig config, TimeSource clock, HostResolver resolver) {
+    public static Future<TimemeshNode> start(NodeConfig named, TimeSource clock, HostResolver resolver) {
+        // Each process is a new clock (its timescale is anchored anew at start), so it runs under its own
+        // incarnation: nothing measured against a previous process of the same name is taken as ours.
+        NodeConfig config = named.with("nodeName", named.nodeName() + "/" + incarnation());
         JsonObject cluster = config.cluster();
         String busHost = cluster.getString("busHost", cluster.getString("host", "127.0.0.1"));
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         VertxOptions options = new VertxOptions().setEventBusOptions(new EventBusOptions()
-                .setHost(busHost).setPort(cluster.getInteger("busPort", 0)));
+                        .setHost(busHost).setPort(cluster.getInteger("busPort", 0)))
+                .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true));
         int precision = MonotonicTimescale.measurePrecisionLog2();
         String node = config.nodeName();
         List<String> roles = config.roles();
         MonotonicReader reader = new MonotonicReader(); // one per node: HTTP, event bus and NTP serve one time
-        ApiVerticle api = roles.contains("api") ? new ApiVerticle(clock, reader) : null;
+        ApiVerticle api = roles.contains("api") ? new ApiVerticle(clock, reader, registry) : null;
         JsonObject ntpConfig = roles.contains("api") ? config.ntpConfig() : null;
         NtpServerVerticle ntp = ntpConfig == null ? null : new NtpServerVerticle(clock, reader, precision);
-        return Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hazelcast(config)))
+        return Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry)).withClusterManager(new HazelcastClusterManager(hazelcast(config)))
                 .buildClustered()
                 .compose(vertx -> deploy(vertx, new TimebaseVerticle(clock, node), new JsonObject())
                         .compose(v -> roles.contains("discipline")
@@ -75,6 +85,10 @@ public final class TimemeshNode {
                                 : Future.succeededFuture())
                         .map(v -> new TimemeshNode(vertx, api, ntp))
                         .recover(e -> vertx.close().transform(closed -> Future.failedFuture(e))));
+    }
+
+    private static String incarnation() {
+        return String.format("%04x", new SecureRandom().nextInt(1 << 16));
     }
 
     private static Config hazelcast(NodeConfig config) {

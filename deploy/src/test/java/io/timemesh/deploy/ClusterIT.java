@@ -104,10 +104,12 @@ class ClusterIT {
                 + "/status?decisions=1")).timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.ofString()).body());
     }
 
+    /** The active selector's node name as seen by {@code node} (without the process incarnation suffix). */
     private String selectorOf(String node) {
         try {
             JsonObject selection = status(node).getJsonObject("selection");
-            return selection == null ? null : selection.getString("selectorNode");
+            String selector = selection == null ? null : selection.getString("selectorNode");
+            return selector == null ? null : selector.substring(0, selector.indexOf('/'));
         } catch (Exception e) {
             return null;
         }

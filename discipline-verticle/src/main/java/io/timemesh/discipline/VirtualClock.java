@@ -19,6 +19,7 @@ public final class VirtualClock {
     private final FrequencyEstimator frequency;
     private ClockModel model;
     private long lastBasisNanos = Long.MIN_VALUE;
+    private String lastBasisSelector;
     private int informativeUpdates;
 
     public VirtualClock(DisciplineSettings settings) {
@@ -43,6 +44,10 @@ public final class VirtualClock {
         if (!reference.usable()) {
             model = withoutMajority(reference);
             return model;
+        }
+        if (!reference.selectorNode().equals(lastBasisSelector)) {
+            lastBasisSelector = reference.selectorNode(); // another selector's basis is on another clock
+            lastBasisNanos = Long.MIN_VALUE;
         }
         if (reference.basisNanos() > lastBasisNanos) { // only new samples say anything new about the slope
             lastBasisNanos = reference.basisNanos();

@@ -62,6 +62,7 @@ public final class SamplerVerticle extends VerticleBase {
     private AsyncMap<String, String> samplers;
     private AsyncMap<String, String> claims;
     private AsyncMap<String, JsonObject> states;
+    private long leaseRenewedNanos;
 
     /**
      * @param clock         the node's local timescale, which samples are measured against
@@ -87,6 +88,7 @@ public final class SamplerVerticle extends VerticleBase {
         sources = new LinkedHashMap<>();
         config.sources().forEach(source -> sources.put(source.toString(), source));
         links = new TimebaseLinks(vertx, clock, config.nodeName(), precisionLog2);
+        leaseRenewedNanos = clock.nowNanos();
         var shared = vertx.sharedData();
         return Future.all(shared.<String, String>getAsyncMap(SAMPLERS_MAP), shared.<String, String>getAsyncMap(CLAIMS_MAP),
                         shared.<String, JsonObject>getAsyncMap(STATE_MAP),
@@ -107,6 +109,16 @@ public final class SamplerVerticle extends VerticleBase {
     private void rebalance() {
         String self = config.nodeName();
         samplers.put(self, self, LEASE_MILLIS)
+                .onSuccess(v -> leaseRenewedNanos = clock.nowNanos())
+                .onFailure(e -> {
+                    // Cut off from the cluster maps: once our lease can have lapsed, another sampler may
+                    // take our sources, so stop polling them rather than poll them twice.
+                    if (clock.nowNanos() - leaseRenewedNanos > LEASE_MILLIS * 1_000_000L && !active.isEmpty()) {
+                        LOG.warn("sampler {} cannot renew its lease ({}); pausing {} source(s)", self, e.getMessage(),
+                                active.size());
+                        active.clear();
+                    }
+                })
                 .compose(v -> samplers.keys())
                 .onSuccess(keys -> {
                     Set<String> live = new HashSet<>(keys);

@@ -13,7 +13,9 @@ import java.util.Comparator;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.Optional;
 
 /**
@@ -82,7 +84,7 @@ public final class Selector {
                 ? new Reference(settings.nodeName(), ++sequence, nowNanos, 0, Reference.Status.NO_CANDIDATES, 0, 0, 0, 0,
                         0, 0, 0, 0, 0, 0, NtpConstants.MAXSTRAT, LeapIndicator.ALARM, null, List.of(), List.of(),
                         exclusions)
-                : decide(IntervalSelector.select(candidates, candidates.size() + pending()), samples, exclusions,
+                : decide(IntervalSelector.select(candidates, candidates.size() + pending(links)), samples, exclusions,
                         nowNanos);
         history.addLast(reference);
         while (history.size() > settings.historySize()) {
@@ -91,9 +93,27 @@ public final class Selector {
         return reference;
     }
 
-    /** Sources never heard from (no sample, no fault): they still count as voters. */
-    private int pending() {
-        return (int) sources.values().stream().filter(r -> r.sample == null && r.fault == null).count();
+    /**
+     * Sources that count as voters without being candidates: never heard from, or with a sample whose
+     * sampler's clock is not yet related to ours. Either could disagree with the candidates, so a
+     * majority must be found without them (a new selector's own node's sources cannot outvote the rest
+     * while the links to the other samplers are still being measured).
+     */
+    private int pending(Links links) {
+        return (int) sources.values().stream().filter(r -> (r.sample == null && r.fault == null)
+                || (r.sample != null && !(r.fault != null && r.fault.stopped())
+                        && links.to(r.sample.samplerNode()).isEmpty())).count();
+    }
+
+    /** The sampler nodes whose samples this selector holds: links to them are needed before selecting. */
+    public Set<String> samplerNodes() {
+        Set<String> nodes = new HashSet<>();
+        sources.values().forEach(r -> {
+            if (r.sample != null) {
+                nodes.add(r.sample.samplerNode());
+            }
+        });
+        return nodes;
     }
 
     /** The record's sample on our timescale; null without a sample or while its sampler's link is unknown. */

@@ -10,8 +10,10 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.shareddata.AsyncMap;
 import io.vertx.core.shareddata.Lock;
+import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,8 +28,12 @@ public final class SelectorVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(SelectorVerticle.class);
     /** How long one attempt waits for the lock before trying again. */
     private static final long LOCK_WAIT_MILLIS = 5_000;
+    /** Time for the first timebase probe bursts to the samplers before the first selection as leader. */
+    private static final long LINK_WARMUP_MILLIS = 300;
     static final String STATE_MAP = "timemesh.selector";
     static final String STATE_KEY = "state";
+    /** Who leads: a selector that finds another name here (it stalled, was dropped and rejoined) steps down. */
+    static final String LEADER_KEY = "leader";
 
     private final TimeSource clock;
     private final int precisionLog2;
@@ -36,6 +42,8 @@ public final class SelectorVerticle extends VerticleBase {
     private AsyncMap<String, JsonObject> stateMap;
     private Lock leadership;
     private boolean stopping;
+    private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
+    private long reselectTimer = -1;
 
     /**
      * @param clock         this node's local timescale
@@ -70,11 +78,18 @@ public final class SelectorVerticle extends VerticleBase {
                     leadership = lock;
                     stateMap.get(STATE_KEY).onComplete(previous -> {
                         if (previous.succeeded() && previous.result() != null) {
-                            selector.restore(previous.result().mapTo(SelectorState.class));
-                            LOG.info("selector {} continues from the previous selector's state",
-                                    selector.settings().nodeName());
+                            try {
+                                selector.restore(previous.result().mapTo(SelectorState.class));
+                                LOG.info("selector {} continues from the previous selector's state",
+                                        selector.settings().nodeName());
+                            } catch (RuntimeException e) { // e.g. written by another version: lead without it
+                                LOG.warn("selector {} cannot read the previous state ({}); starting afresh",
+                                        selector.settings().nodeName(), e.getMessage());
+                            }
                         }
-                        lead();
+                        // Measure the samplers' clocks first: their samples only count once related to ours.
+                        selector.samplerNodes().forEach(links::link);
+                        vertx.setTimer(LINK_WARMUP_MILLIS, id -> lead());
                     });
                 })
                 .onFailure(e -> {
@@ -85,21 +100,49 @@ public final class SelectorVerticle extends VerticleBase {
     }
 
     private void lead() {
-        LOG.info("selector {} is the active selector", selector.settings().nodeName());
+        String self = selector.settings().nodeName();
+        LOG.info("selector {} is the active selector", self);
+        stateMap.put(LEADER_KEY, new JsonObject().put("node", self));
         var bus = vertx.eventBus();
-        bus.<JsonObject>consumer(EventBusAddresses.SAMPLES, m -> {
+        consumers.add(bus.<JsonObject>consumer(EventBusAddresses.SAMPLES, m -> {
             selector.onSample(m.body().mapTo(SourceSample.class));
             reselect();
-        });
-        bus.<JsonObject>consumer(EventBusAddresses.SOURCE_FAULTS, m -> {
+        }));
+        consumers.add(bus.<JsonObject>consumer(EventBusAddresses.SOURCE_FAULTS, m -> {
             selector.onFault(m.body().mapTo(SourceFault.class));
             reselect();
-        });
-        bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_SOURCES, m -> m.reply(new JsonArray(
-                selector.sources(clock.nowNanos(), links::link).stream().map(JsonObject::mapFrom).toList())));
-        bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_STATUS, m -> m.reply(status(m.body())));
+        }));
+        consumers.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_SOURCES, m -> m.reply(new JsonArray(
+                selector.sources(clock.nowNanos(), links::link).stream().map(JsonObject::mapFrom).toList()))));
+        consumers.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_STATUS, m -> m.reply(status(m.body()))));
         reselect(); // a successor speaks at once: the nodes are waiting for references
-        vertx.setPeriodic(selector.settings().reselectMillis(), id -> reselect());
+        reselectTimer = vertx.setPeriodic(selector.settings().reselectMillis(), id -> checkLeadership());
+    }
+
+    /** Still the leader? Another name in the leader entry means we were dropped and someone took over. */
+    private void checkLeadership() {
+        stateMap.get(LEADER_KEY).onSuccess(leader -> {
+            String self = selector.settings().nodeName();
+            if (leader != null && !self.equals(leader.getString("node"))) {
+                LOG.warn("selector {} finds {} leading; stepping down", self, leader.getString("node"));
+                stepDown();
+            } else {
+                reselect();
+            }
+        });
+    }
+
+    private void stepDown() {
+        vertx.cancelTimer(reselectTimer);
+        consumers.forEach(MessageConsumer::unregister);
+        consumers.clear();
+        try {
+            leadership.release();
+        } catch (RuntimeException e) {
+            // the cluster already took it back when it dropped us
+        }
+        leadership = null;
+        awaitLeadership();
     }
 
     private void reselect() {

@@ -92,6 +92,25 @@ class SelectorTest {
     }
 
     @Test
+    void samplesAwaitingTheirLinkStillVoteSoALocalLiarCannotWinAlone() {
+        // After a takeover: a and b were sampled on other nodes (links not measured yet), c on ours and lies.
+        selector.onSample(new SourceSample("a", "a", "n0", T0, T0, 0.0, 0.001, 0, 0, 0, 0, 0.002, 1, "GPS",
+                LeapIndicator.NO_WARNING, 1, 1, 1));
+        selector.onSample(new SourceSample("b", "b", "n2", T0, T0, 0.0, 0.001, 0, 0, 0, 0, 0.002, 1, "GPS",
+                LeapIndicator.NO_WARNING, 1, 1, 1));
+        selector.onSample(new SourceSample("c", "c", "n1", T0, T0, 1.0, 0.001, 0, 0, 0, 0, 0.002, 1, "GPS",
+                LeapIndicator.NO_WARNING, 1, 1, 1));
+        Selector.Links onlyOurs = node -> node.equals("n1") ? Optional.of(TimebaseLink.self(node)) : Optional.empty();
+        Reference first = selector.select(T0, onlyOurs);
+        assertThat(first.status()).isEqualTo(Reference.Status.NO_MAJORITY);
+        assertThat(first.candidates()).isEqualTo(3);
+        assertThat(selector.samplerNodes()).containsExactlyInAnyOrder("n0", "n1", "n2");
+        Reference linked = selector.select(T0, SAME_CLOCK);
+        assertThat(linked.status()).isEqualTo(Reference.Status.MAJORITY);
+        assertThat(linked.falsetickers()).containsExactly("c");
+    }
+
+    @Test
     void aSuccessorContinuesFromTheState() {
         selector.onSample(sample("a", T0, 0.30, 0.01));
         selector.onSample(sample("b", T0, 0.30, 0.01));

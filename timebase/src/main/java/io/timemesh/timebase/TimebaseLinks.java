@@ -33,7 +33,12 @@ public final class TimebaseLinks {
     private final TimeSource clock;
     private final String self;
     private final double precisionSeconds;
-    private final Map<String, ClockFilter> links = new HashMap<>();
+    /** A node nobody has asked about for this long is no longer probed (it may be long gone). */
+    private static final long FORGET_AFTER_NANOS = 60_000_000_000L;
+
+    private record Tracked(ClockFilter filter, long timerId, long[] lastAskedNanos) {}
+
+    private final Map<String, Tracked> links = new HashMap<>();
 
     public TimebaseLinks(Vertx vertx, TimeSource clock, String self, int precisionLog2) {
         this.vertx = vertx;
@@ -47,12 +52,13 @@ public final class TimebaseLinks {
         if (self.equals(node)) {
             return Optional.of(TimebaseLink.self(node));
         }
-        ClockFilter filter = links.get(node);
-        if (filter == null) {
+        Tracked tracked = links.get(node);
+        if (tracked == null) {
             track(node);
             return Optional.empty();
         }
-        FilteredEstimate estimate = filter.estimate(clock.nowNanos());
+        tracked.lastAskedNanos()[0] = clock.nowNanos();
+        FilteredEstimate estimate = tracked.filter().estimate(clock.nowNanos());
         if (estimate == null) {
             return Optional.empty();
         }
@@ -64,9 +70,17 @@ public final class TimebaseLinks {
     }
 
     private void track(String node) {
-        links.put(node, new ClockFilter());
+        long[] lastAsked = {clock.nowNanos()};
+        long timerId = vertx.setPeriodic(PROBE_PERIOD_MILLIS, id -> {
+            if (clock.nowNanos() - lastAsked[0] > FORGET_AFTER_NANOS) {
+                vertx.cancelTimer(id);
+                links.remove(node);
+            } else {
+                burst(node, BURST);
+            }
+        });
+        links.put(node, new Tracked(new ClockFilter(), timerId, lastAsked));
         burst(node, BURST);
-        vertx.setPeriodic(PROBE_PERIOD_MILLIS, id -> burst(node, BURST));
     }
 
     /** {@code remaining} probes, each sent when the previous one is answered. */
@@ -84,8 +98,9 @@ public final class TimebaseLinks {
                     long t2 = reply.body().getLong("t2");
                     long t3 = reply.body().getLong("t3");
                     double delay = ExchangeMath.delaySeconds(t1, t2, t3, t4);
-                    if (delay >= 0) { // negative only if a clock jumped mid-probe: dropped
-                        links.get(node).add(new NtpSample(t1, t4, ExchangeMath.offsetSeconds(t1, t2, t3, t4), delay,
+                    Tracked tracked = links.get(node);
+                    if (delay >= 0 && tracked != null) { // negative only if a clock jumped mid-probe: dropped
+                        tracked.filter().add(new NtpSample(t1, t4, ExchangeMath.offsetSeconds(t1, t2, t3, t4), delay,
                                 ExchangeMath.dispersionSeconds(precisionSeconds, precisionSeconds, t1, t4), 0, 0, 1,
                                 node, LeapIndicator.NO_WARNING, 0));
                     }

@@ -9,7 +9,8 @@ import java.util.List;
  *
  * @param sequence          increases by one per selection of this selector
  * @param timeNanos         the selector's local time the reference is valid at (every λ aged to here)
- * @param basisNanos        when the newest survivor sample was taken: repeats of the same basis carry no new data
+ * @param basisNanos        when the newest survivor sample was taken, on the selector's clock: it identifies
+ *                          the data behind a reference, and repeats of the same basis carry nothing new
  * @param status            whether a majority agreed
  * @param offsetSeconds     the survivors' offsets combined with weights 1/λ (NaN without a majority)
  * @param lowSeconds        lowest offset any strict majority of candidates covers

@@ -63,7 +63,9 @@ public record TimebaseLink(String node, double offsetSeconds, double rootDistanc
             return r;
         }
         double widen = distanceAt(nowNanos);
-        return new Reference(r.selectorNode(), r.sequence(), toLocalNanos(r.timeNanos()), toLocalNanos(r.basisNanos()),
+        // basisNanos stays as the selector wrote it: it only identifies the newest sample, and a rebased copy
+        // would change with every refinement of the link and look like new data.
+        return new Reference(r.selectorNode(), r.sequence(), toLocalNanos(r.timeNanos()), r.basisNanos(),
                 r.status(), r.offsetSeconds() + offsetSeconds, r.lowSeconds() + offsetSeconds - widen,
                 r.highSeconds() + offsetSeconds + widen, r.rootDistanceSeconds() + widen, r.rootDelaySeconds(),
                 r.rootDispersionSeconds() + widen, r.regionLowSeconds() + offsetSeconds,

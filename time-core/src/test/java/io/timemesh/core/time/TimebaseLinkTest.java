@@ -38,6 +38,7 @@ class TimebaseLinkTest {
         assertThat(ours.highSeconds()).isCloseTo(0.3121, within(1e-12));
         assertThat(ours.rootDelaySeconds() / 2 + ours.rootDispersionSeconds()).isCloseTo(0.0101, within(1e-12));
         assertThat(ours.timeNanos()).isEqualTo(T0);
+        assertThat(ours.basisNanos()).isEqualTo(T0); // an identifier, kept as the selector wrote it
     }
 
     @Test

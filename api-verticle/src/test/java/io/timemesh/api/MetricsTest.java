@@ -1,0 +1,101 @@
+package io.timemesh.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.timemesh.core.clock.ClockModel;
+import io.timemesh.core.clock.MonotonicReader;
+import io.timemesh.core.message.EventBusAddresses;
+import io.timemesh.core.message.Reference;
+import io.timemesh.core.ntp.LeapIndicator;
+import io.timemesh.core.time.ManualTimeSource;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** GET /metrics scraped and parsed as Prometheus text: timemesh's series, Vert.x's and the JVM's. */
+class MetricsTest {
+
+    private static final long S = 1_000_000_000L;
+    private static final long T0 = 1_795_000_000L * S;
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final HttpClient http = HttpClient.newHttpClient();
+    private Vertx vertx;
+
+    @AfterEach
+    void stop() {
+        vertx.close().await();
+    }
+
+    /** Series name with labels → value, from the text exposition format. */
+    private static Map<String, Double> parse(String text) {
+        Map<String, Double> series = new HashMap<>();
+        for (String line : text.split("\n")) {
+            if (line.isBlank() || line.startsWith("#")) {
+                continue;
+            }
+            int space = line.lastIndexOf(' ');
+            series.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
+        }
+        return series;
+    }
+
+    @Test
+    void metricsCarryTheClockTheReferenceTheSourcesAndVertxItself() throws Exception {
+        vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
+                .setEnabled(true).setJvmMetricsEnabled(true))).withMetrics(new MicrometerMetricsFactory(registry)).build();
+        vertx.eventBus().<JsonObject>consumer(EventBusAddresses.SELECTOR_SOURCES, m -> m.reply(new JsonArray().add(
+                new JsonObject().put("address", "127.0.5.1:123").put("state", "selected").put("offsetNs", 300_000_000L)
+                        .put("delayNs", 4_000_000L).put("jitterNs", 100_000L).put("rootDistanceNs", 3_000_000L)
+                        .put("reach", 255)))).completion().await();
+        ManualTimeSource clock = new ManualTimeSource(T0);
+        ApiVerticle api = new ApiVerticle(clock, new MonotonicReader(), registry);
+        vertx.deployVerticle(api, new DeploymentOptions().setConfig(new JsonObject().put("httpHost", "127.0.0.1")
+                .put("httpPort", 0))).await();
+        ClockModel model = new ClockModel(true, T0, 300_000_000L, 2e-6, 0, 0, T0, 0.003, 0.001, 15e-6, true,
+                10 * S, 1.0, 2, LeapIndicator.NO_WARNING, "sel", "127.0.5.1:123", 7, 3, 0.0001, false, 0);
+        vertx.eventBus().publish(EventBusAddresses.CLOCK_MODEL, JsonObject.mapFrom(model),
+                new DeliveryOptions().setLocalOnly(true));
+        vertx.eventBus().publish(EventBusAddresses.REFERENCE, JsonObject.mapFrom(new Reference("sel", 1, T0, T0,
+                Reference.Status.MAJORITY, 0.3, 0.297, 0.303, 0.003, 0.003, 0.0015, 0.299, 0.301, 4, 5, 1,
+                LeapIndicator.NO_WARNING, "a", List.of("a", "b", "c", "d"), List.of("e"), List.of())));
+        Thread.sleep(2_500); // one refresh of the per-source gauges
+
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + api.httpPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        Map<String, Double> series = parse(response.body());
+        assertThat(series.get("timemesh_clock_error_bound_seconds")).isCloseTo(0.0025, within(1e-6));
+        assertThat(series.get("timemesh_clock_status{status=\"SYNCHRONIZED\"}")).isEqualTo(1.0);
+        assertThat(series.get("timemesh_clock_status{status=\"HOLDOVER\"}")).isEqualTo(0.0);
+        assertThat(series.get("timemesh_clock_frequency_offset_ratio")).isEqualTo(2e-6);
+        assertThat(series.get("timemesh_reference_interval_width_seconds")).isCloseTo(0.006, within(1e-12));
+        assertThat(series.get("timemesh_reference_survivors")).isEqualTo(4.0);
+        assertThat(series.get("timemesh_reference_falsetickers")).isEqualTo(1.0);
+        assertThat(series.get("timemesh_source_offset_seconds{source=\"127.0.5.1:123\"}")).isCloseTo(0.3, within(1e-12));
+        assertThat(series.get("timemesh_source_delay_seconds{source=\"127.0.5.1:123\"}")).isCloseTo(0.004, within(1e-12));
+        assertThat(series.get("timemesh_source_reach{source=\"127.0.5.1:123\"}")).isEqualTo(255.0);
+        assertThat(series.get("timemesh_source_state{source=\"127.0.5.1:123\",state=\"selected\"}")).isEqualTo(1.0);
+        assertThat(series.get("timemesh_source_state{source=\"127.0.5.1:123\",state=\"falseticker\"}")).isEqualTo(0.0);
+        assertThat(series.keySet()).anyMatch(k -> k.startsWith("jvm_memory_used_bytes"));
+        assertThat(series.keySet()).anyMatch(k -> k.startsWith("vertx_eventbus_"));
+        assertThat(series.keySet()).anyMatch(k -> k.startsWith("vertx_http_server_"));
+    }
+}
