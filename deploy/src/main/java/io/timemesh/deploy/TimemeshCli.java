@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = TimemeshCli.Version.class,
         description = "Cluster time service: samples NTP servers, selects the interval most agree on, serves bounded time.",
-        subcommands = {RunCommand.class, QueryCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, QueryCommand.class, OperatorViews.Sources.class, OperatorViews.Tracking.class,
+            OperatorViews.Selection.class, CommandLine.HelpCommand.class})
 public final class TimemeshCli implements Runnable {
 
     @CommandLine.Spec

@@ -3,6 +3,8 @@ package io.timemesh.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.timemesh.client.TimeInterval;
+import io.timemesh.client.TimemeshClient;
 import io.timemesh.core.time.MonotonicTimescale;
 import io.timemesh.sampler.HostResolver;
 import io.timemesh.testkit.ChronydClient;
@@ -11,17 +13,21 @@ import io.timemesh.testkit.ServerBehaviour.Fault;
 import io.timemesh.testkit.SimulatedNtpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 /**
  * The whole single-node mesh in one JVM over real sockets: simulated servers → sampler → selector →
@@ -108,6 +114,15 @@ class SingleNodeMeshTest {
         return new Answer(new JsonObject(response.body()), sent, received);
     }
 
+    /** Runs a timemesh command in-process and returns what it printed; it must succeed. */
+    private static String cli(String... args) {
+        CommandLine cli = TimemeshCli.commandLine();
+        StringWriter out = new StringWriter();
+        cli.setOut(new PrintWriter(out));
+        assertThat(cli.execute(args)).as(String.join(" ", args)).isZero();
+        return out.toString();
+    }
+
     private JsonArray sources() throws Exception {
         return new JsonArray(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort()
                 + "/sources")).build(), HttpResponse.BodyHandlers.ofString()).body());
@@ -165,6 +180,34 @@ class SingleNodeMeshTest {
         double chrony = ChronydClient.measureOffsetSeconds("127.0.0.1", node.ntpPort());
         System.out.printf("chronyd -Q against the node's NTP server: %+.6f s (truth +0.300000 s)%n", chrony);
         assertThat(chrony).isCloseTo(0.3, within(0.002));
+
+        // The client library's intervals hold the truth, and commit wait waits until the truth has passed.
+        TimemeshClient client = TimemeshClient.http(URI.create("http://127.0.0.1:" + node.httpPort()));
+        for (int i = 0; i < 50; i++) {
+            long before = local.nowNanos() + TRUE_OFFSET_NANOS;
+            TimeInterval interval = client.now();
+            long after = local.nowNanos() + TRUE_OFFSET_NANOS;
+            assertThat(interval.earliestNanos()).isLessThanOrEqualTo(after);
+            assertThat(interval.latestNanos()).isGreaterThanOrEqualTo(before);
+        }
+        Instant commit = client.now().latest().plusMillis(5);
+        TimeInterval waited = client.waitUntilAfter(commit);
+        long truthAfterWait = local.nowNanos() + TRUE_OFFSET_NANOS;
+        assertThat(truthAfterWait).isGreaterThan(commit.getEpochSecond() * 1_000_000_000L + commit.getNano());
+        assertThat(waited.earliest()).isAfter(commit);
+        assertThat(client.after(commit)).isTrue();
+        assertThat(client.before(commit.plusSeconds(60))).isTrue();
+
+        // The operator views read the same node.
+        String sourcesTable = cli("sources", "--url", "http://127.0.0.1:" + node.httpPort());
+        assertThat(sourcesTable.lines().filter(l -> l.contains(liar.hostPort()))).singleElement()
+                .satisfies(l -> assertThat(l).startsWith("x ").contains("does not cover"));
+        assertThat(sourcesTable.lines().filter(l -> l.startsWith("* "))).hasSize(1);
+        assertThat(cli("tracking", "--url", "http://127.0.0.1:" + node.httpPort()))
+                .contains("Status          : SYNCHRONIZED", "Stratum         : 2");
+        assertThat(cli("selection", "-n", "1", "--url", "http://127.0.0.1:" + node.httpPort()))
+                .contains("MAJORITY", "4 of 5 agree", "falseticker");
+        assertThat(new JsonArray(cli("sources", "--json", "--url", "http://127.0.0.1:" + node.httpPort()))).hasSize(5);
 
         JsonObject liarView = sources().stream().map(JsonObject.class::cast)
                 .filter(s -> s.getString("address").equals(liar.hostPort())).findFirst().orElseThrow();
