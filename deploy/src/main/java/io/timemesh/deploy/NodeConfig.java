@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -25,35 +26,39 @@ public record NodeConfig(JsonObject json) {
     public static final List<String> DEFAULT_SOURCES =
             List.of("0.pool.ntp.org", "1.pool.ntp.org", "2.pool.ntp.org", "3.pool.ntp.org");
 
-    private static final Set<String> KEYS = Set.of("nodeName", "sources", "pollSeconds", "iburst", "httpHost",
-            "httpPort", "clusterName", "sampler", "selector", "discipline", "cluster", "roles", "ntpPort", "ntpHost",
-            "ntpRateLimit");
-    private static final Set<String> CLUSTER_KEYS = Set.of("members", "host", "port", "busHost", "busPort",
-            "hazelcastConfig");
+    /** Every top-level key and the JSON type it takes. */
+    private static final Map<String, Class<?>> KEYS = Map.ofEntries(Map.entry("nodeName", String.class),
+            Map.entry("sources", JsonArray.class), Map.entry("pollSeconds", Number.class),
+            Map.entry("iburst", Boolean.class), Map.entry("httpHost", String.class), Map.entry("httpPort", Number.class),
+            Map.entry("clusterName", String.class), Map.entry("sampler", JsonObject.class),
+            Map.entry("selector", JsonObject.class), Map.entry("discipline", JsonObject.class),
+            Map.entry("cluster", JsonObject.class), Map.entry("roles", JsonArray.class),
+            Map.entry("ntpPort", Number.class), Map.entry("ntpHost", String.class),
+            Map.entry("ntpRateLimit", JsonObject.class));
+    /** The keys each section takes and their types: anything else is a typo or a wrong type, refused by name. */
+    private static final Map<String, Map<String, Class<?>>> SECTION_KEYS = Map.of(
+            "sampler", Map.of("timeoutMillis", Number.class, "bindHost", String.class),
+            "selector", Map.of("staleAfterPolls", Number.class, "maxDistanceSeconds", Number.class,
+                    "trusted", JsonArray.class, "historySize", Number.class, "reselectMillis", Number.class),
+            "discipline", Map.ofEntries(Map.entry("stepThresholdSeconds", Number.class),
+                    Map.entry("maxSlewRatePpm", Number.class), Map.entry("slewTimeConstantSeconds", Number.class),
+                    Map.entry("maxDriftPpm", Number.class), Map.entry("maxFrequencyPpm", Number.class),
+                    Map.entry("frequencyWindow", Number.class), Map.entry("minFrequencyBaselineSeconds", Number.class),
+                    Map.entry("holdoverAfterSeconds", Number.class), Map.entry("maxErrorBoundSeconds", Number.class),
+                    Map.entry("convergenceUpdates", Number.class), Map.entry("convergenceStepSeconds", Number.class)),
+            "ntpRateLimit", Map.of("enabled", Boolean.class, "interval", Number.class, "burst", Number.class,
+                    "leak", Number.class, "kod", Boolean.class),
+            "cluster", Map.of("members", JsonArray.class, "host", String.class, "port", Number.class,
+                    "busHost", String.class, "busPort", Number.class, "hazelcastConfig", String.class));
     /** What a node can run; every node also answers timebase probes. */
     public static final List<String> ROLES = List.of("sampler", "selector", "discipline", "api");
 
     public NodeConfig {
         json = json.copy();
-        for (String key : json.fieldNames()) {
-            if (!KEYS.contains(key)) {
-                throw new IllegalArgumentException("unknown config key '" + key + "'; known keys: " + new TreeSet<>(KEYS));
-            }
-        }
-        for (String section : List.of("sampler", "selector", "discipline")) {
-            if (json.containsKey(section) && !(json.getValue(section) instanceof JsonObject)) {
-                throw new IllegalArgumentException("config key '" + section + "' must be a JSON object");
-            }
-        }
-        if (json.containsKey("cluster")) {
-            if (!(json.getValue("cluster") instanceof JsonObject cluster)) {
-                throw new IllegalArgumentException("config key 'cluster' must be a JSON object");
-            }
-            for (String key : cluster.fieldNames()) {
-                if (!CLUSTER_KEYS.contains(key)) {
-                    throw new IllegalArgumentException("unknown config key 'cluster." + key + "'; known: "
-                            + new TreeSet<>(CLUSTER_KEYS));
-                }
+        checkKeys("", json, KEYS);
+        for (Map.Entry<String, Map<String, Class<?>>> section : SECTION_KEYS.entrySet()) {
+            if (json.getValue(section.getKey()) instanceof JsonObject values) {
+                checkKeys(section.getKey() + ".", values, section.getValue());
             }
         }
         List<String> roles = strings(json, "roles", ROLES);
@@ -89,9 +94,31 @@ public record NodeConfig(JsonObject json) {
         }
     }
 
-    public static NodeConfig read(Path file) {
+    /** Every key known, and of the type it takes; the message names the key and what is allowed. */
+    private static void checkKeys(String prefix, JsonObject json, Map<String, Class<?>> known) {
+        for (String key : json.fieldNames()) {
+            Class<?> type = known.get(key);
+            if (type == null) {
+                throw new IllegalArgumentException("unknown config key '" + prefix + key + "'; known: "
+                        + new TreeSet<>(known.keySet()));
+            }
+            Object value = json.getValue(key);
+            if (!type.isInstance(value)) {
+                throw new IllegalArgumentException("config key '" + prefix + key + "' must be " + typeName(type)
+                        + ", was " + (value instanceof String ? "\"" + value + "\"" : value));
+            }
+        }
+    }
+
+    private static String typeName(Class<?> type) {
+        return type == Number.class ? "a number" : type == String.class ? "a string"
+                : type == Boolean.class ? "true or false" : type == JsonArray.class ? "a JSON array" : "a JSON object";
+    }
+
+    /** The file's JSON as written, before defaults. */
+    public static JsonObject readJson(Path file) {
         try {
-            return new NodeConfig(new JsonObject(Files.readString(file)));
+            return new JsonObject(Files.readString(file));
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read config file " + file + ": " + e.getMessage(), e);
         } catch (DecodeException e) {

@@ -18,7 +18,9 @@ import picocli.CommandLine.Option;
         description = {
             "Run a timemesh node: sample the sources, select, discipline the clock and serve bounded time",
             "on HTTP (GET /time, /sources, /status) and the event bus. Settings come from --config FILE",
-            "(JSON), overridden by the options here. Without sources it polls the public NTP pool every 64 s."})
+            "(JSON), then TIMEMESH_* environment variables (TIMEMESH_POLL_SECONDS, TIMEMESH_DISCIPLINE__MAX_DRIFT_PPM),",
+            "then -Dtimemesh.* system properties (-Dtimemesh.discipline.maxDriftPpm=20), then the options here.",
+            "Without sources it polls the public NTP pool every 64 s."})
 public final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--source", paramLabel = "HOST[:PORT]", description = "An NTP source (repeatable).")
@@ -98,8 +100,10 @@ public final class RunCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** File < environment < system properties < these options; validated as a whole. */
     NodeConfig config() {
-        NodeConfig config = configFile == null ? new NodeConfig(new JsonObject()) : NodeConfig.read(configFile);
+        JsonObject file = configFile == null ? new JsonObject() : NodeConfig.readJson(configFile);
+        NodeConfig config = new NodeConfig(ConfigLayers.layer(file, System.getenv(), System.getProperties()));
         if (!sources.isEmpty()) {
             sources.forEach(ServerAddress::parse);
             config = config.with("sources", new JsonArray(sources));

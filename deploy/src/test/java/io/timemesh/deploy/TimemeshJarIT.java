@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -23,13 +24,19 @@ class TimemeshJarIT {
     private record Outcome(int exitCode, String stdout, String stderr) {}
 
     private static Outcome runJar(String... args) throws Exception {
+        return runJar(Map.of(), args);
+    }
+
+    private static Outcome runJar(Map<String, String> environment, String... args) throws Exception {
         Path jar = Path.of(System.getProperty("timemesh.jar", "target/timemesh.jar"));
         assertThat(jar).exists();
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar", jar.toString()));
         command.addAll(List.of(args));
         Path err = Files.createTempFile("timemesh-err", ".txt");
-        Process process = new ProcessBuilder(command).redirectError(err.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectError(err.toFile());
+        builder.environment().putAll(environment);
+        Process process = builder.start();
         String stdout = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
         String stderr = Files.readString(err);
@@ -52,6 +59,19 @@ class TimemeshJarIT {
             assertThat(array.get(1).get("offsetSeconds").asDouble()).isCloseTo(1.5, within(0.002));
             assertThat(outcome.stderr()).doesNotContain("Exception");
         }
+    }
+
+    @Test
+    void badConfigurationFromAnyLayerExitsTwoNamingTheKey() throws Exception {
+        Outcome env = runJar(Map.of("TIMEMESH_POLL_SECONDS", "0"), "run", "--source", "127.0.0.1:9");
+        assertThat(env.exitCode()).isEqualTo(2);
+        assertThat(env.stderr()).contains("pollSeconds must be 1..").doesNotContain("Exception");
+        Path file = Files.createTempFile("bad", ".json");
+        Files.writeString(file, "{\"discipline\": {\"maxDriftPPM\": 5}}");
+        Outcome bad = runJar("run", "--config", file.toString());
+        Files.delete(file);
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(bad.stderr()).contains("unknown config key 'discipline.maxDriftPPM'", "maxDriftPpm");
     }
 
     @Test

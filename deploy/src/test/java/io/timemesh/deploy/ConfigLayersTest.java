@@ -1,0 +1,69 @@
+package io.timemesh.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class ConfigLayersTest {
+
+    private static Properties properties(String... pairs) {
+        Properties properties = new Properties();
+        for (int i = 0; i < pairs.length; i += 2) {
+            properties.setProperty(pairs[i], pairs[i + 1]);
+        }
+        return properties;
+    }
+
+    @Test
+    void environmentOverridesTheFileAndSystemPropertiesOverrideBoth() {
+        JsonObject file = new JsonObject().put("pollSeconds", 64).put("httpPort", 9000)
+                .put("discipline", new JsonObject().put("maxDriftPpm", 10));
+        JsonObject merged = ConfigLayers.layer(file,
+                Map.of("TIMEMESH_POLL_SECONDS", "16", "TIMEMESH_DISCIPLINE__MAX_DRIFT_PPM", "20",
+                        "TIMEMESH_SOURCES", "127.0.0.2:123, 127.0.0.3:123", "PATH", "/usr/bin"),
+                properties("timemesh.pollSeconds", "8", "timemesh.selector.trusted", "[\"127.0.0.2:123\"]",
+                        "java.version", "17"));
+        assertThat(merged.getInteger("pollSeconds")).isEqualTo(8);
+        assertThat(merged.getInteger("httpPort")).isEqualTo(9000);
+        assertThat(merged.getJsonObject("discipline").getInteger("maxDriftPpm")).isEqualTo(20);
+        assertThat(merged.getJsonArray("sources")).containsExactly("127.0.0.2:123", "127.0.0.3:123");
+        assertThat(merged.getJsonObject("selector").getJsonArray("trusted")).containsExactly("127.0.0.2:123");
+        assertThat(merged.fieldNames()).doesNotContain("path", "java");
+        new NodeConfig(merged); // and it validates
+    }
+
+    @Test
+    void theCommandLineWinsOverEverything() {
+        System.setProperty("timemesh.pollSeconds", "8");
+        try {
+            RunCommand run = new RunCommand();
+            new CommandLine(run).parseArgs("--poll", "2", "--source", "127.0.0.9:123");
+            NodeConfig config = run.config();
+            assertThat(config.json().getInteger("pollSeconds")).isEqualTo(2);
+            assertThat(config.json().getJsonArray("sources")).isEqualTo(new JsonArray().add("127.0.0.9:123"));
+        } finally {
+            System.clearProperty("timemesh.pollSeconds");
+        }
+    }
+
+    @Test
+    void badKeysAndValuesFromAnyLayerAreNamed() {
+        assertThatThrownBy(() -> new NodeConfig(ConfigLayers.layer(new JsonObject(),
+                Map.of("TIMEMESH_DISCIPLINE__MAX_DRIFT_PP", "20"), new Properties())))
+                .hasMessageContaining("discipline.maxDriftPp").hasMessageContaining("maxDriftPpm");
+        assertThatThrownBy(() -> new NodeConfig(ConfigLayers.layer(new JsonObject(), Map.of(),
+                properties("timemesh.pollSeconds", "0")))).hasMessageContaining("pollSeconds must be 1..");
+        assertThatThrownBy(() -> new NodeConfig(ConfigLayers.layer(new JsonObject(), Map.of(),
+                properties("timemesh.discipline.maxDriftPpm", "lots"))))
+                .hasMessage("config key 'discipline.maxDriftPpm' must be a number, was \"lots\"");
+        assertThatThrownBy(() -> new NodeConfig(new JsonObject().put("iburst", "yes")))
+                .hasMessageContaining("'iburst' must be true or false");
+        assertThat(ConfigLayers.camel("MAX_DRIFT_PPM")).isEqualTo("maxDriftPpm");
+    }
+}
