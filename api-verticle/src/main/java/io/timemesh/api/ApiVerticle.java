@@ -13,6 +13,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.StaticHandler;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.timemesh.core.message.Reference;
 import io.vertx.micrometer.PrometheusScrapingHandler;
@@ -85,6 +86,9 @@ public final class ApiVerticle extends VerticleBase {
     private Router router() {
         Router router = Router.router(vertx);
         router.get("/time").handler(ctx -> json(ctx, 200, TimeJson.of(clock.read())));
+        router.get("/").handler(StaticHandler.create("webroot")); // the dashboard page
+        router.get("/assets/*").handler(StaticHandler.create("webroot/assets"));
+        router.get("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars"));
         router.get("/sources").handler(this::sources);
         router.get("/status").handler(this::status);
         if (registry != null) {

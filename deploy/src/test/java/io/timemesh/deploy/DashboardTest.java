@@ -1,0 +1,123 @@
+package io.timemesh.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.timemesh.core.time.MonotonicTimescale;
+import io.timemesh.sampler.HostResolver;
+import io.timemesh.testkit.ServerBehaviour;
+import io.timemesh.testkit.SimulatedNtpServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Level;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TimeoutException;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The dashboard in Debian's headless Chromium, driven by its chromedriver: the page must draw one bar
+ * per source, the highlighted agreed region, and name the falseticker. A missing browser fails the
+ * test (CI installs chromium and chromium-driver). The screenshot is kept as target/dashboard.png.
+ */
+@Tag("slow")
+class DashboardTest {
+
+    private static final String CHROMIUM = "/usr/bin/chromium";
+    private static final String CHROMEDRIVER = "/usr/bin/chromedriver";
+
+    private final MonotonicTimescale local = new MonotonicTimescale();
+    private final List<SimulatedNtpServer> servers = new ArrayList<>();
+    private TimemeshNode node;
+    private ChromeDriver browser;
+
+    @AfterEach
+    void stop() {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (node != null) {
+            node.stop().await();
+        }
+        servers.forEach(SimulatedNtpServer::close);
+    }
+
+    @Test
+    void dashboardDrawsEverySourceTheAgreedRegionAndTheFalseticker() throws Exception {
+        for (int i = 1; i <= 4; i++) {
+            servers.add(SimulatedNtpServer.start("127.0.6." + i, local, ServerBehaviour.truthful().withOffset(0.3)
+                    .withDelays(Duration.ofMillis(i), Duration.ofMillis(5 - i))));
+        }
+        SimulatedNtpServer liar = SimulatedNtpServer.start("127.0.6.5", local, ServerBehaviour.truthful().withOffset(0.33));
+        servers.add(liar);
+        node = TimemeshNode.start(new NodeConfig(new JsonObject().put("nodeName", "dash")
+                        .put("sources", new JsonArray(servers.stream().map(SimulatedNtpServer::hostPort).toList()))
+                        .put("pollSeconds", 1).put("httpHost", "127.0.0.1").put("httpPort", 0)),
+                local, HostResolver.IP_LITERALS_ONLY).await();
+
+        assertThat(Path.of(CHROMIUM)).as("Debian's chromium (scripts/install-test-deps installs it)").exists();
+        assertThat(Path.of(CHROMEDRIVER)).as("Debian's chromium-driver").exists();
+        ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM).addArguments("--headless=new", "--no-sandbox",
+                "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--window-size=1400,900",
+                "--user-data-dir=" + Files.createTempDirectory("chromium"));
+        LoggingPreferences logs = new LoggingPreferences();
+        logs.enable(LogType.BROWSER, Level.ALL);
+        options.setCapability("goog:loggingPrefs", logs);
+        browser = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(Path.of(CHROMEDRIVER).toFile())
+                .build(), options);
+        browser.get("http://127.0.0.1:" + node.httpPort() + "/");
+
+        JavascriptExecutor js = browser;
+        try {
+            new WebDriverWait(browser, Duration.ofSeconds(30)).until(b -> Boolean.TRUE.equals(js.executeScript(
+                    "const c = window.timemeshCharts && window.timemeshCharts.intervals;"
+                            + "return !!c && c.sourceBars === 5 && c.region !== null"
+                            + " && document.querySelectorAll('#falsetickers li.falseticker').length === 1")));
+        } catch (TimeoutException e) {
+            saveScreenshot();
+            throw new AssertionError("the dashboard did not show 5 sources, the region and the falseticker; browser log: "
+                    + browser.manage().logs().get(LogType.BROWSER).getAll(), e);
+        }
+
+        assertThat(((Number) js.executeScript("return window.timemeshCharts.intervals.sourceBars")).intValue()).isEqualTo(5);
+        @SuppressWarnings("unchecked")
+        List<Number> region = (List<Number>) js.executeScript("return window.timemeshCharts.intervals.region");
+        assertThat(region.get(0).doubleValue()).isLessThan(0.3).isGreaterThan(0.29);
+        assertThat(region.get(1).doubleValue()).isGreaterThan(0.3).isLessThan(0.31);
+        @SuppressWarnings("unchecked")
+        List<String> labels = (List<String>) js.executeScript("return window.timemeshCharts.intervals.data.labels");
+        assertThat(labels).hasSize(7).anyMatch(l -> l.startsWith("chosen region (4 of 5)"));
+        assertThat(((Number) js.executeScript("return window.timemeshCharts.history.data.labels.length")).intValue())
+                .isPositive();
+        List<WebElement> falsetickers = browser.findElements(By.cssSelector("#falsetickers li.falseticker"));
+        assertThat(falsetickers).singleElement().satisfies(li -> assertThat(li.getText()).startsWith(liar.hostPort()));
+        assertThat(browser.findElement(By.id("status")).getText()).isEqualTo("SYNCHRONIZED");
+
+        new WebDriverWait(browser, Duration.ofSeconds(15)).until(b -> ((Number) js.executeScript(
+                "return window.timemeshCharts.history.data.labels.length")).intValue() >= 8); // a little history
+        saveScreenshot();
+    }
+
+    private void saveScreenshot() throws IOException {
+        Path screenshot = browser.getScreenshotAs(OutputType.FILE).toPath();
+        Files.createDirectories(Path.of("target"));
+        Files.copy(screenshot, Path.of("target", "dashboard.png"), StandardCopyOption.REPLACE_EXISTING);
+    }
+}
