@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.within;
 import io.timemesh.client.TimeInterval;
 import io.timemesh.client.TimemeshClient;
 import io.timemesh.core.time.MonotonicTimescale;
-import io.timemesh.sampler.HostResolver;
 import io.timemesh.testkit.ChronydClient;
 import io.timemesh.testkit.ServerBehaviour;
 import io.timemesh.testkit.ServerBehaviour.Fault;
@@ -16,13 +15,8 @@ import io.vertx.core.json.JsonObject;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
@@ -37,81 +31,40 @@ import picocli.CommandLine;
 @Tag("slow")
 class SingleNodeMeshTest {
 
-    private static final long TRUE_OFFSET_NANOS = 300_000_000L;
+    private static final long TRUE_OFFSET_NANOS = MeshFixture.TRUE_OFFSET_NANOS;
 
-    private final MonotonicTimescale local = new MonotonicTimescale();
-    private final HttpClient http = HttpClient.newHttpClient();
-    private final List<SimulatedNtpServer> servers = new ArrayList<>();
+    private final MeshFixture mesh = new MeshFixture();
+    private final MonotonicTimescale local = mesh.local;
     private TimemeshNode node;
 
     @AfterEach
     void stop() {
-        if (node != null) {
-            node.stop().await();
-        }
-        servers.forEach(SimulatedNtpServer::close);
+        mesh.close();
     }
 
     private SimulatedNtpServer server(String address, ServerBehaviour behaviour) throws Exception {
-        SimulatedNtpServer server = SimulatedNtpServer.start(address, local, behaviour);
-        servers.add(server);
-        return server;
+        return mesh.server(address, behaviour);
     }
 
     private static ServerBehaviour truthful(long outMillis, long backMillis) {
-        return ServerBehaviour.truthful().withOffset(0.3)
-                .withDelays(Duration.ofMillis(outMillis), Duration.ofMillis(backMillis))
-                .withJitter(Duration.ofMillis(1));
+        return MeshFixture.truthful(outMillis, backMillis);
     }
 
     private void startNode(String name) {
-        JsonArray sources = new JsonArray(servers.stream().map(SimulatedNtpServer::hostPort).toList());
-        NodeConfig config = new NodeConfig(new JsonObject().put("nodeName", name).put("sources", sources)
-                .put("pollSeconds", 1).put("httpHost", "127.0.0.1").put("httpPort", 0)
-                .put("ntpHost", "127.0.0.1").put("ntpPort", 0)
-                .put("sampler", new JsonObject().put("timeoutMillis", 500)));
-        node = TimemeshNode.start(config, local, HostResolver.IP_LITERALS_ONLY).await();
+        mesh.startNode(name, new JsonObject().put("ntpHost", "127.0.0.1").put("ntpPort", 0));
+        node = mesh.node;
     }
 
-    /** One GET /time, with the local time just before the request and just after the answer. */
-    private record Answer(JsonObject json, long sentLocal, long receivedLocal) {
-        String status() {
-            return json.getString("status");
-        }
-
-        long now() {
-            return Long.parseLong(json.getString("nowNs"));
-        }
-
-        /** True time was inside the served interval, widened by our own round trip as a remote client must. */
-        boolean holdsTruth() {
-            if (json.getString("earliestNs") == null) {
-                return false;
-            }
-            long earliest = Long.parseLong(json.getString("earliestNs"));
-            long latest = Long.parseLong(json.getString("latestNs"));
-            return earliest <= receivedLocal + TRUE_OFFSET_NANOS && sentLocal + TRUE_OFFSET_NANOS <= latest;
-        }
-
-        /**
-         * How far the served interval's midpoint lies from true time. The reading was taken somewhere
-         * between sending and receiving, so that is the distance to the truth window, 0 inside it.
-         */
-        long midpointErrorNanos() {
-            long earliest = Long.parseLong(json.getString("earliestNs"));
-            long latest = Long.parseLong(json.getString("latestNs"));
-            long midpoint = earliest + (latest - earliest) / 2;
-            return Math.max(0, Math.max(sentLocal + TRUE_OFFSET_NANOS - midpoint, midpoint - receivedLocal - TRUE_OFFSET_NANOS));
-        }
+    private MeshFixture.Answer time() throws Exception {
+        return mesh.time();
     }
 
-    private Answer time() throws Exception {
-        long sent = local.nowNanos();
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + node.httpPort() + "/time")).build(), HttpResponse.BodyHandlers.ofString());
-        long received = local.nowNanos();
-        assertThat(response.statusCode()).isEqualTo(200);
-        return new Answer(new JsonObject(response.body()), sent, received);
+    private JsonArray sources() throws Exception {
+        return mesh.sources();
+    }
+
+    private MeshFixture.Answer awaitStatus(String status, Duration limit) throws Exception {
+        return mesh.awaitStatus(status, limit);
     }
 
     /** Runs a timemesh command in-process and returns what it printed; it must succeed. */
@@ -121,21 +74,6 @@ class SingleNodeMeshTest {
         cli.setOut(new PrintWriter(out));
         assertThat(cli.execute(args)).as(String.join(" ", args)).isZero();
         return out.toString();
-    }
-
-    private JsonArray sources() throws Exception {
-        return new JsonArray(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort()
-                + "/sources")).build(), HttpResponse.BodyHandlers.ofString()).body());
-    }
-
-    private Answer awaitStatus(String status, Duration limit) throws Exception {
-        long deadline = System.nanoTime() + limit.toNanos();
-        Answer answer = time();
-        while (!answer.status().equals(status) && System.nanoTime() < deadline) {
-            TimeUnit.MILLISECONDS.sleep(100);
-            answer = time();
-        }
-        return answer;
     }
 
     @Test
@@ -149,7 +87,7 @@ class SingleNodeMeshTest {
         long started = System.nanoTime();
         startNode("mesh-a");
 
-        Answer synced = awaitStatus("SYNCHRONIZED", Duration.ofSeconds(20));
+        MeshFixture.Answer synced = awaitStatus("SYNCHRONIZED", Duration.ofSeconds(20));
         assertThat(synced.status()).isEqualTo("SYNCHRONIZED");
         System.out.printf("SYNCHRONIZED after %.1f s%n", (System.nanoTime() - started) / 1e9);
         TimeUnit.SECONDS.sleep(4); // let the filters fill, as a running node's are
@@ -159,7 +97,7 @@ class SingleNodeMeshTest {
         long widest = 0;
         long previousNow = Long.MIN_VALUE;
         for (int i = 0; i < 250; i++) {
-            Answer answer = time();
+            MeshFixture.Answer answer = time();
             assertThat(answer.status()).isEqualTo("SYNCHRONIZED");
             assertThat(answer.holdsTruth()).as("query %d: %s", i, answer.json()).isTrue();
             assertThat(answer.now()).isGreaterThanOrEqualTo(previousNow);
@@ -215,12 +153,12 @@ class SingleNodeMeshTest {
         assertThat(liarView.getLong("outliers")).isPositive();
 
         // Every source falls silent: HOLDOVER, the bound keeps growing, the truth stays inside.
-        servers.forEach(s -> s.behaviour(s.behaviour().withFault(Fault.SILENT)));
-        Answer holdover = awaitStatus("HOLDOVER", Duration.ofSeconds(15));
+        mesh.servers.forEach(s -> s.behaviour(s.behaviour().withFault(Fault.SILENT)));
+        MeshFixture.Answer holdover = awaitStatus("HOLDOVER", Duration.ofSeconds(15));
         assertThat(holdover.status()).isEqualTo("HOLDOVER");
         assertThat(holdover.holdsTruth()).isTrue();
         TimeUnit.SECONDS.sleep(2);
-        Answer later = time();
+        MeshFixture.Answer later = time();
         assertThat(later.status()).isEqualTo("HOLDOVER");
         assertThat(later.holdsTruth()).isTrue();
         assertThat(later.json().getLong("errorBoundNs")).isGreaterThan(holdover.json().getLong("errorBoundNs"));
@@ -238,7 +176,7 @@ class SingleNodeMeshTest {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
         int answers = 0;
         while (System.nanoTime() < deadline) {
-            Answer answer = time();
+            MeshFixture.Answer answer = time();
             assertThat(answer.status()).isEqualTo("UNSYNCHRONIZED");
             answers++;
             TimeUnit.MILLISECONDS.sleep(100);

@@ -211,7 +211,10 @@ public final class SamplerVerticle extends VerticleBase {
             return; // handed over
         }
         if (poller.stopped()) {
-            LOG.warn("not polling {}: {}", poller.source(), poller.lastFailure().message());
+            // Never asked again, but its state is told again every poll, so a selector that started (or
+            // took over) after the kiss still learns why the source is out.
+            publishFault(poller, source.toString(), poller.lastFailure());
+            vertx.setTimer(poller.pollSeconds() * 1_000L, id -> poll(source, poller));
             return;
         }
         long startedNanos = clock.nowNanos();
@@ -231,6 +234,7 @@ public final class SamplerVerticle extends VerticleBase {
                     states.put(source.toString(), JsonObject.mapFrom(poller.state(config.nodeName())));
                     if (poller.stopped()) {
                         LOG.warn("stopped polling {}: {}", poller.source(), poller.lastFailure().message());
+                        vertx.setTimer(poller.pollSeconds() * 1_000L, id -> poll(source, poller));
                         return;
                     }
                     long elapsedNanos = clock.nowNanos() - startedNanos;
