@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# HTTP GET /time: timemesh (synchronised to a local chronyd) against a bare Vert.x endpoint returning a
+# constant of the same size, each loaded the same way by wrk in turn on this machine. Prints a table
+# with the ratio (target: timemesh >= 0.8 of the bare endpoint's throughput).
+#   bench/http-bench.sh [seconds] [connections]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-15}
+connections=${2:-32}
+command -v wrk >/dev/null || { sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo; $sudo apt-get install -y -qq wrk; }
+[ -x /usr/sbin/chronyd ] || ./scripts/install-test-deps
+[ -f bench/target/timemesh-bench.jar ] || mvn -B -q -DskipTests install
+work=$(mktemp -d)
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+cat > "$work/chrony.conf" <<CONF
+port 11923
+bindaddress 127.0.0.1
+local stratum 1
+allow 127.0.0.0/8
+cmdport 0
+pidfile $work/chronyd.pid
+CONF
+/usr/sbin/chronyd -x -d -u root -f "$work/chrony.conf" > "$work/chronyd.log" 2>&1 & pids+=($!)
+java -jar deploy/target/timemesh.jar run --source 127.0.0.1:11923 --poll 1 --http-host 127.0.0.1 --http-port 18901 \
+  > "$work/node.log" 2>&1 & pids+=($!)
+java -cp bench/target/timemesh-bench.jar io.timemesh.bench.BareEndpoint 18902 > "$work/bare.log" 2>&1 & pids+=($!)
+for i in $(seq 60); do
+  curl -sf http://127.0.0.1:18901/time | grep -q SYNCHRONIZED && curl -sf http://127.0.0.1:18902/time >/dev/null && break
+  sleep 1
+done
+run() { # name url -> "requests/s p50 p99"
+  wrk -t2 -c"$connections" -d5s "$2" > /dev/null                     # warm-up
+  wrk -t2 -c"$connections" -d"${seconds}s" --latency "$2" > "$work/$1.txt"
+  rps=$(awk '/Requests\/sec/ {print $2}' "$work/$1.txt")
+  p50=$(awk '$1=="50%" {print $2}' "$work/$1.txt")
+  p99=$(awk '$1=="99%" {print $2}' "$work/$1.txt")
+  echo "$rps $p50 $p99"
+}
+read -r bare_rps bare_p50 bare_p99 <<< "$(run bare http://127.0.0.1:18902/time)"
+read -r tm_rps tm_p50 tm_p99 <<< "$(run timemesh http://127.0.0.1:18901/time)"
+printf '\nGET /time under wrk (2 threads, %s connections, %s s each, one after the other on this machine)\n' "$connections" "$seconds"
+printf '| endpoint | requests/s | p50 | p99 |\n|---|---|---|---|\n'
+printf '| bare Vert.x constant | %s | %s | %s |\n' "$bare_rps" "$bare_p50" "$bare_p99"
+printf '| timemesh /time | %s | %s | %s |\n' "$tm_rps" "$tm_p50" "$tm_p99"
+awk -v t="$tm_rps" -v b="$bare_rps" 'BEGIN {printf "ratio timemesh/bare: %.2f (target >= 0.80)\n", t / b}'
