@@ -63,7 +63,7 @@ class QueryCommandTest {
                      ServerBehaviour.truthful().withFault(Fault.SPOOFED_ORIGIN));
              SimulatedNtpServer mute = SimulatedNtpServer.start("127.0.0.65", TRUTH,
                      ServerBehaviour.truthful().withFault(Fault.SILENT))) {
-            Run run = run("query", "--json", "--samples", "1", "--timeout", "0.3", good.hostPort(), deny.hostPort(),
+            Run run = run("query", "--json", "--samples", "1", "--timeout", "1", good.hostPort(), deny.hostPort(),
                     spoof.hostPort(), mute.hostPort());
             assertThat(run.exitCode()).isEqualTo(1);
             JsonNode array = new ObjectMapper().readTree(run.out());
@@ -73,10 +73,10 @@ class QueryCommandTest {
             assertThat(array.get(2).get("error").asText()).startsWith("bogus origin");
             assertThat(array.get(3).get("error").asText()).startsWith("timeout");
 
-            Run table = run("query", "--samples", "1", "--timeout", "0.3", good.hostPort(), mute.hostPort());
+            Run table = run("query", "--samples", "1", "--timeout", "1", good.hostPort(), mute.hostPort());
             assertThat(table.exitCode()).isEqualTo(1);
             assertThat(table.out()).contains("OFFSET(s)", good.hostPort(),
-                    mute.hostPort() + " ").contains("error: timeout: no valid reply within 300 ms");
+                    mute.hostPort() + " ").contains("error: timeout: no valid reply within 1000 ms");
         }
     }
 

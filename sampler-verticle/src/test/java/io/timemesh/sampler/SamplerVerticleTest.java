@@ -55,7 +55,7 @@ class SamplerVerticleTest {
             sources.add(server.hostPort());
         }
         return new JsonObject().put("sources", sources).put("pollSeconds", pollSeconds).put("iburst", iburst)
-                .put("timeoutMillis", 400).put("nodeName", "node-a");
+                .put("timeoutMillis", 1_000).put("nodeName", "node-a"); // a cold JVM's first exchange can take 400 ms
     }
 
     private List<SourceSample> samplesOf(SimulatedNtpServer server) {
