@@ -96,6 +96,11 @@ final class MeshFixture implements AutoCloseable {
                 + "/sources")).build(), HttpResponse.BodyHandlers.ofString()).body());
     }
 
+    JsonObject status() throws Exception {
+        return new JsonObject(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort()
+                + "/status?decisions=0")).build(), HttpResponse.BodyHandlers.ofString()).body());
+    }
+
     String stateOf(SimulatedNtpServer server) throws Exception {
         return sources().stream().map(JsonObject.class::cast).filter(s -> s.getString("address").equals(server.hostPort()))
                 .findFirst().orElseThrow().getString("state");

@@ -157,12 +157,21 @@ class SingleNodeMeshTest {
         MeshFixture.Answer holdover = awaitStatus("HOLDOVER", Duration.ofSeconds(15));
         assertThat(holdover.status()).isEqualTo("HOLDOVER");
         assertThat(holdover.holdsTruth()).isTrue();
+        // Bound = |residual still being slewed in| + the reference's distance + rate × age: the residual
+        // may still shrink, but the rest must grow at exactly the stated rate.
+        JsonObject before = mesh.status();
         TimeUnit.SECONDS.sleep(2);
         MeshFixture.Answer later = time();
+        JsonObject after = mesh.status();
         assertThat(later.status()).isEqualTo("HOLDOVER");
         assertThat(later.holdsTruth()).isTrue();
-        assertThat(later.json().getLong("errorBoundNs")).isGreaterThan(holdover.json().getLong("errorBoundNs"));
         assertThat(later.now()).isGreaterThan(holdover.now());
+        double grown = (after.getDouble("errorBoundSeconds") - Math.abs(after.getDouble("residualSeconds")))
+                - (before.getDouble("errorBoundSeconds") - Math.abs(before.getDouble("residualSeconds")));
+        double elapsed = after.getDouble("lastUpdateAgeSeconds") - before.getDouble("lastUpdateAgeSeconds");
+        assertThat(elapsed).isGreaterThan(1.5);
+        assertThat(grown).isCloseTo(after.getDouble("boundGrowthPpm") * 1e-6 * elapsed, within(1e-9));
+        assertThat(grown).isPositive();
         assertThat(sources()).allSatisfy(s -> assertThat(((JsonObject) s).getString("state")).isEqualTo("unreachable"));
     }
 
