@@ -8,28 +8,11 @@ cd "$(dirname "$0")/.."
 seconds=${1:-15}
 connections=${2:-32}
 command -v wrk >/dev/null || { sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo; $sudo apt-get install -y -qq wrk; }
-[ -x /usr/sbin/chronyd ] || ./scripts/install-test-deps
-[ -f bench/target/timemesh-bench.jar ] || mvn -B -q -DskipTests install
-work=$(mktemp -d)
-pids=()
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-cat > "$work/chrony.conf" <<CONF
-port 11923
-bindaddress 127.0.0.1
-local stratum 1
-allow 127.0.0.0/8
-cmdport 0
-pidfile $work/chronyd.pid
-CONF
-/usr/sbin/chronyd -x -d -u root -f "$work/chrony.conf" > "$work/chronyd.log" 2>&1 & pids+=($!)
-java -jar deploy/target/timemesh.jar run --source 127.0.0.1:11923 --poll 1 --http-host 127.0.0.1 --http-port 18901 \
-  > "$work/node.log" 2>&1 & pids+=($!)
+. bench/lib.sh
+start_chronyd 11923
 java -cp bench/target/timemesh-bench.jar io.timemesh.bench.BareEndpoint 18902 > "$work/bare.log" 2>&1 & pids+=($!)
-for i in $(seq 60); do
-  curl -sf http://127.0.0.1:18901/time | grep -q SYNCHRONIZED && curl -sf http://127.0.0.1:18902/time >/dev/null && break
-  sleep 1
-done
+start_synchronised_node 11923 18901
+for _ in $(seq 30); do curl -sf http://127.0.0.1:18902/time > /dev/null && break; sleep 1; done
 run() { # name url -> "requests/s p50 p99"
   wrk -t2 -c"$connections" -d5s "$2" > /dev/null                     # warm-up
   wrk -t2 -c"$connections" -d"${seconds}s" --latency "$2" > "$work/$1.txt"

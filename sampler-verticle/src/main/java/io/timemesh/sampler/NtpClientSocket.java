@@ -38,7 +38,6 @@ public final class NtpClientSocket {
     private final RandomGenerator random;
     private final HostResolver resolver;
     private final Map<String, Exchange> inFlight = new HashMap<>();
-    private long unsolicited;
 
     private record Exchange(SourcePoller poller, Promise<ExchangeStep> promise, long timerId) {}
 
@@ -108,10 +107,7 @@ public final class NtpClientSocket {
         long t4 = clock.nowNanos();
         Exchange exchange = inFlight.get(key(packet.sender().hostAddress(), packet.sender().port()));
         if (exchange == null) {
-            if (packet.sender().port() != localPort()) { // not our own warm-up datagram
-                unsolicited++;
-            }
-            return;
+            return; // late replies, strays and our own warm-up datagram
         }
         byte[] data = packet.data().getBytes();
         ExchangeStep step = exchange.poller().onDatagram(data, data.length, t4);
@@ -124,11 +120,6 @@ public final class NtpClientSocket {
 
     private static String key(String hostAddress, int port) {
         return hostAddress + "|" + port;
-    }
-
-    /** Datagrams that matched no exchange in flight (late replies, strays). */
-    public long unsolicitedCount() {
-        return unsolicited;
     }
 
     public int localPort() {

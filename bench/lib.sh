@@ -1,0 +1,33 @@
+# Shared by the bench scripts: prerequisites, a throwaway chronyd on loopback, a timemesh node synchronised
+# to it, and cleanup of everything started. Source it from the repository root.
+[ -x /usr/sbin/chronyd ] || ./scripts/install-test-deps
+[ -f bench/target/timemesh-bench.jar ] || mvn -B -q -DskipTests install
+work=$(mktemp -d)
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+# start_chronyd PORT: a local-stratum-1 chronyd on 127.0.0.1:PORT that never touches this machine's clock.
+start_chronyd() {
+  cat > "$work/chrony.conf" <<CONF
+port $1
+bindaddress 127.0.0.1
+local stratum 1
+allow 127.0.0.0/8
+cmdport 0
+pidfile $work/chronyd.pid
+CONF
+  /usr/sbin/chronyd -x -d -u root -f "$work/chrony.conf" > "$work/chronyd.log" 2>&1 & pids+=($!)
+}
+
+# start_synchronised_node SOURCE_PORT HTTP_PORT [run options...]: a node polling the chronyd each second,
+# returning once it serves SYNCHRONIZED time.
+start_synchronised_node() {
+  local source=$1 http=$2
+  shift 2
+  java -jar deploy/target/timemesh.jar run --source "127.0.0.1:$source" --poll 1 --http-host 127.0.0.1 \
+    --http-port "$http" "$@" > "$work/node.log" 2>&1 & pids+=($!)
+  for _ in $(seq 60); do curl -sf "http://127.0.0.1:$http/time" | grep -q SYNCHRONIZED && return 0; sleep 1; done
+  echo "the node did not synchronise; see $work/node.log" >&2
+  return 1
+}
