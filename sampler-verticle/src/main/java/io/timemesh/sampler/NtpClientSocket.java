@@ -30,6 +30,7 @@ import java.util.random.RandomGenerator;
  * half the difference between the send-side and receive-side latencies.
  */
 public final class NtpClientSocket {
+    private static final int RECEIVE_BUFFER_BYTES = 1 << 20;
     private static final String LOOPBACK = "127.0.0.1";
 
     private final Vertx vertx;
@@ -57,7 +58,9 @@ public final class NtpClientSocket {
      * in a fresh JVM) before any T1 is read, so the first real exchange is not an outlier.
      */
     public static Future<NtpClientSocket> open(Vertx vertx, TimeSource clock, String bindHost, HostResolver resolver) {
-        DatagramSocket socket = vertx.createDatagramSocket(new DatagramSocketOptions().setIpV6(false));
+        // One socket serves every source of the sampler: room for a thousand replies arriving close together.
+        DatagramSocket socket = vertx.createDatagramSocket(new DatagramSocketOptions().setIpV6(false)
+                .setReceiveBufferSize(RECEIVE_BUFFER_BYTES));
         return socket.listen(0, bindHost)
                 .map(s -> new NtpClientSocket(vertx, s, clock, new SecureRandom(), resolver))
                 .compose(opened -> opened.socket.send(Buffer.buffer(new byte[1]), opened.localPort(), LOOPBACK)

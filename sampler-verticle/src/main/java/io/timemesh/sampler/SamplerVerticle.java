@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +49,8 @@ public final class SamplerVerticle extends VerticleBase {
     /** How long to wait for the first timebase probe to another node before giving up its filter stages. */
     private static final long HANDOVER_MILLIS = 1_000;
     private static final long HANDOVER_CHECK_MILLIS = 20;
+    /** The most a source's first poll waits, so sources taken together are not asked together forever after. */
+    private static final long PHASE_SPREAD_MILLIS = 1_000;
 
     private final TimeSource clock;
     private final int precisionLog2;
@@ -196,7 +199,10 @@ public final class SamplerVerticle extends VerticleBase {
     private void begin(String source, SourcePoller poller) {
         starting.remove(source);
         active.put(source, poller);
-        poll(sources.get(source), poller);
+        // Each poll follows the last by exactly the interval, so the first poll's random phase keeps
+        // hundreds of sources' replies from arriving in one burst every interval (as chrony spreads them).
+        long spread = Math.min(PHASE_SPREAD_MILLIS, poller.pollSeconds() * 1_000L);
+        vertx.setTimer(1 + ThreadLocalRandom.current().nextLong(spread), id -> poll(sources.get(source), poller));
     }
 
     private void release(String source) {

@@ -17,6 +17,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * The selector's state and decisions, free of I/O: the newest sample and fault of every source,
@@ -86,11 +87,27 @@ public final class Selector {
                         exclusions)
                 : decide(IntervalSelector.select(candidates, candidates.size() + pending(links)), samples, exclusions,
                         nowNanos);
+        remember(reference);
+        return reference;
+    }
+
+    /**
+     * A decision the active selector published while this one stood by: kept, and its sequence never
+     * reused, so a takeover carries on from the last decision this node saw rather than from the last
+     * state its predecessor wrote.
+     */
+    public void observe(Reference reference) {
+        if (reference.sequence() > sequence) {
+            sequence = reference.sequence();
+            remember(reference);
+        }
+    }
+
+    private void remember(Reference reference) {
         history.addLast(reference);
         while (history.size() > settings.historySize()) {
             history.removeFirst();
         }
-        return reference;
     }
 
     /**
@@ -250,10 +267,12 @@ public final class Selector {
     /** Takes over a predecessor's state; sources this selector was not told of are added. */
     public void restore(SelectorState state) {
         sequence = Math.max(sequence, state.sequence());
-        state.recentDecisions().forEach(history::addLast);
-        while (history.size() > settings.historySize()) {
-            history.removeFirst();
-        }
+        // Decisions both written to the state and observed here are kept once, in order.
+        TreeMap<Long, Reference> decisions = new TreeMap<>();
+        state.recentDecisions().forEach(r -> decisions.put(r.sequence(), r));
+        history.forEach(r -> decisions.put(r.sequence(), r));
+        history.clear();
+        decisions.values().forEach(this::remember);
         for (SelectorState.Entry entry : state.sources()) {
             SourceRecord record = sources.computeIfAbsent(entry.source(), s -> new SourceRecord());
             record.sample = entry.sample();

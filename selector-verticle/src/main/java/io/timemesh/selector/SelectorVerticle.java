@@ -34,6 +34,13 @@ public final class SelectorVerticle extends VerticleBase {
     static final String STATE_KEY = "state";
     /** Who leads: a selector that finds another name here (it stalled, was dropped and rejoined) steps down. */
     static final String LEADER_KEY = "leader";
+    /** The least time between selections while samples stream in. */
+    private static final long SELECTION_INTERVAL_NANOS = 50_000_000L;
+    /**
+     * The least time between writes of the state for a successor: its samples are republished every
+     * poll anyway, and the decision sequence is followed by every standby, so a second-old state loses nothing.
+     */
+    private static final long STATE_WRITE_INTERVAL_NANOS = 1_000_000_000L;
 
     private final TimeSource clock;
     private final int precisionLog2;
@@ -44,6 +51,9 @@ public final class SelectorVerticle extends VerticleBase {
     private boolean stopping;
     private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
     private long reselectTimer = -1;
+    private final SelectionPacer pacer = new SelectionPacer(SELECTION_INTERVAL_NANOS);
+    private long stateWrittenNanos;
+    private boolean stateWritten;
 
     /**
      * @param clock         this node's local timescale
@@ -62,7 +72,13 @@ public final class SelectorVerticle extends VerticleBase {
             return Future.failedFuture(new IllegalArgumentException("selector config: " + e.getMessage(), e));
         }
         links = new TimebaseLinks(vertx, clock, selector.settings().nodeName(), precisionLog2);
-        return vertx.sharedData().<String, JsonObject>getAsyncMap(STATE_MAP).onSuccess(map -> {
+        var observer = vertx.eventBus().<JsonObject>consumer(EventBusAddresses.REFERENCE, m -> {
+            if (leadership == null) {
+                selector.observe(m.body().mapTo(Reference.class));
+            }
+        });
+        return observer.completion().compose(v -> vertx.sharedData().<String, JsonObject>getAsyncMap(STATE_MAP))
+                .onSuccess(map -> {
             stateMap = map;
             awaitLeadership();
         });
@@ -106,11 +122,11 @@ public final class SelectorVerticle extends VerticleBase {
         var bus = vertx.eventBus();
         consumers.add(bus.<JsonObject>consumer(EventBusAddresses.SAMPLES, m -> {
             selector.onSample(m.body().mapTo(SourceSample.class));
-            reselect();
+            changed();
         }));
         consumers.add(bus.<JsonObject>consumer(EventBusAddresses.SOURCE_FAULTS, m -> {
             selector.onFault(m.body().mapTo(SourceFault.class));
-            reselect();
+            changed();
         }));
         consumers.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_SOURCES, m -> m.reply(new JsonArray(
                 selector.sources(clock.nowNanos(), links::link).stream().map(JsonObject::mapFrom).toList()))));
@@ -145,10 +161,32 @@ public final class SelectorVerticle extends VerticleBase {
         awaitLeadership();
     }
 
+    /** A sample or fault came in: select now, or once the pacer's interval is up. */
+    private void changed() {
+        long wait = pacer.onChange(clock.nowNanos());
+        if (wait == 0) {
+            reselect();
+        } else if (wait > 0) {
+            vertx.setTimer(Math.max(1, wait / 1_000_000), id -> {
+                if (leadership != null) {
+                    reselect();
+                } else {
+                    pacer.dropped();
+                }
+            });
+        }
+    }
+
     private void reselect() {
-        Reference reference = selector.select(clock.nowNanos(), links::link);
+        long now = clock.nowNanos();
+        Reference reference = selector.select(now, links::link);
+        pacer.selected(now);
         vertx.eventBus().publish(EventBusAddresses.REFERENCE, JsonObject.mapFrom(reference));
-        stateMap.put(STATE_KEY, JsonObject.mapFrom(selector.state()));
+        if (!stateWritten || now - stateWrittenNanos >= STATE_WRITE_INTERVAL_NANOS) {
+            stateMap.put(STATE_KEY, JsonObject.mapFrom(selector.state()));
+            stateWritten = true;
+            stateWrittenNanos = now;
+        }
     }
 
     /** Who the selector is and its recent decisions, newest first; the request may ask for {"decisions": N}. */

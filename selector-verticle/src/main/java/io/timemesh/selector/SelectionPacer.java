@@ -1,0 +1,49 @@
+package io.timemesh.selector;
+
+/**
+ * Paces selections under a stream of samples: at once when the last one was at least the interval
+ * ago, otherwise once at the end of the interval for everything that arrived meanwhile. A thousand
+ * sources polled each second then cost one selection per interval rather than a thousand, each of
+ * which sorts every interval and publishes a reference naming every survivor.
+ */
+final class SelectionPacer {
+    /** What to do about a change: select now, select after a wait, or nothing (a selection is already due). */
+    static final long ALREADY_DUE = -1;
+
+    private final long intervalNanos;
+    private long lastNanos;
+    private boolean due;
+    private boolean selectedBefore;
+
+    SelectionPacer(long intervalNanos) {
+        if (intervalNanos < 0) {
+            throw new IllegalArgumentException("interval must not be negative, was " + intervalNanos);
+        }
+        this.intervalNanos = intervalNanos;
+    }
+
+    /** Nanoseconds to wait before selecting for a change seen at {@code nowNanos}: 0 for now, or {@link #ALREADY_DUE}. */
+    long onChange(long nowNanos) {
+        if (due) {
+            return ALREADY_DUE;
+        }
+        long wait = selectedBefore ? lastNanos + intervalNanos - nowNanos : 0;
+        if (wait <= 0) {
+            return 0;
+        }
+        due = true;
+        return wait;
+    }
+
+    /** A selection ran at {@code nowNanos}, covering every change seen so far. */
+    void selected(long nowNanos) {
+        lastNanos = nowNanos;
+        selectedBefore = true;
+        due = false;
+    }
+
+    /** The selection that was due will not run (leadership was lost meanwhile). */
+    void dropped() {
+        due = false;
+    }
+}

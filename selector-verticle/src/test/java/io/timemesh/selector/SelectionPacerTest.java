@@ -1,0 +1,42 @@
+package io.timemesh.selector;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class SelectionPacerTest {
+    private static final long MS = 1_000_000L;
+    private final SelectionPacer pacer = new SelectionPacer(50 * MS);
+
+    @Test
+    void theFirstChangeAndOneAfterAQuietIntervalSelectAtOnce() {
+        assertThat(pacer.onChange(1_000 * MS)).isZero();
+        pacer.selected(1_000 * MS);
+        assertThat(pacer.onChange(1_050 * MS)).isZero();
+    }
+
+    @Test
+    void changesWithinTheIntervalShareOneSelectionAtItsEnd() {
+        pacer.onChange(0);
+        pacer.selected(0);
+        assertThat(pacer.onChange(10 * MS)).isEqualTo(40 * MS);
+        assertThat(pacer.onChange(20 * MS)).isEqualTo(SelectionPacer.ALREADY_DUE);
+        assertThat(pacer.onChange(49 * MS)).isEqualTo(SelectionPacer.ALREADY_DUE);
+        pacer.selected(50 * MS);
+        assertThat(pacer.onChange(60 * MS)).isEqualTo(40 * MS);
+    }
+
+    @Test
+    void aDroppedSelectionLetsTheNextChangeScheduleAgain() {
+        pacer.selected(0);
+        assertThat(pacer.onChange(10 * MS)).isPositive();
+        pacer.dropped();
+        assertThat(pacer.onChange(20 * MS)).isEqualTo(30 * MS);
+    }
+
+    @Test
+    void aNegativeIntervalIsRefused() {
+        assertThatThrownBy(() -> new SelectionPacer(-1)).isInstanceOf(IllegalArgumentException.class);
+    }
+}
