@@ -11,8 +11,11 @@ command -v wrk >/dev/null || { sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo; $sudo
 . bench/lib.sh
 start_chronyd 11923
 java -cp bench/target/timemesh-bench.jar io.timemesh.bench.BareEndpoint 18902 > "$work/bare.log" 2>&1 & pids+=($!)
+bare_pid=$!
 start_synchronised_node 11923 18901
 for _ in $(seq 30); do curl -sf http://127.0.0.1:18902/time > /dev/null && break; sleep 1; done
+bare_idle=$(rss_mib "$bare_pid")
+tm_idle=$(rss_mib "$node_pid")
 run() { # name url -> "requests/s p50 p99"
   wrk -t2 -c"$connections" -d5s "$2" > /dev/null                     # warm-up
   wrk -t2 -c"$connections" -d"${seconds}s" --latency "$2" > "$work/$1.txt"
@@ -23,8 +26,10 @@ run() { # name url -> "requests/s p50 p99"
 }
 read -r bare_rps bare_p50 bare_p99 <<< "$(run bare http://127.0.0.1:18902/time)"
 read -r tm_rps tm_p50 tm_p99 <<< "$(run timemesh http://127.0.0.1:18901/time)"
+bare_loaded=$(rss_mib "$bare_pid")
+tm_loaded=$(rss_mib "$node_pid")
 printf '\nGET /time under wrk (2 threads, %s connections, %s s each, one after the other on this machine)\n' "$connections" "$seconds"
-printf '| endpoint | requests/s | p50 | p99 |\n|---|---|---|---|\n'
-printf '| bare Vert.x constant | %s | %s | %s |\n' "$bare_rps" "$bare_p50" "$bare_p99"
-printf '| timemesh /time | %s | %s | %s |\n' "$tm_rps" "$tm_p50" "$tm_p99"
+printf '| endpoint | requests/s | p50 | p99 | RSS idle | RSS after the load |\n|---|---|---|---|---|---|\n'
+printf '| bare Vert.x constant | %s | %s | %s | %s MiB | %s MiB |\n' "$bare_rps" "$bare_p50" "$bare_p99" "$bare_idle" "$bare_loaded"
+printf '| timemesh /time | %s | %s | %s | %s MiB | %s MiB |\n' "$tm_rps" "$tm_p50" "$tm_p99" "$tm_idle" "$tm_loaded"
 awk -v t="$tm_rps" -v b="$bare_rps" 'BEGIN {printf "ratio timemesh/bare: %.2f (target >= 0.80)\n", t / b}'

@@ -18,6 +18,7 @@ cmdport 0
 pidfile $work/chronyd.pid
 CONF
   /usr/sbin/chronyd -x -d -u root -f "$work/chrony.conf" > "$work/chronyd.log" 2>&1 & pids+=($!)
+  chronyd_pid=$!
 }
 
 # start_synchronised_node SOURCE_PORT HTTP_PORT [run options...]: a node polling the chronyd each second,
@@ -27,7 +28,11 @@ start_synchronised_node() {
   shift 2
   java -jar deploy/target/timemesh.jar run --source "127.0.0.1:$source" --poll 1 --http-host 127.0.0.1 \
     --http-port "$http" "$@" > "$work/node.log" 2>&1 & pids+=($!)
+  node_pid=$!
   for _ in $(seq 60); do curl -sf "http://127.0.0.1:$http/time" | grep -q SYNCHRONIZED && return 0; sleep 1; done
   echo "the node did not synchronise; see $work/node.log" >&2
   return 1
 }
+
+# rss_mib PID: the process's resident set size in MiB, as top shows it.
+rss_mib() { awk '/^VmRSS:/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }

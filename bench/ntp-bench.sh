@@ -9,5 +9,10 @@ seconds=${2:-5}
 . bench/lib.sh
 start_chronyd 11924
 start_synchronised_node 11924 18903 --ntp-port 11925
+tm_idle=$(rss_mib "$node_pid")
+chronyd_idle=$(rss_mib "$chronyd_pid")
 java -cp bench/target/timemesh-bench.jar io.timemesh.bench.NtpLoad "timemesh 127.0.0.1:11925,chronyd 127.0.0.1:11924" \
   "$rates" "$seconds"
+printf '\n| RSS | idle | after the load |\n|---|---|---|\n'
+printf '| timemesh | %s MiB | %s MiB |\n| chronyd | %s MiB | %s MiB |\n' "$tm_idle" "$(rss_mib "$node_pid")" \
+  "$chronyd_idle" "$(rss_mib "$chronyd_pid")"

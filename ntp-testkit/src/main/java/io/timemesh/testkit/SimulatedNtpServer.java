@@ -184,8 +184,9 @@ public final class SimulatedNtpServer implements AutoCloseable {
         }, Math.max(0, wait), TimeUnit.NANOSECONDS);
     }
 
-    private NtpPacket reply(NtpPacket request, ServerBehaviour b, LeapIndicator leap, int stratum, long origin,
-                            long t2, long t3) {
+    /** The server-mode answer to {@code request} from a server behaving as {@code b}. */
+    static NtpPacket reply(NtpPacket request, ServerBehaviour b, LeapIndicator leap, int stratum, long origin,
+                           long t2, long t3) {
         return new NtpPacket(leap, NtpConstants.VERSION, NtpMode.SERVER, stratum, request.poll(), b.precisionLog2(),
                 NtpShort.fromSeconds(b.rootDelaySeconds()), NtpShort.fromSeconds(b.rootDispersionSeconds()),
                 ReferenceId.ofAscii(b.referenceId()), NtpTimestamp.fromUnixNanos(t2 - 1_000_000_000L), origin,

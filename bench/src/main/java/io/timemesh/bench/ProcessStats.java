@@ -1,0 +1,31 @@
+package io.timemesh.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** CPU time and resident memory of a process, read from /proc as top and ps do (Linux only). */
+final class ProcessStats {
+    /** USER_HZ: the unit of /proc/PID/stat's CPU times, 100 on every Linux this runs on. */
+    private static final double TICKS_PER_SECOND = 100.0;
+
+    private ProcessStats() {}
+
+    /** Resident set size in MiB (VmRSS). */
+    static double rssMiB(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
+            }
+        }
+        throw new IOException("no VmRSS for process " + pid);
+    }
+
+    /** User plus system CPU seconds used so far. */
+    static double cpuSeconds(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+        // The command name in parentheses may hold spaces: count fields from after its closing parenthesis.
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / TICKS_PER_SECOND;
+    }
+}
