@@ -24,6 +24,7 @@ import io.timemesh.core.clock.ClockStatus;
 import io.timemesh.core.clock.TimeReading;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +38,11 @@ public final class ApiVerticle extends VerticleBase {
     static final Set<String> SOURCE_STATES =
             Set.of("selected", "candidate", "falseticker", "unreachable", "kiss", "too-distant", "pending");
     static final int MAX_DECISIONS = 64;
+    /**
+     * ASCII digits only (Integer.parseInt alone also reads "٥" or "５"), at most nine of them after leading zeros,
+     * so parsing can neither fail nor overflow.
+     */
+    private static final Pattern WHOLE_NUMBER = Pattern.compile("[+-]?0*[0-9]{1,9}");
 
     /** How often the per-source gauges are refreshed from the selector. */
     private static final long SOURCE_METRICS_MILLIS = 2_000;
@@ -100,6 +106,9 @@ public final class ApiVerticle extends VerticleBase {
         router.get("/health/ready").handler(HealthCheckHandler.create(vertx)
                 .register("clock", this::clockReady)
                 .register("selector", settings.selectorTimeoutMillis() + 500, this::selectorReady));
+        // vertx-web fails with 400 on a query or path whose escapes do not decode (e.g. "?state=%"); without a
+        // handler of ours that answer is plain text and vertx-web logs it at ERROR.
+        router.errorHandler(400, ctx -> json(ctx, 400, error("bad request: " + badRequestReason(ctx))));
         router.errorHandler(404, ctx -> json(ctx, 404, error("no such resource: " + ctx.request().path())));
         router.errorHandler(405, ctx -> json(ctx, 405, error("method " + ctx.request().method() + " not allowed on "
                 + ctx.request().path())));
@@ -185,16 +194,23 @@ public final class ApiVerticle extends VerticleBase {
         if (values.isEmpty()) {
             return fallback;
         }
-        try {
+        if (values.size() == 1 && WHOLE_NUMBER.matcher(values.get(0)).matches()) {
             int value = Integer.parseInt(values.get(0));
-            if (values.size() == 1 && value >= min && value <= max) {
+            if (value >= min && value <= max) {
                 return value;
             }
-        } catch (NumberFormatException e) {
-            // answered below
         }
         json(ctx, 400, error(name + " must be one whole number from " + min + " to " + max));
         return null;
+    }
+
+    /** What vertx-web found wrong: the cause of its failure (e.g. an unterminated escape), else its status text. */
+    private static String badRequestReason(RoutingContext ctx) {
+        Throwable failure = ctx.failure();
+        if (failure == null) {
+            return "malformed request";
+        }
+        return failure.getCause() != null ? failure.getCause().getMessage() : failure.getMessage();
     }
 
     private static JsonObject error(String message) {

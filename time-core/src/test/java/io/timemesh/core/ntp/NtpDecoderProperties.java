@@ -11,15 +11,18 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
 
-/** Whatever arrives on the socket, the decoder answers with a result and never throws. */
+/**
+ * Whatever arrives on the socket, the decoder answers with a result and never throws. A fuzz suite: its tries
+ * come from jqwik.tries.default (src/test/resources/junit-platform.properties, raised by bench/fuzz.sh).
+ */
 class NtpDecoderProperties {
 
-    @Property(tries = 10_000)
+    @Property
     void randomBytesNeverThrow(@ForAll @Size(max = 200) byte[] data) {
         assertThat(NtpPacketCodec.decode(data)).isNotNull();
     }
 
-    @Property(tries = 2_000)
+    @Property
     void everyTruncationOfAValidPacketIsAnAnswer(@ForAll("validPackets") byte[] packet,
                                                   @ForAll @IntRange(min = 0, max = 48) int keep) {
         DecodeResult result = NtpPacketCodec.decode(Arrays.copyOf(packet, keep));
@@ -30,7 +33,7 @@ class NtpDecoderProperties {
         }
     }
 
-    @Property(tries = 5_000)
+    @Property
     void arbitraryTailsAfterAValidHeaderNeverThrow(@ForAll("validPackets") byte[] packet,
                                                     @ForAll @Size(max = 120) byte[] tail) {
         byte[] data = Arrays.copyOf(packet, packet.length + tail.length);
@@ -38,7 +41,7 @@ class NtpDecoderProperties {
         assertThat(NtpPacketCodec.decode(data)).isNotNull();
     }
 
-    @Property(tries = 2_000)
+    @Property
     void anyDecodedPacketReencodesToItsHeader(@ForAll @Size(min = 48, max = 48) byte[] data) {
         if (NtpPacketCodec.decode(data) instanceof DecodeResult.Decoded decoded) {
             assertThat(NtpPacketCodec.encode(decoded.packet())).isEqualTo(data);

@@ -1,0 +1,102 @@
+package io.timemesh.api;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** One request over a plain loopback socket, so that bytes no HTTP client library would send can be sent. */
+final class RawHttpExchange {
+
+    /** A server that neither answers nor closes the connection within this long is hanging. */
+    static final int ANSWER_LIMIT_MILLIS = 5_000;
+
+    /** Any version token: refusing a request, Vert.x echoes the one it was sent ("FOO/1.1 501 Not Implemented"). */
+    private static final Pattern STATUS_LINE = Pattern.compile("[^ \r\n]+ (\\d{3}) [^\r\n]*");
+    private static final Pattern CONTENT_TYPE = Pattern.compile("(?im)^content-type:[ \t]*([^\r\n]*)");
+
+    /** What came back: a response, or status 0 when the server closed the connection without one. */
+    record Answer(int status, String head, String body) {
+        static final Answer CLOSED = new Answer(0, "", "");
+
+        boolean closedUnanswered() {
+            return status == 0;
+        }
+
+        String contentType() {
+            Matcher m = CONTENT_TYPE.matcher(head);
+            return m.find() ? m.group(1).toLowerCase(Locale.ROOT) : "";
+        }
+    }
+
+    private RawHttpExchange() {
+    }
+
+    /** A well-formed HTTP/1.1 request for the target as given, escapes unchecked, asking the server to close. */
+    static Answer send(int port, String method, String target) throws IOException {
+        String request = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+        return send(port, request.getBytes(StandardCharsets.US_ASCII), false);
+    }
+
+    /**
+     * Sends the bytes and reads until the server closes the connection.
+     *
+     * @param halfClose shut our sending side after the request, so that a server still waiting for the rest of
+     *                  an incomplete request learns there is none
+     * @throws AssertionError when nothing ends the exchange within {@link #ANSWER_LIMIT_MILLIS}: a hang
+     */
+    static Answer send(int port, byte[] request, boolean halfClose) throws IOException {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            socket.setSoTimeout(ANSWER_LIMIT_MILLIS);
+            try {
+                socket.getOutputStream().write(request);
+                if (halfClose) {
+                    socket.shutdownOutput();
+                }
+            } catch (SocketException refusedMidway) {
+                // The server may answer and close before it has read all of a request it refuses.
+            }
+            return parse(readUntilClosed(socket.getInputStream()));
+        }
+    }
+
+    private static byte[] readUntilClosed(InputStream in) throws IOException {
+        long deadline = System.nanoTime() + ANSWER_LIMIT_MILLIS * 1_000_000L;
+        ByteArrayOutputStream received = new ByteArrayOutputStream();
+        byte[] buffer = new byte[8192];
+        try {
+            for (int n; (n = in.read(buffer)) >= 0; ) {
+                received.write(buffer, 0, n);
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("the server kept sending past " + ANSWER_LIMIT_MILLIS + " ms");
+                }
+            }
+        } catch (SocketTimeoutException e) {
+            throw new AssertionError("no answer and no close within " + ANSWER_LIMIT_MILLIS + " ms (hang); got: "
+                    + received.toString(StandardCharsets.ISO_8859_1), e);
+        } catch (SocketException reset) {
+            // A reset is the server closing too; whatever arrived before it is still judged below.
+        }
+        return received.toByteArray();
+    }
+
+    private static Answer parse(byte[] bytes) {
+        if (bytes.length == 0) {
+            return Answer.CLOSED;
+        }
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        int headEnd = text.indexOf("\r\n\r\n");
+        Matcher status = STATUS_LINE.matcher(text);
+        if (headEnd < 0 || !status.lookingAt()) {
+            throw new AssertionError("not an HTTP response: " + text);
+        }
+        return new Answer(Integer.parseInt(status.group(1)), text.substring(0, headEnd), text.substring(headEnd + 4));
+    }
+}
