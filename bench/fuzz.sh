@@ -13,6 +13,7 @@ tries=${1:-200000}
 log=$(mktemp)
 failed=0
 rows=()
+summaries=()
 
 # fuzz MODULE TRIES SUITE...: runs the suites (surefire -Dtest patterns) of MODULE with TRIES per property.
 fuzz() {
@@ -33,6 +34,9 @@ fuzz() {
       continue
     fi
     rows+=("| $suite | $(tries_of "$report") | $(attr time "$report") | $(verdict "$report") |")
+    # a row of bench/run-all.sh's closing table
+    summaries+=("$(printf 'SUMMARY\tfuzz\t%s, %s tries\t%s\t\t\tno exception, no hang\t%s' "$suite" \
+      "$(tries_of "$report")" "$(verdict "$report")" "$([ "$(verdict "$report")" = pass ] && echo met || echo '**missed**')")")
   done
 }
 
@@ -51,6 +55,7 @@ fuzz api-verticle "$((tries / 10))" HttpParameterFuzzProperties 'NtpResponderTes
 printf '\nFuzz suites, %s tries per decoder property, %s per api-verticle property\n' "$tries" "$((tries / 10))"
 printf '| suite | properties × tries | seconds | result |\n|---|---|---|---|\n'
 printf '%s\n' "${rows[@]}"
+printf '%s\n' "${summaries[@]}"
 if [ "$failed" -ne 0 ]; then
   echo "a suite failed; Maven's output (jqwik's shrunk sample and seed): $log" >&2
   exit 1

@@ -32,4 +32,10 @@ printf '\nGET /time under wrk (2 threads, %s connections, %s s each, one after t
 printf '| endpoint | requests/s | p50 | p99 | RSS idle | RSS after the load |\n|---|---|---|---|---|---|\n'
 printf '| bare Vert.x constant | %s | %s | %s | %s MiB | %s MiB |\n' "$bare_rps" "$bare_p50" "$bare_p99" "$bare_idle" "$bare_loaded"
 printf '| timemesh /time | %s | %s | %s | %s MiB | %s MiB |\n' "$tm_rps" "$tm_p50" "$tm_p99" "$tm_idle" "$tm_loaded"
-awk -v t="$tm_rps" -v b="$bare_rps" 'BEGIN {printf "ratio timemesh/bare: %.2f (target >= 0.80)\n", t / b}'
+ratio=$(awk -v t="$tm_rps" -v b="$bare_rps" 'BEGIN {printf "%.2f", t / b}')
+echo "ratio timemesh/bare: $ratio (target >= 0.80)"
+met=$(awk -v r="$ratio" 'BEGIN {print (r >= 0.8 ? "met" : "**missed**")}')
+summary "HTTP GET /time" "requests/s (p50, p99)" "$tm_rps ($tm_p50, $tm_p99)" "bare $bare_rps ($bare_p50, $bare_p99)" \
+  "$ratio" "≥ 0.80" "$met"
+summary memory "RSS idle, after the HTTP load" "$tm_idle, $tm_loaded MiB" "bare Vert.x $bare_idle, $bare_loaded MiB" \
+  "$(awk -v t="$tm_loaded" -v b="$bare_loaded" 'BEGIN {printf "%.1f", t / b}')" "" ""

@@ -36,3 +36,7 @@ start_synchronised_node() {
 
 # rss_mib PID: the process's resident set size in MiB, as top shows it.
 rss_mib() { awk '/^VmRSS:/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
+
+# summary BENCHMARK FIGURE TIMEMESH REFERENCE RATIO TARGET MET: a row of bench/run-all.sh's closing table
+# (the format of io.timemesh.bench.Summary).
+summary() { printf 'SUMMARY\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@"; }

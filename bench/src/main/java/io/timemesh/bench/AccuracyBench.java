@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Accuracy next to chrony: the same simulated sources, given to a timemesh node and to {@code chronyd -x},
@@ -68,7 +69,7 @@ public final class AccuracyBench {
             long trueOffsetNanos = Math.round(TRUE_OFFSET * 1e9);
             for (int i = 0; i < seconds; i++) {
                 NodeProcess.Answer answer = node.time(3);
-                timemesh.add(answer.midpointOffsetSeconds() - TRUE_OFFSET, (answer.latest() - answer.earliest()) / 2e9,
+                timemesh.add(answer.offsetSeconds() - TRUE_OFFSET, (answer.latest() - answer.earliest()) / 2e9,
                         answer.holds(trueOffsetNanos));
                 TrackingChronyd.Tracking tracking = chrony.tracking();
                 if (tracking != null) {
@@ -103,14 +104,25 @@ public final class AccuracyBench {
         row("bound half-width, max (µs)", timemesh, chronyd, r -> r.percentile(r.halfWidths, 1.0));
         System.out.printf(Locale.ROOT, "| truth outside the bound | %d of %d | %d of %d | |%n", timemesh.outside,
                 timemesh.errors.size(), chronyd.outside, chronyd.errors.size());
+        summary("error of served time, median", timemesh, chronyd, r -> r.percentile(r.errors, 0.5));
+        summary("bound half-width, median", timemesh, chronyd, r -> r.percentile(r.halfWidths, 0.5));
+        Summary.row("accuracy", "truth outside the bound", timemesh.outside + " of " + timemesh.errors.size(),
+                chronyd.outside + " of " + chronyd.errors.size(), "", "never", timemesh.outside == 0);
         JsonArray views = new JsonArray(node.get("/sources"));
         System.out.println("timemesh sources: " + Arrays.toString(views.stream()
                 .map(v -> ((JsonObject) v).getString("address") + " " + ((JsonObject) v).getString("state")).toArray()));
         System.out.println("chronyd reach: " + chrony.reach());
     }
 
+    private static void summary(String what, Readings timemesh, Readings chronyd, ToDoubleFunction<Readings> figure) {
+        double t = figure.applyAsDouble(timemesh) * 1e6;
+        double c = figure.applyAsDouble(chronyd) * 1e6;
+        Summary.row("accuracy", what, String.format(Locale.ROOT, "%.0f µs", t), String.format(Locale.ROOT, "%.0f µs", c),
+                String.format(Locale.ROOT, "%.2f", t / c), "≤ 1.00", t <= c);
+    }
+
     private static void row(String what, Readings timemesh, Readings chronyd,
-                            java.util.function.ToDoubleFunction<Readings> figure) {
+                            ToDoubleFunction<Readings> figure) {
         double t = figure.applyAsDouble(timemesh) * 1e6;
         double c = chronyd.errors.isEmpty() ? Double.NaN : figure.applyAsDouble(chronyd) * 1e6;
         System.out.printf(Locale.ROOT, "| %s | %.0f | %.0f | %.2f |%n", what, t, c, t / c);

@@ -36,9 +36,9 @@ final class NodeProcess implements AutoCloseable {
             return receivedSystemNanos - sentSystemNanos;
         }
 
-        /** The interval's midpoint less the system clock at the middle of the exchange. */
-        double midpointOffsetSeconds() {
-            return ((earliest() - sentSystemNanos) + (latest() - receivedSystemNanos)) / 2e9;
+        /** The served time less the system clock at the middle of the exchange. */
+        double offsetSeconds() {
+            return (Long.parseLong(json.getString("nowNs")) - (sentSystemNanos + receivedSystemNanos) / 2) / 1e9;
         }
 
         /** Whether true time, the system clock plus {@code trueOffset}, was inside at some moment of the exchange. */

@@ -6,6 +6,8 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -86,15 +88,27 @@ public final class NtpLoad {
         }
         System.out.println();
         System.out.println("|---|" + "---|---|".repeat(servers.length));
+        List<Runnable> summaries = new ArrayList<>();
         for (String rate : rates) {
             StringBuilder row = new StringBuilder("| " + rate + " |");
+            List<Result> results = new ArrayList<>();
             for (String server : servers) {
                 String[] hostPort = server.split(" ")[1].split(":");
                 Result result = run(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])),
                         Integer.parseInt(rate), seconds);
+                results.add(result);
                 row.append(String.format(Locale.ROOT, " %.0f | %.2f %% |", result.replies(), result.loss() * 100));
             }
             System.out.println(row);
+            if (results.size() == 2) { // the first server against the second, the reference
+                double ratio = results.get(0).replies() / results.get(1).replies();
+                // Printed after the table; a ratio that rounds to 1.00 counts as equal.
+                summaries.add(() -> Summary.row("NTP serving", "replies/s at " + rate + " offered",
+                        String.format(Locale.ROOT, "%.0f", results.get(0).replies()),
+                        String.format(Locale.ROOT, "%.0f", results.get(1).replies()),
+                        String.format(Locale.ROOT, "%.2f", ratio), "≥ 1.00", ratio >= 0.995));
+            }
         }
+        summaries.forEach(Runnable::run);
     }
 }

@@ -92,5 +92,19 @@ public final class SamplingBench {
         System.out.printf(Locale.ROOT, "| heap in use | %.0f MiB | n/a | |%n", timemesh.heapMiB());
         System.out.printf(Locale.ROOT, "| RSS | %.0f MiB | %.0f MiB | %.1f |%n", timemesh.rssMiB(), chronyd.rssMiB(),
                 timemesh.rssMiB() / chronyd.rssMiB());
+        String what = String.format(Locale.ROOT, "%d sources at 1 s: ", count);
+        Summary.row("sampling", what + "polls per second", fmt("%.0f", timemesh.pollsPerSecond()),
+                fmt("%.0f (chronyd's cap)", chronyd.pollsPerSecond()), "", fmt("%d", count),
+                timemesh.pollsPerSecond() >= count * 0.99);
+        Summary.row("sampling", what + "samples lost", fmt("%.2f %%", timemesh.missingReachBits() * 100),
+                fmt("%.2f %%", chronyd.missingReachBits() * 100), "", "none", timemesh.missingReachBits() == 0);
+        Summary.row("sampling", what + "CPU, share of one core", fmt("%.1f %%", timemesh.cpuShare() * 100),
+                fmt("%.1f %%", chronyd.cpuShare() * 100), "", "", false);
+        Summary.row("sampling", what + "heap in use / RSS", fmt("%.0f / ", timemesh.heapMiB()) + fmt("%.0f MiB", timemesh.rssMiB()),
+                fmt("RSS %.0f MiB", chronyd.rssMiB()), fmt("%.1f", timemesh.rssMiB() / chronyd.rssMiB()), "", false);
+    }
+
+    private static String fmt(String format, Object... args) {
+        return String.format(Locale.ROOT, format, args);
     }
 }

@@ -21,6 +21,8 @@ public final class VirtualClock {
     private long lastBasisNanos = Long.MIN_VALUE;
     private String lastBasisSelector;
     private int informativeUpdates;
+    /** Tolerance for the sums and differences of seconds that describe the same interval two ways. */
+    private static final double ROUNDING_SECONDS = 1e-12;
 
     public VirtualClock(DisciplineSettings settings) {
         this.settings = settings;
@@ -69,8 +71,20 @@ public final class VirtualClock {
                 reference.rootDelaySeconds(), reference.rootDispersionSeconds(), settings.maxDrift(), true,
                 holdoverAfterNanos(), settings.maxErrorBoundSeconds(), Math.min(15, reference.stratum() + 1),
                 reference.leap(), reference.selectorNode(), reference.systemPeer(), reference.sequence(),
-                model.updates() + 1, error, step, frequency.skew());
+                model.updates() + 1, error, step, frequency.skew(), center(reference));
         return model;
+    }
+
+    /**
+     * The middle of the reference's interval less its offset, when the interval is the one its root
+     * delay and dispersion describe (as the selector builds it); otherwise 0, the symmetric bound.
+     */
+    private static double center(Reference r) {
+        double rootDistance = r.rootDelaySeconds() / 2 + r.rootDispersionSeconds();
+        boolean described = r.lowSeconds() <= r.offsetSeconds() && r.offsetSeconds() <= r.highSeconds()
+                && Math.max(r.offsetSeconds() - r.lowSeconds(), r.highSeconds() - r.offsetSeconds())
+                <= rootDistance + ROUNDING_SECONDS;
+        return described ? (r.lowSeconds() + r.highSeconds()) / 2 - r.offsetSeconds() : 0;
     }
 
     /** The selector has no majority: keep the clock as it is and let the bound grow (HOLDOVER). */
@@ -80,7 +94,7 @@ public final class VirtualClock {
                 m.residualSeconds(), m.slewRate(), m.referenceLocalNanos(), m.rootDelaySeconds(),
                 m.rootDispersionSeconds(), m.maxDrift(), false, m.holdoverAfterNanos(), m.maxErrorBoundSeconds(),
                 m.stratum(), m.leap(), reference.selectorNode(), m.systemPeer(), reference.sequence(), m.updates(),
-                m.lastOffsetSeconds(), m.lastStep(), m.frequencySkew());
+                m.lastOffsetSeconds(), m.lastStep(), m.frequencySkew(), m.centerSeconds());
     }
 
     private long holdoverAfterNanos() {

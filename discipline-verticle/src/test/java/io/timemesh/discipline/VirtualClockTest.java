@@ -57,6 +57,30 @@ class VirtualClockTest {
     }
 
     @Test
+    void theServedIntervalIsTheReferencesOwnNotOneWidenedToBeSymmetric() {
+        // The majority's interval is [0.297, 0.307] about a combined offset of 0.300.
+        Reference lopsided = new Reference("sel", ++sequence, 0, sequence, Reference.Status.MAJORITY, 0.300, 0.297,
+                0.307, 0.007, 0.004, 0.005, 0.299, 0.301, 3, 3, 1, LeapIndicator.NO_WARNING, "a",
+                List.of("a", "b", "c"), List.of(), List.of());
+        TimeReading reading = clock.update(lopsided, T0, T0).read(T0);
+        assertThat(reading.nowNanos()).isEqualTo(T0 + 300_000_000L);
+        assertThat(reading.earliestNanos()).isEqualTo(T0 + 297_000_000L);
+        assertThat(reading.latestNanos()).isEqualTo(T0 + 307_000_000L);
+        assertThat(reading.errorBoundNanos()).isEqualTo(7_000_000L);
+
+        // Half a millisecond more to slew in: the interval is where the reference puts true time, about
+        // the estimate V + r rather than about V widened by |r|.
+        ClockModel slewing = clock.update(new Reference("sel", ++sequence, 0, sequence, Reference.Status.MAJORITY,
+                0.3005, 0.2975, 0.3075, 0.007, 0.004, 0.005, 0.299, 0.301, 3, 3, 1, LeapIndicator.NO_WARNING, "a",
+                List.of("a", "b", "c"), List.of(), List.of()), T0, T0);
+        assertThat(slewing.lastStep()).isFalse();
+        TimeReading during = slewing.read(T0);
+        assertThat(during.nowNanos()).isEqualTo(T0 + 300_000_000L);
+        assertThat(during.earliestNanos()).isBetween(T0 + 297_500_000L - 1, T0 + 297_500_000L); // rounded outwards
+        assertThat(during.latestNanos()).isBetween(T0 + 307_500_000L, T0 + 307_500_000L + 1);
+    }
+
+    @Test
     void firstReferenceStepsAndTheBoundIsTheReferenceDistance() {
         ClockModel model = clock.update(majority(0.3, 0.004, 0.001), T0, T0);
         assertThat(model.lastStep()).isTrue();

@@ -8,10 +8,14 @@ import io.timemesh.core.ntp.LeapIndicator;
  * any L without asking the discipline, so serving time costs no event-bus hop.
  *
  * <p>Since the anchor a, the correction is c(L) = c(a) + f·(L − a) + s(L), where f is the
- * frequency correction and s(L) slews the residual phase R in at a bounded rate. The error bound at L
- * is |R − s(L)| + rootDelay/2 + rootDispersion + (maxDrift + |f|)·(L − u), where u is when the last
- * majority reference was valid: the true frequency error of L is at most maxDrift, so the error of
- * our estimate f is at most maxDrift + |f|, and nothing else changes between references.
+ * frequency correction and s(L) slews the residual phase R in at a bounded rate. The reference said
+ * true time lies in an interval about its offset whose middle is c from the offset and whose
+ * half-width is h = rootDelay/2 + rootDispersion − |c|; so at L true time lies in
+ * [V + r + c − h − g, V + r + c + h + g], where r = R − s(L) is the phase not yet slewed in and
+ * g = (maxDrift + |f|)·(L − u) with u when the last majority reference was valid: the true frequency
+ * error of L is at most maxDrift, so the error of our estimate f is at most maxDrift + |f|, and
+ * nothing else changes between references. The interval is served as it is, not widened to be
+ * symmetric about V: V is the best estimate, the interval the guarantee.
  *
  * @param referenced             false until the first majority reference
  * @param anchorLocalNanos       a
@@ -27,6 +31,7 @@ import io.timemesh.core.ntp.LeapIndicator;
  * @param lastOffsetSeconds      true time minus V at the last update (what that update corrected)
  * @param lastStep               whether the last update stepped rather than slewed
  * @param frequencySkew          estimated standard error of f, dimensionless
+ * @param centerSeconds          c: the middle of the reference's interval less its offset
  */
 public record ClockModel(
         boolean referenced,
@@ -50,12 +55,13 @@ public record ClockModel(
         long updates,
         double lastOffsetSeconds,
         boolean lastStep,
-        double frequencySkew) {
+        double frequencySkew,
+        double centerSeconds) {
 
     /** A clock that has never been synchronised: V = L and no bound. */
     public static ClockModel unsynchronized(double maxDrift, long holdoverAfterNanos, double maxErrorBoundSeconds) {
         return new ClockModel(false, 0, 0, 0, 0, 0, 0, 0, 0, maxDrift, false, holdoverAfterNanos,
-                maxErrorBoundSeconds, 16, LeapIndicator.ALARM, null, null, -1, 0, 0, false, 0);
+                maxErrorBoundSeconds, 16, LeapIndicator.ALARM, null, null, -1, 0, 0, false, 0, 0);
     }
 
     /** c(L) in nanoseconds. */
@@ -83,13 +89,23 @@ public record ClockModel(
         return maxDrift + Math.abs(frequency);
     }
 
-    /** The error bound at L, in seconds; infinite before the first reference. */
+    /** The error bound at L, in seconds: how far true time may be from V(L) either way; infinite before the first reference. */
     public double errorBoundSeconds(long localNanos) {
         if (!referenced) {
             return Double.POSITIVE_INFINITY;
         }
+        return Math.abs(centerOffsetSeconds(localNanos)) + halfWidthSeconds(localNanos);
+    }
+
+    /** The middle of the interval holding true time, less V(L): r + c. */
+    private double centerOffsetSeconds(long localNanos) {
+        return remainingResidualSeconds(localNanos) + centerSeconds;
+    }
+
+    /** Half the width of the interval holding true time at L: h + g. */
+    private double halfWidthSeconds(long localNanos) {
         double age = Math.max(0, localNanos - referenceLocalNanos) / 1e9;
-        return Math.abs(remainingResidualSeconds(localNanos)) + rootDelaySeconds / 2 + rootDispersionSeconds
+        return Math.max(0, rootDelaySeconds / 2 + rootDispersionSeconds - Math.abs(centerSeconds))
                 + boundGrowthRate() * age;
     }
 
@@ -103,15 +119,20 @@ public record ClockModel(
         return ClockStatus.SYNCHRONIZED;
     }
 
-    /** Reads the virtual clock at L. The bound is rounded outwards to whole nanoseconds. */
+    /** Reads the virtual clock at L. */
     public TimeReading read(long localNanos) {
         long now = localNanos + correctionNanos(localNanos);
         ClockStatus status = status(localNanos);
         if (!referenced) {
             return new TimeReading(now, null, null, null, status, stratum, LeapIndicator.ALARM);
         }
-        long bound = (long) Math.ceil(errorBoundSeconds(localNanos) * 1e9);
-        return new TimeReading(now, now - bound, now + bound, bound, status,
+        // Relative to now (a double cannot hold epoch nanoseconds exactly), rounded outwards.
+        double center = centerOffsetSeconds(localNanos);
+        double half = halfWidthSeconds(localNanos);
+        long earliest = now + (long) Math.floor((center - half) * 1e9);
+        long latest = now + (long) Math.ceil((center + half) * 1e9);
+        long bound = Math.max(now - earliest, latest - now);
+        return new TimeReading(now, earliest, latest, bound, status,
                 status == ClockStatus.UNSYNCHRONIZED ? 16 : stratum,
                 status == ClockStatus.UNSYNCHRONIZED ? LeapIndicator.ALARM : leap);
     }

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Every benchmark of the proof against chrony, one after the other on this machine, then one table: each
+# figure next to its reference from the same run, the ratio, and whether the target was met. About 15
+# minutes on 2 cores; each part's own table is printed as it finishes and kept in the output directory.
+#   bench/run-all.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x /usr/sbin/chronyd ] || ./scripts/install-test-deps
+mvn -B -q -DskipTests install # the figures are of the code in this tree
+out=$(mktemp -d /tmp/timemesh-bench.XXXX)
+bench_jar=bench/target/timemesh-bench.jar
+
+# part NAME COMMAND...: runs one benchmark, showing and keeping its output.
+part() {
+  local name=$1
+  shift
+  printf '\n== %s\n' "$name"
+  "$@" 2>&1 | tee "$out/$name.txt"
+}
+
+part selection java -cp "$bench_jar" org.openjdk.jmh.Main SelectionBenchmark -rf csv -rff "$out/selection.csv"
+part http bench/http-bench.sh 15
+part ntp bench/ntp-bench.sh
+part sampling java -cp "$bench_jar" io.timemesh.bench.SamplingBench 1000 60 "$out/sampling"
+part accuracy java -cp "$bench_jar" io.timemesh.bench.AccuracyBench 240 "$out/accuracy"
+part fuzz bench/fuzz.sh 200000
+
+# Selection from JMH's CSV: µs per selection by interval count, and the growth per decade against n log n's.
+awk -F, 'NR > 1 {gsub(/"/, ""); us[$8] = $5}
+  END {
+    printf "SUMMARY\tselection\tµs per selection at 10 / 100 / 1,000 / 10,000\t%.2f / %.1f / %.0f / %.0f\t\t\t\t\n",
+      us[10], us[100], us[1000], us[10000]
+    printf "SUMMARY\tselection\tgrowth per decade (n log n: ×20, ×15, ×13)\t×%.1f, ×%.1f, ×%.1f\t\t\tn log n\t%s\n",
+      us[100] / us[10], us[1000] / us[100], us[10000] / us[1000],
+      (us[10000] / us[1000] <= 20 && us[1000] / us[100] <= 20 ? "met" : "**missed**")
+    printf "SUMMARY\tselection\tµs per selection at 10,000\t%.0f µs\t\t\t≤ 1,000 µs\t%s\n", us[10000],
+      (us[10000] <= 1000 ? "met" : "**missed**")
+  }' "$out/selection.csv" > "$out/selection-summary.txt"
+
+printf '\n== Summary (%s, %s; outputs in %s)\n\n' "$(date -u +%Y-%m-%d)" "$(nproc) cores" "$out"
+printf '| benchmark | figure | timemesh | reference (same run) | ratio | target | |\n|---|---|---|---|---|---|---|\n'
+cat "$out"/selection-summary.txt "$out"/{http,ntp,sampling,accuracy,fuzz}.txt | awk -F'\t' '$1 == "SUMMARY" {
+  printf "| %s | %s | %s | %s | %s | %s | %s |\n", $2, $3, $4, $5, $6, $7, $8 }'
