@@ -1,7 +1,6 @@
 package io.timemesh.selector;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 
@@ -41,15 +40,15 @@ public final class IntervalSelector {
             return new Intersection(Double.NaN, Double.NaN, 0, Double.NaN, Double.NaN, List.of(), List.of(), 0, voters);
         }
         // The lows and the highs sorted apart as primitives, then merged in the sweep: no boxing, no
-        // comparator. Closed intervals: at equal values starts come first, so touching ones overlap.
+        // comparator, and a radix sort when there are many. Closed intervals: at equal values starts come first, so touching ones overlap.
         double[] lows = new double[n];
         double[] highs = new double[n];
         for (int i = 0; i < n; i++) {
             lows[i] = candidates.get(i).low();
             highs[i] = candidates.get(i).high();
         }
-        Arrays.sort(lows);
-        Arrays.sort(highs);
+        EndpointSort.sort(lows);
+        EndpointSort.sort(highs);
 
         int majority = voters / 2 + 1;
         double majorityLow = Double.NaN;
