@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * The cluster's one active selector. Every instance queues for a cluster-wide lock and holds it for
  * the whole of its leadership; only the holder consumes samples, selects and publishes references,
  * so a second selector is a hot standby that takes over when the holder's node dies. The holder
- * writes its state to a cluster map after every selection, and a new holder starts from it.
+ * writes its state to a cluster map after every selection, before it publishes the reference (see
+ * {@link SelectionPublisher}), and a new holder starts from it.
  */
 public final class SelectorVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(SelectorVerticle.class);
@@ -44,6 +45,7 @@ public final class SelectorVerticle extends VerticleBase {
     private boolean stopping;
     private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
     private long reselectTimer = -1;
+    private SelectionPublisher selections;
 
     /**
      * @param clock         this node's local timescale
@@ -104,18 +106,21 @@ public final class SelectorVerticle extends VerticleBase {
         LOG.info("selector {} is the active selector", self);
         stateMap.put(LEADER_KEY, new JsonObject().put("node", self));
         var bus = vertx.eventBus();
+        selections = new SelectionPublisher(selector, clock, links::link,
+                state -> stateMap.put(STATE_KEY, JsonObject.mapFrom(state)),
+                reference -> bus.publish(EventBusAddresses.REFERENCE, JsonObject.mapFrom(reference)));
         consumers.add(bus.<JsonObject>consumer(EventBusAddresses.SAMPLES, m -> {
             selector.onSample(m.body().mapTo(SourceSample.class));
-            reselect();
+            selections.select();
         }));
         consumers.add(bus.<JsonObject>consumer(EventBusAddresses.SOURCE_FAULTS, m -> {
             selector.onFault(m.body().mapTo(SourceFault.class));
-            reselect();
+            selections.select();
         }));
         consumers.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_SOURCES, m -> m.reply(new JsonArray(
                 selector.sources(clock.nowNanos(), links::link).stream().map(JsonObject::mapFrom).toList()))));
         consumers.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_STATUS, m -> m.reply(status(m.body()))));
-        reselect(); // a successor speaks at once: the nodes are waiting for references
+        selections.select(); // a successor speaks at once: the nodes are waiting for references
         reselectTimer = vertx.setPeriodic(selector.settings().reselectMillis(), id -> checkLeadership());
     }
 
@@ -127,13 +132,14 @@ public final class SelectorVerticle extends VerticleBase {
                 LOG.warn("selector {} finds {} leading; stepping down", self, leader.getString("node"));
                 stepDown();
             } else {
-                reselect();
+                selections.select();
             }
         });
     }
 
     private void stepDown() {
         vertx.cancelTimer(reselectTimer);
+        selections.stop();
         consumers.forEach(MessageConsumer::unregister);
         consumers.clear();
         try {
@@ -143,12 +149,6 @@ public final class SelectorVerticle extends VerticleBase {
         }
         leadership = null;
         awaitLeadership();
-    }
-
-    private void reselect() {
-        Reference reference = selector.select(clock.nowNanos(), links::link);
-        vertx.eventBus().publish(EventBusAddresses.REFERENCE, JsonObject.mapFrom(reference));
-        stateMap.put(STATE_KEY, JsonObject.mapFrom(selector.state()));
     }
 
     /** Who the selector is and its recent decisions, newest first; the request may ask for {"decisions": N}. */
@@ -165,6 +165,9 @@ public final class SelectorVerticle extends VerticleBase {
     @Override
     public Future<?> stop() {
         stopping = true;
+        if (selections != null) {
+            selections.stop();
+        }
         if (leadership != null) {
             leadership.release();
         }
