@@ -84,7 +84,12 @@ public final class TimemeshNode {
                                 ? deploy(vertx, new SamplerVerticle(clock, precision, resolver), config.samplerConfig())
                                 : Future.succeededFuture())
                         .map(v -> new TimemeshNode(vertx, api, ntp))
-                        .recover(e -> vertx.close().transform(closed -> Future.failedFuture(e))));
+                        .recover(e -> {
+                            // Not waiting for the close: it stops the event loop this runs on, so its
+                            // completion is never delivered and the start would hang instead of failing.
+                            vertx.close();
+                            return Future.failedFuture(e);
+                        }));
     }
 
     private static String incarnation() {

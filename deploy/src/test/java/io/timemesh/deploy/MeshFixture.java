@@ -6,10 +6,6 @@ import io.timemesh.testkit.ServerBehaviour;
 import io.timemesh.testkit.SimulatedNtpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +20,6 @@ final class MeshFixture implements AutoCloseable {
 
     final MonotonicTimescale local = new MonotonicTimescale();
     final List<SimulatedNtpServer> servers = new ArrayList<>();
-    private final HttpClient http = HttpClient.newHttpClient();
     TimemeshNode node;
 
     static ServerBehaviour truthful(long outMillis, long backMillis) {
@@ -61,14 +56,17 @@ final class MeshFixture implements AutoCloseable {
             return json.getString("earliestNs") != null;
         }
 
+        long earliest() {
+            return Long.parseLong(json.getString("earliestNs"));
+        }
+
+        long latest() {
+            return Long.parseLong(json.getString("latestNs"));
+        }
+
         /** True time was inside the served interval, widened by our own round trip as a remote client must. */
         boolean holdsTruth() {
-            if (!bounded()) {
-                return false;
-            }
-            long earliest = Long.parseLong(json.getString("earliestNs"));
-            long latest = Long.parseLong(json.getString("latestNs"));
-            return earliest <= receivedLocal + TRUE_OFFSET_NANOS && sentLocal + TRUE_OFFSET_NANOS <= latest;
+            return bounded() && earliest() <= receivedLocal + TRUE_OFFSET_NANOS && sentLocal + TRUE_OFFSET_NANOS <= latest();
         }
 
         /**
@@ -76,29 +74,21 @@ final class MeshFixture implements AutoCloseable {
          * between sending and receiving, so that is the distance to the truth window, 0 inside it.
          */
         long midpointErrorNanos() {
-            long earliest = Long.parseLong(json.getString("earliestNs"));
-            long latest = Long.parseLong(json.getString("latestNs"));
-            long midpoint = earliest + (latest - earliest) / 2;
+            long midpoint = earliest() + (latest() - earliest()) / 2;
             return Math.max(0, Math.max(sentLocal + TRUE_OFFSET_NANOS - midpoint, midpoint - receivedLocal - TRUE_OFFSET_NANOS));
         }
     }
 
     Answer time() throws Exception {
-        long sent = local.nowNanos();
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + node.httpPort() + "/time")).build(), HttpResponse.BodyHandlers.ofString());
-        long received = local.nowNanos();
-        return new Answer(response.statusCode(), new JsonObject(response.body()), sent, received);
+        return NodeHttp.time(local, node.httpPort());
     }
 
     JsonArray sources() throws Exception {
-        return new JsonArray(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort()
-                + "/sources")).build(), HttpResponse.BodyHandlers.ofString()).body());
+        return NodeHttp.sources(node.httpPort());
     }
 
     JsonObject status() throws Exception {
-        return new JsonObject(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort()
-                + "/status?decisions=0")).build(), HttpResponse.BodyHandlers.ofString()).body());
+        return NodeHttp.status(node.httpPort(), 0);
     }
 
     String stateOf(SimulatedNtpServer server) throws Exception {

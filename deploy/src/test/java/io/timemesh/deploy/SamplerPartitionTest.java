@@ -43,16 +43,6 @@ class SamplerPartitionTest {
         servers.forEach(SimulatedNtpServer::close);
     }
 
-    /** Which sampler (client socket) asked each server after {@code sinceNanos}. */
-    private Map<String, Set<String>> pollersSince(long sinceNanos) {
-        Map<String, Set<String>> pollers = new HashMap<>();
-        for (SimulatedNtpServer server : servers) {
-            pollers.put(server.hostPort(), server.requests().stream().filter(r -> r.trueNanos() >= sinceNanos)
-                    .map(SimulatedNtpServer.Request::client).collect(Collectors.toSet()));
-        }
-        return pollers;
-    }
-
     @Test
     void eachSourceIsPolledByExactlyOneSamplerAndMovesWhenItsSamplerStops() throws Exception {
         for (int i = 1; i <= 12; i++) {
@@ -77,7 +67,7 @@ class SamplerPartitionTest {
         TimeUnit.SECONDS.sleep(3); // leases seen by all, every source claimed
         long steady = local.nowNanos();
         TimeUnit.SECONDS.sleep(3L * POLL_SECONDS);
-        Map<String, Set<String>> pollers = pollersSince(steady);
+        Map<String, Set<String>> pollers = SamplingWatch.pollersSince(servers, steady);
         assertThat(pollers.values()).allSatisfy(set -> assertThat(set).hasSize(1));
         Set<String> samplers = pollers.values().stream().flatMap(Set::stream).collect(Collectors.toSet());
         assertThat(samplers).hasSize(3); // the work is shared by all three
@@ -103,7 +93,7 @@ class SamplerPartitionTest {
         }
         long handedOver = local.nowNanos();
         TimeUnit.SECONDS.sleep(2L * POLL_SECONDS);
-        assertThat(pollersSince(handedOver).values()).allSatisfy(set -> assertThat(set).hasSize(1)
+        assertThat(SamplingWatch.pollersSince(servers, handedOver).values()).allSatisfy(set -> assertThat(set).hasSize(1)
                 .doesNotContain(stoppedClient));
         // The filter came along: the new owner's first estimate already holds the old owner's stages.
         for (String source : moving) {

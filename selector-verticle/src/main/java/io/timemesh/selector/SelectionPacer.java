@@ -41,9 +41,4 @@ final class SelectionPacer {
         selectedBefore = true;
         due = false;
     }
-
-    /** The selection that was due will not run (leadership was lost meanwhile). */
-    void dropped() {
-        due = false;
-    }
 }

@@ -91,18 +91,6 @@ public final class Selector {
         return reference;
     }
 
-    /**
-     * A decision the active selector published while this one stood by: kept, and its sequence never
-     * reused, so a takeover carries on from the last decision this node saw rather than from the last
-     * state its predecessor wrote.
-     */
-    public void observe(Reference reference) {
-        if (reference.sequence() > sequence) {
-            sequence = reference.sequence();
-            remember(reference);
-        }
-    }
-
     private void remember(Reference reference) {
         history.addLast(reference);
         while (history.size() > settings.historySize()) {
@@ -267,7 +255,7 @@ public final class Selector {
     /** Takes over a predecessor's state; sources this selector was not told of are added. */
     public void restore(SelectorState state) {
         sequence = Math.max(sequence, state.sequence());
-        // Decisions both written to the state and observed here are kept once, in order.
+        // A selector leading again may hold some of the state's decisions already: each is kept once, in order.
         TreeMap<Long, Reference> decisions = new TreeMap<>();
         state.recentDecisions().forEach(r -> decisions.put(r.sequence(), r));
         history.forEach(r -> decisions.put(r.sequence(), r));

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * The cluster's one active selector. Every instance queues for a cluster-wide lock and holds it for
  * the whole of its leadership; only the holder consumes samples, selects and publishes references,
  * so a second selector is a hot standby that takes over when the holder's node dies. The holder
- * writes its state to a cluster map after every selection, and a new holder starts from it.
+ * writes its state to a cluster map after every selection, before it publishes the reference (see
+ * {@link SelectionPublisher}), and a new holder starts from it.
  */
 public final class SelectorVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(SelectorVerticle.class);
@@ -36,11 +37,6 @@ public final class SelectorVerticle extends VerticleBase {
     static final String LEADER_KEY = "leader";
     /** The least time between selections while samples stream in. */
     private static final long SELECTION_INTERVAL_NANOS = 50_000_000L;
-    /**
-     * The least time between writes of the state for a successor: its samples are republished every
-     * poll anyway, and the decision sequence is followed by every standby, so a second-old state loses nothing.
-     */
-    private static final long STATE_WRITE_INTERVAL_NANOS = 1_000_000_000L;
 
     private final TimeSource clock;
     private final int precisionLog2;
@@ -52,8 +48,7 @@ public final class SelectorVerticle extends VerticleBase {
     private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
     private long reselectTimer = -1;
     private final SelectionPacer pacer = new SelectionPacer(SELECTION_INTERVAL_NANOS);
-    private long stateWrittenNanos;
-    private boolean stateWritten;
+    private SelectionPublisher selections;
 
     /**
      * @param clock         this node's local timescale
@@ -72,13 +67,7 @@ public final class SelectorVerticle extends VerticleBase {
             return Future.failedFuture(new IllegalArgumentException("selector config: " + e.getMessage(), e));
         }
         links = new TimebaseLinks(vertx, clock, selector.settings().nodeName(), precisionLog2);
-        var observer = vertx.eventBus().<JsonObject>consumer(EventBusAddresses.REFERENCE, m -> {
-            if (leadership == null) {
-                selector.observe(m.body().mapTo(Reference.class));
-            }
-        });
-        return observer.completion().compose(v -> vertx.sharedData().<String, JsonObject>getAsyncMap(STATE_MAP))
-                .onSuccess(map -> {
+        return vertx.sharedData().<String, JsonObject>getAsyncMap(STATE_MAP).onSuccess(map -> {
             stateMap = map;
             awaitLeadership();
         });
@@ -120,6 +109,9 @@ public final class SelectorVerticle extends VerticleBase {
         LOG.info("selector {} is the active selector", self);
         stateMap.put(LEADER_KEY, new JsonObject().put("node", self));
         var bus = vertx.eventBus();
+        selections = new SelectionPublisher(selector, clock, links::link,
+                state -> stateMap.put(STATE_KEY, JsonObject.mapFrom(state)),
+                reference -> bus.publish(EventBusAddresses.REFERENCE, JsonObject.mapFrom(reference)));
         consumers.add(bus.<JsonObject>consumer(EventBusAddresses.SAMPLES, m -> {
             selector.onSample(m.body().mapTo(SourceSample.class));
             changed();
@@ -131,7 +123,7 @@ public final class SelectorVerticle extends VerticleBase {
         consumers.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_SOURCES, m -> m.reply(new JsonArray(
                 selector.sources(clock.nowNanos(), links::link).stream().map(JsonObject::mapFrom).toList()))));
         consumers.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_STATUS, m -> m.reply(status(m.body()))));
-        reselect(); // a successor speaks at once: the nodes are waiting for references
+        select(); // a successor speaks at once: the nodes are waiting for references
         reselectTimer = vertx.setPeriodic(selector.settings().reselectMillis(), id -> checkLeadership());
     }
 
@@ -143,13 +135,14 @@ public final class SelectorVerticle extends VerticleBase {
                 LOG.warn("selector {} finds {} leading; stepping down", self, leader.getString("node"));
                 stepDown();
             } else {
-                reselect();
+                select();
             }
         });
     }
 
     private void stepDown() {
         vertx.cancelTimer(reselectTimer);
+        selections.stop();
         consumers.forEach(MessageConsumer::unregister);
         consumers.clear();
         try {
@@ -165,28 +158,16 @@ public final class SelectorVerticle extends VerticleBase {
     private void changed() {
         long wait = pacer.onChange(clock.nowNanos());
         if (wait == 0) {
-            reselect();
+            select();
         } else if (wait > 0) {
-            vertx.setTimer(Math.max(1, wait / 1_000_000), id -> {
-                if (leadership != null) {
-                    reselect();
-                } else {
-                    pacer.dropped();
-                }
-            });
+            vertx.setTimer(Math.max(1, wait / 1_000_000), id -> select());
         }
     }
 
-    private void reselect() {
-        long now = clock.nowNanos();
-        Reference reference = selector.select(now, links::link);
-        pacer.selected(now);
-        vertx.eventBus().publish(EventBusAddresses.REFERENCE, JsonObject.mapFrom(reference));
-        if (!stateWritten || now - stateWrittenNanos >= STATE_WRITE_INTERVAL_NANOS) {
-            stateMap.put(STATE_KEY, JsonObject.mapFrom(selector.state()));
-            stateWritten = true;
-            stateWrittenNanos = now;
-        }
+    /** A selection for every change so far (a no-op once leadership has ended). */
+    private void select() {
+        pacer.selected(clock.nowNanos());
+        selections.select();
     }
 
     /** Who the selector is and its recent decisions, newest first; the request may ask for {"decisions": N}. */
@@ -203,6 +184,9 @@ public final class SelectorVerticle extends VerticleBase {
     @Override
     public Future<?> stop() {
         stopping = true;
+        if (selections != null) {
+            selections.stop();
+        }
         if (leadership != null) {
             leadership.release();
         }

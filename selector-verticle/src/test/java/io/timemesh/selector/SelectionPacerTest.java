@@ -28,14 +28,6 @@ class SelectionPacerTest {
     }
 
     @Test
-    void aDroppedSelectionLetsTheNextChangeScheduleAgain() {
-        pacer.selected(0);
-        assertThat(pacer.onChange(10 * MS)).isPositive();
-        pacer.dropped();
-        assertThat(pacer.onChange(20 * MS)).isEqualTo(30 * MS);
-    }
-
-    @Test
     void aNegativeIntervalIsRefused() {
         assertThatThrownBy(() -> new SelectionPacer(-1)).isInstanceOf(IllegalArgumentException.class);
     }

@@ -1,0 +1,42 @@
+package io.timemesh.deploy;
+
+import io.timemesh.core.time.MonotonicTimescale;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/** GETs on a node's HTTP API by its port, in this JVM or another. */
+final class NodeHttp {
+    // Generous: a cold node JVM on a busy host can take seconds over its first answers.
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private NodeHttp() {}
+
+    /** One GET /time, with {@code local} read just before the request and just after the answer. */
+    static MeshFixture.Answer time(MonotonicTimescale local, int port) throws IOException, InterruptedException {
+        long sent = local.nowNanos();
+        HttpResponse<String> response = get(port, "/time");
+        long received = local.nowNanos();
+        return new MeshFixture.Answer(response.statusCode(), new JsonObject(response.body()), sent, received);
+    }
+
+    static JsonArray sources(int port) throws IOException, InterruptedException {
+        return new JsonArray(get(port, "/sources").body());
+    }
+
+    /** GET /status with the selector's {@code decisions} newest decisions. */
+    static JsonObject status(int port, int decisions) throws IOException, InterruptedException {
+        return new JsonObject(get(port, "/status?decisions=" + decisions).body());
+    }
+
+    private static HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(TIMEOUT).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}

@@ -1,0 +1,30 @@
+package io.timemesh.deploy;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.timemesh.core.time.MonotonicTimescale;
+import io.timemesh.sampler.HostResolver;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class TimemeshNodeTest {
+
+    @Test
+    void aNodeThatCannotStartFailsWithTheCauseInsteadOfHanging() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            JsonObject config = new JsonObject().put("nodeName", "blocked").put("sources", new JsonArray().add("127.0.0.1:9"))
+                    .put("httpHost", "127.0.0.1").put("httpPort", taken.getLocalPort());
+            var start = TimemeshNode.start(new NodeConfig(config), new MonotonicTimescale(), HostResolver.IP_LITERALS_ONLY)
+                    .toCompletionStage().toCompletableFuture();
+            // Generous for a cold JVM forming its one-member cluster; a hang never ends at all.
+            assertThatThrownBy(() -> start.get(60, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOf(BindException.class);
+        }
+    }
+}
