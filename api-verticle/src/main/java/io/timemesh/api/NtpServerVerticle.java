@@ -52,7 +52,9 @@ public final class NtpServerVerticle extends VerticleBase {
         } catch (IllegalArgumentException | ClassCastException e) {
             return Future.failedFuture(new IllegalArgumentException("ntpRateLimit: " + e.getMessage(), e));
         }
-        socket = vertx.createDatagramSocket(new DatagramSocketOptions().setIpV6(false));
+        // Shared with the node's other NTP server instances where the transport allows (see TimemeshNode).
+        socket = vertx.createDatagramSocket(new DatagramSocketOptions().setIpV6(false)
+                .setReusePort(vertx.isNativeTransportEnabled()));
         socket.handler(this::answer);
         return clock.follow(vertx).compose(v -> socket.listen(port, host)).onSuccess(s ->
                 LOG.info("NTP server on {}:{}{}", host, s.localAddress().port(), limiter == null ? "" : " (rate limited)"));

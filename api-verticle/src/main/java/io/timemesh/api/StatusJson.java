@@ -30,6 +30,7 @@ final class StatusJson {
                 .put("rootDelaySeconds", model.rootDelaySeconds())
                 .put("rootDispersionSeconds", model.rootDispersionSeconds())
                 .put("errorBoundSeconds", model.errorBoundSeconds(nowLocalNanos))
+                .put("halfWidthSeconds", model.halfWidthSeconds(nowLocalNanos))
                 .put("boundGrowthPpm", model.boundGrowthRate() * 1e6)
                 .put("lastUpdateAgeSeconds", (nowLocalNanos - model.referenceLocalNanos()) / 1e9);
     }

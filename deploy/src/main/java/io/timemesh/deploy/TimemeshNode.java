@@ -27,6 +27,7 @@ import io.vertx.core.json.JsonArray;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * One timemesh node: a clustered Vert.x (an embedded Hazelcast member on loopback by default) with
@@ -59,7 +60,7 @@ public final class TimemeshNode {
         JsonObject cluster = config.cluster();
         String busHost = cluster.getString("busHost", cluster.getString("host", "127.0.0.1"));
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        VertxOptions options = new VertxOptions().setEventBusOptions(new EventBusOptions()
+        VertxOptions options = new VertxOptions().setPreferNativeTransport(true).setEventBusOptions(new EventBusOptions()
                         .setHost(busHost).setPort(cluster.getInteger("busPort", 0)))
                 .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true));
         int precision = MonotonicTimescale.measurePrecisionLog2();
@@ -79,7 +80,8 @@ public final class TimemeshNode {
                                 ? deploy(vertx, new SelectorVerticle(clock, precision), config.selectorConfig())
                                 : Future.succeededFuture())
                         .compose(v -> api != null ? deploy(vertx, api, config.apiConfig()) : Future.succeededFuture())
-                        .compose(v -> ntp != null ? deploy(vertx, ntp, ntpConfig) : Future.succeededFuture())
+                        .compose(v -> ntp != null ? deployNtp(vertx, ntp, ntpConfig, () -> new NtpServerVerticle(clock,
+                                reader, precision)) : Future.succeededFuture())
                         .compose(v -> roles.contains("sampler")
                                 ? deploy(vertx, new SamplerVerticle(clock, precision, resolver), config.samplerConfig())
                                 : Future.succeededFuture())
@@ -107,6 +109,18 @@ public final class TimemeshNode {
         List<String> members = cluster.getJsonArray("members", new JsonArray()).stream().map(String::valueOf).toList();
         return ClusterConfigs.tcpIp(config.clusterName(), cluster.getString("host", "127.0.0.1"),
                 cluster.getInteger("port", 5701), members.isEmpty() ? List.of(cluster.getString("host", "127.0.0.1")) : members);
+    }
+
+    /**
+     * The NTP server: one instance per core on the port the first one bound, when the transport can
+     * share a port (epoll's SO_REUSEPORT), so replies are not limited to one event loop.
+     */
+    private static Future<String> deployNtp(Vertx vertx, NtpServerVerticle first, JsonObject config,
+                                            Supplier<NtpServerVerticle> more) {
+        int extra = vertx.isNativeTransportEnabled() ? Runtime.getRuntime().availableProcessors() - 1 : 0;
+        return deploy(vertx, first, config).compose(id -> extra < 1 ? Future.succeededFuture(id)
+                : vertx.deployVerticle(more::get, new DeploymentOptions().setInstances(extra)
+                        .setConfig(config.copy().put("ntpPort", first.port()))));
     }
 
     private static Future<String> deploy(Vertx vertx, Deployable verticle, JsonObject config) {

@@ -89,12 +89,14 @@ class FaultScenariosTest {
     }
 
     @Test
-    void aServerSteppingBySecondIsOutvotedAtOnce() throws Exception {
+    void aServerSteppingBySecondIsOutvoted() throws Exception {
         fiveTruthfulSynchronised("127.0.10.");
         SimulatedNtpServer stepper = mesh.servers.get(4);
         stepper.behaviour(stepper.behaviour().withOffset(1.3));
         PromiseWatch watch = new PromiseWatch(mesh);
-        watch.watch(6);
+        // Its clock filter may keep a pre-step sample of lower delay for up to eight polls (eight
+        // seconds); the time served is true throughout, and the stepped source is out once it shows.
+        watch.watch(10);
         assertKept(watch);
         assertThat(watch.statuses).containsExactly("SYNCHRONIZED");
         assertThat(mesh.stateOf(stepper)).isEqualTo("falseticker");

@@ -157,8 +157,8 @@ class SingleNodeMeshTest {
         MeshFixture.Answer holdover = awaitStatus("HOLDOVER", Duration.ofSeconds(15));
         assertThat(holdover.status()).isEqualTo("HOLDOVER");
         assertThat(holdover.holdsTruth()).isTrue();
-        // Bound = |residual still being slewed in| + the reference's distance + rate × age: the residual
-        // may still shrink, but the rest must grow at exactly the stated rate.
+        // The served interval sits about the estimate (which a residual still being slewed in may move)
+        // and its half-width grows at exactly the stated rate.
         JsonObject before = mesh.status();
         TimeUnit.SECONDS.sleep(2);
         MeshFixture.Answer later = time();
@@ -166,8 +166,7 @@ class SingleNodeMeshTest {
         assertThat(later.status()).isEqualTo("HOLDOVER");
         assertThat(later.holdsTruth()).isTrue();
         assertThat(later.now()).isGreaterThan(holdover.now());
-        double grown = (after.getDouble("errorBoundSeconds") - Math.abs(after.getDouble("residualSeconds")))
-                - (before.getDouble("errorBoundSeconds") - Math.abs(before.getDouble("residualSeconds")));
+        double grown = after.getDouble("halfWidthSeconds") - before.getDouble("halfWidthSeconds");
         double elapsed = after.getDouble("lastUpdateAgeSeconds") - before.getDouble("lastUpdateAgeSeconds");
         assertThat(elapsed).isGreaterThan(1.5);
         assertThat(grown).isCloseTo(after.getDouble("boundGrowthPpm") * 1e-6 * elapsed, within(1e-9));

@@ -49,8 +49,12 @@ public final class SamplerVerticle extends VerticleBase {
     /** How long to wait for the first timebase probe to another node before giving up its filter stages. */
     private static final long HANDOVER_MILLIS = 1_000;
     private static final long HANDOVER_CHECK_MILLIS = 20;
-    /** The most a source's first poll waits, so sources taken together are not asked together forever after. */
+    /**
+     * Sources taken together are not asked together forever after: first polls are spread over a
+     * millisecond per source (about one reply a millisecond), at most a second.
+     */
     private static final long PHASE_SPREAD_MILLIS = 1_000;
+    private static final long PHASE_SPREAD_PER_SOURCE_MILLIS = 1;
 
     private final TimeSource clock;
     private final int precisionLog2;
@@ -201,7 +205,8 @@ public final class SamplerVerticle extends VerticleBase {
         active.put(source, poller);
         // Each poll follows the last by exactly the interval, so the first poll's random phase keeps
         // hundreds of sources' replies from arriving in one burst every interval (as chrony spreads them).
-        long spread = Math.min(PHASE_SPREAD_MILLIS, poller.pollSeconds() * 1_000L);
+        long spread = Math.min(Math.min(PHASE_SPREAD_MILLIS, sources.size() * PHASE_SPREAD_PER_SOURCE_MILLIS),
+                poller.pollSeconds() * 1_000L);
         vertx.setTimer(1 + ThreadLocalRandom.current().nextLong(spread), id -> poll(sources.get(source), poller));
     }
 

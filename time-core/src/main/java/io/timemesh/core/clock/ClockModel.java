@@ -102,8 +102,8 @@ public record ClockModel(
         return remainingResidualSeconds(localNanos) + centerSeconds;
     }
 
-    /** Half the width of the interval holding true time at L: h + g. */
-    private double halfWidthSeconds(long localNanos) {
+    /** Half the width of the interval holding true time at L: h + g (it grows at {@link #boundGrowthRate()}). */
+    public double halfWidthSeconds(long localNanos) {
         double age = Math.max(0, localNanos - referenceLocalNanos) / 1e9;
         return Math.max(0, rootDelaySeconds / 2 + rootDispersionSeconds - Math.abs(centerSeconds))
                 + boundGrowthRate() * age;
