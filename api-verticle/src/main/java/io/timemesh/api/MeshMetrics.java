@@ -28,7 +28,7 @@ final class MeshMetrics {
         this.registry = registry;
         this.clock = clock;
         Gauge.builder("timemesh_clock_error_bound_seconds", this, m -> bound(m.clock.read()))
-                .description("Half-width of the interval this node serves (NaN before synchronisation)").register(registry);
+                .description("How far true time may be from this node's time, either way: the farther end of the interval it serves (NaN before synchronisation)").register(registry);
         for (ClockStatus status : ClockStatus.values()) {
             Gauge.builder("timemesh_clock_status", this, m -> m.clock.read().status() == status ? 1 : 0)
                     .tag("status", status.name()).description("1 for the node's current clock status").register(registry);

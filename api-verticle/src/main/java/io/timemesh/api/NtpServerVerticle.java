@@ -10,6 +10,7 @@ import io.vertx.core.datagram.DatagramPacket;
 import io.vertx.core.datagram.DatagramSocket;
 import io.vertx.core.datagram.DatagramSocketOptions;
 import io.vertx.core.json.JsonObject;
+import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -34,6 +35,22 @@ public final class NtpServerVerticle extends VerticleBase {
         this.precisionLog2 = precisionLog2;
     }
 
+    /**
+     * Config key marking an instance that joins a port another instance of this node already holds,
+     * rather than claiming it.
+     */
+    public static final String JOINS_PORT = "ntpJoinsPort";
+
+    /**
+     * Whether more instances may share this one's port: not with rate limiting, whose per-client
+     * state must be one table (clients such as chrony send from a new port each time, so the kernel
+     * would spread one client over every instance).
+     */
+    public static boolean shareable(JsonObject config) {
+        JsonObject rate = config.getJsonObject("ntpRateLimit");
+        return rate == null || !rate.getBoolean("enabled", true);
+    }
+
     @Override
     public Future<?> start() {
         JsonObject config = config();
@@ -44,7 +61,7 @@ public final class NtpServerVerticle extends VerticleBase {
             return Future.failedFuture(new IllegalArgumentException("ntpPort must be 0..65535, was " + port));
         }
         try {
-            if (rate != null && rate.getBoolean("enabled", true)) {
+            if (!shareable(config)) {
                 limiter = new ClientRateLimiter(rate.getInteger("interval", 3), rate.getInteger("burst", 8),
                         rate.getInteger("leak", 2), 65_536, new SecureRandom());
                 kissOfDeath = rate.getBoolean("kod", false);
@@ -53,10 +70,18 @@ public final class NtpServerVerticle extends VerticleBase {
             return Future.failedFuture(new IllegalArgumentException("ntpRateLimit: " + e.getMessage(), e));
         }
         // Shared with the node's other NTP server instances where the transport allows (see TimemeshNode).
-        socket = vertx.createDatagramSocket(new DatagramSocketOptions().setIpV6(false)
-                .setReusePort(vertx.isNativeTransportEnabled()));
+        boolean reusePort = vertx.isNativeTransportEnabled() && shareable(config);
+        socket = vertx.createDatagramSocket(new DatagramSocketOptions().setIpV6(false).setReusePort(reusePort));
         socket.handler(this::answer);
-        return clock.follow(vertx).compose(v -> socket.listen(port, host)).onSuccess(s ->
+        // SO_REUSEPORT would also let another process share the port unnoticed: the first instance
+        // binds it once without, so a port already taken fails the start as it always did.
+        Future<Void> free = reusePort && port != 0 && !config.getBoolean(JOINS_PORT, false)
+                ? vertx.executeBlocking(() -> {
+                    new java.net.DatagramSocket(new InetSocketAddress(host, port)).close();
+                    return null;
+                })
+                : Future.succeededFuture();
+        return clock.follow(vertx).compose(v -> free).compose(v -> socket.listen(port, host)).onSuccess(s ->
                 LOG.info("NTP server on {}:{}{}", host, s.localAddress().port(), limiter == null ? "" : " (rate limited)"));
     }
 

@@ -15,6 +15,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import net.jqwik.api.Arbitraries;
@@ -58,7 +59,11 @@ class HttpParameterFuzzProperties {
                 10 * S, 1.0, 2, LeapIndicator.NO_WARNING, "node-s", "127.0.0.2:123", 7, 3, 0.0001, false, 0, 0);
         vertx.eventBus().publish(EventBusAddresses.CLOCK_MODEL, JsonObject.mapFrom(synchronised),
                 new DeliveryOptions().setLocalOnly(true));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!send("GET", "/time", List.of()).body().contains("\"status\":\"SYNCHRONIZED\"")) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the clock model never reached the API");
+            }
             Thread.sleep(10); // the model travels the event bus; /health/ready needs it
         }
     }

@@ -116,7 +116,7 @@ public final class AccuracyBench {
 
     private static void summary(String what, Readings timemesh, Readings chronyd, ToDoubleFunction<Readings> figure) {
         double t = figure.applyAsDouble(timemesh) * 1e6;
-        double c = figure.applyAsDouble(chronyd) * 1e6;
+        double c = chronyd.errors.isEmpty() ? Double.NaN : figure.applyAsDouble(chronyd) * 1e6;
         Summary.row("accuracy", what, String.format(Locale.ROOT, "%.0f µs", t), String.format(Locale.ROOT, "%.0f µs", c),
                 String.format(Locale.ROOT, "%.2f", t / c), "≤ 1.00", t <= c);
     }

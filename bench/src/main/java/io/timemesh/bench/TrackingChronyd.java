@@ -18,15 +18,20 @@ final class TrackingChronyd implements AutoCloseable {
     private final Path socket;
 
     /** What {@code chronyc tracking} reports, in seconds. */
-    record Tracking(double correction, double lastOffset, double rootDelay, double rootDispersion, String leap) {
+    record Tracking(double correction, double rootDelay, double rootDispersion, String leap) {
         /** chrony's estimate of true time less the system clock: the correction it has not applied. */
         double estimateOffset() {
             return correction;
         }
 
-        /** The half-width AWS ClockBound puts around chrony's time: |offset| + root dispersion + root delay / 2. */
+        /**
+         * AWS ClockBound's half-width, |offset| + root dispersion + root delay / 2, about chrony's estimate.
+         * ClockBound's offset is the system clock's from chrony's estimate, the correction not yet applied;
+         * here the estimate itself is what is judged (with -x the system clock is never corrected), so that
+         * term is 0.
+         */
         double boundHalfWidth() {
-            return Math.abs(lastOffset) + rootDispersion + rootDelay / 2;
+            return rootDispersion + rootDelay / 2;
         }
     }
 
@@ -61,8 +66,7 @@ final class TrackingChronyd implements AutoCloseable {
         if (f.length < 14 || f[0].equals("00000000") || f[0].equals("7F7F0101")) {
             return null;
         }
-        return new Tracking(Double.parseDouble(f[4]), Double.parseDouble(f[5]), Double.parseDouble(f[10]),
-                Double.parseDouble(f[11]), f[13]);
+        return new Tracking(Double.parseDouble(f[4]), Double.parseDouble(f[10]), Double.parseDouble(f[11]), f[13]);
     }
 
     /** Every source's reach register (the last eight polls, one bit each). */

@@ -113,14 +113,16 @@ public final class TimemeshNode {
 
     /**
      * The NTP server: one instance per core on the port the first one bound, when the transport can
-     * share a port (epoll's SO_REUSEPORT), so replies are not limited to one event loop.
+     * share a port (epoll's SO_REUSEPORT) and no rate limit needs one table, so replies are not
+     * limited to one event loop.
      */
     private static Future<String> deployNtp(Vertx vertx, NtpServerVerticle first, JsonObject config,
                                             Supplier<NtpServerVerticle> more) {
-        int extra = vertx.isNativeTransportEnabled() ? Runtime.getRuntime().availableProcessors() - 1 : 0;
+        int extra = vertx.isNativeTransportEnabled() && NtpServerVerticle.shareable(config)
+                ? Runtime.getRuntime().availableProcessors() - 1 : 0;
         return deploy(vertx, first, config).compose(id -> extra < 1 ? Future.succeededFuture(id)
                 : vertx.deployVerticle(more::get, new DeploymentOptions().setInstances(extra)
-                        .setConfig(config.copy().put("ntpPort", first.port()))));
+                        .setConfig(config.copy().put("ntpPort", first.port()).put(NtpServerVerticle.JOINS_PORT, true))));
     }
 
     private static Future<String> deploy(Vertx vertx, Deployable verticle, JsonObject config) {

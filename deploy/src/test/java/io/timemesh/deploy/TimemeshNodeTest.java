@@ -8,12 +8,30 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.DatagramChannel;
 import java.net.ServerSocket;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class TimemeshNodeTest {
+
+    @Test
+    void anNtpPortHeldByAnotherProcessIsRefusedThoughItsSocketAllowsSharing() throws Exception {
+        try (DatagramChannel other = DatagramChannel.open()) {
+            other.setOption(StandardSocketOptions.SO_REUSEPORT, true); // as another node's NTP server would
+            other.bind(new InetSocketAddress("127.0.0.1", 0));
+            int port = ((InetSocketAddress) other.getLocalAddress()).getPort();
+            JsonObject config = new JsonObject().put("nodeName", "second").put("sources", new JsonArray().add("127.0.0.1:9"))
+                    .put("httpHost", "127.0.0.1").put("httpPort", 0).put("ntpHost", "127.0.0.1").put("ntpPort", port);
+            var start = TimemeshNode.start(new NodeConfig(config), new MonotonicTimescale(), HostResolver.IP_LITERALS_ONLY)
+                    .toCompletionStage().toCompletableFuture();
+            assertThatThrownBy(() -> start.get(60, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOf(IOException.class).hasMessageContaining("Address already in use");
+        }
+    }
 
     @Test
     void aNodeThatCannotStartFailsWithTheCauseInsteadOfHanging() throws Exception {

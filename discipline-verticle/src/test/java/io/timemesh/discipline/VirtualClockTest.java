@@ -64,9 +64,10 @@ class VirtualClockTest {
                 List.of("a", "b", "c"), List.of(), List.of());
         TimeReading reading = clock.update(lopsided, T0, T0).read(T0);
         assertThat(reading.nowNanos()).isEqualTo(T0 + 300_000_000L);
-        assertThat(reading.earliestNanos()).isEqualTo(T0 + 297_000_000L);
-        assertThat(reading.latestNanos()).isEqualTo(T0 + 307_000_000L);
-        assertThat(reading.errorBoundNanos()).isEqualTo(7_000_000L);
+        // Rounded outwards, a nanosecond more each side for now's own rounding.
+        assertThat(reading.earliestNanos()).isBetween(T0 + 297_000_000L - 2, T0 + 297_000_000L - 1);
+        assertThat(reading.latestNanos()).isBetween(T0 + 307_000_000L + 1, T0 + 307_000_000L + 2);
+        assertThat(reading.errorBoundNanos()).isBetween(7_000_001L, 7_000_002L);
 
         // Half a millisecond more to slew in: the interval is where the reference puts true time, about
         // the estimate V + r rather than about V widened by |r|.
@@ -76,8 +77,8 @@ class VirtualClockTest {
         assertThat(slewing.lastStep()).isFalse();
         TimeReading during = slewing.read(T0);
         assertThat(during.nowNanos()).isEqualTo(T0 + 300_000_000L);
-        assertThat(during.earliestNanos()).isBetween(T0 + 297_500_000L - 1, T0 + 297_500_000L); // rounded outwards
-        assertThat(during.latestNanos()).isBetween(T0 + 307_500_000L, T0 + 307_500_000L + 1);
+        assertThat(during.earliestNanos()).isBetween(T0 + 297_500_000L - 2, T0 + 297_500_000L - 1);
+        assertThat(during.latestNanos()).isBetween(T0 + 307_500_000L + 1, T0 + 307_500_000L + 2);
     }
 
     @Test
@@ -86,7 +87,7 @@ class VirtualClockTest {
         assertThat(model.lastStep()).isTrue();
         TimeReading reading = model.read(T0);
         assertThat(reading.nowNanos()).isEqualTo(T0 + 300_000_000L);
-        assertThat(reading.errorBoundNanos()).isEqualTo(3_000_000L);
+        assertThat(reading.errorBoundNanos()).isBetween(3_000_001L, 3_000_002L); // rounded outwards
         assertThat(reading.status()).isEqualTo(ClockStatus.SYNCHRONIZED);
         assertThat(reading.stratum()).isEqualTo(2);
     }

@@ -10,6 +10,10 @@ final class SelectionPacer {
     /** What to do about a change: select now, select after a wait, or nothing (a selection is already due). */
     static final long ALREADY_DUE = -1;
 
+    private static final long MIN_INTERVAL_NANOS = 50_000_000L;
+    private static final long INTERVAL_PER_SOURCE_NANOS = 500_000L;
+    private static final long MAX_INTERVAL_NANOS = 1_000_000_000L;
+
     private final long intervalNanos;
     private long lastNanos;
     private boolean due;
@@ -20,6 +24,15 @@ final class SelectionPacer {
             throw new IllegalArgumentException("interval must not be negative, was " + intervalNanos);
         }
         this.intervalNanos = intervalNanos;
+    }
+
+    /**
+     * The interval for {@code sources} sources: half a millisecond each, from 50 ms to a second. A
+     * selection and the state stored before its reference goes out both grow with the sources, so
+     * their rate shrinks with them; waiting costs only the bound's growth over the wait (15 µs at most).
+     */
+    static long intervalFor(int sources) {
+        return Math.max(MIN_INTERVAL_NANOS, Math.min(MAX_INTERVAL_NANOS, sources * INTERVAL_PER_SOURCE_NANOS));
     }
 
     /** Nanoseconds to wait before selecting for a change seen at {@code nowNanos}: 0 for now, or {@link #ALREADY_DUE}. */

@@ -255,10 +255,11 @@ public final class Selector {
     /** Takes over a predecessor's state; sources this selector was not told of are added. */
     public void restore(SelectorState state) {
         sequence = Math.max(sequence, state.sequence());
-        // A selector leading again may hold some of the state's decisions already: each is kept once, in order.
+        // A selector leading again may hold decisions of the same numbers: each is kept once, in order, and
+        // the stored one wins (a decision of ours whose store failed was never published).
         TreeMap<Long, Reference> decisions = new TreeMap<>();
-        state.recentDecisions().forEach(r -> decisions.put(r.sequence(), r));
         history.forEach(r -> decisions.put(r.sequence(), r));
+        state.recentDecisions().forEach(r -> decisions.put(r.sequence(), r));
         history.clear();
         decisions.values().forEach(this::remember);
         for (SelectorState.Entry entry : state.sources()) {

@@ -15,6 +15,7 @@ import io.vertx.core.shareddata.AsyncMap;
 import io.vertx.core.shareddata.Lock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,8 +36,8 @@ public final class SelectorVerticle extends VerticleBase {
     static final String STATE_KEY = "state";
     /** Who leads: a selector that finds another name here (it stalled, was dropped and rejoined) steps down. */
     static final String LEADER_KEY = "leader";
-    /** The least time between selections while samples stream in. */
-    private static final long SELECTION_INTERVAL_NANOS = 50_000_000L;
+    /** A store that has not completed by then failed: the next selection tries again rather than none ever going out. */
+    private static final long STORE_TIMEOUT_MILLIS = 2_000;
 
     private final TimeSource clock;
     private final int precisionLog2;
@@ -47,7 +48,7 @@ public final class SelectorVerticle extends VerticleBase {
     private boolean stopping;
     private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
     private long reselectTimer = -1;
-    private final SelectionPacer pacer = new SelectionPacer(SELECTION_INTERVAL_NANOS);
+    private SelectionPacer pacer;
     private SelectionPublisher selections;
 
     /**
@@ -66,6 +67,7 @@ public final class SelectorVerticle extends VerticleBase {
         } catch (IllegalArgumentException | ClassCastException e) {
             return Future.failedFuture(new IllegalArgumentException("selector config: " + e.getMessage(), e));
         }
+        pacer = new SelectionPacer(SelectionPacer.intervalFor(selector.settings().sources().size()));
         links = new TimebaseLinks(vertx, clock, selector.settings().nodeName(), precisionLog2);
         return vertx.sharedData().<String, JsonObject>getAsyncMap(STATE_MAP).onSuccess(map -> {
             stateMap = map;
@@ -110,7 +112,8 @@ public final class SelectorVerticle extends VerticleBase {
         stateMap.put(LEADER_KEY, new JsonObject().put("node", self));
         var bus = vertx.eventBus();
         selections = new SelectionPublisher(selector, clock, links::link,
-                state -> stateMap.put(STATE_KEY, JsonObject.mapFrom(state)),
+                state -> stateMap.put(STATE_KEY, JsonObject.mapFrom(state)).timeout(STORE_TIMEOUT_MILLIS,
+                        TimeUnit.MILLISECONDS),
                 reference -> bus.publish(EventBusAddresses.REFERENCE, JsonObject.mapFrom(reference)));
         consumers.add(bus.<JsonObject>consumer(EventBusAddresses.SAMPLES, m -> {
             selector.onSample(m.body().mapTo(SourceSample.class));

@@ -28,6 +28,14 @@ class SelectionPacerTest {
     }
 
     @Test
+    void theIntervalGrowsWithTheSourcesFromFiftyMillisecondsToASecond() {
+        assertThat(SelectionPacer.intervalFor(0)).isEqualTo(50 * MS);
+        assertThat(SelectionPacer.intervalFor(5)).isEqualTo(50 * MS);
+        assertThat(SelectionPacer.intervalFor(1_000)).isEqualTo(500 * MS);
+        assertThat(SelectionPacer.intervalFor(10_000)).isEqualTo(1_000 * MS);
+    }
+
+    @Test
     void aNegativeIntervalIsRefused() {
         assertThatThrownBy(() -> new SelectionPacer(-1)).isInstanceOf(IllegalArgumentException.class);
     }

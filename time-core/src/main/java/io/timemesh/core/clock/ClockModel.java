@@ -126,11 +126,12 @@ public record ClockModel(
         if (!referenced) {
             return new TimeReading(now, null, null, null, status, stratum, LeapIndicator.ALARM);
         }
-        // Relative to now (a double cannot hold epoch nanoseconds exactly), rounded outwards.
+        // Relative to now (a double cannot hold epoch nanoseconds exactly), rounded outwards, and a
+        // nanosecond more each side for now itself having been rounded to the nearest.
         double center = centerOffsetSeconds(localNanos);
         double half = halfWidthSeconds(localNanos);
-        long earliest = now + (long) Math.floor((center - half) * 1e9);
-        long latest = now + (long) Math.ceil((center + half) * 1e9);
+        long earliest = now + (long) Math.floor((center - half) * 1e9) - 1;
+        long latest = now + (long) Math.ceil((center + half) * 1e9) + 1;
         long bound = Math.max(now - earliest, latest - now);
         return new TimeReading(now, earliest, latest, bound, status,
                 status == ClockStatus.UNSYNCHRONIZED ? 16 : stratum,
