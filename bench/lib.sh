@@ -27,10 +27,10 @@ start_synchronised_node() {
   local source=$1 http=$2
   shift 2
   java -jar deploy/target/timemesh.jar run --source "127.0.0.1:$source" --poll 1 --http-host 127.0.0.1 \
-    --http-port "$http" "$@" > "$work/node.log" 2>&1 & pids+=($!)
+    --http-port "$http" "$@" > "$work/node-$http.log" 2>&1 & pids+=($!)
   node_pid=$!
   for _ in $(seq 60); do curl -sf "http://127.0.0.1:$http/time" | grep -q SYNCHRONIZED && return 0; sleep 1; done
-  echo "the node did not synchronise; see $work/node.log" >&2
+  echo "the node did not synchronise; see $work/node-$http.log" >&2
   return 1
 }
 

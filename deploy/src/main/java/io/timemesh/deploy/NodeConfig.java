@@ -33,7 +33,7 @@ public record NodeConfig(JsonObject json) {
             Map.entry("selector", JsonObject.class), Map.entry("discipline", JsonObject.class),
             Map.entry("cluster", JsonObject.class), Map.entry("roles", JsonArray.class),
             Map.entry("ntpPort", Number.class), Map.entry("ntpHost", String.class),
-            Map.entry("ntpRateLimit", JsonObject.class));
+            Map.entry("ntpRateLimit", JsonObject.class), Map.entry("httpMetrics", Boolean.class));
     /** The keys each section takes and their types: anything else is a typo or a wrong type, refused by name. */
     private static final Map<String, Map<String, Class<?>>> SECTION_KEYS = Map.of(
             "sampler", Map.of("timeoutMillis", Number.class, "bindHost", String.class),
@@ -137,6 +137,14 @@ public record NodeConfig(JsonObject json) {
 
     public String clusterName() {
         return json.getString("clusterName");
+    }
+
+    /**
+     * Whether every HTTP request is timed into the Vert.x HTTP server metrics (default true). They
+     * cost /time some 5–10 % of its throughput; /metrics keeps the timemesh and JVM series without.
+     */
+    public boolean httpMetrics() {
+        return json.getBoolean("httpMetrics", true);
     }
 
     /** Whether this node joins a cluster of several (the "cluster" object is present). */

@@ -21,6 +21,7 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import com.hazelcast.config.Config;
 import io.vertx.core.json.JsonArray;
@@ -62,7 +63,7 @@ public final class TimemeshNode {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         VertxOptions options = new VertxOptions().setPreferNativeTransport(true).setEventBusOptions(new EventBusOptions()
                         .setHost(busHost).setPort(cluster.getInteger("busPort", 0)))
-                .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true));
+                .setMetricsOptions(metricsOptions(config));
         int precision = MonotonicTimescale.measurePrecisionLog2();
         String node = config.nodeName();
         List<String> roles = config.roles();
@@ -92,6 +93,11 @@ public final class TimemeshNode {
                             vertx.close();
                             return Future.failedFuture(e);
                         }));
+    }
+
+    private static MicrometerMetricsOptions metricsOptions(NodeConfig config) {
+        MicrometerMetricsOptions options = new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true);
+        return config.httpMetrics() ? options : options.addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER);
     }
 
     private static String incarnation() {

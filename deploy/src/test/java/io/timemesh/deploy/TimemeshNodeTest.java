@@ -1,5 +1,6 @@
 package io.timemesh.deploy;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.timemesh.core.time.MonotonicTimescale;
@@ -8,6 +9,10 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.DatagramChannel;
@@ -17,6 +22,28 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class TimemeshNodeTest {
+
+    @Test
+    void httpMetricsCanBeLeftOutWhileTheTimemeshSeriesStay() throws Exception {
+        for (boolean httpMetrics : new boolean[] {true, false}) {
+            JsonObject config = new JsonObject().put("nodeName", "metrics").put("sources", new JsonArray().add("127.0.0.1:9"))
+                    .put("httpHost", "127.0.0.1").put("httpPort", 0).put("httpMetrics", httpMetrics);
+            TimemeshNode node = TimemeshNode.start(new NodeConfig(config), new MonotonicTimescale(),
+                    HostResolver.IP_LITERALS_ONLY).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+            try {
+                HttpClient http = HttpClient.newHttpClient();
+                String base = "http://127.0.0.1:" + node.httpPort();
+                http.send(HttpRequest.newBuilder(URI.create(base + "/time")).build(), HttpResponse.BodyHandlers.ofString());
+                String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+                assertThat(metrics).contains("timemesh_clock_status");
+                assertThat(metrics.contains("vertx_http_server_requests")).as("HTTP server series with httpMetrics "
+                        + httpMetrics).isEqualTo(httpMetrics);
+            } finally {
+                node.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
 
     @Test
     void anNtpPortHeldByAnotherProcessIsRefusedThoughItsSocketAllowsSharing() throws Exception {
