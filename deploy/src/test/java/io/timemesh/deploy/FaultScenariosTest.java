@@ -7,6 +7,7 @@ import io.timemesh.testkit.ServerBehaviour.Fault;
 import io.timemesh.testkit.SimulatedNtpServer;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -111,6 +112,7 @@ class FaultScenariosTest {
         SimulatedNtpServer garbage = mesh.server("127.0.11.5", ServerBehaviour.truthful().withFault(Fault.GARBAGE));
         SimulatedNtpServer spoof = mesh.server("127.0.11.6",
                 ServerBehaviour.truthful().withOffset(5).withFault(Fault.SPOOFED_ORIGIN));
+        SimulatedNtpServer rate = mesh.server("127.0.11.7", ServerBehaviour.truthful().withKiss("RATE"));
         mesh.startNode("protocol", new JsonObject());
         assertThat(mesh.awaitStatus("SYNCHRONIZED", Duration.ofSeconds(20)).status()).isEqualTo("SYNCHRONIZED");
         PromiseWatch watch = new PromiseWatch(mesh);
@@ -120,5 +122,12 @@ class FaultScenariosTest {
         assertThat(mesh.stateOf(garbage)).isEqualTo("unreachable");
         assertThat(mesh.stateOf(spoof)).isEqualTo("unreachable");
         assertThat(deny.requestCount()).isEqualTo(1);
+        // RATE: asked again, but each time half as often (1, 2, 4, 8 s ...), never a sample.
+        assertThat(mesh.stateOf(rate)).isIn("kiss", "unreachable");
+        List<Long> asked = rate.requests().stream().map(SimulatedNtpServer.Request::trueNanos).toList();
+        assertThat(asked).hasSizeBetween(2, 6);
+        for (int i = 2; i < asked.size(); i++) {
+            assertThat(asked.get(i) - asked.get(i - 1)).isGreaterThan(asked.get(i - 1) - asked.get(i - 2));
+        }
     }
 }
