@@ -73,7 +73,7 @@ public final class AccuracyBench {
                         answer.holds(trueOffsetNanos));
                 TrackingChronyd.Tracking tracking = chrony.tracking();
                 if (tracking != null) {
-                    double error = tracking.estimateOffset() - TRUE_OFFSET;
+                    double error = tracking.correction() - TRUE_OFFSET;
                     chronyd.add(error, tracking.boundHalfWidth(), Math.abs(error) <= tracking.boundHalfWidth());
                 }
                 TimeUnit.SECONDS.sleep(1);

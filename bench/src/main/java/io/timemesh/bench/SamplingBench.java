@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -53,12 +54,8 @@ public final class SamplingBench {
         }
     }
 
-    interface Reader<T> {
-        T read() throws Exception;
-    }
-
-    private static Figures measure(SourceFarm farm, long pid, int seconds, Reader<List<Integer>> reach,
-                                   Reader<Double> heap) throws Exception {
+    private static Figures measure(SourceFarm farm, long pid, int seconds, Callable<List<Integer>> reach,
+                                   Callable<Double> heap) throws Exception {
         TimeUnit.MILLISECONDS.sleep(WARM_UP.toMillis());
         double cpuBefore = ProcessStats.cpuSeconds(pid);
         long requestsBefore = farm.requests();
@@ -67,9 +64,9 @@ public final class SamplingBench {
         double elapsed = (System.nanoTime() - start) / 1e9;
         double cpu = (ProcessStats.cpuSeconds(pid) - cpuBefore) / elapsed;
         double polls = (farm.requests() - requestsBefore) / elapsed;
-        List<Integer> registers = reach.read();
+        List<Integer> registers = reach.call();
         double missing = registers.stream().mapToInt(r -> 8 - Integer.bitCount(r & 0xFF)).sum() / (8.0 * registers.size());
-        return new Figures(cpu, missing, polls, heap.read(), ProcessStats.rssMiB(pid));
+        return new Figures(cpu, missing, polls, heap.call(), ProcessStats.rssMiB(pid));
     }
 
     /** Heap in use: the sum of the JVM's heap pools in the node's Prometheus text. */

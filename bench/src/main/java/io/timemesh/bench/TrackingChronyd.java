@@ -17,13 +17,11 @@ final class TrackingChronyd implements AutoCloseable {
     private final Process process;
     private final Path socket;
 
-    /** What {@code chronyc tracking} reports, in seconds. */
+    /**
+     * What {@code chronyc tracking} reports, in seconds. The correction ("System time", positive when
+     * the system clock is slow) is chrony's estimate of true time less the system clock: -x never applies it.
+     */
     record Tracking(double correction, double rootDelay, double rootDispersion, String leap) {
-        /** chrony's estimate of true time less the system clock: the correction it has not applied. */
-        double estimateOffset() {
-            return correction;
-        }
-
         /**
          * AWS ClockBound's half-width, |offset| + root dispersion + root delay / 2, about chrony's estimate.
          * ClockBound's offset is the system clock's from chrony's estimate, the correction not yet applied;
