@@ -3,12 +3,14 @@ package io.timemesh.deploy;
 import io.timemesh.api.ApiVerticle;
 import io.timemesh.api.NtpServerVerticle;
 import io.timemesh.core.clock.MonotonicReader;
+import io.timemesh.core.mesh.ClusterKey;
 import io.timemesh.core.time.MonotonicTimescale;
 import io.timemesh.core.time.TimeSource;
 import io.timemesh.discipline.DisciplineVerticle;
 import io.timemesh.sampler.HostResolver;
 import io.timemesh.sampler.SamplerVerticle;
 import io.timemesh.selector.SelectorVerticle;
+import io.timemesh.timebase.MeshAuth;
 import io.timemesh.timebase.TimebaseVerticle;
 import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
@@ -66,6 +68,9 @@ public final class TimemeshNode {
                 .setMetricsOptions(metricsOptions(config));
         int precision = MonotonicTimescale.measurePrecisionLog2();
         String node = config.nodeName();
+        MeshAuth auth = meshAuth(config, clock);
+        auth.onRejection((channel, reason) -> registry.counter("timemesh.mesh.rejected", "channel", channel,
+                "reason", reason.label()).increment());
         List<String> roles = config.roles();
         MonotonicReader reader = new MonotonicReader(); // one per node: HTTP, event bus and NTP serve one time
         ApiVerticle api = roles.contains("api") ? new ApiVerticle(clock, reader, registry) : null;
@@ -73,18 +78,18 @@ public final class TimemeshNode {
         NtpServerVerticle ntp = ntpConfig == null ? null : new NtpServerVerticle(clock, reader, precision);
         return Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry)).withClusterManager(new HazelcastClusterManager(hazelcast(config)))
                 .buildClustered()
-                .compose(vertx -> deploy(vertx, new TimebaseVerticle(clock, node), new JsonObject())
+                .compose(vertx -> deploy(vertx, new TimebaseVerticle(clock, auth), new JsonObject())
                         .compose(v -> roles.contains("discipline")
-                                ? deploy(vertx, new DisciplineVerticle(clock, node, precision), config.disciplineConfig())
+                                ? deploy(vertx, new DisciplineVerticle(clock, auth, precision), config.disciplineConfig())
                                 : Future.succeededFuture())
                         .compose(v -> roles.contains("selector")
-                                ? deploy(vertx, new SelectorVerticle(clock, precision), config.selectorConfig())
+                                ? deploy(vertx, new SelectorVerticle(clock, auth, precision), config.selectorConfig())
                                 : Future.succeededFuture())
                         .compose(v -> api != null ? deploy(vertx, api, config.apiConfig()) : Future.succeededFuture())
                         .compose(v -> ntp != null ? deployNtp(vertx, ntp, ntpConfig, () -> new NtpServerVerticle(clock,
                                 reader, precision)) : Future.succeededFuture())
                         .compose(v -> roles.contains("sampler")
-                                ? deploy(vertx, new SamplerVerticle(clock, precision, resolver), config.samplerConfig())
+                                ? deploy(vertx, new SamplerVerticle(clock, auth, precision, resolver), config.samplerConfig())
                                 : Future.succeededFuture())
                         .map(v -> new TimemeshNode(vertx, api, ntp))
                         .recover(e -> {
@@ -93,6 +98,19 @@ public final class TimemeshNode {
                             vertx.close();
                             return Future.failedFuture(e);
                         }));
+    }
+
+    /**
+     * A cluster's members share the key file's key; a single node makes a key nobody else knows, so its
+     * loopback member takes nothing from anyone; an explicitly insecure cluster seals nothing.
+     */
+    private static MeshAuth meshAuth(NodeConfig config, TimeSource clock) {
+        if (!config.clustered()) {
+            return MeshAuth.keyed(config.nodeName(), ClusterKey.random(), clock);
+        }
+        Path keyFile = config.clusterKeyFile();
+        return keyFile == null ? MeshAuth.insecure(config.nodeName(), clock)
+                : MeshAuth.keyed(config.nodeName(), ClusterKey.read(keyFile), clock);
     }
 
     private static MicrometerMetricsOptions metricsOptions(NodeConfig config) {

@@ -1,5 +1,6 @@
 package io.timemesh.deploy;
 
+import io.timemesh.core.mesh.ClusterKey;
 import io.timemesh.core.time.MonotonicTimescale;
 import io.timemesh.testkit.ServerBehaviour;
 import io.timemesh.testkit.SimulatedNtpServer;
@@ -36,6 +37,8 @@ final class NodeProcesses implements AutoCloseable {
     final List<SimulatedNtpServer> servers = new ArrayList<>();
     private final Path logs;
     private final Path configFile;
+    /** The cluster key every node is started with. */
+    final Path keyFile;
     private final List<String> names = new ArrayList<>();
     private final Map<String, Integer> httpPorts = new HashMap<>();
     private final Map<String, Process> processes = new HashMap<>();
@@ -46,6 +49,7 @@ final class NodeProcesses implements AutoCloseable {
     NodeProcesses(String logDir, int count) {
         logs = Path.of("target", logDir);
         configFile = logs.resolve("node.json");
+        keyFile = logs.resolve("cluster.key");
         for (int i = 0; i < count; i++) {
             names.add("node-" + i);
         }
@@ -72,6 +76,7 @@ final class NodeProcesses implements AutoCloseable {
                 .put("pollSeconds", 1).put("httpHost", "127.0.0.1")
                 .put("sampler", new JsonObject().put("timeoutMillis", 500));
         Files.writeString(configFile, config.encodePrettily());
+        Files.writeString(keyFile, ClusterKey.generate());
         cluster = new LoopbackCluster(names.size());
         for (String name : names) {
             start(name);
@@ -83,7 +88,7 @@ final class NodeProcesses implements AutoCloseable {
         int i = names.indexOf(name);
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-jar", System.getProperty("timemesh.jar", "target/timemesh.jar"), "run",
-                "--config", configFile.toString(), "--cluster", "--cluster-name", cluster.name,
+                "--config", configFile.toString(), "--cluster", "--cluster-key", keyFile.toString(), "--cluster-name", cluster.name,
                 "--members", String.join(",", cluster.memberList()), "--cluster-port", String.valueOf(cluster.ports.get(i)),
                 "--node-name", name, "--http-port", String.valueOf(httpPorts.getOrDefault(name, 0)));
         int start = starts.merge(name, 1, Integer::sum);
