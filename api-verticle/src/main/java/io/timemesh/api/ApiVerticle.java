@@ -153,7 +153,7 @@ public final class ApiVerticle extends VerticleBase {
             JsonObject selection = (JsonObject) reply.result();
             String selector = selection.getString("selectorNode");
             JsonObject data = new JsonObject().put("selectorNode", selector)
-                    .put("leaseSquatter", selection.getString("leaseSquatter"));
+                    .put("leaseSquatter", selection.getValue("leaseSquatter"));
             meshStatus().onComplete(mesh -> {
                 String followed = mesh.succeeded() ? mesh.result().getString("leader") : null;
                 data.put("authenticatedLeader", followed);

@@ -35,6 +35,11 @@ final class NodeHttp {
         return new JsonObject(get(port, "/status?decisions=" + decisions).body());
     }
 
+    /** The body of any GET, e.g. /metrics. */
+    static String text(int port, String path) throws IOException, InterruptedException {
+        return get(port, path).body();
+    }
+
     private static HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
         return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(TIMEOUT).build(),
                 HttpResponse.BodyHandlers.ofString());

@@ -4,7 +4,11 @@ import io.timemesh.core.mesh.ClusterKey;
 import io.timemesh.core.time.MonotonicTimescale;
 import io.timemesh.testkit.ServerBehaviour;
 import io.timemesh.testkit.SimulatedNtpServer;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.json.JsonArray;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -95,6 +99,29 @@ final class NodeProcesses implements AutoCloseable {
         Path log = logs.resolve(start == 1 ? name + ".log" : name + "-start" + start + ".log");
         currentLogs.put(name, log);
         processes.put(name, new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start());
+    }
+
+    /** Sends {@code signal} (STOP, CONT) to the node's process. */
+    void signal(String name, String signal) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(processes.get(name).pid())).start();
+        if (kill.waitFor() != 0) {
+            throw new IOException("kill -" + signal + " " + name + " failed");
+        }
+    }
+
+    /**
+     * A plain Vert.x member that joins the nodes' cluster knowing only its name and members, as anyone
+     * who can reach the ports could: no cluster key. The caller closes it.
+     */
+    Vertx intruder() throws IOException {
+        int port = LoopbackCluster.freeTcpPort();
+        return Vertx.builder().with(new VertxOptions().setEventBusOptions(new EventBusOptions().setHost("127.0.0.1")
+                        .setPort(0))).withClusterManager(new HazelcastClusterManager(ClusterConfigs.tcpIp(cluster.name,
+                        "127.0.0.1", port, cluster.memberList()))).buildClustered().await();
+    }
+
+    String metrics(String name) throws IOException, InterruptedException {
+        return NodeHttp.text(httpPort(name), "/metrics");
     }
 
     /** SIGKILL: no shutdown hook runs, nothing is handed over. Returns once the process is gone. */

@@ -57,8 +57,11 @@ public final class SelectorVerticle extends VerticleBase {
     private boolean ticking;
     private boolean leading;
     private boolean stopping;
-    /** The writer a squatter's lease value claims, while one is seen; for /status. */
+    /** The writer the last squatter's lease value claimed, and when it was seen; for /status. */
     private String squatterClaim;
+    private long squatterSeenNanos;
+    /** A squatter's lease value is reported this long after it was last seen. */
+    private static final long SQUATTER_REPORTED_NANOS = 60_000_000_000L;
     private final List<MessageConsumer<?>> consumers = new ArrayList<>();
     private long reselectTimer = -1;
     private SelectionPacer pacer;
@@ -166,9 +169,9 @@ public final class SelectorVerticle extends VerticleBase {
         Optional<MeshAuth.Opened> opened = auth.openValue(STATE_MAP, LEASE_KEY, raw);
         if (raw != null && opened.isEmpty()) {
             squatterClaim = claimedWriter(raw);
+            squatterSeenNanos = clock.nowNanos();
             return Optional.empty();
         }
-        squatterClaim = null;
         return opened.map(o -> o.body().mapTo(SelectorLease.Lease.class)).filter(l -> l.node().equals(opened.get().sender()));
     }
 
@@ -297,8 +300,9 @@ public final class SelectorVerticle extends VerticleBase {
     }
 
     /**
-     * Who the selector is, its epoch, a squatter's lease value if one is seen, and its recent decisions,
-     * newest first; the request may ask for {"decisions": N}.
+     * Who the selector is, its epoch, the last squatter's lease value seen in the last minute
+     * ({@code {"claims": writer, "secondsAgo": s}}, else null), and its recent decisions, newest first;
+     * the request may ask for {"decisions": N}.
      */
     private JsonObject status(JsonObject request) {
         int wanted = request == null ? 10 : request.getInteger("decisions", 10);
@@ -308,7 +312,13 @@ public final class SelectorVerticle extends VerticleBase {
             decisions.add(JsonObject.mapFrom(history.get(i)));
         }
         return new JsonObject().put("selectorNode", auth.node()).put("epoch", lease.held() == null ? null
-                        : lease.held().epoch()).put("leaseSquatter", squatterClaim).put("decisions", decisions);
+                        : lease.held().epoch()).put("leaseSquatter", squatter()).put("decisions", decisions);
+    }
+
+    private JsonObject squatter() {
+        long age = clock.nowNanos() - squatterSeenNanos;
+        return squatterClaim == null || age > SQUATTER_REPORTED_NANOS ? null
+                : new JsonObject().put("claims", squatterClaim).put("secondsAgo", age / 1e9);
     }
 
     @Override
