@@ -4,6 +4,7 @@ import io.timemesh.api.ApiVerticle;
 import io.timemesh.api.NtpServerVerticle;
 import io.timemesh.core.clock.MonotonicReader;
 import io.timemesh.core.mesh.ClusterKey;
+import io.timemesh.core.message.EventBusAddresses;
 import io.timemesh.core.time.MonotonicTimescale;
 import io.timemesh.core.time.TimeSource;
 import io.timemesh.discipline.DisciplineVerticle;
@@ -17,7 +18,11 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBusOptions;
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.core.LifecycleEvent;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -76,8 +81,10 @@ public final class TimemeshNode {
         ApiVerticle api = roles.contains("api") ? new ApiVerticle(clock, reader, registry) : null;
         JsonObject ntpConfig = roles.contains("api") ? config.ntpConfig() : null;
         NtpServerVerticle ntp = ntpConfig == null ? null : new NtpServerVerticle(clock, reader, precision);
-        return Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry)).withClusterManager(new HazelcastClusterManager(hazelcast(config)))
+        HazelcastClusterManager clusterManager = new HazelcastClusterManager(hazelcast(config));
+        return Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry)).withClusterManager(clusterManager)
                 .buildClustered()
+                .onSuccess(vertx -> tellMembershipChanges(vertx, clusterManager))
                 .compose(vertx -> deploy(vertx, new TimebaseVerticle(clock, auth), new JsonObject())
                         .compose(v -> roles.contains("discipline")
                                 ? deploy(vertx, new DisciplineVerticle(clock, auth, precision), config.disciplineConfig())
@@ -98,6 +105,32 @@ public final class TimemeshNode {
                             vertx.close();
                             return Future.failedFuture(e);
                         }));
+    }
+
+    /**
+     * Publishes {@link EventBusAddresses#MEMBERS_CHANGED} node-locally whenever a member joins this
+     * member's view or this member merges back after a split (Hazelcast's callbacks run on its threads;
+     * the event bus hops onto the consumers' contexts).
+     */
+    private static void tellMembershipChanges(Vertx vertx, HazelcastClusterManager clusterManager) {
+        DeliveryOptions local = new DeliveryOptions().setLocalOnly(true);
+        var hazelcast = clusterManager.getHazelcastInstance();
+        hazelcast.getCluster().addMembershipListener(new MembershipListener() {
+            @Override
+            public void memberAdded(MembershipEvent event) {
+                vertx.eventBus().publish(EventBusAddresses.MEMBERS_CHANGED, event.getMember().getUuid().toString(), local);
+            }
+
+            @Override
+            public void memberRemoved(MembershipEvent event) {
+                // a departed member has nothing to learn
+            }
+        });
+        hazelcast.getLifecycleService().addLifecycleListener(event -> {
+            if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
+                vertx.eventBus().publish(EventBusAddresses.MEMBERS_CHANGED, "merged", local);
+            }
+        });
     }
 
     /**

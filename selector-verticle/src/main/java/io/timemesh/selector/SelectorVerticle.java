@@ -9,6 +9,7 @@ import io.timemesh.timebase.MeshAuth;
 import io.timemesh.timebase.TimebaseLinks;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -37,6 +38,8 @@ public final class SelectorVerticle extends VerticleBase {
     static final long LEASE_TIMEOUT_MILLIS = 3_000;
     /** The leader publishes only this soon after a renewal began (on its clock): well inside the timeout. */
     static final long PUBLISH_WITHIN_MILLIS = 2_000;
+    /** After a member joins, the merge settles this long before the leader's consumers are announced again. */
+    private static final long ANNOUNCE_DELAY_MILLIS = 1_000;
     /** Time for the first timebase probe bursts to the samplers before the first selection as leader. */
     private static final long LINK_WARMUP_MILLIS = 300;
     static final String STATE_MAP = "timemesh.selector";
@@ -92,7 +95,10 @@ public final class SelectorVerticle extends VerticleBase {
         MeshAuth.Inbox references = auth.inbox(EventBusAddresses.REFERENCE);
         var epochs = vertx.eventBus().consumer(EventBusAddresses.REFERENCE, m -> references.open(m.body())
                 .ifPresent(o -> lease.sawReference(o.sender(), o.body().getLong("epoch", 0L))));
-        return Future.all(vertx.sharedData().<String, String>getAsyncMap(STATE_MAP), epochs.completion())
+        var members = vertx.eventBus().localConsumer(EventBusAddresses.MEMBERS_CHANGED,
+                m -> vertx.setTimer(ANNOUNCE_DELAY_MILLIS, id -> announce()));
+        return Future.all(vertx.sharedData().<String, String>getAsyncMap(STATE_MAP), epochs.completion(),
+                        members.completion())
                 .onSuccess(all -> {
                     stateMap = all.resultAt(0);
                     tick();
@@ -229,11 +235,34 @@ public final class SelectorVerticle extends VerticleBase {
             sampledBy(fault.samplerNode(), opened);
             selector.onFault(fault);
         });
-        consumers.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_SOURCES, m -> m.reply(new JsonArray(
-                selector.sources(clock.nowNanos(), links::link).stream().map(JsonObject::mapFrom).toList()))));
+        consumers.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_SOURCES, this::answerSources));
         consumers.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_STATUS, m -> m.reply(status(m.body()))));
         select(); // a successor speaks at once: the nodes are waiting for references
         reselectTimer = vertx.setPeriodic(selector.settings().reselectMillis(), id -> select());
+    }
+
+    /**
+     * Registers the leader's consumers once more, briefly, so that every member reads their registrations
+     * again: a member that merged back after a split has none of those made while it was away in its
+     * cache. The copies of the publish consumers ignore what they get (the originals take it); the
+     * request consumers' copies answer like the originals, since a request may be routed to either.
+     */
+    private void announce() {
+        if (!leading || selections == null) {
+            return;
+        }
+        var bus = vertx.eventBus();
+        List<MessageConsumer<?>> copies = new ArrayList<>();
+        copies.add(bus.consumer(EventBusAddresses.SAMPLES, m -> { }));
+        copies.add(bus.consumer(EventBusAddresses.SOURCE_FAULTS, m -> { }));
+        copies.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_SOURCES, this::answerSources));
+        copies.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_STATUS, m -> m.reply(status(m.body()))));
+        Future.join(copies.stream().map(MessageConsumer::completion).toList())
+                .onComplete(done -> copies.forEach(MessageConsumer::unregister));
+    }
+
+    private void answerSources(Message<JsonObject> m) {
+        m.reply(new JsonArray(selector.sources(clock.nowNanos(), links::link).stream().map(JsonObject::mapFrom).toList()));
     }
 
     /** A sampler speaks only for itself: its samples are on its own timescale. */

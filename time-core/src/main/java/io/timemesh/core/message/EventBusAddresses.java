@@ -15,6 +15,12 @@ public final class EventBusAddresses {
     public static final String REFERENCE = "timemesh.reference";
     /** Node-local: every reference this node's discipline authenticated, fenced and applied, as plain JSON. */
     public static final String REFERENCE_APPLIED = "timemesh.reference.applied";
+    /**
+     * Node-local: a member joined this node's view of the cluster (a new node, or a side of a healed split
+     * merging). Consumers registered while it was away are announced again, so that its event bus learns
+     * of them (Vert.x does not refresh its cached registrations after a merge).
+     */
+    public static final String MEMBERS_CHANGED = "timemesh.cluster.members-changed";
     /** Node-local request/reply: the leader followed, its epoch and every message refused, as JSON. */
     public static final String MESH_STATUS = "timemesh.mesh.status";
     /** Request/reply to the active selector: per-source state, as a JSON array. */
