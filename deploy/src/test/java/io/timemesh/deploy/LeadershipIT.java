@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -36,12 +35,7 @@ class LeadershipIT {
 
     @Test
     void aSelectorFrozenBeyondItsLeaseIsDeposedAndOneLeaderRemains() throws Exception {
-        nodes.server("127.0.9.1", MeshFixture.truthful(8, 2));
-        nodes.server("127.0.9.2", MeshFixture.truthful(2, 8));
-        nodes.server("127.0.9.3", MeshFixture.truthful(5, 3));
-        nodes.startAll();
-        List<String> all = nodes.names();
-        nodes.awaitSynchronised(all, Duration.ofSeconds(90));
+        List<String> all = nodes.startSynchronised("127.0.9");
         String frozen = nodes.selectorOf(all.get(0));
         assertThat(frozen).isIn(all);
         List<String> others = all.stream().filter(n -> !n.equals(frozen)).toList();

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.timemesh.core.mesh.ClusterKey;
 import io.timemesh.core.message.EventBusAddresses;
 import io.timemesh.core.time.MonotonicTimescale;
-import io.timemesh.testkit.ServerBehaviour;
 import io.timemesh.timebase.MeshAuth;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -49,12 +48,7 @@ class MeshAttackIT {
 
     @Test
     void anUninvitedMemberCannotMoveAnyNodesTime() throws Exception {
-        nodes.server("127.0.8.1", MeshFixture.truthful(8, 2));
-        nodes.server("127.0.8.2", MeshFixture.truthful(2, 8));
-        nodes.server("127.0.8.3", MeshFixture.truthful(5, 3));
-        nodes.startAll();
-        List<String> all = nodes.names();
-        nodes.awaitSynchronised(all, Duration.ofSeconds(90));
+        List<String> all = nodes.startSynchronised("127.0.8");
         List<String> identities = new ArrayList<>();
         for (String node : all) {
             identities.add(nodes.identity(node, Duration.ofSeconds(5)));

@@ -87,6 +87,22 @@ final class NodeProcesses implements AutoCloseable {
         }
     }
 
+    /**
+     * Three truthful servers on {@code net}.1–3 over asymmetric paths, then every node, until all are
+     * SYNCHRONIZED (at most 90 s).
+     *
+     * @param net the first three octets of the servers' loopback addresses, e.g. "127.0.8"
+     * @return the nodes' names
+     */
+    List<String> startSynchronised(String net) throws IOException, InterruptedException {
+        server(net + ".1", MeshFixture.truthful(8, 2));
+        server(net + ".2", MeshFixture.truthful(2, 8));
+        server(net + ".3", MeshFixture.truthful(5, 3));
+        startAll();
+        awaitSynchronised(names, Duration.ofSeconds(90));
+        return names();
+    }
+
     /** Starts the node, or starts it again after a kill: same name and ports, a log file of its own. */
     void start(String name) throws IOException {
         int i = names.indexOf(name);
