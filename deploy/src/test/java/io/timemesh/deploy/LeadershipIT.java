@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -53,7 +54,7 @@ class LeadershipIT {
         long woken = nodes.local.nowNanos();
         double lastSplit = 0; // seconds after the wake of the last check that did not find one leader
         int checks = 0;
-        Set<String> seen = new java.util.LinkedHashSet<>();
+        Set<String> seen = new LinkedHashSet<>();
         while (nodes.local.nowNanos() - woken < TimeUnit.SECONDS.toNanos(45)) {
             long second = nodes.local.nowNanos();
             rounds.round(all);
@@ -70,9 +71,9 @@ class LeadershipIT {
         }
         double converged = lastSplit;
         System.out.printf("selector %s frozen 6 s; one leader from %.1f s after the wake on (%d checks); %d queries, "
-                        + "%d violations, %d answers not SYNCHRONIZED; followed: %s%n", frozen, converged, checks,
+                        + "%d violations, %d answers not SYNCHRONIZED; leaders seen: %s%n", frozen, converged, checks,
                 rounds.queries, rounds.violations.size() + followed.violations.size(), rounds.unsynchronized.size(),
-                followed.history + " " + seen);
+                seen);
         assertThat(rounds.violations).isEmpty();
         assertThat(followed.violations).isEmpty();
         // One leader, the one answering as selector everywhere, from then on to the end of the 45 s watch.
@@ -84,32 +85,38 @@ class LeadershipIT {
     private final class Followed {
         private final Map<String, long[]> last = new HashMap<>();
         final List<String> violations = new ArrayList<>();
-        final Set<String> history = new java.util.LinkedHashSet<>();
 
-        /** The leader {@code node} follows if it is also the selector answering there, else a marker. */
         String observe(String node) {
-            JsonObject status;
-            try {
-                status = nodes.status(node, 0);
-            } catch (IOException | InterruptedException e) {
-                return null;
-            }
-            JsonObject mesh = status.getJsonObject("mesh");
-            JsonObject selection = status.getJsonObject("selection");
-            if (mesh == null || mesh.getString("leader") == null) {
-                return null;
-            }
-            long[] now = {mesh.getLong("epoch"), status.getLong("referenceSequence")};
-            long[] before = last.put(node, now);
-            if (before != null && (now[0] < before[0] || (now[0] == before[0] && now[1] < before[1]))) {
-                violations.add(node + " went back from (epoch " + before[0] + ", reference " + before[1] + ") to (epoch "
-                        + now[0] + ", reference " + now[1] + ")");
-            }
-            String leader = mesh.getString("leader");
-            history.add(node + "→" + leader + "@" + now[0]);
-            String selector = selection == null ? null : selection.getString("selectorNode");
-            return leader.equals(selector) ? leader : leader + " (" + node + " sees selector " + selector + ": "
-                    + status.getString("selectionError") + ")";
+            return followed(nodes, node, last, violations);
         }
+    }
+
+    /**
+     * The leader {@code node} follows if it is also the selector answering there, else a description of
+     * the mismatch (null when no leader is followed or the node does not answer). Records in
+     * {@code violations} an (epoch, sequence) lower than the one in {@code last}.
+     */
+    static String followed(NodeProcesses nodes, String node, Map<String, long[]> last, List<String> violations) {
+        JsonObject status;
+        try {
+            status = nodes.status(node, 0);
+        } catch (IOException | InterruptedException e) {
+            return null;
+        }
+        JsonObject mesh = status.getJsonObject("mesh");
+        JsonObject selection = status.getJsonObject("selection");
+        if (mesh == null || mesh.getString("leader") == null) {
+            return null;
+        }
+        long[] now = {mesh.getLong("epoch"), status.getLong("referenceSequence")};
+        long[] before = last.put(node, now);
+        if (before != null && (now[0] < before[0] || (now[0] == before[0] && now[1] < before[1]))) {
+            violations.add(node + " went back from (epoch " + before[0] + ", reference " + before[1] + ") to (epoch "
+                    + now[0] + ", reference " + now[1] + ")");
+        }
+        String leader = mesh.getString("leader");
+        String selector = selection == null ? null : selection.getString("selectorNode");
+        return leader.equals(selector) ? leader : leader + " (" + node + " sees selector " + selector + ": "
+                + status.getString("selectionError") + ")";
     }
 }

@@ -151,6 +151,12 @@ public final class SelectorVerticle extends VerticleBase {
                         return stateMap.putIfAbsent(LEASE_KEY, value).map(previous -> previous == null);
                     }
                     Optional<SelectorLease.Lease> genuine = genuineLease(raw);
+                    if (genuine.isPresent() && genuine.get().node().equals(auth.node())) {
+                        // Ours after all: a compare-and-set that Hazelcast retried after a migration finds
+                        // its own first attempt. Renew from the value the map holds.
+                        heldValue = raw;
+                        return stateMap.replaceIfPresent(LEASE_KEY, raw, value);
+                    }
                     if (genuine.isPresent()) {
                         LOG.warn("selector {} finds {} leading at epoch {}; stepping down", auth.node(),
                                 genuine.get().node(), genuine.get().epoch());
