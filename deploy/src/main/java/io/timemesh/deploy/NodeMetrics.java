@@ -49,7 +49,8 @@ final class NodeMetrics {
             FunctionCounter.builder("jvm.compilation", compilation, c -> c.getTotalCompilationTime() / 1e3)
                     .baseUnit("seconds").description("Time the JIT compiler spent compiling").register(registry);
         }
-        Gauge.builder("timemesh_build_info", () -> 1).tags("version", build.version(), "commit", build.commit())
+        // Dotted, ending in ".info": Micrometer then writes a Prometheus info metric, timemesh_build_info.
+        Gauge.builder("timemesh.build.info", () -> 1).tags("version", build.version(), "commit", build.commit())
                 .description("1, labelled with this node's version and the git commit it was built from")
                 .register(registry);
         return registry;
