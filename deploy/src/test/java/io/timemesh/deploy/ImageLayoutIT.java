@@ -1,11 +1,16 @@
 package io.timemesh.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.sun.security.auth.module.UnixSystem;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.timemesh.core.time.MonotonicTimescale;
+import io.timemesh.testkit.ChronydClient;
 import io.timemesh.testkit.SimulatedNtpServer;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -64,13 +69,20 @@ class ImageLayoutIT {
             servers.add(SimulatedNtpServer.start(address, local, MeshFixture.truthful(1, 1)));
         }
         httpPort = freePort();
-        List<String> command = new ArrayList<>(List.of(HOME.resolve("bin/timemesh").toString(), "run", "--poll", "1",
-                "--http-host", "127.0.0.1", "--node-name", "image", "--cluster-name", "image-" + UUID.randomUUID()));
-        servers.forEach(s -> command.addAll(List.of("--source", s.hostPort())));
         nodeLog = Path.of("target", "image-layout-node.log");
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(nodeLog.toFile());
-        builder.environment().putAll(Map.of("TIMEMESH_HTTP_PORT", String.valueOf(httpPort), "JAVA_OPTS", "-Xmx256m"));
-        node = builder.start();
+        node = startNode(List.of(), "image", httpPort, nodeLog);
+    }
+
+    /** A node started by the layout's entrypoint, as the image starts it, behind {@code prefix} (e.g. setpriv). */
+    private static Process startNode(List<String> prefix, String name, int port, Path log, String... more) throws IOException {
+        List<String> command = new ArrayList<>(prefix);
+        command.addAll(List.of(HOME.resolve("bin/timemesh").toAbsolutePath().toString(), "run", "--poll", "1",
+                "--http-host", "127.0.0.1", "--node-name", name, "--cluster-name", name + "-" + UUID.randomUUID()));
+        servers.forEach(s -> command.addAll(List.of("--source", s.hostPort())));
+        command.addAll(List.of(more));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().putAll(Map.of("TIMEMESH_HTTP_PORT", String.valueOf(port), "JAVA_OPTS", "-Xmx256m"));
+        return builder.start();
     }
 
     @AfterAll
@@ -119,6 +131,51 @@ class ImageLayoutIT {
         assertThat(time.getString("status")).isIn("SYNCHRONIZED", "HOLDOVER");
         assertThat(Long.parseLong(time.getString("earliestNs"))).isLessThanOrEqualTo(after);
         assertThat(Long.parseLong(time.getString("latestNs"))).isGreaterThanOrEqualTo(before);
+    }
+
+    /**
+     * NTP's port 123 as the systemd unit runs the node: a user other than root whose only capability is
+     * CAP_NET_BIND_SERVICE (ambient, as AmbientCapabilities= gives it; the bounding set holds nothing else).
+     * chronyd -Q reads the node's time there; without the capability the same start is refused.
+     */
+    @Test
+    void aNonRootNodeWithOnlyNetBindServiceServesNtpOnPort123() throws Exception {
+        assumeTrue(new UnixSystem().getUid() == 0, "only root can start a process as another user with one capability (CI runs as root)");
+        List<String> nobody = List.of("/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                "--bounding-set=-all,+net_bind_service");
+        List<String> withBind = new ArrayList<>(nobody);
+        withBind.addAll(List.of("--inh-caps=-all,+net_bind_service", "--ambient-caps=-all,+net_bind_service"));
+        String[] ntp = {"--ntp-port", "123"};
+
+        Path refusedLog = Path.of("target", "image-layout-no-capability.log");
+        Process refused = startNode(nobody, "nocap", freePort(), refusedLog, ntp);
+        assertThat(refused.waitFor(90, TimeUnit.SECONDS)).isTrue();
+        assertThat(refused.exitValue()).isNotZero();
+        assertThat(Files.readString(refusedLog)).contains("Permission denied");
+
+        int port = freePort();
+        Path log = Path.of("target", "image-layout-ntp123.log");
+        Process served = startNode(withBind, "ntp123", port, log, ntp);
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            String status = "";
+            while (!status.equals("SYNCHRONIZED") && served.isAlive() && System.nanoTime() < deadline) {
+                TimeUnit.MILLISECONDS.sleep(500);
+                try {
+                    status = new JsonObject(HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/time"))
+                            .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body()).getString("status");
+                } catch (IOException notYet) {
+                    // still starting
+                }
+            }
+            assertThat(status).as(Files.readString(log)).isEqualTo("SYNCHRONIZED");
+            double offset = ChronydClient.measureOffsetSeconds("127.0.0.1", 123);
+            System.out.printf("chronyd -Q against a non-root node on port 123: %+.6f s (truth +0.300000 s)%n", offset);
+            assertThat(offset).isCloseTo(0.3, within(0.01));
+        } finally {
+            served.destroy();
+            served.waitFor(30, TimeUnit.SECONDS);
+        }
     }
 
     @Test
