@@ -45,8 +45,7 @@ public final class TimemeshCli implements Runnable {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String version = TimemeshCli.class.getPackage().getImplementationVersion();
-            return new String[] {"timemesh " + (version == null ? "development build" : version)};
+            return new String[] {BuildInfo.current().describe()};
         }
     }
 }

@@ -25,7 +25,6 @@ import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.LifecycleEvent;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MetricsDomain;
@@ -67,7 +66,7 @@ public final class TimemeshNode {
         NodeConfig config = named.with("nodeName", named.nodeName() + "/" + incarnation());
         JsonObject cluster = config.cluster();
         String busHost = cluster.getString("busHost", cluster.getString("host", "127.0.0.1"));
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        PrometheusMeterRegistry registry = NodeMetrics.registry(BuildInfo.current());
         VertxOptions options = new VertxOptions().setPreferNativeTransport(true).setEventBusOptions(new EventBusOptions()
                         .setHost(busHost).setPort(cluster.getInteger("busPort", 0)))
                 .setMetricsOptions(metricsOptions(config));
