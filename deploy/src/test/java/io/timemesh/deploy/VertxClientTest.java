@@ -7,6 +7,7 @@ import io.timemesh.client.BoundedTime;
 import io.timemesh.client.TimeStatus;
 import io.timemesh.client.TimeUnavailableException;
 import io.timemesh.client.VertxTimemeshClient;
+import io.timemesh.core.mesh.ClusterKey;
 import io.timemesh.core.message.EventBusAddresses;
 import io.timemesh.testkit.ServerBehaviour.Fault;
 import io.vertx.core.Future;
@@ -15,6 +16,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -50,8 +53,12 @@ class VertxClientTest {
         mesh.server("127.0.15.2", MeshFixture.truthful(1, 3));
         mesh.server("127.0.15.3", MeshFixture.truthful(2, 2));
         cluster = new LoopbackCluster(2);
+        // A keyed cluster: the service's member has no key, and needs none to ask for the time.
+        Path key = Files.createTempFile("cluster", ".key");
+        Files.writeString(key, ClusterKey.generate());
         mesh.startNode("client-node", new JsonObject().put("clusterName", cluster.name).put("cluster", new JsonObject()
-                .put("members", new JsonArray(cluster.memberList())).put("host", "127.0.0.1").put("port", cluster.ports.get(0))));
+                .put("members", new JsonArray(cluster.memberList())).put("host", "127.0.0.1").put("port", cluster.ports.get(0))
+                .put("keyFile", key.toString())));
         Vertx member = cluster.start(1); // a service's own Vert.x, no timemesh verticle on it
         assertThat(mesh.awaitStatus("SYNCHRONIZED", Duration.ofSeconds(30)).status()).isEqualTo("SYNCHRONIZED");
 
