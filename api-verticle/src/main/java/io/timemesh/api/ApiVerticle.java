@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
 public final class ApiVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(ApiVerticle.class);
     static final Set<String> SOURCE_STATES =
-            Set.of("selected", "candidate", "falseticker", "unreachable", "kiss", "too-distant", "pending");
+            Set.of("selected", "candidate", "falseticker", "unreachable", "kiss", "too-distant", "pending",
+                    "alias");
     static final int MAX_DECISIONS = 64;
     /**
      * ASCII digits only (Integer.parseInt alone also reads "٥" or "５"), at most nine of them after leading zeros,

@@ -13,7 +13,7 @@ import java.util.Set;
  * @param trusted         sources that win ties between equally deep regions
  * @param historySize     how many decisions to keep
  * @param reselectMillis  selection also runs this often, so ageing and staleness show without new samples
- * @param sources         the configured sources: until one is heard from it counts as a voter that does not agree
+ * @param sources         the configured sources: each is a voter, and one that is not a candidate votes against
  */
 public record SelectorSettings(String nodeName, int staleAfterPolls, double maxDistanceSeconds, Set<String> trusted,
                                int historySize, long reselectMillis, List<String> sources) {

@@ -21,7 +21,8 @@ import java.util.List;
  * @param regionLowSeconds  the deepest region (Marzullo's answer), low end
  * @param regionHighSeconds the deepest region, high end
  * @param agreeing          how many candidates cover the deepest region
- * @param candidates        how many sources took part in the intersection
+ * @param candidates        how many votes the majority is counted over: every configured server once,
+ *                          answering or not (aliases of one address count once)
  * @param stratum           lowest stratum among the survivors, or 16
  * @param systemPeer        the survivor with the least root distance, or null
  * @param survivors         sources that cover the deepest region and were combined
@@ -53,9 +54,9 @@ public record Reference(
 
     /** The outcome of one selection. */
     public enum Status {
-        /** A strict majority of candidates agree: a usable reference. */
+        /** A strict majority of all configured servers agree: a usable reference. */
         MAJORITY,
-        /** Candidates exist but no region is covered by more than half of them. */
+        /** Candidates exist but no region is covered by more than half of all configured servers. */
         NO_MAJORITY,
         /** No source has a usable sample. */
         NO_CANDIDATES
