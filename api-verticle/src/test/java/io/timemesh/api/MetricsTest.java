@@ -70,7 +70,7 @@ class MetricsTest {
         vertx.deployVerticle(api, new DeploymentOptions().setConfig(new JsonObject().put("httpHost", "127.0.0.1")
                 .put("httpPort", 0))).await();
         ClockModel model = new ClockModel(true, T0, 300_000_000L, 2e-6, 0, 0, T0, 0.003, 0.001, 15e-6, true,
-                10 * S, 1.0, 2, LeapIndicator.NO_WARNING, "sel", "127.0.5.1:123", 7, 3, 0.0001, false, 0, 0);
+                10 * S, 1.0, 2, LeapIndicator.NO_WARNING, "sel", "127.0.5.1:123", 7, 3, 0.0001, false, 0, 0, null);
         vertx.eventBus().publish(EventBusAddresses.CLOCK_MODEL, JsonObject.mapFrom(model),
                 new DeliveryOptions().setLocalOnly(true));
         vertx.eventBus().publish(EventBusAddresses.REFERENCE, JsonObject.mapFrom(new Reference("sel", 1, T0, T0,

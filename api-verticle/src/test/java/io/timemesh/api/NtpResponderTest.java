@@ -26,7 +26,7 @@ class NtpResponderTest {
 
     /** Synchronised at T0, 0.3 s ahead of local time, root delay 3 ms, root dispersion 1 ms, stratum 2. */
     private static final ClockModel SYNCED = new ClockModel(true, T0, 300_000_000L, 0, 0, 0, T0, 0.003, 0.001, 15e-6,
-            true, 10 * S, 1.0, 2, LeapIndicator.NO_WARNING, "node-s", "127.0.5.1:123", 7, 3, 0, false, 0, 0);
+            true, 10 * S, 1.0, 2, LeapIndicator.NO_WARNING, "node-s", "127.0.5.1:123", 7, 3, 0, false, 0, 0, null);
 
     private static byte[] clientRequest(long transmit) {
         return NtpPacketCodec.encode(NtpPacket.clientRequest(transmit, 6, -20));

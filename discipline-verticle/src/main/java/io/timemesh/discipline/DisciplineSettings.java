@@ -16,12 +16,15 @@ import io.vertx.core.json.JsonObject;
  *                               {@code convergenceStepSeconds} steps, like chrony's makestep: before the
  *                               sources' filters have filled, errors are large and nobody relies on our time yet
  * @param convergenceStepSeconds see {@code convergenceUpdates}
+ * @param panicThresholdSeconds  after the first synchronisation, a reference that would move the clock by more
+ *                               than this is refused and the clock holds (ntpd's panic threshold, 1000 s; chrony's
+ *                               {@code maxchange}); 0 turns the check off
  */
 public record DisciplineSettings(double stepThresholdSeconds, double maxSlewRate, double slewTimeConstantSeconds,
                                  double maxDrift, double maxFrequency, int frequencyWindow,
                                  double minFrequencyBaselineSeconds, double holdoverAfterSeconds,
                                  double maxErrorBoundSeconds, int convergenceUpdates,
-                                 double convergenceStepSeconds) {
+                                 double convergenceStepSeconds, double panicThresholdSeconds) {
 
     public DisciplineSettings {
         positive("stepThresholdSeconds", stepThresholdSeconds);
@@ -41,6 +44,10 @@ public record DisciplineSettings(double stepThresholdSeconds, double maxSlewRate
             throw new IllegalArgumentException("convergenceUpdates must be >= 0, was " + convergenceUpdates);
         }
         positive("convergenceStepSeconds", convergenceStepSeconds);
+        if (!(panicThresholdSeconds >= 0) || Double.isInfinite(panicThresholdSeconds)) {
+            throw new IllegalArgumentException("panicThresholdSeconds must be >= 0 (0 = off), was "
+                    + panicThresholdSeconds);
+        }
     }
 
     private static void positive(String key, double value) {
@@ -50,7 +57,7 @@ public record DisciplineSettings(double stepThresholdSeconds, double maxSlewRate
     }
 
     public static DisciplineSettings defaults() {
-        return new DisciplineSettings(0.128, 500e-6, 1.0, 15e-6, 500e-6, 64, 8.0, 10.0, 1.0, 8, 0.001);
+        return new DisciplineSettings(0.128, 500e-6, 1.0, 15e-6, 500e-6, 64, 8.0, 10.0, 1.0, 8, 0.001, 1000.0);
     }
 
     /** Rates are given in ppm in JSON, as people write them. */
@@ -67,6 +74,7 @@ public record DisciplineSettings(double stepThresholdSeconds, double maxSlewRate
                 json.getDouble("holdoverAfterSeconds", d.holdoverAfterSeconds()),
                 json.getDouble("maxErrorBoundSeconds", d.maxErrorBoundSeconds()),
                 json.getInteger("convergenceUpdates", d.convergenceUpdates()),
-                json.getDouble("convergenceStepSeconds", d.convergenceStepSeconds()));
+                json.getDouble("convergenceStepSeconds", d.convergenceStepSeconds()),
+                json.getDouble("panicThresholdSeconds", d.panicThresholdSeconds()));
     }
 }

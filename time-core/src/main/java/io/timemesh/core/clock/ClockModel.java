@@ -32,6 +32,7 @@ import io.timemesh.core.ntp.LeapIndicator;
  * @param lastStep               whether the last update stepped rather than slewed
  * @param frequencySkew          estimated standard error of f, dimensionless
  * @param centerSeconds          c: the middle of the reference's interval less its offset
+ * @param panic                  references refused by the panic threshold, or null while none was
  */
 public record ClockModel(
         boolean referenced,
@@ -56,12 +57,13 @@ public record ClockModel(
         double lastOffsetSeconds,
         boolean lastStep,
         double frequencySkew,
-        double centerSeconds) {
+        double centerSeconds,
+        PanicRefusals panic) {
 
     /** A clock that has never been synchronised: V = L and no bound. */
     public static ClockModel unsynchronized(double maxDrift, long holdoverAfterNanos, double maxErrorBoundSeconds) {
         return new ClockModel(false, 0, 0, 0, 0, 0, 0, 0, 0, maxDrift, false, holdoverAfterNanos,
-                maxErrorBoundSeconds, 16, LeapIndicator.ALARM, null, null, -1, 0, 0, false, 0, 0);
+                maxErrorBoundSeconds, 16, LeapIndicator.ALARM, null, null, -1, 0, 0, false, 0, 0, null);
     }
 
     /** c(L) in nanoseconds. */
