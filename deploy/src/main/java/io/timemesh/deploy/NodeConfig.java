@@ -11,6 +11,8 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -72,6 +74,10 @@ public record NodeConfig(JsonObject json) {
         }
         if (!json.containsKey("sources")) {
             json.put("sources", new JsonArray(DEFAULT_SOURCES));
+        }
+        if (json.getJsonArray("sources").isEmpty() && (roles.contains("sampler") || roles.contains("selector"))) {
+            throw new IllegalArgumentException("config key 'sources' is empty: a node that samples or selects needs"
+                    + " servers to ask (at least 3, and an odd number, so that a majority survives one failure)");
         }
         if (!json.containsKey("nodeName")) {
             json.put("nodeName", "node-" + ProcessHandle.current().pid());
@@ -170,6 +176,24 @@ public record NodeConfig(JsonObject json) {
             throw new IllegalArgumentException("config key '" + key + "' must be an array of strings");
         }
         return array.stream().map(String::valueOf).toList();
+    }
+
+    /**
+     * Warnings about the sources as configured: a server named more than once (exactly, or as host and
+     * host:123) is asked once and has one vote, which the operator may not have meant.
+     *
+     * @return one line per server named more than once, empty when none is
+     */
+    public List<String> duplicateSources() {
+        Map<String, List<String>> spellings = new LinkedHashMap<>();
+        for (Object source : json.getJsonArray("sources")) {
+            spellings.computeIfAbsent(ServerAddress.parse((String) source).toString(), s -> new ArrayList<>())
+                    .add((String) source);
+        }
+        return spellings.entrySet().stream().filter(e -> e.getValue().size() > 1)
+                .map(e -> "source " + e.getKey() + " is configured " + e.getValue().size() + " times (as "
+                        + String.join(", ", e.getValue()) + "): it is one server and has one vote")
+                .toList();
     }
 
     public JsonObject samplerConfig() {

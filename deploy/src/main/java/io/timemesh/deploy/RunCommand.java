@@ -85,6 +85,7 @@ public final class RunCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "bad configuration: " + e.getMessage());
         }
+        config.duplicateSources().forEach(warning -> spec.commandLine().getErr().println("warning: " + warning));
         TimemeshNode node = TimemeshNode.start(config).await();
         spec.commandLine().getOut().printf("timemesh node %s (%s) in cluster %s%s%n", config.nodeName(),
                 String.join(",", config.roles()), config.clusterName(), node.httpPort() < 0 ? ""

@@ -66,4 +66,34 @@ class ConfigLayersTest {
                 .hasMessageContaining("'iburst' must be true or false");
         assertThat(ConfigLayers.camel("MAX_DRIFT_PPM")).isEqualTo("maxDriftPpm");
     }
+
+    @Test
+    void anEmptySourceListIsRefusedWhereSourcesAreAskedOrVotedOn() {
+        assertThatThrownBy(() -> new NodeConfig(new JsonObject().put("sources", new JsonArray())))
+                .hasMessageContaining("'sources' is empty");
+        assertThatThrownBy(() -> new NodeConfig(new JsonObject().put("sources", new JsonArray())
+                .put("roles", new JsonArray().add("selector"))))
+                .hasMessageContaining("'sources' is empty");
+        // A node that only serves the cluster's time asks no server.
+        new NodeConfig(new JsonObject().put("sources", new JsonArray()).put("roles", new JsonArray().add("discipline")
+                .add("api")));
+    }
+
+    @Test
+    void aServerNamedTwiceIsOneServerAndTheOperatorIsWarned() {
+        NodeConfig config = new NodeConfig(new JsonObject().put("sources", new JsonArray().add("127.0.0.2")
+                .add("127.0.0.2:123").add("127.0.0.3:123").add("127.0.0.3:124")));
+        assertThat(config.duplicateSources()).singleElement().asString()
+                .contains("127.0.0.2:123 is configured 2 times (as 127.0.0.2, 127.0.0.2:123)", "one vote");
+        assertThat(new NodeConfig(new JsonObject().put("sources", new JsonArray().add("127.0.0.2"))).duplicateSources())
+                .isEmpty();
+    }
+
+    @Test
+    void thePanicThresholdIsASettingOfTheDiscipline() {
+        new NodeConfig(new JsonObject().put("discipline", new JsonObject().put("panicThresholdSeconds", 0)));
+        assertThatThrownBy(() -> new NodeConfig(new JsonObject().put("discipline",
+                new JsonObject().put("panicThresholdSeconds", -1))))
+                .hasMessageContaining("panicThresholdSeconds must be >= 0");
+    }
 }
