@@ -3,6 +3,7 @@ package io.timemesh.discipline;
 import io.timemesh.core.clock.ClockModel;
 import io.timemesh.core.clock.PanicRefusals;
 import io.timemesh.core.message.Reference;
+import io.timemesh.core.ntp.NtpConstants;
 
 /**
  * Disciplines a virtual clock over the local monotonic timescale to the selector's references.
@@ -80,9 +81,11 @@ public final class VirtualClock {
         double slewRate = step ? 0 : Math.min(settings.maxSlewRate(), Math.abs(error) / settings.slewTimeConstantSeconds());
         model = new ClockModel(true, nowLocalNanos, correctionAtAnchor, f, residual, slewRate, referenceLocalNanos,
                 reference.rootDelaySeconds(), reference.rootDispersionSeconds(), settings.maxDrift(), true,
-                holdoverAfterNanos(), settings.maxErrorBoundSeconds(), Math.min(15, reference.stratum() + 1),
+                holdoverAfterNanos(), settings.maxErrorBoundSeconds(),
+                Math.min(NtpConstants.MAXSTRAT, reference.stratum() + 1), // the system peer's + 1; 16 = unsynchronised
                 reference.leap(), reference.selectorNode(), reference.systemPeer(), reference.sequence(),
-                model.updates() + 1, error, step, frequency.skew(), center(reference), model.panic());
+                model.updates() + 1, error, step, frequency.skew(), center(reference), model.panic(),
+                reference.systemPeerAddress());
         return model;
     }
 
@@ -124,7 +127,8 @@ public final class VirtualClock {
                 m.residualSeconds(), m.slewRate(), m.referenceLocalNanos(), m.rootDelaySeconds(),
                 m.rootDispersionSeconds(), m.maxDrift(), false, m.holdoverAfterNanos(), m.maxErrorBoundSeconds(),
                 m.stratum(), m.leap(), reference.selectorNode(), m.systemPeer(), reference.sequence(), m.updates(),
-                m.lastOffsetSeconds(), m.lastStep(), m.frequencySkew(), m.centerSeconds(), panic);
+                m.lastOffsetSeconds(), m.lastStep(), m.frequencySkew(), m.centerSeconds(), panic,
+                m.systemPeerAddress());
     }
 
     private long holdoverAfterNanos() {

@@ -36,12 +36,12 @@ class VirtualClockTest {
         double distance = rootDelay / 2 + rootDispersion;
         return new Reference("sel", ++sequence, 0, sequence, Reference.Status.MAJORITY, offset, offset - distance,
                 offset + distance, distance, rootDelay, rootDispersion, offset, offset, 3, 3, 1,
-                LeapIndicator.NO_WARNING, "a", List.of("a", "b", "c"), List.of(), List.of());
+                LeapIndicator.NO_WARNING, "a", List.of("a", "b", "c"), List.of(), List.of(), null);
     }
 
     private Reference noMajority() {
         return new Reference("sel", ++sequence, 0, 0, Reference.Status.NO_MAJORITY, 0, 0, 0, 0, 0, 0, 0, 0, 2, 4, 16,
-                LeapIndicator.ALARM, null, List.of(), List.of(), List.of());
+                LeapIndicator.ALARM, null, List.of(), List.of(), List.of(), null);
     }
 
     private static double seconds(long nanos) {
@@ -62,7 +62,7 @@ class VirtualClockTest {
         // The majority's interval is [0.297, 0.307] about a combined offset of 0.300.
         Reference lopsided = new Reference("sel", ++sequence, 0, sequence, Reference.Status.MAJORITY, 0.300, 0.297,
                 0.307, 0.007, 0.004, 0.005, 0.299, 0.301, 3, 3, 1, LeapIndicator.NO_WARNING, "a",
-                List.of("a", "b", "c"), List.of(), List.of());
+                List.of("a", "b", "c"), List.of(), List.of(), null);
         TimeReading reading = clock.update(lopsided, T0, T0).read(T0);
         assertThat(reading.nowNanos()).isEqualTo(T0 + 300_000_000L);
         // Rounded outwards, a nanosecond more each side for now's own rounding.
@@ -74,7 +74,7 @@ class VirtualClockTest {
         // the estimate V + r rather than about V widened by |r|.
         ClockModel slewing = clock.update(new Reference("sel", ++sequence, 0, sequence, Reference.Status.MAJORITY,
                 0.3005, 0.2975, 0.3075, 0.007, 0.004, 0.005, 0.299, 0.301, 3, 3, 1, LeapIndicator.NO_WARNING, "a",
-                List.of("a", "b", "c"), List.of(), List.of()), T0, T0);
+                List.of("a", "b", "c"), List.of(), List.of(), null), T0, T0);
         assertThat(slewing.lastStep()).isFalse();
         TimeReading during = slewing.read(T0);
         assertThat(during.nowNanos()).isEqualTo(T0 + 300_000_000L);
@@ -182,7 +182,7 @@ class VirtualClockTest {
                 stale.rootDistanceSeconds(), stale.rootDelaySeconds(), stale.rootDispersionSeconds(),
                 stale.regionLowSeconds(), stale.regionHighSeconds(), stale.agreeing(), stale.candidates(),
                 stale.stratum(), stale.leap(), stale.systemPeer(), stale.survivors(), stale.falsetickers(),
-                stale.exclusions());
+                stale.exclusions(), null);
         for (int i = 21; i <= 40; i++) {
             clock.update(repeat, T0 + i * S, T0 + i * S);
         }
@@ -357,5 +357,22 @@ class VirtualClockTest {
             }
             assertThat(local - 3 * S).isBetween(reading.earliestNanos(), reading.latestNanos());
         }
+    }
+
+    @Test
+    void theServedStratumIsTheSystemPeersPlusOneAnd16IsUnsynchronised() {
+        Reference fifteen = new Reference("sel", ++sequence, 0, sequence, Reference.Status.MAJORITY, 0.3, 0.299, 0.301,
+                0.001, 0, 0.001, 0.3, 0.3, 3, 3, 15, LeapIndicator.NO_WARNING, "a", List.of("a", "b", "c"), List.of(),
+                List.of(), "127.0.0.1:123");
+        ClockModel model = clock.update(fifteen, T0, T0);
+        assertThat(model.stratum()).isEqualTo(16);
+        assertThat(model.systemPeerAddress()).isEqualTo("127.0.0.1:123");
+        TimeReading reading = model.read(T0);
+        assertThat(reading.status()).isEqualTo(ClockStatus.UNSYNCHRONIZED);
+        assertThat(reading.leap()).isEqualTo(LeapIndicator.ALARM);
+        Reference five = new Reference("sel", ++sequence, 0, sequence, Reference.Status.MAJORITY, 0.3, 0.299, 0.301,
+                0.001, 0, 0.001, 0.3, 0.3, 3, 3, 5, LeapIndicator.NO_WARNING, "a", List.of("a", "b", "c"), List.of(),
+                List.of(), "127.0.0.1:123");
+        assertThat(clock.update(five, T0 + S, T0 + S).read(T0 + S).stratum()).isEqualTo(6);
     }
 }

@@ -116,7 +116,7 @@ public final class Selector {
         Reference reference = candidates.isEmpty()
                 ? new Reference(settings.nodeName(), ++sequence, nowNanos, 0, Reference.Status.NO_CANDIDATES, 0, 0, 0, 0,
                         0, 0, 0, 0, 0, voters, NtpConstants.MAXSTRAT, LeapIndicator.ALARM, null, List.of(), List.of(),
-                        exclusions)
+                        exclusions, null)
                 : decide(IntervalSelector.select(candidates, voters), samples, exclusions, nowNanos);
         remember(reference);
         return reference;
@@ -200,7 +200,7 @@ public final class Selector {
             }
             return new Reference(settings.nodeName(), ++sequence, nowNanos, 0, Reference.Status.NO_MAJORITY, 0, 0, 0, 0, 0,
                     0, intersection.regionLow(), intersection.regionHigh(), intersection.depth(), candidates,
-                    NtpConstants.MAXSTRAT, LeapIndicator.ALARM, null, List.of(), List.of(), exclusions);
+                    NtpConstants.MAXSTRAT, LeapIndicator.ALARM, null, List.of(), List.of(), exclusions, null);
         }
         for (Candidate falseticker : intersection.falsetickers()) {
             SourceRecord record = sources.get(falseticker.source());
@@ -224,13 +224,12 @@ public final class Selector {
                 .min(Comparator.comparingDouble(Candidate::rootDistanceSeconds)).orElseThrow();
         SourceSample peerSample = samples.get(peer.source());
         double rootDelay = peerSample.rootDelaySeconds() + peerSample.delaySeconds();
-        int stratum = intersection.truechimers().stream().mapToInt(Candidate::stratum).min().orElseThrow();
         long basis = intersection.truechimers().stream()
                 .mapToLong(c -> samples.get(c.source()).sampleTimeNanos()).max().orElseThrow();
         return new Reference(settings.nodeName(), ++sequence, nowNanos, basis, Reference.Status.MAJORITY, offset, low, high,
                 rootDistance, rootDelay, Math.max(0, rootDistance - rootDelay / 2), intersection.regionLow(),
-                intersection.regionHigh(), intersection.depth(), candidates, stratum, peerSample.leap(), peer.source(),
-                survivors, falsetickers, exclusions);
+                intersection.regionHigh(), intersection.depth(), candidates, peerSample.stratum(), peerSample.leap(),
+                peer.source(), survivors, falsetickers, exclusions, peerSample.address());
     }
 
     /** Every known source as of the last selection, on our timescale, sample fields aged to {@code nowNanos}. */

@@ -163,4 +163,20 @@ class MajorityOfAllSourcesTest {
         assertThat(next.candidates()).isEqualTo(2);
         assertThat(next.status()).isEqualTo(Reference.Status.NO_MAJORITY);
     }
+
+    @Test
+    void theReferenceCarriesTheSystemPeersStratumAndAddress() {
+        // The peer is the survivor of least root distance, here a stratum-5 server; the stratum-1 ones are wider.
+        Selector selector = selector("near", "far1", "far2");
+        selector.onSample(new SourceSample("near", "127.0.0.5:123", "node-a", T0, T0, HONEST, 0.002, 1e-6, 1e-4, 0.001,
+                0.0005, 0.005, 5, "10.0.0.1", LeapIndicator.NO_WARNING, 0xFF, 1, 8));
+        selector.onSample(new SourceSample("far1", "127.0.0.6:123", "node-a", T0, T0, HONEST, 0.002, 1e-6, 1e-4, 0.001,
+                0.0005, 0.05, 1, "GPS", LeapIndicator.NO_WARNING, 0xFF, 1, 8));
+        selector.onSample(new SourceSample("far2", "127.0.0.7:123", "node-a", T0, T0, HONEST, 0.002, 1e-6, 1e-4, 0.001,
+                0.0005, 0.05, 1, "GPS", LeapIndicator.NO_WARNING, 0xFF, 1, 8));
+        Reference reference = selector.select(T0, SAME_CLOCK);
+        assertThat(reference.systemPeer()).isEqualTo("near");
+        assertThat(reference.stratum()).isEqualTo(5);
+        assertThat(reference.systemPeerAddress()).isEqualTo("127.0.0.5:123");
+    }
 }

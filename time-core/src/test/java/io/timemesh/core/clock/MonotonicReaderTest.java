@@ -13,7 +13,7 @@ class MonotonicReaderTest {
     /** Synchronised at L = T0 with V = L + correction, ±1 ms, a 1 s limit on the bound. */
     private static ClockModel synced(long correctionNanos) {
         return new ClockModel(true, T0, correctionNanos, 0, 0, 0, T0, 0, 0.001, 15e-6, true, 10 * S, 1.0, 2,
-                LeapIndicator.NO_WARNING, "sel", "127.0.0.2:123", 1, 1, 0, false, 0, 0, null);
+                LeapIndicator.NO_WARNING, "sel", "127.0.0.2:123", 1, 1, 0, false, 0, 0, null, null);
     }
 
     @Test
