@@ -78,11 +78,20 @@ public final class ApiVerticle extends VerticleBase {
         Future<Void> metrics = registry == null ? Future.succeededFuture() : followForMetrics();
         return Future.all(clock.follow(vertx), time.completion(), metrics)
                 .compose(v -> vertx.createHttpServer().requestHandler(router()).listen(settings.httpPort(),
-                        settings.httpHost()))
+                        settings.httpHost()).recover(e -> listenFailed("HTTP", settings.httpHost(), settings.httpPort(), e)))
                 .onSuccess(s -> {
                     server = s;
                     LOG.info("HTTP API on {}:{}", settings.httpHost(), s.actualPort());
                 });
+    }
+
+    /**
+     * A listener that could not bind, named with its address so the user knows which one ("Address already in
+     * use" alone does not say whether it was HTTP or NTP, or which port).
+     */
+    static <T> Future<T> listenFailed(String listener, String host, int port, Throwable cause) {
+        return Future.failedFuture(new IllegalStateException(listener + " listener on " + host + ":" + port
+                + " cannot start: " + cause.getMessage(), cause));
     }
 
     /** The port the HTTP server got (useful when configured with 0). */

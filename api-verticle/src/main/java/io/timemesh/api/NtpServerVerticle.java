@@ -63,8 +63,7 @@ public final class NtpServerVerticle extends VerticleBase {
         }
         try {
             if (!shareable(config)) {
-                limiter = new ClientRateLimiter(rate.getInteger("interval", 3), rate.getInteger("burst", 8),
-                        rate.getInteger("leak", 2), 65_536, new SecureRandom());
+                limiter = ClientRateLimiter.fromJson(rate, new SecureRandom());
                 kissOfDeath = rate.getBoolean("kod", false);
             }
         } catch (IllegalArgumentException | ClassCastException e) {
@@ -82,7 +81,8 @@ public final class NtpServerVerticle extends VerticleBase {
                     return null;
                 })
                 : Future.succeededFuture();
-        return clock.follow(vertx).compose(v -> free).compose(v -> socket.listen(port, host)).onSuccess(s ->
+        return clock.follow(vertx).compose(v -> free.compose(w -> socket.listen(port, host))
+                        .recover(e -> ApiVerticle.listenFailed("NTP (UDP)", host, port, e))).onSuccess(s ->
                 LOG.info("NTP server on {}:{}{}", host, s.localAddress().port(), limiter == null ? "" : " (rate limited)"));
     }
 

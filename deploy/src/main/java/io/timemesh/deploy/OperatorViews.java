@@ -36,8 +36,15 @@ final class OperatorViews {
         @Override
         public Integer call() throws InterruptedException {
             PrintWriter out = spec.commandLine().getOut();
+            NodeApi api;
             try {
-                out.print(render(new NodeApi(target.url), target.json));
+                api = new NodeApi(target.url);
+            } catch (IllegalArgumentException e) {
+                spec.commandLine().getErr().println("timemesh " + spec.name() + ": " + e.getMessage());
+                return 2;
+            }
+            try {
+                out.print(render(api, target.json));
                 out.flush();
                 return 0;
             } catch (IOException e) {
