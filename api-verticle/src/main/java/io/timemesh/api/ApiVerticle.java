@@ -90,8 +90,8 @@ public final class ApiVerticle extends VerticleBase {
      * use" alone does not say whether it was HTTP or NTP, or which port).
      */
     static <T> Future<T> listenFailed(String listener, String host, int port, Throwable cause) {
-        return Future.failedFuture(new IllegalStateException(listener + " listener on " + host + ":" + port
-                + " cannot start: " + cause.getMessage(), cause));
+        return Future.failedFuture(new IllegalStateException(listener + " listener on " + host + ":" + port + ": "
+                + cause.getMessage(), cause));
     }
 
     /** The port the HTTP server got (useful when configured with 0). */
