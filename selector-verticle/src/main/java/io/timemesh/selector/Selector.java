@@ -57,16 +57,32 @@ public final class Selector {
         settings.sources().forEach(source -> sources.put(source, new SourceRecord()));
     }
 
+    /** Takes a source's newest sample; one of a source this selector is not configured with is ignored. */
     public void onSample(SourceSample sample) {
-        SourceRecord record = sources.computeIfAbsent(sample.source(), s -> new SourceRecord());
-        record.sample = sample;
-        record.reached(sample.source(), sample.address());
+        SourceRecord record = record(sample.source());
+        if (record != null) {
+            record.sample = sample;
+            record.reached(sample.source(), sample.address());
+        }
     }
 
+    /** Takes a source's newest fault; one of a source this selector is not configured with is ignored. */
     public void onFault(SourceFault fault) {
-        SourceRecord record = sources.computeIfAbsent(fault.source(), s -> new SourceRecord());
-        record.fault = fault;
-        record.reached(fault.source(), fault.address());
+        SourceRecord record = record(fault.source());
+        if (record != null) {
+            record.fault = fault;
+            record.reached(fault.source(), fault.address());
+        }
+    }
+
+    /**
+     * The record of a source, or null for one that is not configured: every record is a vote, so a source
+     * dropped from the configuration (still in a predecessor's stored state, or still polled by a sampler not
+     * yet restarted) must not keep one. Without configured sources (a bare selector) every source is taken.
+     */
+    private SourceRecord record(String source) {
+        return settings.sources().isEmpty() ? sources.computeIfAbsent(source, s -> new SourceRecord())
+                : sources.get(source);
     }
 
     /** Every sampler node's clock relative to ours; empty while a link is still being measured. */
@@ -270,7 +286,7 @@ public final class Selector {
                 recent.subList(Math.max(0, recent.size() - SelectorState.CARRIED_DECISIONS), recent.size()));
     }
 
-    /** Takes over a predecessor's state; sources this selector was not told of are added. */
+    /** Takes over a predecessor's state, for the sources this selector is configured with. */
     public void restore(SelectorState state) {
         sequence = Math.max(sequence, state.sequence());
         // A selector leading again may hold decisions of the same numbers: each is kept once, in order, and
@@ -281,7 +297,10 @@ public final class Selector {
         history.clear();
         decisions.values().forEach(this::remember);
         for (SelectorState.Entry entry : state.sources()) {
-            SourceRecord record = sources.computeIfAbsent(entry.source(), s -> new SourceRecord());
+            SourceRecord record = record(entry.source());
+            if (record == null) {
+                continue;
+            }
             record.sample = entry.sample();
             record.fault = entry.fault();
             record.outliers = entry.outliers();

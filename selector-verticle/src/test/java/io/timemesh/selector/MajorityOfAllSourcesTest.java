@@ -179,4 +179,21 @@ class MajorityOfAllSourcesTest {
         assertThat(reference.stratum()).isEqualTo(5);
         assertThat(reference.systemPeerAddress()).isEqualTo("127.0.0.5:123");
     }
+
+    @Test
+    void aSourceDroppedFromTheConfigurationHasNoVote() {
+        // The predecessor knew "gone"; this selector is configured without it, so it is neither kept nor counted.
+        Selector before = selector("a", "b", "c", "gone");
+        Selector after = selector("a", "b", "c");
+        before.onFault(new SourceFault("gone", "127.0.0.4:123", "node-a", T0, "timeout", "", 0, false));
+        after.restore(before.state());
+        for (String s : List.of("a", "b")) {
+            after.onSample(sample(s, s + ".ip:123", T0, HONEST, 0.01));
+        }
+        after.onSample(sample("stray", "127.0.0.5:123", T0, LIE, 0.01)); // polled by a sampler with another config
+        Reference reference = after.select(T0, SAME_CLOCK);
+        assertThat(reference.candidates()).isEqualTo(3);
+        assertThat(reference.status()).isEqualTo(Reference.Status.MAJORITY); // 2 of 3
+        assertThat(after.sources(T0, SAME_CLOCK)).extracting(v -> v.address()).containsExactly("a", "b", "c");
+    }
 }
