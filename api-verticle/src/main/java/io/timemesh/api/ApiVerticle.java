@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
 public final class ApiVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(ApiVerticle.class);
     static final Set<String> SOURCE_STATES =
-            Set.of("selected", "candidate", "falseticker", "unreachable", "kiss", "too-distant", "pending");
+            Set.of("selected", "candidate", "falseticker", "unreachable", "kiss", "too-distant", "pending",
+                    "alias");
     static final int MAX_DECISIONS = 64;
     /**
      * ASCII digits only (Integer.parseInt alone also reads "٥" or "５"), at most nine of them after leading zeros,
@@ -77,11 +78,20 @@ public final class ApiVerticle extends VerticleBase {
         Future<Void> metrics = registry == null ? Future.succeededFuture() : followForMetrics();
         return Future.all(clock.follow(vertx), time.completion(), metrics)
                 .compose(v -> vertx.createHttpServer().requestHandler(router()).listen(settings.httpPort(),
-                        settings.httpHost()))
+                        settings.httpHost()).recover(e -> listenFailed("HTTP", settings.httpHost(), settings.httpPort(), e)))
                 .onSuccess(s -> {
                     server = s;
                     LOG.info("HTTP API on {}:{}", settings.httpHost(), s.actualPort());
                 });
+    }
+
+    /**
+     * A listener that could not bind, named with its address so the user knows which one ("Address already in
+     * use" alone does not say whether it was HTTP or NTP, or which port).
+     */
+    static <T> Future<T> listenFailed(String listener, String host, int port, Throwable cause) {
+        return Future.failedFuture(new IllegalStateException(listener + " listener on " + host + ":" + port + ": "
+                + cause.getMessage(), cause));
     }
 
     /** The port the HTTP server got (useful when configured with 0). */
