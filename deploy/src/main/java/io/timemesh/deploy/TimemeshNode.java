@@ -23,6 +23,8 @@ import io.vertx.core.eventbus.EventBusOptions;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.LifecycleEvent;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -73,8 +75,11 @@ public final class TimemeshNode {
         int precision = MonotonicTimescale.measurePrecisionLog2();
         String node = config.nodeName();
         MeshAuth auth = meshAuth(config, clock);
-        auth.onRejection((channel, reason) -> registry.counter("timemesh.mesh.rejected", "channel", channel,
-                "reason", reason.label()).increment());
+        auth.onRejection((channel, reason) -> rejected(registry, channel, reason).increment());
+        // The references' series exist from the start, at 0, so that alerts on them have something to read.
+        for (MeshAuth.Rejection reason : MeshAuth.Rejection.values()) {
+            rejected(registry, EventBusAddresses.REFERENCE, reason);
+        }
         List<String> roles = config.roles();
         MonotonicReader reader = new MonotonicReader(); // one per node: HTTP, event bus and NTP serve one time
         ApiVerticle api = roles.contains("api") ? new ApiVerticle(clock, reader, registry) : null;
@@ -104,6 +109,14 @@ public final class TimemeshNode {
                             vertx.close();
                             return Future.failedFuture(e);
                         }));
+    }
+
+    /** {@code timemesh_mesh_rejected_total{channel, reason}}: messages and map values refused, see {@link MeshAuth}. */
+    private static Counter rejected(MeterRegistry registry, String channel, MeshAuth.Rejection reason) {
+        return Counter.builder("timemesh.mesh.rejected")
+                .description("Cluster messages and map values refused: not sealed under the cluster key, replayed, "
+                        + "or from a deposed or rival selector")
+                .tags("channel", channel, "reason", reason.label()).register(registry);
     }
 
     /**

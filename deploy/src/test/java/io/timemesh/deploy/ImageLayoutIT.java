@@ -273,7 +273,14 @@ class ImageLayoutIT {
     private static String scrape() throws Exception {
         awaitSynchronized();
         get("/nothing-here"); // an error response too
+        // The per-source series come with the API's next look at the selector's sources (every 2 s), which a
+        // node that synchronises within a second may not have taken yet.
         String metrics = get("/metrics").body();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!metrics.contains("timemesh_source_state{") && System.nanoTime() < deadline) {
+            TimeUnit.MILLISECONDS.sleep(200);
+            metrics = get("/metrics").body();
+        }
         Files.writeString(SCRAPED, metrics);
         return metrics;
     }
