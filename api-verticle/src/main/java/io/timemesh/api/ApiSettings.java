@@ -7,8 +7,10 @@ import io.vertx.core.json.JsonObject;
  * @param httpPort             its port (0: any free port)
  * @param selectorTimeoutMillis how long /sources and /status wait for the selector
  * @param readyMaxErrorBoundSeconds /health/ready needs a bound no wider than this
+ * @param http                 the HTTP server's limits (config section "http")
  */
-public record ApiSettings(String httpHost, int httpPort, long selectorTimeoutMillis, double readyMaxErrorBoundSeconds) {
+public record ApiSettings(String httpHost, int httpPort, long selectorTimeoutMillis, double readyMaxErrorBoundSeconds,
+                          HttpLimits http) {
 
     public static final int DEFAULT_HTTP_PORT = 8123;
 
@@ -26,6 +28,7 @@ public record ApiSettings(String httpHost, int httpPort, long selectorTimeoutMil
 
     public static ApiSettings fromJson(JsonObject json) {
         return new ApiSettings(json.getString("httpHost", "0.0.0.0"), json.getInteger("httpPort", DEFAULT_HTTP_PORT),
-                json.getLong("selectorTimeoutMillis", 2_000L), json.getDouble("readyMaxErrorBoundSeconds", 0.1));
+                json.getLong("selectorTimeoutMillis", 2_000L), json.getDouble("readyMaxErrorBoundSeconds", 0.1),
+                HttpLimits.fromJson(json.getJsonObject("http", new JsonObject())));
     }
 }

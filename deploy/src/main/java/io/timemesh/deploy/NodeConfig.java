@@ -1,6 +1,7 @@
 package io.timemesh.deploy;
 
 import io.timemesh.api.ApiSettings;
+import io.timemesh.api.HttpLimits;
 import io.timemesh.core.ntp.ServerAddress;
 import io.timemesh.discipline.DisciplineSettings;
 import io.timemesh.sampler.SamplerConfig;
@@ -33,7 +34,8 @@ public record NodeConfig(JsonObject json) {
             Map.entry("selector", JsonObject.class), Map.entry("discipline", JsonObject.class),
             Map.entry("cluster", JsonObject.class), Map.entry("roles", JsonArray.class),
             Map.entry("ntpPort", Number.class), Map.entry("ntpHost", String.class),
-            Map.entry("ntpRateLimit", JsonObject.class), Map.entry("httpMetrics", Boolean.class));
+            Map.entry("ntpRateLimit", JsonObject.class), Map.entry("httpMetrics", Boolean.class),
+            Map.entry("http", JsonObject.class));
     /** The keys each section takes and their types: anything else is a typo or a wrong type, refused by name. */
     private static final Map<String, Map<String, Class<?>>> SECTION_KEYS = Map.of(
             "sampler", Map.of("timeoutMillis", Number.class, "bindHost", String.class),
@@ -48,7 +50,8 @@ public record NodeConfig(JsonObject json) {
             "ntpRateLimit", Map.of("enabled", Boolean.class, "interval", Number.class, "burst", Number.class,
                     "leak", Number.class, "kod", Boolean.class),
             "cluster", Map.of("members", JsonArray.class, "host", String.class, "port", Number.class,
-                    "busHost", String.class, "busPort", Number.class, "hazelcastConfig", String.class));
+                    "busHost", String.class, "busPort", Number.class, "hazelcastConfig", String.class),
+            "http", HttpLimits.KEYS);
     /** What a node can run; every node also answers timebase probes. */
     public static final List<String> ROLES = List.of("sampler", "selector", "discipline", "api");
 
@@ -232,6 +235,7 @@ public record NodeConfig(JsonObject json) {
         JsonObject config = new JsonObject();
         copy(json, "httpHost", config);
         copy(json, "httpPort", config);
+        copy(json, "http", config);
         ApiSettings.fromJson(config);
         return config;
     }

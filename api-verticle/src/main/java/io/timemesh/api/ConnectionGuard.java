@@ -1,0 +1,171 @@
+package io.timemesh.api;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link HttpLimits} Vert.x has no option for, on one HTTP server: the connection cap (evicting the
+ * connection that has waited longest for a request, so a flood of idle connections cannot shut out a
+ * health probe), the request-head deadline (slowloris), the HTTP/2 unsent-response budget (a client that
+ * grants no flow-control window), and the refusal of requests framed two ways (RFC 9112 §6.1).
+ *
+ * <p>Every method runs on the server's event loop (one verticle instance, one context), so nothing here is
+ * locked.
+ */
+final class ConnectionGuard {
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectionGuard.class);
+
+    private final Vertx vertx;
+    private final HttpLimits limits;
+    /** Open connections in the order they last began waiting for a request: the first idle one is evicted first. */
+    private final LinkedHashMap<HttpConnection, Tracked> open = new LinkedHashMap<>();
+    private long evicted;
+
+    /** One connection's requests in progress, its head deadline, and (HTTP/2) the responses not yet sent. */
+    private static final class Tracked {
+        final HttpConnection connection;
+        int inFlight;
+        long headTimer = -1;
+        /** Set once a request was refused: whatever the client pipelined behind it is not served. */
+        boolean condemned;
+        final List<HttpServerResponse> http2Responses = new ArrayList<>();
+
+        Tracked(HttpConnection connection) {
+            this.connection = connection;
+        }
+    }
+
+    ConnectionGuard(Vertx vertx, HttpLimits limits) {
+        this.vertx = vertx;
+        this.limits = limits;
+    }
+
+    /** The server's connection handler. */
+    void onConnection(HttpConnection connection) {
+        Tracked tracked = new Tracked(connection);
+        open.put(connection, tracked);
+        connection.closeHandler(v -> forget(tracked));
+        awaitRequest(tracked);
+        if (open.size() > limits.maxConnections()) {
+            Tracked victim = oldestIdle(tracked);
+            if (evicted++ % 1_000 == 0) {
+                LOG.warn("HTTP connections at the limit of {}: closing the connection idle longest ({} so far)",
+                        limits.maxConnections(), evicted);
+            }
+            close(victim == null ? tracked : victim);
+        }
+    }
+
+    /**
+     * The router's first handler, for every request: counts it against its connection, refuses a request framed
+     * both by Content-Length and Transfer-Encoding, and closes an HTTP/2 connection whose client leaves more than
+     * {@link HttpLimits#http2MaxQueuedResponses()} finished responses unread.
+     */
+    void onRequest(RoutingContext ctx) {
+        HttpServerRequest request = ctx.request();
+        Tracked tracked = open.get(request.connection());
+        if (tracked == null || tracked.condemned) {
+            request.connection().close();
+            return;
+        }
+        tracked.inFlight++;
+        cancelHeadTimer(tracked);
+        ctx.addEndHandler(done -> {
+            tracked.inFlight--;
+            if (tracked.inFlight == 0 && open.containsKey(tracked.connection)) {
+                awaitRequest(tracked);
+            }
+        });
+        if (request.version() == HttpVersion.HTTP_2 && !admitHttp2(tracked, ctx.response())) {
+            return;
+        }
+        // Netty drops the Content-Length of a chunked HTTP/1.1 request before we see it, so every request with a
+        // Transfer-Encoding is refused: no route here takes a body, and one framed two ways is how requests are
+        // smuggled past a proxy. RFC 9112 §6.1: the connection must be closed after answering.
+        if (request.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
+            tracked.condemned = true;
+            ctx.response().setStatusCode(400).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                    .putHeader(HttpHeaders.CONNECTION, "close")
+                    .end(new JsonObject().put("error", "bad request: a body framed by Transfer-Encoding"
+                            + (request.headers().contains(HttpHeaders.CONTENT_LENGTH) ? " and Content-Length" : "")
+                            + " is not accepted").encode())
+                    .onComplete(v -> request.connection().close());
+            return;
+        }
+        ctx.next();
+    }
+
+    /** How many connections are open (tests and logs). */
+    int openConnections() {
+        return open.size();
+    }
+
+    private boolean admitHttp2(Tracked tracked, HttpServerResponse response) {
+        tracked.http2Responses.removeIf(HttpServerResponse::closed);
+        long unsent = tracked.http2Responses.stream().filter(HttpServerResponse::ended).count();
+        if (unsent >= limits.http2MaxQueuedResponses()) {
+            LOG.warn("HTTP/2 client {} left {} responses unread (no flow-control window): closing its connection",
+                    tracked.connection.remoteAddress(), unsent);
+            close(tracked);
+            return false;
+        }
+        tracked.http2Responses.add(response);
+        return true;
+    }
+
+    /** The connection idle longest, other than the one just opened; null when every other one is busy. */
+    private Tracked oldestIdle(Tracked newest) {
+        for (Iterator<Tracked> it = open.values().iterator(); it.hasNext(); ) {
+            Tracked candidate = it.next();
+            if (candidate != newest && candidate.inFlight == 0) {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    /** Starts the head deadline and moves the connection to the back of the eviction order. */
+    private void awaitRequest(Tracked tracked) {
+        cancelHeadTimer(tracked);
+        open.remove(tracked.connection);
+        open.put(tracked.connection, tracked);
+        tracked.headTimer = vertx.setTimer(limits.headerTimeoutMillis(), id -> {
+            tracked.headTimer = -1;
+            if (tracked.inFlight == 0) {
+                LOG.debug("no request head from {} within {} ms: closing", tracked.connection.remoteAddress(),
+                        limits.headerTimeoutMillis());
+                close(tracked);
+            }
+        });
+    }
+
+    private void cancelHeadTimer(Tracked tracked) {
+        if (tracked.headTimer >= 0) {
+            vertx.cancelTimer(tracked.headTimer);
+            tracked.headTimer = -1;
+        }
+    }
+
+    private void close(Tracked tracked) {
+        forget(tracked);
+        tracked.connection.close();
+    }
+
+    private void forget(Tracked tracked) {
+        cancelHeadTimer(tracked);
+        open.remove(tracked.connection);
+        tracked.http2Responses.clear();
+    }
+}
