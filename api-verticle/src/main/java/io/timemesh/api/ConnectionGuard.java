@@ -9,9 +9,10 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +33,10 @@ final class ConnectionGuard {
     /** Open connections in the order they last began waiting for a request: the first idle one is evicted first. */
     private final LinkedHashMap<HttpConnection, Tracked> open = new LinkedHashMap<>();
     private long evicted;
+    private boolean capPending;
+    private static final long WARN_EVERY_NANOS = 10_000_000_000L;
+    private long lastWarnNanos;
+    private long suppressedWarnings;
 
     /** One connection's requests in progress, its head deadline, and (HTTP/2) the responses not yet sent. */
     private static final class Tracked {
@@ -58,14 +63,38 @@ final class ConnectionGuard {
         open.put(connection, tracked);
         connection.closeHandler(v -> forget(tracked));
         awaitRequest(tracked);
-        if (open.size() > limits.maxConnections()) {
-            Tracked victim = oldestIdle(tracked);
-            if (evicted++ % 1_000 == 0) {
-                LOG.warn("HTTP connections at the limit of {}: closing the connection idle longest ({} so far)",
-                        limits.maxConnections(), evicted);
-            }
-            close(victim == null ? tracked : victim);
+        if (open.size() > limits.maxConnections() && !capPending) {
+            // Decided a millisecond later: in a burst, Netty registers many new connections before it reads any
+            // of them, and a probe's request, already sent, would not yet count as in progress.
+            capPending = true;
+            vertx.setTimer(1, id -> enforceCap());
         }
+    }
+
+    private void enforceCap() {
+        capPending = false;
+        int over = open.size() - limits.maxConnections();
+        if (over <= 0) {
+            return;
+        }
+        evicted += over;
+        warnSparingly("HTTP connections over the limit of " + limits.maxConnections() + ": closed the " + over
+                + " idle longest (" + evicted + " so far)");
+        Set<Tracked> victims = new LinkedHashSet<>();
+        for (Tracked candidate : open.values()) {
+            if (victims.size() == over) {
+                break;
+            }
+            if (candidate.inFlight == 0) {
+                victims.add(candidate);
+            }
+        }
+        // Every connection busy: the newest give way.
+        List<Tracked> newest = new ArrayList<>(open.values());
+        for (int i = newest.size() - 1; victims.size() < over; i--) {
+            victims.add(newest.get(i));
+        }
+        victims.forEach(this::close);
     }
 
     /**
@@ -116,24 +145,13 @@ final class ConnectionGuard {
         tracked.http2Responses.removeIf(HttpServerResponse::closed);
         long unsent = tracked.http2Responses.stream().filter(HttpServerResponse::ended).count();
         if (unsent >= limits.http2MaxQueuedResponses()) {
-            LOG.warn("HTTP/2 client {} left {} responses unread (no flow-control window): closing its connection",
-                    tracked.connection.remoteAddress(), unsent);
+            warnSparingly("HTTP/2 client " + tracked.connection.remoteAddress() + " left " + unsent
+                    + " responses unread (no flow-control window): closed its connection");
             close(tracked);
             return false;
         }
         tracked.http2Responses.add(response);
         return true;
-    }
-
-    /** The connection idle longest, other than the one just opened; null when every other one is busy. */
-    private Tracked oldestIdle(Tracked newest) {
-        for (Iterator<Tracked> it = open.values().iterator(); it.hasNext(); ) {
-            Tracked candidate = it.next();
-            if (candidate != newest && candidate.inFlight == 0) {
-                return candidate;
-            }
-        }
-        return null;
     }
 
     /** Starts the head deadline and moves the connection to the back of the eviction order. */
@@ -149,6 +167,18 @@ final class ConnectionGuard {
                 close(tracked);
             }
         });
+    }
+
+    /** At most one line per {@link #WARN_EVERY_NANOS}: an attacker must not be able to flood the log. */
+    private void warnSparingly(String message) {
+        long now = System.nanoTime();
+        if (now - lastWarnNanos >= WARN_EVERY_NANOS || lastWarnNanos == 0) {
+            LOG.warn("{}{}", message, suppressedWarnings == 0 ? "" : " (" + suppressedWarnings + " like it not logged)");
+            lastWarnNanos = now;
+            suppressedWarnings = 0;
+        } else {
+            suppressedWarnings++;
+        }
     }
 
     private void cancelHeadTimer(Tracked tracked) {
