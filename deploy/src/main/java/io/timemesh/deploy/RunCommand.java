@@ -85,7 +85,9 @@ public final class RunCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "bad configuration: " + e.getMessage());
         }
+        FatalErrors.installProcessWide();
         TimemeshNode node = TimemeshNode.start(config).await();
+        FatalErrors.watch(node.vertx(), FatalErrors.DEAF_AFTER);
         spec.commandLine().getOut().printf("timemesh node %s (%s) in cluster %s%s%n", config.nodeName(),
                 String.join(",", config.roles()), config.clusterName(), node.httpPort() < 0 ? ""
                         : String.format(" serving http://%s:%d/time", config.apiConfig().getString("httpHost", "0.0.0.0"),
