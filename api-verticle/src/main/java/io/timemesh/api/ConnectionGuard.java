@@ -9,6 +9,7 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -32,6 +33,8 @@ final class ConnectionGuard {
     private final HttpLimits limits;
     /** Open connections in the order they last began waiting for a request: the first idle one is evicted first. */
     private final LinkedHashMap<HttpConnection, Tracked> open = new LinkedHashMap<>();
+    /** Connections this guard closed whose close has not completed yet. */
+    private final Set<HttpConnection> closing = new HashSet<>();
     private long evicted;
     private boolean capPending;
     private static final long WARN_EVERY_NANOS = 10_000_000_000L;
@@ -61,7 +64,10 @@ final class ConnectionGuard {
     void onConnection(HttpConnection connection) {
         Tracked tracked = new Tracked(connection);
         open.put(connection, tracked);
-        connection.closeHandler(v -> forget(tracked));
+        connection.closeHandler(v -> {
+            forget(tracked);
+            closing.remove(connection);
+        });
         awaitRequest(tracked);
         if (open.size() > limits.maxConnections() && !capPending) {
             // Decided a millisecond later: in a burst, Netty registers many new connections before it reads any
@@ -106,7 +112,11 @@ final class ConnectionGuard {
         HttpServerRequest request = ctx.request();
         Tracked tracked = open.get(request.connection());
         if (tracked == null || tracked.condemned) {
-            request.connection().close();
+            // Being closed already (an HTTP/2 client may have sent a thousand streams in one go): nothing more is
+            // done for it; the close disposes of the request.
+            if (tracked == null && !closing.contains(request.connection())) {
+                request.connection().close();
+            }
             return;
         }
         tracked.inFlight++;
@@ -190,6 +200,7 @@ final class ConnectionGuard {
 
     private void close(Tracked tracked) {
         forget(tracked);
+        closing.add(tracked.connection);
         tracked.connection.close();
     }
 
