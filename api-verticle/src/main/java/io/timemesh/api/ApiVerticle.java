@@ -71,6 +71,7 @@ public final class ApiVerticle extends VerticleBase {
     private final PrometheusMeterRegistry registry;
     private ApiSettings settings;
     private HttpServer server;
+    private volatile Thread eventLoop;
 
     /**
      * @param clock  the node's local timescale
@@ -104,6 +105,7 @@ public final class ApiVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
+        eventLoop = Thread.currentThread();
         try {
             settings = ApiSettings.fromJson(config());
         } catch (IllegalArgumentException | ClassCastException e) {
@@ -125,6 +127,11 @@ public final class ApiVerticle extends VerticleBase {
                     server = s;
                     LOG.info("HTTP API on {}:{}", settings.httpHost(), s.actualPort());
                 });
+    }
+
+    /** The event-loop thread serving HTTP (every connection of this instance), once started. */
+    public Thread eventLoop() {
+        return eventLoop;
     }
 
     /** The port the HTTP server got (useful when configured with 0). */

@@ -29,6 +29,7 @@ public final class NtpServerVerticle extends VerticleBase {
     private ClientRateLimiter limiter;
     private boolean kissOfDeath;
     private DatagramSocket socket;
+    private volatile Thread eventLoop;
 
     public NtpServerVerticle(TimeSource clock, MonotonicReader reader, int precisionLog2) {
         this.clock = new ClockView(clock, reader);
@@ -53,6 +54,7 @@ public final class NtpServerVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
+        eventLoop = Thread.currentThread();
         JsonObject config = config();
         int port = config.getInteger("ntpPort", 123);
         String host = config.getString("ntpHost", "0.0.0.0");
@@ -96,6 +98,11 @@ public final class NtpServerVerticle extends VerticleBase {
             reply = NtpResponder.respond(request, request.length, received, clock.model(), clock.read(), precisionLog2);
         }
         reply.ifPresent(bytes -> socket.send(Buffer.buffer(bytes), packet.sender().port(), packet.sender().hostAddress()));
+    }
+
+    /** The event-loop thread this instance answers on, once started. */
+    public Thread eventLoop() {
+        return eventLoop;
     }
 
     /** The UDP port it listens on (useful when configured with 0). */

@@ -82,7 +82,7 @@ public final class TimemeshNode {
                                 : Future.succeededFuture())
                         .compose(v -> api != null ? deploy(vertx, api, config.apiConfig()) : Future.succeededFuture())
                         .compose(v -> ntp != null ? deployNtp(vertx, ntp, ntpConfig, () -> new NtpServerVerticle(clock,
-                                reader, precision)) : Future.succeededFuture())
+                                reader, precision), api.eventLoop()) : Future.succeededFuture())
                         .compose(v -> roles.contains("sampler")
                                 ? deploy(vertx, new SamplerVerticle(clock, precision, resolver), config.samplerConfig())
                                 : Future.succeededFuture())
@@ -120,15 +120,30 @@ public final class TimemeshNode {
     /**
      * The NTP server: one instance per core on the port the first one bound, when the transport can
      * share a port (epoll's SO_REUSEPORT) and no rate limit needs one table, so replies are not
-     * limited to one event loop.
+     * limited to one event loop. No instance shares the HTTP API's event loop, so that a flood of
+     * either cannot starve the other.
      */
     private static Future<String> deployNtp(Vertx vertx, NtpServerVerticle first, JsonObject config,
-                                            Supplier<NtpServerVerticle> more) {
+                                            Supplier<NtpServerVerticle> more, Thread apiLoop) {
         int extra = vertx.isNativeTransportEnabled() && NtpServerVerticle.shareable(config)
                 ? Runtime.getRuntime().availableProcessors() - 1 : 0;
-        return deploy(vertx, first, config).compose(id -> extra < 1 ? Future.succeededFuture(id)
-                : vertx.deployVerticle(more::get, new DeploymentOptions().setInstances(extra)
-                        .setConfig(config.copy().put("ntpPort", first.port()).put(NtpServerVerticle.JOINS_PORT, true))));
+        return offLoop(vertx, first, config, apiLoop, VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE).compose(id -> {
+            JsonObject joining = config.copy().put("ntpPort", first.port()).put(NtpServerVerticle.JOINS_PORT, true);
+            Future<String> deployed = Future.succeededFuture(id);
+            for (int i = 0; i < extra; i++) {
+                deployed = deployed.compose(v -> offLoop(vertx, more.get(), joining, apiLoop,
+                        VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE));
+            }
+            return deployed;
+        });
+    }
+
+    /** Deploys it again while it lands on {@code apiLoop}: Vert.x hands event loops out in turn. */
+    private static Future<String> offLoop(Vertx vertx, NtpServerVerticle ntp, JsonObject config, Thread apiLoop,
+                                          int tries) {
+        return deploy(vertx, ntp, config).compose(id -> ntp.eventLoop() != apiLoop || tries <= 1
+                ? Future.succeededFuture(id)
+                : vertx.undeploy(id).compose(v -> offLoop(vertx, ntp, config, apiLoop, tries - 1)));
     }
 
     private static Future<String> deploy(Vertx vertx, Deployable verticle, JsonObject config) {
