@@ -95,10 +95,11 @@ final class ConnectionGuard {
                 victims.add(candidate);
             }
         }
-        // Every connection busy: the newest give way.
-        List<Tracked> newest = new ArrayList<>(open.values());
-        for (int i = newest.size() - 1; victims.size() < over; i--) {
-            victims.add(newest.get(i));
+        if (victims.size() < over) { // too few idle: the newest give way
+            List<Tracked> newest = new ArrayList<>(open.values());
+            for (int i = newest.size() - 1; victims.size() < over; i--) {
+                victims.add(newest.get(i));
+            }
         }
         victims.forEach(this::close);
     }
