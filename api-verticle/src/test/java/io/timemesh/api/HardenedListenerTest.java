@@ -186,8 +186,10 @@ class HardenedListenerTest {
     @Test
     void responsesHoardedBehindAZeroWindowCloseTheConnection() throws Exception {
         start(new JsonObject().put("h2c", true));
-        try (Socket warmUp = hoard()) { // loads the HTTP/2 codec and the scrape's classes before the probe starts
-            assertThat(closedByServer(warmUp, 5_000)).isTrue();
+        for (int i = 0; i < 3; i++) { // loads and compiles the HTTP/2 codec before the probe starts
+            try (Socket warmUp = hoard()) {
+                assertThat(closedByServer(warmUp, 5_000)).isTrue();
+            }
         }
         List<Socket> attackers = new ArrayList<>();
         try (LiveProbe probe = new LiveProbe(port)) {
