@@ -11,10 +11,12 @@ jar=deploy/target/timemesh.jar
 members=$(for i in $(seq 0 $((n - 1))); do printf '%s127.0.0.1:%d' "${sep:-}" $((5801 + i)); sep=,; done)
 name="timemesh-local-$$"
 mkdir -p target/local-cluster
+key=target/local-cluster/cluster.key   # one key for every member: they authenticate each other's messages
+[ -f "$key" ] || java -jar "$jar" cluster-key "$key"
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; wait; echo stopped' INT TERM EXIT
 for i in $(seq 0 $((n - 1))); do
-  java -jar "$jar" run --cluster --cluster-name "$name" --members "$members" --cluster-port $((5801 + i)) \
+  java -jar "$jar" run --cluster --cluster-key "$key" --cluster-name "$name" --members "$members" --cluster-port $((5801 + i)) \
     --node-name "node-$i" --http-host 127.0.0.1 --http-port $((8123 + i)) "$@" \
     > "target/local-cluster/node-$i.log" 2>&1 &
   pids+=($!)

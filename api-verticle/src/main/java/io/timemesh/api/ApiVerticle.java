@@ -215,7 +215,8 @@ public final class ApiVerticle extends VerticleBase {
         MeshMetrics metrics = new MeshMetrics(registry, clock);
         vertx.setPeriodic(SOURCE_METRICS_MILLIS, id -> askSelector(EventBusAddresses.SELECTOR_SOURCES, new JsonObject())
                 .onSuccess(views -> metrics.onSources((JsonArray) views)));
-        return vertx.eventBus().<JsonObject>consumer(EventBusAddresses.REFERENCE,
+        // Only what this node's discipline authenticated and applied: never a forged reference's figures.
+        return vertx.eventBus().<JsonObject>localConsumer(EventBusAddresses.REFERENCE_APPLIED,
                 m -> metrics.onReference(m.body().mapTo(Reference.class))).completion();
     }
 
@@ -230,12 +231,32 @@ public final class ApiVerticle extends VerticleBase {
         promise.complete(ready ? Status.OK(data) : Status.KO(data));
     }
 
-    /** The cluster has an active selector that answers: without one, time soon goes into holdover. */
+    /**
+     * The cluster has an active selector that answers, and it is the leader whose authenticated references
+     * this node follows: a member that answers as selector but publishes nothing authentic (an uninvited
+     * one) is named, and the node is not ready. Without a selector, time soon goes into holdover.
+     */
     private void selectorReady(Promise<Status> promise) {
-        askSelector(EventBusAddresses.SELECTOR_STATUS, new JsonObject().put("decisions", 0)).onComplete(reply ->
-                promise.complete(reply.succeeded()
-                        ? Status.OK(new JsonObject().put("selectorNode", ((JsonObject) reply.result()).getString("selectorNode")))
-                        : Status.KO(new JsonObject().put("error", reply.cause().getMessage()))));
+        askSelector(EventBusAddresses.SELECTOR_STATUS, new JsonObject().put("decisions", 0)).onComplete(reply -> {
+            if (reply.failed()) {
+                promise.complete(Status.KO(new JsonObject().put("error", reply.cause().getMessage())));
+                return;
+            }
+            JsonObject selection = (JsonObject) reply.result();
+            String selector = selection.getString("selectorNode");
+            JsonObject data = new JsonObject().put("selectorNode", selector)
+                    .put("leaseSquatter", selection.getValue("leaseSquatter"));
+            meshStatus().onComplete(mesh -> {
+                String followed = mesh.succeeded() ? mesh.result().getString("leader") : null;
+                data.put("authenticatedLeader", followed);
+                if (followed == null || !followed.equals(selector)) {
+                    promise.complete(Status.KO(data.put("error", "selector " + selector + " answers, but the "
+                            + "authenticated references come from " + (followed == null ? "nobody" : followed))));
+                } else {
+                    promise.complete(Status.OK(data));
+                }
+            });
+        });
     }
 
     private void sources(RoutingContext ctx) {
@@ -271,8 +292,14 @@ public final class ApiVerticle extends VerticleBase {
                 tracking.put("selection", null).put("selectionError", "no active selector answered: "
                         + reply.cause().getMessage());
             }
-            json(ctx, 200, tracking);
+            meshStatus().onComplete(mesh -> json(ctx, 200, tracking.put("mesh", mesh.succeeded() ? mesh.result() : null)));
         });
+    }
+
+    /** This node's discipline's view of the mesh: the leader it follows and every message refused. */
+    private Future<JsonObject> meshStatus() {
+        return vertx.eventBus().<JsonObject>request(EventBusAddresses.MESH_STATUS, null,
+                new DeliveryOptions().setLocalOnly(true).setSendTimeout(settings.selectorTimeoutMillis())).map(Message::body);
     }
 
     private Future<Object> askSelector(String address, JsonObject body) {

@@ -166,6 +166,15 @@ class ApiVerticleTest {
         vertx.eventBus().<JsonObject>consumer(EventBusAddresses.SELECTOR_STATUS,
                 m -> m.reply(new JsonObject().put("selectorNode", "node-s"))).completion().await();
         publishSynchronisedModel();
+        // The discipline follows another leader's authenticated references: node-s is an impostor.
+        var mesh = vertx.eventBus().<JsonObject>localConsumer(EventBusAddresses.MESH_STATUS,
+                m -> m.reply(new JsonObject().put("leader", "node-x")));
+        mesh.completion().await();
+        JsonObject impostor = getJson("/health/ready", 503);
+        assertThat(impostor.encode()).contains("selector node-s answers, but the authenticated references come from node-x");
+        mesh.unregister().await();
+        vertx.eventBus().<JsonObject>localConsumer(EventBusAddresses.MESH_STATUS,
+                m -> m.reply(new JsonObject().put("leader", "node-s"))).completion().await();
         assertThat(getJson("/health/ready", 200).getString("status")).isEqualTo("UP");
         clock.advanceNanos(11 * S); // holdover: still ready while the bound is within 100 ms
         assertThat(getJson("/health/ready", 200).getString("status")).isEqualTo("UP");

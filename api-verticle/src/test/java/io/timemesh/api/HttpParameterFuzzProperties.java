@@ -77,6 +77,9 @@ class HttpParameterFuzzProperties {
                 .completion().await();
         vertx.eventBus().<JsonObject>consumer(EventBusAddresses.SELECTOR_STATUS, m -> m.reply(new JsonObject()
                 .put("selectorNode", "node-s").put("wanted", m.body().getInteger("decisions")))).completion().await();
+        // The node's discipline follows node-s's authenticated references: ready.
+        vertx.eventBus().<JsonObject>localConsumer(EventBusAddresses.MESH_STATUS,
+                m -> m.reply(new JsonObject().put("leader", "node-s"))).completion().await();
     }
 
     @AfterContainer

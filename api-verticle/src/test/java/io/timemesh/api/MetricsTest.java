@@ -73,7 +73,7 @@ class MetricsTest {
                 10 * S, 1.0, 2, LeapIndicator.NO_WARNING, "sel", "127.0.5.1:123", 7, 3, 0.0001, false, 0, 0);
         vertx.eventBus().publish(EventBusAddresses.CLOCK_MODEL, JsonObject.mapFrom(model),
                 new DeliveryOptions().setLocalOnly(true));
-        vertx.eventBus().publish(EventBusAddresses.REFERENCE, JsonObject.mapFrom(new Reference("sel", 1, T0, T0,
+        vertx.eventBus().publish(EventBusAddresses.REFERENCE_APPLIED, JsonObject.mapFrom(new Reference("sel", 1, T0, T0,
                 Reference.Status.MAJORITY, 0.3, 0.297, 0.303, 0.003, 0.003, 0.0015, 0.299, 0.301, 4, 5, 1,
                 LeapIndicator.NO_WARNING, "a", List.of("a", "b", "c", "d"), List.of("e"), List.of())));
         Thread.sleep(2_500); // one refresh of the per-source gauges

@@ -47,6 +47,8 @@ public final class EventBusLatency {
         Files.writeString(config, new JsonObject().put("sources", new JsonArray()).encode());
         Process node = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar,
                 "run", "--config", config.toString(), "--cluster", "--cluster-name", cluster,
+                // The bench's own member has no key: timemesh.time requests and answers are not sealed anyway.
+                "--insecure-cluster",
                 "--members", String.join(",", members), "--cluster-port", String.valueOf(nodePort),
                 "--node-name", "responder", "--roles", "discipline,api", "--http-host", "127.0.0.1",
                 "--http-port", String.valueOf(httpPort))

@@ -59,14 +59,13 @@ public final class TimemeshClient {
         } catch (IOException e) {
             throw new TimeUnavailableException(time + " answered " + response.statusCode() + " without JSON", e);
         }
-        JsonNode earliest = body.path("earliestNs");
-        JsonNode latest = body.path("latestNs");
-        if (response.statusCode() != 200 || !earliest.isTextual() || !latest.isTextual()
-                || "UNSYNCHRONIZED".equals(body.path("status").asText())) {
-            throw new TimeUnavailableException(time + " has no bounded time: status " + body.path("status").asText("?")
-                    + " (HTTP " + response.statusCode() + ")");
-        }
-        return new TimeInterval(Long.parseLong(earliest.asText()), Long.parseLong(latest.asText()) + roundTrip);
+        return TimeAnswers.read(time + " (HTTP " + response.statusCode() + ")", response.statusCode() == 200,
+                text(body, "status"), text(body, "earliestNs"), text(body, "latestNs"), roundTrip).interval();
+    }
+
+    private static String text(JsonNode body, String field) {
+        JsonNode value = body.path(field);
+        return value.isTextual() ? value.asText() : null;
     }
 
     /** True if {@code t} has certainly passed. */
@@ -95,7 +94,8 @@ public final class TimemeshClient {
         }
     }
 
-    private static long nanos(Instant t) {
+    /** {@code t} as nanoseconds since the Unix epoch; ArithmeticException beyond year 2262. */
+    static long nanos(Instant t) {
         return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000_000L), t.getNano());
     }
 }

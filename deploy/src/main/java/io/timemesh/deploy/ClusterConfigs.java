@@ -21,12 +21,20 @@ public final class ClusterConfigs {
      */
     static final String HEARTBEAT_INTERVAL_SECONDS = "1";
     static final String MAX_NO_HEARTBEAT_SECONDS = "3";
+    /**
+     * Split-brain merges first tried 5 s after start and every 5 s after (Hazelcast: 300 s, then 120 s), so
+     * a healed partition or a member that stalled past the heartbeat timeout is one cluster again within
+     * seconds, and with it one selector lease.
+     */
+    static final String MERGE_DELAY_SECONDS = "5";
 
     /** A member of a real cluster: TCP-IP join to {@code members}, bound to {@code host}:{@code port}. */
     public static Config tcpIp(String clusterName, String host, int port, List<String> members) {
         Config config = loopback(clusterName, members);
         config.setProperty("hazelcast.heartbeat.interval.seconds", HEARTBEAT_INTERVAL_SECONDS);
         config.setProperty("hazelcast.max.no.heartbeat.seconds", MAX_NO_HEARTBEAT_SECONDS);
+        config.setProperty("hazelcast.merge.first.run.delay.seconds", MERGE_DELAY_SECONDS);
+        config.setProperty("hazelcast.merge.next.run.delay.seconds", MERGE_DELAY_SECONDS);
         NetworkConfig network = config.getNetworkConfig();
         network.setPort(port).setPortAutoIncrement(port == 5701);
         network.getInterfaces().setInterfaces(List.of(host));
@@ -39,7 +47,11 @@ public final class ClusterConfigs {
             Config config = new XmlConfigBuilder(file.toString()).build();
             config.getProperties().putIfAbsent("hazelcast.heartbeat.interval.seconds", HEARTBEAT_INTERVAL_SECONDS);
             config.getProperties().putIfAbsent("hazelcast.max.no.heartbeat.seconds", MAX_NO_HEARTBEAT_SECONDS);
+            config.getProperties().putIfAbsent("hazelcast.merge.first.run.delay.seconds", MERGE_DELAY_SECONDS);
+            config.getProperties().putIfAbsent("hazelcast.merge.next.run.delay.seconds", MERGE_DELAY_SECONDS);
             config.getProperties().putIfAbsent("hazelcast.phone.home.enabled", "false");
+            // Only the interfaces the file names: Hazelcast otherwise listens on every address.
+            config.getProperties().putIfAbsent("hazelcast.socket.bind.any", "false");
             return config;
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("cannot read Hazelcast config " + file + ": " + e.getMessage(), e);
@@ -58,6 +70,8 @@ public final class ClusterConfigs {
         config.setProperty("hazelcast.wait.seconds.before.join", "0");
         config.setProperty("hazelcast.logging.type", "slf4j");
         config.setProperty("hazelcast.shutdownhook.enabled", "false");
+        // Listen on the configured interface alone (loopback, or --cluster-host), not on every address.
+        config.setProperty("hazelcast.socket.bind.any", "false");
         NetworkConfig network = config.getNetworkConfig();
         network.setPort(5701).setPortAutoIncrement(true).setPortCount(100);
         network.getInterfaces().setEnabled(true).setInterfaces(List.of("127.0.0.1"));

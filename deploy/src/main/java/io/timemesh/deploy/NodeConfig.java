@@ -2,6 +2,7 @@ package io.timemesh.deploy;
 
 import io.timemesh.api.ApiSettings;
 import io.timemesh.api.HttpLimits;
+import io.timemesh.core.mesh.ClusterKey;
 import io.timemesh.core.ntp.ServerAddress;
 import io.timemesh.discipline.DisciplineSettings;
 import io.timemesh.sampler.SamplerConfig;
@@ -50,7 +51,8 @@ public record NodeConfig(JsonObject json) {
             "ntpRateLimit", Map.of("enabled", Boolean.class, "interval", Number.class, "burst", Number.class,
                     "leak", Number.class, "kod", Boolean.class),
             "cluster", Map.of("members", JsonArray.class, "host", String.class, "port", Number.class,
-                    "busHost", String.class, "busPort", Number.class, "hazelcastConfig", String.class),
+                    "busHost", String.class, "busPort", Number.class, "hazelcastConfig", String.class,
+                    "keyFile", String.class, "insecure", Boolean.class),
             "http", HttpLimits.KEYS);
     /** What a node can run; every node also answers timebase probes. */
     public static final List<String> ROLES = List.of("sampler", "selector", "discipline", "api");
@@ -93,6 +95,32 @@ public record NodeConfig(JsonObject json) {
         }
         if (json.containsKey("ntpRateLimit") && !(json.getValue("ntpRateLimit") instanceof JsonObject)) {
             throw new IllegalArgumentException("config key 'ntpRateLimit' must be a JSON object");
+        }
+        checkClusterKey(json);
+    }
+
+    /**
+     * A cluster's members authenticate each other's messages with a shared key: a cluster without one
+     * is refused unless it is declared insecure, and the key file must be there and long enough.
+     */
+    private static void checkClusterKey(JsonObject json) {
+        if (!json.containsKey("cluster")) {
+            return;
+        }
+        JsonObject cluster = json.getJsonObject("cluster");
+        boolean insecure = cluster.getBoolean("insecure", false);
+        String keyFile = cluster.getString("keyFile");
+        if (keyFile != null && insecure) {
+            throw new IllegalArgumentException("config keys 'cluster.keyFile' and 'cluster.insecure' exclude each other");
+        }
+        if (keyFile == null && !insecure) {
+            throw new IllegalArgumentException("a cluster needs a key that every member shares, or anyone who can reach "
+                    + "its port can move its time: make one with 'timemesh cluster-key FILE', copy it to every member "
+                    + "and give it with --cluster-key FILE (config 'cluster.keyFile', env TIMEMESH_CLUSTER__KEY_FILE); "
+                    + "or say --insecure-cluster to run without");
+        }
+        if (keyFile != null) {
+            ClusterKey.read(Path.of(keyFile));
         }
     }
 
@@ -155,7 +183,13 @@ public record NodeConfig(JsonObject json) {
         return json.containsKey("cluster");
     }
 
-    /** The "cluster" object: members, host, port, busHost, busPort, hazelcastConfig. */
+    /** The cluster key's file, or null for a single node or an explicitly insecure cluster. */
+    public Path clusterKeyFile() {
+        String file = cluster().getString("keyFile");
+        return file == null ? null : Path.of(file);
+    }
+
+    /** The "cluster" object: members, host, port, busHost, busPort, hazelcastConfig, keyFile, insecure. */
     public JsonObject cluster() {
         return json.getJsonObject("cluster", new JsonObject()).copy();
     }

@@ -70,6 +70,14 @@ public final class RunCommand implements Callable<Integer> {
             description = "A Hazelcast XML file (cluster.xml, Kubernetes join) instead of the options above.")
     private Path hazelcastConfig;
 
+    @Option(names = "--cluster-key", paramLabel = "FILE",
+            description = "The key every member shares (make one with 'timemesh cluster-key FILE'); needed with --cluster.")
+    private Path clusterKey;
+
+    @Option(names = "--insecure-cluster",
+            description = "Run a cluster without a key: any process that reaches its port can then move its time.")
+    private boolean insecureCluster;
+
     @Option(names = "--roles", paramLabel = "ROLE,...", split = ",",
             description = "What this node runs, of sampler,selector,discipline,api (default all).")
     private List<String> roles = new ArrayList<>();
@@ -132,7 +140,7 @@ public final class RunCommand implements Callable<Integer> {
             config = config.with("clusterName", clusterName);
         }
         boolean clusterOptions = cluster || !members.isEmpty() || clusterHost != null || clusterPort != null
-                || busHost != null || busPort != null || hazelcastConfig != null;
+                || busHost != null || busPort != null || hazelcastConfig != null || clusterKey != null || insecureCluster;
         if (clusterOptions) {
             JsonObject clusterJson = config.cluster();
             if (!members.isEmpty()) {
@@ -143,6 +151,8 @@ public final class RunCommand implements Callable<Integer> {
             putIfSet(clusterJson, "busHost", busHost);
             putIfSet(clusterJson, "busPort", busPort);
             putIfSet(clusterJson, "hazelcastConfig", hazelcastConfig == null ? null : hazelcastConfig.toString());
+            putIfSet(clusterJson, "keyFile", clusterKey == null ? null : clusterKey.toString());
+            putIfSet(clusterJson, "insecure", insecureCluster ? true : null);
             config = config.with("cluster", clusterJson);
         }
         return config;

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = TimemeshCli.Version.class,
         description = "Cluster time service: samples NTP servers, selects the interval most agree on, serves bounded time.",
-        subcommands = {RunCommand.class, QueryCommand.class, OperatorViews.Sources.class, OperatorViews.Tracking.class,
+        subcommands = {RunCommand.class, ClusterKeyCommand.class, QueryCommand.class, OperatorViews.Sources.class, OperatorViews.Tracking.class,
             OperatorViews.Selection.class, CommandLine.HelpCommand.class})
 public final class TimemeshCli implements Runnable {
 
@@ -45,8 +45,7 @@ public final class TimemeshCli implements Runnable {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String version = TimemeshCli.class.getPackage().getImplementationVersion();
-            return new String[] {"timemesh " + (version == null ? "development build" : version)};
+            return new String[] {BuildInfo.current().describe()};
         }
     }
 }

@@ -3,22 +3,28 @@ package io.timemesh.deploy;
 import io.timemesh.api.ApiVerticle;
 import io.timemesh.api.NtpServerVerticle;
 import io.timemesh.core.clock.MonotonicReader;
+import io.timemesh.core.mesh.ClusterKey;
+import io.timemesh.core.message.EventBusAddresses;
 import io.timemesh.core.time.MonotonicTimescale;
 import io.timemesh.core.time.TimeSource;
 import io.timemesh.discipline.DisciplineVerticle;
 import io.timemesh.sampler.HostResolver;
 import io.timemesh.sampler.SamplerVerticle;
 import io.timemesh.selector.SelectorVerticle;
+import io.timemesh.timebase.MeshAuth;
 import io.timemesh.timebase.TimebaseVerticle;
 import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBusOptions;
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.core.LifecycleEvent;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MetricsDomain;
@@ -60,31 +66,36 @@ public final class TimemeshNode {
         NodeConfig config = named.with("nodeName", named.nodeName() + "/" + incarnation());
         JsonObject cluster = config.cluster();
         String busHost = cluster.getString("busHost", cluster.getString("host", "127.0.0.1"));
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        PrometheusMeterRegistry registry = NodeMetrics.registry(BuildInfo.current());
         VertxOptions options = new VertxOptions().setPreferNativeTransport(true).setEventBusOptions(new EventBusOptions()
                         .setHost(busHost).setPort(cluster.getInteger("busPort", 0)))
                 .setMetricsOptions(metricsOptions(config));
         int precision = MonotonicTimescale.measurePrecisionLog2();
         String node = config.nodeName();
+        MeshAuth auth = meshAuth(config, clock);
+        auth.onRejection((channel, reason) -> registry.counter("timemesh.mesh.rejected", "channel", channel,
+                "reason", reason.label()).increment());
         List<String> roles = config.roles();
         MonotonicReader reader = new MonotonicReader(); // one per node: HTTP, event bus and NTP serve one time
         ApiVerticle api = roles.contains("api") ? new ApiVerticle(clock, reader, registry) : null;
         JsonObject ntpConfig = roles.contains("api") ? config.ntpConfig() : null;
         NtpServerVerticle ntp = ntpConfig == null ? null : new NtpServerVerticle(clock, reader, precision);
-        return Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry)).withClusterManager(new HazelcastClusterManager(hazelcast(config)))
+        HazelcastClusterManager clusterManager = new HazelcastClusterManager(hazelcast(config));
+        return Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry)).withClusterManager(clusterManager)
                 .buildClustered()
-                .compose(vertx -> deploy(vertx, new TimebaseVerticle(clock, node), new JsonObject())
+                .onSuccess(vertx -> tellMembershipChanges(vertx, clusterManager))
+                .compose(vertx -> deploy(vertx, new TimebaseVerticle(clock, auth), new JsonObject())
                         .compose(v -> roles.contains("discipline")
-                                ? deploy(vertx, new DisciplineVerticle(clock, node, precision), config.disciplineConfig())
+                                ? deploy(vertx, new DisciplineVerticle(clock, auth, precision), config.disciplineConfig())
                                 : Future.succeededFuture())
                         .compose(v -> roles.contains("selector")
-                                ? deploy(vertx, new SelectorVerticle(clock, precision), config.selectorConfig())
+                                ? deploy(vertx, new SelectorVerticle(clock, auth, precision), config.selectorConfig())
                                 : Future.succeededFuture())
                         .compose(v -> api != null ? deploy(vertx, api, config.apiConfig()) : Future.succeededFuture())
                         .compose(v -> ntp != null ? deployNtp(vertx, ntp, ntpConfig, () -> new NtpServerVerticle(clock,
                                 reader, precision), api.eventLoop()) : Future.succeededFuture())
                         .compose(v -> roles.contains("sampler")
-                                ? deploy(vertx, new SamplerVerticle(clock, precision, resolver), config.samplerConfig())
+                                ? deploy(vertx, new SamplerVerticle(clock, auth, precision, resolver), config.samplerConfig())
                                 : Future.succeededFuture())
                         .map(v -> new TimemeshNode(vertx, api, ntp))
                         .recover(e -> {
@@ -93,6 +104,45 @@ public final class TimemeshNode {
                             vertx.close();
                             return Future.failedFuture(e);
                         }));
+    }
+
+    /**
+     * Publishes {@link EventBusAddresses#MEMBERS_CHANGED} node-locally whenever a member joins this
+     * member's view or this member merges back after a split (Hazelcast's callbacks run on its threads;
+     * the event bus hops onto the consumers' contexts).
+     */
+    private static void tellMembershipChanges(Vertx vertx, HazelcastClusterManager clusterManager) {
+        DeliveryOptions local = new DeliveryOptions().setLocalOnly(true);
+        var hazelcast = clusterManager.getHazelcastInstance();
+        hazelcast.getCluster().addMembershipListener(new MembershipListener() {
+            @Override
+            public void memberAdded(MembershipEvent event) {
+                vertx.eventBus().publish(EventBusAddresses.MEMBERS_CHANGED, event.getMember().getUuid().toString(), local);
+            }
+
+            @Override
+            public void memberRemoved(MembershipEvent event) {
+                // a departed member has nothing to learn
+            }
+        });
+        hazelcast.getLifecycleService().addLifecycleListener(event -> {
+            if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
+                vertx.eventBus().publish(EventBusAddresses.MEMBERS_CHANGED, "merged", local);
+            }
+        });
+    }
+
+    /**
+     * A cluster's members share the key file's key; a single node makes a key nobody else knows, so its
+     * loopback member takes nothing from anyone; an explicitly insecure cluster seals nothing.
+     */
+    private static MeshAuth meshAuth(NodeConfig config, TimeSource clock) {
+        if (!config.clustered()) {
+            return MeshAuth.keyed(config.nodeName(), ClusterKey.random(), clock);
+        }
+        Path keyFile = config.clusterKeyFile();
+        return keyFile == null ? MeshAuth.insecure(config.nodeName(), clock)
+                : MeshAuth.keyed(config.nodeName(), ClusterKey.read(keyFile), clock);
     }
 
     private static MicrometerMetricsOptions metricsOptions(NodeConfig config) {

@@ -42,7 +42,7 @@ final class LoopbackCluster implements AutoCloseable {
         return IntStream.range(0, ports.size()).mapToObj(this::start).toList();
     }
 
-    private static int freeTcpPort() throws IOException {
+    static int freeTcpPort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }

@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class MeshFixture implements AutoCloseable {
     static final long TRUE_OFFSET_NANOS = 300_000_000L;
+    private static final String LOOPBACK = "127.0.0.1";
 
     final MonotonicTimescale local = new MonotonicTimescale();
     final List<SimulatedNtpServer> servers = new ArrayList<>();
@@ -80,15 +81,15 @@ final class MeshFixture implements AutoCloseable {
     }
 
     Answer time() throws Exception {
-        return NodeHttp.time(local, node.httpPort());
+        return NodeHttp.time(local, LOOPBACK, node.httpPort());
     }
 
     JsonArray sources() throws Exception {
-        return NodeHttp.sources(node.httpPort());
+        return NodeHttp.sources(LOOPBACK, node.httpPort());
     }
 
     JsonObject status() throws Exception {
-        return NodeHttp.status(node.httpPort(), 0);
+        return NodeHttp.status(LOOPBACK, node.httpPort(), 0);
     }
 
     String stateOf(SimulatedNtpServer server) throws Exception {

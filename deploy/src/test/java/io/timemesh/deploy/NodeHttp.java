@@ -10,7 +10,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
-/** GETs on a node's HTTP API by its port, in this JVM or another. */
+/** GETs on a node's HTTP API by its address and port, in this JVM or another. */
 final class NodeHttp {
     // Generous: a cold node JVM on a busy host can take seconds over its first answers.
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
@@ -19,24 +19,29 @@ final class NodeHttp {
     private NodeHttp() {}
 
     /** One GET /time, with {@code local} read just before the request and just after the answer. */
-    static MeshFixture.Answer time(MonotonicTimescale local, int port) throws IOException, InterruptedException {
+    static MeshFixture.Answer time(MonotonicTimescale local, String host, int port) throws IOException, InterruptedException {
         long sent = local.nowNanos();
-        HttpResponse<String> response = get(port, "/time");
+        HttpResponse<String> response = get(host, port, "/time");
         long received = local.nowNanos();
         return new MeshFixture.Answer(response.statusCode(), new JsonObject(response.body()), sent, received);
     }
 
-    static JsonArray sources(int port) throws IOException, InterruptedException {
-        return new JsonArray(get(port, "/sources").body());
+    static JsonArray sources(String host, int port) throws IOException, InterruptedException {
+        return new JsonArray(get(host, port, "/sources").body());
     }
 
     /** GET /status with the selector's {@code decisions} newest decisions. */
-    static JsonObject status(int port, int decisions) throws IOException, InterruptedException {
-        return new JsonObject(get(port, "/status?decisions=" + decisions).body());
+    static JsonObject status(String host, int port, int decisions) throws IOException, InterruptedException {
+        return new JsonObject(get(host, port, "/status?decisions=" + decisions).body());
     }
 
-    private static HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(TIMEOUT).build(),
+    /** The body of any GET, e.g. /metrics. */
+    static String text(String host, int port, String path) throws IOException, InterruptedException {
+        return get(host, port, path).body();
+    }
+
+    private static HttpResponse<String> get(String host, int port, String path) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + path)).timeout(TIMEOUT).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -1,9 +1,14 @@
 package io.timemesh.deploy;
 
+import io.timemesh.core.mesh.ClusterKey;
 import io.timemesh.core.time.MonotonicTimescale;
 import io.timemesh.testkit.ServerBehaviour;
 import io.timemesh.testkit.SimulatedNtpServer;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.json.JsonArray;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -17,6 +22,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -36,16 +42,64 @@ final class NodeProcesses implements AutoCloseable {
     final List<SimulatedNtpServer> servers = new ArrayList<>();
     private final Path logs;
     private final Path configFile;
+    /** The cluster key every node is started with. */
+    final Path keyFile;
     private final List<String> names = new ArrayList<>();
     private final Map<String, Integer> httpPorts = new HashMap<>();
     private final Map<String, Process> processes = new HashMap<>();
     private final Map<String, Path> currentLogs = new HashMap<>();
     private final Map<String, Integer> starts = new HashMap<>();
-    private LoopbackCluster cluster; // only its free ports and unique name are used
+    private final String clusterName = "test-" + UUID.randomUUID();
+    private Placement placement;
 
+    /** Where the nodes run and how they are reached. */
+    interface Placement {
+        /** Prepended to node {@code i}'s command (e.g. to run it in a network namespace); empty for none. */
+        List<String> prefix(int i);
+
+        /** The address node {@code i}'s Hazelcast member and event bus bind and are reached on. */
+        String clusterHost(int i);
+
+        int clusterPort(int i);
+
+        /** The address node {@code i} serves HTTP on, as this JVM reaches it. */
+        String serviceHost(int i);
+    }
+
+    /** Every node on 127.0.0.1, each member on a port of its own. */
+    private record Loopback(List<Integer> ports) implements Placement {
+        @Override
+        public List<String> prefix(int i) {
+            return List.of();
+        }
+
+        @Override
+        public String clusterHost(int i) {
+            return "127.0.0.1";
+        }
+
+        @Override
+        public int clusterPort(int i) {
+            return ports.get(i);
+        }
+
+        @Override
+        public String serviceHost(int i) {
+            return "127.0.0.1";
+        }
+    }
+
+    /** {@code count} nodes on loopback. */
     NodeProcesses(String logDir, int count) {
+        this(logDir, count, null);
+    }
+
+    /** {@code count} nodes placed by {@code placement} (null: on loopback, ports chosen at start). */
+    NodeProcesses(String logDir, int count, Placement placement) {
+        this.placement = placement;
         logs = Path.of("target", logDir);
         configFile = logs.resolve("node.json");
+        keyFile = logs.resolve("cluster.key");
         for (int i = 0; i < count; i++) {
             names.add("node-" + i);
         }
@@ -69,27 +123,83 @@ final class NodeProcesses implements AutoCloseable {
         }
         JsonObject config = new JsonObject()
                 .put("sources", new JsonArray(servers.stream().map(SimulatedNtpServer::hostPort).toList()))
-                .put("pollSeconds", 1).put("httpHost", "127.0.0.1")
-                .put("sampler", new JsonObject().put("timeoutMillis", 500));
+                .put("pollSeconds", 1).put("sampler", new JsonObject().put("timeoutMillis", 500));
         Files.writeString(configFile, config.encodePrettily());
-        cluster = new LoopbackCluster(names.size());
+        Files.writeString(keyFile, ClusterKey.generate());
+        if (placement == null) {
+            List<Integer> ports = new ArrayList<>();
+            for (int i = 0; i < names.size(); i++) {
+                ports.add(LoopbackCluster.freeTcpPort());
+            }
+            placement = new Loopback(ports);
+        }
         for (String name : names) {
             start(name);
         }
     }
 
+    /**
+     * Three truthful servers on {@code net}.1–3 over asymmetric paths, then every node, until all are
+     * SYNCHRONIZED (at most 90 s).
+     *
+     * @param net the first three octets of the servers' loopback addresses, e.g. "127.0.8"
+     * @return the nodes' names
+     */
+    List<String> startSynchronised(String net) throws IOException, InterruptedException {
+        server(net + ".1", MeshFixture.truthful(8, 2));
+        server(net + ".2", MeshFixture.truthful(2, 8));
+        server(net + ".3", MeshFixture.truthful(5, 3));
+        startAll();
+        awaitSynchronised(names, Duration.ofSeconds(90));
+        return names();
+    }
+
     /** Starts the node, or starts it again after a kill: same name and ports, a log file of its own. */
     void start(String name) throws IOException {
         int i = names.indexOf(name);
-        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-jar", System.getProperty("timemesh.jar", "target/timemesh.jar"), "run",
-                "--config", configFile.toString(), "--cluster", "--cluster-name", cluster.name,
-                "--members", String.join(",", cluster.memberList()), "--cluster-port", String.valueOf(cluster.ports.get(i)),
-                "--node-name", name, "--http-port", String.valueOf(httpPorts.getOrDefault(name, 0)));
+        List<String> command = new ArrayList<>(placement.prefix(i));
+        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-jar", Path.of(System.getProperty("timemesh.jar", "target/timemesh.jar")).toAbsolutePath()
+                        .toString(), "run", "--config", configFile.toAbsolutePath().toString(), "--cluster", "--cluster-key",
+                keyFile.toAbsolutePath().toString(), "--cluster-name", clusterName, "--members", String.join(",", members()),
+                "--cluster-host", placement.clusterHost(i), "--cluster-port", String.valueOf(placement.clusterPort(i)),
+                "--node-name", name, "--http-host", placement.serviceHost(i),
+                "--http-port", String.valueOf(httpPorts.getOrDefault(name, 0))));
         int start = starts.merge(name, 1, Integer::sum);
         Path log = logs.resolve(start == 1 ? name + ".log" : name + "-start" + start + ".log");
         currentLogs.put(name, log);
         processes.put(name, new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start());
+    }
+
+    /** Sends {@code signal} (STOP, CONT) to the node's process. */
+    void signal(String name, String signal) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(processes.get(name).pid())).start();
+        if (kill.waitFor() != 0) {
+            throw new IOException("kill -" + signal + " " + name + " failed");
+        }
+    }
+
+    /**
+     * A plain Vert.x member that joins the nodes' cluster knowing only its name and members, as anyone
+     * who can reach the ports could: no cluster key. The caller closes it.
+     */
+    Vertx intruder() throws IOException {
+        int port = LoopbackCluster.freeTcpPort();
+        return Vertx.builder().with(new VertxOptions().setEventBusOptions(new EventBusOptions().setHost("127.0.0.1")
+                        .setPort(0))).withClusterManager(new HazelcastClusterManager(ClusterConfigs.tcpIp(clusterName,
+                        "127.0.0.1", port, members()))).buildClustered().await();
+    }
+
+    private List<String> members() {
+        List<String> members = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            members.add(placement.clusterHost(i) + ":" + placement.clusterPort(i));
+        }
+        return members;
+    }
+
+    String metrics(String name) throws IOException, InterruptedException {
+        return NodeHttp.text(host(name), httpPort(name), "/metrics");
     }
 
     /** SIGKILL: no shutdown hook runs, nothing is handed over. Returns once the process is gone. */
@@ -98,15 +208,19 @@ final class NodeProcesses implements AutoCloseable {
     }
 
     MeshFixture.Answer time(String name) throws IOException, InterruptedException {
-        return NodeHttp.time(local, httpPort(name));
+        return NodeHttp.time(local, host(name), httpPort(name));
     }
 
     JsonArray sources(String name) throws IOException, InterruptedException {
-        return NodeHttp.sources(httpPort(name));
+        return NodeHttp.sources(host(name), httpPort(name));
     }
 
     JsonObject status(String name, int decisions) throws IOException, InterruptedException {
-        return NodeHttp.status(httpPort(name), decisions);
+        return NodeHttp.status(host(name), httpPort(name), decisions);
+    }
+
+    private String host(String name) {
+        return placement.serviceHost(names.indexOf(name));
     }
 
     /** The port the node serves HTTP on, as it said once it had started. */

@@ -2,7 +2,9 @@ package io.timemesh.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.timemesh.core.mesh.ClusterKey;
 import io.timemesh.core.message.EventBusAddresses;
+import io.timemesh.timebase.MeshAuth;
 import io.timemesh.core.message.SourceSample;
 import io.timemesh.core.time.MonotonicTimescale;
 import io.timemesh.sampler.HostResolver;
@@ -54,13 +56,16 @@ class SamplerPartitionTest {
         cluster = new LoopbackCluster(3);
         List<Vertx> members = cluster.startAll();
         List<SourceSample> samples = new CopyOnWriteArrayList<>();
-        members.get(0).eventBus().<JsonObject>consumer(EventBusAddresses.SAMPLES,
-                m -> samples.add(m.body().mapTo(SourceSample.class))).completion().await();
+        ClusterKey key = ClusterKey.random();
+        MeshAuth.Inbox inbox = MeshAuth.keyed("reader", key, local).inbox(EventBusAddresses.SAMPLES);
+        members.get(0).eventBus().consumer(EventBusAddresses.SAMPLES, m -> inbox.open(m.body())
+                .ifPresent(o -> samples.add(o.body().mapTo(SourceSample.class)))).completion().await();
         List<String> deployments = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             String node = "sampler-" + i;
-            members.get(i).deployVerticle(new TimebaseVerticle(local, node)).await();
-            deployments.add(members.get(i).deployVerticle(new SamplerVerticle(local, -20, HostResolver.IP_LITERALS_ONLY),
+            MeshAuth auth = MeshAuth.keyed(node, key, local);
+            members.get(i).deployVerticle(new TimebaseVerticle(local, auth)).await();
+            deployments.add(members.get(i).deployVerticle(new SamplerVerticle(local, auth, -20, HostResolver.IP_LITERALS_ONLY),
                     new DeploymentOptions().setConfig(samplerConfig.copy().put("nodeName", node))).await());
         }
 

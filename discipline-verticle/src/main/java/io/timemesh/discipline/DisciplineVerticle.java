@@ -2,10 +2,12 @@ package io.timemesh.discipline;
 
 import io.timemesh.core.clock.ClockModel;
 import io.timemesh.core.clock.ClockStatus;
+import io.timemesh.core.mesh.LeaderFence;
 import io.timemesh.core.message.EventBusAddresses;
 import io.timemesh.core.message.Reference;
 import io.timemesh.core.time.TimeSource;
 import io.timemesh.core.time.TimebaseLink;
+import io.timemesh.timebase.MeshAuth;
 import io.timemesh.timebase.TimebaseLinks;
 import java.util.Optional;
 import io.vertx.core.Future;
@@ -19,29 +21,39 @@ import org.slf4j.LoggerFactory;
  * Feeds the selector's references into this node's {@link VirtualClock} and publishes each new
  * {@link ClockModel} to the node's own API (node-local), which reads time from it without a hop.
  *
- * <p>The reference is on the selector node's timescale; it is rebased to this node's through the
- * measured {@link TimebaseLinks} link (the selector→node exchange), whose uncertainty widens the bound.
- * References that arrive before the link to a (new) selector is measured are skipped.
+ * <p>A reference is applied only if {@link MeshAuth} finds it sealed by the selector it names, fresh,
+ * and the {@link LeaderFence} finds its leadership epoch the one followed: so neither an uninvited
+ * member nor a deposed selector can move this clock, and two selectors are never interleaved. What is
+ * refused is counted by reason. The reference is on the selector node's timescale; it is rebased to
+ * this node's through the measured {@link TimebaseLinks} link (the selector→node exchange), whose
+ * uncertainty widens the bound. References that arrive before the link to a (new) selector is measured
+ * are skipped.
  */
 public final class DisciplineVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(DisciplineVerticle.class);
     private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
+    /** A followed leader silent this long no longer fences out others (see {@link LeaderFence}). */
+    private static final long LEADER_SILENCE_NANOS = 5_000_000_000L;
 
     private final TimeSource clock;
     private final String node;
     private final int precisionLog2;
+    private final MeshAuth auth;
+    private final LeaderFence fence = new LeaderFence(LEADER_SILENCE_NANOS);
     private TimebaseLinks links;
     private VirtualClock virtualClock;
     private ClockStatus lastStatus = ClockStatus.UNSYNCHRONIZED;
+    private long lastAppliedNanos = Long.MIN_VALUE;
 
     /**
      * @param clock         this node's local timescale
-     * @param node          this node's name
+     * @param auth          authenticates references; its node is this one
      * @param precisionLog2 how precisely the clock is read
      */
-    public DisciplineVerticle(TimeSource clock, String node, int precisionLog2) {
+    public DisciplineVerticle(TimeSource clock, MeshAuth auth, int precisionLog2) {
         this.clock = clock;
-        this.node = node;
+        this.node = auth.node();
+        this.auth = auth;
         this.precisionLog2 = precisionLog2;
     }
 
@@ -52,13 +64,49 @@ public final class DisciplineVerticle extends VerticleBase {
         } catch (IllegalArgumentException | ClassCastException e) {
             return Future.failedFuture(new IllegalArgumentException("discipline config: " + e.getMessage(), e));
         }
-        links = new TimebaseLinks(vertx, clock, node, precisionLog2);
+        links = new TimebaseLinks(vertx, clock, auth, precisionLog2);
         var bus = vertx.eventBus();
         var current = bus.<JsonObject>localConsumer(EventBusAddresses.CLOCK_MODEL_REQUEST,
                 m -> m.reply(JsonObject.mapFrom(virtualClock.model())));
-        var references = bus.<JsonObject>consumer(EventBusAddresses.REFERENCE,
-                m -> apply(m.body().mapTo(Reference.class)));
-        return Future.all(current.completion(), references.completion());
+        var mesh = bus.<JsonObject>localConsumer(EventBusAddresses.MESH_STATUS, m -> m.reply(meshStatus()));
+        MeshAuth.Inbox inbox = auth.inbox(EventBusAddresses.REFERENCE);
+        var references = bus.consumer(EventBusAddresses.REFERENCE,
+                m -> inbox.open(m.body()).ifPresent(this::admit));
+        return Future.all(current.completion(), mesh.completion(), references.completion());
+    }
+
+    /** An authentic reference: applied if it comes from the leader the fence follows. */
+    private void admit(MeshAuth.Opened opened) {
+        Reference reference;
+        long epoch;
+        try {
+            epoch = opened.body().getLong("epoch");
+            reference = opened.body().getJsonObject("reference").mapTo(Reference.class);
+        } catch (RuntimeException e) { // sealed by a member, but not a reference: another version's?
+            auth.reject(EventBusAddresses.REFERENCE, MeshAuth.Rejection.MALFORMED, "from " + opened.sender()
+                    + ": " + e.getMessage());
+            return;
+        }
+        if (!opened.sender().equals(reference.selectorNode())) {
+            auth.reject(EventBusAddresses.REFERENCE, MeshAuth.Rejection.MISDIRECTED, opened.sender()
+                    + " sent a reference of " + reference.selectorNode());
+            return;
+        }
+        String followed = fence.leader();
+        LeaderFence.Verdict verdict = fence.admit(epoch, opened.sender(), clock.nowNanos());
+        switch (verdict) {
+            case FOLLOWED -> {
+                if (!opened.sender().equals(followed)) {
+                    LOG.info("following selector {} (epoch {})", opened.sender(), epoch);
+                }
+                apply(reference);
+            }
+            case STALE_EPOCH -> auth.reject(EventBusAddresses.REFERENCE, MeshAuth.Rejection.STALE_EPOCH,
+                    "reference " + reference.sequence() + " of " + opened.sender() + " at epoch " + epoch
+                            + " while following " + fence.leader() + " at epoch " + fence.epoch());
+            case EPOCH_CONFLICT -> auth.reject(EventBusAddresses.REFERENCE, MeshAuth.Rejection.EPOCH_CONFLICT,
+                    opened.sender() + " also claims epoch " + epoch + ", led by " + fence.leader());
+        }
     }
 
     private void apply(Reference received) {
@@ -67,6 +115,7 @@ public final class DisciplineVerticle extends VerticleBase {
         if (link.isEmpty()) {
             return; // the link to this selector is being measured; its next reference will do
         }
+        lastAppliedNanos = now;
         Reference reference = link.get().rebase(received, now);
         ClockModel model = virtualClock.update(reference, reference.timeNanos(), now);
         ClockStatus status = model.status(now);
@@ -79,5 +128,20 @@ public final class DisciplineVerticle extends VerticleBase {
             LOG.info("stepped the clock by {} s", String.format("%+.9f", model.lastOffsetSeconds()));
         }
         vertx.eventBus().publish(EventBusAddresses.CLOCK_MODEL, JsonObject.mapFrom(model), LOCAL);
+        vertx.eventBus().publish(EventBusAddresses.REFERENCE_APPLIED, JsonObject.mapFrom(received), LOCAL);
+    }
+
+    /**
+     * Whether messages are authenticated, the leader followed and its epoch, how long ago its last
+     * reference was applied (s, null before the first) and every refusal by channel and reason.
+     */
+    private JsonObject meshStatus() {
+        long now = clock.nowNanos();
+        JsonObject rejected = new JsonObject();
+        auth.rejections().forEach(rejected::put);
+        return new JsonObject().put("authenticated", auth.authenticated()).put("leader", fence.leader())
+                .put("epoch", fence.leader() == null ? null : fence.epoch())
+                .put("lastReferenceAgeSeconds", lastAppliedNanos == Long.MIN_VALUE ? null : (now - lastAppliedNanos) / 1e9)
+                .put("rejected", rejected);
     }
 }

@@ -8,6 +8,7 @@ import io.timemesh.core.message.SourceSample;
 import io.timemesh.core.ntp.ServerAddress;
 import io.timemesh.core.time.TimeSource;
 import io.timemesh.core.time.TimebaseLink;
+import io.timemesh.timebase.MeshAuth;
 import io.timemesh.timebase.TimebaseLinks;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -38,6 +39,10 @@ import org.slf4j.LoggerFactory;
  * rebalance. After each exchange the source's {@link PollerState} is written to a third map, so the
  * next owner continues the reach register, the poll (and any RATE backoff), a DENY, the duplicate
  * check and, rebased through the timebase link, the clock filter.
+ *
+ * <p>Everything it publishes and every map value it writes is sealed by {@link MeshAuth}, and only
+ * genuine values are taken: a squatter's lease does not count as a live sampler, its claim does not
+ * hold a source, and its poller state is not continued from.
  */
 public final class SamplerVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(SamplerVerticle.class);
@@ -59,6 +64,7 @@ public final class SamplerVerticle extends VerticleBase {
     private final TimeSource clock;
     private final int precisionLog2;
     private final HostResolver resolver;
+    private final MeshAuth auth;
     private final Map<String, ExchangeError> lastErrors = new HashMap<>();
     private final Map<String, SourcePoller> active = new LinkedHashMap<>();
     private final Set<String> starting = new HashSet<>();
@@ -68,19 +74,18 @@ public final class SamplerVerticle extends VerticleBase {
     private TimebaseLinks links;
     private AsyncMap<String, String> samplers;
     private AsyncMap<String, String> claims;
-    private AsyncMap<String, JsonObject> states;
+    private AsyncMap<String, String> states;
     private long leaseRenewedNanos;
 
     /**
      * @param clock         the node's local timescale, which samples are measured against
+     * @param auth          seals what this sampler publishes and writes; its node is this one
      * @param precisionLog2 the precision of reading it, as the NTP precision field
+     * @param resolver      how source names become addresses
      */
-    public SamplerVerticle(TimeSource clock, int precisionLog2) {
-        this(clock, precisionLog2, HostResolver.SYSTEM);
-    }
-
-    public SamplerVerticle(TimeSource clock, int precisionLog2, HostResolver resolver) {
+    public SamplerVerticle(TimeSource clock, MeshAuth auth, int precisionLog2, HostResolver resolver) {
         this.clock = clock;
+        this.auth = auth;
         this.precisionLog2 = precisionLog2;
         this.resolver = resolver;
     }
@@ -88,17 +93,17 @@ public final class SamplerVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         try {
-            config = SamplerConfig.fromJson(config());
+            config = SamplerConfig.fromJson(config().copy().put("nodeName", auth.node()));
         } catch (IllegalArgumentException e) {
             return Future.failedFuture(e);
         }
         sources = new LinkedHashMap<>();
         config.sources().forEach(source -> sources.put(source.toString(), source));
-        links = new TimebaseLinks(vertx, clock, config.nodeName(), precisionLog2);
+        links = new TimebaseLinks(vertx, clock, auth, precisionLog2);
         leaseRenewedNanos = clock.nowNanos();
         var shared = vertx.sharedData();
         return Future.all(shared.<String, String>getAsyncMap(SAMPLERS_MAP), shared.<String, String>getAsyncMap(CLAIMS_MAP),
-                        shared.<String, JsonObject>getAsyncMap(STATE_MAP),
+                        shared.<String, String>getAsyncMap(STATE_MAP),
                         NtpClientSocket.open(vertx, clock, config.bindHost(), resolver))
                 .onSuccess(all -> {
                     samplers = all.resultAt(0);
@@ -115,7 +120,7 @@ public final class SamplerVerticle extends VerticleBase {
     /** Renews our lease, then takes what is ours and lets go of what is not. */
     private void rebalance() {
         String self = config.nodeName();
-        samplers.put(self, self, LEASE_MILLIS)
+        samplers.put(self, auth.sealValue(SAMPLERS_MAP, self, new JsonObject()), LEASE_MILLIS)
                 .onSuccess(v -> leaseRenewedNanos = clock.nowNanos())
                 .onFailure(e -> {
                     // Cut off from the cluster maps: once our lease can have lapsed, another sampler may
@@ -126,9 +131,11 @@ public final class SamplerVerticle extends VerticleBase {
                         active.clear();
                     }
                 })
-                .compose(v -> samplers.keys())
-                .onSuccess(keys -> {
-                    Set<String> live = new HashSet<>(keys);
+                .compose(v -> samplers.entries())
+                .onSuccess(entries -> {
+                    Set<String> live = new HashSet<>();
+                    entries.forEach((node, value) -> auth.openValue(SAMPLERS_MAP, node, value)
+                            .filter(opened -> opened.sender().equals(node)).ifPresent(opened -> live.add(node)));
                     live.add(self);
                     List<String> owned = SourceAssignment.owned(self, live, new ArrayList<>(sources.keySet()));
                     for (String source : List.copyOf(active.keySet())) {
@@ -138,7 +145,7 @@ public final class SamplerVerticle extends VerticleBase {
                     }
                     for (String source : owned) {
                         if (active.containsKey(source)) {
-                            claims.put(source, self, LEASE_MILLIS); // renew
+                            claims.put(source, claimValue(source), LEASE_MILLIS); // renew
                         } else if (!starting.contains(source)) {
                             claim(source, live);
                         }
@@ -146,28 +153,47 @@ public final class SamplerVerticle extends VerticleBase {
                 });
     }
 
+    /** Our claim on {@code source}: the same sealed value every time, so that it can be removed by value. */
+    private String claimValue(String source) {
+        return auth.sealValue(CLAIMS_MAP, source, new JsonObject());
+    }
+
     private void claim(String source, Set<String> live) {
         String self = config.nodeName();
+        String mine = claimValue(source);
         starting.add(source);
-        claims.get(source).compose(holder -> {
-            if (holder == null) {
-                return claims.putIfAbsent(source, self, LEASE_MILLIS).map(previous -> previous == null);
+        claims.get(source).compose(raw -> {
+            if (raw == null) {
+                return claims.putIfAbsent(source, mine, LEASE_MILLIS).map(previous -> previous == null);
             }
-            if (holder.equals(self)) {
+            String holder = auth.openValue(CLAIMS_MAP, source, raw).map(MeshAuth.Opened::sender).orElse(null);
+            if (self.equals(holder)) {
                 return Future.succeededFuture(true);
             }
-            if (!live.contains(holder)) {
-                return claims.replaceIfPresent(source, holder, self); // its holder is gone
+            if (holder == null || !live.contains(holder)) {
+                return claims.replaceIfPresent(source, raw, mine); // its holder is gone, or it was never genuine
             }
             return Future.succeededFuture(false); // the holder lets go at its next rebalance
-        }).compose(claimed -> claimed ? states.get(source).map(state -> {
-            take(source, state == null ? null : state.mapTo(PollerState.class));
+        }).compose(claimed -> claimed ? states.get(source).map(stored -> {
+            take(source, previousState(source, stored));
             return true;
         }) : Future.succeededFuture(false)).onComplete(done -> {
             if (done.failed() || !done.result()) {
                 starting.remove(source);
             }
         });
+    }
+
+    /** The poller state stored for {@code source} if genuine and written by the owner it names; else null. */
+    private PollerState previousState(String source, String stored) {
+        return auth.openValue(STATE_MAP, source, stored).map(opened -> {
+            PollerState state = opened.body().mapTo(PollerState.class);
+            return state.owner().equals(opened.sender()) ? state : null;
+        }).orElse(null);
+    }
+
+    private String stateValue(String source, SourcePoller poller) {
+        return auth.sealValue(STATE_MAP, source, JsonObject.mapFrom(poller.state(config.nodeName())));
     }
 
     /**
@@ -212,8 +238,8 @@ public final class SamplerVerticle extends VerticleBase {
 
     private void release(String source) {
         SourcePoller poller = active.remove(source);
-        states.put(source, JsonObject.mapFrom(poller.state(config.nodeName())));
-        claims.removeIfPresent(source, config.nodeName());
+        states.put(source, stateValue(source, poller));
+        claims.removeIfPresent(source, claimValue(source));
         LOG.info("sampler {} hands {} over", config.nodeName(), source);
     }
 
@@ -242,7 +268,7 @@ public final class SamplerVerticle extends VerticleBase {
                     if (active.get(source.toString()) != poller) {
                         return;
                     }
-                    states.put(source.toString(), JsonObject.mapFrom(poller.state(config.nodeName())));
+                    states.put(source.toString(), stateValue(source.toString(), poller));
                     if (poller.stopped()) {
                         LOG.warn("stopped polling {}: {}", poller.source(), poller.lastFailure().message());
                         vertx.setTimer(poller.pollSeconds() * 1_000L, id -> poll(source, poller));
@@ -262,7 +288,8 @@ public final class SamplerVerticle extends VerticleBase {
             }
             SourceSample sample = SourceSample.of(poller.source(), address, config.nodeName(), sampled.estimate(),
                     poller.reach(), poller.pollSeconds());
-            vertx.eventBus().publish(EventBusAddresses.SAMPLES, JsonObject.mapFrom(sample));
+            vertx.eventBus().publish(EventBusAddresses.SAMPLES, auth.seal(EventBusAddresses.SAMPLES,
+                    JsonObject.mapFrom(sample)));
         } else if (step instanceof ExchangeStep.Failed failed) {
             publishFault(poller, address, failed.failure());
         }
@@ -276,7 +303,8 @@ public final class SamplerVerticle extends VerticleBase {
         }
         SourceFault fault = new SourceFault(poller.source(), address, config.nodeName(), clock.nowNanos(),
                 failure.error().label(), failure.detail(), poller.reach(), poller.stopped());
-        vertx.eventBus().publish(EventBusAddresses.SOURCE_FAULTS, JsonObject.mapFrom(fault));
+        vertx.eventBus().publish(EventBusAddresses.SOURCE_FAULTS, auth.seal(EventBusAddresses.SOURCE_FAULTS,
+                JsonObject.mapFrom(fault)));
     }
 
     @Override
@@ -288,8 +316,8 @@ public final class SamplerVerticle extends VerticleBase {
         List<Future<?>> handovers = new ArrayList<>();
         for (String source : List.copyOf(active.keySet())) {
             SourcePoller poller = active.remove(source);
-            handovers.add(states.put(source, JsonObject.mapFrom(poller.state(config.nodeName()))));
-            handovers.add(claims.removeIfPresent(source, config.nodeName()));
+            handovers.add(states.put(source, stateValue(source, poller)));
+            handovers.add(claims.removeIfPresent(source, claimValue(source)));
         }
         handovers.add(samplers.remove(config.nodeName()));
         return Future.join(handovers).eventually(() -> socket.close());

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.timemesh.core.mesh.ClusterKey;
 import io.timemesh.core.message.EventBusAddresses;
+import io.timemesh.timebase.MeshAuth;
 import io.timemesh.core.message.SourceFault;
 import io.timemesh.core.message.SourceSample;
 import io.timemesh.core.time.MonotonicTimescale;
@@ -26,6 +28,8 @@ import org.junit.jupiter.api.Test;
 class SamplerVerticleTest {
 
     private static final MonotonicTimescale TRUTH = new MonotonicTimescale();
+    /** The sampler seals what it publishes as node-a; the test reads it back with the same key. */
+    private static final MeshAuth AUTH = MeshAuth.keyed("node-a", ClusterKey.random(), TRUTH);
 
     private Vertx vertx;
     private final List<SourceSample> samples = new CopyOnWriteArrayList<>();
@@ -34,10 +38,12 @@ class SamplerVerticleTest {
     @BeforeEach
     void start() {
         vertx = Vertx.vertx();
-        vertx.eventBus().<JsonObject>consumer(EventBusAddresses.SAMPLES,
-                m -> samples.add(m.body().mapTo(SourceSample.class)));
-        vertx.eventBus().<JsonObject>consumer(EventBusAddresses.SOURCE_FAULTS,
-                m -> faults.add(m.body().mapTo(SourceFault.class)));
+        MeshAuth.Inbox sampleInbox = AUTH.inbox(EventBusAddresses.SAMPLES);
+        MeshAuth.Inbox faultInbox = AUTH.inbox(EventBusAddresses.SOURCE_FAULTS);
+        vertx.eventBus().consumer(EventBusAddresses.SAMPLES, m -> sampleInbox.open(m.body())
+                .ifPresent(o -> samples.add(o.body().mapTo(SourceSample.class))));
+        vertx.eventBus().consumer(EventBusAddresses.SOURCE_FAULTS, m -> faultInbox.open(m.body())
+                .ifPresent(o -> faults.add(o.body().mapTo(SourceFault.class))));
     }
 
     @AfterEach
@@ -46,7 +52,7 @@ class SamplerVerticleTest {
     }
 
     private String deploy(JsonObject config) {
-        return vertx.deployVerticle(new SamplerVerticle(TRUTH, -20), new DeploymentOptions().setConfig(config)).await();
+        return vertx.deployVerticle(new SamplerVerticle(TRUTH, AUTH, -20, HostResolver.SYSTEM), new DeploymentOptions().setConfig(config)).await();
     }
 
     private static JsonObject config(int pollSeconds, boolean iburst, SimulatedNtpServer... servers) {

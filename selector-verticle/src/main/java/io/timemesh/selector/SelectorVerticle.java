@@ -5,156 +5,317 @@ import io.timemesh.core.message.Reference;
 import io.timemesh.core.message.SourceFault;
 import io.timemesh.core.message.SourceSample;
 import io.timemesh.core.time.TimeSource;
+import io.timemesh.timebase.MeshAuth;
 import io.timemesh.timebase.TimebaseLinks;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.shareddata.AsyncMap;
-import io.vertx.core.shareddata.Lock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The cluster's one active selector. Every instance queues for a cluster-wide lock and holds it for
- * the whole of its leadership; only the holder consumes samples, selects and publishes references,
- * so a second selector is a hot standby that takes over when the holder's node dies. The holder
- * writes its state to a cluster map after every selection, before it publishes the reference (see
- * {@link SelectionPublisher}), and a new holder starts from it.
+ * The cluster's one active selector. Every instance runs for the lease in the cluster map (see
+ * {@link SelectorLease}); only the holder consumes samples, selects and publishes references, each
+ * sealed with its leadership's epoch, so a second selector is a hot standby that takes over when the
+ * holder stops renewing. The holder writes its state to the cluster map after every selection, before
+ * it publishes the reference (see {@link SelectionPublisher}), and a new holder starts from it. Every
+ * message and map value it takes is authenticated by {@link MeshAuth}.
  */
 public final class SelectorVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(SelectorVerticle.class);
-    /** How long one attempt waits for the lock before trying again. */
-    private static final long LOCK_WAIT_MILLIS = 5_000;
+    /** How often the leader renews its lease and a standby looks at it. */
+    static final long LEASE_TICK_MILLIS = 500;
+    /** A genuine lease unchanged this long (on the standby's clock) has lapsed. */
+    static final long LEASE_TIMEOUT_MILLIS = 3_000;
+    /** The leader publishes only this soon after a renewal began (on its clock): well inside the timeout. */
+    static final long PUBLISH_WITHIN_MILLIS = 2_000;
+    /** After a member joins, the merge settles this long before the leader's consumers are announced again. */
+    private static final long ANNOUNCE_DELAY_MILLIS = 1_000;
     /** Time for the first timebase probe bursts to the samplers before the first selection as leader. */
     private static final long LINK_WARMUP_MILLIS = 300;
     static final String STATE_MAP = "timemesh.selector";
     static final String STATE_KEY = "state";
-    /** Who leads: a selector that finds another name here (it stalled, was dropped and rejoined) steps down. */
-    static final String LEADER_KEY = "leader";
+    static final String LEASE_KEY = "lease";
     /** A store that has not completed by then failed: the next selection tries again rather than none ever going out. */
     private static final long STORE_TIMEOUT_MILLIS = 2_000;
 
     private final TimeSource clock;
     private final int precisionLog2;
+    private final MeshAuth auth;
     private Selector selector;
+    private SelectorLease lease;
     private TimebaseLinks links;
-    private AsyncMap<String, JsonObject> stateMap;
-    private Lock leadership;
+    private AsyncMap<String, String> stateMap;
+    /** The lease value as the map holds it while we lead: what the next compare-and-set names. */
+    private String heldValue;
+    private boolean ticking;
+    private boolean leading;
     private boolean stopping;
-    private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
+    /** The writer the last squatter's lease value claimed, and when it was seen; for /status. */
+    private String squatterClaim;
+    private long squatterSeenNanos;
+    /** A squatter's lease value is reported this long after it was last seen. */
+    private static final long SQUATTER_REPORTED_NANOS = 60_000_000_000L;
+    private final List<MessageConsumer<?>> consumers = new ArrayList<>();
     private long reselectTimer = -1;
     private SelectionPacer pacer;
     private SelectionPublisher selections;
 
     /**
      * @param clock         this node's local timescale
+     * @param auth          seals what this selector says and checks what it hears; its node is this one
      * @param precisionLog2 how precisely it is read, for the timebase probes' dispersion
      */
-    public SelectorVerticle(TimeSource clock, int precisionLog2) {
+    public SelectorVerticle(TimeSource clock, MeshAuth auth, int precisionLog2) {
         this.clock = clock;
+        this.auth = auth;
         this.precisionLog2 = precisionLog2;
     }
 
     @Override
     public Future<?> start() {
         try {
-            selector = new Selector(SelectorSettings.fromJson(config()));
+            selector = new Selector(SelectorSettings.fromJson(config().copy().put("nodeName", auth.node())));
         } catch (IllegalArgumentException | ClassCastException e) {
             return Future.failedFuture(new IllegalArgumentException("selector config: " + e.getMessage(), e));
         }
+        lease = new SelectorLease(auth.node(), TimeUnit.MILLISECONDS.toNanos(LEASE_TIMEOUT_MILLIS),
+                TimeUnit.MILLISECONDS.toNanos(PUBLISH_WITHIN_MILLIS));
         pacer = new SelectionPacer(SelectionPacer.intervalFor(selector.settings().sources().size()));
-        links = new TimebaseLinks(vertx, clock, selector.settings().nodeName(), precisionLog2);
-        return vertx.sharedData().<String, JsonObject>getAsyncMap(STATE_MAP).onSuccess(map -> {
-            stateMap = map;
-            awaitLeadership();
+        links = new TimebaseLinks(vertx, clock, auth, precisionLog2);
+        MeshAuth.Inbox references = auth.inbox(EventBusAddresses.REFERENCE);
+        var epochs = vertx.eventBus().consumer(EventBusAddresses.REFERENCE, m -> references.open(m.body())
+                .ifPresent(o -> lease.sawReference(o.sender(), o.body().getLong("epoch", 0L))));
+        var members = vertx.eventBus().localConsumer(EventBusAddresses.MEMBERS_CHANGED,
+                m -> vertx.setTimer(ANNOUNCE_DELAY_MILLIS, id -> announce()));
+        return Future.all(vertx.sharedData().<String, String>getAsyncMap(STATE_MAP), epochs.completion(),
+                        members.completion())
+                .onSuccess(all -> {
+                    stateMap = all.resultAt(0);
+                    tick();
+                    vertx.setPeriodic(LEASE_TICK_MILLIS, id -> tick());
+                });
+    }
+
+    /** One look at the lease: renew it while leading, else see whether it has lapsed. One at a time. */
+    private void tick() {
+        if (ticking || stopping) {
+            return;
+        }
+        ticking = true;
+        (leading ? renew() : campaign()).timeout(2 * LEASE_TICK_MILLIS, TimeUnit.MILLISECONDS)
+                .onComplete(done -> ticking = false);
+    }
+
+    private Future<?> campaign() {
+        return stateMap.get(LEASE_KEY).compose(raw -> {
+            Optional<SelectorLease.Lease> genuine = genuineLease(raw);
+            if (lease.observe(raw != null, genuine.orElse(null), clock.nowNanos()) != SelectorLease.Move.TAKE) {
+                return Future.succeededFuture();
+            }
+            SelectorLease.Lease mine = lease.candidate();
+            String value = seal(mine);
+            long started = clock.nowNanos();
+            Future<Boolean> taken = raw == null ? stateMap.putIfAbsent(LEASE_KEY, value).map(previous -> previous == null)
+                    : stateMap.replaceIfPresent(LEASE_KEY, raw, value);
+            return taken.onSuccess(won -> {
+                if (won && !stopping) {
+                    lease.held(mine, started);
+                    heldValue = value;
+                    LOG.info("selector {} holds the lease at epoch {}{}", auth.node(), mine.epoch(), genuine
+                            .map(previous -> " (" + previous.node() + " stopped renewing it)").orElse(""));
+                    takeOver();
+                }
+            });
         });
     }
 
-    private void awaitLeadership() {
-        vertx.sharedData().getLockWithTimeout(EventBusAddresses.SELECTOR_LOCK, LOCK_WAIT_MILLIS)
-                .onSuccess(lock -> {
-                    if (stopping) {
-                        lock.release();
-                        return;
+    /** Renews by compare-and-set; an absent or squatted value is written again, another leader's deposes us. */
+    private Future<?> renew() {
+        SelectorLease.Lease next = lease.nextRenewal();
+        String value = seal(next);
+        long started = clock.nowNanos();
+        return stateMap.replaceIfPresent(LEASE_KEY, heldValue, value).compose(renewed -> renewed
+                ? Future.succeededFuture(true)
+                : stateMap.get(LEASE_KEY).compose(raw -> {
+                    if (raw == null) {
+                        return stateMap.putIfAbsent(LEASE_KEY, value).map(previous -> previous == null);
                     }
-                    leadership = lock;
-                    stateMap.get(STATE_KEY).onComplete(previous -> {
-                        if (previous.succeeded() && previous.result() != null) {
-                            try {
-                                selector.restore(previous.result().mapTo(SelectorState.class));
-                                LOG.info("selector {} continues from the previous selector's state",
-                                        selector.settings().nodeName());
-                            } catch (RuntimeException e) { // e.g. written by another version: lead without it
-                                LOG.warn("selector {} cannot read the previous state ({}); starting afresh",
-                                        selector.settings().nodeName(), e.getMessage());
-                            }
+                    Optional<SelectorLease.Lease> genuine = genuineLease(raw);
+                    if (genuine.isPresent() && genuine.get().node().equals(auth.node())) {
+                        // Ours after all: a compare-and-set that Hazelcast retried after a migration finds
+                        // its own first attempt. Renew from the value the map holds.
+                        heldValue = raw;
+                        return stateMap.replaceIfPresent(LEASE_KEY, raw, value);
+                    }
+                    if (genuine.isPresent()) {
+                        LOG.warn("selector {} finds {} leading at epoch {}; stepping down", auth.node(),
+                                genuine.get().node(), genuine.get().epoch());
+                        stepDown();
+                        return Future.succeededFuture(false);
+                    }
+                    return stateMap.replaceIfPresent(LEASE_KEY, raw, value); // a squatter's: ours again
+                })).onSuccess(renewed -> {
+                    if (renewed && leading) {
+                        if (next.epoch() > lease.held().epoch()) {
+                            LOG.info("selector {} moves to epoch {}: another selector claimed epoch {}", auth.node(),
+                                    next.epoch(), lease.held().epoch());
                         }
-                        // Measure the samplers' clocks first: their samples only count once related to ours.
-                        selector.samplerNodes().forEach(links::link);
-                        vertx.setTimer(LINK_WARMUP_MILLIS, id -> lead());
-                    });
-                })
-                .onFailure(e -> {
-                    if (!stopping) {
-                        awaitLeadership(); // another node leads; keep queueing
+                        lease.renewed(next, started);
+                        heldValue = value;
                     }
                 });
     }
 
-    private void lead() {
-        String self = selector.settings().nodeName();
-        LOG.info("selector {} is the active selector", self);
-        stateMap.put(LEADER_KEY, new JsonObject().put("node", self));
-        var bus = vertx.eventBus();
-        selections = new SelectionPublisher(selector, clock, links::link,
-                state -> stateMap.put(STATE_KEY, JsonObject.mapFrom(state)).timeout(STORE_TIMEOUT_MILLIS,
-                        TimeUnit.MILLISECONDS),
-                reference -> bus.publish(EventBusAddresses.REFERENCE, JsonObject.mapFrom(reference)));
-        consumers.add(bus.<JsonObject>consumer(EventBusAddresses.SAMPLES, m -> {
-            selector.onSample(m.body().mapTo(SourceSample.class));
-            changed();
-        }));
-        consumers.add(bus.<JsonObject>consumer(EventBusAddresses.SOURCE_FAULTS, m -> {
-            selector.onFault(m.body().mapTo(SourceFault.class));
-            changed();
-        }));
-        consumers.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_SOURCES, m -> m.reply(new JsonArray(
-                selector.sources(clock.nowNanos(), links::link).stream().map(JsonObject::mapFrom).toList()))));
-        consumers.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_STATUS, m -> m.reply(status(m.body()))));
-        select(); // a successor speaks at once: the nodes are waiting for references
-        reselectTimer = vertx.setPeriodic(selector.settings().reselectMillis(), id -> checkLeadership());
+    /** The lease value if genuinely sealed; a squatter's is counted by {@link MeshAuth} and its claim kept. */
+    private Optional<SelectorLease.Lease> genuineLease(String raw) {
+        Optional<MeshAuth.Opened> opened = auth.openValue(STATE_MAP, LEASE_KEY, raw);
+        if (raw != null && opened.isEmpty()) {
+            squatterClaim = claimedWriter(raw);
+            squatterSeenNanos = clock.nowNanos();
+            return Optional.empty();
+        }
+        return opened.map(o -> o.body().mapTo(SelectorLease.Lease.class)).filter(l -> l.node().equals(opened.get().sender()));
     }
 
-    /** Still the leader? Another name in the leader entry means we were dropped and someone took over. */
-    private void checkLeadership() {
-        stateMap.get(LEADER_KEY).onSuccess(leader -> {
-            String self = selector.settings().nodeName();
-            if (leader != null && !self.equals(leader.getString("node"))) {
-                LOG.warn("selector {} finds {} leading; stepping down", self, leader.getString("node"));
-                stepDown();
-            } else {
-                select();
-            }
+    private static String claimedWriter(String raw) {
+        try {
+            return String.valueOf(new JsonObject(raw).getValue("from"));
+        } catch (RuntimeException e) {
+            return "(unreadable)";
+        }
+    }
+
+    private String seal(SelectorLease.Lease value) {
+        return auth.sealValue(STATE_MAP, LEASE_KEY, JsonObject.mapFrom(value));
+    }
+
+    /** Continues from the predecessor's stored state, measures the samplers' clocks, then leads. */
+    private void takeOver() {
+        leading = true;
+        stateMap.get(STATE_KEY).onComplete(previous -> {
+            Optional<MeshAuth.Opened> state = previous.succeeded()
+                    ? auth.openValue(STATE_MAP, STATE_KEY, previous.result()) : Optional.empty();
+            state.ifPresent(stored -> {
+                try {
+                    selector.restore(stored.body().mapTo(SelectorState.class));
+                    LOG.info("selector {} continues from the state {} stored", auth.node(), stored.sender());
+                } catch (RuntimeException e) { // e.g. written by another version: lead without it
+                    LOG.warn("selector {} cannot read the previous state ({}); starting afresh", auth.node(),
+                            e.getMessage());
+                }
+            });
+            // Measure the samplers' clocks first: their samples only count once related to ours.
+            selector.samplerNodes().forEach(links::link);
+            vertx.setTimer(LINK_WARMUP_MILLIS, id -> {
+                if (leading) {
+                    lead();
+                }
+            });
         });
     }
 
+    private void lead() {
+        LOG.info("selector {} is the active selector", auth.node());
+        var bus = vertx.eventBus();
+        selections = new SelectionPublisher(selector, clock, links::link,
+                state -> stateMap.put(STATE_KEY, auth.sealValue(STATE_MAP, STATE_KEY, JsonObject.mapFrom(state)))
+                        .timeout(STORE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS),
+                this::publish);
+        consume(EventBusAddresses.SAMPLES, opened -> {
+            SourceSample sample = opened.body().mapTo(SourceSample.class);
+            sampledBy(sample.samplerNode(), opened);
+            selector.onSample(sample);
+        });
+        consume(EventBusAddresses.SOURCE_FAULTS, opened -> {
+            SourceFault fault = opened.body().mapTo(SourceFault.class);
+            sampledBy(fault.samplerNode(), opened);
+            selector.onFault(fault);
+        });
+        consumers.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_SOURCES, this::answerSources));
+        consumers.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_STATUS, m -> m.reply(status(m.body()))));
+        select(); // a successor speaks at once: the nodes are waiting for references
+        reselectTimer = vertx.setPeriodic(selector.settings().reselectMillis(), id -> select());
+    }
+
+    /**
+     * Registers the leader's consumers once more, briefly, so that every member reads their registrations
+     * again: a member that merged back after a split has none of those made while it was away in its
+     * cache. The copies of the publish consumers ignore what they get (the originals take it); the
+     * request consumers' copies answer like the originals, since a request may be routed to either.
+     */
+    private void announce() {
+        if (!leading || selections == null) {
+            return;
+        }
+        var bus = vertx.eventBus();
+        List<MessageConsumer<?>> copies = new ArrayList<>();
+        copies.add(bus.consumer(EventBusAddresses.SAMPLES, m -> { }));
+        copies.add(bus.consumer(EventBusAddresses.SOURCE_FAULTS, m -> { }));
+        copies.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_SOURCES, this::answerSources));
+        copies.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_STATUS, m -> m.reply(status(m.body()))));
+        Future.join(copies.stream().map(MessageConsumer::completion).toList())
+                .onComplete(done -> copies.forEach(MessageConsumer::unregister));
+    }
+
+    private void answerSources(Message<JsonObject> m) {
+        m.reply(new JsonArray(selector.sources(clock.nowNanos(), links::link).stream().map(JsonObject::mapFrom).toList()));
+    }
+
+    /** A sampler speaks only for itself: its samples are on its own timescale. */
+    private static void sampledBy(String samplerNode, MeshAuth.Opened opened) {
+        if (!opened.sender().equals(samplerNode)) {
+            throw new IllegalArgumentException("sent for sampler " + samplerNode);
+        }
+    }
+
+    /**
+     * Takes the authentic, fresh messages on {@code address}; one the handler refuses with an
+     * {@link IllegalArgumentException} (a body that does not map) is dropped as malformed.
+     */
+    private void consume(String address, Consumer<MeshAuth.Opened> handler) {
+        MeshAuth.Inbox inbox = auth.inbox(address);
+        consumers.add(vertx.eventBus().consumer(address, m -> inbox.open(m.body()).ifPresent(opened -> {
+            try {
+                handler.accept(opened);
+            } catch (IllegalArgumentException e) {
+                auth.reject(address, MeshAuth.Rejection.MALFORMED, "from " + opened.sender() + ": " + e.getMessage());
+                return;
+            }
+            changed();
+        })));
+    }
+
+    /** Sealed with the epoch, and only while the lease is surely ours: a stalled leader stays silent. */
+    private void publish(Reference reference) {
+        long now = clock.nowNanos();
+        if (!lease.mayPublish(now)) {
+            LOG.warn("selector {} holds reference {} back: its lease was last renewed too long ago", auth.node(),
+                    reference.sequence());
+            return;
+        }
+        JsonObject body = new JsonObject().put("epoch", lease.held().epoch()).put("reference", JsonObject.mapFrom(reference));
+        vertx.eventBus().publish(EventBusAddresses.REFERENCE, auth.seal(EventBusAddresses.REFERENCE, body));
+    }
+
     private void stepDown() {
+        leading = false;
         vertx.cancelTimer(reselectTimer);
-        selections.stop();
+        if (selections != null) {
+            selections.stop();
+        }
         consumers.forEach(MessageConsumer::unregister);
         consumers.clear();
-        try {
-            leadership.release();
-        } catch (RuntimeException e) {
-            // the cluster already took it back when it dropped us
-        }
-        leadership = null;
-        awaitLeadership();
+        lease.lost();
     }
 
     /** A sample or fault came in: select now, or once the pacer's interval is up. */
@@ -173,7 +334,11 @@ public final class SelectorVerticle extends VerticleBase {
         selections.select();
     }
 
-    /** Who the selector is and its recent decisions, newest first; the request may ask for {"decisions": N}. */
+    /**
+     * Who the selector is, its epoch, the last squatter's lease value seen in the last minute
+     * ({@code {"claims": writer, "secondsAgo": s}}, else null), and its recent decisions, newest first;
+     * the request may ask for {"decisions": N}.
+     */
     private JsonObject status(JsonObject request) {
         int wanted = request == null ? 10 : request.getInteger("decisions", 10);
         List<Reference> history = selector.history();
@@ -181,18 +346,24 @@ public final class SelectorVerticle extends VerticleBase {
         for (int i = history.size() - 1; i >= 0 && decisions.size() < wanted; i--) {
             decisions.add(JsonObject.mapFrom(history.get(i)));
         }
-        return new JsonObject().put("selectorNode", selector.settings().nodeName()).put("decisions", decisions);
+        return new JsonObject().put("selectorNode", auth.node()).put("epoch", lease.held() == null ? null
+                        : lease.held().epoch()).put("leaseSquatter", squatter()).put("decisions", decisions);
+    }
+
+    private JsonObject squatter() {
+        long age = clock.nowNanos() - squatterSeenNanos;
+        return squatterClaim == null || age > SQUATTER_REPORTED_NANOS ? null
+                : new JsonObject().put("claims", squatterClaim).put("secondsAgo", age / 1e9);
     }
 
     @Override
     public Future<?> stop() {
         stopping = true;
-        if (selections != null) {
-            selections.stop();
+        if (!leading) {
+            return Future.succeededFuture();
         }
-        if (leadership != null) {
-            leadership.release();
-        }
-        return Future.succeededFuture();
+        stepDown();
+        // Let a successor take over at once rather than after the timeout.
+        return stateMap.removeIfPresent(LEASE_KEY, heldValue).otherwiseEmpty();
     }
 }

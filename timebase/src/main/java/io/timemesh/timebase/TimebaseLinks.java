@@ -15,6 +15,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * This node's measured links to other nodes' timescales. Probes each tracked node with the NTP
@@ -22,7 +23,8 @@ import java.util.Optional;
  * {@link ClockFilter}, as for an NTP source: half the round trip bounds the error however the bus
  * splits it. Probes go in bursts of four, one after another, every second: an idle cluster takes
  * 2–6 ms for a round trip while every hop wakes a parked thread, a warm one about 0.1 ms, and the
- * filter keeps the warm answer. Use from one Vert.x context.
+ * filter keeps the warm answer. A reply counts only if {@link MeshAuth} finds it sealed by the node
+ * asked and carrying the probe's random nonce. Use from one Vert.x context.
  */
 public final class TimebaseLinks {
     private static final long PROBE_TIMEOUT_MILLIS = 1_000;
@@ -32,6 +34,7 @@ public final class TimebaseLinks {
     private final Vertx vertx;
     private final TimeSource clock;
     private final String self;
+    private final MeshAuth auth;
     private final double precisionSeconds;
     /** A node nobody has asked about for this long is no longer probed (it may be long gone). */
     private static final long FORGET_AFTER_NANOS = 60_000_000_000L;
@@ -40,10 +43,16 @@ public final class TimebaseLinks {
 
     private final Map<String, Tracked> links = new HashMap<>();
 
-    public TimebaseLinks(Vertx vertx, TimeSource clock, String self, int precisionLog2) {
+    /**
+     * @param clock         this node's local timescale
+     * @param auth          checks the replies; its node is this one
+     * @param precisionLog2 how precisely {@code clock} is read (log2 s)
+     */
+    public TimebaseLinks(Vertx vertx, TimeSource clock, MeshAuth auth, int precisionLog2) {
         this.vertx = vertx;
         this.clock = clock;
-        this.self = self;
+        this.self = auth.node();
+        this.auth = auth;
         this.precisionSeconds = Math.scalb(1.0, precisionLog2);
     }
 
@@ -91,12 +100,20 @@ public final class TimebaseLinks {
     }
 
     private Future<Void> probe(String node) {
+        String address = EventBusAddresses.timebase(node);
+        long nonce = ThreadLocalRandom.current().nextLong();
         long t1 = clock.nowNanos();
-        return vertx.eventBus().<JsonObject>request(EventBusAddresses.timebase(node), null,
-                new DeliveryOptions().setSendTimeout(PROBE_TIMEOUT_MILLIS)).map(reply -> {
+        return vertx.eventBus().request(address, new JsonObject().put("nonce", nonce),
+                new DeliveryOptions().setSendTimeout(PROBE_TIMEOUT_MILLIS)).map(message -> {
                     long t4 = clock.nowNanos();
-                    long t2 = reply.body().getLong("t2");
-                    long t3 = reply.body().getLong("t3");
+                    Optional<JsonObject> reply = auth.openReply(address, EventBusAddresses.TIMEBASE_PREFIX + "*", node,
+                            nonce, message.body());
+                    if (reply.isEmpty() || !(reply.get().getValue("t2") instanceof Number n2)
+                            || !(reply.get().getValue("t3") instanceof Number n3)) {
+                        return (Void) null; // refused (and counted): as good as no answer
+                    }
+                    long t2 = n2.longValue();
+                    long t3 = n3.longValue();
                     double delay = ExchangeMath.delaySeconds(t1, t2, t3, t4);
                     Tracked tracked = links.get(node);
                     if (delay >= 0 && tracked != null) { // negative only if a clock jumped mid-probe: dropped

@@ -8,8 +8,21 @@ public final class EventBusAddresses {
     public static final String SAMPLES = "timemesh.samples";
     /** Published by samplers: one {@link SourceFault} per failed exchange or source state change. */
     public static final String SOURCE_FAULTS = "timemesh.source-faults";
-    /** Published by the active selector: one {@link Reference} per selection. */
+    /**
+     * Published by the active selector: one {@link Reference} per selection, sealed, in a body
+     * {@code {"epoch": E, "reference": {...}}} where E is the leadership's fencing token.
+     */
     public static final String REFERENCE = "timemesh.reference";
+    /** Node-local: every reference this node's discipline authenticated, fenced and applied, as plain JSON. */
+    public static final String REFERENCE_APPLIED = "timemesh.reference.applied";
+    /**
+     * Node-local: a member joined this node's view of the cluster (a new node, or a side of a healed split
+     * merging). Consumers registered while it was away are announced again, so that its event bus learns
+     * of them (Vert.x does not refresh its cached registrations after a merge).
+     */
+    public static final String MEMBERS_CHANGED = "timemesh.cluster.members-changed";
+    /** Node-local request/reply: the leader followed, its epoch and every message refused, as JSON. */
+    public static final String MESH_STATUS = "timemesh.mesh.status";
     /** Request/reply to the active selector: per-source state, as a JSON array. */
     public static final String SELECTOR_SOURCES = "timemesh.selector.sources";
     /** Request/reply to the active selector: recent decisions and who the selector is. */
@@ -27,7 +40,4 @@ public final class EventBusAddresses {
     public static String timebase(String node) {
         return TIMEBASE_PREFIX + node;
     }
-
-    /** The cluster-wide lock the active selector holds for the whole of its leadership. */
-    public static final String SELECTOR_LOCK = "timemesh.selector.leader";
 }

@@ -1,0 +1,119 @@
+package io.timemesh.client;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.function.Supplier;
+
+/**
+ * Bounded time for Vert.x services, without blocking: the {@link TimemeshClient} operations as
+ * {@link Future}s, over HTTP ({@code GET /time}) or, for a service that is a member of the same cluster, over
+ * the clustered event bus (a request to {@value #TIME_ADDRESS}, answered with the same JSON). Each answer is
+ * a {@link BoundedTime}: the interval, widened by this request's round trip (the node read its clock somewhere
+ * between the request leaving and the answer arriving), and the node's status. A node with no bounded time
+ * (UNSYNCHRONIZED), an unreachable node, or a timeout fail the future with {@link TimeUnavailableException}.
+ * Futures complete on the caller's Vert.x context; nothing here blocks an event loop.
+ */
+public final class VertxTimemeshClient {
+    /** The event-bus address a node's API answers time requests on. */
+    public static final String TIME_ADDRESS = "timemesh.time";
+
+    private final Vertx vertx;
+    private final String where;
+    private final Supplier<Future<RawAnswer>> ask;
+
+    /** What a transport delivered: whether it was a success, the JSON, and the round trip in ns. */
+    private record RawAnswer(boolean ok, JsonObject json, long roundTripNanos) {}
+
+    private VertxTimemeshClient(Vertx vertx, String where, Supplier<Future<RawAnswer>> ask) {
+        this.vertx = vertx;
+        this.where = where;
+        this.ask = ask;
+    }
+
+    /**
+     * A client of the node at {@code base} (e.g. {@code http://127.0.0.1:8123}) over HTTP.
+     *
+     * @param timeout for connecting and for the answer
+     */
+    public static VertxTimemeshClient http(Vertx vertx, URI base, Duration timeout) {
+        URI time = URI.create(base.toString().endsWith("/") ? base.toString() : base + "/").resolve("time");
+        HttpClient http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) timeout.toMillis()));
+        RequestOptions request = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(time.toString())
+                .setTimeout(timeout.toMillis());
+        return new VertxTimemeshClient(vertx, time.toString(), () -> {
+            long sent = System.nanoTime();
+            return http.request(request).compose(r -> r.send()).compose(response -> response.body()
+                    .map(body -> new RawAnswer(response.statusCode() == 200, body.toJsonObject(), System.nanoTime() - sent)));
+        });
+    }
+
+    /**
+     * A client asking over the clustered event bus of {@code vertx}, which must be a member of the nodes'
+     * cluster; any node with the api role answers.
+     *
+     * @param timeout for the answer (the event bus's send timeout)
+     */
+    public static VertxTimemeshClient eventBus(Vertx vertx, Duration timeout) {
+        DeliveryOptions options = new DeliveryOptions().setSendTimeout(timeout.toMillis());
+        return new VertxTimemeshClient(vertx, "event bus " + TIME_ADDRESS, () -> {
+            long sent = System.nanoTime();
+            return vertx.eventBus().<JsonObject>request(TIME_ADDRESS, new JsonObject(), options)
+                    .map(reply -> new RawAnswer(true, reply.body(), System.nanoTime() - sent));
+        });
+    }
+
+    /** The interval holding true time as of the future's completion, with the node's status. */
+    public Future<BoundedTime> now() {
+        return ask.get().transform(asked -> {
+            if (asked.failed()) {
+                return Future.failedFuture(new TimeUnavailableException("cannot reach " + where + ": " + asked.cause(),
+                        asked.cause()));
+            }
+            RawAnswer answer = asked.result();
+            try {
+                return Future.succeededFuture(TimeAnswers.read(where, answer.ok(), answer.json().getString("status"),
+                        answer.json().getString("earliestNs"), answer.json().getString("latestNs"), answer.roundTripNanos()));
+            } catch (TimeUnavailableException e) {
+                return Future.failedFuture(e);
+            } catch (ClassCastException e) { // a field of the wrong JSON type: not a timemesh answer
+                return Future.failedFuture(new TimeUnavailableException(where + " answered malformed JSON", e));
+            }
+        });
+    }
+
+    /** True if {@code t} has certainly passed (the interval's earliest end is after it). */
+    public Future<Boolean> after(Instant t) {
+        return now().map(time -> time.interval().earliestNanos() > TimemeshClient.nanos(t));
+    }
+
+    /** True if {@code t} has certainly not yet arrived (the interval's latest end is before it). */
+    public Future<Boolean> before(Instant t) {
+        return now().map(time -> time.interval().latestNanos() < TimemeshClient.nanos(t));
+    }
+
+    /**
+     * Commit wait: completes once {@code t} has certainly passed everywhere, with the answer that proved it.
+     * Between answers it waits, on a Vert.x timer, as long as the last interval says it must (at least 1 ms).
+     * Fails as {@link #now()} does.
+     */
+    public Future<BoundedTime> waitUntilAfter(Instant t) {
+        long target = TimemeshClient.nanos(t);
+        return now().compose(time -> {
+            long earliest = time.interval().earliestNanos();
+            if (earliest > target) {
+                return Future.succeededFuture(time);
+            }
+            long waitMillis = Math.max(1, (target - earliest) / 1_000_000 + 1);
+            return vertx.timer(waitMillis).compose(fired -> waitUntilAfter(t));
+        });
+    }
+}

@@ -1,0 +1,196 @@
+package io.timemesh.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.timemesh.core.mesh.ClusterKey;
+import io.timemesh.core.message.EventBusAddresses;
+import io.timemesh.core.time.MonotonicTimescale;
+import io.timemesh.timebase.MeshAuth;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.AsyncMap;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An uninvited member in a running cluster of two real node processes that share a cluster key. It
+ * knows the cluster's name and members, joins as a plain Vert.x Hazelcast member with no key, and
+ * for 20 s: publishes forged references 100 s ahead (tampered, sealed under another key, or not
+ * sealed at all), forged samples, replays of the genuine references it captured, answers timebase
+ * probes for every node with forged timestamps, and overwrites the cluster maps (selector state and
+ * lease, sampler leases, claims and poller state). Then it squats the selector lease alone. Every
+ * answer of every node must hold the truth, never run back and overlap the others'; the forgeries
+ * are counted in /metrics; the lease squatter is named in /status; and once it leaves, every node is
+ * SYNCHRONIZED again.
+ */
+class MeshAttackIT {
+    private static final double FORGED_OFFSET_SECONDS = 100;
+    private static final Pattern REJECTED = Pattern.compile(
+            "timemesh_mesh_rejected_total\\{channel=\"([^\"]+)\",reason=\"([^\"]+)\",?} ([0-9.E]+)");
+
+    private final NodeProcesses nodes = new NodeProcesses("mesh-attack-it", 2);
+    private Vertx intruder;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (intruder != null) {
+            intruder.close().await();
+        }
+        nodes.close();
+    }
+
+    @Test
+    void anUninvitedMemberCannotMoveAnyNodesTime() throws Exception {
+        List<String> all = nodes.startSynchronised("127.0.8");
+        List<String> identities = new ArrayList<>();
+        for (String node : all) {
+            identities.add(nodes.identity(node, Duration.ofSeconds(5)));
+        }
+
+        intruder = nodes.intruder();
+        Attack attack = new Attack(intruder, identities, nodes.local);
+        attack.start();
+        ClusterRounds rounds = new ClusterRounds(nodes);
+        long until = nodes.local.nowNanos() + TimeUnit.SECONDS.toNanos(20);
+        while (nodes.local.nowNanos() < until) {
+            rounds.round(all);
+            TimeUnit.MILLISECONDS.sleep(50);
+        }
+        attack.stopForging();
+        System.out.printf("forgery: %d rounds over %d nodes, %d violations, %d answers not SYNCHRONIZED, "
+                        + "%d genuine references captured and replayed%n", rounds.queries / all.size(), all.size(),
+                rounds.violations.size(), rounds.unsynchronized.size(), attack.captured.size());
+        assertThat(rounds.violations).isEmpty();
+        assertThat(rounds.unsynchronized).allSatisfy(u -> assertThat(u.status()).isNotEqualTo("UNSYNCHRONIZED"));
+        assertThat(attack.captured).isNotEmpty();
+        for (String node : all) {
+            String metrics = nodes.metrics(node);
+            List<String> kinds = new ArrayList<>();
+            Matcher m = REJECTED.matcher(metrics);
+            while (m.find()) {
+                kinds.add(m.group(1) + " " + m.group(2));
+            }
+            System.out.printf("%s counted: %s%n", node, kinds);
+            assertThat(kinds).contains(EventBusAddresses.REFERENCE + " forged", EventBusAddresses.REFERENCE + " replayed",
+                    EventBusAddresses.REFERENCE + " malformed");
+        }
+
+        // The lease alone, rewritten every 20 ms: a loud denial of service at worst, never a wrong time.
+        attack.squatLease();
+        ClusterRounds squatted = new ClusterRounds(nodes);
+        boolean reported = false;
+        until = nodes.local.nowNanos() + TimeUnit.SECONDS.toNanos(10);
+        while (nodes.local.nowNanos() < until) {
+            squatted.round(all);
+            JsonObject selection = nodes.status(all.get(0), 0).getJsonObject("selection");
+            reported |= selection != null && selection.getJsonObject("leaseSquatter") != null
+                    && selection.getJsonObject("leaseSquatter").getString("claims").equals("intruder");
+            TimeUnit.MILLISECONDS.sleep(100);
+        }
+        attack.stopSquatting();
+        System.out.printf("lease squatting: %d rounds, %d violations, %d answers not SYNCHRONIZED, reported: %s%n",
+                squatted.queries / all.size(), squatted.violations.size(), squatted.unsynchronized.size(), reported);
+        assertThat(squatted.violations).isEmpty();
+        assertThat(reported).as("/status names the lease squatter").isTrue();
+        nodes.awaitSynchronised(all, Duration.ofSeconds(20));
+    }
+
+    /** What the intruder does, on its own event loop. */
+    private static final class Attack {
+        private final Vertx vertx;
+        private final List<String> identities;
+        /** A key of the intruder's own: it does not have the cluster's. */
+        private final MeshAuth impostor;
+        final List<JsonObject> captured = new CopyOnWriteArrayList<>();
+        private long forging = -1;
+        private long squatting = -1;
+
+        Attack(Vertx vertx, List<String> identities, MonotonicTimescale clock) {
+            this.vertx = vertx;
+            this.identities = identities;
+            this.impostor = MeshAuth.keyed(identities.get(0), ClusterKey.random(), clock);
+        }
+
+        void start() {
+            vertx.eventBus().<JsonObject>consumer(EventBusAddresses.REFERENCE, m -> captured.add(m.body())).completion().await();
+            for (String node : identities) { // answers for every node, with forged timestamps
+                vertx.eventBus().<JsonObject>consumer(EventBusAddresses.timebase(node), m -> {
+                    long nonce = m.body() == null ? 0 : m.body().getLong("nonce", 0L);
+                    JsonObject forged = new JsonObject().put("node", node).put("nonce", nonce)
+                            .put("t2", System.nanoTime() + 100_000_000_000L).put("t3", System.nanoTime() + 100_000_000_000L);
+                    m.reply(nonce % 2 == 0 ? forged : impostorAs(node).seal(EventBusAddresses.timebase(node), forged));
+                }).completion().await();
+            }
+            forging = vertx.setPeriodic(200, id -> forgeOnce());
+        }
+
+        private MeshAuth impostorAs(String node) {
+            return MeshAuth.keyed(node, ClusterKey.random(), new MonotonicTimescale());
+        }
+
+        private void forgeOnce() {
+            var bus = vertx.eventBus();
+            if (!captured.isEmpty()) {
+                JsonObject genuine = captured.get(captured.size() - 1);
+                bus.publish(EventBusAddresses.REFERENCE, genuine.copy()); // a replay, verbatim
+                bus.publish(EventBusAddresses.REFERENCE, captured.get(0).copy()); // an old one
+                String selector = genuine.getString("from");
+                JsonObject body = new JsonObject(genuine.getString("body"));
+                JsonObject reference = body.getJsonObject("reference");
+                reference.put("offsetSeconds", reference.getDouble("offsetSeconds") + FORGED_OFFSET_SECONDS)
+                        .put("lowSeconds", reference.getDouble("lowSeconds") + FORGED_OFFSET_SECONDS)
+                        .put("highSeconds", reference.getDouble("highSeconds") + FORGED_OFFSET_SECONDS)
+                        .put("sequence", reference.getLong("sequence") + 1_000_000);
+                body.put("epoch", Long.MAX_VALUE / 2);
+                // Tampered: the genuine MAC over another body and a higher counter.
+                bus.publish(EventBusAddresses.REFERENCE, genuine.copy().put("body", body.encode())
+                        .put("ctr", genuine.getLong("ctr") + 1_000_000));
+                // Sealed under a key of its own, in the selector's name.
+                bus.publish(EventBusAddresses.REFERENCE, impostorAs(selector).seal(EventBusAddresses.REFERENCE, body));
+                // The bare record, as before references were sealed.
+                bus.publish(EventBusAddresses.REFERENCE, reference);
+                // Samples in a real sampler's name, 100 s ahead.
+                JsonObject sample = new JsonObject().put("source", "127.0.8.1:123").put("address", "127.0.8.1:123")
+                        .put("samplerNode", identities.get(1)).put("offsetSeconds", FORGED_OFFSET_SECONDS);
+                bus.publish(EventBusAddresses.SAMPLES, impostorAs(identities.get(1)).seal(EventBusAddresses.SAMPLES, sample));
+                bus.publish(EventBusAddresses.SAMPLES, sample);
+            }
+            overwrite("timemesh.selector", "state", impostor.sealValue("timemesh.selector", "state", new JsonObject()
+                    .put("sequence", Long.MAX_VALUE / 2)));
+            overwrite("timemesh.samplers", "ghost", "ghost");
+            for (String source : List.of("127.0.8.1", "127.0.8.2", "127.0.8.3")) {
+                overwrite("timemesh.sampler.state", source, "{\"owner\":\"ghost\"}");
+            }
+        }
+
+        private void overwrite(String map, String key, String value) {
+            vertx.sharedData().<String, String>getAsyncMap(map).compose(m -> m.put(key, value));
+        }
+
+        void stopForging() {
+            vertx.cancelTimer(forging);
+        }
+
+        void squatLease() {
+            String forged = impostorSealedLease();
+            squatting = vertx.setPeriodic(20, id -> vertx.sharedData().<String, String>getAsyncMap("timemesh.selector")
+                    .compose((AsyncMap<String, String> m) -> m.put("lease", forged)));
+        }
+
+        private String impostorSealedLease() {
+            return MeshAuth.keyed("intruder", ClusterKey.random(), new MonotonicTimescale()).sealValue("timemesh.selector",
+                    "lease", new JsonObject().put("node", "intruder").put("epoch", Long.MAX_VALUE / 2).put("renewal", 0));
+        }
+
+        void stopSquatting() {
+            vertx.cancelTimer(squatting);
+        }
+    }
+}

@@ -1,0 +1,133 @@
+package io.timemesh.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.timemesh.client.BoundedTime;
+import io.timemesh.client.TimeStatus;
+import io.timemesh.client.TimeUnavailableException;
+import io.timemesh.client.VertxTimemeshClient;
+import io.timemesh.core.mesh.ClusterKey;
+import io.timemesh.core.message.EventBusAddresses;
+import io.timemesh.testkit.ServerBehaviour.Fault;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Future-based client against a real node in this JVM (clustered on loopback, three simulated servers
+ * 0.3 s ahead of the local timescale, so true time is local + 0.3 s): over HTTP, and over the clustered
+ * event bus from another, separate Hazelcast member of the node's cluster, as a service in the cluster would.
+ */
+@Tag("slow")
+class VertxClientTest {
+    private final MeshFixture mesh = new MeshFixture();
+    private LoopbackCluster cluster;
+
+    @AfterEach
+    void stop() {
+        if (cluster != null) {
+            cluster.close();
+        }
+        mesh.close();
+    }
+
+    @Test
+    void bothTransportsGiveIntervalsHoldingTheTruthWithTheStatusAndWaitForCommits() throws Exception {
+        assertThat(VertxTimemeshClient.TIME_ADDRESS).isEqualTo(EventBusAddresses.TIME);
+        mesh.server("127.0.15.1", MeshFixture.truthful(3, 1));
+        mesh.server("127.0.15.2", MeshFixture.truthful(1, 3));
+        mesh.server("127.0.15.3", MeshFixture.truthful(2, 2));
+        cluster = new LoopbackCluster(2);
+        // A keyed cluster: the service's member has no key, and needs none to ask for the time.
+        Path key = Files.createTempFile("cluster", ".key");
+        Files.writeString(key, ClusterKey.generate());
+        mesh.startNode("client-node", new JsonObject().put("clusterName", cluster.name).put("cluster", new JsonObject()
+                .put("members", new JsonArray(cluster.memberList())).put("host", "127.0.0.1").put("port", cluster.ports.get(0))
+                .put("keyFile", key.toString())));
+        Vertx member = cluster.start(1); // a service's own Vert.x, no timemesh verticle on it
+        assertThat(mesh.awaitStatus("SYNCHRONIZED", Duration.ofSeconds(30)).status()).isEqualTo("SYNCHRONIZED");
+
+        List<VertxTimemeshClient> clients = List.of(
+                VertxTimemeshClient.http(member, URI.create("http://127.0.0.1:" + mesh.node.httpPort()), Duration.ofSeconds(2)),
+                VertxTimemeshClient.eventBus(member, Duration.ofSeconds(2)));
+        for (VertxTimemeshClient client : clients) {
+            for (int i = 0; i < 20; i++) {
+                long before = truth();
+                BoundedTime time = await(client.now());
+                long after = truth();
+                assertThat(time.status()).isEqualTo(TimeStatus.SYNCHRONIZED);
+                assertThat(time.interval().earliestNanos()).isLessThanOrEqualTo(after);
+                assertThat(time.interval().latestNanos()).isGreaterThanOrEqualTo(before);
+            }
+            Instant commit = await(client.now()).interval().latest().plusMillis(500);
+            assertThat(await(client.after(commit))).isFalse();
+            BoundedTime waited = await(client.waitUntilAfter(commit));
+            assertThat(truth()).isGreaterThan(nanos(commit));
+            assertThat(waited.interval().earliest()).isAfter(commit);
+            assertThat(await(client.after(commit))).isTrue();
+            assertThat(await(client.before(commit.plusSeconds(60)))).isTrue();
+        }
+
+        // Every source falls silent: both transports say HOLDOVER, with an interval that still holds the truth.
+        mesh.servers.forEach(s -> s.behaviour(s.behaviour().withFault(Fault.SILENT)));
+        assertThat(mesh.awaitStatus("HOLDOVER", Duration.ofSeconds(20)).status()).isEqualTo("HOLDOVER");
+        for (VertxTimemeshClient client : clients) {
+            long before = truth();
+            BoundedTime time = await(client.now());
+            assertThat(time.status()).isEqualTo(TimeStatus.HOLDOVER);
+            assertThat(time.interval().earliestNanos()).isLessThanOrEqualTo(truth());
+            assertThat(time.interval().latestNanos()).isGreaterThanOrEqualTo(before);
+        }
+    }
+
+    @Test
+    void anUnreachableNodeFailsTheFutureWithTimeUnavailable() throws Exception {
+        int closed;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closed = socket.getLocalPort();
+        }
+        Vertx vertx = Vertx.vertx();
+        try {
+            VertxTimemeshClient client = VertxTimemeshClient.http(vertx, URI.create("http://127.0.0.1:" + closed),
+                    Duration.ofSeconds(1));
+            assertThatThrownBy(() -> await(client.now())).isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOf(TimeUnavailableException.class).hasMessageContaining("cannot reach");
+            VertxTimemeshClient bus = VertxTimemeshClient.eventBus(vertx, Duration.ofMillis(500)); // nobody answers
+            assertThatThrownBy(() -> await(bus.waitUntilAfter(Instant.now()))).isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOf(TimeUnavailableException.class).hasMessageContaining("timemesh.time");
+        } finally {
+            vertx.close().await();
+        }
+    }
+
+    private long truth() {
+        return mesh.local.nowNanos() + MeshFixture.TRUE_OFFSET_NANOS;
+    }
+
+    private static long nanos(Instant t) {
+        return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+    }
+
+    private static <T> T await(Future<T> future) throws Exception {
+        try {
+            return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            throw new AssertionError("a client future neither completed nor failed within 30 s", e);
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package io.timemesh.discipline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.timemesh.core.mesh.ClusterKey;
+import io.timemesh.core.message.EventBusAddresses;
+import io.timemesh.core.time.MonotonicTimescale;
+import io.timemesh.timebase.MeshAuth;
+import io.timemesh.timebase.TimebaseVerticle;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two genuine selectors publishing at once, as after a stall or during a split: a real discipline
+ * applies one leader's references only, never interleaving them, and counts the other's as fenced.
+ */
+class DisciplineFenceTest {
+    private final MonotonicTimescale clock = new MonotonicTimescale();
+    private final ClusterKey key = ClusterKey.random();
+    private final Vertx vertx = Vertx.vertx();
+
+    @AfterEach
+    void stop() {
+        vertx.close().await();
+    }
+
+    /** A usable reference of {@code selector}: true time {@code offset} s ahead, ±1 ms. */
+    private JsonObject reference(String selector, long sequence, double offset) {
+        return new JsonObject().put("selectorNode", selector).put("sequence", sequence).put("timeNanos", clock.nowNanos())
+                .put("basisNanos", clock.nowNanos()).put("status", "MAJORITY").put("offsetSeconds", offset)
+                .put("lowSeconds", offset - 0.001).put("highSeconds", offset + 0.001).put("rootDistanceSeconds", 0.001)
+                .put("rootDelaySeconds", 0.001).put("rootDispersionSeconds", 0.0005).put("regionLowSeconds", offset)
+                .put("regionHighSeconds", offset).put("agreeing", 3).put("candidates", 3).put("stratum", 1)
+                .put("leap", "NO_WARNING").put("systemPeer", "127.0.0.1:123").put("survivors", new JsonArray())
+                .put("falsetickers", new JsonArray()).put("exclusions", new JsonArray());
+    }
+
+    @Test
+    void twoSelectorsPublishingAtOnceAreNeverInterleaved() throws Exception {
+        MeshAuth a = MeshAuth.keyed("sel-a", key, clock);
+        MeshAuth b = MeshAuth.keyed("sel-b", key, clock);
+        MeshAuth node = MeshAuth.keyed("node", key, clock);
+        vertx.deployVerticle(new TimebaseVerticle(clock, a)).await();
+        vertx.deployVerticle(new TimebaseVerticle(clock, b)).await();
+        vertx.deployVerticle(new TimebaseVerticle(clock, node)).await();
+        vertx.deployVerticle(new DisciplineVerticle(clock, node, -20)).await();
+        List<String> applied = new CopyOnWriteArrayList<>();
+        vertx.eventBus().<JsonObject>localConsumer(EventBusAddresses.REFERENCE_APPLIED,
+                m -> applied.add(m.body().getString("selectorNode"))).completion().await();
+
+        // sel-a leads at epoch 1; from the 40th reference on, sel-b publishes at epoch 2 as well.
+        for (int i = 0; i < 120; i++) {
+            vertx.eventBus().publish(EventBusAddresses.REFERENCE, a.seal(EventBusAddresses.REFERENCE,
+                    new JsonObject().put("epoch", 1).put("reference", reference("sel-a", i, 1.0))));
+            if (i >= 40) {
+                vertx.eventBus().publish(EventBusAddresses.REFERENCE, b.seal(EventBusAddresses.REFERENCE,
+                        new JsonObject().put("epoch", 2).put("reference", reference("sel-b", i, 2.0))));
+            }
+            TimeUnit.MILLISECONDS.sleep(15);
+        }
+        TimeUnit.MILLISECONDS.sleep(100);
+
+        int firstB = applied.indexOf("sel-b");
+        assertThat(applied.subList(0, firstB)).isNotEmpty().containsOnly("sel-a");
+        assertThat(applied.subList(firstB, applied.size())).hasSizeGreaterThan(40).containsOnly("sel-b");
+        assertThat(node.rejections().getOrDefault(EventBusAddresses.REFERENCE + " stale-epoch", 0L))
+                .isGreaterThanOrEqualTo(70);
+        JsonObject mesh = vertx.eventBus().<JsonObject>request(EventBusAddresses.MESH_STATUS, null).await().body();
+        assertThat(mesh.getString("leader")).isEqualTo("sel-b");
+        assertThat(mesh.getLong("epoch")).isEqualTo(2);
+    }
+}

@@ -1,0 +1,130 @@
+package io.timemesh.selector;
+
+/**
+ * The rules of the selector's leadership, free of I/O. The leader holds a lease: a sealed cluster-map
+ * value {@code {node, epoch, renewal}} that it rewrites by compare-and-set every tick. A standby takes
+ * the lease over only once it has watched the genuine value stay unchanged for {@code timeoutNanos} on
+ * its own clock, and the leader publishes only while its last renewal began less than
+ * {@code publishWithinNanos} ago on its clock, which is shorter: so a leader that stalls (a GC pause,
+ * SIGSTOP, a partition) has stopped publishing before anyone can replace it, and finds out it was
+ * deposed at its next renewal, before it publishes anything. Each new leadership takes an epoch above
+ * every epoch seen, the fencing token the disciplines follow; a leader that sees another selector's
+ * reference at its own epoch or above (two sides of a healed split) moves to a higher one at its next
+ * renewal, which only the lease holder can make.
+ *
+ * <p>Nothing here trusts the clock of another node, and no lock: Hazelcast's locks cannot fence, and an
+ * uninvited member could take one and hold it forever. A value that is not genuinely sealed (a
+ * squatter's) is overwritten by the leader at once, and by a standby once no genuine renewal has been
+ * seen for the timeout. Not thread-safe: use from the selector's context.
+ */
+final class SelectorLease {
+    /** One lease value: who leads, under which epoch, and how many times it was renewed. */
+    record Lease(String node, long epoch, long renewal) {}
+
+    /** What a standby does about the lease it sees. */
+    enum Move {
+        /** Someone leads (or may still): keep watching. */
+        WAIT,
+        /** Nobody leads: try to take the lease. */
+        TAKE
+    }
+
+    private static final long NEVER = Long.MIN_VALUE;
+
+    private final String self;
+    private final long timeoutNanos;
+    private final long publishWithinNanos;
+    private Lease lastSeen;
+    private long lastChangeNanos = NEVER;
+    private long highestEpoch;
+    private Lease held;
+    private long renewalStartedNanos = NEVER;
+    private boolean bumpWanted;
+
+    /**
+     * @param self               this selector's node
+     * @param timeoutNanos       how long a genuine lease must stay unchanged before a standby takes it over
+     * @param publishWithinNanos the leader publishes only this soon after a renewal began; below the timeout
+     */
+    SelectorLease(String self, long timeoutNanos, long publishWithinNanos) {
+        if (publishWithinNanos >= timeoutNanos) {
+            throw new IllegalArgumentException("a leader must stop publishing before it can be replaced");
+        }
+        this.self = self;
+        this.timeoutNanos = timeoutNanos;
+        this.publishWithinNanos = publishWithinNanos;
+    }
+
+    /**
+     * A standby's view of the map at {@code nowNanos}.
+     *
+     * @param present whether the map holds any lease value
+     * @param genuine the value if it is genuinely sealed, else null
+     */
+    Move observe(boolean present, Lease genuine, long nowNanos) {
+        if (genuine != null) {
+            highestEpoch = Math.max(highestEpoch, genuine.epoch());
+            if (!genuine.equals(lastSeen)) {
+                lastSeen = genuine;
+                lastChangeNanos = nowNanos;
+            }
+        } else if (!present) {
+            return Move.TAKE;
+        } else if (lastChangeNanos == NEVER) {
+            lastChangeNanos = nowNanos; // a squatter's value: give a genuine leader the timeout to overwrite it
+        }
+        return nowNanos - lastChangeNanos >= timeoutNanos ? Move.TAKE : Move.WAIT;
+    }
+
+    /** The lease this selector asks for when it takes over: an epoch above every one seen. */
+    Lease candidate() {
+        return new Lease(self, highestEpoch + 1, 0);
+    }
+
+    /** The map now holds {@code lease}, written by a compare-and-set begun at {@code startedNanos}. */
+    void held(Lease lease, long startedNanos) {
+        held = lease;
+        renewalStartedNanos = startedNanos;
+        highestEpoch = Math.max(highestEpoch, lease.epoch());
+    }
+
+    /** The value of the next renewal: one more renewal, at a higher epoch if another selector claimed ours. */
+    Lease nextRenewal() {
+        return new Lease(self, bumpWanted ? highestEpoch + 1 : held.epoch(), held.renewal() + 1);
+    }
+
+    /** Another selector's genuine reference: its epoch is seen, and at our epoch or above it is a rival. */
+    void sawReference(String node, long epoch) {
+        highestEpoch = Math.max(highestEpoch, epoch);
+        if (held != null && !self.equals(node) && epoch >= held.epoch()) {
+            bumpWanted = true;
+        }
+    }
+
+    /** Renewed to {@code lease}: clears a wanted epoch move once made. */
+    void renewed(Lease lease, long startedNanos) {
+        if (lease.epoch() > held.epoch()) {
+            bumpWanted = false;
+        }
+        held(lease, startedNanos);
+    }
+
+    /** Leadership ended: back to watching, from scratch. */
+    void lost() {
+        held = null;
+        bumpWanted = false;
+        lastSeen = null;
+        lastChangeNanos = NEVER;
+        renewalStartedNanos = NEVER;
+    }
+
+    /** The lease held, or null. */
+    Lease held() {
+        return held;
+    }
+
+    /** Whether a reference may go out at {@code nowNanos}: leading, and the last renewal began recently enough. */
+    boolean mayPublish(long nowNanos) {
+        return held != null && nowNanos - renewalStartedNanos < publishWithinNanos;
+    }
+}

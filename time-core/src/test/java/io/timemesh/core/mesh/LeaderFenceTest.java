@@ -1,0 +1,66 @@
+package io.timemesh.core.mesh;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.timemesh.core.mesh.LeaderFence.Verdict;
+import java.util.ArrayList;
+import java.util.List;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.Size;
+import org.junit.jupiter.api.Test;
+
+class LeaderFenceTest {
+    private static final long SILENCE = 5_000_000_000L;
+
+    @Test
+    void aHigherEpochIsFollowedAndTheOldLeaderIsFencedOut() {
+        LeaderFence fence = new LeaderFence(SILENCE);
+        assertThat(fence.admit(3, "a", 0)).isEqualTo(Verdict.FOLLOWED);
+        assertThat(fence.admit(3, "a", 1)).isEqualTo(Verdict.FOLLOWED);
+        assertThat(fence.admit(4, "b", 2)).isEqualTo(Verdict.FOLLOWED);
+        // The deposed leader wakes from a stall and sends what it had: dropped.
+        assertThat(fence.admit(3, "a", 3)).isEqualTo(Verdict.STALE_EPOCH);
+        assertThat(fence.admit(4, "c", 4)).isEqualTo(Verdict.EPOCH_CONFLICT);
+        assertThat(fence.leader()).isEqualTo("b");
+        assertThat(fence.epoch()).isEqualTo(4);
+    }
+
+    @Test
+    void aSilentLeaderNoLongerFencesOutALowerEpoch() {
+        LeaderFence fence = new LeaderFence(SILENCE);
+        fence.admit(9, "a", 0);
+        assertThat(fence.admit(8, "b", SILENCE)).isEqualTo(Verdict.STALE_EPOCH);
+        assertThat(fence.admit(8, "b", SILENCE + 1)).isEqualTo(Verdict.FOLLOWED);
+        assertThat(fence.admit(8, "b", SILENCE + 2)).isEqualTo(Verdict.FOLLOWED);
+    }
+
+    /**
+     * Two selectors publishing at once, in any interleaving and at any epochs: the references a node
+     * applies never alternate between them. Once it has moved from one to the other it stays, as long as
+     * the one followed keeps publishing within the silence.
+     */
+    @Property
+    void twoSelectorsPublishingAtOnceAreNeverInterleaved(@ForAll @Size(min = 2, max = 200) List<Boolean> fromA,
+                                                          @ForAll @IntRange(min = 1, max = 5) int epochA,
+                                                          @ForAll @IntRange(min = 1, max = 5) int epochB) {
+        LeaderFence fence = new LeaderFence(SILENCE);
+        List<String> applied = new ArrayList<>();
+        long now = 0;
+        for (boolean a : fromA) {
+            now += 1_000_000; // a reference a millisecond: both keep publishing well within the silence
+            String node = a ? "a" : "b";
+            if (fence.admit(a ? epochA : epochB, node, now) == Verdict.FOLLOWED) {
+                applied.add(node);
+            }
+        }
+        int switches = 0;
+        for (int i = 1; i < applied.size(); i++) {
+            if (!applied.get(i).equals(applied.get(i - 1))) {
+                switches++;
+            }
+        }
+        assertThat(switches).as("applied %s", applied).isLessThanOrEqualTo(1);
+    }
+}

@@ -1,0 +1,272 @@
+package io.timemesh.timebase;
+
+import io.timemesh.core.mesh.ClusterKey;
+import io.timemesh.core.mesh.Freshness;
+import io.timemesh.core.time.TimeSource;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import java.util.Base64;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Authenticates what cluster members tell each other. Every event-bus message that can move time or
+ * state (samples, source faults, references, timebase replies) travels sealed:
+ * {@code {"from": node, "ctr": n, "body": "<JSON text>", "mac": "<base64>"}}, where the MAC is
+ * HMAC-SHA256 under the {@link ClusterKey} over the address, the sender, its counter and the body, so
+ * a message is bound to where it was sent and who sent it, and a receiver's {@link Freshness} refuses
+ * it a second time. Cluster-map values (selector and poller state, leases, claims) are sealed the
+ * same way over the map's name and key instead of an address. Anything that fails is dropped, counted
+ * by channel and reason, and logged at most once per {@value #LOG_EVERY_SECONDS} s per kind.
+ *
+ * <p>Open-source Hazelcast cannot authenticate members, so this is what keeps an uninvited member
+ * from moving anyone's time: it can delete or overwrite map entries and answer on any address, but
+ * not produce anything a member will take. Without a key ({@link #insecure}) nothing is sealed or
+ * checked: every member must then be trusted. Thread-safe; one per node.
+ */
+public final class MeshAuth {
+    private static final Logger LOG = LoggerFactory.getLogger(MeshAuth.class);
+    private static final long LOG_EVERY_SECONDS = 10;
+    /** Senders a receiver remembers: far more than any cluster's members. */
+    private static final int SENDERS_REMEMBERED = 4096;
+
+    /** Why a message or map value was refused. */
+    public enum Rejection {
+        /** Not an envelope at all, or its body is not JSON. */
+        MALFORMED("malformed"),
+        /** No MAC where the cluster has a key. */
+        UNSIGNED("unsigned"),
+        /** A MAC that is not the key's over this address, sender, counter and body. */
+        FORGED("forged"),
+        /** Genuine, but already taken (or older than one taken): a replay. */
+        REPLAYED("replayed"),
+        /** A genuine reply from another node than the one asked, or to another request. */
+        MISDIRECTED("misdirected"),
+        /** A genuine reference from a leadership older than the one followed. */
+        STALE_EPOCH("stale-epoch"),
+        /** A genuine reference from a second selector claiming the epoch followed. */
+        EPOCH_CONFLICT("epoch-conflict");
+
+        private final String label;
+
+        Rejection(String label) {
+            this.label = label;
+        }
+
+        /** The metric label and log word. */
+        public String label() {
+            return label;
+        }
+    }
+
+    /** An authenticated message or map value: who sealed it and what it says. */
+    public record Opened(String sender, JsonObject body) {}
+
+    private final String node;
+    private final ClusterKey key;
+    private final TimeSource clock;
+    private final AtomicLong counter = new AtomicLong();
+    private final Map<String, LongAdder> rejections = new ConcurrentHashMap<>();
+    private final Map<String, Long> lastLogged = new ConcurrentHashMap<>();
+    private volatile BiConsumer<String, Rejection> listener = (channel, reason) -> { };
+
+    private MeshAuth(String node, ClusterKey key, TimeSource clock) {
+        this.node = node;
+        this.key = key;
+        this.clock = clock;
+        // Counters start at the wall clock in microseconds, so that a restarted process under the same
+        // name (names carry an incarnation, but a test may reuse one) starts above its predecessor.
+        counter.set(System.currentTimeMillis() * 1_000);
+    }
+
+    /**
+     * @param node  this node's name (with its incarnation), the sender of everything it seals
+     * @param key   the cluster key
+     * @param clock this node's local timescale (for the log's rate limit only)
+     */
+    public static MeshAuth keyed(String node, ClusterKey key, TimeSource clock) {
+        return new MeshAuth(node, key, clock);
+    }
+
+    /** No MACs at all (an explicitly insecure cluster, or a benchmark's baseline): every member is trusted. */
+    public static MeshAuth insecure(String node, TimeSource clock) {
+        return new MeshAuth(node, null, clock);
+    }
+
+    public String node() {
+        return node;
+    }
+
+    /** Whether messages are sealed and checked. */
+    public boolean authenticated() {
+        return key != null;
+    }
+
+    /** Told of every rejection (channel, reason): for metrics. Replaces the previous listener. */
+    public void onRejection(BiConsumer<String, Rejection> listener) {
+        this.listener = listener;
+    }
+
+    /** The envelope for {@code body} sent to {@code address}; every call takes a new counter. */
+    public JsonObject seal(String address, JsonObject body) {
+        long ctr = counter.incrementAndGet();
+        String text = body.encode();
+        JsonObject envelope = new JsonObject().put("from", node).put("ctr", ctr).put("body", text);
+        return key == null ? envelope : envelope.put("mac", tag(bus(address).parts(node, ctr, text)));
+    }
+
+    /** A receiver of {@code address} with freshness of its own (each consumer of an address needs one). */
+    public Inbox inbox(String address) {
+        return new Inbox(address);
+    }
+
+    /** Receives sealed messages on one address. */
+    public final class Inbox {
+        private final String address;
+        private final Freshness freshness = new Freshness(SENDERS_REMEMBERED);
+
+        private Inbox(String address) {
+            this.address = address;
+        }
+
+        /** The message's sender and body if it is authentic and fresh; otherwise empty, counted and logged. */
+        public Optional<Opened> open(Object message) {
+            Optional<Opened> opened = verify(address, message, bus(address));
+            if (opened.isEmpty()) {
+                return opened;
+            }
+            long ctr = ((JsonObject) message).getLong("ctr");
+            if (!freshness.advance(opened.get().sender(), ctr)) {
+                reject(address, Rejection.REPLAYED, "from " + opened.get().sender() + ", counter " + ctr);
+                return Optional.empty();
+            }
+            return opened;
+        }
+    }
+
+    /**
+     * A reply to a request on {@code address}: authentic, from {@code expectedSender}, and carrying the
+     * request's {@code nonce} (the body's "nonce"), which makes it fresh.
+     */
+    public Optional<JsonObject> openReply(String address, String channel, String expectedSender, long nonce,
+                                          Object message) {
+        Optional<Opened> opened = verify(channel, message, bus(address));
+        if (opened.isEmpty()) {
+            return Optional.empty();
+        }
+        JsonObject body = opened.get().body();
+        if (!expectedSender.equals(opened.get().sender()) || !(body.getValue("nonce") instanceof Number n && n.longValue() == nonce)) {
+            reject(channel, Rejection.MISDIRECTED, "from " + opened.get().sender() + " for " + expectedSender);
+            return Optional.empty();
+        }
+        return Optional.of(body);
+    }
+
+    /**
+     * A cluster-map value for {@code map}/{@code mapKey}: the same value for the same body, so that the
+     * map's compare-and-set operations can name it.
+     */
+    public String sealValue(String map, String mapKey, JsonObject value) {
+        String text = value.encode();
+        JsonObject envelope = new JsonObject().put("from", node).put("ctr", 0).put("body", text);
+        return (key == null ? envelope : envelope.put("mac", tag(map(map, mapKey).parts(node, 0, text)))).encode();
+    }
+
+    /** The value's writer and body if it is authentic; otherwise empty, counted and logged. Null is absent. */
+    public Optional<Opened> openValue(String map, String mapKey, String stored) {
+        if (stored == null) {
+            return Optional.empty();
+        }
+        JsonObject envelope;
+        try {
+            envelope = new JsonObject(stored);
+        } catch (DecodeException e) {
+            reject(map, Rejection.MALFORMED, "value of " + mapKey + " is not JSON");
+            return Optional.empty();
+        }
+        return verify(map, envelope, map(map, mapKey));
+    }
+
+    /** What a MAC covers besides the body: where the value was sent or stored, who sealed it, its counter. */
+    @FunctionalInterface
+    private interface Scope {
+        String[] parts(String from, long ctr, String body);
+    }
+
+    private static Scope bus(String address) {
+        return (from, ctr, body) -> new String[] {"bus", address, from, Long.toString(ctr), body};
+    }
+
+    private static Scope map(String map, String mapKey) {
+        return (from, ctr, body) -> new String[] {"map", map, mapKey, from, body};
+    }
+
+    /** The envelope's sender and body if its MAC is the key's over {@code scope}; otherwise empty, counted. */
+    private Optional<Opened> verify(String channel, Object message, Scope scope) {
+        if (!(message instanceof JsonObject envelope) || !(envelope.getValue("from") instanceof String from)
+                || !(envelope.getValue("body") instanceof String text) || !(envelope.getValue("ctr") instanceof Number ctr)) {
+            reject(channel, Rejection.MALFORMED, "not a sealed message");
+            return Optional.empty();
+        }
+        if (key != null) {
+            if (!(envelope.getValue("mac") instanceof String mac)) {
+                reject(channel, Rejection.UNSIGNED, "from " + from);
+                return Optional.empty();
+            }
+            if (!key.verify(decode(mac), scope.parts(from, ctr.longValue(), text))) {
+                reject(channel, Rejection.FORGED, "claims to be from " + from);
+                return Optional.empty();
+            }
+        }
+        try {
+            return Optional.of(new Opened(from, new JsonObject(text)));
+        } catch (DecodeException e) {
+            reject(channel, Rejection.MALFORMED, "body from " + from + " is not a JSON object");
+            return Optional.empty();
+        }
+    }
+
+    private String tag(String... parts) {
+        return Base64.getEncoder().encodeToString(key.tag(parts));
+    }
+
+    private static byte[] decode(String base64) {
+        try {
+            return Base64.getDecoder().decode(base64);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Counts and logs (at a bounded rate) something refused on {@code channel}; also for refusals decided
+     * elsewhere, such as a fenced reference.
+     */
+    public void reject(String channel, Rejection reason, String detail) {
+        String kind = channel + " " + reason.label();
+        LongAdder count = rejections.computeIfAbsent(kind, k -> new LongAdder());
+        count.increment();
+        long total = count.sum();
+        listener.accept(channel, reason);
+        long now = clock.nowNanos();
+        Long last = lastLogged.get(kind);
+        if (last == null || now - last >= LOG_EVERY_SECONDS * 1_000_000_000L) {
+            lastLogged.put(kind, now);
+            LOG.warn("dropped {} message on {}: {} ({} so far)", reason.label(), channel, detail, total);
+        }
+    }
+
+    /** Every rejection so far, "channel reason" → count, sorted. */
+    public Map<String, Long> rejections() {
+        Map<String, Long> counts = new TreeMap<>();
+        rejections.forEach((kind, count) -> counts.put(kind, count.sum()));
+        return counts;
+    }
+}

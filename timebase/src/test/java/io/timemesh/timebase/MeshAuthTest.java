@@ -1,0 +1,115 @@
+package io.timemesh.timebase;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.timemesh.core.mesh.ClusterKey;
+import io.timemesh.core.time.ManualTimeSource;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Attacker tests: forged, tampered, replayed, redirected and unsigned messages and map values are refused. */
+class MeshAuthTest {
+    private static final String ADDRESS = "timemesh.reference";
+
+    private final ClusterKey key = ClusterKey.random();
+    private final ManualTimeSource clock = new ManualTimeSource(0);
+    private final MeshAuth a = MeshAuth.keyed("node-a", key, clock);
+    private final MeshAuth b = MeshAuth.keyed("node-b", key, clock);
+    private final List<String> counted = new ArrayList<>();
+
+    {
+        b.onRejection((channel, reason) -> counted.add(channel + " " + reason.label()));
+    }
+
+    private static JsonObject body(double offset) {
+        return new JsonObject().put("offsetSeconds", offset);
+    }
+
+    @Test
+    void aGenuineMessageIsOpenedOnceWithItsSender() {
+        MeshAuth.Inbox inbox = b.inbox(ADDRESS);
+        JsonObject sealed = a.seal(ADDRESS, body(0.3));
+        // Through the clustered bus the envelope arrives re-parsed from its JSON text.
+        var opened = inbox.open(new JsonObject(sealed.encode()));
+        assertThat(opened).hasValueSatisfying(o -> {
+            assertThat(o.sender()).isEqualTo("node-a");
+            assertThat(o.body().getDouble("offsetSeconds")).isEqualTo(0.3);
+        });
+        assertThat(inbox.open(sealed)).as("replayed").isEmpty();
+        assertThat(counted).containsExactly(ADDRESS + " replayed");
+        assertThat(inbox.open(a.seal(ADDRESS, body(0.4)))).isPresent();
+    }
+
+    @Test
+    void forgedTamperedRedirectedAndUnsignedMessagesAreRefusedAndCounted() {
+        MeshAuth.Inbox inbox = b.inbox(ADDRESS);
+        MeshAuth outsider = MeshAuth.keyed("node-a", ClusterKey.random(), clock); // knows the name, not the key
+        assertThat(inbox.open(outsider.seal(ADDRESS, body(100)))).isEmpty();
+
+        JsonObject tampered = a.seal(ADDRESS, body(0.3));
+        tampered.put("body", body(100).encode());
+        assertThat(inbox.open(tampered)).isEmpty();
+
+        JsonObject impersonating = a.seal(ADDRESS, body(0.3)).put("from", "node-c");
+        assertThat(inbox.open(impersonating)).isEmpty();
+
+        JsonObject renumbered = a.seal(ADDRESS, body(0.3));
+        renumbered.put("ctr", renumbered.getLong("ctr") + 1_000);
+        assertThat(inbox.open(renumbered)).isEmpty();
+
+        assertThat(inbox.open(a.seal("timemesh.samples", body(0.3)))).as("sealed for another address").isEmpty();
+
+        JsonObject unsigned = a.seal(ADDRESS, body(0.3));
+        unsigned.remove("mac");
+        assertThat(inbox.open(unsigned)).isEmpty();
+        assertThat(inbox.open(MeshAuth.insecure("node-a", clock).seal(ADDRESS, body(0.3)))).isEmpty();
+
+        assertThat(inbox.open(new JsonObject().put("sequence", 1))).isEmpty();
+        assertThat(inbox.open("not even JSON")).isEmpty();
+        assertThat(inbox.open(null)).isEmpty();
+
+        assertThat(counted).containsExactly(ADDRESS + " forged", ADDRESS + " forged", ADDRESS + " forged",
+                ADDRESS + " forged", ADDRESS + " forged", ADDRESS + " unsigned", ADDRESS + " unsigned",
+                ADDRESS + " malformed", ADDRESS + " malformed", ADDRESS + " malformed");
+        assertThat(b.rejections()).containsEntry(ADDRESS + " forged", 5L).containsEntry(ADDRESS + " unsigned", 2L);
+    }
+
+    @Test
+    void mapValuesAreBoundToTheirMapAndKeyAndAreTheSameForTheSameBody() {
+        String value = a.sealValue("timemesh.sampler.claims", "127.0.0.1:123", new JsonObject());
+        assertThat(a.sealValue("timemesh.sampler.claims", "127.0.0.1:123", new JsonObject())).isEqualTo(value);
+        assertThat(b.openValue("timemesh.sampler.claims", "127.0.0.1:123", value))
+                .hasValueSatisfying(o -> assertThat(o.sender()).isEqualTo("node-a"));
+        assertThat(b.openValue("timemesh.sampler.claims", "127.0.0.2:123", value)).as("moved to another key").isEmpty();
+        assertThat(b.openValue("timemesh.sampler.state", "127.0.0.1:123", value)).as("another map").isEmpty();
+        assertThat(b.openValue("timemesh.sampler.claims", "127.0.0.1:123", "{]")).isEmpty();
+        assertThat(b.openValue("timemesh.sampler.claims", "127.0.0.1:123", "node-z")).isEmpty();
+        assertThat(b.openValue("timemesh.sampler.claims", "127.0.0.1:123", null)).as("absent, not refused").isEmpty();
+        assertThat(counted).hasSize(4);
+    }
+
+    @Test
+    void aReplyCountsOnlyFromTheNodeAskedAndForTheRequestAsked() {
+        String address = "timemesh.timebase.node-a";
+        JsonObject reply = a.seal(address, new JsonObject().put("nonce", 42L).put("t2", 1L).put("t3", 2L));
+        assertThat(b.openReply(address, "timebase", "node-a", 42L, reply)).isPresent();
+        assertThat(b.openReply(address, "timebase", "node-a", 43L, reply)).as("another request's").isEmpty();
+        assertThat(b.openReply(address, "timebase", "node-c", 42L, reply)).as("another node's").isEmpty();
+        MeshAuth outsider = MeshAuth.keyed("node-a", ClusterKey.random(), clock);
+        JsonObject forged = outsider.seal(address, new JsonObject().put("nonce", 42L).put("t2", 1L).put("t3", 2L));
+        assertThat(b.openReply(address, "timebase", "node-a", 42L, forged)).isEmpty();
+        assertThat(counted).containsExactly("timebase misdirected", "timebase misdirected", "timebase forged");
+    }
+
+    @Test
+    void anInsecureMeshSealsNothingAndTakesEverything() {
+        MeshAuth open = MeshAuth.insecure("node-b", clock);
+        JsonObject sealed = MeshAuth.insecure("node-a", clock).seal(ADDRESS, body(0.3));
+        assertThat(sealed.containsKey("mac")).isFalse();
+        assertThat(open.authenticated()).isFalse();
+        assertThat(open.inbox(ADDRESS).open(sealed)).isPresent();
+        assertThat(open.inbox(ADDRESS).open(a.seal(ADDRESS, body(0.3)))).isPresent();
+    }
+}
