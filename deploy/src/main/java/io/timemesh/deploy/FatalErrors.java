@@ -67,6 +67,13 @@ public final class FatalErrors {
         }
     }
 
+    /**
+     * The line when even building the real one fails; not a compile-time constant, so that it exists from the
+     * start rather than being made at its first use, on a full heap.
+     */
+    private static final String OUT_OF_MEMORY_LINE =
+            new String("fatal: out of memory; exiting with status " + EXIT_STATUS + " so that the node is restarted");
+
     /** Freed first thing on the way out, so that the last log line finds room on a full heap. */
     private static volatile byte[] reserve = new byte[1 << 20];
 
@@ -94,8 +101,12 @@ public final class FatalErrors {
             String line = line(cause, detail, error);
             System.err.println(line);
             LOG.error(line);
-        } catch (Throwable ignored) {
-            // out of memory even for the message: the status says it
+        } catch (Throwable noRoomForTheMessage) {
+            try {
+                System.err.println(OUT_OF_MEMORY_LINE);
+            } catch (Throwable noRoomAtAll) {
+                // the status says it
+            }
         } finally {
             Runtime.getRuntime().halt(EXIT_STATUS);
         }
