@@ -33,6 +33,7 @@ import com.hazelcast.config.Config;
 import io.vertx.core.json.JsonArray;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -45,11 +46,14 @@ public final class TimemeshNode {
     private final Vertx vertx;
     private final ApiVerticle api;
     private final NtpServerVerticle ntp;
+    /** Every NTP server instance, the first included. */
+    private final List<NtpServerVerticle> ntpInstances;
 
-    private TimemeshNode(Vertx vertx, ApiVerticle api, NtpServerVerticle ntp) {
+    private TimemeshNode(Vertx vertx, ApiVerticle api, NtpServerVerticle ntp, List<NtpServerVerticle> ntpInstances) {
         this.vertx = vertx;
         this.api = api;
         this.ntp = ntp;
+        this.ntpInstances = ntpInstances;
     }
 
     public static Future<TimemeshNode> start(NodeConfig config) {
@@ -80,6 +84,7 @@ public final class TimemeshNode {
         ApiVerticle api = roles.contains("api") ? new ApiVerticle(clock, reader, registry) : null;
         JsonObject ntpConfig = roles.contains("api") ? config.ntpConfig() : null;
         NtpServerVerticle ntp = ntpConfig == null ? null : new NtpServerVerticle(clock, reader, precision);
+        List<NtpServerVerticle> ntpInstances = new ArrayList<>(ntp == null ? List.of() : List.of(ntp));
         HazelcastClusterManager clusterManager = new HazelcastClusterManager(hazelcast(config));
         return Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry)).withClusterManager(clusterManager)
                 .buildClustered()
@@ -92,12 +97,15 @@ public final class TimemeshNode {
                                 ? deploy(vertx, new SelectorVerticle(clock, auth, precision), config.selectorConfig())
                                 : Future.succeededFuture())
                         .compose(v -> api != null ? deploy(vertx, api, config.apiConfig()) : Future.succeededFuture())
-                        .compose(v -> ntp != null ? deployNtp(vertx, ntp, ntpConfig, () -> new NtpServerVerticle(clock,
-                                reader, precision), api.eventLoop()) : Future.succeededFuture())
+                        .compose(v -> ntp != null ? deployNtp(vertx, ntp, ntpConfig, () -> {
+                            NtpServerVerticle more = new NtpServerVerticle(clock, reader, precision);
+                            ntpInstances.add(more);
+                            return more;
+                        }, api.eventLoop()) : Future.succeededFuture())
                         .compose(v -> roles.contains("sampler")
                                 ? deploy(vertx, new SamplerVerticle(clock, auth, precision, resolver), config.samplerConfig())
                                 : Future.succeededFuture())
-                        .map(v -> new TimemeshNode(vertx, api, ntp))
+                        .map(v -> new TimemeshNode(vertx, api, ntp, List.copyOf(ntpInstances)))
                         .recover(e -> {
                             // Not waiting for the close: it stops the event loop this runs on, so its
                             // completion is never delivered and the start would hang instead of failing.
@@ -212,6 +220,11 @@ public final class TimemeshNode {
 
     public Vertx vertx() {
         return vertx;
+    }
+
+    /** Whether some NTP server instance answers on the HTTP API's event loop (it should not: see deployNtp). */
+    boolean ntpSharesHttpEventLoop() {
+        return ntpInstances.stream().anyMatch(instance -> instance.eventLoop() == api.eventLoop());
     }
 
     /** Undeploys everything and leaves the cluster; the selector's lock is released on the way. */
