@@ -1,5 +1,6 @@
 package io.timemesh.api;
 
+import io.timemesh.core.settings.Setting;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -26,9 +27,15 @@ public record ApiSettings(String httpHost, int httpPort, long selectorTimeoutMil
         }
     }
 
+    /**
+     * @throws io.timemesh.core.settings.SettingException naming the key, for a value out of its range or a
+     *         fraction where a whole number is meant (a port of 18252.9 is refused, not truncated)
+     */
     public static ApiSettings fromJson(JsonObject json) {
-        return new ApiSettings(json.getString("httpHost", "0.0.0.0"), json.getInteger("httpPort", DEFAULT_HTTP_PORT),
-                json.getLong("selectorTimeoutMillis", 2_000L), json.getDouble("readyMaxErrorBoundSeconds", 0.1),
+        return new ApiSettings(json.getString("httpHost", "0.0.0.0"),
+                Setting.wholeNumber("httpPort", json.getValue("httpPort"), DEFAULT_HTTP_PORT, 0, 65_535),
+                Setting.wholeNumber("selectorTimeoutMillis", json.getValue("selectorTimeoutMillis"), 2_000L, 1, 60_000),
+                Setting.positive("readyMaxErrorBoundSeconds", json.getValue("readyMaxErrorBoundSeconds"), 0.1, 1e6),
                 HttpLimits.fromJson(json.getJsonObject("http", new JsonObject())));
     }
 }

@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
 public final class ApiVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(ApiVerticle.class);
     static final Set<String> SOURCE_STATES =
-            Set.of("selected", "candidate", "falseticker", "unreachable", "kiss", "too-distant", "pending");
+            Set.of("selected", "candidate", "falseticker", "unreachable", "kiss", "too-distant", "pending",
+                    "alias");
     static final int MAX_DECISIONS = 64;
     /**
      * ASCII digits only (Integer.parseInt alone also reads "٥" or "５"), at most nine of them after leading zeros,
@@ -130,7 +131,8 @@ public final class ApiVerticle extends VerticleBase {
         return Future.all(clock.follow(vertx), time.completion(), metrics)
                 .compose(v -> vertx.createHttpServer(options).connectionHandler(guard::onConnection)
                         .invalidRequestHandler(ApiVerticle::invalidRequest).requestHandler(router(guard))
-                        .listen(settings.httpPort(), settings.httpHost()))
+                        .listen(settings.httpPort(), settings.httpHost())
+                        .recover(e -> listenFailed("HTTP", settings.httpHost(), settings.httpPort(), e)))
                 .onSuccess(s -> {
                     server = s;
                     LOG.info("HTTP API on {}:{}", settings.httpHost(), s.actualPort());
@@ -140,6 +142,15 @@ public final class ApiVerticle extends VerticleBase {
     /** The event-loop thread serving HTTP (every connection of this instance), once started. */
     public Thread eventLoop() {
         return eventLoop;
+    }
+
+    /**
+     * A listener that could not bind, named with its address so the user knows which one ("Address already in
+     * use" alone does not say whether it was HTTP or NTP, or which port).
+     */
+    static <T> Future<T> listenFailed(String listener, String host, int port, Throwable cause) {
+        return Future.failedFuture(new IllegalStateException(listener + " listener on " + host + ":" + port + ": "
+                + cause.getMessage(), cause));
     }
 
     /** The port the HTTP server got (useful when configured with 0). */

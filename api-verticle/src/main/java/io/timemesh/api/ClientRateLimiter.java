@@ -1,5 +1,7 @@
 package io.timemesh.api;
 
+import io.timemesh.core.settings.Setting;
+import io.vertx.core.json.JsonObject;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.random.RandomGenerator;
@@ -15,6 +17,9 @@ public final class ClientRateLimiter {
     /** What to do with one request. */
     public enum Verdict { ANSWER, LIMIT }
 
+    /** How many client addresses are tracked at most. */
+    static final int MAX_CLIENTS = 65_536;
+
     private final double intervalSeconds;
     private final int burst;
     private final int leak;
@@ -23,7 +28,7 @@ public final class ClientRateLimiter {
 
     /** chrony's defaults: interval 3 (8 s), burst 8, leak 2. */
     public static ClientRateLimiter chronyDefaults(RandomGenerator random) {
-        return new ClientRateLimiter(3, 8, 2, 65_536, random);
+        return new ClientRateLimiter(3, 8, 2, MAX_CLIENTS, random);
     }
 
     public ClientRateLimiter(int intervalLog2, int burst, int leak, int maxClients, RandomGenerator random) {
@@ -40,6 +45,18 @@ public final class ClientRateLimiter {
                 return size() > maxClients;
             }
         };
+    }
+
+    /**
+     * The limiter an {@code ntpRateLimit} section describes: {@code interval} (log2 s, default 3), {@code burst}
+     * (default 8), {@code leak} (default 2), chrony's ranges.
+     *
+     * @throws io.timemesh.core.settings.SettingException naming the key, for a value out of range or a fraction
+     */
+    public static ClientRateLimiter fromJson(JsonObject rate, RandomGenerator random) {
+        return new ClientRateLimiter(Setting.wholeNumber("interval", rate.getValue("interval"), 3, -4, 12),
+                Setting.wholeNumber("burst", rate.getValue("burst"), 8, 1, 255),
+                Setting.wholeNumber("leak", rate.getValue("leak"), 2, 0, 4), MAX_CLIENTS, random);
     }
 
     public Verdict check(String client, long nowNanos) {

@@ -1,5 +1,6 @@
 package io.timemesh.api;
 
+import io.timemesh.core.settings.Setting;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
 import java.util.Set;
@@ -39,29 +40,14 @@ public record HttpLimits(int idleTimeoutMillis, int headerTimeoutMillis, int max
      */
     public static final HttpLimits DEFAULTS = new HttpLimits(60_000, 10_000, 4_096, 4_096, 8_192, false, 32, 4);
 
-    public HttpLimits {
-        positive("idleTimeoutMillis", idleTimeoutMillis);
-        positive("headerTimeoutMillis", headerTimeoutMillis);
-        positive("maxConnections", maxConnections);
-        if (maxInitialLineBytes < 64) {
-            throw new IllegalArgumentException("http.maxInitialLineBytes must be at least 64, was " + maxInitialLineBytes);
-        }
-        if (maxHeaderBytes < 256) {
-            throw new IllegalArgumentException("http.maxHeaderBytes must be at least 256, was " + maxHeaderBytes);
-        }
-        positive("http2MaxConcurrentStreams", http2MaxConcurrentStreams);
-        positive("http2MaxQueuedResponses", http2MaxQueuedResponses);
-    }
-
-    private static void positive(String key, int value) {
-        if (value < 1) {
-            throw new IllegalArgumentException("http." + key + " must be a positive whole number, was " + value);
-        }
+    private static int whole(JsonObject json, String key, int fallback, int min, int max) {
+        return Setting.wholeNumber("http." + key, json.getValue(key), fallback, min, max);
     }
 
     /**
      * @param json the "http" section; absent keys take {@link #DEFAULTS}
-     * @throws IllegalArgumentException for an unknown key or a value out of range
+     * @throws IllegalArgumentException for an unknown key; a {@link io.timemesh.core.settings.SettingException}
+     *                                  naming the key for a value out of its range or a fraction
      * @throws ClassCastException       for a value of the wrong JSON type
      */
     public static HttpLimits fromJson(JsonObject json) {
@@ -72,12 +58,12 @@ public record HttpLimits(int idleTimeoutMillis, int headerTimeoutMillis, int max
                     + new TreeSet<>(KEYS.keySet()));
         }
         HttpLimits d = DEFAULTS;
-        return new HttpLimits(json.getInteger("idleTimeoutMillis", d.idleTimeoutMillis),
-                json.getInteger("headerTimeoutMillis", d.headerTimeoutMillis),
-                json.getInteger("maxConnections", d.maxConnections),
-                json.getInteger("maxInitialLineBytes", d.maxInitialLineBytes),
-                json.getInteger("maxHeaderBytes", d.maxHeaderBytes), json.getBoolean("h2c", d.h2c),
-                json.getInteger("http2MaxConcurrentStreams", d.http2MaxConcurrentStreams),
-                json.getInteger("http2MaxQueuedResponses", d.http2MaxQueuedResponses));
+        return new HttpLimits(whole(json, "idleTimeoutMillis", d.idleTimeoutMillis, 1, 86_400_000),
+                whole(json, "headerTimeoutMillis", d.headerTimeoutMillis, 1, 3_600_000),
+                whole(json, "maxConnections", d.maxConnections, 1, 1_000_000),
+                whole(json, "maxInitialLineBytes", d.maxInitialLineBytes, 64, 1 << 20),
+                whole(json, "maxHeaderBytes", d.maxHeaderBytes, 256, 1 << 20), json.getBoolean("h2c", d.h2c),
+                whole(json, "http2MaxConcurrentStreams", d.http2MaxConcurrentStreams, 1, 10_000),
+                whole(json, "http2MaxQueuedResponses", d.http2MaxQueuedResponses, 1, 10_000));
     }
 }

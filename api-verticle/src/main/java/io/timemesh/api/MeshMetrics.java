@@ -1,5 +1,6 @@
 package io.timemesh.api;
 
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.timemesh.core.clock.ClockStatus;
@@ -39,6 +40,10 @@ final class MeshMetrics {
                 .description("How fast the bound grows without new references").register(registry);
         Gauge.builder("timemesh_clock_last_offset_seconds", this, m -> m.clock.model().lastOffsetSeconds())
                 .description("Correction made at the last update").register(registry);
+        FunctionCounter.builder("timemesh_clock_panic_refusals", this,
+                        m -> m.clock.model().panic() == null ? 0 : m.clock.model().panic().count())
+                .description("References refused because they would have moved the clock by more than the panic threshold")
+                .register(registry);
         Gauge.builder("timemesh_reference_interval_width_seconds", this,
                         m -> m.reference == null || !m.reference.usable() ? Double.NaN
                                 : m.reference.highSeconds() - m.reference.lowSeconds())

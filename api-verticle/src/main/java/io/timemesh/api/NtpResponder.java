@@ -14,25 +14,50 @@ import io.timemesh.core.ntp.ReferenceId;
 import java.util.Optional;
 
 /**
- * Answers an NTP client (mode 3) with a server reply (mode 4) from the node's disciplined clock. Only
- * client requests are answered: no control (6) or private (7) modes, nothing to unreadable packets.
- * A reply is the bare 48-byte header, never larger than the request, so the server cannot amplify.
+ * Answers NTP requests from the node's disciplined clock, as chrony does: a client (mode 3) gets a server
+ * reply (mode 4), a symmetric active peer (mode 1, e.g. Windows w32time) a symmetric passive one (mode 2),
+ * and an NTPv1 client (no mode field, so mode 0) a server reply in version 1. Nothing else is answered: no
+ * control (6) or private (7) modes, no server or broadcast packets, nothing unreadable. A reply is the bare
+ * 48-byte header, never larger than the request, so the server cannot amplify.
  */
 public final class NtpResponder {
     private NtpResponder() {}
 
     /**
-     * @param received  our reading when the request arrived (T2)
-     * @param model     the clock model the readings came from (reference time, root delay)
-     * @param transmit  our reading just before replying (T3)
+     * The request, when it is one we answer; empty for everything to be dropped unanswered (and, with rate
+     * limiting on, without spending the sender's credit: junk must not be able to get a client limited).
+     *
+     * @param datagram the received bytes; {@code length} of them are read
      */
-    public static Optional<byte[]> respond(byte[] request, int length, TimeReading received, ClockModel model,
-                                           TimeReading transmit, int precisionLog2) {
-        if (!(NtpPacketCodec.decode(request, 0, length) instanceof DecodeResult.Decoded decoded)
-                || decoded.packet().mode() != NtpMode.CLIENT) {
-            return Optional.empty();
+    public static Optional<NtpPacket> request(byte[] datagram, int length) {
+        if (NtpPacketCodec.decode(datagram, 0, length) instanceof DecodeResult.Decoded decoded
+                && replyMode(decoded.packet()) != null) {
+            return Optional.of(decoded.packet());
         }
-        NtpPacket ask = decoded.packet();
+        return Optional.empty();
+    }
+
+    /** The mode we answer {@code ask} in, or null for a packet we do not answer. */
+    private static NtpMode replyMode(NtpPacket ask) {
+        return switch (ask.mode()) {
+            case CLIENT -> NtpMode.SERVER;
+            case SYMMETRIC_ACTIVE -> NtpMode.SYMMETRIC_PASSIVE;
+            case RESERVED -> ask.version() == 1 ? NtpMode.SERVER : null;
+            default -> null;
+        };
+    }
+
+    /**
+     * The reply to a request {@link #request} accepted.
+     *
+     * @param received  our reading when the request arrived (T2)
+     * @param model     the clock model the readings came from (reference time, root delay, system peer)
+     * @param transmit  our reading just before replying (T3)
+     * @return the 48-byte reply: LI and stratum from {@code transmit} (LI 3 and stratum 16 when it is
+     *         unsynchronised), root delay and dispersion carrying its whole bound, refid the system peer
+     */
+    public static byte[] respond(NtpPacket ask, TimeReading received, ClockModel model, TimeReading transmit,
+                                 int precisionLog2) {
         boolean bounded = transmit.bounded() && transmit.leap() != LeapIndicator.ALARM;
         double bound = bounded ? transmit.errorBoundNanos() / 1e9 : 0;
         // Root delay and dispersion together carry our whole bound: a client's λ then includes it.
@@ -43,7 +68,7 @@ public final class NtpResponder {
         NtpPacket reply = new NtpPacket(
                 bounded ? transmit.leap() : LeapIndicator.ALARM,
                 ask.version(),
-                NtpMode.SERVER,
+                replyMode(ask),
                 bounded ? transmit.stratum() : NtpConstants.MAXSTRAT,
                 ask.poll(),
                 precisionLog2,
@@ -54,44 +79,22 @@ public final class NtpResponder {
                 ask.transmitTimestamp(),
                 NtpTimestamp.fromUnixNanos(received.nowNanos()),
                 NtpTimestamp.fromUnixNanos(transmit.nowNanos()));
-        return Optional.of(NtpPacketCodec.encode(reply));
+        return NtpPacketCodec.encode(reply);
     }
 
-    /** A kiss-o'-death RATE for a client that asks too often. */
-    public static Optional<byte[]> kissRate(byte[] request, int length, TimeReading now) {
-        if (!(NtpPacketCodec.decode(request, 0, length) instanceof DecodeResult.Decoded decoded)
-                || decoded.packet().mode() != NtpMode.CLIENT) {
-            return Optional.empty();
-        }
-        NtpPacket ask = decoded.packet();
+    /** A kiss-o'-death RATE for a client that asks too often; {@code ask} as {@link #request} accepted it. */
+    public static byte[] kissRate(NtpPacket ask, TimeReading now) {
         long stamp = NtpTimestamp.fromUnixNanos(now.nowNanos());
-        return Optional.of(NtpPacketCodec.encode(new NtpPacket(LeapIndicator.ALARM, ask.version(), NtpMode.SERVER, 0,
-                ask.poll(), 0, 0, 0, ReferenceId.ofAscii("RATE"), 0, ask.transmitTimestamp(), stamp, stamp)));
+        return NtpPacketCodec.encode(new NtpPacket(LeapIndicator.ALARM, ask.version(), replyMode(ask), 0,
+                ask.poll(), 0, 0, 0, ReferenceId.ofAscii("RATE"), 0, ask.transmitTimestamp(), stamp, stamp));
     }
 
-    /** The system peer's IPv4 address (an NTP server at stratum ≥ 2 names its source so), else a hash of it. */
+    /**
+     * The system peer's address as RFC 5905 §7.3 has a server of stratum 2 or more name it (IPv4, or the
+     * MD5 hash of an IPv6 address); "INIT" before there is one.
+     */
     static int referenceId(ClockModel model) {
-        String peer = model.systemPeer();
-        if (peer == null) {
-            return ReferenceId.ofAscii("INIT");
-        }
-        String host = peer.lastIndexOf(':') > 0 ? peer.substring(0, peer.lastIndexOf(':')) : peer;
-        String[] parts = host.split("\\.");
-        if (parts.length == 4) {
-            try {
-                int value = 0;
-                for (String part : parts) {
-                    int octet = Integer.parseInt(part);
-                    if (octet < 0 || octet > 255) {
-                        return host.hashCode();
-                    }
-                    value = (value << 8) | octet;
-                }
-                return value;
-            } catch (NumberFormatException e) {
-                return host.hashCode();
-            }
-        }
-        return host.hashCode();
+        return model.systemPeerAddress() == null ? ReferenceId.ofAscii("INIT")
+                : ReferenceId.ofAddress(model.systemPeerAddress());
     }
 }

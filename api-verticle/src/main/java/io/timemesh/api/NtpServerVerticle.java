@@ -2,6 +2,7 @@ package io.timemesh.api;
 
 import io.timemesh.core.clock.MonotonicReader;
 import io.timemesh.core.clock.TimeReading;
+import io.timemesh.core.ntp.NtpPacket;
 import io.timemesh.core.time.TimeSource;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -64,8 +65,7 @@ public final class NtpServerVerticle extends VerticleBase {
         }
         try {
             if (!shareable(config)) {
-                limiter = new ClientRateLimiter(rate.getInteger("interval", 3), rate.getInteger("burst", 8),
-                        rate.getInteger("leak", 2), 65_536, new SecureRandom());
+                limiter = ClientRateLimiter.fromJson(rate, new SecureRandom());
                 kissOfDeath = rate.getBoolean("kod", false);
             }
         } catch (IllegalArgumentException | ClassCastException e) {
@@ -83,21 +83,29 @@ public final class NtpServerVerticle extends VerticleBase {
                     return null;
                 })
                 : Future.succeededFuture();
-        return clock.follow(vertx).compose(v -> free).compose(v -> socket.listen(port, host)).onSuccess(s ->
+        return clock.follow(vertx).compose(v -> free.compose(w -> socket.listen(port, host))
+                        .recover(e -> ApiVerticle.listenFailed("NTP (UDP)", host, port, e))).onSuccess(s ->
                 LOG.info("NTP server on {}:{}{}", host, s.localAddress().port(), limiter == null ? "" : " (rate limited)"));
     }
 
     private void answer(DatagramPacket packet) {
         TimeReading received = clock.read();
-        byte[] request = packet.data().getBytes();
-        Optional<byte[]> reply;
+        byte[] datagram = packet.data().getBytes();
+        Optional<NtpPacket> ask = NtpResponder.request(datagram, datagram.length);
+        if (ask.isEmpty()) {
+            return; // junk is dropped before the rate limiter: it spends no client's credit
+        }
+        byte[] reply;
         if (limiter != null && limiter.check(packet.sender().hostAddress(), clock.localNanos())
                 == ClientRateLimiter.Verdict.LIMIT) {
-            reply = kissOfDeath ? NtpResponder.kissRate(request, request.length, received) : Optional.empty();
+            if (!kissOfDeath) {
+                return;
+            }
+            reply = NtpResponder.kissRate(ask.get(), received);
         } else {
-            reply = NtpResponder.respond(request, request.length, received, clock.model(), clock.read(), precisionLog2);
+            reply = NtpResponder.respond(ask.get(), received, clock.model(), clock.read(), precisionLog2);
         }
-        reply.ifPresent(bytes -> socket.send(Buffer.buffer(bytes), packet.sender().port(), packet.sender().hostAddress()));
+        socket.send(Buffer.buffer(reply), packet.sender().port(), packet.sender().hostAddress());
     }
 
     /** The event-loop thread this instance answers on, once started. */

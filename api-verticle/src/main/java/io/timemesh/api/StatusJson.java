@@ -1,6 +1,7 @@
 package io.timemesh.api;
 
 import io.timemesh.core.clock.ClockModel;
+import io.timemesh.core.clock.PanicRefusals;
 import io.timemesh.core.clock.TimeReading;
 import io.vertx.core.json.JsonObject;
 
@@ -9,6 +10,7 @@ final class StatusJson {
     private StatusJson() {}
 
     static JsonObject of(ClockModel model, TimeReading reading, long nowLocalNanos) {
+        PanicRefusals panic = model.panic();
         JsonObject json = new JsonObject()
                 .put("status", reading.status().name())
                 .put("stratum", reading.stratum())
@@ -16,10 +18,19 @@ final class StatusJson {
                 .put("systemPeer", model.systemPeer())
                 .put("referenceSelector", model.selectorNode())
                 .put("referenceSequence", model.referenceSequence())
-                .put("updates", model.updates());
+                .put("updates", model.updates())
+                .put("panicRefusals", panic == null ? null : new JsonObject()
+                        .put("count", panic.count())
+                        .put("lastOffsetSeconds", panic.lastOffsetSeconds())
+                        .put("lastAt", TimeJson.rfc3339(model.read(panic.lastLocalNanos()).nowNanos()))
+                        .put("lastAgeSeconds", (nowLocalNanos - panic.lastLocalNanos()) / 1e9)
+                        .put("lastSystemPeer", panic.lastSystemPeer())
+                        .put("thresholdSeconds", panic.thresholdSeconds()));
         if (!model.referenced()) {
             return json.put("errorBoundSeconds", null);
         }
+        // What was served: a hold after a backward step keeps "now" ahead of V and widens the bound up to it.
+        double heldSeconds = (reading.nowNanos() - model.read(nowLocalNanos).nowNanos()) / 1e9;
         return json
                 .put("lastOffsetSeconds", model.lastOffsetSeconds())
                 .put("lastStep", model.lastStep())
@@ -29,7 +40,9 @@ final class StatusJson {
                 .put("slewRatePpm", model.slewRate() * 1e6)
                 .put("rootDelaySeconds", model.rootDelaySeconds())
                 .put("rootDispersionSeconds", model.rootDispersionSeconds())
-                .put("errorBoundSeconds", model.errorBoundSeconds(nowLocalNanos))
+                .put("errorBoundSeconds", reading.bounded() ? reading.errorBoundNanos() / 1e9
+                        : model.errorBoundSeconds(nowLocalNanos))
+                .put("heldSeconds", Math.max(0, heldSeconds))
                 .put("halfWidthSeconds", model.halfWidthSeconds(nowLocalNanos))
                 .put("boundGrowthPpm", model.boundGrowthRate() * 1e6)
                 .put("lastUpdateAgeSeconds", (nowLocalNanos - model.referenceLocalNanos()) / 1e9);

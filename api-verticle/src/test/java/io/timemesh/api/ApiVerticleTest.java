@@ -62,7 +62,7 @@ class ApiVerticleTest {
     /** A clock synchronised at T0 to true time 0.3 s ahead of local, bound 2.5 ms. */
     private void publishSynchronisedModel() throws InterruptedException {
         ClockModel model = new ClockModel(true, T0, 300_000_000L, 0, 0, 0, T0, 0.003, 0.001, 15e-6, true,
-                10 * S, 1.0, 2, LeapIndicator.NO_WARNING, "node-s", "127.0.0.2:123", 7, 3, 0.0001, false, 0, 0);
+                10 * S, 1.0, 2, LeapIndicator.NO_WARNING, "node-s", "127.0.0.2:123", 7, 3, 0.0001, false, 0, 0, null, null);
         vertx.eventBus().publish(EventBusAddresses.CLOCK_MODEL, JsonObject.mapFrom(model),
                 new DeliveryOptions().setLocalOnly(true));
         Thread.sleep(100);
@@ -110,7 +110,7 @@ class ApiVerticleTest {
         publishSynchronisedModel();
         long before = Long.parseLong(getJson("/time", 200).getString("nowNs"));
         ClockModel back = new ClockModel(true, T0, -700_000_000L, 0, 0, 0, T0, 0.003, 0.001, 15e-6, true,
-                10 * S, 1.0, 2, LeapIndicator.NO_WARNING, "node-s", "127.0.0.2:123", 8, 4, -1.0, true, 0, 0);
+                10 * S, 1.0, 2, LeapIndicator.NO_WARNING, "node-s", "127.0.0.2:123", 8, 4, -1.0, true, 0, 0, null, null);
         vertx.eventBus().publish(EventBusAddresses.CLOCK_MODEL, JsonObject.mapFrom(back),
                 new DeliveryOptions().setLocalOnly(true));
         Thread.sleep(100);

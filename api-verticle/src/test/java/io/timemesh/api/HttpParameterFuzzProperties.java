@@ -57,7 +57,7 @@ class HttpParameterFuzzProperties {
                 .put("httpPort", 0))).await();
         port = api.httpPort();
         ClockModel synchronised = new ClockModel(true, T0, 300_000_000L, 0, 0, 0, T0, 0.003, 0.001, 15e-6, true,
-                10 * S, 1.0, 2, LeapIndicator.NO_WARNING, "node-s", "127.0.0.2:123", 7, 3, 0.0001, false, 0, 0);
+                10 * S, 1.0, 2, LeapIndicator.NO_WARNING, "node-s", "127.0.0.2:123", 7, 3, 0.0001, false, 0, 0, null, null);
         vertx.eventBus().publish(EventBusAddresses.CLOCK_MODEL, JsonObject.mapFrom(synchronised),
                 new DeliveryOptions().setLocalOnly(true));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.timemesh.core.clock.ClockModel;
+import io.timemesh.core.clock.ClockStatus;
 import io.timemesh.core.clock.TimeReading;
 import io.timemesh.core.ntp.DecodeResult;
 import io.timemesh.core.ntp.LeapIndicator;
@@ -13,6 +14,7 @@ import io.timemesh.core.ntp.NtpPacketCodec;
 import io.timemesh.core.ntp.NtpTimestamp;
 import io.timemesh.core.ntp.ReferenceId;
 import java.util.Arrays;
+import java.util.Optional;
 import java.util.Random;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -26,7 +28,8 @@ class NtpResponderTest {
 
     /** Synchronised at T0, 0.3 s ahead of local time, root delay 3 ms, root dispersion 1 ms, stratum 2. */
     private static final ClockModel SYNCED = new ClockModel(true, T0, 300_000_000L, 0, 0, 0, T0, 0.003, 0.001, 15e-6,
-            true, 10 * S, 1.0, 2, LeapIndicator.NO_WARNING, "node-s", "127.0.5.1:123", 7, 3, 0, false, 0, 0);
+            true, 10 * S, 1.0, 2, LeapIndicator.NO_WARNING, "node-s", "127.0.5.1:123", 7, 3, 0, false, 0, 0, null,
+            "127.0.5.1:123");
 
     private static byte[] clientRequest(long transmit) {
         return NtpPacketCodec.encode(NtpPacket.clientRequest(transmit, 6, -20));
@@ -36,12 +39,19 @@ class NtpResponderTest {
         return ((DecodeResult.Decoded) NtpPacketCodec.decode(bytes)).packet();
     }
 
+    /** The reply, if the request is one we answer. */
+    private static Optional<byte[]> answer(byte[] request, TimeReading received, ClockModel model, TimeReading transmit,
+                                           int precisionLog2) {
+        return NtpResponder.request(request, request.length)
+                .map(ask -> NtpResponder.respond(ask, received, model, transmit, precisionLog2));
+    }
+
     @Test
     void clientRequestGetsAServerReplyCarryingTheBound() {
         byte[] request = clientRequest(0x1122_3344_5566_7788L);
         TimeReading at = SYNCED.read(T0 + S);
         TimeReading later = SYNCED.read(T0 + S + 50_000);
-        NtpPacket reply = decode(NtpResponder.respond(request, request.length, at, SYNCED, later, -23).orElseThrow());
+        NtpPacket reply = decode(answer(request, at, SYNCED, later, -23).orElseThrow());
         assertThat(reply.mode()).isEqualTo(NtpMode.SERVER);
         assertThat(reply.stratum()).isEqualTo(2);
         assertThat(reply.leap()).isEqualTo(LeapIndicator.NO_WARNING);
@@ -61,7 +71,7 @@ class NtpResponderTest {
     void unsynchronisedServerSaysSo() {
         ClockModel never = ClockModel.unsynchronized(15e-6, 10 * S, 1.0);
         byte[] request = clientRequest(42);
-        NtpPacket reply = decode(NtpResponder.respond(request, request.length, never.read(T0), never, never.read(T0), -20)
+        NtpPacket reply = decode(answer(request, never.read(T0), never, never.read(T0), -20)
                 .orElseThrow());
         assertThat(reply.leap()).isEqualTo(LeapIndicator.ALARM);
         assertThat(reply.stratum()).isEqualTo(16);
@@ -73,32 +83,80 @@ class NtpResponderTest {
         TimeReading at = SYNCED.read(T0);
         byte[] server = NtpPacketCodec.encode(new NtpPacket(LeapIndicator.NO_WARNING, 4, NtpMode.SERVER, 1, 0, 0, 0, 0, 0,
                 0, 0, 0, 1));
-        assertThat(NtpResponder.respond(server, server.length, at, SYNCED, at, -20)).isEmpty();
+        assertThat(answer(server, at, SYNCED, at, -20)).isEmpty();
         byte[] control = clientRequest(1);
         control[0] = (byte) 0b00_010_110; // mode 6
-        assertThat(NtpResponder.respond(control, control.length, at, SYNCED, at, -20)).isEmpty();
+        assertThat(answer(control, at, SYNCED, at, -20)).isEmpty();
         byte[] priv = clientRequest(1);
         priv[0] = (byte) 0b00_010_111; // mode 7
-        assertThat(NtpResponder.respond(priv, priv.length, at, SYNCED, at, -20)).isEmpty();
-        assertThat(NtpResponder.respond(new byte[12], 12, at, SYNCED, at, -20)).isEmpty();
+        assertThat(answer(priv, at, SYNCED, at, -20)).isEmpty();
+        assertThat(answer(new byte[12], at, SYNCED, at, -20)).isEmpty();
         byte[] withFields = Arrays.copyOf(clientRequest(1), 48 + 16);
         withFields[51] = 16; // one 16-byte extension field
-        assertThat(NtpResponder.respond(withFields, withFields.length, at, SYNCED, at, -20).orElseThrow())
+        assertThat(answer(withFields, at, SYNCED, at, -20).orElseThrow())
                 .hasSizeLessThanOrEqualTo(withFields.length).hasSize(48);
+    }
+
+    @Test
+    void symmetricActiveIsAnsweredInSymmetricPassiveAndNtpV1InVersion1() {
+        TimeReading at = SYNCED.read(T0);
+        byte[] active = clientRequest(7);
+        active[0] = (byte) 0b00_011_001; // w32time: NTPv3, mode 1
+        NtpPacket passive = decode(answer(active, at, SYNCED, at, -20).orElseThrow());
+        assertThat(passive.mode()).isEqualTo(NtpMode.SYMMETRIC_PASSIVE);
+        assertThat(passive.version()).isEqualTo(3);
+        assertThat(passive.originTimestamp()).isEqualTo(7);
+        assertThat(passive.stratum()).isEqualTo(2);
+        byte[] v1 = clientRequest(8);
+        v1[0] = (byte) 0b00_001_000; // NTPv1: no mode field
+        NtpPacket server = decode(answer(v1, at, SYNCED, at, -20).orElseThrow());
+        assertThat(server.mode()).isEqualTo(NtpMode.SERVER);
+        assertThat(server.version()).isEqualTo(1);
+        assertThat(server.originTimestamp()).isEqualTo(8);
+        byte[] v4ModeZero = clientRequest(9);
+        v4ModeZero[0] = (byte) 0b00_100_000;
+        assertThat(answer(v4ModeZero, at, SYNCED, at, -20)).isEmpty();
+        byte[] broadcast = clientRequest(10);
+        broadcast[0] = (byte) 0b00_100_101;
+        assertThat(answer(broadcast, at, SYNCED, at, -20)).isEmpty();
+    }
+
+    @Test
+    void theReferenceIdIsTheSystemPeersAddressHashedForIpv6() {
+        TimeReading at = SYNCED.read(T0);
+        ClockModel v6 = new ClockModel(true, T0, 300_000_000L, 0, 0, 0, T0, 0.003, 0.001, 15e-6, true, 10 * S, 1.0, 2,
+                LeapIndicator.NO_WARNING, "node-s", "time6.test:123", 7, 3, 0, false, 0, 0, null, "0:0:0:0:0:0:0:1:123");
+        assertThat(decode(answer(clientRequest(1), at, v6, at, -20).orElseThrow()).referenceId()).isEqualTo(0xcf404dc8);
+        ClockModel byName = new ClockModel(true, T0, 300_000_000L, 0, 0, 0, T0, 0.003, 0.001, 15e-6, true, 10 * S, 1.0,
+                2, LeapIndicator.NO_WARNING, "node-s", "time.test:123", 7, 3, 0, false, 0, 0, null, "127.0.9.7:123");
+        assertThat(decode(answer(clientRequest(1), at, byName, at, -20).orElseThrow()).referenceId())
+                .isEqualTo(0x7F000907); // the address it was reached at, not a hash of its name
+    }
+
+    @Test
+    void aSystemPeerOfStratum15MakesUsStratum16AndUnsynchronised() {
+        ClockModel sixteen = new ClockModel(true, T0, 300_000_000L, 0, 0, 0, T0, 0.003, 0.001, 15e-6, true, 10 * S, 1.0,
+                16, LeapIndicator.NO_WARNING, "node-s", "127.0.5.1:123", 7, 3, 0, false, 0, 0, null, "127.0.5.1:123");
+        TimeReading at = sixteen.read(T0);
+        assertThat(at.status()).isEqualTo(ClockStatus.UNSYNCHRONIZED);
+        NtpPacket reply = decode(answer(clientRequest(1), at, sixteen, at, -20).orElseThrow());
+        assertThat(reply.leap()).isEqualTo(LeapIndicator.ALARM);
+        assertThat(reply.stratum()).isEqualTo(16);
     }
 
     /** Fuzz: tries from jqwik.tries.default (test resources junit-platform.properties; bench/fuzz.sh raises it). */
     @Property
     void randomDatagramsGetNoAnswerOrNoLargerOne(@ForAll @Size(max = 100) byte[] datagram) {
         TimeReading at = SYNCED.read(T0);
-        NtpResponder.respond(datagram, datagram.length, at, SYNCED, at, -20)
+        answer(datagram, at, SYNCED, at, -20)
                 .ifPresent(reply -> assertThat(reply.length).isLessThanOrEqualTo(datagram.length));
     }
 
     @Test
     void kissOfDeathRateEchoesTheOrigin() {
         byte[] request = clientRequest(99);
-        NtpPacket kiss = decode(NtpResponder.kissRate(request, request.length, SYNCED.read(T0)).orElseThrow());
+        NtpPacket kiss = decode(NtpResponder.kissRate(NtpResponder.request(request, request.length).orElseThrow(),
+                SYNCED.read(T0)));
         assertThat(kiss.stratum()).isZero();
         assertThat(kiss.referenceId()).isEqualTo(ReferenceId.ofAscii("RATE"));
         assertThat(kiss.originTimestamp()).isEqualTo(99);

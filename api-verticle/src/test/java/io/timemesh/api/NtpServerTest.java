@@ -8,6 +8,7 @@ import io.timemesh.core.clock.MonotonicReader;
 import io.timemesh.core.message.EventBusAddresses;
 import io.timemesh.core.ntp.DecodeResult;
 import io.timemesh.core.ntp.LeapIndicator;
+import io.timemesh.core.ntp.NtpMode;
 import io.timemesh.core.ntp.NtpPacket;
 import io.timemesh.core.ntp.NtpPacketCodec;
 import io.timemesh.core.time.MonotonicTimescale;
@@ -19,6 +20,7 @@ import io.vertx.core.json.JsonObject;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
+import java.net.SocketTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -50,7 +52,8 @@ class NtpServerTest {
     private void publishModel(MonotonicTimescale local) throws InterruptedException {
         long now = local.nowNanos();
         ClockModel model = new ClockModel(true, now, 250_000_000L, 0, 0, 0, now, 0.002, 0.001, 15e-6, true,
-                60_000_000_000L, 1.0, 2, LeapIndicator.NO_WARNING, "sel", "127.0.5.1:123", 1, 1, 0, false, 0, 0);
+                60_000_000_000L, 1.0, 2, LeapIndicator.NO_WARNING, "sel", "127.0.5.1:123", 1, 1, 0, false, 0, 0, null,
+                "127.0.5.1:123");
         vertx.eventBus().publish(EventBusAddresses.CLOCK_MODEL, JsonObject.mapFrom(model),
                 new DeliveryOptions().setLocalOnly(true));
         Thread.sleep(100);
@@ -94,6 +97,66 @@ class NtpServerTest {
             }
             assertThat(answers).isEqualTo(2); // the burst
             assertThat(kisses).isEqualTo(2);
+        }
+    }
+
+    /** Sends {@code request} and returns the reply, or null when none comes within 500 ms. */
+    private static NtpPacket exchange(DatagramSocket client, int port, byte[] request) throws Exception {
+        client.setSoTimeout(500);
+        client.send(new DatagramPacket(request, request.length, InetAddress.getByName("127.0.0.1"), port));
+        byte[] buffer = new byte[100];
+        DatagramPacket reply = new DatagramPacket(buffer, buffer.length);
+        try {
+            client.receive(reply);
+        } catch (SocketTimeoutException e) {
+            return null;
+        }
+        return ((DecodeResult.Decoded) NtpPacketCodec.decode(buffer, 0, reply.getLength())).packet();
+    }
+
+    @Test
+    void symmetricActiveAndNtpV1RequestsAreAnsweredOverTheWire() throws Exception {
+        MonotonicTimescale local = new MonotonicTimescale();
+        int port = deploy(local, new JsonObject().put("ntpHost", "127.0.0.1").put("ntpPort", 0));
+        publishModel(local);
+        try (DatagramSocket client = new DatagramSocket()) {
+            byte[] active = NtpPacketCodec.encode(NtpPacket.clientRequest(77, 6, -20));
+            active[0] = (byte) 0b00_011_001; // Windows w32time: NTPv3, mode 1
+            NtpPacket passive = exchange(client, port, active);
+            assertThat(passive.mode()).isEqualTo(NtpMode.SYMMETRIC_PASSIVE);
+            assertThat(passive.originTimestamp()).isEqualTo(77);
+            assertThat(passive.stratum()).isEqualTo(2);
+            assertThat(passive.referenceId()).isEqualTo(0x7F000501); // the system peer 127.0.5.1
+            byte[] v1 = NtpPacketCodec.encode(NtpPacket.clientRequest(78, 6, -20));
+            v1[0] = (byte) 0b00_001_000; // NTPv1 has no mode field
+            NtpPacket server = exchange(client, port, v1);
+            assertThat(server.mode()).isEqualTo(NtpMode.SERVER);
+            assertThat(server.version()).isEqualTo(1);
+            assertThat(server.originTimestamp()).isEqualTo(78);
+        }
+    }
+
+    @Test
+    void junkSpendsNoRateLimitCredit() throws Exception {
+        MonotonicTimescale local = new MonotonicTimescale();
+        int port = deploy(local, new JsonObject().put("ntpHost", "127.0.0.1").put("ntpPort", 0)
+                .put("ntpRateLimit", new JsonObject().put("interval", 6).put("burst", 2).put("leak", 0).put("kod", true)));
+        publishModel(local);
+        try (DatagramSocket client = new DatagramSocket()) {
+            byte[] control = NtpPacketCodec.encode(NtpPacket.clientRequest(1, 6, -20));
+            control[0] = (byte) 0b00_010_110; // an ntpq mode 6 header
+            for (int i = 0; i < 8; i++) {
+                assertThat(exchange(client, port, new byte[] {0x23, 0, 0, 0})).isNull(); // short
+                assertThat(exchange(client, port, control)).isNull();
+            }
+            // Sixteen junk datagrams later the burst of two is still there for real requests.
+            for (int i = 0; i < 2; i++) {
+                NtpPacket reply = exchange(client, port, NtpPacketCodec.encode(NtpPacket.clientRequest(100 + i, 6, -20)));
+                assertThat(reply.isKissOfDeath()).as("request %d", i).isFalse();
+                assertThat(reply.originTimestamp()).isEqualTo(100 + i);
+            }
+            assertThat(exchange(client, port, NtpPacketCodec.encode(NtpPacket.clientRequest(102, 6, -20)))
+                    .isKissOfDeath()).isTrue();
         }
     }
 }

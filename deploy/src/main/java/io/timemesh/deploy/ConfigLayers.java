@@ -5,9 +5,13 @@ import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.BiConsumer;
 
 /**
  * Layers the node configuration: the JSON file, then environment variables, then system properties
@@ -22,24 +26,46 @@ public final class ConfigLayers {
     static final String ENV_PREFIX = "TIMEMESH_";
     static final String PROPERTY_PREFIX = "timemesh.";
 
+    /**
+     * Where a setting came from, for error messages: "environment variable TIMEMESH_X" and the text as given
+     * there (a refused value is shown as the user wrote it, not as it was parsed).
+     */
+    public record Origin(String where, String given) {}
+
     public static JsonObject layer(JsonObject file, Map<String, String> environment, Properties properties) {
         JsonObject merged = file.copy();
-        environment.forEach((name, value) -> {
+        settings(environment, properties, (path, setting) -> put(merged, path, setting.given(), setting.where()));
+        return merged;
+    }
+
+    /**
+     * The environment variables and system properties that set keys, by full key ("discipline.maxDriftPpm"):
+     * the later layer wins, as in {@link #layer}.
+     */
+    public static Map<String, Origin> origins(Map<String, String> environment, Properties properties) {
+        Map<String, Origin> origins = new HashMap<>();
+        settings(environment, properties, (path, setting) -> origins.put(String.join(".", path), setting));
+        return origins;
+    }
+
+    /** Every TIMEMESH_* variable, then every timemesh.* property, as a key path and its origin, in layer order. */
+    private static void settings(Map<String, String> environment, Properties properties,
+                                 BiConsumer<String[], Origin> each) {
+        new TreeMap<>(environment).forEach((name, value) -> {
             if (name.startsWith(ENV_PREFIX)) {
                 String[] path = name.substring(ENV_PREFIX.length()).split("__");
                 for (int i = 0; i < path.length; i++) {
                     path[i] = camel(path[i]);
                 }
-                put(merged, path, value, "environment variable " + name);
+                each.accept(path, new Origin("environment variable " + name, value));
             }
         });
-        for (String name : properties.stringPropertyNames()) {
+        for (String name : new TreeSet<>(properties.stringPropertyNames())) {
             if (name.startsWith(PROPERTY_PREFIX)) {
-                put(merged, name.substring(PROPERTY_PREFIX.length()).split("\\."), properties.getProperty(name),
-                        "system property " + name);
+                each.accept(name.substring(PROPERTY_PREFIX.length()).split("\\."),
+                        new Origin("system property " + name, properties.getProperty(name)));
             }
         }
-        return merged;
     }
 
     private static void put(JsonObject root, String[] path, String raw, String origin) {

@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -15,8 +16,19 @@ final class NodeApi {
     private final URI base;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
 
+    /** @throws IllegalArgumentException when {@code url} is not an http(s) URL with a host, saying why */
     NodeApi(String url) {
-        this.base = URI.create(url.endsWith("/") ? url : url + "/");
+        URI uri;
+        try {
+            uri = new URI(url.endsWith("/") ? url : url + "/");
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("--url '" + url + "' is not a URL: " + e.getReason()
+                    + (e.getIndex() >= 0 ? " at character " + (e.getIndex() + 1) : "") + " (expected http://HOST:PORT)", e);
+        }
+        if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+            throw new IllegalArgumentException("--url '" + url + "' must be http://HOST:PORT or https://HOST:PORT");
+        }
+        this.base = uri;
     }
 
     JsonObject object(String path) throws IOException, InterruptedException {

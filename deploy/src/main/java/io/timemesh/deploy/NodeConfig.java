@@ -1,21 +1,31 @@
 package io.timemesh.deploy;
 
 import io.timemesh.api.ApiSettings;
+import io.timemesh.api.ClientRateLimiter;
 import io.timemesh.api.HttpLimits;
 import io.timemesh.core.mesh.ClusterKey;
 import io.timemesh.core.ntp.ServerAddress;
+import io.timemesh.core.settings.Setting;
+import io.timemesh.core.settings.SettingException;
 import io.timemesh.discipline.DisciplineSettings;
 import io.timemesh.sampler.SamplerConfig;
 import io.timemesh.selector.SelectorSettings;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
 
 /**
  * Everything a node runs with, from a JSON file and the command line (the command line wins). Every
@@ -47,7 +57,8 @@ public record NodeConfig(JsonObject json) {
                     Map.entry("maxDriftPpm", Number.class), Map.entry("maxFrequencyPpm", Number.class),
                     Map.entry("frequencyWindow", Number.class), Map.entry("minFrequencyBaselineSeconds", Number.class),
                     Map.entry("holdoverAfterSeconds", Number.class), Map.entry("maxErrorBoundSeconds", Number.class),
-                    Map.entry("convergenceUpdates", Number.class), Map.entry("convergenceStepSeconds", Number.class)),
+                    Map.entry("convergenceUpdates", Number.class), Map.entry("convergenceStepSeconds", Number.class),
+                    Map.entry("panicThresholdSeconds", Number.class)),
             "ntpRateLimit", Map.of("enabled", Boolean.class, "interval", Number.class, "burst", Number.class,
                     "leak", Number.class, "kod", Boolean.class),
             "cluster", Map.of("members", JsonArray.class, "host", String.class, "port", Number.class,
@@ -77,6 +88,10 @@ public record NodeConfig(JsonObject json) {
         if (!json.containsKey("sources")) {
             json.put("sources", new JsonArray(DEFAULT_SOURCES));
         }
+        if (json.getJsonArray("sources").isEmpty() && (roles.contains("sampler") || roles.contains("selector"))) {
+            throw new IllegalArgumentException("config key 'sources' is empty: a node that samples or selects needs"
+                    + " servers to ask (at least 3, and an odd number, so that a majority survives one failure)");
+        }
         if (!json.containsKey("nodeName")) {
             json.put("nodeName", "node-" + ProcessHandle.current().pid());
         }
@@ -86,17 +101,30 @@ public record NodeConfig(JsonObject json) {
                     : "timemesh-" + json.getString("nodeName") + "-" + Long.toHexString(System.nanoTime()));
         }
         // Fields are assigned after this body, so validate through the static builders.
-        samplerConfig(json);
-        selectorConfig(json);
-        disciplineConfig(json);
-        apiConfig(json);
-        if (json.containsKey("ntpPort") && !(json.getValue("ntpPort") instanceof Integer port && port >= 0 && port <= 65_535)) {
-            throw new IllegalArgumentException("ntpPort must be a whole number 0..65535, was " + json.getValue("ntpPort"));
-        }
-        if (json.containsKey("ntpRateLimit") && !(json.getValue("ntpRateLimit") instanceof JsonObject)) {
-            throw new IllegalArgumentException("config key 'ntpRateLimit' must be a JSON object");
+        JsonObject complete = json;
+        checked("sampler", () -> samplerConfig(complete));
+        checked("selector", () -> selectorConfig(complete));
+        checked("discipline", () -> disciplineConfig(complete));
+        checked("api", () -> apiConfig(complete));
+        Setting.wholeNumber("ntpPort", json.getValue("ntpPort"), 123, 0, 65_535);
+        // Checked with the rest, before anything starts, though only the NTP server uses it.
+        JsonObject rate = json.getJsonObject("ntpRateLimit");
+        if (rate != null && rate.getBoolean("enabled", true)) {
+            checked("ntpRateLimit", () -> ClientRateLimiter.fromJson(rate, RandomGenerator.getDefault()));
         }
         checkClusterKey(json);
+    }
+
+    /**
+     * Runs a section's own checks; a refused value is named by its full key ("discipline.maxDriftPpm"),
+     * top-level keys the section reads (pollSeconds, httpPort) by themselves.
+     */
+    private static void checked(String section, Supplier<?> check) {
+        try {
+            check.get();
+        } catch (SettingException e) {
+            throw KEYS.containsKey(e.key()) ? e : e.within(section);
+        }
     }
 
     /**
@@ -145,15 +173,36 @@ public record NodeConfig(JsonObject json) {
                 : type == Boolean.class ? "true or false" : type == JsonArray.class ? "a JSON array" : "a JSON object";
     }
 
-    /** The file's JSON as written, before defaults. */
+    /**
+     * The file's JSON as written, before defaults.
+     *
+     * @throws IllegalArgumentException saying what is wrong in the user's terms: no such file, not readable, or
+     *         not JSON (with the line and column) or not a JSON object
+     */
     public static JsonObject readJson(Path file) {
+        String text;
         try {
-            return new JsonObject(Files.readString(file));
+            text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("config file " + file + ": no such file", e);
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read config file " + file + ": " + e.getMessage(), e);
-        } catch (DecodeException e) {
-            throw new IllegalArgumentException("config file " + file + " is not a JSON object: " + e.getMessage(), e);
+            throw new IllegalArgumentException("config file " + file + " cannot be read: " + e, e);
         }
+        Object value;
+        try {
+            value = Json.decodeValue(text);
+        } catch (DecodeException e) {
+            if (e.getCause() instanceof JsonProcessingException json && json.getLocation() != null) {
+                throw new IllegalArgumentException(String.format("config file %s is not valid JSON: %s at line %d, column %d",
+                        file, json.getOriginalMessage(), json.getLocation().getLineNr(),
+                        json.getLocation().getColumnNr()), e);
+            }
+            throw new IllegalArgumentException("config file " + file + " is not valid JSON", e);
+        }
+        if (!(value instanceof JsonObject object)) {
+            throw new IllegalArgumentException("config file " + file + " is not a JSON object ({\"key\": value, ...})");
+        }
+        return object;
     }
 
     public NodeConfig with(String key, Object value) {
@@ -206,6 +255,24 @@ public record NodeConfig(JsonObject json) {
             throw new IllegalArgumentException("config key '" + key + "' must be an array of strings");
         }
         return array.stream().map(String::valueOf).toList();
+    }
+
+    /**
+     * Warnings about the sources as configured: a server named more than once (exactly, or as host and
+     * host:123) is asked once and has one vote, which the operator may not have meant.
+     *
+     * @return one line per server named more than once, empty when none is
+     */
+    public List<String> duplicateSources() {
+        Map<String, List<String>> spellings = new LinkedHashMap<>();
+        for (Object source : json.getJsonArray("sources")) {
+            spellings.computeIfAbsent(ServerAddress.parse((String) source).toString(), s -> new ArrayList<>())
+                    .add((String) source);
+        }
+        return spellings.entrySet().stream().filter(e -> e.getValue().size() > 1)
+                .map(e -> "source " + e.getKey() + " is configured " + e.getValue().size() + " times (as "
+                        + String.join(", ", e.getValue()) + "): it is one server and has one vote")
+                .toList();
     }
 
     public JsonObject samplerConfig() {

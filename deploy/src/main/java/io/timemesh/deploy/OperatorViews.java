@@ -36,8 +36,15 @@ final class OperatorViews {
         @Override
         public Integer call() throws InterruptedException {
             PrintWriter out = spec.commandLine().getOut();
+            NodeApi api;
             try {
-                out.print(render(new NodeApi(target.url), target.json));
+                api = new NodeApi(target.url);
+            } catch (IllegalArgumentException e) {
+                spec.commandLine().getErr().println("timemesh " + spec.name() + ": " + e.getMessage());
+                return 2;
+            }
+            try {
+                out.print(render(api, target.json));
                 out.flush();
                 return 0;
             } catch (IOException e) {
@@ -50,7 +57,7 @@ final class OperatorViews {
     }
 
     private static final Map<String, String> SYMBOLS = Map.of("selected", "+", "candidate", "-", "falseticker", "x",
-            "unreachable", "?", "kiss", "!", "too-distant", "~", "pending", " ");
+            "unreachable", "?", "kiss", "!", "too-distant", "~", "pending", " ", "alias", "=");
 
     @Command(name = "sources", mixinStandardHelpOptions = true,
             description = "The sources as the selector sees them, like chronyc sources.")
@@ -69,7 +76,8 @@ final class OperatorViews {
             if (verbose) {
                 out.append(String.join(System.lineSeparator(),
                         "  .-- State: * system peer, + combined, - candidate (no majority), x falseticker,",
-                        "  |          ? unreachable, ! stopped by kiss code, ~ too distant, (blank) pending.",
+                        "  |          ? unreachable, ! stopped by kiss code, ~ too distant, = alias of another source's server,",
+                        "  |          (blank) pending.",
                         "  |                                 .- Poll interval (s).   .- Sample age (s).",
                         "  |                                 |     .- Reach (octal)  |    .- Offset from the selector's clock,",
                         "  |                                 |     |                 |    |  ± its root distance.",

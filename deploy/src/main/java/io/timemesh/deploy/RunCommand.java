@@ -1,13 +1,18 @@
 package io.timemesh.deploy;
 
 import io.timemesh.core.ntp.ServerAddress;
+import io.timemesh.core.settings.SettingException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -91,10 +96,19 @@ public final class RunCommand implements Callable<Integer> {
         try {
             config = config();
         } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "bad configuration: " + e.getMessage());
+            // The options parsed; a value in them or in a layer below did not: say which, without the usage.
+            spec.commandLine().getErr().println("timemesh run: bad configuration: " + e.getMessage());
+            return 2;
         }
+        config.duplicateSources().forEach(warning -> spec.commandLine().getErr().println("warning: " + warning));
         FatalErrors.installProcessWide();
-        TimemeshNode node = TimemeshNode.start(config).await();
+        TimemeshNode node;
+        try {
+            node = TimemeshNode.start(config).await();
+        } catch (RuntimeException e) { // a port in use, a cluster that cannot form: the reason, not a stack trace
+            spec.commandLine().getErr().println("timemesh run: cannot start: " + e.getMessage());
+            return 1;
+        }
         FatalErrors.watch(node.vertx(), FatalErrors.DEAF_AFTER);
         spec.commandLine().getOut().printf("timemesh node %s (%s) in cluster %s%s%n", config.nodeName(),
                 String.join(",", config.roles()), config.clusterName(), node.httpPort() < 0 ? ""
@@ -110,35 +124,71 @@ public final class RunCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** File < environment < system properties < these options; validated as a whole. */
+    /**
+     * File < environment < system properties < these options; validated as a whole.
+     *
+     * @throws IllegalArgumentException naming the key, what it takes, the value as given and where it was given
+     *         (config file, environment variable, system property or option)
+     */
     NodeConfig config() {
+        Map<String, String> options = new HashMap<>(); // key -> the option that set it
+        try {
+            return layered(options);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(explained(e, options), e);
+        }
+    }
+
+    /** The message of a refused setting, with where its value came from and that value as the user wrote it. */
+    private String explained(IllegalArgumentException e, Map<String, String> options) {
+        String key = e instanceof SettingException refused ? refused.key() : quotedKey(e.getMessage());
+        if (key == null) {
+            return e.getMessage();
+        }
+        if (options.containsKey(key)) {
+            return e.getMessage() + " (option " + options.get(key) + ")";
+        }
+        ConfigLayers.Origin origin = ConfigLayers.origins(System.getenv(), System.getProperties()).get(key);
+        if (origin != null) {
+            return (e instanceof SettingException refused
+                    ? "'" + key + "' must be " + refused.allowed() + ", was " + origin.given() : e.getMessage())
+                    + " (" + origin.where() + ")";
+        }
+        return configFile == null ? e.getMessage() : e.getMessage() + " (config file " + configFile + ")";
+    }
+
+    /** The first 'quoted' key in a message, or null. */
+    private static String quotedKey(String message) {
+        Matcher matcher = QUOTED.matcher(message == null ? "" : message);
+        return matcher.find() ? matcher.group(1) : null;
+    }
+
+    private static final Pattern QUOTED = Pattern.compile("'([A-Za-z][A-Za-z0-9.]*)'");
+
+    private NodeConfig layered(Map<String, String> options) {
         JsonObject file = configFile == null ? new JsonObject() : NodeConfig.readJson(configFile);
         NodeConfig config = new NodeConfig(ConfigLayers.layer(file, System.getenv(), System.getProperties()));
         if (!sources.isEmpty()) {
-            sources.forEach(ServerAddress::parse);
+            options.put("sources", "--source");
+            for (String source : sources) {
+                try {
+                    ServerAddress.parse(source);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("'sources': " + e.getMessage(), e);
+                }
+            }
             config = config.with("sources", new JsonArray(sources));
         }
-        if (poll != null) {
-            config = config.with("pollSeconds", poll);
-        }
-        if (httpPort != null) {
-            config = config.with("httpPort", httpPort);
-        }
-        if (httpHost != null) {
-            config = config.with("httpHost", httpHost);
-        }
-        if (nodeName != null) {
-            config = config.with("nodeName", nodeName);
-        }
-        if (ntpPort != null) {
-            config = config.with("ntpPort", ntpPort);
-        }
+        config = option(config, options, "pollSeconds", "--poll", poll);
+        config = option(config, options, "httpPort", "--http-port", httpPort);
+        config = option(config, options, "httpHost", "--http-host", httpHost);
+        config = option(config, options, "nodeName", "--node-name", nodeName);
+        config = option(config, options, "ntpPort", "--ntp-port", ntpPort);
         if (!roles.isEmpty()) {
+            options.put("roles", "--roles");
             config = config.with("roles", new JsonArray(roles));
         }
-        if (clusterName != null) {
-            config = config.with("clusterName", clusterName);
-        }
+        config = option(config, options, "clusterName", "--cluster-name", clusterName);
         boolean clusterOptions = cluster || !members.isEmpty() || clusterHost != null || clusterPort != null
                 || busHost != null || busPort != null || hazelcastConfig != null || clusterKey != null || insecureCluster;
         if (clusterOptions) {
@@ -156,6 +206,16 @@ public final class RunCommand implements Callable<Integer> {
             config = config.with("cluster", clusterJson);
         }
         return config;
+    }
+
+    /** The config with {@code key} set from an option, when the option was given. */
+    private static NodeConfig option(NodeConfig config, Map<String, String> options, String key, String option,
+                                     Object value) {
+        if (value == null) {
+            return config;
+        }
+        options.put(key, option);
+        return config.with(key, value);
     }
 
     private static void putIfSet(JsonObject json, String key, Object value) {

@@ -58,7 +58,7 @@ class ConfigLayersTest {
                 Map.of("TIMEMESH_DISCIPLINE__MAX_DRIFT_PP", "20"), new Properties())))
                 .hasMessageContaining("discipline.maxDriftPp").hasMessageContaining("maxDriftPpm");
         assertThatThrownBy(() -> new NodeConfig(ConfigLayers.layer(new JsonObject(), Map.of(),
-                properties("timemesh.pollSeconds", "0")))).hasMessageContaining("pollSeconds must be 1..");
+                properties("timemesh.pollSeconds", "0")))).hasMessage("'pollSeconds' must be a whole number from 1 to 131072, was 0");
         assertThatThrownBy(() -> new NodeConfig(ConfigLayers.layer(new JsonObject(), Map.of(),
                 properties("timemesh.discipline.maxDriftPpm", "lots"))))
                 .hasMessage("config key 'discipline.maxDriftPpm' must be a number, was \"lots\"");
@@ -79,6 +79,36 @@ class ConfigLayersTest {
         assertThatThrownBy(() -> new NodeConfig(new JsonObject().put("http", new JsonObject().put("h2c", "yes"))))
                 .hasMessageContaining("'http.h2c' must be true or false");
         assertThatThrownBy(() -> new NodeConfig(new JsonObject().put("http", new JsonObject().put("maxConnections", 0))))
-                .hasMessageContaining("http.maxConnections must be a positive whole number");
+                .hasMessage("'http.maxConnections' must be a whole number from 1 to 1000000, was 0");
+    }
+
+    @Test
+    void anEmptySourceListIsRefusedWhereSourcesAreAskedOrVotedOn() {
+        assertThatThrownBy(() -> new NodeConfig(new JsonObject().put("sources", new JsonArray())))
+                .hasMessageContaining("'sources' is empty");
+        assertThatThrownBy(() -> new NodeConfig(new JsonObject().put("sources", new JsonArray())
+                .put("roles", new JsonArray().add("selector"))))
+                .hasMessageContaining("'sources' is empty");
+        // A node that only serves the cluster's time asks no server.
+        new NodeConfig(new JsonObject().put("sources", new JsonArray()).put("roles", new JsonArray().add("discipline")
+                .add("api")));
+    }
+
+    @Test
+    void aServerNamedTwiceIsOneServerAndTheOperatorIsWarned() {
+        NodeConfig config = new NodeConfig(new JsonObject().put("sources", new JsonArray().add("127.0.0.2")
+                .add("127.0.0.2:123").add("127.0.0.3:123").add("127.0.0.3:124")));
+        assertThat(config.duplicateSources()).singleElement().asString()
+                .contains("127.0.0.2:123 is configured 2 times (as 127.0.0.2, 127.0.0.2:123)", "one vote");
+        assertThat(new NodeConfig(new JsonObject().put("sources", new JsonArray().add("127.0.0.2"))).duplicateSources())
+                .isEmpty();
+    }
+
+    @Test
+    void thePanicThresholdIsASettingOfTheDiscipline() {
+        new NodeConfig(new JsonObject().put("discipline", new JsonObject().put("panicThresholdSeconds", 0)));
+        assertThatThrownBy(() -> new NodeConfig(new JsonObject().put("discipline",
+                new JsonObject().put("panicThresholdSeconds", -1))))
+                .hasMessage("'discipline.panicThresholdSeconds' must be a number from 0 to 10000000000, was -1");
     }
 }

@@ -105,9 +105,12 @@ class FaultScenariosTest {
 
     @Test
     void kissesGarbageAndSpoofingCostNothingButTheirSources() throws Exception {
+        // Four faulty sources keep their votes: five truthful ones are the majority of all nine.
         mesh.server("127.0.11.1", MeshFixture.truthful(3, 2));
         mesh.server("127.0.11.2", MeshFixture.truthful(2, 3));
         mesh.server("127.0.11.3", MeshFixture.truthful(2, 2));
+        mesh.server("127.0.11.8", MeshFixture.truthful(1, 2));
+        mesh.server("127.0.11.9", MeshFixture.truthful(2, 1));
         SimulatedNtpServer deny = mesh.server("127.0.11.4", ServerBehaviour.truthful().withKiss("DENY"));
         SimulatedNtpServer garbage = mesh.server("127.0.11.5", ServerBehaviour.truthful().withFault(Fault.GARBAGE));
         SimulatedNtpServer spoof = mesh.server("127.0.11.6",

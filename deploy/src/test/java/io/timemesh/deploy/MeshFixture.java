@@ -36,11 +36,16 @@ final class MeshFixture implements AutoCloseable {
     }
 
     void startNode(String name, JsonObject extra) {
+        startNode(name, extra, HostResolver.IP_LITERALS_ONLY);
+    }
+
+    /** Starts the node on the servers as sources; {@code extra} may replace any setting, "sources" too. */
+    void startNode(String name, JsonObject extra, HostResolver resolver) {
         JsonArray sources = new JsonArray(servers.stream().map(SimulatedNtpServer::hostPort).toList());
         JsonObject config = new JsonObject().put("nodeName", name).put("sources", sources)
                 .put("pollSeconds", 1).put("httpHost", "127.0.0.1").put("httpPort", 0)
                 .put("sampler", new JsonObject().put("timeoutMillis", 500)).mergeIn(extra);
-        node = TimemeshNode.start(new NodeConfig(config), local, HostResolver.IP_LITERALS_ONLY).await();
+        node = TimemeshNode.start(new NodeConfig(config), local, resolver).await();
     }
 
     /** One GET /time, with the local time just before the request and just after the answer. */

@@ -1,5 +1,6 @@
 package io.timemesh.discipline;
 
+import io.timemesh.core.settings.Setting;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -16,12 +17,15 @@ import io.vertx.core.json.JsonObject;
  *                               {@code convergenceStepSeconds} steps, like chrony's makestep: before the
  *                               sources' filters have filled, errors are large and nobody relies on our time yet
  * @param convergenceStepSeconds see {@code convergenceUpdates}
+ * @param panicThresholdSeconds  after the first synchronisation, a reference that would move the clock by more
+ *                               than this is refused and the clock holds (ntpd's panic threshold, 1000 s; chrony's
+ *                               {@code maxchange}); 0 turns the check off
  */
 public record DisciplineSettings(double stepThresholdSeconds, double maxSlewRate, double slewTimeConstantSeconds,
                                  double maxDrift, double maxFrequency, int frequencyWindow,
                                  double minFrequencyBaselineSeconds, double holdoverAfterSeconds,
                                  double maxErrorBoundSeconds, int convergenceUpdates,
-                                 double convergenceStepSeconds) {
+                                 double convergenceStepSeconds, double panicThresholdSeconds) {
 
     public DisciplineSettings {
         positive("stepThresholdSeconds", stepThresholdSeconds);
@@ -41,6 +45,10 @@ public record DisciplineSettings(double stepThresholdSeconds, double maxSlewRate
             throw new IllegalArgumentException("convergenceUpdates must be >= 0, was " + convergenceUpdates);
         }
         positive("convergenceStepSeconds", convergenceStepSeconds);
+        if (!(panicThresholdSeconds >= 0) || Double.isInfinite(panicThresholdSeconds)) {
+            throw new IllegalArgumentException("panicThresholdSeconds must be >= 0 (0 = off), was "
+                    + panicThresholdSeconds);
+        }
     }
 
     private static void positive(String key, double value) {
@@ -50,23 +58,44 @@ public record DisciplineSettings(double stepThresholdSeconds, double maxSlewRate
     }
 
     public static DisciplineSettings defaults() {
-        return new DisciplineSettings(0.128, 500e-6, 1.0, 15e-6, 500e-6, 64, 8.0, 10.0, 1.0, 8, 0.001);
+        return new DisciplineSettings(0.128, 500e-6, 1.0, 15e-6, 500e-6, 64, 8.0, 10.0, 1.0, 8, 0.001, 1000.0);
     }
 
-    /** Rates are given in ppm in JSON, as people write them. */
+    /** Largest rate setting, ppm: 10 %, far beyond any real oscillator, and the bound stays finite for centuries. */
+    static final double MAX_PPM = 100_000;
+    /** Largest time setting, s: about 11.6 days, ample for holdover limits and time constants. */
+    static final double MAX_SECONDS = 1_000_000;
+
+    /**
+     * Rates are given in ppm in JSON, as people write them.
+     *
+     * @throws io.timemesh.core.settings.SettingException naming the key, for a value out of its range (which keeps
+     *         the bound arithmetic finite) or a fraction where a whole number is meant
+     */
     public static DisciplineSettings fromJson(JsonObject json) {
         DisciplineSettings d = defaults();
         return new DisciplineSettings(
-                json.getDouble("stepThresholdSeconds", d.stepThresholdSeconds()),
-                json.getDouble("maxSlewRatePpm", d.maxSlewRate() * 1e6) * 1e-6,
-                json.getDouble("slewTimeConstantSeconds", d.slewTimeConstantSeconds()),
-                json.getDouble("maxDriftPpm", d.maxDrift() * 1e6) * 1e-6,
-                json.getDouble("maxFrequencyPpm", d.maxFrequency() * 1e6) * 1e-6,
-                json.getInteger("frequencyWindow", d.frequencyWindow()),
-                json.getDouble("minFrequencyBaselineSeconds", d.minFrequencyBaselineSeconds()),
-                json.getDouble("holdoverAfterSeconds", d.holdoverAfterSeconds()),
-                json.getDouble("maxErrorBoundSeconds", d.maxErrorBoundSeconds()),
-                json.getInteger("convergenceUpdates", d.convergenceUpdates()),
-                json.getDouble("convergenceStepSeconds", d.convergenceStepSeconds()));
+                Setting.positive("stepThresholdSeconds", json.getValue("stepThresholdSeconds"), d.stepThresholdSeconds(),
+                        MAX_SECONDS),
+                Setting.positive("maxSlewRatePpm", json.getValue("maxSlewRatePpm"), d.maxSlewRate() * 1e6, MAX_PPM) * 1e-6,
+                Setting.positive("slewTimeConstantSeconds", json.getValue("slewTimeConstantSeconds"),
+                        d.slewTimeConstantSeconds(), MAX_SECONDS),
+                Setting.number("maxDriftPpm", json.getValue("maxDriftPpm"), d.maxDrift() * 1e6, 0, MAX_PPM) * 1e-6,
+                Setting.positive("maxFrequencyPpm", json.getValue("maxFrequencyPpm"), d.maxFrequency() * 1e6, MAX_PPM)
+                        * 1e-6,
+                Setting.wholeNumber("frequencyWindow", json.getValue("frequencyWindow"), d.frequencyWindow(), 3, 1024),
+                Setting.positive("minFrequencyBaselineSeconds", json.getValue("minFrequencyBaselineSeconds"),
+                        d.minFrequencyBaselineSeconds(), MAX_SECONDS),
+                Setting.positive("holdoverAfterSeconds", json.getValue("holdoverAfterSeconds"), d.holdoverAfterSeconds(),
+                        MAX_SECONDS),
+                Setting.positive("maxErrorBoundSeconds", json.getValue("maxErrorBoundSeconds"), d.maxErrorBoundSeconds(),
+                        MAX_SECONDS),
+                Setting.wholeNumber("convergenceUpdates", json.getValue("convergenceUpdates"), d.convergenceUpdates(), 0,
+                        1_000_000),
+                Setting.positive("convergenceStepSeconds", json.getValue("convergenceStepSeconds"),
+                        d.convergenceStepSeconds(), MAX_SECONDS),
+                // 1e10 s is over three centuries: anything larger is the same as off (0).
+                Setting.number("panicThresholdSeconds", json.getValue("panicThresholdSeconds"), d.panicThresholdSeconds(),
+                        0, 1e10));
     }
 }

@@ -3,6 +3,7 @@ package io.timemesh.discipline;
 import io.timemesh.core.clock.ClockModel;
 import io.timemesh.core.clock.ClockStatus;
 import io.timemesh.core.mesh.LeaderFence;
+import io.timemesh.core.clock.PanicRefusals;
 import io.timemesh.core.message.EventBusAddresses;
 import io.timemesh.core.message.Reference;
 import io.timemesh.core.time.TimeSource;
@@ -44,6 +45,10 @@ public final class DisciplineVerticle extends VerticleBase {
     private VirtualClock virtualClock;
     private ClockStatus lastStatus = ClockStatus.UNSYNCHRONIZED;
     private long lastAppliedNanos = Long.MIN_VALUE;
+    /** Refusals by the panic threshold are logged at most this often (a reference may come every second). */
+    private static final long REFUSAL_LOG_INTERVAL_NANOS = 60_000_000_000L;
+    private long loggedRefusals;
+    private long lastRefusalLogNanos;
 
     /**
      * @param clock         this node's local timescale
@@ -117,14 +122,19 @@ public final class DisciplineVerticle extends VerticleBase {
         }
         lastAppliedNanos = now;
         Reference reference = link.get().rebase(received, now);
+        long refusedBefore = refusals(virtualClock.model());
         ClockModel model = virtualClock.update(reference, reference.timeNanos(), now);
+        boolean refused = refusals(model) > refusedBefore;
+        if (refused) {
+            logRefusal(model.panic(), now);
+        }
         ClockStatus status = model.status(now);
         if (status != lastStatus) {
             LOG.info("clock {} -> {} (reference {} from {}, {} of {} sources agree)", lastStatus, status,
                     reference.sequence(), reference.selectorNode(), reference.agreeing(), reference.candidates());
             lastStatus = status;
         }
-        if (reference.usable() && model.lastStep()) {
+        if (reference.usable() && !refused && model.lastStep()) {
             LOG.info("stepped the clock by {} s", String.format("%+.9f", model.lastOffsetSeconds()));
         }
         vertx.eventBus().publish(EventBusAddresses.CLOCK_MODEL, JsonObject.mapFrom(model), LOCAL);
@@ -143,5 +153,23 @@ public final class DisciplineVerticle extends VerticleBase {
                 .put("epoch", fence.leader() == null ? null : fence.epoch())
                 .put("lastReferenceAgeSeconds", lastAppliedNanos == Long.MIN_VALUE ? null : (now - lastAppliedNanos) / 1e9)
                 .put("rejected", rejected);
+    }
+
+    private static long refusals(ClockModel model) {
+        return model.panic() == null ? 0 : model.panic().count();
+    }
+
+    /** Says so at the first refusal and then at most once a minute, with how many came in between. */
+    private void logRefusal(PanicRefusals panic, long nowNanos) {
+        if (loggedRefusals > 0 && nowNanos - lastRefusalLogNanos < REFUSAL_LOG_INTERVAL_NANOS) {
+            return;
+        }
+        LOG.warn("refused a reference that would move the clock by {} s (panic threshold {} s, system peer {}; "
+                        + "{} refused in all, {} since the last report): holding the clock. Set "
+                        + "discipline.panicThresholdSeconds to 0, or restart the node, to take it",
+                String.format("%+.3f", panic.lastOffsetSeconds()), panic.thresholdSeconds(), panic.lastSystemPeer(),
+                panic.count(), panic.count() - loggedRefusals);
+        loggedRefusals = panic.count();
+        lastRefusalLogNanos = nowNanos;
     }
 }

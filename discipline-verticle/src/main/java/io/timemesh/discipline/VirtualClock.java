@@ -1,7 +1,9 @@
 package io.timemesh.discipline;
 
 import io.timemesh.core.clock.ClockModel;
+import io.timemesh.core.clock.PanicRefusals;
 import io.timemesh.core.message.Reference;
+import io.timemesh.core.ntp.NtpConstants;
 
 /**
  * Disciplines a virtual clock over the local monotonic timescale to the selector's references.
@@ -13,6 +15,10 @@ import io.timemesh.core.message.Reference;
  * Each update re-anchors the model at "now" with no jump unless it steps, so served time stays
  * continuous. A backward step is left to {@link io.timemesh.core.clock.MonotonicReader}, which holds
  * time still and widens the bound instead of letting it run back.
+ *
+ * <p>After the first synchronisation, a reference that would move the clock by more than the panic
+ * threshold is refused (ntpd's panic threshold, chrony's {@code maxchange}): the clock holds as without a
+ * majority, its bound grows, and the refusal is recorded in the model for /status, metrics and the log.
  */
 public final class VirtualClock {
     private final DisciplineSettings settings;
@@ -44,7 +50,13 @@ public final class VirtualClock {
      */
     public ClockModel update(Reference reference, long referenceLocalNanos, long nowLocalNanos) {
         if (!reference.usable()) {
-            model = withoutMajority(reference);
+            model = held(reference, model.panic());
+            return model;
+        }
+        double panicOffset = panicOffset(reference, referenceLocalNanos, nowLocalNanos);
+        if (!Double.isNaN(panicOffset)) {
+            model = held(reference, PanicRefusals.after(model.panic(), panicOffset, nowLocalNanos,
+                    reference.systemPeer(), settings.panicThresholdSeconds()));
             return model;
         }
         if (!reference.selectorNode().equals(lastBasisSelector)) {
@@ -69,10 +81,28 @@ public final class VirtualClock {
         double slewRate = step ? 0 : Math.min(settings.maxSlewRate(), Math.abs(error) / settings.slewTimeConstantSeconds());
         model = new ClockModel(true, nowLocalNanos, correctionAtAnchor, f, residual, slewRate, referenceLocalNanos,
                 reference.rootDelaySeconds(), reference.rootDispersionSeconds(), settings.maxDrift(), true,
-                holdoverAfterNanos(), settings.maxErrorBoundSeconds(), Math.min(15, reference.stratum() + 1),
+                holdoverAfterNanos(), settings.maxErrorBoundSeconds(),
+                Math.min(NtpConstants.MAXSTRAT, reference.stratum() + 1), // the system peer's + 1; 16 = unsynchronised
                 reference.leap(), reference.selectorNode(), reference.systemPeer(), reference.sequence(),
-                model.updates() + 1, error, step, frequency.skew(), center(reference));
+                model.updates() + 1, error, step, frequency.skew(), center(reference), model.panic(),
+                reference.systemPeerAddress());
         return model;
+    }
+
+    /**
+     * The correction a reference asks for when it exceeds the panic threshold and must be refused, else
+     * NaN: never before the first synchronisation (the first reference is always taken, as with ntpd -g)
+     * nor with the threshold 0 (off).
+     */
+    private double panicOffset(Reference reference, long referenceLocalNanos, long nowLocalNanos) {
+        double threshold = settings.panicThresholdSeconds();
+        if (!model.referenced() || threshold == 0) {
+            return Double.NaN;
+        }
+        double trueOffsetNow = reference.offsetSeconds()
+                + frequency.frequency() * (nowLocalNanos - referenceLocalNanos) / 1e9;
+        double error = trueOffsetNow - model.correctionNanos(nowLocalNanos) / 1e9;
+        return Math.abs(error) > threshold ? error : Double.NaN;
     }
 
     /**
@@ -87,14 +117,18 @@ public final class VirtualClock {
         return described ? (r.lowSeconds() + r.highSeconds()) / 2 - r.offsetSeconds() : 0;
     }
 
-    /** The selector has no majority: keep the clock as it is and let the bound grow (HOLDOVER). */
-    private ClockModel withoutMajority(Reference reference) {
+    /**
+     * No reference to follow (the selector has no majority, or its reference was refused): keep the clock
+     * as it is and let the bound grow (HOLDOVER, then UNSYNCHRONIZED past the limit).
+     */
+    private ClockModel held(Reference reference, PanicRefusals panic) {
         ClockModel m = model;
         return new ClockModel(m.referenced(), m.anchorLocalNanos(), m.correctionAtAnchorNanos(), m.frequency(),
                 m.residualSeconds(), m.slewRate(), m.referenceLocalNanos(), m.rootDelaySeconds(),
                 m.rootDispersionSeconds(), m.maxDrift(), false, m.holdoverAfterNanos(), m.maxErrorBoundSeconds(),
                 m.stratum(), m.leap(), reference.selectorNode(), m.systemPeer(), reference.sequence(), m.updates(),
-                m.lastOffsetSeconds(), m.lastStep(), m.frequencySkew(), m.centerSeconds());
+                m.lastOffsetSeconds(), m.lastStep(), m.frequencySkew(), m.centerSeconds(), panic,
+                m.systemPeerAddress());
     }
 
     private long holdoverAfterNanos() {

@@ -26,7 +26,8 @@ class VirtualClockTest {
         DisciplineSettings d = DisciplineSettings.defaults();
         return new DisciplineSettings(d.stepThresholdSeconds(), d.maxSlewRate(), d.slewTimeConstantSeconds(),
                 d.maxDrift(), d.maxFrequency(), d.frequencyWindow(), d.minFrequencyBaselineSeconds(),
-                d.holdoverAfterSeconds(), d.maxErrorBoundSeconds(), updates, d.convergenceStepSeconds());
+                d.holdoverAfterSeconds(), d.maxErrorBoundSeconds(), updates, d.convergenceStepSeconds(),
+                d.panicThresholdSeconds());
     }
     private long sequence;
 
@@ -35,12 +36,12 @@ class VirtualClockTest {
         double distance = rootDelay / 2 + rootDispersion;
         return new Reference("sel", ++sequence, 0, sequence, Reference.Status.MAJORITY, offset, offset - distance,
                 offset + distance, distance, rootDelay, rootDispersion, offset, offset, 3, 3, 1,
-                LeapIndicator.NO_WARNING, "a", List.of("a", "b", "c"), List.of(), List.of());
+                LeapIndicator.NO_WARNING, "a", List.of("a", "b", "c"), List.of(), List.of(), null);
     }
 
     private Reference noMajority() {
         return new Reference("sel", ++sequence, 0, 0, Reference.Status.NO_MAJORITY, 0, 0, 0, 0, 0, 0, 0, 0, 2, 4, 16,
-                LeapIndicator.ALARM, null, List.of(), List.of(), List.of());
+                LeapIndicator.ALARM, null, List.of(), List.of(), List.of(), null);
     }
 
     private static double seconds(long nanos) {
@@ -61,7 +62,7 @@ class VirtualClockTest {
         // The majority's interval is [0.297, 0.307] about a combined offset of 0.300.
         Reference lopsided = new Reference("sel", ++sequence, 0, sequence, Reference.Status.MAJORITY, 0.300, 0.297,
                 0.307, 0.007, 0.004, 0.005, 0.299, 0.301, 3, 3, 1, LeapIndicator.NO_WARNING, "a",
-                List.of("a", "b", "c"), List.of(), List.of());
+                List.of("a", "b", "c"), List.of(), List.of(), null);
         TimeReading reading = clock.update(lopsided, T0, T0).read(T0);
         assertThat(reading.nowNanos()).isEqualTo(T0 + 300_000_000L);
         // Rounded outwards, a nanosecond more each side for now's own rounding.
@@ -73,7 +74,7 @@ class VirtualClockTest {
         // the estimate V + r rather than about V widened by |r|.
         ClockModel slewing = clock.update(new Reference("sel", ++sequence, 0, sequence, Reference.Status.MAJORITY,
                 0.3005, 0.2975, 0.3075, 0.007, 0.004, 0.005, 0.299, 0.301, 3, 3, 1, LeapIndicator.NO_WARNING, "a",
-                List.of("a", "b", "c"), List.of(), List.of()), T0, T0);
+                List.of("a", "b", "c"), List.of(), List.of(), null), T0, T0);
         assertThat(slewing.lastStep()).isFalse();
         TimeReading during = slewing.read(T0);
         assertThat(during.nowNanos()).isEqualTo(T0 + 300_000_000L);
@@ -181,7 +182,7 @@ class VirtualClockTest {
                 stale.rootDistanceSeconds(), stale.rootDelaySeconds(), stale.rootDispersionSeconds(),
                 stale.regionLowSeconds(), stale.regionHighSeconds(), stale.agreeing(), stale.candidates(),
                 stale.stratum(), stale.leap(), stale.systemPeer(), stale.survivors(), stale.falsetickers(),
-                stale.exclusions());
+                stale.exclusions(), null);
         for (int i = 21; i <= 40; i++) {
             clock.update(repeat, T0 + i * S, T0 + i * S);
         }
@@ -251,5 +252,127 @@ class VirtualClockTest {
                 assertThat(truth).as("at step %d.%d", i, k).isBetween(reading.earliestNanos(), reading.latestNanos());
             }
         }
+    }
+
+    private static final double FORTY_YEARS_SECONDS = 40 * 365.25 * 86_400;
+
+    private static DisciplineSettings withPanicThreshold(double seconds) {
+        DisciplineSettings d = DisciplineSettings.defaults();
+        return new DisciplineSettings(d.stepThresholdSeconds(), d.maxSlewRate(), d.slewTimeConstantSeconds(),
+                d.maxDrift(), d.maxFrequency(), d.frequencyWindow(), d.minFrequencyBaselineSeconds(),
+                d.holdoverAfterSeconds(), d.maxErrorBoundSeconds(), d.convergenceUpdates(), d.convergenceStepSeconds(),
+                seconds);
+    }
+
+    /** Synchronised at offset 0 for 15 s, one reference a second; returns the next second. */
+    private long synchronisedFor15Seconds(VirtualClock clock) {
+        for (int i = 0; i <= 15; i++) {
+            clock.update(majority(0, 0, 0.001), T0 + i * S, T0 + i * S);
+        }
+        return T0 + 16 * S;
+    }
+
+    @Test
+    void fortyYearsBackAfterSynchronisationIsRefusedByThePanicThresholdAndTheClockHolds() {
+        VirtualClock guarded = new VirtualClock(DisciplineSettings.defaults()); // 1000 s
+        MonotonicReader reader = new MonotonicReader();
+        long t = synchronisedFor15Seconds(guarded);
+        for (int i = 0; i < 30; i++, t += S) {
+            ClockModel model = guarded.update(majority(-FORTY_YEARS_SECONDS, 0, 0.001), t, t);
+            assertThat(model.panic().count()).isEqualTo(i + 1);
+            assertThat(model.panic().lastOffsetSeconds()).isCloseTo(-FORTY_YEARS_SECONDS, within(1.0));
+            assertThat(model.panic().lastLocalNanos()).isEqualTo(t);
+            assertThat(model.panic().thresholdSeconds()).isEqualTo(1000.0);
+            TimeReading reading = reader.read(model, t);
+            assertThat(reading.nowNanos()).isEqualTo(t); // not moved: the truth by the honest past stays inside
+            assertThat(reading.status()).isEqualTo(ClockStatus.HOLDOVER);
+            assertThat(t).isBetween(reading.earliestNanos(), reading.latestNanos());
+        }
+        // Held, the bound grows at maxDrift (15 ppm) until it passes the 1 s limit: UNSYNCHRONIZED.
+        ClockModel held = guarded.model();
+        long beyond = T0 + 15 * S + Math.round(1.0 / 15e-6 * 1e9) + S;
+        TimeReading late = reader.read(held, beyond);
+        assertThat(late.status()).isEqualTo(ClockStatus.UNSYNCHRONIZED);
+        assertThat(late.leap()).isEqualTo(LeapIndicator.ALARM);
+        assertThat(late.stratum()).isEqualTo(16);
+        // Sources that come back to the clock's time are followed again.
+        ClockModel back = guarded.update(majority(0, 0, 0.001), t, t);
+        assertThat(back.status(t)).isEqualTo(ClockStatus.SYNCHRONIZED);
+        assertThat(back.panic().count()).isEqualTo(30);
+    }
+
+    @Test
+    void theFirstReferenceIsNeverRefusedAndAJumpBelowTheThresholdIsTaken() {
+        VirtualClock guarded = new VirtualClock(withPanicThreshold(10));
+        ClockModel first = guarded.update(majority(-FORTY_YEARS_SECONDS, 0, 0.001), T0, T0);
+        assertThat(first.status(T0)).isEqualTo(ClockStatus.SYNCHRONIZED);
+        assertThat(first.panic()).isNull();
+        ClockModel stepped = guarded.update(majority(-FORTY_YEARS_SECONDS + 9, 0, 0.001), T0 + S, T0 + S);
+        assertThat(stepped.lastStep()).isTrue();
+        assertThat(stepped.lastOffsetSeconds()).isCloseTo(9, within(1e-3));
+        assertThat(stepped.panic()).isNull();
+        ClockModel refused = guarded.update(majority(-FORTY_YEARS_SECONDS + 20, 0, 0.001), T0 + 2 * S, T0 + 2 * S);
+        assertThat(refused.panic().count()).isEqualTo(1);
+        assertThat(refused.panic().lastOffsetSeconds()).isCloseTo(11, within(1e-3));
+    }
+
+    @Test
+    void fortyYearsBackWithThePanicThresholdOffIsTakenButHeldAndUnsynchronised() {
+        VirtualClock unguarded = new VirtualClock(withPanicThreshold(0));
+        MonotonicReader reader = new MonotonicReader();
+        long t = synchronisedFor15Seconds(unguarded);
+        TimeReading last = reader.read(unguarded.model(), t);
+        assertThat(last.status()).isEqualTo(ClockStatus.SYNCHRONIZED);
+        ClockModel stepped = unguarded.update(majority(-FORTY_YEARS_SECONDS, 0, 0.001), t, t);
+        assertThat(stepped.lastStep()).isTrue();
+        assertThat(stepped.status(t)).isEqualTo(ClockStatus.SYNCHRONIZED); // the model alone: a fresh majority
+        for (int i = 0; i < 200; i++) {
+            long local = t + (i / 10) * 100_000_000L; // ten readings per local instant
+            TimeReading reading = reader.read(unguarded.model(), local);
+            assertThat(reading.nowNanos()).as("reading %d", i).isGreaterThan(last.nowNanos());
+            assertThat(reading.status()).isEqualTo(ClockStatus.UNSYNCHRONIZED);
+            assertThat(reading.leap()).isEqualTo(LeapIndicator.ALARM);
+            assertThat(reading.stratum()).isEqualTo(16);
+            long truthBySources = local - Math.round(FORTY_YEARS_SECONDS * 1e9);
+            assertThat(truthBySources).isBetween(reading.earliestNanos(), reading.latestNanos());
+            assertThat(reading.errorBoundNanos() / 1e9).isGreaterThan(FORTY_YEARS_SECONDS - 10); // less what V has caught up
+            last = reading;
+        }
+    }
+
+    @Test
+    void aBackwardStepOfSecondsIsUnsynchronisedForExactlyAsLongAsTheHoldExceedsTheLimit() {
+        MonotonicReader reader = new MonotonicReader();
+        long t = synchronisedFor15Seconds(clock);
+        reader.read(clock.model(), t);
+        clock.update(majority(-3.0, 0, 0.001), t, t); // below the panic threshold: stepped, then held
+        for (long local = t; local < t + 5 * S; local += 100_000_000L) {
+            TimeReading reading = reader.read(clock.model(), local);
+            double held = (t - (local - 3 * S)) / 1e9; // served "now" less V
+            ClockStatus expected = held + 0.001 > 1.0 ? ClockStatus.UNSYNCHRONIZED : ClockStatus.SYNCHRONIZED;
+            if (Math.abs(held + 0.001 - 1.0) > 0.01) { // away from the edge, where rounding decides
+                assertThat(reading.status()).as("held %.1f s", held).isEqualTo(expected);
+                assertThat(reading.leap()).isEqualTo(expected == ClockStatus.SYNCHRONIZED ? LeapIndicator.NO_WARNING
+                        : LeapIndicator.ALARM);
+            }
+            assertThat(local - 3 * S).isBetween(reading.earliestNanos(), reading.latestNanos());
+        }
+    }
+
+    @Test
+    void theServedStratumIsTheSystemPeersPlusOneAnd16IsUnsynchronised() {
+        Reference fifteen = new Reference("sel", ++sequence, 0, sequence, Reference.Status.MAJORITY, 0.3, 0.299, 0.301,
+                0.001, 0, 0.001, 0.3, 0.3, 3, 3, 15, LeapIndicator.NO_WARNING, "a", List.of("a", "b", "c"), List.of(),
+                List.of(), "127.0.0.1:123");
+        ClockModel model = clock.update(fifteen, T0, T0);
+        assertThat(model.stratum()).isEqualTo(16);
+        assertThat(model.systemPeerAddress()).isEqualTo("127.0.0.1:123");
+        TimeReading reading = model.read(T0);
+        assertThat(reading.status()).isEqualTo(ClockStatus.UNSYNCHRONIZED);
+        assertThat(reading.leap()).isEqualTo(LeapIndicator.ALARM);
+        Reference five = new Reference("sel", ++sequence, 0, sequence, Reference.Status.MAJORITY, 0.3, 0.299, 0.301,
+                0.001, 0, 0.001, 0.3, 0.3, 3, 3, 5, LeapIndicator.NO_WARNING, "a", List.of("a", "b", "c"), List.of(),
+                List.of(), "127.0.0.1:123");
+        assertThat(clock.update(five, T0 + S, T0 + S).read(T0 + S).stratum()).isEqualTo(6);
     }
 }

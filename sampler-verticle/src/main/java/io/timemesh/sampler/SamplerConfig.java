@@ -2,6 +2,7 @@ package io.timemesh.sampler;
 
 import io.timemesh.core.ntp.NtpConstants;
 import io.timemesh.core.ntp.ServerAddress;
+import io.timemesh.core.settings.Setting;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -37,6 +38,10 @@ public record SamplerConfig(List<ServerAddress> sources, int pollSeconds, boolea
         }
     }
 
+    /**
+     * @throws IllegalArgumentException for a source that is not "host[:port]"; a
+     *         {@link io.timemesh.core.settings.SettingException} naming the key for a number out of its range
+     */
     public static SamplerConfig fromJson(JsonObject json) {
         JsonArray array = json.getJsonArray(SOURCES, new JsonArray());
         List<ServerAddress> sources = new ArrayList<>();
@@ -52,21 +57,12 @@ public record SamplerConfig(List<ServerAddress> sources, int pollSeconds, boolea
             }
         }
         return new SamplerConfig(sources,
-                integer(json, POLL_SECONDS, NtpConstants.DEFAULT_POLL_SECONDS),
+                Setting.wholeNumber(POLL_SECONDS, json.getValue(POLL_SECONDS), NtpConstants.DEFAULT_POLL_SECONDS,
+                        NtpConstants.MIN_POLL_SECONDS, NtpConstants.MAX_POLL_SECONDS),
                 json.getBoolean(IBURST, true),
-                Duration.ofMillis(integer(json, TIMEOUT_MILLIS, (int) DEFAULT_TIMEOUT_MILLIS)),
+                Duration.ofMillis(Setting.wholeNumber(TIMEOUT_MILLIS, json.getValue(TIMEOUT_MILLIS), DEFAULT_TIMEOUT_MILLIS,
+                        1, 60_000)),
                 json.getString(NODE_NAME, "local"),
                 json.getString(BIND_HOST, "0.0.0.0"));
-    }
-
-    private static int integer(JsonObject json, String key, int fallback) {
-        Object value = json.getValue(key);
-        if (value == null) {
-            return fallback;
-        }
-        if (value instanceof Number number && number.doubleValue() == Math.rint(number.doubleValue())) {
-            return number.intValue();
-        }
-        throw new IllegalArgumentException(key + " must be a whole number, was " + value);
     }
 }

@@ -12,7 +12,7 @@ import java.util.List;
  * @param truechimers  candidates covering the chosen region
  * @param falsetickers candidates not covering it
  * @param tiedRegions  how many deepest regions there were before the tie-break
- * @param voters       the count a majority is taken of (candidates plus sources not yet heard from)
+ * @param voters       the count a majority is taken of: every configured server once, answering or not
  */
 public record Intersection(double regionLow, double regionHigh, int depth, double majorityLow,
                            double majorityHigh, List<Candidate> truechimers, List<Candidate> falsetickers,

@@ -28,8 +28,9 @@ public final class IntervalSelector {
     }
 
     /**
-     * @param voters how many sources the majority is counted over: the candidates plus any source
-     *               not yet heard from, so a few early answers cannot make a majority on their own
+     * @param voters how many servers the majority is counted over: every configured one, answering or not,
+     *               so neither a few early answers nor the survivors of a silence can make a majority alone
+     * @throws IllegalArgumentException when there are fewer voters than candidates
      */
     public static Intersection select(List<Candidate> candidates, int voters) {
         int n = candidates.size();

@@ -13,6 +13,7 @@ import java.util.Comparator;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -41,6 +42,14 @@ public final class Selector {
         long outliers;
         String state = "pending";
         String reason = "no sample yet";
+        /** The "ip:port" this source last reached, or null before any exchange: one server, one vote. */
+        String address;
+
+        void reached(String source, String address) {
+            if (address != null && !address.equals(source)) { // a failed resolution reports the name, not an address
+                this.address = address;
+            }
+        }
     }
 
     public Selector(SelectorSettings settings) {
@@ -48,13 +57,32 @@ public final class Selector {
         settings.sources().forEach(source -> sources.put(source, new SourceRecord()));
     }
 
+    /** Takes a source's newest sample; one of a source this selector is not configured with is ignored. */
     public void onSample(SourceSample sample) {
-        SourceRecord record = sources.computeIfAbsent(sample.source(), s -> new SourceRecord());
-        record.sample = sample;
+        SourceRecord record = record(sample.source());
+        if (record != null) {
+            record.sample = sample;
+            record.reached(sample.source(), sample.address());
+        }
     }
 
+    /** Takes a source's newest fault; one of a source this selector is not configured with is ignored. */
     public void onFault(SourceFault fault) {
-        sources.computeIfAbsent(fault.source(), s -> new SourceRecord()).fault = fault;
+        SourceRecord record = record(fault.source());
+        if (record != null) {
+            record.fault = fault;
+            record.reached(fault.source(), fault.address());
+        }
+    }
+
+    /**
+     * The record of a source, or null for one that is not configured: every record is a vote, so a source
+     * dropped from the configuration (still in a predecessor's stored state, or still polled by a sampler not
+     * yet restarted) must not keep one. Without configured sources (a bare selector) every source is taken.
+     */
+    private SourceRecord record(String source) {
+        return settings.sources().isEmpty() ? sources.computeIfAbsent(source, s -> new SourceRecord())
+                : sources.get(source);
     }
 
     /** Every sampler node's clock relative to ours; empty while a link is still being measured. */
@@ -63,14 +91,34 @@ public final class Selector {
         Optional<TimebaseLink> to(String node);
     }
 
-    /** Runs one selection as of {@code nowNanos}, records it and returns it. */
+    /**
+     * Runs one selection as of {@code nowNanos}, records it and returns it.
+     *
+     * <p>The majority is counted over every configured server, one vote each, whether it answers or not
+     * (RFC 5905 §11.2.1 counts the associations, not the survivors): a source that falls silent, sends a
+     * kiss, is too distant, unsynchronised or not yet heard from keeps its vote and simply does not agree.
+     * Otherwise "fewer than half lie" would quietly become "fewer than half of those still answering
+     * lie", and two agreeing liars would win once two honest servers went quiet. A name that reached an
+     * address another configured name already reached is an alias of that server and has no vote of its
+     * own.
+     */
     public Reference select(long nowNanos, Links links) {
         List<Candidate> candidates = new ArrayList<>();
         Map<String, SourceSample> samples = new LinkedHashMap<>();
         List<Reference.Exclusion> exclusions = new ArrayList<>();
+        Map<String, String> serverOwners = new HashMap<>(); // address -> the first source that reached it
+        int voters = 0;
         for (Map.Entry<String, SourceRecord> entry : sources.entrySet()) {
             String source = entry.getKey();
             SourceRecord record = entry.getValue();
+            String address = record.address;
+            String owner = address == null ? null : serverOwners.putIfAbsent(address, source);
+            if (owner != null) {
+                exclude(record, "alias", "alias of " + owner + " (both reach " + address + "): one server, one vote");
+                exclusions.add(new Reference.Exclusion(source, record.state, record.reason));
+                continue;
+            }
+            voters++;
             SourceSample sample = rebased(record, links, nowNanos);
             String excluded = exclusion(record, sample, nowNanos);
             if (excluded != null) {
@@ -83,10 +131,9 @@ public final class Selector {
         }
         Reference reference = candidates.isEmpty()
                 ? new Reference(settings.nodeName(), ++sequence, nowNanos, 0, Reference.Status.NO_CANDIDATES, 0, 0, 0, 0,
-                        0, 0, 0, 0, 0, 0, NtpConstants.MAXSTRAT, LeapIndicator.ALARM, null, List.of(), List.of(),
-                        exclusions)
-                : decide(IntervalSelector.select(candidates, candidates.size() + pending(links)), samples, exclusions,
-                        nowNanos);
+                        0, 0, 0, 0, 0, voters, NtpConstants.MAXSTRAT, LeapIndicator.ALARM, null, List.of(), List.of(),
+                        exclusions, null)
+                : decide(IntervalSelector.select(candidates, voters), samples, exclusions, nowNanos);
         remember(reference);
         return reference;
     }
@@ -96,18 +143,6 @@ public final class Selector {
         while (history.size() > settings.historySize()) {
             history.removeFirst();
         }
-    }
-
-    /**
-     * Sources that count as voters without being candidates: never heard from, or with a sample whose
-     * sampler's clock is not yet related to ours. Either could disagree with the candidates, so a
-     * majority must be found without them (a new selector's own node's sources cannot outvote the rest
-     * while the links to the other samplers are still being measured).
-     */
-    private int pending(Links links) {
-        return (int) sources.values().stream().filter(r -> (r.sample == null && r.fault == null)
-                || (r.sample != null && !(r.fault != null && r.fault.stopped())
-                        && links.to(r.sample.samplerNode()).isEmpty())).count();
     }
 
     /** The sampler nodes whose samples this selector holds: links to them are needed before selecting. */
@@ -175,13 +210,13 @@ public final class Selector {
             // Without a majority no side can be called wrong: every candidate stays a candidate.
             for (String source : samples.keySet()) {
                 SourceRecord record = sources.get(source);
-                exclude(record, "candidate", String.format("no majority: the deepest region %s has %d of %d",
+                exclude(record, "candidate", String.format("no majority: the deepest region %s has %d of %d servers",
                         region, intersection.depth(), candidates));
                 exclusions.add(new Reference.Exclusion(source, record.state, record.reason));
             }
             return new Reference(settings.nodeName(), ++sequence, nowNanos, 0, Reference.Status.NO_MAJORITY, 0, 0, 0, 0, 0,
                     0, intersection.regionLow(), intersection.regionHigh(), intersection.depth(), candidates,
-                    NtpConstants.MAXSTRAT, LeapIndicator.ALARM, null, List.of(), List.of(), exclusions);
+                    NtpConstants.MAXSTRAT, LeapIndicator.ALARM, null, List.of(), List.of(), exclusions, null);
         }
         for (Candidate falseticker : intersection.falsetickers()) {
             SourceRecord record = sources.get(falseticker.source());
@@ -205,13 +240,12 @@ public final class Selector {
                 .min(Comparator.comparingDouble(Candidate::rootDistanceSeconds)).orElseThrow();
         SourceSample peerSample = samples.get(peer.source());
         double rootDelay = peerSample.rootDelaySeconds() + peerSample.delaySeconds();
-        int stratum = intersection.truechimers().stream().mapToInt(Candidate::stratum).min().orElseThrow();
         long basis = intersection.truechimers().stream()
                 .mapToLong(c -> samples.get(c.source()).sampleTimeNanos()).max().orElseThrow();
         return new Reference(settings.nodeName(), ++sequence, nowNanos, basis, Reference.Status.MAJORITY, offset, low, high,
                 rootDistance, rootDelay, Math.max(0, rootDistance - rootDelay / 2), intersection.regionLow(),
-                intersection.regionHigh(), intersection.depth(), candidates, stratum, peerSample.leap(), peer.source(),
-                survivors, falsetickers, exclusions);
+                intersection.regionHigh(), intersection.depth(), candidates, peerSample.stratum(), peerSample.leap(),
+                peer.source(), survivors, falsetickers, exclusions, peerSample.address());
     }
 
     /** Every known source as of the last selection, on our timescale, sample fields aged to {@code nowNanos}. */
@@ -252,7 +286,7 @@ public final class Selector {
                 recent.subList(Math.max(0, recent.size() - SelectorState.CARRIED_DECISIONS), recent.size()));
     }
 
-    /** Takes over a predecessor's state; sources this selector was not told of are added. */
+    /** Takes over a predecessor's state, for the sources this selector is configured with. */
     public void restore(SelectorState state) {
         sequence = Math.max(sequence, state.sequence());
         // A selector leading again may hold decisions of the same numbers: each is kept once, in order, and
@@ -263,10 +297,19 @@ public final class Selector {
         history.clear();
         decisions.values().forEach(this::remember);
         for (SelectorState.Entry entry : state.sources()) {
-            SourceRecord record = sources.computeIfAbsent(entry.source(), s -> new SourceRecord());
+            SourceRecord record = record(entry.source());
+            if (record == null) {
+                continue;
+            }
             record.sample = entry.sample();
             record.fault = entry.fault();
             record.outliers = entry.outliers();
+            if (entry.sample() != null) {
+                record.reached(entry.source(), entry.sample().address());
+            }
+            if (entry.fault() != null) {
+                record.reached(entry.source(), entry.fault().address());
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package io.timemesh.selector;
 
 import io.timemesh.core.ntp.NtpConstants;
+import io.timemesh.core.settings.Setting;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -13,7 +14,7 @@ import java.util.Set;
  * @param trusted         sources that win ties between equally deep regions
  * @param historySize     how many decisions to keep
  * @param reselectMillis  selection also runs this often, so ageing and staleness show without new samples
- * @param sources         the configured sources: until one is heard from it counts as a voter that does not agree
+ * @param sources         the configured sources: each is a voter, and one that is not a candidate votes against
  */
 public record SelectorSettings(String nodeName, int staleAfterPolls, double maxDistanceSeconds, Set<String> trusted,
                                int historySize, long reselectMillis, List<String> sources) {
@@ -39,11 +40,19 @@ public record SelectorSettings(String nodeName, int staleAfterPolls, double maxD
         return new SelectorSettings(nodeName, 4, NtpConstants.MAXDIST, Set.of(), 64, 1_000, List.of());
     }
 
+    /**
+     * @throws io.timemesh.core.settings.SettingException naming the key, for a value out of its range or a
+     *         fraction where a whole number is meant
+     */
     public static SelectorSettings fromJson(JsonObject json) {
         SelectorSettings d = defaults(json.getString("nodeName", "local"));
-        return new SelectorSettings(d.nodeName(), json.getInteger("staleAfterPolls", d.staleAfterPolls()),
-                json.getDouble("maxDistanceSeconds", d.maxDistanceSeconds()), Set.copyOf(strings(json, "trusted")),
-                json.getInteger("historySize", d.historySize()), json.getLong("reselectMillis", d.reselectMillis()),
+        return new SelectorSettings(d.nodeName(),
+                Setting.wholeNumber("staleAfterPolls", json.getValue("staleAfterPolls"), d.staleAfterPolls(), 1, 1_000),
+                Setting.positive("maxDistanceSeconds", json.getValue("maxDistanceSeconds"), d.maxDistanceSeconds(),
+                        NtpConstants.MAXDISP),
+                Set.copyOf(strings(json, "trusted")),
+                Setting.wholeNumber("historySize", json.getValue("historySize"), d.historySize(), 1, 10_000),
+                Setting.wholeNumber("reselectMillis", json.getValue("reselectMillis"), d.reselectMillis(), 10, 3_600_000L),
                 strings(json, "sources"));
     }
 

@@ -75,8 +75,10 @@ class SelectorTest {
         assertThat(early.candidates()).isEqualTo(4);
         configured.onFault(new SourceFault("a", "a", "node-a", T0, "timeout", "", 0, false));
         configured.onFault(new SourceFault("b", "b", "node-a", T0, "timeout", "", 0, false));
-        // Once a and b have been tried and found unreachable, the two that answer are all the voters.
-        assertThat(configured.select(T0, SAME_CLOCK).status()).isEqualTo(Reference.Status.MAJORITY);
+        // a and b were tried and do not answer: they still vote, and the two that answer are not a majority.
+        Reference tried = configured.select(T0, SAME_CLOCK);
+        assertThat(tried.status()).isEqualTo(Reference.Status.NO_MAJORITY);
+        assertThat(tried.candidates()).isEqualTo(4);
     }
 
     @Test
@@ -169,15 +171,19 @@ class SelectorTest {
     }
 
     @Test
-    void deniedSourcesAreKissAndTooDistantOnesAreOut() {
+    void deniedSourcesAreKissAndTooDistantOnesAreOutButStillVote() {
         selector.onFault(new SourceFault("k", "k", "node-a", T0, "kiss code", "DENY", 0, true));
         selector.onSample(sample("far", T0, 0.3, 1.6));
-        selector.onSample(sample("near", T0, 0.3, 0.01));
+        selector.onSample(sample("near1", T0, 0.3, 0.01));
+        selector.onSample(sample("near2", T0, 0.3, 0.01));
+        selector.onSample(sample("near3", T0, 0.3, 0.01));
         Reference reference = selector.select(T0, SAME_CLOCK);
-        assertThat(reference.candidates()).isEqualTo(1);
+        assertThat(reference.status()).isEqualTo(Reference.Status.MAJORITY); // 3 of 5
+        assertThat(reference.candidates()).isEqualTo(5);
+        assertThat(reference.survivors()).containsExactlyInAnyOrder("near1", "near2", "near3");
         assertThat(view("k", T0).state()).isEqualTo("kiss");
         assertThat(view("far", T0).state()).isEqualTo("too-distant");
-        assertThat(view("near", T0).state()).isEqualTo("selected");
+        assertThat(view("near1", T0).state()).isEqualTo("selected");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.timemesh.core.clock;
 
 import io.timemesh.core.ntp.LeapIndicator;
+import io.timemesh.core.ntp.NtpConstants;
 
 /**
  * An immutable snapshot of a node's disciplined clock: the virtual clock V(L) = L + c(L) over the
@@ -32,6 +33,8 @@ import io.timemesh.core.ntp.LeapIndicator;
  * @param lastStep               whether the last update stepped rather than slewed
  * @param frequencySkew          estimated standard error of f, dimensionless
  * @param centerSeconds          c: the middle of the reference's interval less its offset
+ * @param panic                  references refused by the panic threshold, or null while none was
+ * @param systemPeerAddress      the system peer's "ip:port", for the reference id served over NTP; or null
  */
 public record ClockModel(
         boolean referenced,
@@ -56,12 +59,14 @@ public record ClockModel(
         double lastOffsetSeconds,
         boolean lastStep,
         double frequencySkew,
-        double centerSeconds) {
+        double centerSeconds,
+        PanicRefusals panic,
+        String systemPeerAddress) {
 
     /** A clock that has never been synchronised: V = L and no bound. */
     public static ClockModel unsynchronized(double maxDrift, long holdoverAfterNanos, double maxErrorBoundSeconds) {
         return new ClockModel(false, 0, 0, 0, 0, 0, 0, 0, 0, maxDrift, false, holdoverAfterNanos,
-                maxErrorBoundSeconds, 16, LeapIndicator.ALARM, null, null, -1, 0, 0, false, 0, 0);
+                maxErrorBoundSeconds, 16, LeapIndicator.ALARM, null, null, -1, 0, 0, false, 0, 0, null, null);
     }
 
     /** c(L) in nanoseconds. */
@@ -109,8 +114,13 @@ public record ClockModel(
                 + boundGrowthRate() * age;
     }
 
+    /**
+     * UNSYNCHRONIZED before the first reference, once the bound passes the limit, or at stratum 16 (a system
+     * peer of stratum 15 or more: RFC 5905 §7.3 makes 16 mean unsynchronised); HOLDOVER without a current
+     * majority reference; else SYNCHRONIZED.
+     */
     public ClockStatus status(long localNanos) {
-        if (!referenced || errorBoundSeconds(localNanos) > maxErrorBoundSeconds) {
+        if (!referenced || errorBoundSeconds(localNanos) > maxErrorBoundSeconds || stratum >= NtpConstants.MAXSTRAT) {
             return ClockStatus.UNSYNCHRONIZED;
         }
         if (!majority || localNanos - referenceLocalNanos > holdoverAfterNanos) {

@@ -1,19 +1,33 @@
 package io.timemesh.core.clock;
 
+import io.timemesh.core.ntp.LeapIndicator;
+import io.timemesh.core.ntp.NtpConstants;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Serves readings that never run backwards, however the clock model changes underneath (a backward
- * step, a new model from a node with a different view). When V falls behind what was already served,
- * "now" holds at the last served value and the interval is widened up to it: true time is still
- * inside, and no caller ever sees time go back. Thread-safe; share one per node.
+ * Serves readings that strictly increase, however the clock model changes underneath (a backward step,
+ * a new model from a node with a different view). When V falls behind what was already served, "now"
+ * holds just past the last served value and the interval is widened up to it: true time is still
+ * inside, and no caller ever sees time go back or the same instant twice (an NTP client takes a repeated
+ * transmit timestamp for a replay, RFC 5905 §8).
+ *
+ * <p>The status, leap indicator and stratum of a held reading are those of the bound actually served,
+ * hold included: once that bound passes the model's {@code maxErrorBoundSeconds} the reading is
+ * UNSYNCHRONIZED with LI 3 (alarm) and stratum 16, whatever the model alone would say. Thread-safe;
+ * share one per node.
  */
 public final class MonotonicReader {
     private final AtomicLong lastServed = new AtomicLong(Long.MIN_VALUE);
 
+    /**
+     * Reads the clock at local time {@code localNanos}.
+     *
+     * @return a reading whose {@code nowNanos} is greater than every earlier reading's of this reader
+     *         (by 1 ns at least), with an interval that still holds true time and an honest status
+     */
     public TimeReading read(ClockModel model, long localNanos) {
         TimeReading reading = model.read(localNanos);
-        long served = lastServed.accumulateAndGet(reading.nowNanos(), Math::max);
+        long served = lastServed.accumulateAndGet(reading.nowNanos(), (last, now) -> Math.max(last + 1, now));
         if (served == reading.nowNanos()) {
             return reading;
         }
@@ -22,6 +36,10 @@ public final class MonotonicReader {
         }
         long latest = Math.max(reading.latestNanos(), served);
         long bound = Math.max(reading.errorBoundNanos(), Math.max(served - reading.earliestNanos(), latest - served));
+        if (bound / 1e9 > model.maxErrorBoundSeconds()) {
+            return new TimeReading(served, reading.earliestNanos(), latest, bound, ClockStatus.UNSYNCHRONIZED,
+                    NtpConstants.MAXSTRAT, LeapIndicator.ALARM);
+        }
         return new TimeReading(served, reading.earliestNanos(), latest, bound, reading.status(), reading.stratum(),
                 reading.leap());
     }

@@ -21,12 +21,15 @@ import java.util.List;
  * @param regionLowSeconds  the deepest region (Marzullo's answer), low end
  * @param regionHighSeconds the deepest region, high end
  * @param agreeing          how many candidates cover the deepest region
- * @param candidates        how many sources took part in the intersection
- * @param stratum           lowest stratum among the survivors, or 16
+ * @param candidates        how many votes the majority is counted over: every configured server once,
+ *                          answering or not (aliases of one address count once)
+ * @param stratum           the system peer's stratum, or 16
  * @param systemPeer        the survivor with the least root distance, or null
  * @param survivors         sources that cover the deepest region and were combined
  * @param falsetickers      candidates that do not cover it
  * @param exclusions        every source not combined, with why
+ * @param systemPeerAddress the address ("ip:port") the system peer was reached at, for the reference id we
+ *                          serve (RFC 5905 §7.3); null without a system peer
  */
 public record Reference(
         String selectorNode,
@@ -49,13 +52,14 @@ public record Reference(
         String systemPeer,
         List<String> survivors,
         List<String> falsetickers,
-        List<Exclusion> exclusions) {
+        List<Exclusion> exclusions,
+        String systemPeerAddress) {
 
     /** The outcome of one selection. */
     public enum Status {
-        /** A strict majority of candidates agree: a usable reference. */
+        /** A strict majority of all configured servers agree: a usable reference. */
         MAJORITY,
-        /** Candidates exist but no region is covered by more than half of them. */
+        /** Candidates exist but no region is covered by more than half of all configured servers. */
         NO_MAJORITY,
         /** No source has a usable sample. */
         NO_CANDIDATES

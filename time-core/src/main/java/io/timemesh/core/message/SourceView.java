@@ -4,7 +4,7 @@ package io.timemesh.core.message;
  * One source as the selector sees it, for GET /sources and {@code timemesh sources}. Times in
  * nanoseconds; null where there is no sample yet.
  *
- * @param state         selected, candidate, falseticker, unreachable, kiss, too-distant or pending
+ * @param state         selected, candidate, falseticker, unreachable, kiss, too-distant, pending or alias
  * @param reason        why it is in that state
  * @param outliers      how many selections have called it a falseticker so far
  */

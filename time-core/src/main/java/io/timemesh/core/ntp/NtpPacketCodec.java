@@ -46,7 +46,8 @@ public final class NtpPacketCodec {
             return new DecodeResult.Malformed(MalformedReason.UNSUPPORTED_VERSION, "version " + version);
         }
         NtpMode mode = NtpMode.of(first);
-        if (mode == NtpMode.RESERVED || mode == NtpMode.CONTROL || mode == NtpMode.PRIVATE) {
+        // NTPv1 (RFC 1059) had no mode field: its packets carry 0 there and share the header's layout.
+        if ((mode == NtpMode.RESERVED && version != 1) || mode == NtpMode.CONTROL || mode == NtpMode.PRIVATE) {
             return new DecodeResult.Malformed(MalformedReason.UNSUPPORTED_MODE, "mode " + mode.code());
         }
         int tail = length - NtpConstants.HEADER_LENGTH;

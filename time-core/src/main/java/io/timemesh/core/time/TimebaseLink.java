@@ -70,6 +70,7 @@ public record TimebaseLink(String node, double offsetSeconds, double rootDistanc
                 r.highSeconds() + offsetSeconds + widen, r.rootDistanceSeconds() + widen, r.rootDelaySeconds(),
                 r.rootDispersionSeconds() + widen, r.regionLowSeconds() + offsetSeconds,
                 r.regionHighSeconds() + offsetSeconds, r.agreeing(), r.candidates(), r.stratum(), r.leap(),
-                r.systemPeer(), r.survivors(), r.falsetickers(), r.exclusions());
+                r.systemPeer(), r.survivors(), r.falsetickers(), r.exclusions(),
+                r.systemPeerAddress());
     }
 }

@@ -27,4 +27,15 @@ class ReferenceIdTest {
     void tooLongIsRefused() {
         assertThatThrownBy(() -> ReferenceId.ofAscii("TOOLONG")).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void aSystemPeersAddressIsItsIpv4AddressOrTheMd5OfItsIpv6Address() {
+        assertThat(ReferenceId.ofAddress("127.0.5.1:123")).isEqualTo(0x7F000501);
+        // RFC 5905 §7.3: the first four octets of the MD5 hash of the IPv6 address (Python's hashlib agrees).
+        assertThat(ReferenceId.ofAddress("0:0:0:0:0:0:0:1:123")).isEqualTo(0xcf404dc8);
+        assertThat(ReferenceId.ofAddress("[::1]:123")).isEqualTo(0xcf404dc8);
+        assertThat(ReferenceId.ofAddress("2001:db8:0:0:0:0:0:123:10123")).isEqualTo(0xc975cecc);
+        assertThatThrownBy(() -> ReferenceId.ofAddress("time.example.org:123"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not an IP address");
+    }
 }

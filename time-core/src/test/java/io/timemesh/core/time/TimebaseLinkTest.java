@@ -31,7 +31,7 @@ class TimebaseLinkTest {
     @Test
     void referencesRebaseTheirIntervalAndCarryTheWideningInTheirDispersion() {
         Reference theirs = new Reference("a", 1, T0 + 2_000_000L, T0, Reference.Status.MAJORITY, 0.3, 0.29, 0.31, 0.01,
-                0.004, 0.008, 0.299, 0.301, 3, 3, 1, LeapIndicator.NO_WARNING, "p", List.of(), List.of(), List.of());
+                0.004, 0.008, 0.299, 0.301, 3, 3, 1, LeapIndicator.NO_WARNING, "p", List.of(), List.of(), List.of(), null);
         Reference ours = link.rebase(theirs, T0);
         assertThat(ours.offsetSeconds()).isCloseTo(0.302, within(1e-12));
         assertThat(ours.lowSeconds()).isCloseTo(0.2919, within(1e-12));

@@ -1,0 +1,134 @@
+package io.timemesh.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * Issue 13 §6: every configuration error says, in one line, what was wrong, where it came from (file,
+ * environment, property, option) and what is allowed, with the value as given, exit status 2 and no usage.
+ */
+class ConfigErrorsTest {
+
+    @TempDir
+    Path dir;
+
+    private record Outcome(int exitCode, String out, String err) {}
+
+    private static Outcome timemesh(String... args) {
+        CommandLine cli = TimemeshCli.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int exit = cli.execute(args);
+        return new Outcome(exit, out.toString(), err.toString());
+    }
+
+    private Path file(String json) throws Exception {
+        Path file = dir.resolve("node.json");
+        Files.writeString(file, json);
+        return file;
+    }
+
+    private static void assertOneClearLine(Outcome outcome, int exitCode) {
+        assertThat(outcome.exitCode()).as(outcome.err()).isEqualTo(exitCode);
+        assertThat(outcome.err().strip().lines()).as(outcome.err()).hasSize(1);
+        assertThat(outcome.err()).doesNotContain("Usage", "Exception", "com.fasterxml", "\tat ");
+    }
+
+    @AfterEach
+    void clearProperties() {
+        System.clearProperty("timemesh.discipline.maxDriftPpm");
+        System.clearProperty("timemesh.httpPort");
+    }
+
+    @Test
+    void aRangeThatWouldBreakTheBoundIsRefusedWithItsFullKeyAndLayer() throws Exception {
+        System.setProperty("timemesh.discipline.maxDriftPpm", "1e300");
+        Outcome outcome = timemesh("run", "--source", "127.0.0.1:9");
+        assertOneClearLine(outcome, 2);
+        assertThat(outcome.err()).contains("'discipline.maxDriftPpm' must be a number from 0 to 100000, was 1e300 "
+                + "(system property timemesh.discipline.maxDriftPpm)");
+    }
+
+    @Test
+    void aValueOutOfRangeIsShownAsGivenNotClamped() {
+        System.setProperty("timemesh.httpPort", "1e12");
+        Outcome outcome = timemesh("run", "--source", "127.0.0.1:9");
+        assertOneClearLine(outcome, 2);
+        assertThat(outcome.err()).contains("'httpPort' must be a whole number from 0 to 65535, was 1e12 "
+                + "(system property timemesh.httpPort)").doesNotContain("2147483647");
+    }
+
+    @Test
+    void fractionsForWholeNumbersAndTheRateLimitAreCheckedBeforeAnythingStarts() throws Exception {
+        Path port = file("{\"sources\": [\"127.0.0.1:9\"], \"httpPort\": 18252.9}");
+        Outcome fraction = timemesh("run", "--config", port.toString());
+        assertOneClearLine(fraction, 2);
+        assertThat(fraction.err()).contains("'httpPort' must be a whole number from 0 to 65535, was 18252.9 (config file "
+                + port + ")");
+        Path rate = file("{\"sources\": [\"127.0.0.1:9\"], \"ntpRateLimit\": {\"interval\": 99}}");
+        Outcome interval = timemesh("run", "--config", rate.toString());
+        assertOneClearLine(interval, 2);
+        assertThat(interval.err()).contains("'ntpRateLimit.interval' must be a whole number from -4 to 12, was 99");
+        assertThat(interval.out()).as("nothing started").doesNotContain("serving");
+    }
+
+    @Test
+    void anOptionIsNamedAsTheOption() {
+        Outcome outcome = timemesh("run", "--source", "127.0.0.1:9", "--poll", "0");
+        assertOneClearLine(outcome, 2);
+        assertThat(outcome.err()).contains("'pollSeconds' must be a whole number from 1 to 131072, was 0 (option --poll)");
+    }
+
+    @Test
+    void anEmptySourceListIsRefused() throws Exception {
+        Outcome outcome = timemesh("run", "--config", file("{\"sources\": []}").toString());
+        assertOneClearLine(outcome, 2);
+        assertThat(outcome.err()).contains("'sources' is empty");
+    }
+
+    @Test
+    void aMissingOrBrokenConfigFileSaysSoInTheUsersTerms() throws Exception {
+        Outcome missing = timemesh("run", "--config", dir.resolve("nowhere.json").toString());
+        assertOneClearLine(missing, 2);
+        assertThat(missing.err()).contains("nowhere.json: no such file");
+        Outcome broken = timemesh("run", "--config", file("{\n  \"pollSeconds\": 16,\n}").toString());
+        assertOneClearLine(broken, 2);
+        assertThat(broken.err()).contains("is not valid JSON", "at line 3, column 1");
+        Outcome array = timemesh("run", "--config", file("[1, 2]").toString());
+        assertOneClearLine(array, 2);
+        assertThat(array.err()).contains("is not a JSON object");
+    }
+
+    @Test
+    void aMalformedUrlIsNamedWithoutAStackTrace() {
+        Outcome outcome = timemesh("sources", "--url", "http://[not a host");
+        assertOneClearLine(outcome, 2);
+        assertThat(outcome.err()).contains("--url 'http://[not a host' is not a URL");
+        Outcome scheme = timemesh("tracking", "--url", "127.0.0.1:8123");
+        assertOneClearLine(scheme, 2);
+        assertThat(scheme.err()).contains("--url '127.0.0.1:8123'", "http://HOST:PORT");
+    }
+
+    @Test
+    void aPortInUseNamesTheListenerAndThePort() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            Outcome outcome = timemesh("run", "--source", "127.0.0.1:9", "--http-host", "127.0.0.1", "--http-port",
+                    String.valueOf(taken.getLocalPort()), "--node-name", "in-use");
+            assertOneClearLine(outcome, 1);
+            assertThat(outcome.err()).contains("cannot start: HTTP listener on 127.0.0.1:" + taken.getLocalPort(),
+                    "Address already in use");
+        }
+    }
+}
