@@ -117,13 +117,13 @@ public record NodeConfig(JsonObject json) {
 
     /**
      * Runs a section's own checks; a refused value is named by its full key ("discipline.maxDriftPpm"),
-     * top-level keys the section reads (pollSeconds, httpPort) by themselves.
+     * keys under a top-level one the section reads (pollSeconds, httpPort, http.maxConnections) by themselves.
      */
     private static void checked(String section, Supplier<?> check) {
         try {
             check.get();
         } catch (SettingException e) {
-            throw KEYS.containsKey(e.key()) ? e : e.within(section);
+            throw KEYS.containsKey(e.key().split("\\.", 2)[0]) ? e : e.within(section);
         }
     }
 
