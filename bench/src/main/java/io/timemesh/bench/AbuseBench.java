@@ -37,8 +37,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * markdown row per attack. Usage: {@code AbuseBench SECONDS [attack...]} (bench/abuse.sh).
  */
 public final class AbuseBench {
-    private static final int HTTP_PORT = 18_916;
-    private static final int NTP_PORT = 18_917;
+    private static final int HTTP_PORT = 18_941;
+    private static final int NTP_PORT = 18_942;
     /** The node's file-descriptor limit in the idle-connection flood, which opens a few hundred more than it. */
     private static final int NODE_FD_LIMIT = 10_000;
     private static final long LIVE_WITHIN_MILLIS = 100;
