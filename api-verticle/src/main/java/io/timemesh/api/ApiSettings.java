@@ -8,8 +8,10 @@ import io.vertx.core.json.JsonObject;
  * @param httpPort             its port (0: any free port)
  * @param selectorTimeoutMillis how long /sources and /status wait for the selector
  * @param readyMaxErrorBoundSeconds /health/ready needs a bound no wider than this
+ * @param http                 the HTTP server's limits (config section "http")
  */
-public record ApiSettings(String httpHost, int httpPort, long selectorTimeoutMillis, double readyMaxErrorBoundSeconds) {
+public record ApiSettings(String httpHost, int httpPort, long selectorTimeoutMillis, double readyMaxErrorBoundSeconds,
+                          HttpLimits http) {
 
     public static final int DEFAULT_HTTP_PORT = 8123;
 
@@ -33,6 +35,7 @@ public record ApiSettings(String httpHost, int httpPort, long selectorTimeoutMil
         return new ApiSettings(json.getString("httpHost", "0.0.0.0"),
                 Setting.wholeNumber("httpPort", json.getValue("httpPort"), DEFAULT_HTTP_PORT, 0, 65_535),
                 Setting.wholeNumber("selectorTimeoutMillis", json.getValue("selectorTimeoutMillis"), 2_000L, 1, 60_000),
-                Setting.positive("readyMaxErrorBoundSeconds", json.getValue("readyMaxErrorBoundSeconds"), 0.1, 1e6));
+                Setting.positive("readyMaxErrorBoundSeconds", json.getValue("readyMaxErrorBoundSeconds"), 0.1, 1e6),
+                HttpLimits.fromJson(json.getJsonObject("http", new JsonObject())));
     }
 }

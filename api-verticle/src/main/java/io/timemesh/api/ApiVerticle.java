@@ -8,7 +8,17 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.http.Http2Settings;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.Route;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -16,7 +26,6 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.timemesh.core.message.Reference;
-import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 import io.vertx.ext.healthchecks.Status;
 import io.vertx.core.Promise;
@@ -24,6 +33,7 @@ import io.timemesh.core.clock.ClockStatus;
 import io.timemesh.core.clock.TimeReading;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,6 +55,22 @@ public final class ApiVerticle extends VerticleBase {
      */
     private static final Pattern WHOLE_NUMBER = Pattern.compile("[+-]?0*[0-9]{1,9}");
 
+    /** The methods every route answers; HEAD as GET without the body. */
+    private static final String ALLOWED_METHODS = "GET, HEAD";
+    /** Label values of Vert.x's HTTP server metrics that stay as they are; any other becomes {@link #OTHER}. */
+    private static final Set<String> KNOWN_METHODS =
+            Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE", "CONNECT");
+    private static final Set<String> ROUTES = Set.of("/time", "/", "/assets/*", "/webjars/*", "/sources", "/status",
+            "/metrics", "/health/live", "/health/ready");
+    static final String OTHER = "other";
+
+    /**
+     * How long one scrape of the registry serves GET /metrics, ns. A scrape walks every meter on the event loop;
+     * Prometheus asks every 15 s or so, while a flood of /metrics (or HTTP/2 streams hoarding it) would otherwise
+     * pay for a scrape per request.
+     */
+    private static final long SCRAPE_REUSE_NANOS = 1_000_000_000L;
+
     /** How often the per-source gauges are refreshed from the selector. */
     private static final long SOURCE_METRICS_MILLIS = 2_000;
 
@@ -52,6 +78,9 @@ public final class ApiVerticle extends VerticleBase {
     private final PrometheusMeterRegistry registry;
     private ApiSettings settings;
     private HttpServer server;
+    private String scrape;
+    private long scrapedAtNanos;
+    private volatile Thread eventLoop;
 
     /**
      * @param clock  the node's local timescale
@@ -65,10 +94,27 @@ public final class ApiVerticle extends VerticleBase {
     public ApiVerticle(TimeSource clock, MonotonicReader reader, PrometheusMeterRegistry registry) {
         this.clock = new ClockView(clock, reader);
         this.registry = registry;
+        if (registry != null) {
+            closeLabelSets(registry);
+        }
+    }
+
+    /**
+     * Makes the method and route labels of Vert.x's HTTP server metrics take values from a closed set: any
+     * method name a client invents, and any path no route serves, becomes {@value #OTHER}. Otherwise every such
+     * request adds series, and a scrape of tens of thousands of them takes seconds and the heap with it. Applies
+     * to meters registered from now on, so the registry is given here, before Vert.x records anything.
+     */
+    private static void closeLabelSets(MeterRegistry registry) {
+        registry.config().meterFilter(MeterFilter.replaceTagValues("method",
+                method -> KNOWN_METHODS.contains(method) ? method : OTHER));
+        registry.config().meterFilter(MeterFilter.replaceTagValues("route",
+                route -> ROUTES.contains(route) ? route : OTHER));
     }
 
     @Override
     public Future<?> start() {
+        eventLoop = Thread.currentThread();
         try {
             settings = ApiSettings.fromJson(config());
         } catch (IllegalArgumentException | ClassCastException e) {
@@ -76,13 +122,26 @@ public final class ApiVerticle extends VerticleBase {
         }
         var time = vertx.eventBus().<JsonObject>consumer(EventBusAddresses.TIME, m -> m.reply(TimeJson.of(clock.read())));
         Future<Void> metrics = registry == null ? Future.succeededFuture() : followForMetrics();
+        HttpLimits limits = settings.http();
+        ConnectionGuard guard = new ConnectionGuard(vertx, limits);
+        HttpServerOptions options = new HttpServerOptions().setIdleTimeout(limits.idleTimeoutMillis())
+                .setIdleTimeoutUnit(TimeUnit.MILLISECONDS).setMaxInitialLineLength(limits.maxInitialLineBytes())
+                .setMaxHeaderSize(limits.maxHeaderBytes()).setHttp2ClearTextEnabled(limits.h2c())
+                .setInitialSettings(new Http2Settings().setMaxConcurrentStreams(limits.http2MaxConcurrentStreams()));
         return Future.all(clock.follow(vertx), time.completion(), metrics)
-                .compose(v -> vertx.createHttpServer().requestHandler(router()).listen(settings.httpPort(),
-                        settings.httpHost()).recover(e -> listenFailed("HTTP", settings.httpHost(), settings.httpPort(), e)))
+                .compose(v -> vertx.createHttpServer(options).connectionHandler(guard::onConnection)
+                        .invalidRequestHandler(ApiVerticle::invalidRequest).requestHandler(router(guard))
+                        .listen(settings.httpPort(), settings.httpHost())
+                        .recover(e -> listenFailed("HTTP", settings.httpHost(), settings.httpPort(), e)))
                 .onSuccess(s -> {
                     server = s;
                     LOG.info("HTTP API on {}:{}", settings.httpHost(), s.actualPort());
                 });
+    }
+
+    /** The event-loop thread serving HTTP (every connection of this instance), once started. */
+    public Thread eventLoop() {
+        return eventLoop;
     }
 
     /**
@@ -99,34 +158,68 @@ public final class ApiVerticle extends VerticleBase {
         return server.actualPort();
     }
 
-    private Router router() {
+    private Router router(ConnectionGuard guard) {
         Router router = Router.router(vertx);
-        router.get("/time").handler(ctx -> ctx.response().putHeader("content-type", "application/json")
+        router.route().handler(guard::onRequest);
+        read(router, "/time").handler(ctx -> ctx.response().putHeader("content-type", "application/json")
                 .end(TimeJson.encode(clock.read())));
-        router.get("/").handler(StaticHandler.create("webroot")); // the dashboard page
-        router.get("/assets/*").handler(StaticHandler.create("webroot/assets"));
-        router.get("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars"));
-        router.get("/sources").handler(this::sources);
-        router.get("/status").handler(this::status);
+        read(router, "/").handler(StaticHandler.create("webroot")); // the dashboard page
+        read(router, "/assets/*").handler(StaticHandler.create("webroot/assets"));
+        read(router, "/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars"));
+        read(router, "/sources").handler(this::sources);
+        read(router, "/status").handler(this::status);
         if (registry != null) {
-            router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+            read(router, "/metrics").handler(this::metrics);
         }
-        router.get("/health/live").handler(HealthCheckHandler.create(vertx)
+        read(router, "/health/live").handler(HealthCheckHandler.create(vertx)
                 .register("event-loop", promise -> promise.complete(Status.OK())));
-        router.get("/health/ready").handler(HealthCheckHandler.create(vertx)
+        read(router, "/health/ready").handler(HealthCheckHandler.create(vertx)
                 .register("clock", this::clockReady)
                 .register("selector", settings.selectorTimeoutMillis() + 500, this::selectorReady));
         // vertx-web fails with 400 on a query or path whose escapes do not decode (e.g. "?state=%"); without a
         // handler of ours that answer is plain text and vertx-web logs it at ERROR.
         router.errorHandler(400, ctx -> json(ctx, 400, error("bad request: " + badRequestReason(ctx))));
         router.errorHandler(404, ctx -> json(ctx, 404, error("no such resource: " + ctx.request().path())));
-        router.errorHandler(405, ctx -> json(ctx, 405, error("method " + ctx.request().method() + " not allowed on "
-                + ctx.request().path())));
+        router.errorHandler(405, ctx -> {
+            ctx.response().putHeader(HttpHeaders.ALLOW, ALLOWED_METHODS);
+            json(ctx, 405, error("method " + ctx.request().method() + " not allowed on " + ctx.request().path()
+                    + "; allowed: " + ALLOWED_METHODS));
+        });
         router.errorHandler(500, ctx -> {
             LOG.error("internal error serving {}", ctx.request().path(), ctx.failure());
             json(ctx, 500, error("internal error"));
         });
         return router;
+    }
+
+    /** The Prometheus text exposition (format 0.0.4, as Vert.x's scraping handler serves it), at most 1 s old. */
+    private void metrics(RoutingContext ctx) {
+        long now = System.nanoTime();
+        if (scrape == null || now - scrapedAtNanos >= SCRAPE_REUSE_NANOS) {
+            scrape = registry.scrape();
+            scrapedAtNanos = now;
+        }
+        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8").end(scrape);
+    }
+
+    /** A route answering GET, and HEAD as GET without the body (Vert.x drops a HEAD response's body). */
+    private static Route read(Router router, String path) {
+        return router.route(path).method(HttpMethod.GET).method(HttpMethod.HEAD);
+    }
+
+    /**
+     * What Netty could not parse (a request line or headers too long, a malformed request): our JSON error with
+     * 414, 431 or 400, then the connection is closed, as Vert.x's own handler does, since the rest of its bytes
+     * cannot be framed.
+     */
+    private static void invalidRequest(HttpServerRequest request) {
+        Throwable cause = request.decoderResult().cause();
+        int status = cause instanceof TooLongHttpLineException ? 414 : cause instanceof TooLongHttpHeaderException ? 431 : 400;
+        String reason = status == 414 ? "request line too long" : status == 431 ? "request headers too large"
+                : "malformed request" + (cause == null || cause.getMessage() == null ? "" : ": " + cause.getMessage());
+        request.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .putHeader(HttpHeaders.CONNECTION, "close").end(error(reason).encode())
+                .onComplete(v -> request.connection().close());
     }
 
     private Future<Void> followForMetrics() {

@@ -30,6 +30,7 @@ public final class NtpServerVerticle extends VerticleBase {
     private ClientRateLimiter limiter;
     private boolean kissOfDeath;
     private DatagramSocket socket;
+    private volatile Thread eventLoop;
 
     public NtpServerVerticle(TimeSource clock, MonotonicReader reader, int precisionLog2) {
         this.clock = new ClockView(clock, reader);
@@ -54,6 +55,7 @@ public final class NtpServerVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
+        eventLoop = Thread.currentThread();
         JsonObject config = config();
         int port = config.getInteger("ntpPort", 123);
         String host = config.getString("ntpHost", "0.0.0.0");
@@ -104,6 +106,11 @@ public final class NtpServerVerticle extends VerticleBase {
             reply = NtpResponder.respond(ask.get(), received, clock.model(), clock.read(), precisionLog2);
         }
         socket.send(Buffer.buffer(reply), packet.sender().port(), packet.sender().hostAddress());
+    }
+
+    /** The event-loop thread this instance answers on, once started. */
+    public Thread eventLoop() {
+        return eventLoop;
     }
 
     /** The UDP port it listens on (useful when configured with 0). */

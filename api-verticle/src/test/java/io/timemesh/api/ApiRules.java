@@ -8,7 +8,7 @@ import java.util.OptionalInt;
  * The API's documented behaviour (README, "The HTTP API"), written apart from the verticle's own checks, for a
  * synchronised node whose selector answers: {@code state} is at most one of the source states, {@code decisions}
  * at most one whole number from 0 to {@link ApiVerticle#MAX_DECISIONS} (10 when absent), anything else a 400, as
- * is a query whose escapes do not decode; a route's other methods are a 405.
+ * is a query whose escapes do not decode; HEAD is answered as GET; a route's other methods are a 405.
  */
 final class ApiRules {
 
@@ -29,7 +29,7 @@ final class ApiRules {
         if (!parameters && !missing && !ANSWERING_ROUTES.contains(path)) {
             return OptionalInt.empty();
         }
-        if (!method.equals("GET")) {
+        if (!method.equals("GET") && !method.equals("HEAD")) {
             return OptionalInt.of(405);
         }
         return OptionalInt.of(parameters ? parameterStatus(path, params) : missing ? 404 : 200);

@@ -14,6 +14,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.Queue;
@@ -128,6 +129,12 @@ class HttpParameterFuzzProperties {
         // 501 and 505 are how HTTP refuses a method or version it does not implement: a refusal, not a failure.
         assertThat(answer.closedUnanswered() || answer.status() < 500 || answer.status() == 501
                 || answer.status() == 505).as(answer.head()).isTrue();
+        // Netty's refusals too (400, 414, 431) carry our JSON error.
+        boolean head = new String(request, StandardCharsets.ISO_8859_1).startsWith("HEAD ");
+        if (answer.status() >= 400 && answer.status() < 500 && !head) {
+            assertThat(answer.contentType()).as(answer.head()).startsWith("application/json");
+            assertThat(new JsonObject(answer.body()).getValue("error")).isInstanceOf(String.class);
+        }
         assertThat(ESCAPED).isEmpty();
     }
 

@@ -21,10 +21,14 @@ final class RawHttpExchange {
     /** Any version token: refusing a request, Vert.x echoes the one it was sent ("FOO/1.1 501 Not Implemented"). */
     private static final Pattern STATUS_LINE = Pattern.compile("[^ \r\n]+ (\\d{3}) [^\r\n]*");
     private static final Pattern CONTENT_TYPE = Pattern.compile("(?im)^content-type:[ \t]*([^\r\n]*)");
+    private static final Pattern CONTENT_LENGTH = Pattern.compile("(?im)^content-length:[ \t]*([0-9]{1,9})[ \t]*$");
 
-    /** What came back: a response, or status 0 when the server closed the connection without one. */
-    record Answer(int status, String head, String body) {
-        static final Answer CLOSED = new Answer(0, "", "");
+    /**
+     * What came back: a response, or status 0 when the server closed the connection without one; its body as its
+     * Content-Length frames it, and whatever followed it (a pipelined request's answer) as {@code following}.
+     */
+    record Answer(int status, String head, String body, String following) {
+        static final Answer CLOSED = new Answer(0, "", "", "");
 
         boolean closedUnanswered() {
             return status == 0;
@@ -91,12 +95,18 @@ final class RawHttpExchange {
         if (bytes.length == 0) {
             return Answer.CLOSED;
         }
-        String text = new String(bytes, StandardCharsets.UTF_8);
+        String text = new String(bytes, StandardCharsets.ISO_8859_1); // one char a byte: indices are byte offsets
         int headEnd = text.indexOf("\r\n\r\n");
         Matcher status = STATUS_LINE.matcher(text);
         if (headEnd < 0 || !status.lookingAt()) {
             throw new AssertionError("not an HTTP response: " + text);
         }
-        return new Answer(Integer.parseInt(status.group(1)), text.substring(0, headEnd), text.substring(headEnd + 4));
+        String head = text.substring(0, headEnd);
+        int bodyStart = headEnd + 4;
+        Matcher length = CONTENT_LENGTH.matcher(head);
+        int bodyEnd = length.find() ? Math.min(bytes.length, bodyStart + Integer.parseInt(length.group(1))) : bytes.length;
+        return new Answer(Integer.parseInt(status.group(1)), head,
+                new String(bytes, bodyStart, bodyEnd - bodyStart, StandardCharsets.UTF_8),
+                new String(bytes, bodyEnd, bytes.length - bodyEnd, StandardCharsets.UTF_8));
     }
 }

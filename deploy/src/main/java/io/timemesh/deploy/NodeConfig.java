@@ -2,6 +2,7 @@ package io.timemesh.deploy;
 
 import io.timemesh.api.ApiSettings;
 import io.timemesh.api.ClientRateLimiter;
+import io.timemesh.api.HttpLimits;
 import io.timemesh.core.mesh.ClusterKey;
 import io.timemesh.core.ntp.ServerAddress;
 import io.timemesh.core.settings.Setting;
@@ -44,7 +45,8 @@ public record NodeConfig(JsonObject json) {
             Map.entry("selector", JsonObject.class), Map.entry("discipline", JsonObject.class),
             Map.entry("cluster", JsonObject.class), Map.entry("roles", JsonArray.class),
             Map.entry("ntpPort", Number.class), Map.entry("ntpHost", String.class),
-            Map.entry("ntpRateLimit", JsonObject.class), Map.entry("httpMetrics", Boolean.class));
+            Map.entry("ntpRateLimit", JsonObject.class), Map.entry("httpMetrics", Boolean.class),
+            Map.entry("http", JsonObject.class));
     /** The keys each section takes and their types: anything else is a typo or a wrong type, refused by name. */
     private static final Map<String, Map<String, Class<?>>> SECTION_KEYS = Map.of(
             "sampler", Map.of("timeoutMillis", Number.class, "bindHost", String.class),
@@ -61,7 +63,8 @@ public record NodeConfig(JsonObject json) {
                     "leak", Number.class, "kod", Boolean.class),
             "cluster", Map.of("members", JsonArray.class, "host", String.class, "port", Number.class,
                     "busHost", String.class, "busPort", Number.class, "hazelcastConfig", String.class,
-                    "keyFile", String.class, "insecure", Boolean.class));
+                    "keyFile", String.class, "insecure", Boolean.class),
+            "http", HttpLimits.KEYS);
     /** What a node can run; every node also answers timebase probes. */
     public static final List<String> ROLES = List.of("sampler", "selector", "discipline", "api");
 
@@ -114,13 +117,13 @@ public record NodeConfig(JsonObject json) {
 
     /**
      * Runs a section's own checks; a refused value is named by its full key ("discipline.maxDriftPpm"),
-     * top-level keys the section reads (pollSeconds, httpPort) by themselves.
+     * keys under a top-level one the section reads (pollSeconds, httpPort, http.maxConnections) by themselves.
      */
     private static void checked(String section, Supplier<?> check) {
         try {
             check.get();
         } catch (SettingException e) {
-            throw KEYS.containsKey(e.key()) ? e : e.within(section);
+            throw KEYS.containsKey(e.key().split("\\.", 2)[0]) ? e : e.within(section);
         }
     }
 
@@ -333,6 +336,7 @@ public record NodeConfig(JsonObject json) {
         JsonObject config = new JsonObject();
         copy(json, "httpHost", config);
         copy(json, "httpPort", config);
+        copy(json, "http", config);
         ApiSettings.fromJson(config);
         return config;
     }

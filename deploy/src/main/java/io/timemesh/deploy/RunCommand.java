@@ -101,6 +101,7 @@ public final class RunCommand implements Callable<Integer> {
             return 2;
         }
         config.duplicateSources().forEach(warning -> spec.commandLine().getErr().println("warning: " + warning));
+        FatalErrors.installProcessWide();
         TimemeshNode node;
         try {
             node = TimemeshNode.start(config).await();
@@ -108,6 +109,7 @@ public final class RunCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("timemesh run: cannot start: " + e.getMessage());
             return 1;
         }
+        FatalErrors.watch(node.vertx(), FatalErrors.DEAF_AFTER);
         spec.commandLine().getOut().printf("timemesh node %s (%s) in cluster %s%s%n", config.nodeName(),
                 String.join(",", config.roles()), config.clusterName(), node.httpPort() < 0 ? ""
                         : String.format(" serving http://%s:%d/time", config.apiConfig().getString("httpHost", "0.0.0.0"),

@@ -35,6 +35,7 @@ import com.hazelcast.config.Config;
 import io.vertx.core.json.JsonArray;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -47,11 +48,14 @@ public final class TimemeshNode {
     private final Vertx vertx;
     private final ApiVerticle api;
     private final NtpServerVerticle ntp;
+    /** Every NTP server instance, the first included. */
+    private final List<NtpServerVerticle> ntpInstances;
 
-    private TimemeshNode(Vertx vertx, ApiVerticle api, NtpServerVerticle ntp) {
+    private TimemeshNode(Vertx vertx, ApiVerticle api, NtpServerVerticle ntp, List<NtpServerVerticle> ntpInstances) {
         this.vertx = vertx;
         this.api = api;
         this.ntp = ntp;
+        this.ntpInstances = ntpInstances;
     }
 
     public static Future<TimemeshNode> start(NodeConfig config) {
@@ -85,6 +89,7 @@ public final class TimemeshNode {
         ApiVerticle api = roles.contains("api") ? new ApiVerticle(clock, reader, registry) : null;
         JsonObject ntpConfig = roles.contains("api") ? config.ntpConfig() : null;
         NtpServerVerticle ntp = ntpConfig == null ? null : new NtpServerVerticle(clock, reader, precision);
+        List<NtpServerVerticle> ntpInstances = new ArrayList<>(ntp == null ? List.of() : List.of(ntp));
         HazelcastClusterManager clusterManager = new HazelcastClusterManager(hazelcast(config));
         return Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry)).withClusterManager(clusterManager)
                 .buildClustered()
@@ -97,12 +102,15 @@ public final class TimemeshNode {
                                 ? deploy(vertx, new SelectorVerticle(clock, auth, precision), config.selectorConfig())
                                 : Future.succeededFuture())
                         .compose(v -> api != null ? deploy(vertx, api, config.apiConfig()) : Future.succeededFuture())
-                        .compose(v -> ntp != null ? deployNtp(vertx, ntp, ntpConfig, () -> new NtpServerVerticle(clock,
-                                reader, precision)) : Future.succeededFuture())
+                        .compose(v -> ntp != null ? deployNtp(vertx, ntp, ntpConfig, () -> {
+                            NtpServerVerticle more = new NtpServerVerticle(clock, reader, precision);
+                            ntpInstances.add(more);
+                            return more;
+                        }, api.eventLoop()) : Future.succeededFuture())
                         .compose(v -> roles.contains("sampler")
                                 ? deploy(vertx, new SamplerVerticle(clock, auth, precision, resolver), config.samplerConfig())
                                 : Future.succeededFuture())
-                        .map(v -> new TimemeshNode(vertx, api, ntp))
+                        .map(v -> new TimemeshNode(vertx, api, ntp, List.copyOf(ntpInstances)))
                         .recover(e -> {
                             // Not waiting for the close: it stops the event loop this runs on, so its
                             // completion is never delivered and the start would hang instead of failing.
@@ -183,15 +191,30 @@ public final class TimemeshNode {
     /**
      * The NTP server: one instance per core on the port the first one bound, when the transport can
      * share a port (epoll's SO_REUSEPORT) and no rate limit needs one table, so replies are not
-     * limited to one event loop.
+     * limited to one event loop. No instance shares the HTTP API's event loop, so that a flood of
+     * either cannot starve the other.
      */
     private static Future<String> deployNtp(Vertx vertx, NtpServerVerticle first, JsonObject config,
-                                            Supplier<NtpServerVerticle> more) {
+                                            Supplier<NtpServerVerticle> more, Thread apiLoop) {
         int extra = vertx.isNativeTransportEnabled() && NtpServerVerticle.shareable(config)
                 ? Runtime.getRuntime().availableProcessors() - 1 : 0;
-        return deploy(vertx, first, config).compose(id -> extra < 1 ? Future.succeededFuture(id)
-                : vertx.deployVerticle(more::get, new DeploymentOptions().setInstances(extra)
-                        .setConfig(config.copy().put("ntpPort", first.port()).put(NtpServerVerticle.JOINS_PORT, true))));
+        return offLoop(vertx, first, config, apiLoop, VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE).compose(id -> {
+            JsonObject joining = config.copy().put("ntpPort", first.port()).put(NtpServerVerticle.JOINS_PORT, true);
+            Future<String> deployed = Future.succeededFuture(id);
+            for (int i = 0; i < extra; i++) {
+                deployed = deployed.compose(v -> offLoop(vertx, more.get(), joining, apiLoop,
+                        VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE));
+            }
+            return deployed;
+        });
+    }
+
+    /** Deploys it again while it lands on {@code apiLoop}: Vert.x hands event loops out in turn. */
+    private static Future<String> offLoop(Vertx vertx, NtpServerVerticle ntp, JsonObject config, Thread apiLoop,
+                                          int tries) {
+        return deploy(vertx, ntp, config).compose(id -> ntp.eventLoop() != apiLoop || tries <= 1
+                ? Future.succeededFuture(id)
+                : vertx.undeploy(id).compose(v -> offLoop(vertx, ntp, config, apiLoop, tries - 1)));
     }
 
     private static Future<String> deploy(Vertx vertx, Deployable verticle, JsonObject config) {
@@ -210,6 +233,11 @@ public final class TimemeshNode {
 
     public Vertx vertx() {
         return vertx;
+    }
+
+    /** Whether some NTP server instance answers on the HTTP API's event loop (it should not: see deployNtp). */
+    boolean ntpSharesHttpEventLoop() {
+        return ntpInstances.stream().anyMatch(instance -> instance.eventLoop() == api.eventLoop());
     }
 
     /** Undeploys everything and leaves the cluster; the selector's lock is released on the way. */

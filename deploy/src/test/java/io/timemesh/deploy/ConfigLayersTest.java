@@ -68,6 +68,21 @@ class ConfigLayersTest {
     }
 
     @Test
+    void theHttpLimitsAreASectionWhoseUnknownKeysAndBadValuesAreRefusedByName() {
+        NodeConfig config = new NodeConfig(ConfigLayers.layer(new JsonObject().put("http",
+                new JsonObject().put("maxConnections", 100)), Map.of("TIMEMESH_HTTP__HEADER_TIMEOUT_MILLIS", "2500"),
+                new Properties()));
+        assertThat(config.apiConfig().getJsonObject("http")).isEqualTo(new JsonObject().put("maxConnections", 100)
+                .put("headerTimeoutMillis", 2500));
+        assertThatThrownBy(() -> new NodeConfig(new JsonObject().put("http", new JsonObject().put("maxConnection", 5))))
+                .hasMessageContaining("unknown config key 'http.maxConnection'").hasMessageContaining("maxConnections");
+        assertThatThrownBy(() -> new NodeConfig(new JsonObject().put("http", new JsonObject().put("h2c", "yes"))))
+                .hasMessageContaining("'http.h2c' must be true or false");
+        assertThatThrownBy(() -> new NodeConfig(new JsonObject().put("http", new JsonObject().put("maxConnections", 0))))
+                .hasMessage("'http.maxConnections' must be a whole number from 1 to 1000000, was 0");
+    }
+
+    @Test
     void anEmptySourceListIsRefusedWhereSourcesAreAskedOrVotedOn() {
         assertThatThrownBy(() -> new NodeConfig(new JsonObject().put("sources", new JsonArray())))
                 .hasMessageContaining("'sources' is empty");

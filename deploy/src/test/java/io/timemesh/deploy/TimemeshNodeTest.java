@@ -46,6 +46,21 @@ class TimemeshNodeTest {
     }
 
     @Test
+    void noNtpServerInstanceSharesTheHttpEventLoop() throws Exception {
+        for (int run = 0; run < 3; run++) { // Vert.x hands event loops out in turn: where they land varies
+            JsonObject config = new JsonObject().put("nodeName", "loops").put("sources", new JsonArray().add("127.0.0.1:9"))
+                    .put("httpHost", "127.0.0.1").put("httpPort", 0).put("ntpHost", "127.0.0.1").put("ntpPort", 0);
+            TimemeshNode node = TimemeshNode.start(new NodeConfig(config), new MonotonicTimescale(),
+                    HostResolver.IP_LITERALS_ONLY).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+            try {
+                assertThat(node.ntpSharesHttpEventLoop()).isFalse();
+            } finally {
+                node.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
     void anNtpPortHeldByAnotherProcessIsRefusedThoughItsSocketAllowsSharing() throws Exception {
         try (DatagramChannel other = DatagramChannel.open()) {
             other.setOption(StandardSocketOptions.SO_REUSEPORT, true); // as another node's NTP server would

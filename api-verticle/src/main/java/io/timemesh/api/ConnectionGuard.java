@@ -1,0 +1,213 @@
+package io.timemesh.api;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link HttpLimits} Vert.x has no option for, on one HTTP server: the connection cap (evicting the
+ * connection that has waited longest for a request, so a flood of idle connections cannot shut out a
+ * health probe), the request-head deadline (slowloris), the HTTP/2 unsent-response budget (a client that
+ * grants no flow-control window), and the refusal of requests framed two ways (RFC 9112 §6.1).
+ *
+ * <p>Every method runs on the server's event loop (one verticle instance, one context), so nothing here is
+ * locked.
+ */
+final class ConnectionGuard {
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectionGuard.class);
+
+    private final Vertx vertx;
+    private final HttpLimits limits;
+    /** Open connections in the order they last began waiting for a request: the first idle one is evicted first. */
+    private final LinkedHashMap<HttpConnection, Tracked> open = new LinkedHashMap<>();
+    /** Connections this guard closed whose close has not completed yet. */
+    private final Set<HttpConnection> closing = new HashSet<>();
+    private long evicted;
+    private boolean capPending;
+    private static final long WARN_EVERY_NANOS = 10_000_000_000L;
+    private long lastWarnNanos;
+    private long suppressedWarnings;
+
+    /** One connection's requests in progress, its head deadline, and (HTTP/2) the responses not yet sent. */
+    private static final class Tracked {
+        final HttpConnection connection;
+        int inFlight;
+        long headTimer = -1;
+        /** Set once a request was refused: whatever the client pipelined behind it is not served. */
+        boolean condemned;
+        final List<HttpServerResponse> http2Responses = new ArrayList<>();
+
+        Tracked(HttpConnection connection) {
+            this.connection = connection;
+        }
+    }
+
+    ConnectionGuard(Vertx vertx, HttpLimits limits) {
+        this.vertx = vertx;
+        this.limits = limits;
+    }
+
+    /** The server's connection handler. */
+    void onConnection(HttpConnection connection) {
+        Tracked tracked = new Tracked(connection);
+        open.put(connection, tracked);
+        connection.closeHandler(v -> {
+            forget(tracked);
+            closing.remove(connection);
+        });
+        awaitRequest(tracked);
+        if (open.size() > limits.maxConnections() && !capPending) {
+            // Decided a millisecond later: in a burst, Netty registers many new connections before it reads any
+            // of them, and a probe's request, already sent, would not yet count as in progress.
+            capPending = true;
+            vertx.setTimer(1, id -> enforceCap());
+        }
+    }
+
+    private void enforceCap() {
+        capPending = false;
+        int over = open.size() - limits.maxConnections();
+        if (over <= 0) {
+            return;
+        }
+        evicted += over;
+        warnSparingly("HTTP connections over the limit of " + limits.maxConnections() + ": closed the " + over
+                + " idle longest (" + evicted + " so far)");
+        Set<Tracked> victims = new LinkedHashSet<>();
+        for (Tracked candidate : open.values()) {
+            if (victims.size() == over) {
+                break;
+            }
+            if (candidate.inFlight == 0) {
+                victims.add(candidate);
+            }
+        }
+        if (victims.size() < over) { // too few idle: the newest give way
+            List<Tracked> newest = new ArrayList<>(open.values());
+            for (int i = newest.size() - 1; victims.size() < over; i--) {
+                victims.add(newest.get(i));
+            }
+        }
+        victims.forEach(this::close);
+    }
+
+    /**
+     * The router's first handler, for every request: counts it against its connection, refuses a request framed
+     * both by Content-Length and Transfer-Encoding, and closes an HTTP/2 connection whose client leaves more than
+     * {@link HttpLimits#http2MaxQueuedResponses()} finished responses unread.
+     */
+    void onRequest(RoutingContext ctx) {
+        HttpServerRequest request = ctx.request();
+        Tracked tracked = open.get(request.connection());
+        if (tracked == null || tracked.condemned) {
+            // Being closed already (an HTTP/2 client may have sent a thousand streams in one go): nothing more is
+            // done for it; the close disposes of the request.
+            if (tracked == null && !closing.contains(request.connection())) {
+                request.connection().close();
+            }
+            return;
+        }
+        tracked.inFlight++;
+        cancelHeadTimer(tracked);
+        ctx.addEndHandler(done -> {
+            tracked.inFlight--;
+            if (tracked.inFlight == 0 && open.containsKey(tracked.connection)) {
+                awaitRequest(tracked);
+            }
+        });
+        if (request.version() == HttpVersion.HTTP_2 && !admitHttp2(tracked, ctx.response())) {
+            return;
+        }
+        // Netty drops the Content-Length of a chunked HTTP/1.1 request before we see it, so every request with a
+        // Transfer-Encoding is refused: no route here takes a body, and one framed two ways is how requests are
+        // smuggled past a proxy. RFC 9112 §6.1: the connection must be closed after answering.
+        if (request.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
+            tracked.condemned = true;
+            ctx.response().setStatusCode(400).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                    .putHeader(HttpHeaders.CONNECTION, "close")
+                    .end(new JsonObject().put("error", "bad request: a body framed by Transfer-Encoding"
+                            + (request.headers().contains(HttpHeaders.CONTENT_LENGTH) ? " and Content-Length" : "")
+                            + " is not accepted").encode())
+                    .onComplete(v -> request.connection().close());
+            return;
+        }
+        ctx.next();
+    }
+
+    /** How many connections are open (tests and logs). */
+    int openConnections() {
+        return open.size();
+    }
+
+    private boolean admitHttp2(Tracked tracked, HttpServerResponse response) {
+        tracked.http2Responses.removeIf(HttpServerResponse::closed);
+        long unsent = tracked.http2Responses.stream().filter(HttpServerResponse::ended).count();
+        if (unsent >= limits.http2MaxQueuedResponses()) {
+            warnSparingly("HTTP/2 client " + tracked.connection.remoteAddress() + " left " + unsent
+                    + " responses unread (no flow-control window): closed its connection");
+            close(tracked);
+            return false;
+        }
+        tracked.http2Responses.add(response);
+        return true;
+    }
+
+    /** Starts the head deadline and moves the connection to the back of the eviction order. */
+    private void awaitRequest(Tracked tracked) {
+        cancelHeadTimer(tracked);
+        open.remove(tracked.connection);
+        open.put(tracked.connection, tracked);
+        tracked.headTimer = vertx.setTimer(limits.headerTimeoutMillis(), id -> {
+            tracked.headTimer = -1;
+            if (tracked.inFlight == 0) {
+                LOG.debug("no request head from {} within {} ms: closing", tracked.connection.remoteAddress(),
+                        limits.headerTimeoutMillis());
+                close(tracked);
+            }
+        });
+    }
+
+    /** At most one line per {@link #WARN_EVERY_NANOS}: an attacker must not be able to flood the log. */
+    private void warnSparingly(String message) {
+        long now = System.nanoTime();
+        if (now - lastWarnNanos >= WARN_EVERY_NANOS || lastWarnNanos == 0) {
+            LOG.warn("{}{}", message, suppressedWarnings == 0 ? "" : " (" + suppressedWarnings + " like it not logged)");
+            lastWarnNanos = now;
+            suppressedWarnings = 0;
+        } else {
+            suppressedWarnings++;
+        }
+    }
+
+    private void cancelHeadTimer(Tracked tracked) {
+        if (tracked.headTimer >= 0) {
+            vertx.cancelTimer(tracked.headTimer);
+            tracked.headTimer = -1;
+        }
+    }
+
+    private void close(Tracked tracked) {
+        forget(tracked);
+        closing.add(tracked.connection);
+        tracked.connection.close();
+    }
+
+    private void forget(Tracked tracked) {
+        cancelHeadTimer(tracked);
+        open.remove(tracked.connection);
+        tracked.http2Responses.clear();
+    }
+}
