@@ -29,7 +29,10 @@ public final class NtpServerVerticle extends VerticleBase {
     private final int precisionLog2;
     private ClientRateLimiter limiter;
     private boolean kissOfDeath;
+    private static final String ANY_V6 = "::";
+    private static final String ANY_V4 = "0.0.0.0";
     private DatagramSocket socket;
+    private volatile String host;
     private volatile Thread eventLoop;
 
     public NtpServerVerticle(TimeSource clock, MonotonicReader reader, int precisionLog2) {
@@ -58,7 +61,7 @@ public final class NtpServerVerticle extends VerticleBase {
         eventLoop = Thread.currentThread();
         JsonObject config = config();
         int port = config.getInteger("ntpPort", 123);
-        String host = config.getString("ntpHost", "0.0.0.0");
+        String configured = config.getString("ntpHost");
         JsonObject rate = config.getJsonObject("ntpRateLimit");
         if (port < 0 || port > 65_535) {
             return Future.failedFuture(new IllegalArgumentException("ntpPort must be 0..65535, was " + port));
@@ -73,22 +76,42 @@ public final class NtpServerVerticle extends VerticleBase {
         }
         // Shared with the node's other NTP server instances where the transport allows (see TimemeshNode).
         boolean reusePort = vertx.isNativeTransportEnabled() && shareable(config);
-        socket = vertx.createDatagramSocket(new DatagramSocketOptions().setIpV6(false).setReusePort(reusePort));
-        socket.handler(this::answer);
+        // Unless told where: dual-stack on "::" (IPv4 clients arrive as mapped addresses), or IPv4 alone on a
+        // host without IPv6.
+        return clock.follow(vertx).compose(v -> configured != null ? listen(configured, port, reusePort, config)
+                : listen(ANY_V6, port, reusePort, config).recover(noIpv6 -> listen(ANY_V4, port, reusePort, config)))
+                .onSuccess(s -> {
+                    socket = s;
+                    LOG.info("NTP server on {}:{}{}", host, s.localAddress().port(),
+                            limiter == null ? "" : " (rate limited)");
+                });
+    }
+
+    private Future<DatagramSocket> listen(String address, int port, boolean reusePort, JsonObject config) {
+        DatagramSocket candidate = vertx.createDatagramSocket(new DatagramSocketOptions()
+                .setIpV6(address.indexOf(':') >= 0).setReusePort(reusePort));
+        candidate.handler(packet -> answer(candidate, packet));
         // SO_REUSEPORT would also let another process share the port unnoticed: the first instance
         // binds it once without, so a port already taken fails the start as it always did.
         Future<Void> free = reusePort && port != 0 && !config.getBoolean(JOINS_PORT, false)
                 ? vertx.executeBlocking(() -> {
-                    new java.net.DatagramSocket(new InetSocketAddress(host, port)).close();
+                    new java.net.DatagramSocket(new InetSocketAddress(address, port)).close();
                     return null;
                 })
                 : Future.succeededFuture();
-        return clock.follow(vertx).compose(v -> free.compose(w -> socket.listen(port, host))
-                        .recover(e -> ApiVerticle.listenFailed("NTP (UDP)", host, port, e))).onSuccess(s ->
-                LOG.info("NTP server on {}:{}{}", host, s.localAddress().port(), limiter == null ? "" : " (rate limited)"));
+        return free.compose(w -> candidate.listen(port, address)).onSuccess(s -> host = address)
+                .recover(e -> {
+                    candidate.close();
+                    return ApiVerticle.listenFailed("NTP (UDP)", address, port, e);
+                });
     }
 
-    private void answer(DatagramPacket packet) {
+    /** The address the server listens on: as configured, else "::" (dual-stack) or "0.0.0.0". */
+    public String host() {
+        return host;
+    }
+
+    private void answer(DatagramSocket via, DatagramPacket packet) {
         TimeReading received = clock.read();
         byte[] datagram = packet.data().getBytes();
         Optional<NtpPacket> ask = NtpResponder.request(datagram, datagram.length);
@@ -105,7 +128,7 @@ public final class NtpServerVerticle extends VerticleBase {
         } else {
             reply = NtpResponder.respond(ask.get(), received, clock.model(), clock.read(), precisionLog2);
         }
-        socket.send(Buffer.buffer(reply), packet.sender().port(), packet.sender().hostAddress());
+        via.send(Buffer.buffer(reply), packet.sender().port(), packet.sender().hostAddress());
     }
 
     /** The event-loop thread this instance answers on, once started. */

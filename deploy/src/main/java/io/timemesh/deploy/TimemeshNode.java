@@ -199,7 +199,8 @@ public final class TimemeshNode {
         int extra = vertx.isNativeTransportEnabled() && NtpServerVerticle.shareable(config)
                 ? Runtime.getRuntime().availableProcessors() - 1 : 0;
         return offLoop(vertx, first, config, apiLoop, VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE).compose(id -> {
-            JsonObject joining = config.copy().put("ntpPort", first.port()).put(NtpServerVerticle.JOINS_PORT, true);
+            JsonObject joining = config.copy().put("ntpPort", first.port()).put("ntpHost", first.host())
+                    .put(NtpServerVerticle.JOINS_PORT, true);
             Future<String> deployed = Future.succeededFuture(id);
             for (int i = 0; i < extra; i++) {
                 deployed = deployed.compose(v -> offLoop(vertx, more.get(), joining, apiLoop,

@@ -89,9 +89,9 @@ public final class SimulatedNtpServer implements AutoCloseable {
         return socket.getLocalPort();
     }
 
-    /** "host:port", as the sampler and the CLI take it. */
+    /** "host:port" (an IPv6 address in brackets, "[::1]:port"), as the sampler and the CLI take it. */
     public String hostPort() {
-        return host() + ":" + port();
+        return (host().indexOf(':') >= 0 ? "[" + host() + "]" : host()) + ":" + port();
     }
 
     public void behaviour(ServerBehaviour behaviour) {

@@ -12,8 +12,10 @@ import io.vertx.core.datagram.DatagramSocket;
 import io.vertx.core.datagram.DatagramSocketOptions;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.random.RandomGenerator;
@@ -32,6 +34,8 @@ import java.util.random.RandomGenerator;
 public final class NtpClientSocket {
     private static final int RECEIVE_BUFFER_BYTES = 1 << 20;
     private static final String LOOPBACK = "127.0.0.1";
+    private static final String WILDCARD_V4 = "0.0.0.0";
+    private static final String WILDCARD_V6 = "::";
 
     private final Vertx vertx;
     private final DatagramSocket socket;
@@ -53,18 +57,26 @@ public final class NtpClientSocket {
     }
 
     /**
-     * Opens a socket on an ephemeral port of {@code bindHost} (0.0.0.0 for all IPv4 interfaces). One
-     * datagram to itself first pays the cold send path (class loading, resolver set-up, some 100 ms
-     * in a fresh JVM) before any T1 is read, so the first real exchange is not an outlier.
+     * Opens a socket on an ephemeral port of {@code bindHost}. The wildcard 0.0.0.0 opens a dual-stack
+     * socket on "::", which reaches IPv4 and IPv6 sources alike (IPv4 ones as mapped addresses), or an
+     * IPv4 one where this host has no IPv6; an IPv6 literal opens an IPv6 socket. One datagram to itself
+     * first pays the cold send path (class loading, resolver set-up, some 100 ms in a fresh JVM) before
+     * any T1 is read, so the first real exchange is not an outlier.
      */
     public static Future<NtpClientSocket> open(Vertx vertx, TimeSource clock, String bindHost, HostResolver resolver) {
-        // One socket serves every source of the sampler: room for a thousand replies arriving close together.
-        DatagramSocket socket = vertx.createDatagramSocket(new DatagramSocketOptions().setIpV6(false)
-                .setReceiveBufferSize(RECEIVE_BUFFER_BYTES));
-        return socket.listen(0, bindHost)
-                .map(s -> new NtpClientSocket(vertx, s, clock, new SecureRandom(), resolver))
+        Future<DatagramSocket> bound = WILDCARD_V4.equals(bindHost)
+                ? listen(vertx, WILDCARD_V6).recover(noIpv6 -> listen(vertx, WILDCARD_V4))
+                : listen(vertx, bindHost);
+        return bound.map(s -> new NtpClientSocket(vertx, s, clock, new SecureRandom(), resolver))
                 .compose(opened -> opened.socket.send(Buffer.buffer(new byte[1]), opened.localPort(), LOOPBACK)
                         .map(sent -> opened));
+    }
+
+    private static Future<DatagramSocket> listen(Vertx vertx, String host) {
+        // One socket serves every source of the sampler: room for a thousand replies arriving close together.
+        DatagramSocket socket = vertx.createDatagramSocket(new DatagramSocketOptions().setIpV6(host.indexOf(':') >= 0)
+                .setReceiveBufferSize(RECEIVE_BUFFER_BYTES));
+        return socket.listen(0, host).onFailure(e -> socket.close());
     }
 
     /** Resolves a host name off the event loop; failure is the UNKNOWN_HOST error. */
@@ -79,7 +91,7 @@ public final class NtpClientSocket {
      * ended it: {@link ExchangeStep.Sampled} or {@link ExchangeStep.Failed}.
      */
     public Future<ExchangeStep> exchange(SourcePoller poller, InetSocketAddress target, Duration timeout) {
-        String key = key(target.getAddress().getHostAddress(), target.getPort());
+        String key = key(target.getAddress(), target.getPort());
         if (inFlight.containsKey(key)) {
             return Future.failedFuture(new IllegalStateException("an exchange with " + key + " is already in flight"));
         }
@@ -108,22 +120,47 @@ public final class NtpClientSocket {
 
     private void onPacket(DatagramPacket packet) {
         long t4 = clock.nowNanos();
-        Exchange exchange = inFlight.get(key(packet.sender().hostAddress(), packet.sender().port()));
+        String key = key(packet.sender().hostAddress(), packet.sender().port());
+        Exchange exchange = inFlight.get(key);
         if (exchange == null) {
             return; // late replies, strays and our own warm-up datagram
         }
         byte[] data = packet.data().getBytes();
         ExchangeStep step = exchange.poller().onDatagram(data, data.length, t4);
         if (step.ended()) {
-            inFlight.remove(key(packet.sender().hostAddress(), packet.sender().port()));
+            inFlight.remove(key);
             vertx.cancelTimer(exchange.timerId());
             exchange.promise().complete(step);
         }
     }
 
+    /** The sender's address as the packet names it: a literal, parsed without any lookup. */
     private static String key(String hostAddress, int port) {
-        return hostAddress + "|" + port;
+        try {
+            return key(InetAddress.getByName(hostAddress), port);
+        } catch (UnknownHostException e) {
+            return hostAddress + "|" + port; // not a literal: matches no exchange
+        }
     }
+
+    /**
+     * One spelling per address and port, from the address's bytes alone: an IPv4 source answering a
+     * dual-stack socket arrives as ::ffff:a.b.c.d, and an IPv6 one may carry a scope ("%0") that the
+     * address it was sent to did not.
+     */
+    private static String key(InetAddress address, int port) {
+        byte[] bytes = address.getAddress();
+        if (bytes.length == 16 && Arrays.mismatch(bytes, 0, 12, V4_MAPPED_PREFIX, 0, 12) == -1) {
+            bytes = Arrays.copyOfRange(bytes, 12, 16);
+        }
+        try {
+            return InetAddress.getByAddress(bytes).getHostAddress() + "|" + port;
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException("4 or 16 bytes are always an address", e);
+        }
+    }
+
+    private static final byte[] V4_MAPPED_PREFIX = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff};
 
     public int localPort() {
         return socket.localAddress().port();

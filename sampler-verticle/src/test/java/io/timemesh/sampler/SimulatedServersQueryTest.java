@@ -74,6 +74,23 @@ class SimulatedServersQueryTest {
         }
     }
 
+    /** IPv6 (issue 13 §3): a server on ::1, named as a user would, by its bracketed literal or a bare one. */
+    @Test
+    void anIpv6ServerIsQueriedLikeAnyOther() throws Exception {
+        try (SimulatedNtpServer server = SimulatedNtpServer.start("::1", TRUTH,
+                ServerBehaviour.truthful().withOffset(0.125))) {
+            assertThat(server.hostPort()).startsWith("[").contains("]:");
+            NtpQuery.Result result = query(server, 4, Duration.ofSeconds(2));
+            assertThat(result.failure()).isNull();
+            assertThat(result.accepted()).isEqualTo(4);
+            assertThat(result.estimate().interval().contains(0.125)).isTrue();
+            // An IPv4 server through the same (dual-stack) kind of socket still answers.
+            try (SimulatedNtpServer v4 = SimulatedNtpServer.start("127.0.0.19", TRUTH, ServerBehaviour.truthful())) {
+                assertThat(query(v4, 2, Duration.ofSeconds(2)).accepted()).isEqualTo(2);
+            }
+        }
+    }
+
     @Test
     void rootDelayAndDispersionOfTheServerWidenTheInterval() throws Exception {
         try (SimulatedNtpServer server = SimulatedNtpServer.start("127.0.0.12", TRUTH,
