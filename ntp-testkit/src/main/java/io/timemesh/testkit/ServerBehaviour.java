@@ -82,6 +82,12 @@ public record ServerBehaviour(
                 leap, referenceId, rootDelaySeconds, rootDispersionSeconds, precisionLog2, fault, kissCode);
     }
 
+    /** Announces {@code leap} in every reply's LI bits. */
+    public ServerBehaviour withLeap(LeapIndicator leap) {
+        return new ServerBehaviour(offsetSeconds, driftPpm, outboundDelay, returnDelay, jitter, processing, stratum,
+                leap, referenceId, rootDelaySeconds, rootDispersionSeconds, precisionLog2, fault, kissCode);
+    }
+
     public ServerBehaviour withFault(Fault fault) {
         return new ServerBehaviour(offsetSeconds, driftPpm, outboundDelay, returnDelay, jitter, processing, stratum,
                 leap, referenceId, rootDelaySeconds, rootDispersionSeconds, precisionLog2, fault, kissCode);

@@ -244,7 +244,8 @@ public final class Selector {
                 .mapToLong(c -> samples.get(c.source()).sampleTimeNanos()).max().orElseThrow();
         return new Reference(settings.nodeName(), ++sequence, nowNanos, basis, Reference.Status.MAJORITY, offset, low, high,
                 rootDistance, rootDelay, Math.max(0, rootDistance - rootDelay / 2), intersection.regionLow(),
-                intersection.regionHigh(), intersection.depth(), candidates, peerSample.stratum(), peerSample.leap(),
+                intersection.regionHigh(), intersection.depth(), candidates, peerSample.stratum(),
+                LeapVote.of(survivors.stream().map(source -> samples.get(source).leap()).toList(), nowNanos / 1e9 + offset),
                 peer.source(), survivors, falsetickers, exclusions, peerSample.address());
     }
 

@@ -1,0 +1,84 @@
+package io.timemesh.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.timemesh.core.ntp.LeapIndicator;
+import io.timemesh.testkit.ServerBehaviour;
+import io.vertx.core.json.JsonObject;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.Year;
+import java.time.ZoneOffset;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/**
+ * Issue 13 §2, over real sockets: three simulated servers whose clocks sit a minute before 31 December
+ * midnight (next year's, so that the node steps forward). A leap second is announced (on /time and in the NTP header) only when a majority of them
+ * announce it; the system peer alone cannot, and on any other day nobody can.
+ */
+class LeapSecondMeshTest {
+    private final MeshFixture mesh = new MeshFixture();
+
+    @AfterEach
+    void stop() {
+        mesh.close();
+    }
+
+    /** A server whose clock reads {@code at} now, announcing {@code leap}, on a path of {@code delayMillis} each way. */
+    private static ServerBehaviour server(Instant at, LeapIndicator leap, int delayMillis) {
+        double offset = (at.toEpochMilli() - System.currentTimeMillis()) / 1e3;
+        return ServerBehaviour.truthful().withOffset(offset).withLeap(leap)
+                .withDelays(Duration.ofMillis(delayMillis), Duration.ofMillis(delayMillis));
+    }
+
+    /**
+     * A minute before midnight on that day of next year: always ahead of this machine's clock, whatever the
+     * day the test runs (a node stepping back would hold time, honestly UNSYNCHRONIZED).
+     */
+    private static Instant nextYear(int month, int day) {
+        return LocalDate.of(Year.now(ZoneOffset.UTC).getValue() + 1, month, day).atTime(23, 59)
+                .toInstant(ZoneOffset.UTC);
+    }
+
+    private String servedLeap(Instant at, LeapIndicator... leaps) throws Exception {
+        for (int i = 0; i < leaps.length; i++) {
+            mesh.server("127.0.16." + (i + 1), server(at, leaps[i], 1 + 2 * i)); // the first is the system peer
+        }
+        mesh.startNode("leap", new JsonObject().put("ntpPort", 0));
+        MeshFixture.Answer answer = mesh.awaitStatus("SYNCHRONIZED", Duration.ofSeconds(30));
+        assertThat(answer.status()).isEqualTo("SYNCHRONIZED");
+        StringWriter out = new StringWriter();
+        CommandLine cli = TimemeshCli.commandLine();
+        cli.setOut(new PrintWriter(out));
+        assertThat(cli.execute("query", "--json", "--samples", "1", "127.0.0.1:" + mesh.node.ntpPort())).isZero();
+        String ntpLeap = new JsonObject(out.toString().strip().replaceAll("^\\[|]$", "")).getString("leap");
+        assertThat(ntpLeap).as("the NTP header says what /time says").isEqualTo(answer.json().getString("leap"));
+        return answer.json().getString("leap");
+    }
+
+    @Test
+    void theSystemPeerAloneCannotAnnounceALeap() throws Exception {
+        Instant beforeMidnight = nextYear(12, 31);
+        assertThat(servedLeap(beforeMidnight, LeapIndicator.LAST_MINUTE_61, LeapIndicator.NO_WARNING,
+                LeapIndicator.NO_WARNING)).isEqualTo("none");
+    }
+
+    @Test
+    void aMajorityAnnouncesItOnTheLastDayOfDecember() throws Exception {
+        Instant beforeMidnight = nextYear(12, 31);
+        assertThat(servedLeap(beforeMidnight, LeapIndicator.NO_WARNING, LeapIndicator.LAST_MINUTE_61,
+                LeapIndicator.LAST_MINUTE_61)).isEqualTo("insert");
+    }
+
+    @Test
+    void onAnyOtherDayEvenAllOfThemCannot() throws Exception {
+        Instant midDecember = nextYear(12, 15);
+        assertThat(servedLeap(midDecember, LeapIndicator.LAST_MINUTE_61, LeapIndicator.LAST_MINUTE_61,
+                LeapIndicator.LAST_MINUTE_61)).isEqualTo("none");
+    }
+}
