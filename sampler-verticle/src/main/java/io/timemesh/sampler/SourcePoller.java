@@ -1,15 +1,15 @@
 package io.timemesh.sampler;
 
-import io.timemesh.core.exchange.ClockFilter;
 import io.timemesh.core.exchange.ExchangeError;
 import io.timemesh.core.exchange.ExchangeFailure;
-import io.timemesh.core.exchange.FilteredEstimate;
 import io.timemesh.core.exchange.KissCode;
 import io.timemesh.core.exchange.ReachRegister;
 import io.timemesh.core.exchange.ReplyValidator;
 import io.timemesh.core.exchange.ReplyVerdict;
+import io.timemesh.core.exchange.SourceStats;
 import io.timemesh.core.ntp.DecodeResult;
 import io.timemesh.core.ntp.NtpPacket;
+import io.timemesh.core.ntp.NtpConstants;
 import io.timemesh.core.ntp.NtpPacketCodec;
 import io.timemesh.core.ntp.NtpTimestamp;
 import io.timemesh.core.time.TimebaseLink;
@@ -28,7 +28,11 @@ public final class SourcePoller {
     private final PollSchedule schedule;
     private final double localPrecisionSeconds;
     private final int localPrecisionLog2;
-    private final ClockFilter filter = new ClockFilter();
+    /**
+     * The local timescale's frequency tolerance is taken as RFC 5905's PHI (the discipline's default
+     * maxDrift), as {@link TimebaseLink} does for a node's clock.
+     */
+    private final SourceStats stats = new SourceStats(NtpConstants.PHI);
     private final ReachRegister reach = new ReachRegister();
 
     private boolean inFlight;
@@ -80,7 +84,7 @@ public final class SourcePoller {
             lastServerTransmit = reply.transmitTimestamp();
             lastFailure = null;
             reach.onValidReply();
-            return new ExchangeStep.Sampled(accepted.sample(), filter.add(accepted.sample()));
+            return new ExchangeStep.Sampled(accepted.sample(), stats.add(accepted.sample()));
         }
         ExchangeFailure failure = ((ReplyVerdict.Rejected) verdict).failure();
         if (failure.error().dropOnly()) {
@@ -128,11 +132,6 @@ public final class SourcePoller {
         return schedule.nextDelaySeconds();
     }
 
-    /** The filter's estimate with dispersion aged to {@code nowNanos}, or null before any sample. */
-    public FilteredEstimate estimate(long nowNanos) {
-        return filter.estimate(nowNanos);
-    }
-
     public String source() {
         return source;
     }
@@ -156,7 +155,7 @@ public final class SourcePoller {
 
     /** What another sampler needs to carry on with this source. */
     public PollerState state(String owner) {
-        return new PollerState(owner, filter.samples(), reach.value(), schedule.pollSeconds(), lastServerTransmit,
+        return new PollerState(owner, stats.handoverSamples(), reach.value(), schedule.pollSeconds(), lastServerTransmit,
                 stopped ? lastFailure.detail() : null);
     }
 
@@ -172,7 +171,7 @@ public final class SourcePoller {
             stopped = true;
             lastFailure = new ExchangeFailure(ExchangeError.KISS, state.stoppedBy());
         }
-        link.ifPresent(l -> state.stages().forEach(stage -> filter.add(l.rebase(stage, nowNanos))));
+        link.ifPresent(l -> state.stages().forEach(stage -> stats.add(l.rebase(stage, nowNanos))));
     }
 
     /** The reason the last exchange failed, or null if it succeeded. */
