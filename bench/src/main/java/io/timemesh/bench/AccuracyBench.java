@@ -3,6 +3,8 @@ package io.timemesh.bench;
 import io.timemesh.testkit.ServerBehaviour;
 import io.timemesh.testkit.ServerBehaviour.Fault;
 import io.timemesh.testkit.SimulatedNtpServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,6 +13,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 
 /**
  * Accuracy and bound next to chrony, over a set of scenarios. In each, simulated servers on the
@@ -23,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  * half-width of the hull of offsets covered by a strict majority of the answering servers' exact
  * causal intervals [o − d2, o + d1] at their configured least one-way delays d1, d2 (no jitter,
  * no loopback time, no precision): the tightest bound a majority rule can promise on those paths.
- * Usage: {@code AccuracyBench [seconds per scenario] [work directory]}.
+ * Usage: {@code AccuracyBench [seconds per scenario] [work directory] [scenario numbers, e.g. 1,4]}.
  */
 public final class AccuracyBench {
     private static final double TRUE_OFFSET = 0.3;
@@ -98,12 +101,14 @@ public final class AccuracyBench {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 90;
         Path work = Files.createDirectories(args.length > 1 ? Path.of(args[1]) : Files.createTempDirectory("accuracy-"));
         List<Scenario> scenarios = scenarios();
+        List<Integer> chosen = args.length > 2 ? Arrays.stream(args[2].split(",")).map(n -> Integer.parseInt(n) - 1).toList()
+                : IntStream.range(0, scenarios.size()).boxed().toList();
         List<String> rows = new ArrayList<>();
-        for (int k = 0; k < scenarios.size(); k++) {
+        for (int k : chosen) {
             rows.add(run(k, scenarios.get(k), seconds, work.resolve("scenario-" + (k + 1))));
         }
         System.out.printf(Locale.ROOT, "%nAccuracy: %d scenarios, each polled each second by both, %d readings after a"
-                + " %d s warm-up; errors and half-widths in µs%n", scenarios.size(), seconds, WARM_UP.toSeconds());
+                + " %d s warm-up; errors and half-widths in µs%n", chosen.size(), seconds, WARM_UP.toSeconds());
         System.out.println("| scenario | |error| median / p99, timemesh | chronyd -x | ratio (median, p99) "
                 + "| half-width median, timemesh | ClockBound on chrony | majority limit | ÷ ClockBound | ÷ limit "
                 + "| truth inside, timemesh | chrony |");
@@ -132,6 +137,7 @@ public final class AccuracyBench {
                 Readings timemesh = new Readings();
                 Readings chronyd = new Readings();
                 List<Double> limits = new ArrayList<>();
+                List<Double> referenceErrors = new ArrayList<>();
                 for (int i = 0; i < seconds; i++) {
                     if (i == seconds / 2 && scenario.stepServer() >= 0) {
                         SimulatedNtpServer stepping = servers.get(scenario.stepServer());
@@ -147,6 +153,7 @@ public final class AccuracyBench {
                                     && answer.sentSystemNanos()
                                     + Math.round(truthTeller.offsetAt(answer.sentSystemNanos()) * 1e9) <= answer.latest());
                     limits.add(majorityLimit(servers, truth, middle));
+                    referenceErrors.add(Math.abs(referenceOffset(node) - truthTeller.offsetAt(NodeProcess.systemNanos())));
                     TrackingChronyd.Tracking tracking = chrony.tracking();
                     if (tracking != null) {
                         double error = tracking.correction() - truthTeller.offsetAt(NodeProcess.systemNanos());
@@ -154,6 +161,8 @@ public final class AccuracyBench {
                     }
                     TimeUnit.SECONDS.sleep(1);
                 }
+                System.out.printf(Locale.ROOT, "  the selector's combined offset against the truth (the node's local timescale"
+                        + " taken as the system clock): median |error| %.0f µs%n", Readings.percentile(referenceErrors, 0.5) * 1e6);
                 System.out.println("  timemesh sources: " + node.get("/sources"));
                 System.out.println("  chronyd reach: " + chrony.reach());
                 return row(index, scenario, timemesh, chronyd, Readings.percentile(limits, 0.5));
@@ -161,6 +170,13 @@ public final class AccuracyBench {
         } finally {
             servers.forEach(SimulatedNtpServer::close);
         }
+    }
+
+    /** The newest reference's offset: true time less the node's local timescale, which starts as the system clock. */
+    private static double referenceOffset(NodeProcess node) throws Exception {
+        JsonArray decisions = new JsonObject(node.get("/status?decisions=1")).getJsonObject("selection")
+                .getJsonArray("decisions");
+        return decisions.isEmpty() ? Double.NaN : decisions.getJsonObject(decisions.size() - 1).getDouble("offsetSeconds");
     }
 
     /**

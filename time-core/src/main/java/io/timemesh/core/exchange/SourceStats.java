@@ -49,7 +49,8 @@ public final class SourceStats {
     /** One-sided 5 % normal quantile: fewer runs than expected by this many σ rejects the fit. */
     private static final double RUNS_Z = 1.645;
 
-    private record Entry(NtpSample sample, boolean estimated) {}
+    /** An exchange, with its offset as the estimate sees it (corrected for the send's own duration). */
+    private record Entry(NtpSample sample, double estimateOffset, boolean estimated) {}
 
     private record Fit(double offset, double offsetError, double frequency, double skew, double sd, int used) {
         static final Fit NONE = new Fit(0, 0, 0, 0, 0, 0);
@@ -76,8 +77,18 @@ public final class SourceStats {
         this.rate = localDrift + NtpConstants.PHI;
     }
 
-    /** Adds an accepted exchange and returns the estimate as of its T4. */
-    public SourceEstimate add(NtpSample sample) {
+    /**
+     * Adds an accepted exchange and returns the estimate as of its T4.
+     *
+     * @param sendSeconds how long after T1 the request was seen handed to the socket (0 if unknown). The
+     *                    request left somewhere in [T1, T1 + sendSeconds], most of that time being spent
+     *                    before it left (Vert.x resolves even an IP literal before sending), so the
+     *                    estimate takes θ as if T1 were T1 + sendSeconds: θ − sendSeconds/2. The bound
+     *                    keeps T1, the only reading known to precede the send.
+     */
+    public SourceEstimate add(NtpSample sample, double sendSeconds) {
+        double send = Math.max(0, Math.min(sendSeconds, sample.delaySeconds()));
+        double estimateOffset = sample.offsetSeconds() - send / 2;
         String event = null;
         if (!window.isEmpty() && !intersects(sample)) {
             event = conflict(sample);
@@ -85,13 +96,13 @@ public final class SourceStats {
         }
         boolean estimated = true;
         if (event == null && fit.used() >= MIN_DELAY_TEST_SAMPLES) {
-            String queued = queued(sample);
+            String queued = queued(sample, estimateOffset);
             if (queued != null) {
                 estimated = false;
                 event = queued;
             }
         }
-        window.add(new Entry(sample, estimated));
+        window.add(new Entry(sample, estimateOffset, estimated));
         if (window.size() > MAX_SAMPLES) {
             window.remove(0);
         }
@@ -173,7 +184,7 @@ public final class SourceStats {
     }
 
     /** chrony's delay test: null when the sample may join the estimate, else the reason it may not. */
-    private String queued(NtpSample sample) {
+    private String queued(NtpSample sample, double estimateOffset) {
         double minDelay = Double.POSITIVE_INFINITY;
         for (Entry e : window) {
             minDelay = Math.min(minDelay, e.sample().delaySeconds());
@@ -185,7 +196,7 @@ public final class SourceStats {
         }
         long newest = window.get(window.size() - 1).sample().t4Nanos();
         double predicted = fit.offset() + fit.frequency() * (sample.t4Nanos() - newest) / 1e9;
-        if (Math.abs(sample.offsetSeconds() - predicted) - delayIncrease > allowed) {
+        if (Math.abs(estimateOffset - predicted) - delayIncrease > allowed) {
             return null; // the offset moved more than queueing explains: keep it, the source may have changed
         }
         return String.format("queued: delay %.6f s is %.6f s above the least, over %.0f× the estimate's "
@@ -207,10 +218,10 @@ public final class SourceStats {
 
     /** The weighted regression over the estimated samples since {@link #regressionFromNanos}, runs-tested. */
     private Fit regress(long atNanos) {
-        List<NtpSample> used = new ArrayList<>();
+        List<Entry> used = new ArrayList<>();
         for (Entry e : window) {
             if (e.estimated() && e.sample().t4Nanos() >= regressionFromNanos) {
-                used.add(e.sample());
+                used.add(e);
             }
         }
         while (true) {
@@ -218,7 +229,7 @@ public final class SourceStats {
             if (used.size() <= MIN_REGRESSION_SAMPLES || candidate.used() < MIN_RUNS_TEST_SAMPLES
                     || runsAcceptable(used, candidate, atNanos)) {
                 if (!used.isEmpty()) {
-                    regressionFromNanos = used.get(0).t4Nanos();
+                    regressionFromNanos = used.get(0).sample().t4Nanos();
                 }
                 return candidate;
             }
@@ -227,24 +238,25 @@ public final class SourceStats {
         }
     }
 
-    private static double x(NtpSample s, long atNanos) {
+    private static double x(Entry e, long atNanos) {
+        NtpSample s = e.sample();
         return ((s.t1Nanos() - atNanos) + (s.t4Nanos() - s.t1Nanos()) / 2) / 1e9; // the exchange's midpoint
     }
 
-    private double[] weights(List<NtpSample> samples) {
+    private double[] weights(List<Entry> samples) {
         double minDistance = Double.POSITIVE_INFINITY;
-        for (NtpSample s : samples) {
-            minDistance = Math.min(minDistance, halfWidth(s));
+        for (Entry e : samples) {
+            minDistance = Math.min(minDistance, halfWidth(e.sample()));
         }
         double[] w = new double[samples.size()];
         for (int i = 0; i < w.length; i++) {
-            double sd = 1 + SD_TO_DIST_RATIO * (halfWidth(samples.get(i)) - minDistance) / Math.max(minDistance, 1e-12);
+            double sd = 1 + SD_TO_DIST_RATIO * (halfWidth(samples.get(i).sample()) - minDistance) / Math.max(minDistance, 1e-12);
             w[i] = 1 / (sd * sd);
         }
         return w;
     }
 
-    private Fit fit(List<NtpSample> samples, long atNanos) {
+    private Fit fit(List<Entry> samples, long atNanos) {
         int n = samples.size();
         if (n == 0) {
             return Fit.NONE;
@@ -256,7 +268,7 @@ public final class SourceStats {
         for (int i = 0; i < n; i++) {
             sw += w[i];
             swx += w[i] * x(samples.get(i), atNanos);
-            swy += w[i] * samples.get(i).offsetSeconds();
+            swy += w[i] * samples.get(i).estimateOffset();
         }
         double xMean = swx / sw;
         double yMean = swy / sw;
@@ -265,12 +277,12 @@ public final class SourceStats {
         for (int i = 0; i < n; i++) {
             double dx = x(samples.get(i), atNanos) - xMean;
             sxx += w[i] * dx * dx;
-            sxy += w[i] * dx * (samples.get(i).offsetSeconds() - yMean);
+            sxy += w[i] * dx * (samples.get(i).estimateOffset() - yMean);
         }
         double slope = n >= 2 && sxx > 0 ? sxy / sxx : 0;
         double residuals = 0;
         for (int i = 0; i < n; i++) {
-            double r = samples.get(i).offsetSeconds() - (yMean + slope * (x(samples.get(i), atNanos) - xMean));
+            double r = samples.get(i).estimateOffset() - (yMean + slope * (x(samples.get(i), atNanos) - xMean));
             residuals += w[i] * r * r;
         }
         double variance = n > 2 ? residuals / (n - 2) : 0;
@@ -282,12 +294,12 @@ public final class SourceStats {
     }
 
     /** Wald–Wolfowitz runs test on the residuals' signs: too few runs means the line does not fit. */
-    private static boolean runsAcceptable(List<NtpSample> samples, Fit fit, long atNanos) {
+    private static boolean runsAcceptable(List<Entry> samples, Fit fit, long atNanos) {
         int positive = 0;
         int runs = 0;
         int lastSign = 0;
-        for (NtpSample s : samples) {
-            double residual = s.offsetSeconds() - (fit.offset() + fit.frequency() * x(s, atNanos));
+        for (Entry e : samples) {
+            double residual = e.estimateOffset() - (fit.offset() + fit.frequency() * x(e, atNanos));
             int sign = residual >= 0 ? 1 : -1;
             positive += sign > 0 ? 1 : 0;
             runs += sign != lastSign ? 1 : 0;

@@ -79,7 +79,7 @@ class SourceStatsTest {
             double d1 = random.nextDouble() * 0.010 + (outbound ? asymmetry : 0);
             double d2 = random.nextDouble() * 0.010 + (outbound ? 0 : asymmetry);
             NtpSample sample = world.exchange(t, d1, d2);
-            SourceEstimate estimate = stats.add(sample);
+            SourceEstimate estimate = stats.add(sample, 0);
             double arrival = t + d1 + 50e-6 + d2;
             assertThat(estimate.bound().contains(world.truthOffset(arrival)))
                     .as("exchange %d: truth %.9f outside %s", i, world.truthOffset(arrival), estimate.bound())
@@ -95,10 +95,10 @@ class SourceStatsTest {
     void aShortDelayExchangeKeepsTighteningTheBoundAfterSlowerOnesArrive() {
         World world = World.steady(0, 0);
         SourceStats stats = new SourceStats(MAX_DRIFT);
-        SourceEstimate fast = stats.add(world.exchange(0, 0.0002, 0.0002));
+        SourceEstimate fast = stats.add(world.exchange(0, 0.0002, 0.0002), 0);
         SourceEstimate later = null;
         for (int i = 1; i <= 5; i++) {
-            later = stats.add(world.exchange(i, 0.008, 0.002));
+            later = stats.add(world.exchange(i, 0.008, 0.002), 0);
         }
         // The slow exchanges alone would give ±5 ms; the fast one, 5 s older, still bounds it to about ±0.2 ms.
         assertThat(later.bound().width() / 2).isLessThan(fast.bound().width() / 2 + 2 * (MAX_DRIFT + NtpConstants.PHI) * 5
@@ -113,16 +113,16 @@ class SourceStatsTest {
         SourceStats stats = new SourceStats(MAX_DRIFT);
         SourceEstimate estimate = null;
         for (int i = 0; i < 20; i++) {
-            estimate = stats.add(world.exchange(i, 0.001, 0.001));
+            estimate = stats.add(world.exchange(i, 0.001, 0.001), 0);
             assertThat(estimate.event()).isNull();
         }
         assertThat(estimate.samples()).isEqualTo(20);
-        estimate = stats.add(world.exchange(20, 0.001, 0.001));
+        estimate = stats.add(world.exchange(20, 0.001, 0.001), 0);
         assertThat(estimate.event()).startsWith("stepped").contains("+0.99");
         assertThat(estimate.samples()).isEqualTo(1);
         // The bound follows the source's new time and is never empty.
         assertThat(estimate.bound().contains(world.server(20.001) - world.local(20.001))).isTrue();
-        assertThat(stats.add(world.exchange(21, 0.001, 0.001)).event()).isNull();
+        assertThat(stats.add(world.exchange(21, 0.001, 0.001), 0).event()).isNull();
     }
 
     @Test
@@ -132,12 +132,12 @@ class SourceStatsTest {
         SourceStats stats = new SourceStats(MAX_DRIFT);
         World steady = World.steady(0, 0);
         for (int i = 0; i < 30; i++) {
-            stats.add(steady.exchange(i, 0.001, 0.001));
+            stats.add(steady.exchange(i, 0.001, 0.001), 0);
         }
         String event = null;
         for (int i = 30; i < 60 && event == null; i++) {
             World fast = new World(0.25, 0, -1500e-6 * 30, 1500e-6, Double.POSITIVE_INFINITY, 0);
-            event = stats.add(fast.exchange(i, 0.001, 0.001)).event();
+            event = stats.add(fast.exchange(i, 0.001, 0.001), 0).event();
         }
         assertThat(event).startsWith("drifted faster than 30 ppm");
     }
@@ -153,7 +153,7 @@ class SourceStatsTest {
         for (int i = 0; i < 64; i++) {
             double d1 = random.nextDouble() * 0.002;
             double d2 = random.nextDouble() * 0.002;
-            estimate = stats.add(world.exchange(i * 2, d1, d2));
+            estimate = stats.add(world.exchange(i * 2, d1, d2), 0);
             arrival = i * 2 + d1 + 50e-6 + d2;
         }
         // True time minus local time grows at 1/(1+ρ) − 1 ≈ +12 ppm against local time.
@@ -178,7 +178,7 @@ class SourceStatsTest {
             for (int i = 0; i < 64; i++) {
                 double d1 = random.nextDouble() * 0.002;
                 double d2 = random.nextDouble() * 0.002;
-                SourceEstimate estimate = stats.add(world.exchange(i, d1, d2));
+                SourceEstimate estimate = stats.add(world.exchange(i, d1, d2), 0);
                 double error = Math.abs(estimate.offsetSeconds() - world.truthOffset(i + d1 + 50e-6 + d2));
                 if (i == 7) {
                     errorAt8 += error / runs;
@@ -200,14 +200,34 @@ class SourceStatsTest {
         SourceStats stats = new SourceStats(MAX_DRIFT);
         SourceEstimate before = null;
         for (int i = 0; i < 10; i++) {
-            before = stats.add(world.exchange(i, 0.0005 + random.nextDouble() * 1e-5, 0.0005));
+            before = stats.add(world.exchange(i, 0.0005 + random.nextDouble() * 1e-5, 0.0005), 0);
         }
         // 60 ms queued on the way back: the offset moves by −30 ms, which the delay explains.
-        SourceEstimate queued = stats.add(world.exchange(10, 0.0005, 0.0605));
+        SourceEstimate queued = stats.add(world.exchange(10, 0.0005, 0.0605), 0);
         assertThat(queued.event()).startsWith("queued");
         assertThat(queued.regressionSamples()).isEqualTo(before.regressionSamples());
         assertThat(queued.samples()).isEqualTo(before.samples() + 1);
         assertThat(queued.offsetSeconds()).isCloseTo(world.truthOffset(10.06), within(0.0001));
         assertThat(queued.bound().width()).isLessThan(0.002);
+    }
+
+    @Test
+    void theSendsOwnDurationSharpensTheEstimateButNotTheBound() {
+        // 0.4 ms pass between reading T1 and the request leaving, then 1 ms each way: θ reads 0.2 ms high.
+        World world = World.steady(0, 0);
+        SourceStats uncorrected = new SourceStats(MAX_DRIFT);
+        SourceStats corrected = new SourceStats(MAX_DRIFT);
+        SourceEstimate plain = null;
+        SourceEstimate sharpened = null;
+        for (int i = 0; i < 10; i++) {
+            NtpSample sample = world.exchange(i, 0.0014, 0.001);
+            plain = uncorrected.add(sample, 0);
+            sharpened = corrected.add(sample, 0.0004);
+        }
+        double truth = world.truthOffset(9 + 0.0024 + 50e-6);
+        assertThat(plain.offsetSeconds() - truth).isCloseTo(0.0002, within(1e-5));
+        assertThat(sharpened.offsetSeconds() - truth).isCloseTo(0, within(1e-5));
+        assertThat(sharpened.bound()).isEqualTo(plain.bound());
+        assertThat(sharpened.bound().contains(truth)).isTrue();
     }
 }
