@@ -138,6 +138,9 @@ public final class AccuracyBench {
                 Readings chronyd = new Readings();
                 List<Double> limits = new ArrayList<>();
                 List<Double> referenceErrors = new ArrayList<>();
+                List<Double> signedErrors = new ArrayList<>();
+                List<Double> roundTrips = new ArrayList<>();
+                List<Double> chronySigned = new ArrayList<>();
                 for (int i = 0; i < seconds; i++) {
                     if (i == seconds / 2 && scenario.stepServer() >= 0) {
                         SimulatedNtpServer stepping = servers.get(scenario.stepServer());
@@ -153,16 +156,22 @@ public final class AccuracyBench {
                                     && answer.sentSystemNanos()
                                     + Math.round(truthTeller.offsetAt(answer.sentSystemNanos()) * 1e9) <= answer.latest());
                     limits.add(majorityLimit(servers, truth, middle));
-                    referenceErrors.add(Math.abs(referenceOffset(node) - truthTeller.offsetAt(NodeProcess.systemNanos())));
+                    referenceErrors.add(referenceOffset(node) - truthTeller.offsetAt(NodeProcess.systemNanos()));
+                    signedErrors.add(answer.offsetSeconds() - truth);
+                    roundTrips.add(answer.roundTrip() / 1e9);
                     TrackingChronyd.Tracking tracking = chrony.tracking();
                     if (tracking != null) {
                         double error = tracking.correction() - truthTeller.offsetAt(NodeProcess.systemNanos());
                         chronyd.add(error, tracking.boundHalfWidth(), Math.abs(error) <= tracking.boundHalfWidth());
+                        chronySigned.add(error);
                     }
                     TimeUnit.SECONDS.sleep(1);
                 }
-                System.out.printf(Locale.ROOT, "  the selector's combined offset against the truth (the node's local timescale"
-                        + " taken as the system clock): median |error| %.0f µs%n", Readings.percentile(referenceErrors, 0.5) * 1e6);
+                System.out.printf(Locale.ROOT, "  signed median errors: served %+.0f µs, the selector's combined offset %+.0f µs"
+                        + " (the node's local timescale taken as the system clock), chrony %+.0f µs; median read round trip"
+                        + " %.0f µs%n", Readings.percentile(signedErrors, 0.5) * 1e6,
+                        Readings.percentile(referenceErrors, 0.5) * 1e6, Readings.percentile(chronySigned, 0.5) * 1e6,
+                        Readings.percentile(roundTrips, 0.5) * 1e6);
                 System.out.println("  timemesh sources: " + node.get("/sources"));
                 System.out.println("  chronyd reach: " + chrony.reach());
                 return row(index, scenario, timemesh, chronyd, Readings.percentile(limits, 0.5));

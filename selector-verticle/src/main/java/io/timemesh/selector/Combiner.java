@@ -6,23 +6,33 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Turns the survivors of the intersection into one point estimate: the RFC 5905 §11.2.2 cluster step,
- * then the survivors' estimates combined with weights 1/e² (§11.2.3 weights by 1/λ; chrony by the
- * inverse variance of its estimates).
+ * Turns the survivors of the intersection into one point estimate: chrony's combine limit and the
+ * RFC 5905 §11.2.2 cluster step, then the survivors' estimates combined with weights 1/e² (§11.2.3
+ * weights by 1/λ; chrony by the inverse variance of its estimates).
  *
  * <p>A survivor's error e is what is known about how far its estimate may be from the truth: the
  * regression's standard error σ, and its interval's half-width w taken as a uniform spread of the
  * unknown path asymmetry (variance w²/3), so e² = σ² + w²/3. A tight symmetric source then outweighs
- * asymmetric ones, and many quiet samples outweigh a few noisy ones. The cluster step removes
- * survivors far from the rest, so that a source that covers the majority region but sits at its edge
- * does not drag the estimate. The estimate stays a weighted mean of survivors' estimates, each inside
- * its own interval; the caller keeps it inside the majority hull.
+ * asymmetric ones, and many quiet samples outweigh a few noisy ones. Survivors whose error is more
+ * than {@link #COMBINE_LIMIT} times the least are left out (chrony's combinelimit), so far worse
+ * sources do not drag the estimate; the cluster step then removes survivors whose estimates sit far
+ * from the rest. The estimate stays a weighted mean of survivors' estimates, each inside its own
+ * interval; the caller keeps it inside the majority hull.
  */
 public final class Combiner {
     private Combiner() {}
 
     /** RFC 5905 NMIN: the cluster step never leaves fewer survivors than this. */
     static final int NMIN = 3;
+    /** chrony's combinelimit default: survivors with an error above this many times the least are not combined. */
+    static final double COMBINE_LIMIT = 3;
+    /**
+     * How many times the least error a survivor's selection jitter may reach before the cluster step drops it.
+     * The RFC compares with the least peer jitter, a statistic alone; here the errors also hold the spread of
+     * path asymmetry, and honest sources on opposite asymmetric paths sit about one such error apart: dropping
+     * one of them would bias the mean towards the other side.
+     */
+    static final double CLUSTER_LIMIT = 3;
     /** Smallest error used as a weight, so a zero-width interval cannot take all the weight by division by zero. */
     private static final double MIN_ERROR = 1e-9;
 
@@ -34,23 +44,30 @@ public final class Combiner {
      *
      * @param truechimers the intersection's survivors (their intervals)
      * @param samples     every candidate's sample by source, on the selector's timescale (their estimates)
+     * @param nowNanos    the selection time: each estimate is carried here at its source's frequency
      * @throws IllegalArgumentException without survivors
      */
-    public static double combine(List<Candidate> truechimers, Map<String, SourceSample> samples) {
+    public static double combine(List<Candidate> truechimers, Map<String, SourceSample> samples, long nowNanos) {
         List<Estimate> estimates = new ArrayList<>();
         for (Candidate c : truechimers) {
             SourceSample s = samples.get(c.source());
             double halfWidth = c.rootDistanceSeconds();
             double error = Math.sqrt(s.estimateErrorSeconds() * s.estimateErrorSeconds() + halfWidth * halfWidth / 3);
-            estimates.add(new Estimate(c.source(), s.estimateSeconds(), error));
+            estimates.add(new Estimate(c.source(), s.estimateAt(nowNanos), error));
         }
-        return weightedOffset(cluster(estimates));
+        return weightedOffset(cluster(withinCombineLimit(estimates)));
+    }
+
+    /** chrony's combine limit: the survivors whose error is at most {@link #COMBINE_LIMIT} times the least. */
+    static List<Estimate> withinCombineLimit(List<Estimate> survivors) {
+        double least = survivors.stream().mapToDouble(Estimate::errorSeconds).min().orElse(0);
+        return survivors.stream().filter(e -> e.errorSeconds() <= COMBINE_LIMIT * least).toList();
     }
 
     /**
      * RFC 5905 §11.2.2: while more than {@link #NMIN} remain, drop the survivor with the largest
-     * selection jitter (RMS distance of its estimate from the others') if that exceeds the smallest
-     * error of any survivor; the survivors left, in their order.
+     * selection jitter (RMS distance of its estimate from the others') if that exceeds
+     * {@link #CLUSTER_LIMIT} times the smallest error of any survivor; the survivors left, in their order.
      */
     static List<Estimate> cluster(List<Estimate> survivors) {
         List<Estimate> kept = new ArrayList<>(survivors);
@@ -71,7 +88,7 @@ public final class Combiner {
                 }
                 leastError = Math.min(leastError, kept.get(i).errorSeconds());
             }
-            if (worstJitter <= leastError) {
+            if (worstJitter <= CLUSTER_LIMIT * leastError) {
                 break;
             }
             kept.remove(worst);

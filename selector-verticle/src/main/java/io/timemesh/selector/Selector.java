@@ -199,7 +199,7 @@ public final class Selector {
         List<String> falsetickers = intersection.falsetickers().stream().map(Candidate::source).toList();
         double low = intersection.majorityLow();
         double high = intersection.majorityHigh();
-        double offset = Math.min(high, Math.max(low, Combiner.combine(intersection.truechimers(), samples)));
+        double offset = Math.min(high, Math.max(low, Combiner.combine(intersection.truechimers(), samples, nowNanos)));
         double rootDistance = Math.max(offset - low, high - offset);
         Candidate peer = intersection.truechimers().stream()
                 .min(Comparator.comparingDouble(Candidate::rootDistanceSeconds)).orElseThrow();

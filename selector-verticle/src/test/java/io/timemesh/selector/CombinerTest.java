@@ -21,15 +21,15 @@ class CombinerTest {
 
     private static SourceSample sample(Candidate c, double estimate, double error) {
         return new SourceSample(c.source(), c.source(), "n", 0, 0, c.offsetSeconds(), 0, 0, 0, 0, 0,
-                c.rootDistanceSeconds(), c.stratum(), "X", LeapIndicator.NO_WARNING, 255, 1, 8, estimate, error);
+                c.rootDistanceSeconds(), c.stratum(), "X", LeapIndicator.NO_WARNING, 255, 1, 8, estimate, error, 0);
     }
 
     @Test
     void weighsByInverseSquaredError() {
-        // e² = w²/3: 1e-4/3 and 9e-4/3, weights in the ratio 9 : 1, so (9·0.10 + 0.14) / 10 = 0.104.
+        // e² = w²/3: 1e-4/3 and 4e-4/3, weights in the ratio 4 : 1, so (4·0.10 + 0.14) / 5 = 0.108.
         Candidate a = new Candidate("a", 0.10, 0.01, 1, false);
-        Candidate b = new Candidate("b", 0.14, 0.03, 1, false);
-        assertThat(Combiner.combine(List.of(a, b), samples(List.of(a, b)))).isCloseTo(0.104, within(1e-12));
+        Candidate b = new Candidate("b", 0.14, 0.02, 1, false);
+        assertThat(Combiner.combine(List.of(a, b), samples(List.of(a, b)), 0)).isCloseTo(0.108, within(1e-12));
     }
 
     @Test
@@ -38,20 +38,41 @@ class CombinerTest {
         Candidate b = new Candidate("b", 0.0, 0.003, 1, false);
         Map<String, SourceSample> samples = Map.of("a", sample(a, 0.001, 0), "b", sample(b, -0.001, 0.003));
         // e² of a = 3e-6, of b = 9e-6 + 3e-6: weights 4 : 1, so (4·0.001 − 0.001) / 5 = 0.0006.
-        assertThat(Combiner.combine(List.of(a, b), samples)).isCloseTo(0.0006, within(1e-12));
+        assertThat(Combiner.combine(List.of(a, b), samples, 0)).isCloseTo(0.0006, within(1e-12));
     }
 
     @Test
     void aZeroWidthSurvivorDoesNotDivideByZero() {
         Candidate z = new Candidate("z", 0.3, 0, 1, false);
         Candidate w = new Candidate("w", 0.5, 0.1, 1, false);
-        assertThat(Combiner.combine(List.of(z, w), samples(List.of(z, w)))).isCloseTo(0.3, within(1e-6));
+        assertThat(Combiner.combine(List.of(z, w), samples(List.of(z, w)), 0)).isCloseTo(0.3, within(1e-6));
+    }
+
+    @Test
+    void combineLimitLeavesOutFarWorseSurvivors() {
+        // The wide one's error is 10 times the tight one's: left out, it cannot drag the estimate at all.
+        Candidate tight = new Candidate("tight", 0.0001, 0.0003, 1, false);
+        Candidate wide = new Candidate("wide", 0.002, 0.003, 1, false);
+        assertThat(Combiner.combine(List.of(tight, wide), samples(List.of(tight, wide)), 0))
+                .isCloseTo(0.0001, within(1e-12));
+    }
+
+    @Test
+    void honestSourcesOnOppositeAsymmetricPathsAreAllKept() {
+        // Paths 2/2, 3/1, 1/3, 2/2 ms: estimates 0, +1, −1, 0 ms, each ±2 ms wide (e = 2/√3 ms). Dropping the
+        // +1 ms one alone would move the mean by −0.25 ms.
+        double e = 0.002 / Math.sqrt(3);
+        List<Combiner.Estimate> survivors = List.of(new Combiner.Estimate("a", 0, e),
+                new Combiner.Estimate("b", 0.001, e), new Combiner.Estimate("c", -0.001, e),
+                new Combiner.Estimate("d", 0, e));
+        assertThat(Combiner.cluster(Combiner.withinCombineLimit(survivors))).hasSize(4);
+        assertThat(Combiner.weightedOffset(survivors)).isCloseTo(0, within(1e-15));
     }
 
     @Test
     void clusterStepDropsAFarOffSurvivor() {
         // Five survivors with 0.3 ms errors; one 5 ms off the others. Its selection jitter (~5 ms) exceeds
-        // the least error, so it goes; the rest agree within their errors and stay.
+        // three times the least error, so it goes; the rest agree within their errors and stay.
         List<Combiner.Estimate> survivors = List.of(new Combiner.Estimate("a", 0.0000, 3e-4),
                 new Combiner.Estimate("b", 0.0001, 3e-4), new Combiner.Estimate("c", -0.0001, 3e-4),
                 new Combiner.Estimate("d", 0.00005, 3e-4), new Combiner.Estimate("far", 0.005, 3e-4));
@@ -68,8 +89,17 @@ class CombinerTest {
                 new Combiner.Estimate("b", 0.001, 1e-4), new Combiner.Estimate("far", 0.05, 1e-4));
         assertThat(Combiner.cluster(three)).hasSize(Combiner.NMIN);
         List<Combiner.Estimate> agreeing = List.of(new Combiner.Estimate("a", 0, 1e-3),
-                new Combiner.Estimate("b", 0.0005, 1e-3), new Combiner.Estimate("c", -0.0005, 1e-3),
-                new Combiner.Estimate("d", 0.0008, 1e-3));
+                new Combiner.Estimate("b", 0.0015, 1e-3), new Combiner.Estimate("c", -0.0015, 1e-3),
+                new Combiner.Estimate("d", 0.0024, 1e-3));
         assertThat(Combiner.cluster(agreeing)).hasSize(4);
+    }
+
+    @Test
+    void eachEstimateIsCarriedToTheSelectionTimeAtItsFrequency() {
+        Candidate a = new Candidate("a", 0.0, 0.001, 1, false);
+        SourceSample drifting = new SourceSample("a", "a", "n", 0, 0, 0.0, 0, 0, 0, 0, 0, 0.001, 1, "X",
+                LeapIndicator.NO_WARNING, 255, 1, 8, 0.0001, 0, 50e-6);
+        // 50 ppm for 2 s since the estimate was published: 100 µs further on.
+        assertThat(Combiner.combine(List.of(a), Map.of("a", drifting), 2_000_000_000L)).isCloseTo(0.0002, within(1e-12));
     }
 }

@@ -223,7 +223,7 @@ class SelectorTest {
         // Intervals centred on 0.300 but each source's estimate at 0.3002: the reference follows the estimates.
         for (String source : List.of("a", "b", "c")) {
             selector.onSample(new SourceSample(source, source, "node-a", T0, T0, 0.300, 0.002, 1e-6, 1e-4, 0.001,
-                    0.0005, 0.001, 2, "GPS", LeapIndicator.NO_WARNING, 0xFF, 1, 8, 0.3002, 1e-5));
+                    0.0005, 0.001, 2, "GPS", LeapIndicator.NO_WARNING, 0xFF, 1, 8, 0.3002, 1e-5, 0));
         }
         Reference reference = selector.select(T0, SAME_CLOCK);
         assertThat(reference.offsetSeconds()).isCloseTo(0.3002, within(1e-12));

@@ -81,14 +81,14 @@ public final class SourceStats {
      * Adds an accepted exchange and returns the estimate as of its T4.
      *
      * @param sendSeconds how long after T1 the request was seen handed to the socket (0 if unknown). The
-     *                    request left somewhere in [T1, T1 + sendSeconds], most of that time being spent
-     *                    before it left (Vert.x resolves even an IP literal before sending), so the
-     *                    estimate takes θ as if T1 were T1 + sendSeconds: θ − sendSeconds/2. The bound
+     *                    request left somewhere in [T1, T1 + sendSeconds] (Vert.x resolves even an IP
+     *                    literal before sending, and reports the send done some time after), so the
+     *                    estimate takes θ as if T1 were the middle of that: θ − sendSeconds/4. The bound
      *                    keeps T1, the only reading known to precede the send.
      */
     public SourceEstimate add(NtpSample sample, double sendSeconds) {
         double send = Math.max(0, Math.min(sendSeconds, sample.delaySeconds()));
-        double estimateOffset = sample.offsetSeconds() - send / 2;
+        double estimateOffset = sample.offsetSeconds() - send / 4;
         String event = null;
         if (!window.isEmpty() && !intersects(sample)) {
             event = conflict(sample);

@@ -22,6 +22,8 @@ import io.timemesh.core.time.OffsetInterval;
  * @param estimateSeconds the source's best estimate of its offset (regression over its window), inside
  *                        {@link #interval()}
  * @param estimateErrorSeconds the standard error of {@code estimateSeconds}, seconds (0 when unknown)
+ * @param frequency       how fast the source's offset changes against the sampler's local timescale, dimensionless
+ *                        (1e-6 = 1 ppm; 0 when unknown): carries {@code estimateSeconds} forward in time
  */
 public record SourceSample(
         String source,
@@ -43,11 +45,12 @@ public record SourceSample(
         int pollSeconds,
         int filterStages,
         double estimateSeconds,
-        double estimateErrorSeconds) {
+        double estimateErrorSeconds,
+        double frequency) {
 
     /**
-     * A sample whose estimate is its interval's centre, with no standard error of its own (a single
-     * exchange's view, as the clock filter gives it).
+     * A sample whose estimate is its interval's centre, with no standard error or frequency of its own
+     * (a single exchange's view, as the clock filter gives it).
      */
     public SourceSample(String source, String address, String samplerNode, long sampleTimeNanos, long publishedNanos,
                         double offsetSeconds, double delaySeconds, double dispersionSeconds, double jitterSeconds,
@@ -56,7 +59,7 @@ public record SourceSample(
                         int filterStages) {
         this(source, address, samplerNode, sampleTimeNanos, publishedNanos, offsetSeconds, delaySeconds,
                 dispersionSeconds, jitterSeconds, rootDelaySeconds, rootDispersionSeconds, rootDistanceSeconds,
-                stratum, referenceId, leap, reach, pollSeconds, filterStages, offsetSeconds, 0);
+                stratum, referenceId, leap, reach, pollSeconds, filterStages, offsetSeconds, 0, 0);
     }
 
     /**
@@ -71,11 +74,16 @@ public record SourceSample(
                 estimate.bound().midpoint(), best.delaySeconds(), filtered.dispersionSeconds(),
                 filtered.jitterSeconds(), best.rootDelaySeconds(), best.rootDispersionSeconds(),
                 estimate.bound().width() / 2, best.stratum(), best.referenceId(), best.leap(), reach, pollSeconds,
-                filtered.stages(), estimate.offsetSeconds(), estimate.offsetErrorSeconds());
+                filtered.stages(), estimate.offsetSeconds(), estimate.offsetErrorSeconds(), estimate.frequency());
     }
 
     /** [θ − λ, θ + λ] as of {@link #publishedNanos}. */
     public OffsetInterval interval() {
         return OffsetInterval.around(offsetSeconds, rootDistanceSeconds);
+    }
+
+    /** The estimate carried to {@code nowNanos} (same timescale as {@link #publishedNanos}) at {@link #frequency}. */
+    public double estimateAt(long nowNanos) {
+        return estimateSeconds + frequency * (nowNanos - publishedNanos) / 1e9;
     }
 }

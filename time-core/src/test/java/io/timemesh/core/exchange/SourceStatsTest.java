@@ -213,7 +213,8 @@ class SourceStatsTest {
 
     @Test
     void theSendsOwnDurationSharpensTheEstimateButNotTheBound() {
-        // 0.4 ms pass between reading T1 and the request leaving, then 1 ms each way: θ reads 0.2 ms high.
+        // 0.4 ms pass between reading T1 and the request leaving, then 1 ms each way: θ reads 0.2 ms high. The
+        // send is seen done 0.8 ms after T1: the request left in the middle of that.
         World world = World.steady(0, 0);
         SourceStats uncorrected = new SourceStats(MAX_DRIFT);
         SourceStats corrected = new SourceStats(MAX_DRIFT);
@@ -222,7 +223,7 @@ class SourceStatsTest {
         for (int i = 0; i < 10; i++) {
             NtpSample sample = world.exchange(i, 0.0014, 0.001);
             plain = uncorrected.add(sample, 0);
-            sharpened = corrected.add(sample, 0.0004);
+            sharpened = corrected.add(sample, 0.0008);
         }
         double truth = world.truthOffset(9 + 0.0024 + 50e-6);
         assertThat(plain.offsetSeconds() - truth).isCloseTo(0.0002, within(1e-5));
