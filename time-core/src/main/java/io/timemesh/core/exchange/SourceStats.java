@@ -89,17 +89,19 @@ public final class SourceStats {
     public SourceEstimate add(NtpSample sample, double sendSeconds) {
         double send = Math.max(0, Math.min(sendSeconds, sample.delaySeconds()));
         double estimateOffset = sample.offsetSeconds() - send / 4;
-        String event = null;
+        SourceEstimate.Event event = SourceEstimate.Event.NONE;
+        String reason = null;
         if (!window.isEmpty() && !intersects(sample)) {
-            event = conflict(sample);
+            event = stepped(sample) ? SourceEstimate.Event.STEPPED : SourceEstimate.Event.DRIFTED;
+            reason = conflict(sample, event);
             clear();
         }
         boolean estimated = true;
-        if (event == null && fit.used() >= MIN_DELAY_TEST_SAMPLES) {
-            String queued = queued(sample, estimateOffset);
-            if (queued != null) {
+        if (event == SourceEstimate.Event.NONE && fit.used() >= MIN_DELAY_TEST_SAMPLES) {
+            reason = queued(sample, estimateOffset);
+            if (reason != null) {
                 estimated = false;
-                event = queued;
+                event = SourceEstimate.Event.QUEUED;
             }
         }
         window.add(new Entry(sample, estimateOffset, estimated));
@@ -112,7 +114,7 @@ public final class SourceStats {
         carryFrequency = carryFrequency(fit);
         double offset = Math.min(bound.high(), Math.max(bound.low(), fit.offset()));
         return new SourceEstimate(filtered, sample.t4Nanos(), bound, offset, fit.offsetError(), fit.frequency(),
-                fit.skew(), window.size(), fit.used(), event);
+                fit.skew(), carryFrequency, window.size(), fit.used(), event, reason);
     }
 
     /** The exchanges kept for a handover (the clock filter's eight), oldest first. */
@@ -166,15 +168,21 @@ public final class SourceStats {
         return low <= high;
     }
 
-    /** Why the exchange misses the window: a jump from the previous exchange, or a drift too fast for the bound. */
-    private String conflict(NtpSample sample) {
+    /** Whether the exchange's interval misses the previous exchange's too: a jump, not a drift. */
+    private boolean stepped(NtpSample sample) {
         NtpSample previous = window.get(window.size() - 1).sample();
-        double low = carriedLow(previous, sample.t4Nanos());
-        double high = carriedHigh(previous, sample.t4Nanos());
-        double newLow = sample.offsetSeconds() - halfWidth(sample);
-        double newHigh = sample.offsetSeconds() + halfWidth(sample);
-        if (newLow > high || newHigh < low) {
-            double jump = newLow > high ? newLow - high : newHigh - low;
+        return sample.offsetSeconds() - halfWidth(sample) > carriedHigh(previous, sample.t4Nanos())
+                || sample.offsetSeconds() + halfWidth(sample) < carriedLow(previous, sample.t4Nanos());
+    }
+
+    /** Why the exchange misses the window, in words with the figures. */
+    private String conflict(NtpSample sample, SourceEstimate.Event event) {
+        if (event == SourceEstimate.Event.STEPPED) {
+            NtpSample previous = window.get(window.size() - 1).sample();
+            double newLow = sample.offsetSeconds() - halfWidth(sample);
+            double high = carriedHigh(previous, sample.t4Nanos());
+            double jump = newLow > high ? newLow - high : sample.offsetSeconds() + halfWidth(sample)
+                    - carriedLow(previous, sample.t4Nanos());
             return String.format("stepped: its offset jumped %+.6f s beyond the previous exchange's interval; "
                     + "window restarted", jump);
         }

@@ -74,7 +74,8 @@ public record SourceSample(
                 estimate.bound().midpoint(), best.delaySeconds(), filtered.dispersionSeconds(),
                 filtered.jitterSeconds(), best.rootDelaySeconds(), best.rootDispersionSeconds(),
                 estimate.bound().width() / 2, best.stratum(), best.referenceId(), best.leap(), reach, pollSeconds,
-                filtered.stages(), estimate.offsetSeconds(), estimate.offsetErrorSeconds(), estimate.frequency());
+                filtered.stages(), estimate.offsetSeconds(), estimate.offsetErrorSeconds(),
+                estimate.significantFrequency());
     }
 
     /** [θ − λ, θ + λ] as of {@link #publishedNanos}. */

@@ -85,8 +85,8 @@ class SourceStatsTest {
                     .as("exchange %d: truth %.9f outside %s", i, world.truthOffset(arrival), estimate.bound())
                     .isTrue();
             assertThat(estimate.bound().contains(estimate.offsetSeconds())).isTrue();
-            assertThat(estimate.event()).as("an honest source within the drift bounds never conflicts")
-                    .satisfiesAnyOf(e -> assertThat(e).isNull(), e -> assertThat(e).startsWith("queued"));
+            assertThat(estimate.event().restarted()).as("an honest source within the drift bounds never conflicts")
+                    .isFalse();
             t += 1 + random.nextInt(64);
         }
     }
@@ -114,15 +114,16 @@ class SourceStatsTest {
         SourceEstimate estimate = null;
         for (int i = 0; i < 20; i++) {
             estimate = stats.add(world.exchange(i, 0.001, 0.001), 0);
-            assertThat(estimate.event()).isNull();
+            assertThat(estimate.event()).isEqualTo(SourceEstimate.Event.NONE);
         }
         assertThat(estimate.samples()).isEqualTo(20);
         estimate = stats.add(world.exchange(20, 0.001, 0.001), 0);
-        assertThat(estimate.event()).startsWith("stepped").contains("+0.99");
+        assertThat(estimate.event()).isEqualTo(SourceEstimate.Event.STEPPED);
+        assertThat(estimate.reason()).startsWith("stepped").contains("+0.99");
         assertThat(estimate.samples()).isEqualTo(1);
         // The bound follows the source's new time and is never empty.
         assertThat(estimate.bound().contains(world.server(20.001) - world.local(20.001))).isTrue();
-        assertThat(stats.add(world.exchange(21, 0.001, 0.001), 0).event()).isNull();
+        assertThat(stats.add(world.exchange(21, 0.001, 0.001), 0).event()).isEqualTo(SourceEstimate.Event.NONE);
     }
 
     @Test
@@ -134,12 +135,13 @@ class SourceStatsTest {
         for (int i = 0; i < 30; i++) {
             stats.add(steady.exchange(i, 0.001, 0.001), 0);
         }
-        String event = null;
-        for (int i = 30; i < 60 && event == null; i++) {
+        SourceEstimate estimate = null;
+        for (int i = 30; i < 60 && (estimate == null || estimate.event() == SourceEstimate.Event.NONE); i++) {
             World fast = new World(0.25, 0, -1500e-6 * 30, 1500e-6, Double.POSITIVE_INFINITY, 0);
-            event = stats.add(fast.exchange(i, 0.001, 0.001), 0).event();
+            estimate = stats.add(fast.exchange(i, 0.001, 0.001), 0);
         }
-        assertThat(event).startsWith("drifted faster than 30 ppm");
+        assertThat(estimate.event()).isEqualTo(SourceEstimate.Event.DRIFTED);
+        assertThat(estimate.reason()).startsWith("drifted faster than 30 ppm");
     }
 
     @Test
@@ -204,7 +206,8 @@ class SourceStatsTest {
         }
         // 60 ms queued on the way back: the offset moves by −30 ms, which the delay explains.
         SourceEstimate queued = stats.add(world.exchange(10, 0.0005, 0.0605), 0);
-        assertThat(queued.event()).startsWith("queued");
+        assertThat(queued.event()).isEqualTo(SourceEstimate.Event.QUEUED);
+        assertThat(queued.reason()).startsWith("queued");
         assertThat(queued.regressionSamples()).isEqualTo(before.regressionSamples());
         assertThat(queued.samples()).isEqualTo(before.samples() + 1);
         assertThat(queued.offsetSeconds()).isCloseTo(world.truthOffset(10.06), within(0.0001));
