@@ -6,26 +6,26 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Turns the survivors of the intersection into one point estimate: chrony's combine limit and the
- * RFC 5905 §11.2.2 cluster step, then the survivors' estimates combined with weights 1/e² (§11.2.3
- * weights by 1/λ; chrony by the inverse variance of its estimates).
+ * Turns the survivors of the intersection into one point estimate: the RFC 5905 §11.2.2 cluster step,
+ * then the survivors' estimates combined with weights 1/e² (§11.2.3 weights by 1/λ; chrony by the
+ * inverse variance of its estimates).
  *
  * <p>A survivor's error e is what is known about how far its estimate may be from the truth: the
  * regression's standard error σ, and its interval's half-width w taken as a uniform spread of the
  * unknown path asymmetry (variance w²/3), so e² = σ² + w²/3. A tight symmetric source then outweighs
- * asymmetric ones, and many quiet samples outweigh a few noisy ones. Survivors whose error is more
- * than {@link #COMBINE_LIMIT} times the least are left out (chrony's combinelimit), so far worse
- * sources do not drag the estimate; the cluster step then removes survivors whose estimates sit far
- * from the rest. The estimate stays a weighted mean of survivors' estimates, each inside its own
- * interval; the caller keeps it inside the majority hull.
+ * asymmetric ones, and many quiet samples outweigh a few noisy ones: a survivor with k times the
+ * least error counts 1/k² as much, so far worse sources barely move the estimate. (chrony's
+ * combinelimit, which leaves out sources over 3 times the best's distance, is not used: with honest
+ * sources on opposite asymmetric paths it would cut one side of a pair and bias the mean towards the
+ * other.) The cluster step removes survivors whose estimates sit far from the rest. The estimate
+ * stays a weighted mean of survivors' estimates, each inside its own interval; the caller keeps it
+ * inside the majority hull.
  */
 public final class Combiner {
     private Combiner() {}
 
     /** RFC 5905 NMIN: the cluster step never leaves fewer survivors than this. */
     static final int NMIN = 3;
-    /** chrony's combinelimit default: survivors with an error above this many times the least are not combined. */
-    static final double COMBINE_LIMIT = 3;
     /**
      * How many times the least error a survivor's selection jitter may reach before the cluster step drops it.
      * The RFC compares with the least peer jitter, a statistic alone; here the errors also hold the spread of
@@ -55,13 +55,7 @@ public final class Combiner {
             double error = Math.sqrt(s.estimateErrorSeconds() * s.estimateErrorSeconds() + halfWidth * halfWidth / 3);
             estimates.add(new Estimate(c.source(), s.estimateAt(nowNanos), error));
         }
-        return weightedOffset(cluster(withinCombineLimit(estimates)));
-    }
-
-    /** chrony's combine limit: the survivors whose error is at most {@link #COMBINE_LIMIT} times the least. */
-    static List<Estimate> withinCombineLimit(List<Estimate> survivors) {
-        double least = survivors.stream().mapToDouble(Estimate::errorSeconds).min().orElse(0);
-        return survivors.stream().filter(e -> e.errorSeconds() <= COMBINE_LIMIT * least).toList();
+        return weightedOffset(cluster(estimates));
     }
 
     /**

@@ -49,12 +49,13 @@ class CombinerTest {
     }
 
     @Test
-    void combineLimitLeavesOutFarWorseSurvivors() {
-        // The wide one's error is 10 times the tight one's: left out, it cannot drag the estimate at all.
+    void aFarWorseSurvivorBarelyMovesTheEstimate() {
+        // The wide one's error is 10 times the tight one's: it counts 1/100 as much, so 1.9 ms away it moves the
+        // estimate by 1.9/101 ms.
         Candidate tight = new Candidate("tight", 0.0001, 0.0003, 1, false);
         Candidate wide = new Candidate("wide", 0.002, 0.003, 1, false);
         assertThat(Combiner.combine(List.of(tight, wide), samples(List.of(tight, wide)), 0))
-                .isCloseTo(0.0001, within(1e-12));
+                .isCloseTo(0.0001 + 0.0019 / 101, within(1e-12));
     }
 
     @Test
@@ -65,8 +66,13 @@ class CombinerTest {
         List<Combiner.Estimate> survivors = List.of(new Combiner.Estimate("a", 0, e),
                 new Combiner.Estimate("b", 0.001, e), new Combiner.Estimate("c", -0.001, e),
                 new Combiner.Estimate("d", 0, e));
-        assertThat(Combiner.cluster(Combiner.withinCombineLimit(survivors))).hasSize(4);
+        assertThat(Combiner.cluster(survivors)).hasSize(4);
         assertThat(Combiner.weightedOffset(survivors)).isCloseTo(0, within(1e-15));
+        // Paths 1/1, 3/3, 2/4, 4/2 ms: the 1/1 one three times tighter; the 2/4 and 4/2 ones still both count.
+        List<Combiner.Estimate> mixed = List.of(new Combiner.Estimate("a", 0, e / 2),
+                new Combiner.Estimate("b", 0, 1.5 * e), new Combiner.Estimate("c", -0.001, 1.5 * e),
+                new Combiner.Estimate("d", 0.001, 1.5 * e));
+        assertThat(Combiner.weightedOffset(Combiner.cluster(mixed))).isCloseTo(0, within(1e-15));
     }
 
     @Test

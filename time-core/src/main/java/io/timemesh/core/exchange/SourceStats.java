@@ -14,7 +14,7 @@ import java.util.List;
  * and by our own drift over the round trip; no jitter term, since jitter is a statistic. Each past
  * exchange's interval is carried to the present at a relative rate within
  * [f − (r + |f|), f + (r + |f|)], where r = localDrift + PHI bounds how fast the two clocks can part
- * and f is the frequency estimated before the newest exchange (less three standard errors): that range always holds [−r, r], so
+ * and f is the frequency estimated before the newest exchange (less one standard error): that range always holds [−r, r], so
  * the carry is exact whatever f is, and with a good f it also holds a source whose true rate
  * exceeds r. The source's interval is the intersection over the window, plus the newest sample's
  * rootDelay/2 + rootDispersion for the server's own error (RFC 5905's λ for the upstream part). A
@@ -44,8 +44,12 @@ public final class SourceStats {
     static final int MIN_REGRESSION_SAMPLES = 3;
     /** Fewest samples for which the runs test says anything. */
     static final int MIN_RUNS_TEST_SAMPLES = 8;
-    /** How many standard errors of the frequency are taken off it before carrying intervals at it. */
-    static final double CARRY_SKEWS = 3;
+    /**
+     * How many standard errors of the frequency are taken off it before carrying intervals at it: any value
+     * keeps the carry exact for rates within ±r, but a source whose true rate is beyond r (a local clock
+     * worse than maxDrift) stays inside only while the shrunk frequency is at least its excess over r.
+     */
+    static final double CARRY_SKEWS = 1;
     /** One-sided 5 % normal quantile: fewer runs than expected by this many σ rejects the fit. */
     private static final double RUNS_Z = 1.645;
 
