@@ -27,7 +27,7 @@ part selection java -cp "$bench_jar" org.openjdk.jmh.Main SelectionBenchmark -rf
 part http bench/http-bench.sh 15
 part ntp bench/ntp-bench.sh
 part sampling java -cp "$bench_jar" io.timemesh.bench.SamplingBench 1000 60 "$out/sampling"
-part accuracy java -cp "$bench_jar" io.timemesh.bench.AccuracyBench 240 "$out/accuracy"
+part accuracy java -cp "$bench_jar" io.timemesh.bench.AccuracyBench 90 "$out/accuracy"
 part fuzz bench/fuzz.sh 200000
 
 # Selection from JMH's CSV: µs per selection by interval count, and the growth per decade against n log n's.

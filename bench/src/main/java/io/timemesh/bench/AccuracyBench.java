@@ -1,7 +1,7 @@
 package io.timemesh.bench;
 
-import io.timemesh.core.time.TimeSource;
 import io.timemesh.testkit.ServerBehaviour;
+import io.timemesh.testkit.ServerBehaviour.Fault;
 import io.timemesh.testkit.SimulatedNtpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -13,118 +13,244 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-import java.util.function.ToDoubleFunction;
+import java.util.stream.IntStream;
 
 /**
- * Accuracy next to chrony: the same simulated sources, given to a timemesh node and to {@code chronyd -x},
- * both polling each second. True time is this machine's system clock plus 0.3 s: three sources tell it
- * over asymmetric, jittery paths, one is a falseticker 25 ms off, one drifts away at 50 ppm. Once a second
- * it reads each one's time and bound and compares them with the truth.
- * Usage: {@code AccuracyBench [seconds] [work directory]}.
+ * Accuracy and bound next to chrony, over a set of scenarios. In each, simulated servers on the
+ * scenario's own loopback addresses are given to a timemesh node and to {@code chronyd -x}, both
+ * polling each second. True time is what the scenario's first server (always honest) says: this
+ * machine's system clock plus 0.3 s, or plus a drift where every server drifts. Once a second each
+ * side is read: timemesh by {@code GET /time} over a kept-alive HTTP connection, the least round
+ * trip of {@link #READS} reads; chrony by {@code chronyc tracking}, its bound AWS ClockBound's
+ * root dispersion + root delay/2 about its estimate. Also per reading: the majority limit, the
+ * half-width of the hull of offsets covered by a strict majority of the answering servers' exact
+ * causal intervals [o − d2, o + d1] at their configured least one-way delays d1, d2 (no jitter,
+ * no loopback time, no precision): the tightest bound a majority rule can promise on those paths.
+ * Usage: {@code AccuracyBench [seconds per scenario] [work directory] [scenario numbers, e.g. 1,4]}.
  */
 public final class AccuracyBench {
     private static final double TRUE_OFFSET = 0.3;
     private static final Duration WARM_UP = Duration.ofSeconds(30);
+    private static final int READS = 5;
+    private static final int FIRST_HTTP_PORT = 18911;
 
     private AccuracyBench() {}
 
-    /** One side's readings: error of its time against the truth, its bound's half-width, whether truth was inside. */
+    /**
+     * One scenario: its servers (the first honest, its clock the truth) and what happens half-way through.
+     *
+     * @param stepServer index of a server stepped by {@code stepSeconds} half-way through, or −1
+     */
+    record Scenario(String name, List<ServerBehaviour> servers, int stepServer, double stepSeconds) {}
+
+    static List<Scenario> scenarios() {
+        return List.of(
+                new Scenario("asymmetric honest + low-delay symmetric + liar", List.of(
+                        path(0, 0, 0), path(8, 2, 1), path(2, 8, 1), path(5, 3, 1),
+                        path(3, 3, 0).withOffset(TRUE_OFFSET + 0.025)), -1, 0),
+                new Scenario("7 sources, 3 liars", List.of(
+                        path(1, 1, 0.5), path(3, 3, 0.5), path(2, 4, 0.5), path(4, 2, 0.5),
+                        path(2, 2, 0.5).withOffset(TRUE_OFFSET + 0.020), path(2, 2, 0.5).withOffset(TRUE_OFFSET + 0.020),
+                        path(2, 2, 0.5).withOffset(TRUE_OFFSET - 0.030)), -1, 0),
+                new Scenario("all drifting 50 ppm", List.of(
+                        path(2, 2, 0.5).withDrift(50), path(3, 1, 0.5).withDrift(50), path(1, 3, 0.5).withDrift(50),
+                        path(2, 2, 0.5).withDrift(50), path(4, 4, 0.5).withDrift(50)), -1, 0),
+                new Scenario("1 ms each way plus uniform jitter 0-10 ms", List.of(
+                        path(1, 1, 10), path(1, 1, 10), path(1, 1, 10), path(1, 1, 10), path(1, 1, 10)), -1, 0),
+                new Scenario("faulty mix: kiss, mute, garbage, spoofed", List.of(
+                        path(2, 2, 0.5), path(3, 1, 0.5), path(1, 3, 0.5), path(2, 2, 0).withKiss("DENY"),
+                        path(2, 2, 0).withKiss("RATE"), path(2, 2, 0).withFault(Fault.SILENT),
+                        path(2, 2, 0).withFault(Fault.GARBAGE), path(2, 2, 0).withFault(Fault.SPOOFED_ORIGIN)), -1, 0),
+                new Scenario("one server stepping by 1 s", List.of(
+                        path(2, 2, 0.5), path(3, 1, 0.5), path(1, 3, 0.5), path(2, 2, 0.5), path(1, 1, 0.5)), 4, 1.0));
+    }
+
+    /** An honest server on a path of {@code out}/{@code back} ms one way, each plus uniform 0..{@code jitter} ms. */
+    private static ServerBehaviour path(double out, double back, double jitter) {
+        return ServerBehaviour.truthful().withOffset(TRUE_OFFSET)
+                .withDelays(Duration.ofNanos(Math.round(out * 1e6)), Duration.ofNanos(Math.round(back * 1e6)))
+                .withJitter(Duration.ofNanos(Math.round(jitter * 1e6)));
+    }
+
+    /** One side's readings: |error| against the truth, the bound's half-width, whether truth was inside. */
     static final class Readings {
         final List<Double> errors = new ArrayList<>();
         final List<Double> halfWidths = new ArrayList<>();
-        int outside;
+        int inside;
 
-        void add(double error, double halfWidth, boolean inside) {
+        void add(double error, double halfWidth, boolean holds) {
             errors.add(Math.abs(error));
             halfWidths.add(halfWidth);
-            outside += inside ? 0 : 1;
+            inside += holds ? 1 : 0;
         }
 
-        double percentile(List<Double> values, double p) {
+        static double percentile(List<Double> values, double p) {
+            if (values.isEmpty()) {
+                return Double.NaN;
+            }
             double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-            return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)];
+            return sorted[Math.max(0, Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1))];
+        }
+
+        double insideShare() {
+            return errors.isEmpty() ? Double.NaN : (double) inside / errors.size();
         }
     }
 
     public static void main(String[] args) throws Exception {
-        int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 240;
+        int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 90;
         Path work = Files.createDirectories(args.length > 1 ? Path.of(args[1]) : Files.createTempDirectory("accuracy-"));
-        TimeSource truth = NodeProcess::systemNanos;
-        List<SimulatedNtpServer> servers = List.of(
-                SimulatedNtpServer.start("127.0.6.1", truth, truthful(8, 2)),
-                SimulatedNtpServer.start("127.0.6.2", truth, truthful(2, 8)),
-                SimulatedNtpServer.start("127.0.6.3", truth, truthful(5, 3)),
-                SimulatedNtpServer.start("127.0.6.4", truth, truthful(3, 3).withOffset(TRUE_OFFSET + 0.025)),
-                SimulatedNtpServer.start("127.0.6.5", truth, truthful(3, 3).withDrift(50)));
-        List<String> sources = servers.stream().map(SimulatedNtpServer::hostPort).toList();
-        List<String> options = new ArrayList<>(List.of("--poll", "1"));
-        sources.forEach(s -> options.addAll(List.of("--source", s)));
-        try (NodeProcess node = new NodeProcess(18911, work.resolve("node.log"), options);
-             TrackingChronyd chrony = new TrackingChronyd(sources, work.resolve("chrony"))) {
-            long started = System.nanoTime();
-            node.awaitSynchronised(Duration.ofSeconds(90));
-            TimeUnit.NANOSECONDS.sleep(Math.max(0, WARM_UP.toNanos() - (System.nanoTime() - started)));
-            Readings timemesh = new Readings();
-            Readings chronyd = new Readings();
-            long trueOffsetNanos = Math.round(TRUE_OFFSET * 1e9);
-            for (int i = 0; i < seconds; i++) {
-                NodeProcess.Answer answer = node.time(3);
-                timemesh.add(answer.offsetSeconds() - TRUE_OFFSET, (answer.latest() - answer.earliest()) / 2e9,
-                        answer.holds(trueOffsetNanos));
-                TrackingChronyd.Tracking tracking = chrony.tracking();
-                if (tracking != null) {
-                    double error = tracking.correction() - TRUE_OFFSET;
-                    chronyd.add(error, tracking.boundHalfWidth(), Math.abs(error) <= tracking.boundHalfWidth());
-                }
-                TimeUnit.SECONDS.sleep(1);
+        List<Scenario> scenarios = scenarios();
+        List<Integer> chosen = args.length > 2 ? Arrays.stream(args[2].split(",")).map(n -> Integer.parseInt(n) - 1).toList()
+                : IntStream.range(0, scenarios.size()).boxed().toList();
+        List<String> rows = new ArrayList<>();
+        for (int k : chosen) {
+            rows.add(run(k, scenarios.get(k), seconds, work.resolve("scenario-" + (k + 1))));
+        }
+        System.out.printf(Locale.ROOT, "%nAccuracy: %d scenarios, each polled each second by both, %d readings after a"
+                + " %d s warm-up; errors and half-widths in µs%n", chosen.size(), seconds, WARM_UP.toSeconds());
+        System.out.println("| scenario | |error| median / p99, timemesh | chronyd -x | ratio (median, p99) "
+                + "| half-width median, timemesh | ClockBound on chrony | majority limit | ÷ ClockBound | ÷ limit "
+                + "| truth inside, timemesh | chrony |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
+        rows.forEach(System.out::println);
+    }
+
+    private static String run(int index, Scenario scenario, int seconds, Path work) throws Exception {
+        Files.createDirectories(work);
+        List<SimulatedNtpServer> servers = new ArrayList<>();
+        try {
+            for (int i = 0; i < scenario.servers().size(); i++) {
+                servers.add(SimulatedNtpServer.start("127.0." + (16 + index) + "." + (i + 1), NodeProcess::systemNanos,
+                        scenario.servers().get(i)));
             }
-            report(seconds, timemesh, chronyd, node, chrony);
+            SimulatedNtpServer truthTeller = servers.get(0);
+            List<String> sources = servers.stream().map(SimulatedNtpServer::hostPort).toList();
+            List<String> options = new ArrayList<>(List.of("--poll", "1"));
+            sources.forEach(s -> options.addAll(List.of("--source", s)));
+            System.out.printf(Locale.ROOT, "scenario %d: %s on %s%n", index + 1, scenario.name(), sources);
+            try (NodeProcess node = new NodeProcess(FIRST_HTTP_PORT + index, work.resolve("node.log"), options);
+                 TrackingChronyd chrony = new TrackingChronyd(sources, work.resolve("chrony"))) {
+                long started = System.nanoTime();
+                node.awaitSynchronised(Duration.ofSeconds(90));
+                TimeUnit.NANOSECONDS.sleep(Math.max(0, WARM_UP.toNanos() - (System.nanoTime() - started)));
+                Readings timemesh = new Readings();
+                Readings chronyd = new Readings();
+                List<Double> limits = new ArrayList<>();
+                List<Double> referenceErrors = new ArrayList<>();
+                List<Double> signedErrors = new ArrayList<>();
+                List<Double> roundTrips = new ArrayList<>();
+                List<Double> chronySigned = new ArrayList<>();
+                for (int i = 0; i < seconds; i++) {
+                    if (i == seconds / 2 && scenario.stepServer() >= 0) {
+                        SimulatedNtpServer stepping = servers.get(scenario.stepServer());
+                        stepping.behaviour(stepping.behaviour().withOffset(stepping.behaviour().offsetSeconds()
+                                + scenario.stepSeconds()));
+                    }
+                    NodeProcess.Answer answer = node.time(READS);
+                    long middle = answer.sentSystemNanos() + answer.roundTrip() / 2;
+                    double truth = truthTeller.offsetAt(middle);
+                    timemesh.add(answer.offsetSeconds() - truth, (answer.latest() - answer.earliest()) / 2e9,
+                            answer.earliest() <= answer.receivedSystemNanos()
+                                    + Math.round(truthTeller.offsetAt(answer.receivedSystemNanos()) * 1e9)
+                                    && answer.sentSystemNanos()
+                                    + Math.round(truthTeller.offsetAt(answer.sentSystemNanos()) * 1e9) <= answer.latest());
+                    limits.add(majorityLimit(servers, truth, middle));
+                    referenceErrors.add(referenceOffset(node) - truthTeller.offsetAt(NodeProcess.systemNanos()));
+                    signedErrors.add(answer.offsetSeconds() - truth);
+                    roundTrips.add(answer.roundTrip() / 1e9);
+                    TrackingChronyd.Tracking tracking = chrony.tracking();
+                    if (tracking != null) {
+                        double error = tracking.correction() - truthTeller.offsetAt(NodeProcess.systemNanos());
+                        chronyd.add(error, tracking.boundHalfWidth(), Math.abs(error) <= tracking.boundHalfWidth());
+                        chronySigned.add(error);
+                    }
+                    TimeUnit.SECONDS.sleep(1);
+                }
+                System.out.printf(Locale.ROOT, "  signed median errors: served %+.0f µs, the selector's combined offset %+.0f µs"
+                        + " (the node's local timescale taken as the system clock), chrony %+.0f µs; median read round trip"
+                        + " %.0f µs%n", Readings.percentile(signedErrors, 0.5) * 1e6,
+                        Readings.percentile(referenceErrors, 0.5) * 1e6, Readings.percentile(chronySigned, 0.5) * 1e6,
+                        Readings.percentile(roundTrips, 0.5) * 1e6);
+                System.out.println("  timemesh sources: " + node.get("/sources"));
+                System.out.println("  chronyd reach: " + chrony.reach());
+                return row(index, scenario, timemesh, chronyd, Readings.percentile(limits, 0.5));
+            }
         } finally {
             servers.forEach(SimulatedNtpServer::close);
         }
     }
 
-    private static ServerBehaviour truthful(long outMillis, long backMillis) {
-        return ServerBehaviour.truthful().withOffset(TRUE_OFFSET)
-                .withDelays(Duration.ofMillis(outMillis), Duration.ofMillis(backMillis))
-                .withJitter(Duration.ofMillis(1));
+    /** The newest reference's offset: true time less the node's local timescale, which starts as the system clock. */
+    private static double referenceOffset(NodeProcess node) throws Exception {
+        JsonArray decisions = new JsonObject(node.get("/status?decisions=1")).getJsonObject("selection")
+                .getJsonArray("decisions");
+        return decisions.isEmpty() ? Double.NaN : decisions.getJsonObject(decisions.size() - 1).getDouble("offsetSeconds");
     }
 
-    private static void report(int seconds, Readings timemesh, Readings chronyd, NodeProcess node, TrackingChronyd chrony)
-            throws Exception {
-        System.out.printf(Locale.ROOT, "%nAccuracy: 3 truthful sources (asymmetric 8/2, 2/8, 5/3 ms, 1 ms jitter), a falseticker"
-                + " 25 ms off, one drifting 50 ppm; polled each second; %d readings each after a %d s warm-up%n",
-                seconds, WARM_UP.toSeconds());
-        System.out.println("| | timemesh | chronyd -x | timemesh / chronyd |");
-        System.out.println("|---|---|---|---|");
-        row("error of served time, median (µs)", timemesh, chronyd, r -> r.percentile(r.errors, 0.5));
-        row("error of served time, p95 (µs)", timemesh, chronyd, r -> r.percentile(r.errors, 0.95));
-        row("error of served time, max (µs)", timemesh, chronyd, r -> r.percentile(r.errors, 1.0));
-        row("bound half-width, median (µs)", timemesh, chronyd, r -> r.percentile(r.halfWidths, 0.5));
-        row("bound half-width, max (µs)", timemesh, chronyd, r -> r.percentile(r.halfWidths, 1.0));
-        System.out.printf(Locale.ROOT, "| truth outside the bound | %d of %d | %d of %d | |%n", timemesh.outside,
-                timemesh.errors.size(), chronyd.outside, chronyd.errors.size());
-        summary("error of served time, median", timemesh, chronyd, r -> r.percentile(r.errors, 0.5));
-        summary("bound half-width, median", timemesh, chronyd, r -> r.percentile(r.halfWidths, 0.5));
-        Summary.row("accuracy", "truth outside the bound", timemesh.outside + " of " + timemesh.errors.size(),
-                chronyd.outside + " of " + chronyd.errors.size(), "", "never", timemesh.outside == 0);
-        JsonArray views = new JsonArray(node.get("/sources"));
-        System.out.println("timemesh sources: " + Arrays.toString(views.stream()
-                .map(v -> ((JsonObject) v).getString("address") + " " + ((JsonObject) v).getString("state")).toArray()));
-        System.out.println("chronyd reach: " + chrony.reach());
+    /**
+     * Half the width of the hull of offsets (true time minus the truth) covered by more than half of the
+     * answering servers' intervals [o − d2, o + d1], o being each server's clock less the truth now.
+     */
+    static double majorityLimit(List<SimulatedNtpServer> servers, double truth, long atSystemNanos) {
+        List<double[]> intervals = new ArrayList<>();
+        for (SimulatedNtpServer server : servers) {
+            ServerBehaviour b = server.behaviour();
+            if (b.fault() == Fault.NONE) {
+                double o = server.offsetAt(atSystemNanos) - truth;
+                intervals.add(new double[] {o - b.returnDelay().toNanos() / 1e9, o + b.outboundDelay().toNanos() / 1e9});
+            }
+        }
+        double[] hull = majorityHull(intervals);
+        return (hull[1] - hull[0]) / 2;
     }
 
-    private static void summary(String what, Readings timemesh, Readings chronyd, ToDoubleFunction<Readings> figure) {
-        double t = figure.applyAsDouble(timemesh) * 1e6;
-        double c = chronyd.errors.isEmpty() ? Double.NaN : figure.applyAsDouble(chronyd) * 1e6;
-        Summary.row("accuracy", what, String.format(Locale.ROOT, "%.0f µs", t), String.format(Locale.ROOT, "%.0f µs", c),
-                String.format(Locale.ROOT, "%.2f", t / c), "≤ 1.00", t <= c);
+    /** [low, high] of the points covered by more than half of {@code intervals} (closed), or NaNs if none are. */
+    static double[] majorityHull(List<double[]> intervals) {
+        double[][] ends = new double[2 * intervals.size()][];
+        for (int i = 0; i < intervals.size(); i++) {
+            ends[2 * i] = new double[] {intervals.get(i)[0], +1};
+            ends[2 * i + 1] = new double[] {intervals.get(i)[1], -1};
+        }
+        // Openings before closings at the same point: closed intervals that touch both cover it.
+        Arrays.sort(ends, (a, b) -> a[0] != b[0] ? Double.compare(a[0], b[0]) : Double.compare(b[1], a[1]));
+        double low = Double.NaN;
+        double high = Double.NaN;
+        int depth = 0;
+        for (double[] end : ends) {
+            int before = depth;
+            depth += (int) end[1];
+            if (depth * 2 > intervals.size() && Double.isNaN(low)) {
+                low = end[0];
+            }
+            if (before * 2 > intervals.size() && depth * 2 <= intervals.size()) {
+                high = end[0];
+            }
+        }
+        return new double[] {low, high};
     }
 
-    private static void row(String what, Readings timemesh, Readings chronyd,
-                            ToDoubleFunction<Readings> figure) {
-        double t = figure.applyAsDouble(timemesh) * 1e6;
-        double c = chronyd.errors.isEmpty() ? Double.NaN : figure.applyAsDouble(chronyd) * 1e6;
-        System.out.printf(Locale.ROOT, "| %s | %.0f | %.0f | %.2f |%n", what, t, c, t / c);
+    private static String row(int index, Scenario scenario, Readings timemesh, Readings chronyd, double limit) {
+        double tMedian = Readings.percentile(timemesh.errors, 0.5) * 1e6;
+        double tP99 = Readings.percentile(timemesh.errors, 0.99) * 1e6;
+        double cMedian = Readings.percentile(chronyd.errors, 0.5) * 1e6;
+        double cP99 = Readings.percentile(chronyd.errors, 0.99) * 1e6;
+        double tHalf = Readings.percentile(timemesh.halfWidths, 0.5) * 1e6;
+        double cHalf = Readings.percentile(chronyd.halfWidths, 0.5) * 1e6;
+        double limitMicros = limit * 1e6;
+        String name = (index + 1) + ". " + scenario.name();
+        Summary.row("accuracy", name + ": |error| median", String.format(Locale.ROOT, "%.0f µs", tMedian),
+                String.format(Locale.ROOT, "chrony %.0f µs", cMedian), String.format(Locale.ROOT, "%.2f", tMedian / cMedian),
+                "≤ 1.00", tMedian <= cMedian);
+        Summary.row("accuracy", name + ": half-width median", String.format(Locale.ROOT, "%.0f µs", tHalf),
+                String.format(Locale.ROOT, "majority limit %.0f µs", limitMicros),
+                String.format(Locale.ROOT, "%.2f", tHalf / limitMicros), "≤ 1.20", tHalf <= 1.2 * limitMicros);
+        Summary.row("accuracy", name + ": truth inside", String.format(Locale.ROOT, "%.1f %%", 100 * timemesh.insideShare()),
+                String.format(Locale.ROOT, "chrony %.1f %%", 100 * chronyd.insideShare()), "", "100 %",
+                timemesh.inside == timemesh.errors.size());
+        return String.format(Locale.ROOT, "| %s | %.0f / %.0f | %.0f / %.0f | %.2f, %.2f | %.0f | %.0f | %.0f | %.2f | %.2f "
+                        + "| %.1f %% | %.1f %% |", name, tMedian, tP99, cMedian, cP99, tMedian / cMedian, tP99 / cP99, tHalf,
+                cHalf, limitMicros, tHalf / cHalf, tHalf / limitMicros, 100 * timemesh.insideShare(),
+                100 * chronyd.insideShare());
     }
 }

@@ -9,6 +9,7 @@ import io.timemesh.core.clock.MonotonicReader;
 import io.timemesh.core.clock.TimeReading;
 import io.timemesh.core.message.Reference;
 import io.timemesh.core.ntp.LeapIndicator;
+import io.timemesh.core.time.TimebaseLink;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -374,5 +375,36 @@ class VirtualClockTest {
                 0.001, 0, 0.001, 0.3, 0.3, 3, 3, 5, LeapIndicator.NO_WARNING, "a", List.of("a", "b", "c"), List.of(),
                 List.of(), "127.0.0.1:123");
         assertThat(clock.update(five, T0 + S, T0 + S).read(T0 + S).stratum()).isEqualTo(6);
+    }
+
+    @Test
+    void servedHalfWidthLessDriftAndHopsIsTheSelectorsHalfWidth() {
+        // A lopsided hull [−1, +3] ms about an estimate of +0.5 ms, encoded as the selector does: root distance
+        // 2.5 ms, the peer's 10 ms root delay capped at 5 ms, root dispersion 0.
+        Reference local = new Reference("sel", ++sequence, 0, sequence, Reference.Status.MAJORITY, 0.0005, -0.001,
+                0.003, 0.0025, 0.005, 0, 0, 0.001, 3, 3, 1, LeapIndicator.NO_WARNING, "a", List.of("a", "b", "c"),
+                List.of(), List.of(), null);
+        double selectorHalfWidth = (local.highSeconds() - local.lowSeconds()) / 2;
+        // The selector is on another node: the hop widens each side by the link's distance.
+        TimebaseLink link = new TimebaseLink("sel", 0.02, 0.0001, T0);
+        Reference hopped = link.rebase(local, T0);
+        ClockModel model = clock.update(hopped, T0, T0);
+        for (long age : new long[] {0, S / 2, 3 * S, 9 * S}) {
+            TimeReading reading = model.read(T0 + age);
+            double served = (reading.latestNanos() - reading.earliestNanos()) / 2e9;
+            double drift = model.boundGrowthRate() * age / 1e9;
+            // Rounding outwards to whole nanoseconds adds at most 2 ns to the half-width.
+            assertThat(served - drift - link.distanceAt(T0)).isCloseTo(selectorHalfWidth, within(2.5e-9));
+            assertThat(served - drift - link.distanceAt(T0)).isGreaterThanOrEqualTo(selectorHalfWidth);
+        }
+        // A slew in progress moves the interval with the estimate but does not widen it.
+        ClockModel slewing = clock.update(link.rebase(new Reference("sel", ++sequence, 0, sequence,
+                Reference.Status.MAJORITY, 0.0008, -0.0007, 0.0033, 0.0025, 0.005, 0, 0, 0.001, 3, 3, 1,
+                LeapIndicator.NO_WARNING, "a", List.of("a", "b", "c"), List.of(), List.of(), null), T0 + S), T0 + S, T0 + S);
+        assertThat(slewing.lastStep()).isFalse();
+        TimeReading reading = slewing.read(T0 + 2 * S);
+        double served = (reading.latestNanos() - reading.earliestNanos()) / 2e9;
+        assertThat(served - slewing.boundGrowthRate() - link.distanceAt(T0 + S))
+                .isCloseTo(selectorHalfWidth, within(2.5e-9));
     }
 }

@@ -1,14 +1,14 @@
 package io.timemesh.sampler;
 
 import io.timemesh.core.exchange.ExchangeFailure;
-import io.timemesh.core.exchange.FilteredEstimate;
 import io.timemesh.core.exchange.NtpSample;
+import io.timemesh.core.exchange.SourceEstimate;
 
 /** What one event (a datagram, a timeout) did to a source's exchange in flight. */
 public sealed interface ExchangeStep {
 
-    /** The exchange ended with a new sample; the estimate is the clock filter's after adding it. */
-    record Sampled(NtpSample sample, FilteredEstimate estimate) implements ExchangeStep {}
+    /** The exchange ended with a new sample; the estimate is the source's after adding it. */
+    record Sampled(NtpSample sample, SourceEstimate estimate) implements ExchangeStep {}
 
     /** The exchange ended without a sample. */
     record Failed(ExchangeFailure failure) implements ExchangeStep {}

@@ -107,6 +107,7 @@ public final class NtpClientSocket {
         long t1 = clock.nowNanos();
         byte[] request = poller.startExchange(t1, random.nextInt());
         socket.send(Buffer.buffer(request), target.getPort(), target.getAddress().getHostAddress())
+                .onSuccess(sent -> poller.onSent(clock.nowNanos()))
                 .onFailure(e -> {
                     Exchange exchange = inFlight.remove(key);
                     if (exchange != null) {

@@ -95,7 +95,7 @@ public final class NtpQuery {
         return socket.exchange(poller, target, timeout).compose(step -> {
             if (step instanceof ExchangeStep.Sampled sampled) {
                 tally.samples.add(sampled.sample());
-                tally.latest = sampled.estimate();
+                tally.latest = sampled.estimate().filtered();
             }
             boolean kissed = step instanceof ExchangeStep.Failed failed && failed.failure().error() == ExchangeError.KISS;
             if (remaining <= 1 || kissed) {

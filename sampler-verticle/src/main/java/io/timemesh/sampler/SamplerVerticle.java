@@ -286,6 +286,9 @@ public final class SamplerVerticle extends VerticleBase {
             if (lastErrors.remove(poller.source()) != null) {
                 LOG.info("source {} answers again", poller.source());
             }
+            if (sampled.estimate().event().restarted()) {
+                LOG.warn("source {}: {}", poller.source(), sampled.estimate().reason());
+            }
             SourceSample sample = SourceSample.of(poller.source(), address, config.nodeName(), sampled.estimate(),
                     poller.reach(), poller.pollSeconds());
             vertx.eventBus().publish(EventBusAddresses.SAMPLES, auth.seal(EventBusAddresses.SAMPLES,

@@ -1,15 +1,16 @@
 package io.timemesh.sampler;
 
-import io.timemesh.core.exchange.ClockFilter;
 import io.timemesh.core.exchange.ExchangeError;
 import io.timemesh.core.exchange.ExchangeFailure;
-import io.timemesh.core.exchange.FilteredEstimate;
 import io.timemesh.core.exchange.KissCode;
+import io.timemesh.core.exchange.NtpSample;
 import io.timemesh.core.exchange.ReachRegister;
 import io.timemesh.core.exchange.ReplyValidator;
 import io.timemesh.core.exchange.ReplyVerdict;
+import io.timemesh.core.exchange.SourceStats;
 import io.timemesh.core.ntp.DecodeResult;
 import io.timemesh.core.ntp.NtpPacket;
+import io.timemesh.core.ntp.NtpConstants;
 import io.timemesh.core.ntp.NtpPacketCodec;
 import io.timemesh.core.ntp.NtpTimestamp;
 import io.timemesh.core.time.TimebaseLink;
@@ -28,12 +29,18 @@ public final class SourcePoller {
     private final PollSchedule schedule;
     private final double localPrecisionSeconds;
     private final int localPrecisionLog2;
-    private final ClockFilter filter = new ClockFilter();
+    /**
+     * The local timescale's frequency tolerance is taken as RFC 5905's PHI (the discipline's default
+     * maxDrift), as {@link TimebaseLink} does for a node's clock.
+     */
+    private final SourceStats stats = new SourceStats(NtpConstants.PHI);
     private final ReachRegister reach = new ReachRegister();
 
     private boolean inFlight;
     private long sentTransmit;
     private long t1Nanos;
+    /** When the send of the request in flight was seen complete, or 0 before that. */
+    private long sentNanos;
     private ExchangeFailure lastDropped;
     private long lastServerTransmit;
     private ExchangeFailure lastFailure;
@@ -59,8 +66,20 @@ public final class SourcePoller {
         inFlight = true;
         lastDropped = null;
         t1Nanos = nowNanos;
+        sentNanos = 0;
         sentTransmit = (NtpTimestamp.fromUnixNanos(nowNanos) & 0xFFFF_FFFF_0000_0000L) | (randomFraction & 0xFFFF_FFFFL);
         return NtpPacketCodec.encode(NtpPacket.clientRequest(sentTransmit, schedule.pollLog2(), localPrecisionLog2));
+    }
+
+    /**
+     * The request in flight was handed to the socket by {@code nowNanos}. T1 stays the reading before the send,
+     * which the exact interval needs; the time the send took only sharpens the point estimate (see
+     * {@link SourceStats#add(NtpSample, double)}).
+     */
+    public void onSent(long nowNanos) {
+        if (inFlight && sentNanos == 0) {
+            sentNanos = nowNanos;
+        }
     }
 
     /** A datagram from the source's address arrived at {@code t4Nanos}. */
@@ -80,7 +99,8 @@ public final class SourcePoller {
             lastServerTransmit = reply.transmitTimestamp();
             lastFailure = null;
             reach.onValidReply();
-            return new ExchangeStep.Sampled(accepted.sample(), filter.add(accepted.sample()));
+            double sendSeconds = sentNanos > t1Nanos ? (sentNanos - t1Nanos) / 1e9 : 0;
+            return new ExchangeStep.Sampled(accepted.sample(), stats.add(accepted.sample(), sendSeconds));
         }
         ExchangeFailure failure = ((ReplyVerdict.Rejected) verdict).failure();
         if (failure.error().dropOnly()) {
@@ -128,11 +148,6 @@ public final class SourcePoller {
         return schedule.nextDelaySeconds();
     }
 
-    /** The filter's estimate with dispersion aged to {@code nowNanos}, or null before any sample. */
-    public FilteredEstimate estimate(long nowNanos) {
-        return filter.estimate(nowNanos);
-    }
-
     public String source() {
         return source;
     }
@@ -156,7 +171,7 @@ public final class SourcePoller {
 
     /** What another sampler needs to carry on with this source. */
     public PollerState state(String owner) {
-        return new PollerState(owner, filter.samples(), reach.value(), schedule.pollSeconds(), lastServerTransmit,
+        return new PollerState(owner, stats.handoverSamples(), reach.value(), schedule.pollSeconds(), lastServerTransmit,
                 stopped ? lastFailure.detail() : null);
     }
 
@@ -172,7 +187,7 @@ public final class SourcePoller {
             stopped = true;
             lastFailure = new ExchangeFailure(ExchangeError.KISS, state.stoppedBy());
         }
-        link.ifPresent(l -> state.stages().forEach(stage -> filter.add(l.rebase(stage, nowNanos))));
+        link.ifPresent(l -> state.stages().forEach(stage -> stats.add(l.rebase(stage, nowNanos), 0)));
     }
 
     /** The reason the last exchange failed, or null if it succeeded. */

@@ -56,8 +56,13 @@ class SourcePollerTest {
         assertThat(step).isInstanceOf(ExchangeStep.Sampled.class);
         var estimate = ((ExchangeStep.Sampled) step).estimate();
         // T2 − T1 = 103 ms and T3 − T4 = 104 − 6 = 98 ms, so θ = 100.5 ms; δ = 6 − 1 = 5 ms
-        assertThat(estimate.best().offsetSeconds()).isCloseTo(0.1005, within(1e-9));
-        assertThat(estimate.best().delaySeconds()).isCloseTo(0.005, within(1e-9));
+        assertThat(estimate.filtered().best().offsetSeconds()).isCloseTo(0.1005, within(1e-9));
+        assertThat(estimate.filtered().best().delaySeconds()).isCloseTo(0.005, within(1e-9));
+        // The exact interval [T3 − T4, T2 − T1] = [98, 103] ms, widened only by ε (precision, PHI × 6 ms).
+        assertThat(estimate.bound().low()).isCloseTo(0.098, within(1e-5));
+        assertThat(estimate.bound().high()).isCloseTo(0.103, within(1e-5));
+        assertThat(estimate.bound().low()).isLessThan(0.098);
+        assertThat(estimate.bound().high()).isGreaterThan(0.103);
         assertThat(poller.reach()).isEqualTo(1);
         assertThat(poller.inFlight()).isFalse();
         assertThat(poller.lastFailure()).isNull();

@@ -1,30 +1,106 @@
 package io.timemesh.selector;
 
+import io.timemesh.core.message.SourceSample;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
- * Combines the survivors' offsets weighted by 1/λ (RFC 5905 §11.2.3, the seeds' weighted average).
+ * Turns the survivors of the intersection into one point estimate: the RFC 5905 §11.2.2 cluster step,
+ * then the survivors' estimates combined with weights 1/e² (§11.2.3 weights by 1/λ; chrony by the
+ * inverse variance of its estimates).
  *
- * <p>Why not the midpoint of the intersection: the midpoint is set by just the two sources whose
- * edges bound the region, so it jumps whenever either one's delay changes, and a wide source can
- * move it as much as a tight one. The weighted average uses every survivor and trusts each in
- * proportion to how tightly it is bounded.
+ * <p>A survivor's error e is what is known about how far its estimate may be from the truth: the
+ * regression's standard error σ, and its interval's half-width w taken as a uniform spread of the
+ * unknown path asymmetry (variance w²/3), so e² = σ² + w²/3. A tight symmetric source then outweighs
+ * asymmetric ones, and many quiet samples outweigh a few noisy ones: a survivor with k times the
+ * least error counts 1/k² as much, so far worse sources barely move the estimate. (chrony's
+ * combinelimit, which leaves out sources over 3 times the best's distance, is not used: with honest
+ * sources on opposite asymmetric paths it would cut one side of a pair and bias the mean towards the
+ * other.) The cluster step removes survivors whose estimates sit far from the rest. The estimate
+ * stays a weighted mean of survivors' estimates, each inside its own interval; the caller keeps it
+ * inside the majority hull.
  */
 public final class Combiner {
     private Combiner() {}
 
-    /** Smallest λ used as a weight, so a zero-width interval cannot take all the weight by division by zero. */
-    private static final double MIN_DISTANCE = 1e-9;
+    /** RFC 5905 NMIN: the cluster step never leaves fewer survivors than this. */
+    static final int NMIN = 3;
+    /**
+     * How many times the least error a survivor's selection jitter may reach before the cluster step drops it.
+     * The RFC compares with the least peer jitter, a statistic alone; here the errors also hold the spread of
+     * path asymmetry, and honest sources on opposite asymmetric paths sit about one such error apart: dropping
+     * one of them would bias the mean towards the other side.
+     */
+    static final double CLUSTER_LIMIT = 3;
+    /** Smallest error used as a weight, so a zero-width interval cannot take all the weight by division by zero. */
+    private static final double MIN_ERROR = 1e-9;
 
-    public static double weightedOffset(List<Candidate> survivors) {
-        if (survivors.isEmpty()) {
+    /** One survivor's point estimate and its error e, in seconds. */
+    record Estimate(String source, double offsetSeconds, double errorSeconds) {}
+
+    /**
+     * The combined offset of the truechimers, in seconds.
+     *
+     * @param truechimers the intersection's survivors (their intervals)
+     * @param samples     every candidate's sample by source, on the selector's timescale (their estimates)
+     * @param nowNanos    the selection time: each estimate is carried here at its source's frequency
+     * @throws IllegalArgumentException without survivors
+     */
+    public static double combine(List<Candidate> truechimers, Map<String, SourceSample> samples, long nowNanos) {
+        List<Estimate> estimates = new ArrayList<>();
+        for (Candidate c : truechimers) {
+            SourceSample s = samples.get(c.source());
+            double halfWidth = c.rootDistanceSeconds();
+            double error = Math.sqrt(s.estimateErrorSeconds() * s.estimateErrorSeconds() + halfWidth * halfWidth / 3);
+            estimates.add(new Estimate(c.source(), s.estimateAt(nowNanos), error));
+        }
+        return weightedOffset(cluster(estimates));
+    }
+
+    /**
+     * RFC 5905 §11.2.2: while more than {@link #NMIN} remain, drop the survivor with the largest
+     * selection jitter (RMS distance of its estimate from the others') if that exceeds
+     * {@link #CLUSTER_LIMIT} times the smallest error of any survivor; the survivors left, in their order.
+     */
+    static List<Estimate> cluster(List<Estimate> survivors) {
+        List<Estimate> kept = new ArrayList<>(survivors);
+        while (kept.size() > NMIN) {
+            int worst = -1;
+            double worstJitter = -1;
+            double leastError = Double.POSITIVE_INFINITY;
+            for (int i = 0; i < kept.size(); i++) {
+                double sum = 0;
+                for (Estimate other : kept) {
+                    double d = other.offsetSeconds() - kept.get(i).offsetSeconds();
+                    sum += d * d;
+                }
+                double jitter = Math.sqrt(sum / (kept.size() - 1));
+                if (jitter > worstJitter) {
+                    worstJitter = jitter;
+                    worst = i;
+                }
+                leastError = Math.min(leastError, kept.get(i).errorSeconds());
+            }
+            if (worstJitter <= CLUSTER_LIMIT * leastError) {
+                break;
+            }
+            kept.remove(worst);
+        }
+        return kept;
+    }
+
+    /** The mean of the estimates weighted by 1/e². */
+    static double weightedOffset(List<Estimate> estimates) {
+        if (estimates.isEmpty()) {
             throw new IllegalArgumentException("nothing to combine");
         }
         double weighted = 0;
         double weights = 0;
-        for (Candidate c : survivors) {
-            double weight = 1 / Math.max(c.rootDistanceSeconds(), MIN_DISTANCE);
-            weighted += weight * c.offsetSeconds();
+        for (Estimate e : estimates) {
+            double error = Math.max(e.errorSeconds(), MIN_ERROR);
+            double weight = 1 / (error * error);
+            weighted += weight * e.offsetSeconds();
             weights += weight;
         }
         return weighted / weights;

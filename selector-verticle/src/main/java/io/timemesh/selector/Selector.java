@@ -234,12 +234,13 @@ public final class Selector {
         List<String> falsetickers = intersection.falsetickers().stream().map(Candidate::source).toList();
         double low = intersection.majorityLow();
         double high = intersection.majorityHigh();
-        double offset = Math.min(high, Math.max(low, Combiner.weightedOffset(intersection.truechimers())));
+        double offset = Math.min(high, Math.max(low, Combiner.combine(intersection.truechimers(), samples, nowNanos)));
         double rootDistance = Math.max(offset - low, high - offset);
         Candidate peer = intersection.truechimers().stream()
                 .min(Comparator.comparingDouble(Candidate::rootDistanceSeconds)).orElseThrow();
         SourceSample peerSample = samples.get(peer.source());
-        double rootDelay = peerSample.rootDelaySeconds() + peerSample.delaySeconds();
+        // Capped so that rootDelay/2 + rootDispersion is exactly the bound: the hull can be narrower than the peer's delay.
+        double rootDelay = Math.min(peerSample.rootDelaySeconds() + peerSample.delaySeconds(), 2 * rootDistance);
         long basis = intersection.truechimers().stream()
                 .mapToLong(c -> samples.get(c.source()).sampleTimeNanos()).max().orElseThrow();
         return new Reference(settings.nodeName(), ++sequence, nowNanos, basis, Reference.Status.MAJORITY, offset, low, high,

@@ -74,7 +74,7 @@ class IntervalSelectorProperties {
         assertThat(result.majority()).isTrue();
         assertThat(0.0).isBetween(result.majorityLow(), result.majorityHigh());
         double combined = Math.min(result.majorityHigh(),
-                Math.max(result.majorityLow(), Combiner.weightedOffset(result.truechimers())));
+                Math.max(result.majorityLow(), Combiner.combine(result.truechimers(), CombinerTest.samples(set), 0)));
         assertThat(Math.abs(combined)).isLessThanOrEqualTo(
                 Math.max(combined - result.majorityLow(), result.majorityHigh() - combined));
     }

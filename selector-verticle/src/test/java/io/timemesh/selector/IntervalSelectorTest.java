@@ -155,14 +155,4 @@ class IntervalSelectorTest {
         assertThat(result.depth()).isZero();
         assertThat(result.truechimers()).isEmpty();
     }
-
-    @Test
-    void combinerWeighsByInverseDistance() {
-        // Weights 1/0.01 = 100 and 1/0.03 ≈ 33.3: (100·0.10 + 33.3·0.14) / 133.3 = 0.11
-        double combined = Combiner.weightedOffset(List.of(new Candidate("a", 0.10, 0.01, 1, false),
-                new Candidate("b", 0.14, 0.03, 1, false)));
-        assertThat(combined).isCloseTo(0.11, within(1e-12));
-        assertThat(Combiner.weightedOffset(List.of(new Candidate("z", 0.3, 0, 1, false),
-                new Candidate("w", 0.5, 0.1, 1, false)))).isCloseTo(0.3, within(1e-6));
-    }
 }

@@ -209,4 +209,30 @@ class SelectorTest {
         assertThat(selector.history()).hasSize(5);
         assertThat(selector.history().get(4).sequence()).isEqualTo(11);
     }
+
+    @Test
+    void rootDelayAndDispersionCarryExactlyTheHullEvenWhenThePeersDelayIsWider() {
+        // Exact intervals narrower than the peer's round trip (δ 2 ms + root delay 1 ms): the root fields must
+        // still add up to the hull's distance from the offset, never more.
+        selector.onSample(sample("a", T0, 0.3001, 0.0004));
+        selector.onSample(sample("b", T0, 0.2999, 0.0004));
+        selector.onSample(sample("c", T0, 0.3000, 0.0003));
+        Reference reference = selector.select(T0, SAME_CLOCK);
+        assertThat(reference.usable()).isTrue();
+        assertThat(reference.rootDelaySeconds()).isLessThanOrEqualTo(2 * reference.rootDistanceSeconds());
+        assertThat(reference.rootDelaySeconds() / 2 + reference.rootDispersionSeconds())
+                .isCloseTo(reference.rootDistanceSeconds(), within(1e-12));
+    }
+
+    @Test
+    void theCombinedOffsetIsTheSurvivorsEstimatesInsideTheHull() {
+        // Intervals centred on 0.300 but each source's estimate at 0.3002: the reference follows the estimates.
+        for (String source : List.of("a", "b", "c")) {
+            selector.onSample(new SourceSample(source, source, "node-a", T0, T0, 0.300, 0.002, 1e-6, 1e-4, 0.001,
+                    0.0005, 0.001, 2, "GPS", LeapIndicator.NO_WARNING, 0xFF, 1, 8, 0.3002, 1e-5, 0));
+        }
+        Reference reference = selector.select(T0, SAME_CLOCK);
+        assertThat(reference.offsetSeconds()).isCloseTo(0.3002, within(1e-12));
+        assertThat(reference.offsetSeconds()).isBetween(reference.lowSeconds(), reference.highSeconds());
+    }
 }

@@ -44,7 +44,8 @@ public record TimebaseLink(String node, double offsetSeconds, double rootDistanc
                 toLocalNanos(s.publishedNanos()), s.offsetSeconds() + offsetSeconds, s.delaySeconds(),
                 s.dispersionSeconds(), s.jitterSeconds(), s.rootDelaySeconds(), s.rootDispersionSeconds(),
                 s.rootDistanceSeconds() + distanceAt(nowNanos), s.stratum(), s.referenceId(), s.leap(), s.reach(),
-                s.pollSeconds(), s.filterStages());
+                s.pollSeconds(), s.filterStages(), s.estimateSeconds() + offsetSeconds, s.estimateErrorSeconds(),
+                s.frequency());
     }
 
     /** One exchange measured against their clock, as if measured against ours (for handing a source over). */

@@ -1,0 +1,329 @@
+package io.timemesh.core.exchange;
+
+import io.timemesh.core.ntp.NtpConstants;
+import io.timemesh.core.time.OffsetInterval;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything one source's exchanges say, kept over a window of up to {@link #MAX_SAMPLES} of them:
+ * an exact bound and a statistical estimate.
+ *
+ * <p><b>Bound.</b> An exchange proves that the server's clock minus ours lay in [T3 − T4, T2 − T1] =
+ * [θ − δ/2, θ + δ/2] while it ran, widened by ε (both clocks' precision and PHI × the round trip)
+ * and by our own drift over the round trip; no jitter term, since jitter is a statistic. Each past
+ * exchange's interval is carried to the present at a relative rate within
+ * [f − (r + |f|), f + (r + |f|)], where r = localDrift + PHI bounds how fast the two clocks can part
+ * and f is the frequency estimated before the newest exchange (less one standard error): that range always holds [−r, r], so
+ * the carry is exact whatever f is, and with a good f it also holds a source whose true rate
+ * exceeds r. The source's interval is the intersection over the window, plus the newest sample's
+ * rootDelay/2 + rootDispersion for the server's own error (RFC 5905's λ for the upstream part). A
+ * short-delay exchange keeps tightening the bound after slower ones arrive. An exchange whose
+ * interval misses the intersection means the source stepped, or lies: the reason says which, and
+ * the window restarts with that exchange, so the intersection is never empty.
+ *
+ * <p><b>Estimate</b> (chrony sourcestats.c, regress.c): a weighted least-squares line through the
+ * offsets against local time, each weighted by 1/(1 + {@link #SD_TO_DIST_RATIO} × (d − dmin)/dmin)²
+ * with d = δ/2 + ε, so queued samples count little; a runs test on the residuals drops the oldest
+ * samples while too few sign changes show the line no longer fits (a frequency change). The
+ * offset at the newest exchange, the frequency and their standard errors come from the fit. A
+ * sample whose delay exceeds the least by more than {@link #MAX_DELAY_DEV_RATIO} standard
+ * deviations, with an offset that the delay explains, is left out of the estimate (chrony's
+ * maxdelaydevratio) but still tightens the bound, which holds whatever the delay.
+ */
+public final class SourceStats {
+    /** chrony's MAX_SAMPLES: the longest window. */
+    public static final int MAX_SAMPLES = 64;
+    /** chrony's SD_TO_DIST_RATIO: how a sample's distance above the least turns into a standard deviation. */
+    static final double SD_TO_DIST_RATIO = 0.7;
+    /** chrony's maxdelaydevratio default. */
+    static final double MAX_DELAY_DEV_RATIO = 10;
+    /** Samples in the regression before the delay test applies (chrony's is 6 too). */
+    static final int MIN_DELAY_TEST_SAMPLES = 6;
+    /** Fewest samples the runs test may cut the regression down to. */
+    static final int MIN_REGRESSION_SAMPLES = 3;
+    /** Fewest samples for which the runs test says anything. */
+    static final int MIN_RUNS_TEST_SAMPLES = 8;
+    /**
+     * How many standard errors of the frequency are taken off it before carrying intervals at it: any value
+     * keeps the carry exact for rates within ±r, but a source whose true rate is beyond r (a local clock
+     * worse than maxDrift) stays inside only while the shrunk frequency is at least its excess over r.
+     */
+    static final double CARRY_SKEWS = 1;
+    /** One-sided 5 % normal quantile: fewer runs than expected by this many σ rejects the fit. */
+    private static final double RUNS_Z = 1.645;
+
+    /** An exchange, with its offset as the estimate sees it (corrected for the send's own duration). */
+    private record Entry(NtpSample sample, double estimateOffset, boolean estimated) {}
+
+    private record Fit(double offset, double offsetError, double frequency, double skew, double sd, int used) {
+        static final Fit NONE = new Fit(0, 0, 0, 0, 0, 0);
+    }
+
+    private final double rate;
+    private final double localDrift;
+    private final ClockFilter filter = new ClockFilter();
+    private final List<Entry> window = new ArrayList<>();
+    /** Samples received before this are out of the regression (the runs test moved past them). */
+    private long regressionFromNanos = Long.MIN_VALUE;
+    /** The frequency the window's intervals are carried at: the fit's before the newest exchange. */
+    private double carryFrequency;
+    private Fit fit = Fit.NONE;
+
+    /**
+     * @param localDrift bound on the local timescale's frequency error, dimensionless (1.5e-5 = 15 ppm)
+     */
+    public SourceStats(double localDrift) {
+        if (!(localDrift >= 0)) {
+            throw new IllegalArgumentException("localDrift must be >= 0, was " + localDrift);
+        }
+        this.localDrift = localDrift;
+        this.rate = localDrift + NtpConstants.PHI;
+    }
+
+    /**
+     * Adds an accepted exchange and returns the estimate as of its T4.
+     *
+     * @param sendSeconds how long after T1 the request was seen handed to the socket (0 if unknown). The
+     *                    request left somewhere in [T1, T1 + sendSeconds] (Vert.x resolves even an IP
+     *                    literal before sending, and reports the send done some time after), so the
+     *                    estimate takes θ as if T1 were the middle of that: θ − sendSeconds/4. The bound
+     *                    keeps T1, the only reading known to precede the send.
+     */
+    public SourceEstimate add(NtpSample sample, double sendSeconds) {
+        double send = Math.max(0, Math.min(sendSeconds, sample.delaySeconds()));
+        double estimateOffset = sample.offsetSeconds() - send / 4;
+        SourceEstimate.Event event = SourceEstimate.Event.NONE;
+        String reason = null;
+        if (!window.isEmpty() && !intersects(sample)) {
+            event = stepped(sample) ? SourceEstimate.Event.STEPPED : SourceEstimate.Event.DRIFTED;
+            reason = conflict(sample, event);
+            clear();
+        }
+        boolean estimated = true;
+        if (event == SourceEstimate.Event.NONE && fit.used() >= MIN_DELAY_TEST_SAMPLES) {
+            reason = queued(sample, estimateOffset);
+            if (reason != null) {
+                estimated = false;
+                event = SourceEstimate.Event.QUEUED;
+            }
+        }
+        window.add(new Entry(sample, estimateOffset, estimated));
+        if (window.size() > MAX_SAMPLES) {
+            window.remove(0);
+        }
+        FilteredEstimate filtered = filter.add(sample);
+        OffsetInterval bound = bound(sample.t4Nanos());
+        fit = regress(sample.t4Nanos());
+        carryFrequency = carryFrequency(fit);
+        double offset = Math.min(bound.high(), Math.max(bound.low(), fit.offset()));
+        return new SourceEstimate(filtered, sample.t4Nanos(), bound, offset, fit.offsetError(), fit.frequency(),
+                fit.skew(), carryFrequency, window.size(), fit.used(), event, reason);
+    }
+
+    /** The exchanges kept for a handover (the clock filter's eight), oldest first. */
+    public List<NtpSample> handoverSamples() {
+        return filter.samples();
+    }
+
+    /**
+     * The frequency to carry intervals at: the fit's, shrunk towards 0 by {@link #CARRY_SKEWS} standard
+     * errors, and 0 from fewer than {@link #MIN_RUNS_TEST_SAMPLES} samples. Any value keeps the carry exact
+     * (its range always holds [−r, r]), but a frequency that is only noise would widen it for nothing.
+     */
+    private static double carryFrequency(Fit fit) {
+        if (fit.used() < MIN_RUNS_TEST_SAMPLES) {
+            return 0;
+        }
+        return Math.copySign(Math.max(0, Math.abs(fit.frequency()) - CARRY_SKEWS * fit.skew()), fit.frequency());
+    }
+
+    /** Forgets every exchange. */
+    public void clear() {
+        window.clear();
+        filter.clear();
+        regressionFromNanos = Long.MIN_VALUE;
+        carryFrequency = 0;
+        fit = Fit.NONE;
+    }
+
+    /** The exchange's own interval [θ − δ/2 − ε − drift × rtt, θ + δ/2 + ε + drift × rtt], seconds. */
+    private double halfWidth(NtpSample s) {
+        return s.delaySeconds() / 2 + s.dispersionSeconds() + localDrift * (s.t4Nanos() - s.t1Nanos()) / 1e9;
+    }
+
+    private double carriedLow(NtpSample s, long atNanos) {
+        double age = Math.max(0, atNanos - s.t4Nanos()) / 1e9;
+        return s.offsetSeconds() - halfWidth(s) + (carryFrequency - rate - Math.abs(carryFrequency)) * age;
+    }
+
+    private double carriedHigh(NtpSample s, long atNanos) {
+        double age = Math.max(0, atNanos - s.t4Nanos()) / 1e9;
+        return s.offsetSeconds() + halfWidth(s) + (carryFrequency + rate + Math.abs(carryFrequency)) * age;
+    }
+
+    private boolean intersects(NtpSample sample) {
+        double low = sample.offsetSeconds() - halfWidth(sample);
+        double high = sample.offsetSeconds() + halfWidth(sample);
+        for (Entry e : window) {
+            low = Math.max(low, carriedLow(e.sample(), sample.t4Nanos()));
+            high = Math.min(high, carriedHigh(e.sample(), sample.t4Nanos()));
+        }
+        return low <= high;
+    }
+
+    /** Whether the exchange's interval misses the previous exchange's too: a jump, not a drift. */
+    private boolean stepped(NtpSample sample) {
+        NtpSample previous = window.get(window.size() - 1).sample();
+        return sample.offsetSeconds() - halfWidth(sample) > carriedHigh(previous, sample.t4Nanos())
+                || sample.offsetSeconds() + halfWidth(sample) < carriedLow(previous, sample.t4Nanos());
+    }
+
+    /** Why the exchange misses the window, in words with the figures. */
+    private String conflict(NtpSample sample, SourceEstimate.Event event) {
+        if (event == SourceEstimate.Event.STEPPED) {
+            NtpSample previous = window.get(window.size() - 1).sample();
+            double newLow = sample.offsetSeconds() - halfWidth(sample);
+            double high = carriedHigh(previous, sample.t4Nanos());
+            double jump = newLow > high ? newLow - high : sample.offsetSeconds() + halfWidth(sample)
+                    - carriedLow(previous, sample.t4Nanos());
+            return String.format("stepped: its offset jumped %+.6f s beyond the previous exchange's interval; "
+                    + "window restarted", jump);
+        }
+        double span = (sample.t4Nanos() - window.get(0).sample().t4Nanos()) / 1e9;
+        return String.format("drifted faster than %.0f ppm from its estimated frequency %+.3f ppm: its intervals "
+                + "over %.1f s no longer intersect; window restarted", rate * 1e6, carryFrequency * 1e6, span);
+    }
+
+    /** chrony's delay test: null when the sample may join the estimate, else the reason it may not. */
+    private String queued(NtpSample sample, double estimateOffset) {
+        double minDelay = Double.POSITIVE_INFINITY;
+        for (Entry e : window) {
+            minDelay = Math.min(minDelay, e.sample().delaySeconds());
+        }
+        double delayIncrease = (sample.delaySeconds() - minDelay) / 2;
+        double allowed = MAX_DELAY_DEV_RATIO * Math.max(fit.sd(), sample.dispersionSeconds());
+        if (delayIncrease <= allowed) {
+            return null;
+        }
+        long newest = window.get(window.size() - 1).sample().t4Nanos();
+        double predicted = fit.offset() + fit.frequency() * (sample.t4Nanos() - newest) / 1e9;
+        if (Math.abs(estimateOffset - predicted) - delayIncrease > allowed) {
+            return null; // the offset moved more than queueing explains: keep it, the source may have changed
+        }
+        return String.format("queued: delay %.6f s is %.6f s above the least, over %.0f× the estimate's "
+                + "deviation; left out of the estimate", sample.delaySeconds(), 2 * delayIncrease, MAX_DELAY_DEV_RATIO);
+    }
+
+    /** The window's intersection at {@code atNanos} (≥ every sample's T4), widened by the newest upstream error. */
+    private OffsetInterval bound(long atNanos) {
+        double low = Double.NEGATIVE_INFINITY;
+        double high = Double.POSITIVE_INFINITY;
+        for (Entry e : window) {
+            low = Math.max(low, carriedLow(e.sample(), atNanos));
+            high = Math.min(high, carriedHigh(e.sample(), atNanos));
+        }
+        NtpSample newest = window.get(window.size() - 1).sample();
+        double upstream = newest.rootDelaySeconds() / 2 + newest.rootDispersionSeconds();
+        return new OffsetInterval(low - upstream, high + upstream);
+    }
+
+    /** The weighted regression over the estimated samples since {@link #regressionFromNanos}, runs-tested. */
+    private Fit regress(long atNanos) {
+        List<Entry> used = new ArrayList<>();
+        for (Entry e : window) {
+            if (e.estimated() && e.sample().t4Nanos() >= regressionFromNanos) {
+                used.add(e);
+            }
+        }
+        while (true) {
+            Fit candidate = fit(used, atNanos);
+            if (used.size() <= MIN_REGRESSION_SAMPLES || candidate.used() < MIN_RUNS_TEST_SAMPLES
+                    || runsAcceptable(used, candidate, atNanos)) {
+                if (!used.isEmpty()) {
+                    regressionFromNanos = used.get(0).sample().t4Nanos();
+                }
+                return candidate;
+            }
+            int drop = Math.max(1, used.size() / 4);
+            used = new ArrayList<>(used.subList(Math.min(drop, used.size() - MIN_REGRESSION_SAMPLES), used.size()));
+        }
+    }
+
+    private static double x(Entry e, long atNanos) {
+        NtpSample s = e.sample();
+        return ((s.t1Nanos() - atNanos) + (s.t4Nanos() - s.t1Nanos()) / 2) / 1e9; // the exchange's midpoint
+    }
+
+    private double[] weights(List<Entry> samples) {
+        double minDistance = Double.POSITIVE_INFINITY;
+        for (Entry e : samples) {
+            minDistance = Math.min(minDistance, halfWidth(e.sample()));
+        }
+        double[] w = new double[samples.size()];
+        for (int i = 0; i < w.length; i++) {
+            double sd = 1 + SD_TO_DIST_RATIO * (halfWidth(samples.get(i).sample()) - minDistance) / Math.max(minDistance, 1e-12);
+            w[i] = 1 / (sd * sd);
+        }
+        return w;
+    }
+
+    private Fit fit(List<Entry> samples, long atNanos) {
+        int n = samples.size();
+        if (n == 0) {
+            return Fit.NONE;
+        }
+        double[] w = weights(samples);
+        double sw = 0;
+        double swx = 0;
+        double swy = 0;
+        for (int i = 0; i < n; i++) {
+            sw += w[i];
+            swx += w[i] * x(samples.get(i), atNanos);
+            swy += w[i] * samples.get(i).estimateOffset();
+        }
+        double xMean = swx / sw;
+        double yMean = swy / sw;
+        double sxx = 0;
+        double sxy = 0;
+        for (int i = 0; i < n; i++) {
+            double dx = x(samples.get(i), atNanos) - xMean;
+            sxx += w[i] * dx * dx;
+            sxy += w[i] * dx * (samples.get(i).estimateOffset() - yMean);
+        }
+        double slope = n >= 2 && sxx > 0 ? sxy / sxx : 0;
+        double residuals = 0;
+        for (int i = 0; i < n; i++) {
+            double r = samples.get(i).estimateOffset() - (yMean + slope * (x(samples.get(i), atNanos) - xMean));
+            residuals += w[i] * r * r;
+        }
+        double variance = n > 2 ? residuals / (n - 2) : 0;
+        // The line's value at x = 0 (atNanos) and its standard error there.
+        double offset = yMean - slope * xMean;
+        double offsetError = Math.sqrt(variance * (1 / sw + (sxx > 0 ? xMean * xMean / sxx : 0)));
+        double skew = sxx > 0 ? Math.sqrt(variance / sxx) : 0;
+        return new Fit(offset, offsetError, slope, skew, Math.sqrt(variance), n);
+    }
+
+    /** Wald–Wolfowitz runs test on the residuals' signs: too few runs means the line does not fit. */
+    private static boolean runsAcceptable(List<Entry> samples, Fit fit, long atNanos) {
+        int positive = 0;
+        int runs = 0;
+        int lastSign = 0;
+        for (Entry e : samples) {
+            double residual = e.estimateOffset() - (fit.offset() + fit.frequency() * x(e, atNanos));
+            int sign = residual >= 0 ? 1 : -1;
+            positive += sign > 0 ? 1 : 0;
+            runs += sign != lastSign ? 1 : 0;
+            lastSign = sign;
+        }
+        int n = samples.size();
+        int negative = n - positive;
+        if (positive == 0 || negative == 0) {
+            return true; // residuals of a least-squares line sum to 0: one sign only means an exact fit
+        }
+        double expected = 1 + 2.0 * positive * negative / n;
+        double variance = (expected - 1) * (expected - 2) / (n - 1);
+        return runs >= expected - RUNS_Z * Math.sqrt(variance);
+    }
+}

@@ -1,0 +1,78 @@
+package io.timemesh.core.clock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.timemesh.core.ntp.LeapIndicator;
+import org.junit.jupiter.api.Test;
+
+/** ClockModel's bound formula on hand-computed numbers. */
+class ClockModelTest {
+
+    private static final long S = 1_000_000_000L;
+    private static final long T0 = 1_795_000_000L * S;
+
+    /**
+     * Anchored and referenced at T0: c(a) = 300 ms, f = 10 ppm, R = 2 ms slewed at 500 ppm, root delay 4 ms,
+     * root dispersion 1 ms, centre c = +0.5 ms, maxDrift 15 ppm, holdover after 10 s, unsynchronised past 0.1 s.
+     */
+    private static ClockModel model(boolean majority) {
+        return new ClockModel(true, T0, 300_000_000L, 10e-6, 0.002, 500e-6, T0, 0.004, 0.001, 15e-6, majority,
+                10 * S, 0.1, 1, LeapIndicator.NO_WARNING, "sel", "a", 7, 3, 0.002, false, 1e-7, 0.0005, null, null);
+    }
+
+    @Test
+    void boundIsCentreOffsetPlusHalfWidthPlusDriftTimesAge() {
+        ClockModel model = model(true);
+        long at = T0 + 2 * S;
+        // Slewed 1 ms of R's 2 ms by now, so r = 1 ms; c(L) = 300 ms + 10 ppm × 2 s + 1 ms = 301.020 ms.
+        assertThat(model.remainingResidualSeconds(at)).isCloseTo(0.001, within(1e-15));
+        assertThat(model.correctionNanos(at)).isEqualTo(301_020_000L);
+        // h = rootDelay/2 + rootDispersion − |c| = 2.5 ms; g = (15 + 10) ppm × 2 s = 50 µs.
+        assertThat(model.boundGrowthRate()).isCloseTo(25e-6, within(1e-18));
+        assertThat(model.halfWidthSeconds(at)).isCloseTo(0.00255, within(1e-15));
+        // The interval's middle is r + c = 1.5 ms from V: error bound 1.5 + 2.55 = 4.05 ms.
+        assertThat(model.errorBoundSeconds(at)).isCloseTo(0.00405, within(1e-15));
+
+        TimeReading reading = model.read(at);
+        long now = at + 301_020_000L;
+        assertThat(reading.nowNanos()).isEqualTo(now);
+        // [V + 1.5 − 2.55, V + 1.5 + 2.55] ms, rounded outwards with a nanosecond more each side.
+        assertThat(reading.earliestNanos()).isBetween(now - 1_050_002L, now - 1_050_001L);
+        assertThat(reading.latestNanos()).isBetween(now + 4_050_001L, now + 4_050_002L);
+        assertThat(reading.errorBoundNanos()).isEqualTo(reading.latestNanos() - now);
+        assertThat(reading.status()).isEqualTo(ClockStatus.SYNCHRONIZED);
+        assertThat(reading.stratum()).isEqualTo(1);
+    }
+
+    @Test
+    void onceSlewedInOnlyTheCentreAndDriftRemain() {
+        ClockModel model = model(true);
+        long at = T0 + 5 * S; // 500 ppm × 5 s = 2.5 ms ≥ R: all slewed in
+        assertThat(model.remainingResidualSeconds(at)).isZero();
+        assertThat(model.correctionNanos(at)).isEqualTo(300_000_000L + 50_000L + 2_000_000L);
+        assertThat(model.halfWidthSeconds(at)).isCloseTo(0.0025 + 25e-6 * 5, within(1e-15));
+        assertThat(model.errorBoundSeconds(at)).isCloseTo(0.0005 + 0.0025 + 25e-6 * 5, within(1e-15));
+    }
+
+    @Test
+    void statusFollowsAgeMajorityAndTheMaximumBound() {
+        assertThat(model(true).status(T0 + 10 * S)).isEqualTo(ClockStatus.SYNCHRONIZED);
+        assertThat(model(true).status(T0 + 10 * S + 1)).isEqualTo(ClockStatus.HOLDOVER);
+        assertThat(model(false).status(T0)).isEqualTo(ClockStatus.HOLDOVER);
+        // The bound passes 0.1 s when 3 ms + 25 ppm × age > 0.1 s: after 3,880 s.
+        assertThat(model(true).status(T0 + 3_879 * S)).isEqualTo(ClockStatus.HOLDOVER);
+        assertThat(model(true).status(T0 + 3_881 * S)).isEqualTo(ClockStatus.UNSYNCHRONIZED);
+        TimeReading unsynchronised = model(true).read(T0 + 3_881 * S);
+        assertThat(unsynchronised.stratum()).isEqualTo(16);
+        assertThat(unsynchronised.leap()).isEqualTo(LeapIndicator.ALARM);
+    }
+
+    @Test
+    void neverReferencedMeansNoBound() {
+        ClockModel model = ClockModel.unsynchronized(15e-6, 10 * S, 1.0);
+        assertThat(model.errorBoundSeconds(T0)).isInfinite();
+        assertThat(model.correctionNanos(T0)).isZero();
+        assertThat(model.read(T0).bounded()).isFalse();
+    }
+}

@@ -1,0 +1,237 @@
+package io.timemesh.core.exchange;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.timemesh.core.ntp.LeapIndicator;
+import io.timemesh.core.ntp.NtpConstants;
+import java.util.Random;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
+
+class SourceStatsTest {
+
+    private static final double MAX_DRIFT = 15e-6;
+    private static final double PRECISION = Math.scalb(1.0, -20);
+
+    /**
+     * A fake world on true time t (seconds): our clock reads L(t) = l0 + (1 + ρ)t, the server's
+     * S(t) = t + s0 + σt, claiming rootDispersion |s0| + PHI·t (honest while |σ| ≤ PHI), plus a step
+     * added to the server's readings from {@code stepAt} on.
+     */
+    record World(double l0, double rho, double s0, double sigma, double stepAt, double step) {
+        double local(double t) {
+            return l0 + (1 + rho) * t;
+        }
+
+        double server(double t) {
+            return t + s0 + sigma * t + (t >= stepAt ? step : 0);
+        }
+
+        /** True time minus our clock at t: what the bound must hold. */
+        double truthOffset(double t) {
+            return t - local(t);
+        }
+
+        /** One exchange sent at true time t, out in d1 s, back in d2 s, 50 µs in the server. */
+        NtpSample exchange(double t, double d1, double d2) {
+            long t1 = nanos(local(t));
+            long t2 = nanos(server(t + d1));
+            long t3 = nanos(server(t + d1 + 50e-6));
+            long t4 = nanos(local(t + d1 + 50e-6 + d2));
+            return new NtpSample(t1, t4, ExchangeMath.offsetSeconds(t1, t2, t3, t4),
+                    ExchangeMath.delaySeconds(t1, t2, t3, t4),
+                    ExchangeMath.dispersionSeconds(PRECISION, PRECISION, t1, t4), 0,
+                    Math.abs(s0) + NtpConstants.PHI * (t + d1), 1, "GPS", LeapIndicator.NO_WARNING, -20);
+        }
+
+        static World steady(double rho, double sigma) {
+            return new World(0.25, rho, 0, sigma, Double.POSITIVE_INFINITY, 0);
+        }
+    }
+
+    private static long nanos(double seconds) {
+        return Math.round(seconds * 1e9);
+    }
+
+    /** Polls 1–64 s apart, each way 0–20 ms (so any asymmetry and jitter up to that), clocks within the drift bounds. */
+    @Provide
+    Arbitrary<World> worlds() {
+        Arbitrary<Double> ppm = Arbitraries.doubles().between(-1, 1).ofScale(6);
+        return Combinators.combine(Arbitraries.doubles().between(-1, 1), ppm.map(r -> r * MAX_DRIFT),
+                Arbitraries.doubles().between(-0.001, 0.001).ofScale(9), ppm.map(r -> r * NtpConstants.PHI))
+                .as((l0, rho, s0, sigma) -> new World(l0, rho, s0, sigma, Double.POSITIVE_INFINITY, 0));
+    }
+
+    @Property(tries = 300)
+    void intersectedBoundAlwaysHoldsTheTruth(@ForAll("worlds") World world, @ForAll long seed) {
+        Random random = new Random(seed);
+        SourceStats stats = new SourceStats(MAX_DRIFT);
+        double asymmetry = random.nextDouble() * 0.010; // a fixed extra delay one way
+        boolean outbound = random.nextBoolean();
+        double t = 10;
+        for (int i = 0; i < 150; i++) {
+            double d1 = random.nextDouble() * 0.010 + (outbound ? asymmetry : 0);
+            double d2 = random.nextDouble() * 0.010 + (outbound ? 0 : asymmetry);
+            NtpSample sample = world.exchange(t, d1, d2);
+            SourceEstimate estimate = stats.add(sample, 0);
+            double arrival = t + d1 + 50e-6 + d2;
+            assertThat(estimate.bound().contains(world.truthOffset(arrival)))
+                    .as("exchange %d: truth %.9f outside %s", i, world.truthOffset(arrival), estimate.bound())
+                    .isTrue();
+            assertThat(estimate.bound().contains(estimate.offsetSeconds())).isTrue();
+            assertThat(estimate.event().restarted()).as("an honest source within the drift bounds never conflicts")
+                    .isFalse();
+            t += 1 + random.nextInt(64);
+        }
+    }
+
+    @Test
+    void aShortDelayExchangeKeepsTighteningTheBoundAfterSlowerOnesArrive() {
+        World world = World.steady(0, 0);
+        SourceStats stats = new SourceStats(MAX_DRIFT);
+        SourceEstimate fast = stats.add(world.exchange(0, 0.0002, 0.0002), 0);
+        SourceEstimate later = null;
+        for (int i = 1; i <= 5; i++) {
+            later = stats.add(world.exchange(i, 0.008, 0.002), 0);
+        }
+        // The slow exchanges alone would give ±5 ms; the fast one, 5 s older, still bounds it to about ±0.2 ms.
+        assertThat(later.bound().width() / 2).isLessThan(fast.bound().width() / 2 + 2 * (MAX_DRIFT + NtpConstants.PHI) * 5
+                + 1e-6);
+        assertThat(later.bound().width() / 2).isLessThan(0.0005);
+        assertThat(later.samples()).isEqualTo(6);
+    }
+
+    @Test
+    void aSteppingSourceIsDetectedAndItsWindowRestarts() {
+        World world = new World(0.1, 5e-6, 0, 0, 20, 1.0);
+        SourceStats stats = new SourceStats(MAX_DRIFT);
+        SourceEstimate estimate = null;
+        for (int i = 0; i < 20; i++) {
+            estimate = stats.add(world.exchange(i, 0.001, 0.001), 0);
+            assertThat(estimate.event()).isEqualTo(SourceEstimate.Event.NONE);
+        }
+        assertThat(estimate.samples()).isEqualTo(20);
+        estimate = stats.add(world.exchange(20, 0.001, 0.001), 0);
+        assertThat(estimate.event()).isEqualTo(SourceEstimate.Event.STEPPED);
+        assertThat(estimate.reason()).startsWith("stepped").contains("+0.99");
+        assertThat(estimate.samples()).isEqualTo(1);
+        // The bound follows the source's new time and is never empty.
+        assertThat(estimate.bound().contains(world.server(20.001) - world.local(20.001))).isTrue();
+        assertThat(stats.add(world.exchange(21, 0.001, 0.001), 0).event()).isEqualTo(SourceEstimate.Event.NONE);
+    }
+
+    @Test
+    void aSourceThatChangesFrequencyBeyondTheBoundIsCalledDrifting() {
+        // Steady for 30 s (the estimated frequency settles at 0), then the server runs 1,500 ppm fast: each 1 s poll
+        // moves it 1.5 ms, less than one exchange's 2 ms width, but the window's older intervals allow only 30 ppm.
+        SourceStats stats = new SourceStats(MAX_DRIFT);
+        World steady = World.steady(0, 0);
+        for (int i = 0; i < 30; i++) {
+            stats.add(steady.exchange(i, 0.001, 0.001), 0);
+        }
+        SourceEstimate estimate = null;
+        for (int i = 30; i < 60 && (estimate == null || estimate.event() == SourceEstimate.Event.NONE); i++) {
+            World fast = new World(0.25, 0, -1500e-6 * 30, 1500e-6, Double.POSITIVE_INFINITY, 0);
+            estimate = stats.add(fast.exchange(i, 0.001, 0.001), 0);
+        }
+        assertThat(estimate.event()).isEqualTo(SourceEstimate.Event.DRIFTED);
+        assertThat(estimate.reason()).startsWith("drifted faster than 30 ppm");
+    }
+
+    @Test
+    void regressionConvergesOnADriftingSource() {
+        // Our clock runs 12 ppm slow of the server; paths jitter 0–2 ms each way.
+        World world = World.steady(-12e-6, 0);
+        Random random = new Random(7);
+        SourceStats stats = new SourceStats(MAX_DRIFT);
+        SourceEstimate estimate = null;
+        double arrival = 0;
+        for (int i = 0; i < 64; i++) {
+            double d1 = random.nextDouble() * 0.002;
+            double d2 = random.nextDouble() * 0.002;
+            estimate = stats.add(world.exchange(i * 2, d1, d2), 0);
+            arrival = i * 2 + d1 + 50e-6 + d2;
+        }
+        // True time minus local time grows at 1/(1+ρ) − 1 ≈ +12 ppm against local time.
+        assertThat(estimate.frequency()).isCloseTo(12e-6, within(2e-6));
+        assertThat(estimate.skew()).isLessThan(3e-6);
+        assertThat(estimate.offsetSeconds()).isCloseTo(world.truthOffset(arrival), within(0.0003));
+        assertThat(estimate.regressionSamples()).isGreaterThan(32);
+    }
+
+    @Test
+    void noiseShrinksAsSamplesAccumulate() {
+        // Symmetric on average, each way 0–2 ms: offsets scatter by up to ±1 ms.
+        World world = World.steady(0, 0);
+        double errorAt8 = 0;
+        double errorAt64 = 0;
+        double stdErrorAt8 = 0;
+        double stdErrorAt64 = 0;
+        int runs = 40;
+        for (int run = 0; run < runs; run++) {
+            Random random = new Random(run);
+            SourceStats stats = new SourceStats(MAX_DRIFT);
+            for (int i = 0; i < 64; i++) {
+                double d1 = random.nextDouble() * 0.002;
+                double d2 = random.nextDouble() * 0.002;
+                SourceEstimate estimate = stats.add(world.exchange(i, d1, d2), 0);
+                double error = Math.abs(estimate.offsetSeconds() - world.truthOffset(i + d1 + 50e-6 + d2));
+                if (i == 7) {
+                    errorAt8 += error / runs;
+                    stdErrorAt8 += estimate.offsetErrorSeconds() / runs;
+                } else if (i == 63) {
+                    errorAt64 += error / runs;
+                    stdErrorAt64 += estimate.offsetErrorSeconds() / runs;
+                }
+            }
+        }
+        assertThat(errorAt64).isLessThan(errorAt8 * 0.7);
+        assertThat(stdErrorAt64).isLessThan(stdErrorAt8 * 0.7);
+    }
+
+    @Test
+    void aQueuedSampleIsLeftOutOfTheEstimateWithAReasonButTightensNothingAway() {
+        World world = World.steady(0, 0);
+        Random random = new Random(3);
+        SourceStats stats = new SourceStats(MAX_DRIFT);
+        SourceEstimate before = null;
+        for (int i = 0; i < 10; i++) {
+            before = stats.add(world.exchange(i, 0.0005 + random.nextDouble() * 1e-5, 0.0005), 0);
+        }
+        // 60 ms queued on the way back: the offset moves by −30 ms, which the delay explains.
+        SourceEstimate queued = stats.add(world.exchange(10, 0.0005, 0.0605), 0);
+        assertThat(queued.event()).isEqualTo(SourceEstimate.Event.QUEUED);
+        assertThat(queued.reason()).startsWith("queued");
+        assertThat(queued.regressionSamples()).isEqualTo(before.regressionSamples());
+        assertThat(queued.samples()).isEqualTo(before.samples() + 1);
+        assertThat(queued.offsetSeconds()).isCloseTo(world.truthOffset(10.06), within(0.0001));
+        assertThat(queued.bound().width()).isLessThan(0.002);
+    }
+
+    @Test
+    void theSendsOwnDurationSharpensTheEstimateButNotTheBound() {
+        // 0.4 ms pass between reading T1 and the request leaving, then 1 ms each way: θ reads 0.2 ms high. The
+        // send is seen done 0.8 ms after T1: the request left in the middle of that.
+        World world = World.steady(0, 0);
+        SourceStats uncorrected = new SourceStats(MAX_DRIFT);
+        SourceStats corrected = new SourceStats(MAX_DRIFT);
+        SourceEstimate plain = null;
+        SourceEstimate sharpened = null;
+        for (int i = 0; i < 10; i++) {
+            NtpSample sample = world.exchange(i, 0.0014, 0.001);
+            plain = uncorrected.add(sample, 0);
+            sharpened = corrected.add(sample, 0.0008);
+        }
+        double truth = world.truthOffset(9 + 0.0024 + 50e-6);
+        assertThat(plain.offsetSeconds() - truth).isCloseTo(0.0002, within(1e-5));
+        assertThat(sharpened.offsetSeconds() - truth).isCloseTo(0, within(1e-5));
+        assertThat(sharpened.bound()).isEqualTo(plain.bound());
+        assertThat(sharpened.bound().contains(truth)).isTrue();
+    }
+}
