@@ -113,8 +113,10 @@ public final class SourceFarm implements AutoCloseable {
             long t3 = truth.nowNanos() + offsetNanos;
             byte[] reply = NtpPacketCodec.encode(SimulatedNtpServer.reply(request.packet(), behaviour, behaviour.leap(),
                     behaviour.stratum(), request.packet().transmitTimestamp(), t2, Math.max(t2, t3)));
-            if (channel.send(ByteBuffer.wrap(reply), client) > 0) {
-                replies.incrementAndGet();
+            // Counted before it leaves, so a client holding the reply never sees a count without it.
+            replies.incrementAndGet();
+            if (channel.send(ByteBuffer.wrap(reply), client) == 0) {
+                replies.decrementAndGet(); // the socket's buffer was full: not sent
             }
         }
     }
