@@ -1,5 +1,6 @@
 package io.timemesh.api;
 
+import io.timemesh.testkit.Http2Frames;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.Meter;

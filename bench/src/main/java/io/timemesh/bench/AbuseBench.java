@@ -1,5 +1,6 @@
 package io.timemesh.bench;
 
+import io.timemesh.testkit.Http2Frames;
 import io.timemesh.core.ntp.NtpPacket;
 import io.timemesh.core.ntp.NtpPacketCodec;
 import java.io.ByteArrayOutputStream;
@@ -213,21 +214,10 @@ public final class AbuseBench {
 
     private static String zeroWindow(AtomicBoolean stop, int connections, int streams) throws Exception {
         ByteArrayOutputStream attack = new ByteArrayOutputStream();
-        attack.writeBytes("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-        attack.writeBytes(frame(0x4, 0, 0, new byte[] {0, 0x4, 0, 0, 0, 0})); // SETTINGS_INITIAL_WINDOW_SIZE = 0
-        byte[] path = "/metrics".getBytes(StandardCharsets.US_ASCII);
-        byte[] authority = "127.0.0.1".getBytes(StandardCharsets.US_ASCII);
+        attack.writeBytes(Http2Frames.preface());
+        attack.writeBytes(Http2Frames.settingsInitialWindowZero());
         for (int s = 0; s < streams; s++) {
-            ByteArrayOutputStream block = new ByteArrayOutputStream();
-            block.write(0x82); // :method GET
-            block.write(0x86); // :scheme http
-            block.write(0x04); // :path, literal without indexing
-            block.write(path.length);
-            block.writeBytes(path);
-            block.write(0x01); // :authority
-            block.write(authority.length);
-            block.writeBytes(authority);
-            attack.writeBytes(frame(0x1, 0x5, 2 * s + 1, block.toByteArray())); // HEADERS, END_STREAM | END_HEADERS
+            attack.writeBytes(Http2Frames.get(2 * s + 1, "/metrics"));
         }
         byte[] bytes = attack.toByteArray();
         List<Socket> open = new ArrayList<>();
@@ -261,21 +251,6 @@ public final class AbuseBench {
         } finally {
             closeAll(open);
         }
-    }
-
-    private static byte[] frame(int type, int flags, int stream, byte[] payload) {
-        ByteArrayOutputStream frame = new ByteArrayOutputStream();
-        frame.write(payload.length >>> 16);
-        frame.write(payload.length >>> 8);
-        frame.write(payload.length);
-        frame.write(type);
-        frame.write(flags);
-        frame.write(stream >>> 24);
-        frame.write(stream >>> 16);
-        frame.write(stream >>> 8);
-        frame.write(stream);
-        frame.writeBytes(payload);
-        return frame.toByteArray();
     }
 
     private static String randomMethods(AtomicBoolean stop, int requests) throws Exception {

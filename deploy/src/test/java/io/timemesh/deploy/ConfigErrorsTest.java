@@ -22,16 +22,8 @@ class ConfigErrorsTest {
     @TempDir
     Path dir;
 
-    private record Outcome(int exitCode, String out, String err) {}
-
-    private static Outcome timemesh(String... args) {
-        CommandLine cli = TimemeshCli.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int exit = cli.execute(args);
-        return new Outcome(exit, out.toString(), err.toString());
+    private static CliRun timemesh(String... args) {
+        return CliRun.of(args);
     }
 
     private Path file(String json) throws Exception {
@@ -40,7 +32,7 @@ class ConfigErrorsTest {
         return file;
     }
 
-    private static void assertOneClearLine(Outcome outcome, int exitCode) {
+    private static void assertOneClearLine(CliRun outcome, int exitCode) {
         assertThat(outcome.exitCode()).as(outcome.err()).isEqualTo(exitCode);
         assertThat(outcome.err().strip().lines()).as(outcome.err()).hasSize(1);
         assertThat(outcome.err()).doesNotContain("Usage", "Exception", "com.fasterxml", "\tat ");
@@ -55,7 +47,7 @@ class ConfigErrorsTest {
     @Test
     void aRangeThatWouldBreakTheBoundIsRefusedWithItsFullKeyAndLayer() throws Exception {
         System.setProperty("timemesh.discipline.maxDriftPpm", "1e300");
-        Outcome outcome = timemesh("run", "--source", "127.0.0.1:9");
+        CliRun outcome = timemesh("run", "--source", "127.0.0.1:9");
         assertOneClearLine(outcome, 2);
         assertThat(outcome.err()).contains("'discipline.maxDriftPpm' must be a number from 0 to 100000, was 1e300 "
                 + "(system property timemesh.discipline.maxDriftPpm)");
@@ -64,7 +56,7 @@ class ConfigErrorsTest {
     @Test
     void aValueOutOfRangeIsShownAsGivenNotClamped() {
         System.setProperty("timemesh.httpPort", "1e12");
-        Outcome outcome = timemesh("run", "--source", "127.0.0.1:9");
+        CliRun outcome = timemesh("run", "--source", "127.0.0.1:9");
         assertOneClearLine(outcome, 2);
         assertThat(outcome.err()).contains("'httpPort' must be a whole number from 0 to 65535, was 1e12 "
                 + "(system property timemesh.httpPort)").doesNotContain("2147483647");
@@ -73,12 +65,12 @@ class ConfigErrorsTest {
     @Test
     void fractionsForWholeNumbersAndTheRateLimitAreCheckedBeforeAnythingStarts() throws Exception {
         Path port = file("{\"sources\": [\"127.0.0.1:9\"], \"httpPort\": 18252.9}");
-        Outcome fraction = timemesh("run", "--config", port.toString());
+        CliRun fraction = timemesh("run", "--config", port.toString());
         assertOneClearLine(fraction, 2);
         assertThat(fraction.err()).contains("'httpPort' must be a whole number from 0 to 65535, was 18252.9 (config file "
                 + port + ")");
         Path rate = file("{\"sources\": [\"127.0.0.1:9\"], \"ntpRateLimit\": {\"interval\": 99}}");
-        Outcome interval = timemesh("run", "--config", rate.toString());
+        CliRun interval = timemesh("run", "--config", rate.toString());
         assertOneClearLine(interval, 2);
         assertThat(interval.err()).contains("'ntpRateLimit.interval' must be a whole number from -4 to 12, was 99");
         assertThat(interval.out()).as("nothing started").doesNotContain("serving");
@@ -86,37 +78,37 @@ class ConfigErrorsTest {
 
     @Test
     void anOptionIsNamedAsTheOption() {
-        Outcome outcome = timemesh("run", "--source", "127.0.0.1:9", "--poll", "0");
+        CliRun outcome = timemesh("run", "--source", "127.0.0.1:9", "--poll", "0");
         assertOneClearLine(outcome, 2);
         assertThat(outcome.err()).contains("'pollSeconds' must be a whole number from 1 to 131072, was 0 (option --poll)");
     }
 
     @Test
     void anEmptySourceListIsRefused() throws Exception {
-        Outcome outcome = timemesh("run", "--config", file("{\"sources\": []}").toString());
+        CliRun outcome = timemesh("run", "--config", file("{\"sources\": []}").toString());
         assertOneClearLine(outcome, 2);
         assertThat(outcome.err()).contains("'sources' is empty");
     }
 
     @Test
     void aMissingOrBrokenConfigFileSaysSoInTheUsersTerms() throws Exception {
-        Outcome missing = timemesh("run", "--config", dir.resolve("nowhere.json").toString());
+        CliRun missing = timemesh("run", "--config", dir.resolve("nowhere.json").toString());
         assertOneClearLine(missing, 2);
         assertThat(missing.err()).contains("nowhere.json: no such file");
-        Outcome broken = timemesh("run", "--config", file("{\n  \"pollSeconds\": 16,\n}").toString());
+        CliRun broken = timemesh("run", "--config", file("{\n  \"pollSeconds\": 16,\n}").toString());
         assertOneClearLine(broken, 2);
         assertThat(broken.err()).contains("is not valid JSON", "at line 3, column 1");
-        Outcome array = timemesh("run", "--config", file("[1, 2]").toString());
+        CliRun array = timemesh("run", "--config", file("[1, 2]").toString());
         assertOneClearLine(array, 2);
         assertThat(array.err()).contains("is not a JSON object");
     }
 
     @Test
     void aMalformedUrlIsNamedWithoutAStackTrace() {
-        Outcome outcome = timemesh("sources", "--url", "http://[not a host");
+        CliRun outcome = timemesh("sources", "--url", "http://[not a host");
         assertOneClearLine(outcome, 2);
         assertThat(outcome.err()).contains("--url 'http://[not a host' is not a URL");
-        Outcome scheme = timemesh("tracking", "--url", "127.0.0.1:8123");
+        CliRun scheme = timemesh("tracking", "--url", "127.0.0.1:8123");
         assertOneClearLine(scheme, 2);
         assertThat(scheme.err()).contains("--url '127.0.0.1:8123'", "http://HOST:PORT");
     }
@@ -124,7 +116,7 @@ class ConfigErrorsTest {
     @Test
     void aPortInUseNamesTheListenerAndThePort() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            Outcome outcome = timemesh("run", "--source", "127.0.0.1:9", "--http-host", "127.0.0.1", "--http-port",
+            CliRun outcome = timemesh("run", "--source", "127.0.0.1:9", "--http-host", "127.0.0.1", "--http-port",
                     String.valueOf(taken.getLocalPort()), "--node-name", "in-use");
             assertOneClearLine(outcome, 1);
             assertThat(outcome.err()).contains("cannot start: HTTP listener on 127.0.0.1:" + taken.getLocalPort(),

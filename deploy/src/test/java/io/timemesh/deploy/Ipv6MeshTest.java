@@ -8,12 +8,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.timemesh.core.ntp.ReferenceId;
 import io.timemesh.testkit.SimulatedNtpServer;
 import io.vertx.core.json.JsonObject;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /**
  * IPv6 end to end (issue 13 §3): a node whose sources are all on ::1 synchronises; its HTTP API on "::"
@@ -39,12 +36,9 @@ class Ipv6MeshTest {
         assertThat(answer.holdsTruth()).isTrue();
 
         for (String server : new String[] {"[::1]:" + mesh.node.ntpPort(), "127.0.0.1:" + mesh.node.ntpPort()}) {
-            StringWriter out = new StringWriter();
-            CommandLine cli = TimemeshCli.commandLine();
-            cli.setOut(new PrintWriter(out));
-            int code = cli.execute("query", "--json", "--samples", "2", "--interval", "0.05", server);
-            assertThat(code).as(out.toString()).isZero();
-            JsonNode reply = new ObjectMapper().readTree(out.toString()).get(0);
+            CliRun query = CliRun.of("query", "--json", "--samples", "2", "--interval", "0.05", server);
+            assertThat(query.exitCode()).as(query.out()).isZero();
+            JsonNode reply = new ObjectMapper().readTree(query.out()).get(0);
             assertThat(reply.get("offsetSeconds").asDouble()).as(server).isCloseTo(0.3, within(0.01));
             assertThat(reply.get("stratum").asInt()).isEqualTo(2);
             String peer = mesh.status().getString("systemPeer");

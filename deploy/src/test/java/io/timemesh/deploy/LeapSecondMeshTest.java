@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.timemesh.core.ntp.LeapIndicator;
 import io.timemesh.testkit.ServerBehaviour;
 import io.vertx.core.json.JsonObject;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -14,7 +12,6 @@ import java.time.Year;
 import java.time.ZoneOffset;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /**
  * Issue 13 §2, over real sockets: three simulated servers whose clocks sit a minute before 31 December
@@ -52,11 +49,9 @@ class LeapSecondMeshTest {
         mesh.startNode("leap", new JsonObject().put("ntpPort", 0));
         MeshFixture.Answer answer = mesh.awaitStatus("SYNCHRONIZED", Duration.ofSeconds(30));
         assertThat(answer.status()).isEqualTo("SYNCHRONIZED");
-        StringWriter out = new StringWriter();
-        CommandLine cli = TimemeshCli.commandLine();
-        cli.setOut(new PrintWriter(out));
-        assertThat(cli.execute("query", "--json", "--samples", "1", "127.0.0.1:" + mesh.node.ntpPort())).isZero();
-        String ntpLeap = new JsonObject(out.toString().strip().replaceAll("^\\[|]$", "")).getString("leap");
+        CliRun query = CliRun.of("query", "--json", "--samples", "1", "127.0.0.1:" + mesh.node.ntpPort());
+        assertThat(query.exitCode()).as(query.out()).isZero();
+        String ntpLeap = new JsonObject(query.out().strip().replaceAll("^\\[|]$", "")).getString("leap");
         assertThat(ntpLeap).as("the NTP header says what /time says").isEqualTo(answer.json().getString("leap"));
         return answer.json().getString("leap");
     }

@@ -19,23 +19,15 @@ class QueryCommandTest {
 
     private static final MonotonicTimescale TRUTH = new MonotonicTimescale();
 
-    private record Run(int exitCode, String out, String err) {}
-
-    private static Run run(String... args) {
-        CommandLine cli = TimemeshCli.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int code = cli.execute(args);
-        return new Run(code, out.toString(), err.toString());
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
     void jsonHasOneObjectPerServerWithTheNamedFields() throws Exception {
         try (SimulatedNtpServer good = SimulatedNtpServer.start("127.0.0.61", TRUTH,
                 ServerBehaviour.truthful().withOffset(0.75).withRoot(2, 0.004, 0.002))) {
-            Run run = run("query", "--json", "--samples", "2", "--interval", "0.05", good.hostPort());
+            CliRun run = run("query", "--json", "--samples", "2", "--interval", "0.05", good.hostPort());
             assertThat(run.exitCode()).isZero();
             JsonNode array = new ObjectMapper().readTree(run.out());
             assertThat(array.isArray()).isTrue();
@@ -63,7 +55,7 @@ class QueryCommandTest {
                      ServerBehaviour.truthful().withFault(Fault.SPOOFED_ORIGIN));
              SimulatedNtpServer mute = SimulatedNtpServer.start("127.0.0.65", TRUTH,
                      ServerBehaviour.truthful().withFault(Fault.SILENT))) {
-            Run run = run("query", "--json", "--samples", "1", "--timeout", "1", good.hostPort(), deny.hostPort(),
+            CliRun run = run("query", "--json", "--samples", "1", "--timeout", "1", good.hostPort(), deny.hostPort(),
                     spoof.hostPort(), mute.hostPort());
             assertThat(run.exitCode()).isEqualTo(1);
             JsonNode array = new ObjectMapper().readTree(run.out());
@@ -73,7 +65,7 @@ class QueryCommandTest {
             assertThat(array.get(2).get("error").asText()).startsWith("bogus origin");
             assertThat(array.get(3).get("error").asText()).startsWith("timeout");
 
-            Run table = run("query", "--samples", "1", "--timeout", "1", good.hostPort(), mute.hostPort());
+            CliRun table = run("query", "--samples", "1", "--timeout", "1", good.hostPort(), mute.hostPort());
             assertThat(table.exitCode()).isEqualTo(1);
             assertThat(table.out()).contains("OFFSET(s)", good.hostPort(),
                     mute.hostPort() + " ").contains("error: timeout: no valid reply within 1000 ms");
@@ -84,7 +76,7 @@ class QueryCommandTest {
     void tableShowsTheIntervalForAGoodServer() throws Exception {
         try (SimulatedNtpServer good = SimulatedNtpServer.start("127.0.0.66", TRUTH,
                 ServerBehaviour.truthful().withOffset(-0.5))) {
-            Run run = run("query", "--samples", "1", good.hostPort());
+            CliRun run = run("query", "--samples", "1", good.hostPort());
             assertThat(run.exitCode()).isZero();
             String row = run.out().lines().filter(l -> l.startsWith(good.hostPort())).findFirst().orElseThrow();
             assertThat(row).contains(" 1 SIM ", "none", "-0.50", "[-0.50");
@@ -93,16 +85,16 @@ class QueryCommandTest {
 
     @Test
     void badArgumentsExitTwoWithTheReason() {
-        Run samples = run("query", "--samples", "0", "127.0.0.1");
+        CliRun samples = run("query", "--samples", "0", "127.0.0.1");
         assertThat(samples.exitCode()).isEqualTo(2);
         assertThat(samples.err()).contains("--samples must be 1..64");
-        Run port = run("query", "127.0.0.1:99999");
+        CliRun port = run("query", "127.0.0.1:99999");
         assertThat(port.exitCode()).isEqualTo(2);
         assertThat(port.err()).contains("port must be 1..65535");
-        Run none = run("query");
+        CliRun none = run("query");
         assertThat(none.exitCode()).isEqualTo(2);
         assertThat(none.err()).contains("HOST[:PORT]");
-        Run timeout = run("query", "--timeout", "abc", "127.0.0.1");
+        CliRun timeout = run("query", "--timeout", "abc", "127.0.0.1");
         assertThat(timeout.exitCode()).isEqualTo(2);
     }
 }

@@ -1,10 +1,13 @@
-package io.timemesh.api;
+package io.timemesh.testkit;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
-/** HTTP/2 frames (RFC 9113) as raw bytes, for an attacker no HTTP/2 client library would play. */
-final class Http2Frames {
+/**
+ * HTTP/2 frames (RFC 9113) as raw bytes, for an attacker no HTTP/2 client library would play: the
+ * hardened-listener tests and the abuse benchmark send the same ones.
+ */
+public final class Http2Frames {
     private static final int HEADERS = 0x1;
     private static final int SETTINGS = 0x4;
     private static final int END_STREAM = 0x1;
@@ -15,17 +18,17 @@ final class Http2Frames {
     }
 
     /** The client connection preface (prior-knowledge h2c). */
-    static byte[] preface() {
+    public static byte[] preface() {
         return "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     }
 
     /** SETTINGS with SETTINGS_INITIAL_WINDOW_SIZE = 0: the server may send no DATA until a WINDOW_UPDATE. */
-    static byte[] settingsInitialWindowZero() {
+    public static byte[] settingsInitialWindowZero() {
         return frame(SETTINGS, 0, 0, new byte[] {0, SETTINGS_INITIAL_WINDOW_SIZE, 0, 0, 0, 0});
     }
 
     /** HEADERS ending the stream: GET path, HPACK from the static table and literals without indexing. */
-    static byte[] get(int streamId, String path) {
+    public static byte[] get(int streamId, String path) {
         ByteArrayOutputStream block = new ByteArrayOutputStream();
         block.write(0x82); // :method GET
         block.write(0x86); // :scheme http
