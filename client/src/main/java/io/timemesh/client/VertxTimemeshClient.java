@@ -11,6 +11,7 @@ import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -52,7 +53,9 @@ public final class VertxTimemeshClient {
         return new VertxTimemeshClient(vertx, time.toString(), () -> {
             long sent = System.nanoTime();
             return http.request(request).compose(r -> r.send()).compose(response -> response.body()
-                    .map(body -> new RawAnswer(response.statusCode() == 200, body.toJsonObject(), System.nanoTime() - sent)));
+                    .map(body -> new RawAnswer(response.statusCode() == 200, body.toJsonObject(), System.nanoTime() - sent)))
+                    // Whatever the connection pool or the server does, an answer or a failure within the timeout.
+                    .timeout(2 * timeout.toMillis(), TimeUnit.MILLISECONDS);
         });
     }
 

@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.timemesh.core.ntp.LeapIndicator;
 import io.timemesh.testkit.ServerBehaviour;
+import io.timemesh.testkit.SimulatedNtpServer;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.Year;
 import java.time.ZoneOffset;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -26,9 +28,8 @@ class LeapSecondMeshTest {
         mesh.close();
     }
 
-    /** A server whose clock reads {@code at} now, announcing {@code leap}, on a path of {@code delayMillis} each way. */
-    private static ServerBehaviour server(Instant at, LeapIndicator leap, int delayMillis) {
-        double offset = (at.toEpochMilli() - System.currentTimeMillis()) / 1e3;
+    /** A server {@code offset} s ahead, announcing {@code leap}, on a path of {@code delayMillis} each way. */
+    private static ServerBehaviour server(double offset, LeapIndicator leap, int delayMillis) {
         return ServerBehaviour.truthful().withOffset(offset).withLeap(leap)
                 .withDelays(Duration.ofMillis(delayMillis), Duration.ofMillis(delayMillis));
     }
@@ -43,17 +44,33 @@ class LeapSecondMeshTest {
     }
 
     private String servedLeap(Instant at, LeapIndicator... leaps) throws Exception {
+        double offset = (at.toEpochMilli() - System.currentTimeMillis()) / 1e3; // one clock for all three
         for (int i = 0; i < leaps.length; i++) {
-            mesh.server("127.0.16." + (i + 1), server(at, leaps[i], 1 + 2 * i)); // the first is the system peer
+            mesh.server("127.0.16." + (i + 1), server(offset, leaps[i], 1 + 2 * i)); // the first is the system peer
         }
         mesh.startNode("leap", new JsonObject().put("ntpPort", 0));
-        MeshFixture.Answer answer = mesh.awaitStatus("SYNCHRONIZED", Duration.ofSeconds(30));
-        assertThat(answer.status()).isEqualTo("SYNCHRONIZED");
+        assertThat(mesh.awaitStatus("SYNCHRONIZED", Duration.ofSeconds(30)).status()).isEqualTo("SYNCHRONIZED");
+        // The vote is over the sources combined: wait until all three are, not just the first two to answer.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (!mesh.servers.stream().allMatch(this::selected) && System.nanoTime() < deadline) {
+            TimeUnit.MILLISECONDS.sleep(100);
+        }
+        assertThat(mesh.servers).as(mesh.sources().encodePrettily()).allMatch(this::selected);
+        TimeUnit.MILLISECONDS.sleep(1_500); // a selection with all three reaches the clock
+        MeshFixture.Answer answer = mesh.time();
         CliRun query = CliRun.of("query", "--json", "--samples", "1", "127.0.0.1:" + mesh.node.ntpPort());
         assertThat(query.exitCode()).as(query.out()).isZero();
         String ntpLeap = new JsonObject(query.out().strip().replaceAll("^\\[|]$", "")).getString("leap");
         assertThat(ntpLeap).as("the NTP header says what /time says").isEqualTo(answer.json().getString("leap"));
         return answer.json().getString("leap");
+    }
+
+    private boolean selected(SimulatedNtpServer server) {
+        try {
+            return mesh.stateOf(server).equals("selected");
+        } catch (Exception e) {
+            return false;
+        }
     }
 
     @Test

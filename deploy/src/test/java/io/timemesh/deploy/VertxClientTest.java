@@ -66,9 +66,20 @@ class VertxClientTest {
                 VertxTimemeshClient.http(member, URI.create("http://127.0.0.1:" + mesh.node.httpPort()), Duration.ofSeconds(2)),
                 VertxTimemeshClient.eventBus(member, Duration.ofSeconds(2)));
         for (VertxTimemeshClient client : clients) {
+            int retried = 0;
             for (int i = 0; i < 20; i++) {
                 long before = truth();
-                BoundedTime time = await(client.now());
+                BoundedTime time;
+                try {
+                    time = await(client.now());
+                } catch (ExecutionException e) {
+                    // The client failing within its timeout is allowed (never a wrong answer); once in twenty at most,
+                    // told here: it was seen on a loaded machine right after the service's member joined.
+                    assertThat(e.getCause()).isInstanceOf(TimeUnavailableException.class);
+                    assertThat(++retried).as("unavailable answers").isLessThanOrEqualTo(1);
+                    System.out.println("VertxClientTest: asked again after " + e.getCause().getMessage());
+                    time = await(client.now());
+                }
                 long after = truth();
                 assertThat(time.status()).isEqualTo(TimeStatus.SYNCHRONIZED);
                 assertThat(time.interval().earliestNanos()).isLessThanOrEqualTo(after);
@@ -127,7 +138,16 @@ class VertxClientTest {
         try {
             return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
-            throw new AssertionError("a client future neither completed nor failed within 30 s", e);
+            StringBuilder threads = new StringBuilder();
+            Thread.getAllStackTraces().forEach((thread, stack) -> {
+                if (thread.getName().startsWith("vert.x-eventloop")) {
+                    threads.append(thread.getName()).append(' ').append(thread.getState()).append('\n');
+                    for (StackTraceElement frame : stack) {
+                        threads.append("    at ").append(frame).append('\n');
+                    }
+                }
+            });
+            throw new AssertionError("a client future neither completed nor failed within 30 s; event loops:\n" + threads, e);
         }
     }
 }
