@@ -111,8 +111,10 @@ public final class IntervalSelector {
         return tied.stream().min(Comparator
                 .<Region, Boolean>comparing(r -> covering(candidates, r).stream().noneMatch(Candidate::trusted))
                 .thenComparingInt(r -> covering(candidates, r).stream().mapToInt(Candidate::stratum).min().orElse(16))
+                // Summed in sorted order: a floating-point sum depends on its order, and the answer must not
+                // depend on the order the candidates came in (found by IntervalSelectorProperties).
                 .thenComparingDouble(r -> covering(candidates, r).stream()
-                        .mapToDouble(Candidate::rootDistanceSeconds).sum())
+                        .mapToDouble(Candidate::rootDistanceSeconds).sorted().sum())
                 .thenComparingDouble(Region::low)).orElseThrow();
     }
 

@@ -155,4 +155,18 @@ class IntervalSelectorTest {
         assertThat(result.depth()).isZero();
         assertThat(result.truechimers()).isEmpty();
     }
+
+    /** Found by IntervalSelectorProperties: two deepest regions whose covering distances sum equal, but not bit for bit in every order. */
+    @Test
+    void equalRootDistanceSumsBreakTheTieTheSameWayInEveryOrder() {
+        List<Candidate> set = new java.util.ArrayList<>(List.of(new Candidate("a", 0.0, 0.0, 1, false),
+                new Candidate("b", 0.0, 0.001, 1, false), new Candidate("c", 0.0, 0.001, 1, false),
+                new Candidate("d", 0.001, 0.001, 1, false), new Candidate("e", 0.0, 0.008, 1, false),
+                new Candidate("f", -0.001, 0.0, 1, false), new Candidate("g", -0.002, 0.001, 1, false)));
+        Intersection forward = IntervalSelector.select(set);
+        java.util.Collections.reverse(set);
+        Intersection reversed = IntervalSelector.select(set);
+        assertThat(reversed.regionLow()).isEqualTo(forward.regionLow());
+        assertThat(forward.regionLow()).isEqualTo(-0.001); // equal sums: the lower region
+    }
 }
