@@ -39,7 +39,7 @@ public record NodeConfig(JsonObject json) {
 
     /** Every top-level key and the JSON type it takes. */
     private static final Map<String, Class<?>> KEYS = Map.ofEntries(Map.entry("nodeName", String.class),
-            Map.entry("sources", JsonArray.class), Map.entry("pollSeconds", Number.class),
+            Map.entry("sources", JsonArray.class), Map.entry("pools", JsonArray.class), Map.entry("pollSeconds", Number.class),
             Map.entry("iburst", Boolean.class), Map.entry("httpHost", String.class), Map.entry("httpPort", Number.class),
             Map.entry("clusterName", String.class), Map.entry("sampler", JsonObject.class),
             Map.entry("selector", JsonObject.class), Map.entry("discipline", JsonObject.class),
@@ -86,9 +86,10 @@ public record NodeConfig(JsonObject json) {
             throw new IllegalArgumentException("role 'api' needs role 'discipline' on the same node: it serves that clock");
         }
         if (!json.containsKey("sources")) {
-            json.put("sources", new JsonArray(DEFAULT_SOURCES));
+            json.put("sources", json.containsKey("pools") ? new JsonArray() : new JsonArray(DEFAULT_SOURCES));
         }
-        if (json.getJsonArray("sources").isEmpty() && (roles.contains("sampler") || roles.contains("selector"))) {
+        if (json.getJsonArray("sources").isEmpty() && json.getJsonArray("pools", new JsonArray()).isEmpty()
+                && (roles.contains("sampler") || roles.contains("selector"))) {
             throw new IllegalArgumentException("config key 'sources' is empty: a node that samples or selects needs"
                     + " servers to ask (at least 3, and an odd number, so that a majority survives one failure)");
         }
@@ -123,7 +124,7 @@ public record NodeConfig(JsonObject json) {
         try {
             check.get();
         } catch (SettingException e) {
-            throw KEYS.containsKey(e.key().split("\\.", 2)[0]) ? e : e.within(section);
+            throw KEYS.containsKey(e.key().split("[.\\[]", 2)[0]) ? e : e.within(section);
         }
     }
 
@@ -310,6 +311,7 @@ public record NodeConfig(JsonObject json) {
     private static JsonObject samplerConfig(JsonObject json) {
         JsonObject config = section(json, "sampler").put("sources", json.getValue("sources"))
                 .put("nodeName", json.getString("nodeName"));
+        copy(json, "pools", config);
         copy(json, "pollSeconds", config);
         copy(json, "iburst", config);
         SamplerConfig.fromJson(config);
@@ -318,10 +320,9 @@ public record NodeConfig(JsonObject json) {
 
     private static JsonObject selectorConfig(JsonObject json) {
         JsonObject config = section(json, "selector").put("nodeName", json.getString("nodeName"));
-        // The selector's sources are named as the sampler names them, host:port.
-        JsonArray sources = new JsonArray();
-        json.getJsonArray("sources").forEach(source -> sources.add(ServerAddress.parse((String) source).toString()));
-        config.put("sources", sources);
+        // The selector's sources are named as the sampler names them (host:port, a pool's host:port#i):
+        // every pool member is a voter from the start, so a pool cannot shrink the majority before it answers.
+        config.put("sources", new JsonArray(SamplerConfig.fromJson(samplerConfig(json)).sourceNames()));
         SelectorSettings.fromJson(config);
         return config;
     }

@@ -31,6 +31,10 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--source", paramLabel = "HOST[:PORT]", description = "An NTP source (repeatable).")
     private List<String> sources = new ArrayList<>();
 
+    @Option(names = "--pool", paramLabel = "HOST[:PORT]",
+            description = "An NTP pool (repeatable): up to 4 of its addresses are asked, each a source and a voter.")
+    private List<String> pools = new ArrayList<>();
+
     @Option(names = "--poll", paramLabel = "SECONDS", description = "Poll interval, 1..131072 (default 64).")
     private Integer poll;
 
@@ -167,7 +171,8 @@ public final class RunCommand implements Callable<Integer> {
 
     private NodeConfig layered(Map<String, String> options) {
         JsonObject file = configFile == null ? new JsonObject() : NodeConfig.readJson(configFile);
-        NodeConfig config = new NodeConfig(ConfigLayers.layer(file, System.getenv(), System.getProperties()));
+        JsonObject layers = ConfigLayers.layer(file, System.getenv(), System.getProperties());
+        NodeConfig config = new NodeConfig(layers);
         if (!sources.isEmpty()) {
             options.put("sources", "--source");
             for (String source : sources) {
@@ -178,6 +183,15 @@ public final class RunCommand implements Callable<Integer> {
                 }
             }
             config = config.with("sources", new JsonArray(sources));
+        }
+        if (!pools.isEmpty()) {
+            options.put("pools", "--pool");
+            JsonArray poolsJson = new JsonArray();
+            pools.forEach(pool -> poolsJson.add(new JsonObject().put("name", pool)));
+            config = config.with("pools", poolsJson);
+            if (sources.isEmpty() && !layers.containsKey("sources")) {
+                config = config.with("sources", new JsonArray()); // the pools replace the default sources
+            }
         }
         config = option(config, options, "pollSeconds", "--poll", poll);
         config = option(config, options, "httpPort", "--http-port", httpPort);

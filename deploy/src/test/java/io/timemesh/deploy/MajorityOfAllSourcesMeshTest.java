@@ -103,7 +103,7 @@ class MajorityOfAllSourcesMeshTest {
             if (address == null) {
                 throw new UnknownHostException(host);
             }
-            return InetAddress.getByName(address);
+            return new InetAddress[] {InetAddress.getByName(address)};
         };
     }
 
