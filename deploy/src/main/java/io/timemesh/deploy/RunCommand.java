@@ -149,8 +149,9 @@ public final class RunCommand implements Callable<Integer> {
         if (key == null) {
             return e.getMessage();
         }
-        if (options.containsKey(key)) {
-            return e.getMessage() + " (option " + options.get(key) + ")";
+        String listKey = key.contains("[") ? key.substring(0, key.indexOf('[')) : key; // "pools[0].name": pools
+        if (options.containsKey(listKey)) {
+            return e.getMessage() + " (option " + options.get(listKey) + ")";
         }
         ConfigLayers.Origin origin = ConfigLayers.origins(System.getenv(), System.getProperties()).get(key);
         if (origin != null) {
@@ -167,7 +168,7 @@ public final class RunCommand implements Callable<Integer> {
         return matcher.find() ? matcher.group(1) : null;
     }
 
-    private static final Pattern QUOTED = Pattern.compile("'([A-Za-z][A-Za-z0-9.]*)'");
+    private static final Pattern QUOTED = Pattern.compile("'([A-Za-z][A-Za-z0-9.\\[\\]]*)'");
 
     private NodeConfig layered(Map<String, String> options) {
         JsonObject file = configFile == null ? new JsonObject() : NodeConfig.readJson(configFile);

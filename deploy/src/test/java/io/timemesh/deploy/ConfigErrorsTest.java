@@ -77,6 +77,22 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void aPoolOutOfRangeIsNamedByItsEntry() throws Exception {
+        Path pools = file("{\"pools\": [{\"name\": \"127.0.0.1:9\", \"maxSources\": 17}]}");
+        CliRun outcome = timemesh("run", "--config", pools.toString());
+        assertOneClearLine(outcome, 2);
+        assertThat(outcome.err()).contains("'pools[0].maxSources' must be a whole number from 1 to 16, was 17",
+                "config file " + pools);
+        Path typo = file("{\"pools\": [{\"name\": \"127.0.0.1:9\", \"maxSource\": 2}]}");
+        CliRun unknown = timemesh("run", "--config", typo.toString());
+        assertOneClearLine(unknown, 2);
+        assertThat(unknown.err()).contains("'pools[0].maxSource'");
+        CliRun option = timemesh("run", "--pool", "pool.example:ntp");
+        assertOneClearLine(option, 2);
+        assertThat(option.err()).contains("pools[0].name", "port is not a number", "--pool");
+    }
+
+    @Test
     void anOptionIsNamedAsTheOption() {
         CliRun outcome = timemesh("run", "--source", "127.0.0.1:9", "--poll", "0");
         assertOneClearLine(outcome, 2);

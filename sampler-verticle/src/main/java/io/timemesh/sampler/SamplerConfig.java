@@ -75,7 +75,7 @@ public record SamplerConfig(List<ServerAddress> sources, List<PoolSource> pools,
         for (int i = 0; i < array.size(); i++) {
             String key = POOLS + "[" + i + "]";
             if (!(array.getValue(i) instanceof JsonObject pool) || !(pool.getValue("name") instanceof String name)) {
-                throw new IllegalArgumentException(key + " must be {\"name\": \"host[:port]\", \"maxSources\": n}, was "
+                throw new IllegalArgumentException("'" + key + "' must be {\"name\": \"host[:port]\", \"maxSources\": n}, was "
                         + array.getValue(i));
             }
             for (String field : pool.fieldNames()) {
@@ -88,7 +88,7 @@ public record SamplerConfig(List<ServerAddress> sources, List<PoolSource> pools,
             try {
                 server = ServerAddress.parse(name);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(key + ".name: " + e.getMessage(), e);
+                throw new IllegalArgumentException("'" + key + ".name': " + e.getMessage(), e);
             }
             pools.add(new PoolSource(server, Setting.wholeNumber(key + ".maxSources", pool.getValue("maxSources"),
                     PoolSource.DEFAULT_MAX_SOURCES, 1, PoolSource.MAX_SOURCES)));
