@@ -139,4 +139,20 @@ class ConfigErrorsTest {
                     "Address already in use");
         }
     }
+
+    @Test
+    void aHazelcastPortInUseFailsAtOnceNamingTheListener() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            long started = System.nanoTime();
+            CliRun outcome = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20),
+                    () -> timemesh("run", "--source", "127.0.0.1:9", "--http-host", "127.0.0.1", "--http-port", "0",
+                            "--node-name", "hz-in-use", "--cluster", "--insecure-cluster", "--cluster-host", "127.0.0.1",
+                            "--cluster-port", String.valueOf(taken.getLocalPort()),
+                            "--cluster-name", "hz-in-use-" + Long.toHexString(System.nanoTime())));
+            assertOneClearLine(outcome, 1);
+            assertThat(outcome.err()).contains("cannot start: Hazelcast listener on 127.0.0.1:" + taken.getLocalPort(),
+                    "address already in use", "--cluster-port");
+            assertThat((System.nanoTime() - started) / 1e9).as("seconds to fail").isLessThan(10);
+        }
+    }
 }
