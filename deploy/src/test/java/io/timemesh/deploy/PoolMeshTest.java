@@ -97,4 +97,31 @@ class PoolMeshTest {
         assertThat(alias.getString("state")).isEqualTo("alias");
         assertThat(alias.getString("reason")).contains("alias of liar.test:" + port, "127.0.17.2");
     }
+
+    @Test
+    void aPersistentFalsetickerInAPoolIsReplacedByAnotherAddress() throws Exception {
+        int port = serve(Map.of("127.0.18.1", MeshFixture.truthful(2, 2), "127.0.18.2", MeshFixture.truthful(2, 3),
+                "127.0.18.3", MeshFixture.truthful(3, 2), "127.0.18.4", MeshFixture.truthful(2, 2).withOffset(0.8),
+                "127.0.18.5", MeshFixture.truthful(2, 2)));
+        mesh.startNode("pool-falseticker", new JsonObject().put("sources", new JsonArray())
+                        .put("pools", new JsonArray().add(new JsonObject().put("name", "pool.test:" + port))),
+                names(Map.of("pool.test", List.of("127.0.18.1", "127.0.18.2", "127.0.18.3", "127.0.18.4", "127.0.18.5"))));
+        assertThat(mesh.awaitStatus("SYNCHRONIZED", Duration.ofSeconds(20)).status()).isEqualTo("SYNCHRONIZED");
+        String member = "pool.test:" + port + "#3"; // the liar, 127.0.18.4, until it is replaced by the spare
+        SimulatedNtpServer liar = mesh.servers.stream().filter(s -> s.host().equals("127.0.18.4")).findFirst().orElseThrow();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        int asked = -1;
+        while (System.nanoTime() < deadline && asked != liar.requestCount()) {
+            asked = liar.requestCount();
+            Thread.sleep(3_000); // more than a poll: asked no more once replaced
+        }
+        assertThat(asked).as("the liar is no longer asked").isEqualTo(liar.requestCount());
+        long settle = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < settle && !source(member).getString("state").equals("selected")) {
+            Thread.sleep(200);
+        }
+        assertThat(source(member).getString("state")).isEqualTo("selected");
+        assertThat(mesh.servers.stream().filter(s -> s.host().equals("127.0.18.5")).findFirst().orElseThrow()
+                .requestCount()).isPositive();
+    }
 }

@@ -15,9 +15,11 @@ import java.util.Set;
  * the resolver returns them in; with fewer addresses than members, member {@code i} takes address
  * {@code i mod n} and is an alias of an earlier member, without a vote of its own.
  *
- * <p>Replacement, after chrony's rule for unreachable pool sources: a member whose server has not
- * answered any of the last {@link #REPLACE_AFTER_POLLS} polls (reach 0 for that many polls at that
- * address) resolves the pool again and takes an address no member of this sampler asks, if there is one.
+ * <p>Replacement, after chrony's rule for pool sources that are unreachable or falsetickers: a member
+ * whose server has not answered any of the last {@link #REPLACE_AFTER_POLLS} polls (reach 0 for that
+ * many polls at that address), or was a falseticker in the latest selection with a majority at each of
+ * its last {@link #REPLACE_AFTER_POLLS} polls, resolves the pool again and takes an address no member
+ * of this sampler asks, if there is one.
  */
 public final class PoolChoice {
     /** Polls without a single answer after which a pool member's server is replaced: the reach register's width. */
@@ -45,6 +47,11 @@ public final class PoolChoice {
     /** True when a pool member's server is to be replaced: unanswered at every poll of the last {@link #REPLACE_AFTER_POLLS}. */
     public static boolean unreachable(int reach, int pollsAtAddress) {
         return reach == 0 && pollsAtAddress >= REPLACE_AFTER_POLLS;
+    }
+
+    /** True when a pool member's server is to be replaced: a falseticker at every poll of the last {@link #REPLACE_AFTER_POLLS}. */
+    public static boolean persistentFalseticker(int falsetickerPolls) {
+        return falsetickerPolls >= REPLACE_AFTER_POLLS;
     }
 
     private static List<InetAddress> sorted(InetAddress[] resolved) {

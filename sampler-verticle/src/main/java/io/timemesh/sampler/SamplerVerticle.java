@@ -3,6 +3,7 @@ package io.timemesh.sampler;
 import io.timemesh.core.exchange.ExchangeError;
 import io.timemesh.core.exchange.ExchangeFailure;
 import io.timemesh.core.message.EventBusAddresses;
+import io.timemesh.core.message.Reference;
 import io.timemesh.core.message.SourceFault;
 import io.timemesh.core.message.SourceSample;
 import io.timemesh.core.ntp.ServerAddress;
@@ -70,6 +71,8 @@ public final class SamplerVerticle extends VerticleBase {
     private final Map<String, ExchangeError> lastErrors = new HashMap<>();
     private final Map<String, SourcePoller> active = new LinkedHashMap<>();
     private final Set<String> starting = new HashSet<>();
+    /** Whether the latest selection with a majority called each pool member a falseticker. */
+    private final Map<String, Boolean> verdicts = new HashMap<>();
     private SamplerConfig config;
     /** Every source's name and the name and port it resolves: a pool member's is its pool's. */
     private Map<String, ServerAddress> sources;
@@ -121,6 +124,11 @@ public final class SamplerVerticle extends VerticleBase {
                     socket = all.resultAt(3);
                     LOG.info("sampler {} sharing {} source(s), poll {} s", config.nodeName(), sources.size(),
                             config.pollSeconds());
+                    if (!poolOf.isEmpty()) {
+                        MeshAuth.Inbox references = auth.inbox(EventBusAddresses.REFERENCE);
+                        vertx.eventBus().<JsonObject>consumer(EventBusAddresses.REFERENCE,
+                                m -> references.open(m.body()).ifPresent(this::onReference));
+                    }
                     rebalance();
                     vertx.setPeriodic(REBALANCE_MILLIS, id -> rebalance());
                 });
@@ -294,13 +302,31 @@ public final class SamplerVerticle extends VerticleBase {
     }
 
     /**
+     * Notes what a selection with a majority made of the pool members, for the falseticker replacement
+     * rule. Only a selector's own sealed reference counts; the worst a deposed selector's can do is have
+     * a member replaced.
+     */
+    private void onReference(MeshAuth.Opened opened) {
+        try {
+            Reference reference = opened.body().getJsonObject("reference").mapTo(Reference.class);
+            if (!opened.sender().equals(reference.selectorNode()) || !reference.usable()) {
+                return;
+            }
+            poolOf.keySet().forEach(member -> verdicts.put(member, reference.falsetickers().contains(member)));
+        } catch (RuntimeException e) {
+            LOG.debug("not a reference from {}: {}", opened.sender(), e.getMessage());
+        }
+    }
+
+    /**
      * The server a pool member asks: the one it has, unless it is to be replaced ({@link PoolChoice});
      * else a fresh resolution of the pool, from which it takes its first address or a replacement that
      * no member of this sampler asks.
      */
     private Future<InetAddress> poolAddress(String member, PoolSource pool, SourcePoller poller) {
         String current = poller.address();
-        if (current != null && !poller.unreachable()) {
+        poller.onSelection(Boolean.TRUE.equals(verdicts.get(member)));
+        if (current != null && !poller.unreachable() && !poller.persistentFalseticker()) {
             return Future.succeededFuture(literal(current));
         }
         return socket.resolveAll(pool.server().host()).compose(resolved -> {
@@ -313,9 +339,10 @@ public final class SamplerVerticle extends VerticleBase {
                 active.values().stream().map(SourcePoller::address).filter(a -> a != null)
                         .forEach(a -> inUse.add(literal(a)));
                 Optional<InetAddress> next = PoolChoice.replacement(resolved, index, inUse);
+                String why = poller.unreachable() ? "unreachable" : "a falseticker";
                 poller.moveTo(next.map(InetAddress::getHostAddress).orElse(current)); // none free: try again later
-                next.ifPresent(a -> LOG.warn("pool member {}: {} unreachable for {} polls, replaced by {}", member,
-                        current, PoolChoice.REPLACE_AFTER_POLLS, a.getHostAddress()));
+                next.ifPresent(a -> LOG.warn("pool member {}: {} {} for {} polls, replaced by {}", member, current, why,
+                        PoolChoice.REPLACE_AFTER_POLLS, a.getHostAddress()));
             }
             return Future.succeededFuture(literal(poller.address()));
         });

@@ -49,6 +49,8 @@ public final class SourcePoller {
     private String address;
     /** Polls since the member took {@link #address}, for the replacement rule. */
     private int pollsAtAddress;
+    /** Consecutive polls at which the latest selection with a majority called this source a falseticker. */
+    private int falsetickerPolls;
 
     public SourcePoller(String source, PollSchedule schedule, int localPrecisionLog2) {
         this.source = source;
@@ -207,9 +209,23 @@ public final class SourcePoller {
         return address;
     }
 
+    /**
+     * Tells the poller, at a poll, what the latest selection with a majority made of this source.
+     *
+     * @param falseticker true when it was a falseticker there, false when it was a survivor (or there was none)
+     */
+    public void onSelection(boolean falseticker) {
+        falsetickerPolls = falseticker ? falsetickerPolls + 1 : 0;
+    }
+
     /** True when this pool member's server has gone unanswered long enough to be replaced ({@link PoolChoice}). */
     public boolean unreachable() {
         return address != null && PoolChoice.unreachable(reach.value(), pollsAtAddress);
+    }
+
+    /** True when this pool member's server has been a falseticker long enough to be replaced ({@link PoolChoice}). */
+    public boolean persistentFalseticker() {
+        return address != null && PoolChoice.persistentFalseticker(falsetickerPolls);
     }
 
     /**
@@ -224,5 +240,6 @@ public final class SourcePoller {
         }
         address = newAddress;
         pollsAtAddress = 0;
+        falsetickerPolls = 0;
     }
 }
