@@ -66,7 +66,7 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--cluster-host", paramLabel = "HOST", description = "Hazelcast bind address (default 127.0.0.1).")
     private String clusterHost;
 
-    @Option(names = "--cluster-port", paramLabel = "N", description = "Hazelcast port (default 5701, next free).")
+    @Option(names = "--cluster-port", paramLabel = "N", description = "Hazelcast port (default 5701; a taken port fails the start).")
     private Integer clusterPort;
 
     @Option(names = "--bus-host", paramLabel = "HOST", description = "Event-bus bind address (default: the cluster host).")
