@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
+import java.util.stream.Collectors;
 
 /**
  * Everything a node runs with, from a JSON file and the command line (the command line wins). Every
@@ -262,7 +263,7 @@ public record NodeConfig(JsonObject json) {
      * Warnings about the sources as configured: a server named more than once (exactly, or as host and
      * host:123) is asked once and has one vote, which the operator may not have meant.
      *
-     * @return one line per server named more than once, empty when none is
+     * @return one line per server or pool named more than once, empty when none is
      */
     public List<String> duplicateSources() {
         Map<String, List<String>> spellings = new LinkedHashMap<>();
@@ -270,10 +271,18 @@ public record NodeConfig(JsonObject json) {
             spellings.computeIfAbsent(ServerAddress.parse((String) source).toString(), s -> new ArrayList<>())
                     .add((String) source);
         }
-        return spellings.entrySet().stream().filter(e -> e.getValue().size() > 1)
+        List<String> warnings = spellings.entrySet().stream().filter(e -> e.getValue().size() > 1)
                 .map(e -> "source " + e.getKey() + " is configured " + e.getValue().size() + " times (as "
                         + String.join(", ", e.getValue()) + "): it is one server and has one vote")
-                .toList();
+                .collect(Collectors.toCollection(ArrayList::new));
+        Map<String, Long> pools = SamplerConfig.fromJson(samplerConfig(json)).pools().stream()
+                .collect(Collectors.groupingBy(pool -> pool.server().toString(), LinkedHashMap::new, Collectors.counting()));
+        pools.forEach((pool, times) -> {
+            if (times > 1) {
+                warnings.add("pool " + pool + " is configured " + times + " times: its members are asked once and vote once");
+            }
+        });
+        return warnings;
     }
 
     public JsonObject samplerConfig() {

@@ -27,4 +27,13 @@ class PoolConfigTest {
                 .put("pools", new JsonArray().add(new JsonObject().put("name", "pool.example").put("maxSources", 1))));
         assertThat(config.selectorConfig().getJsonArray("sources")).containsExactly("pool.example:123#0");
     }
+
+    @Test
+    void aPoolNamedTwiceIsWarnedAbout() {
+        JsonObject pool = new JsonObject().put("name", "pool.example");
+        NodeConfig config = new NodeConfig(new JsonObject().put("pools", new JsonArray().add(pool).add(pool.copy()
+                .put("name", "pool.example:123"))));
+        assertThat(config.duplicateSources()).singleElement().asString()
+                .contains("pool pool.example:123 is configured 2 times");
+    }
 }
