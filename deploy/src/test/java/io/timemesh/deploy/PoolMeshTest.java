@@ -7,8 +7,6 @@ import io.timemesh.testkit.ServerBehaviour;
 import io.timemesh.testkit.SimulatedNtpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -42,21 +40,6 @@ class PoolMeshTest {
         return port;
     }
 
-    /** Names resolved by the test itself, each to its list of addresses. */
-    private static HostResolver names(Map<String, List<String>> names) {
-        return host -> {
-            List<String> addresses = names.get(host);
-            if (addresses == null) {
-                throw new UnknownHostException(host);
-            }
-            InetAddress[] resolved = new InetAddress[addresses.size()];
-            for (int i = 0; i < resolved.length; i++) {
-                resolved[i] = InetAddress.getByName(addresses.get(i));
-            }
-            return resolved;
-        };
-    }
-
     private JsonObject source(String name) throws Exception {
         return mesh.sources().stream().map(JsonObject.class::cast).filter(s -> s.getString("address").equals(name))
                 .findFirst().orElseThrow();
@@ -69,7 +52,7 @@ class PoolMeshTest {
                 "127.0.16.4", MeshFixture.truthful(2, 2).withOffset(0.8)));
         mesh.startNode("pool-four", new JsonObject().put("sources", new JsonArray())
                         .put("pools", new JsonArray().add(new JsonObject().put("name", "pool.test:" + port))),
-                names(Map.of("pool.test", List.of("127.0.16.4", "127.0.16.2", "127.0.16.3", "127.0.16.1"))));
+                HostResolver.table(Map.of("pool.test", List.of("127.0.16.4", "127.0.16.2", "127.0.16.3", "127.0.16.1"))));
         assertThat(mesh.awaitStatus("SYNCHRONIZED", Duration.ofSeconds(20)).status()).isEqualTo("SYNCHRONIZED");
         PromiseWatch watch = new PromiseWatch(mesh);
         watch.watch(3);
@@ -87,7 +70,7 @@ class PoolMeshTest {
         mesh.startNode("pool-alias", new JsonObject().put("sources", new JsonArray().add("liar.test:" + port))
                         .put("pools", new JsonArray().add(new JsonObject().put("name", "pool.test:" + port)
                                 .put("maxSources", 2))),
-                names(Map.of("liar.test", List.of("127.0.17.2"), "pool.test", List.of("127.0.17.1", "127.0.17.2"))));
+                HostResolver.table(Map.of("liar.test", List.of("127.0.17.2"), "pool.test", List.of("127.0.17.1", "127.0.17.2"))));
         PromiseWatch watch = new PromiseWatch(mesh);
         watch.noMajorityFromNow();
         watch.watch(8);
@@ -105,7 +88,7 @@ class PoolMeshTest {
                 "127.0.18.5", MeshFixture.truthful(2, 2)));
         mesh.startNode("pool-falseticker", new JsonObject().put("sources", new JsonArray())
                         .put("pools", new JsonArray().add(new JsonObject().put("name", "pool.test:" + port))),
-                names(Map.of("pool.test", List.of("127.0.18.1", "127.0.18.2", "127.0.18.3", "127.0.18.4", "127.0.18.5"))));
+                HostResolver.table(Map.of("pool.test", List.of("127.0.18.1", "127.0.18.2", "127.0.18.3", "127.0.18.4", "127.0.18.5"))));
         assertThat(mesh.awaitStatus("SYNCHRONIZED", Duration.ofSeconds(20)).status()).isEqualTo("SYNCHRONIZED");
         String member = "pool.test:" + port + "#3"; // the liar, 127.0.18.4, until it is replaced by the spare
         SimulatedNtpServer liar = mesh.servers.stream().filter(s -> s.host().equals("127.0.18.4")).findFirst().orElseThrow();

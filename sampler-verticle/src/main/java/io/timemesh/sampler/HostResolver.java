@@ -2,6 +2,8 @@ package io.timemesh.sampler;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -19,6 +21,24 @@ public interface HostResolver {
         }
         throw new UnknownHostException(host + " (only IP addresses are resolved here)");
     };
+
+    /**
+     * A fixed table of names, as a hosts file is, read at each lookup (so a caller may change it while it
+     * is used): every name to its IP literals. Names not in it are unknown; nothing is looked up.
+     */
+    static HostResolver table(Map<String, List<String>> names) {
+        return host -> {
+            List<String> addresses = names.get(host);
+            if (addresses == null || addresses.isEmpty()) {
+                throw new UnknownHostException(host + " (not in the table)");
+            }
+            InetAddress[] resolved = new InetAddress[addresses.size()];
+            for (int i = 0; i < resolved.length; i++) {
+                resolved[i] = IP_LITERALS_ONLY.resolve(addresses.get(i));
+            }
+            return resolved;
+        };
+    }
 
     /**
      * @return every address {@code host} stands for, at least one, in the resolver's order

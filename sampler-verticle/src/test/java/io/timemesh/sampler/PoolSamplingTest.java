@@ -14,8 +14,6 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -52,20 +50,6 @@ class PoolSamplingTest {
         servers.forEach(SimulatedNtpServer::close);
     }
 
-    private HostResolver resolver() {
-        return host -> {
-            List<String> addresses = names.get(host);
-            if (addresses == null) {
-                throw new UnknownHostException(host);
-            }
-            InetAddress[] resolved = new InetAddress[addresses.size()];
-            for (int i = 0; i < resolved.length; i++) {
-                resolved[i] = InetAddress.getByName(addresses.get(i));
-            }
-            return resolved;
-        };
-    }
-
     /** Simulated servers on 127.0.21.1.. that all listen on one port, as a pool's servers do. */
     private int serve(int count, Predicate<Integer> silent) throws Exception {
         int port = 0;
@@ -81,7 +65,7 @@ class PoolSamplingTest {
     }
 
     private void deploy(JsonObject config) {
-        vertx.deployVerticle(new SamplerVerticle(TRUTH, AUTH, -20, resolver()), new DeploymentOptions().setConfig(
+        vertx.deployVerticle(new SamplerVerticle(TRUTH, AUTH, -20, HostResolver.table(names)), new DeploymentOptions().setConfig(
                 config.put("pollSeconds", 1).put("iburst", false).put("timeoutMillis", 300).put("nodeName", "node-a")))
                 .await();
     }
