@@ -43,6 +43,10 @@ import org.slf4j.LoggerFactory;
  * next owner continues the reach register, the poll (and any RATE backoff), a DENY, the duplicate
  * check and, rebased through the timebase link, the clock filter.
  *
+ * <p>A pool's members ({@link PoolSource}) are shared out like any source; the owner of a member resolves
+ * the pool, asks the address {@link PoolChoice} gives it, keeps that address in the poller state, and
+ * replaces it when it stays unreachable or a falseticker (told by the selector's references).
+ *
  * <p>Everything it publishes and every map value it writes is sealed by {@link MeshAuth}, and only
  * genuine values are taken: a squatter's lease does not count as a live sampler, its claim does not
  * hold a source, and its poller state is not continued from.
