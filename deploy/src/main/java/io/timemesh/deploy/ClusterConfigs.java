@@ -28,7 +28,11 @@ public final class ClusterConfigs {
      */
     static final String MERGE_DELAY_SECONDS = "5";
 
-    /** A member of a real cluster: TCP-IP join to {@code members}, bound to {@code host}:{@code port}. */
+    /**
+     * A member of a real cluster: TCP-IP join to {@code members}, bound to {@code host}:{@code port} and no
+     * other port. Moving to the next port when this one is taken would leave the member where the others
+     * do not look for it, first trying for some 20 s to join whatever holds its port (issue 13 §6).
+     */
     public static Config tcpIp(String clusterName, String host, int port, List<String> members) {
         Config config = loopback(clusterName, members);
         config.setProperty("hazelcast.heartbeat.interval.seconds", HEARTBEAT_INTERVAL_SECONDS);
@@ -36,7 +40,7 @@ public final class ClusterConfigs {
         config.setProperty("hazelcast.merge.first.run.delay.seconds", MERGE_DELAY_SECONDS);
         config.setProperty("hazelcast.merge.next.run.delay.seconds", MERGE_DELAY_SECONDS);
         NetworkConfig network = config.getNetworkConfig();
-        network.setPort(port).setPortAutoIncrement(port == 5701);
+        network.setPort(port).setPortAutoIncrement(false);
         network.getInterfaces().setInterfaces(List.of(host));
         return config;
     }

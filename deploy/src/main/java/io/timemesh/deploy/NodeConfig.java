@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
+import java.util.stream.Collectors;
 
 /**
  * Everything a node runs with, from a JSON file and the command line (the command line wins). Every
@@ -39,7 +40,7 @@ public record NodeConfig(JsonObject json) {
 
     /** Every top-level key and the JSON type it takes. */
     private static final Map<String, Class<?>> KEYS = Map.ofEntries(Map.entry("nodeName", String.class),
-            Map.entry("sources", JsonArray.class), Map.entry("pollSeconds", Number.class),
+            Map.entry("sources", JsonArray.class), Map.entry("pools", JsonArray.class), Map.entry("pollSeconds", Number.class),
             Map.entry("iburst", Boolean.class), Map.entry("httpHost", String.class), Map.entry("httpPort", Number.class),
             Map.entry("clusterName", String.class), Map.entry("sampler", JsonObject.class),
             Map.entry("selector", JsonObject.class), Map.entry("discipline", JsonObject.class),
@@ -86,9 +87,10 @@ public record NodeConfig(JsonObject json) {
             throw new IllegalArgumentException("role 'api' needs role 'discipline' on the same node: it serves that clock");
         }
         if (!json.containsKey("sources")) {
-            json.put("sources", new JsonArray(DEFAULT_SOURCES));
+            json.put("sources", json.containsKey("pools") ? new JsonArray() : new JsonArray(DEFAULT_SOURCES));
         }
-        if (json.getJsonArray("sources").isEmpty() && (roles.contains("sampler") || roles.contains("selector"))) {
+        if (json.getJsonArray("sources").isEmpty() && json.getJsonArray("pools", new JsonArray()).isEmpty()
+                && (roles.contains("sampler") || roles.contains("selector"))) {
             throw new IllegalArgumentException("config key 'sources' is empty: a node that samples or selects needs"
                     + " servers to ask (at least 3, and an odd number, so that a majority survives one failure)");
         }
@@ -123,7 +125,7 @@ public record NodeConfig(JsonObject json) {
         try {
             check.get();
         } catch (SettingException e) {
-            throw KEYS.containsKey(e.key().split("\\.", 2)[0]) ? e : e.within(section);
+            throw KEYS.containsKey(e.key().split("[.\\[]", 2)[0]) ? e : e.within(section);
         }
     }
 
@@ -261,7 +263,7 @@ public record NodeConfig(JsonObject json) {
      * Warnings about the sources as configured: a server named more than once (exactly, or as host and
      * host:123) is asked once and has one vote, which the operator may not have meant.
      *
-     * @return one line per server named more than once, empty when none is
+     * @return one line per server or pool named more than once, empty when none is
      */
     public List<String> duplicateSources() {
         Map<String, List<String>> spellings = new LinkedHashMap<>();
@@ -269,10 +271,18 @@ public record NodeConfig(JsonObject json) {
             spellings.computeIfAbsent(ServerAddress.parse((String) source).toString(), s -> new ArrayList<>())
                     .add((String) source);
         }
-        return spellings.entrySet().stream().filter(e -> e.getValue().size() > 1)
+        List<String> warnings = spellings.entrySet().stream().filter(e -> e.getValue().size() > 1)
                 .map(e -> "source " + e.getKey() + " is configured " + e.getValue().size() + " times (as "
                         + String.join(", ", e.getValue()) + "): it is one server and has one vote")
-                .toList();
+                .collect(Collectors.toCollection(ArrayList::new));
+        Map<String, Long> pools = SamplerConfig.fromJson(samplerConfig(json)).pools().stream()
+                .collect(Collectors.groupingBy(pool -> pool.server().toString(), LinkedHashMap::new, Collectors.counting()));
+        pools.forEach((pool, times) -> {
+            if (times > 1) {
+                warnings.add("pool " + pool + " is configured " + times + " times: its members are asked once and vote once");
+            }
+        });
+        return warnings;
     }
 
     public JsonObject samplerConfig() {
@@ -310,6 +320,7 @@ public record NodeConfig(JsonObject json) {
     private static JsonObject samplerConfig(JsonObject json) {
         JsonObject config = section(json, "sampler").put("sources", json.getValue("sources"))
                 .put("nodeName", json.getString("nodeName"));
+        copy(json, "pools", config);
         copy(json, "pollSeconds", config);
         copy(json, "iburst", config);
         SamplerConfig.fromJson(config);
@@ -318,10 +329,9 @@ public record NodeConfig(JsonObject json) {
 
     private static JsonObject selectorConfig(JsonObject json) {
         JsonObject config = section(json, "selector").put("nodeName", json.getString("nodeName"));
-        // The selector's sources are named as the sampler names them, host:port.
-        JsonArray sources = new JsonArray();
-        json.getJsonArray("sources").forEach(source -> sources.add(ServerAddress.parse((String) source).toString()));
-        config.put("sources", sources);
+        // The selector's sources are named as the sampler names them (host:port, a pool's host:port#i):
+        // every pool member is a voter from the start, so a pool cannot shrink the majority before it answers.
+        config.put("sources", new JsonArray(SamplerConfig.fromJson(samplerConfig(json)).sourceNames()));
         SelectorSettings.fromJson(config);
         return config;
     }

@@ -31,6 +31,10 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--source", paramLabel = "HOST[:PORT]", description = "An NTP source (repeatable).")
     private List<String> sources = new ArrayList<>();
 
+    @Option(names = "--pool", paramLabel = "HOST[:PORT]",
+            description = "An NTP pool (repeatable): up to 4 of its addresses are asked, each a source and a voter.")
+    private List<String> pools = new ArrayList<>();
+
     @Option(names = "--poll", paramLabel = "SECONDS", description = "Poll interval, 1..131072 (default 64).")
     private Integer poll;
 
@@ -62,7 +66,7 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--cluster-host", paramLabel = "HOST", description = "Hazelcast bind address (default 127.0.0.1).")
     private String clusterHost;
 
-    @Option(names = "--cluster-port", paramLabel = "N", description = "Hazelcast port (default 5701, next free).")
+    @Option(names = "--cluster-port", paramLabel = "N", description = "Hazelcast port (default 5701; a taken port fails the start).")
     private Integer clusterPort;
 
     @Option(names = "--bus-host", paramLabel = "HOST", description = "Event-bus bind address (default: the cluster host).")
@@ -145,8 +149,9 @@ public final class RunCommand implements Callable<Integer> {
         if (key == null) {
             return e.getMessage();
         }
-        if (options.containsKey(key)) {
-            return e.getMessage() + " (option " + options.get(key) + ")";
+        String listKey = key.contains("[") ? key.substring(0, key.indexOf('[')) : key; // "pools[0].name": pools
+        if (options.containsKey(listKey)) {
+            return e.getMessage() + " (option " + options.get(listKey) + ")";
         }
         ConfigLayers.Origin origin = ConfigLayers.origins(System.getenv(), System.getProperties()).get(key);
         if (origin != null) {
@@ -163,11 +168,12 @@ public final class RunCommand implements Callable<Integer> {
         return matcher.find() ? matcher.group(1) : null;
     }
 
-    private static final Pattern QUOTED = Pattern.compile("'([A-Za-z][A-Za-z0-9.]*)'");
+    private static final Pattern QUOTED = Pattern.compile("'([A-Za-z][A-Za-z0-9.\\[\\]]*)'");
 
     private NodeConfig layered(Map<String, String> options) {
         JsonObject file = configFile == null ? new JsonObject() : NodeConfig.readJson(configFile);
-        NodeConfig config = new NodeConfig(ConfigLayers.layer(file, System.getenv(), System.getProperties()));
+        JsonObject layers = ConfigLayers.layer(file, System.getenv(), System.getProperties());
+        NodeConfig config = new NodeConfig(layers);
         if (!sources.isEmpty()) {
             options.put("sources", "--source");
             for (String source : sources) {
@@ -178,6 +184,15 @@ public final class RunCommand implements Callable<Integer> {
                 }
             }
             config = config.with("sources", new JsonArray(sources));
+        }
+        if (!pools.isEmpty()) {
+            options.put("pools", "--pool");
+            JsonArray poolsJson = new JsonArray();
+            pools.forEach(pool -> poolsJson.add(new JsonObject().put("name", pool)));
+            config = config.with("pools", poolsJson);
+            if (sources.isEmpty() && !layers.containsKey("sources")) {
+                config = config.with("sources", new JsonArray()); // the pools replace the default sources
+            }
         }
         config = option(config, options, "pollSeconds", "--poll", poll);
         config = option(config, options, "httpPort", "--http-port", httpPort);

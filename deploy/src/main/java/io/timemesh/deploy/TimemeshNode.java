@@ -32,6 +32,7 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import com.hazelcast.config.Config;
+import com.hazelcast.config.NetworkConfig;
 import io.vertx.core.json.JsonArray;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -90,9 +91,11 @@ public final class TimemeshNode {
         JsonObject ntpConfig = roles.contains("api") ? config.ntpConfig() : null;
         NtpServerVerticle ntp = ntpConfig == null ? null : new NtpServerVerticle(clock, reader, precision);
         List<NtpServerVerticle> ntpInstances = new ArrayList<>(ntp == null ? List.of() : List.of(ntp));
-        HazelcastClusterManager clusterManager = new HazelcastClusterManager(hazelcast(config));
+        Config hazelcast = hazelcast(config);
+        HazelcastClusterManager clusterManager = new HazelcastClusterManager(hazelcast);
         return Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry)).withClusterManager(clusterManager)
                 .buildClustered()
+                .recover(e -> Future.failedFuture(hazelcastFailure(hazelcast, e)))
                 .onSuccess(vertx -> tellMembershipChanges(vertx, clusterManager))
                 .compose(vertx -> deploy(vertx, new TimebaseVerticle(clock, auth), new JsonObject())
                         .compose(v -> roles.contains("discipline")
@@ -117,6 +120,22 @@ public final class TimemeshNode {
                             vertx.close();
                             return Future.failedFuture(e);
                         }));
+    }
+
+    /**
+     * Why the Hazelcast member did not start, named as the other listeners are: "Hazelcast listener on
+     * host:port: ...", with what to do when another program holds the port.
+     */
+    private static IllegalStateException hazelcastFailure(Config hazelcast, Throwable e) {
+        NetworkConfig network = hazelcast.getNetworkConfig();
+        String host = network.getInterfaces().isEnabled() && !network.getInterfaces().getInterfaces().isEmpty()
+                ? network.getInterfaces().getInterfaces().iterator().next() : "0.0.0.0";
+        String where = "Hazelcast listener on " + host + ":" + network.getPort();
+        String message = String.valueOf(e.getMessage());
+        return new IllegalStateException(message.contains("already in use")
+                ? where + ": address already in use (another program holds it: stop it, or choose another port with"
+                        + " --cluster-port or cluster.port)"
+                : where + ": " + message, e);
     }
 
     /** {@code timemesh_mesh_rejected_total{channel, reason}}: messages and map values refused, see {@link MeshAuth}. */

@@ -39,6 +39,10 @@ class ClusterConfigsTest {
                 .containsExactly("127.0.0.1:5801", "127.0.0.1:5802");
         assertThat(member.getNetworkConfig().getPort()).isEqualTo(5801);
         assertThat(member.getNetworkConfig().isPortAutoIncrement()).isFalse();
+        // Not on the default port either: a member that moved to 5702 would first try for some 20 s to join
+        // whatever holds 5701, then sit where its peers do not look (issue 13 §6).
+        assertThat(ClusterConfigs.tcpIp("x", "127.0.0.1", 5701, List.of("127.0.0.1")).getNetworkConfig()
+                .isPortAutoIncrement()).isFalse();
     }
 
     @Test

@@ -77,6 +77,22 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void aPoolOutOfRangeIsNamedByItsEntry() throws Exception {
+        Path pools = file("{\"pools\": [{\"name\": \"127.0.0.1:9\", \"maxSources\": 17}]}");
+        CliRun outcome = timemesh("run", "--config", pools.toString());
+        assertOneClearLine(outcome, 2);
+        assertThat(outcome.err()).contains("'pools[0].maxSources' must be a whole number from 1 to 16, was 17",
+                "config file " + pools);
+        Path typo = file("{\"pools\": [{\"name\": \"127.0.0.1:9\", \"maxSource\": 2}]}");
+        CliRun unknown = timemesh("run", "--config", typo.toString());
+        assertOneClearLine(unknown, 2);
+        assertThat(unknown.err()).contains("'pools[0].maxSource'");
+        CliRun option = timemesh("run", "--pool", "pool.example:ntp");
+        assertOneClearLine(option, 2);
+        assertThat(option.err()).contains("pools[0].name", "port is not a number", "--pool");
+    }
+
+    @Test
     void anOptionIsNamedAsTheOption() {
         CliRun outcome = timemesh("run", "--source", "127.0.0.1:9", "--poll", "0");
         assertOneClearLine(outcome, 2);
@@ -121,6 +137,22 @@ class ConfigErrorsTest {
             assertOneClearLine(outcome, 1);
             assertThat(outcome.err()).contains("cannot start: HTTP listener on 127.0.0.1:" + taken.getLocalPort(),
                     "Address already in use");
+        }
+    }
+
+    @Test
+    void aHazelcastPortInUseFailsAtOnceNamingTheListener() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            long started = System.nanoTime();
+            CliRun outcome = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20),
+                    () -> timemesh("run", "--source", "127.0.0.1:9", "--http-host", "127.0.0.1", "--http-port", "0",
+                            "--node-name", "hz-in-use", "--cluster", "--insecure-cluster", "--cluster-host", "127.0.0.1",
+                            "--cluster-port", String.valueOf(taken.getLocalPort()),
+                            "--cluster-name", "hz-in-use-" + Long.toHexString(System.nanoTime())));
+            assertOneClearLine(outcome, 1);
+            assertThat(outcome.err()).contains("cannot start: Hazelcast listener on 127.0.0.1:" + taken.getLocalPort(),
+                    "address already in use", "--cluster-port");
+            assertThat((System.nanoTime() - started) / 1e9).as("seconds to fail").isLessThan(10);
         }
     }
 }

@@ -8,8 +8,6 @@ import io.timemesh.testkit.ServerBehaviour.Fault;
 import io.timemesh.testkit.SimulatedNtpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -96,23 +94,13 @@ class MajorityOfAllSourcesMeshTest {
         assertThat(mesh.stateOf(l2)).isEqualTo("candidate");
     }
 
-    /** Names resolved by the test itself: "liar.test" and "liar-alias.test" are one server. */
-    private static HostResolver names(Map<String, String> addresses) {
-        return host -> {
-            String address = addresses.get(host);
-            if (address == null) {
-                throw new UnknownHostException(host);
-            }
-            return InetAddress.getByName(address);
-        };
-    }
-
     @Test
     void anAliasOfALyingServerDoesNotGiveItASecondVote() throws Exception {
         SimulatedNtpServer honest = mesh.server("127.0.14.1", MeshFixture.truthful(2, 2));
         SimulatedNtpServer liar = mesh.server("127.0.14.2", liar(0.8));
-        HostResolver resolver = names(Map.of("honest.test", "127.0.14.1", "liar.test", "127.0.14.2",
-                "liar-alias.test", "127.0.14.2"));
+        // Names resolved by the test itself: "liar.test" and "liar-alias.test" are one server.
+        HostResolver resolver = HostResolver.table(Map.of("honest.test", List.of("127.0.14.1"),
+                "liar.test", List.of("127.0.14.2"), "liar-alias.test", List.of("127.0.14.2")));
         JsonArray sources = new JsonArray().add("honest.test:" + honest.port()).add("liar.test:" + liar.port())
                 .add("liar-alias.test:" + liar.port());
         mesh.startNode("alias", new JsonObject().put("sources", sources), resolver);

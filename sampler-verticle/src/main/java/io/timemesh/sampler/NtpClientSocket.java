@@ -79,6 +79,13 @@ public final class NtpClientSocket {
         return socket.listen(0, host).onFailure(e -> socket.close());
     }
 
+    /** Every address of a host name (a pool), resolved off the event loop; failure is the UNKNOWN_HOST error. */
+    public Future<InetAddress[]> resolveAll(String host) {
+        return vertx.executeBlocking(() -> resolver.resolveAll(host), false)
+                .recover(e -> Future.failedFuture(new ExchangeFailureException(
+                        new ExchangeFailure(ExchangeError.UNKNOWN_HOST, host))));
+    }
+
     /** Resolves a host name off the event loop; failure is the UNKNOWN_HOST error. */
     public Future<InetAddress> resolve(String host) {
         return vertx.executeBlocking(() -> resolver.resolve(host), false)

@@ -14,11 +14,13 @@ import java.util.List;
  * an error naming its key, never a surprise at the first poll.
  *
  * @param bindHost where the client socket listens (replies come back to it)
+ * @param pools    pools, each standing for up to its maxSources sources besides {@code sources}
  */
-public record SamplerConfig(List<ServerAddress> sources, int pollSeconds, boolean iburst, Duration timeout,
-                            String nodeName, String bindHost) {
+public record SamplerConfig(List<ServerAddress> sources, List<PoolSource> pools, int pollSeconds, boolean iburst,
+                            Duration timeout, String nodeName, String bindHost) {
 
     public static final String SOURCES = "sources";
+    public static final String POOLS = "pools";
     public static final String POLL_SECONDS = "pollSeconds";
     public static final String IBURST = "iburst";
     public static final String TIMEOUT_MILLIS = "timeoutMillis";
@@ -29,6 +31,7 @@ public record SamplerConfig(List<ServerAddress> sources, int pollSeconds, boolea
 
     public SamplerConfig {
         sources = List.copyOf(sources);
+        pools = List.copyOf(pools);
         if (pollSeconds < NtpConstants.MIN_POLL_SECONDS || pollSeconds > NtpConstants.MAX_POLL_SECONDS) {
             throw new IllegalArgumentException(POLL_SECONDS + " must be " + NtpConstants.MIN_POLL_SECONDS + ".."
                     + NtpConstants.MAX_POLL_SECONDS + ", was " + pollSeconds);
@@ -39,7 +42,7 @@ public record SamplerConfig(List<ServerAddress> sources, int pollSeconds, boolea
     }
 
     /**
-     * @throws IllegalArgumentException for a source that is not "host[:port]"; a
+     * @throws IllegalArgumentException for a source or pool that is not "host[:port]"; a
      *         {@link io.timemesh.core.settings.SettingException} naming the key for a number out of its range
      */
     public static SamplerConfig fromJson(JsonObject json) {
@@ -56,7 +59,7 @@ public record SamplerConfig(List<ServerAddress> sources, int pollSeconds, boolea
                 throw new IllegalArgumentException(SOURCES + "[" + i + "]: " + e.getMessage(), e);
             }
         }
-        return new SamplerConfig(sources,
+        return new SamplerConfig(sources, pools(json.getJsonArray(POOLS, new JsonArray())),
                 Setting.wholeNumber(POLL_SECONDS, json.getValue(POLL_SECONDS), NtpConstants.DEFAULT_POLL_SECONDS,
                         NtpConstants.MIN_POLL_SECONDS, NtpConstants.MAX_POLL_SECONDS),
                 json.getBoolean(IBURST, true),
@@ -64,5 +67,40 @@ public record SamplerConfig(List<ServerAddress> sources, int pollSeconds, boolea
                         1, 60_000)),
                 json.getString(NODE_NAME, "local"),
                 json.getString(BIND_HOST, "0.0.0.0"));
+    }
+
+    /** Reads {@code [{"name": "host[:port]", "maxSources": n}]}; errors name the entry ("pools[1].maxSources"). */
+    private static List<PoolSource> pools(JsonArray array) {
+        List<PoolSource> pools = new ArrayList<>();
+        for (int i = 0; i < array.size(); i++) {
+            String key = POOLS + "[" + i + "]";
+            if (!(array.getValue(i) instanceof JsonObject pool) || !(pool.getValue("name") instanceof String name)) {
+                throw new IllegalArgumentException("'" + key + "' must be {\"name\": \"host[:port]\", \"maxSources\": n}, was "
+                        + array.getValue(i));
+            }
+            for (String field : pool.fieldNames()) {
+                if (!field.equals("name") && !field.equals("maxSources")) {
+                    throw new IllegalArgumentException("unknown config key '" + key + "." + field
+                            + "'; a pool takes 'name' and 'maxSources'");
+                }
+            }
+            ServerAddress server;
+            try {
+                server = ServerAddress.parse(name);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("'" + key + ".name': " + e.getMessage(), e);
+            }
+            pools.add(new PoolSource(server, Setting.wholeNumber(key + ".maxSources", pool.getValue("maxSources"),
+                    PoolSource.DEFAULT_MAX_SOURCES, 1, PoolSource.MAX_SOURCES)));
+        }
+        return pools;
+    }
+
+    /** Every source's name as samplers and selectors know it: the plain sources, then each pool's members. */
+    public List<String> sourceNames() {
+        List<String> names = new ArrayList<>();
+        sources.forEach(source -> names.add(source.toString()));
+        pools.forEach(pool -> names.addAll(pool.members()));
+        return names;
     }
 }

@@ -3,6 +3,7 @@ package io.timemesh.sampler;
 import io.timemesh.core.exchange.ExchangeError;
 import io.timemesh.core.exchange.ExchangeFailure;
 import io.timemesh.core.message.EventBusAddresses;
+import io.timemesh.core.message.Reference;
 import io.timemesh.core.message.SourceFault;
 import io.timemesh.core.message.SourceSample;
 import io.timemesh.core.ntp.ServerAddress;
@@ -14,7 +15,9 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -39,6 +42,10 @@ import org.slf4j.LoggerFactory;
  * rebalance. After each exchange the source's {@link PollerState} is written to a third map, so the
  * next owner continues the reach register, the poll (and any RATE backoff), a DENY, the duplicate
  * check and, rebased through the timebase link, the clock filter.
+ *
+ * <p>A pool's members ({@link PoolSource}) are shared out like any source; the owner of a member resolves
+ * the pool, asks the address {@link PoolChoice} gives it, keeps that address in the poller state, and
+ * replaces it when it stays unreachable or a falseticker (told by the selector's references).
  *
  * <p>Everything it publishes and every map value it writes is sealed by {@link MeshAuth}, and only
  * genuine values are taken: a squatter's lease does not count as a live sampler, its claim does not
@@ -68,8 +75,13 @@ public final class SamplerVerticle extends VerticleBase {
     private final Map<String, ExchangeError> lastErrors = new HashMap<>();
     private final Map<String, SourcePoller> active = new LinkedHashMap<>();
     private final Set<String> starting = new HashSet<>();
+    /** Whether the latest selection with a majority called each pool member a falseticker. */
+    private final Map<String, Boolean> verdicts = new HashMap<>();
     private SamplerConfig config;
+    /** Every source's name and the name and port it resolves: a pool member's is its pool's. */
     private Map<String, ServerAddress> sources;
+    /** The pool of each pool member, by the member's name. */
+    private final Map<String, PoolSource> poolOf = new HashMap<>();
     private NtpClientSocket socket;
     private TimebaseLinks links;
     private AsyncMap<String, String> samplers;
@@ -99,6 +111,10 @@ public final class SamplerVerticle extends VerticleBase {
         }
         sources = new LinkedHashMap<>();
         config.sources().forEach(source -> sources.put(source.toString(), source));
+        config.pools().forEach(pool -> pool.members().forEach(member -> {
+            sources.put(member, pool.server());
+            poolOf.put(member, pool);
+        }));
         links = new TimebaseLinks(vertx, clock, auth, precisionLog2);
         leaseRenewedNanos = clock.nowNanos();
         var shared = vertx.sharedData();
@@ -112,6 +128,11 @@ public final class SamplerVerticle extends VerticleBase {
                     socket = all.resultAt(3);
                     LOG.info("sampler {} sharing {} source(s), poll {} s", config.nodeName(), sources.size(),
                             config.pollSeconds());
+                    if (!poolOf.isEmpty()) {
+                        MeshAuth.Inbox references = auth.inbox(EventBusAddresses.REFERENCE);
+                        vertx.eventBus().<JsonObject>consumer(EventBusAddresses.REFERENCE,
+                                m -> references.open(m.body()).ifPresent(this::onReference));
+                    }
                     rebalance();
                     vertx.setPeriodic(REBALANCE_MILLIS, id -> rebalance());
                 });
@@ -233,7 +254,7 @@ public final class SamplerVerticle extends VerticleBase {
         // hundreds of sources' replies from arriving in one burst every interval (as chrony spreads them).
         long spread = Math.min(Math.min(PHASE_SPREAD_MILLIS, sources.size() * PHASE_SPREAD_PER_SOURCE_MILLIS),
                 poller.pollSeconds() * 1_000L);
-        vertx.setTimer(1 + ThreadLocalRandom.current().nextLong(spread), id -> poll(sources.get(source), poller));
+        vertx.setTimer(1 + ThreadLocalRandom.current().nextLong(spread), id -> poll(source, poller));
     }
 
     private void release(String source) {
@@ -243,41 +264,100 @@ public final class SamplerVerticle extends VerticleBase {
         LOG.info("sampler {} hands {} over", config.nodeName(), source);
     }
 
-    private void poll(ServerAddress source, SourcePoller poller) {
-        if (active.get(source.toString()) != poller) {
+    private void poll(String name, SourcePoller poller) {
+        ServerAddress source = sources.get(name);
+        if (active.get(name) != poller) {
             return; // handed over
         }
         if (poller.stopped()) {
             // Never asked again, but its state is told again every poll, so a selector that started (or
             // took over) after the kiss still learns why the source is out.
-            publishFault(poller, source.toString(), poller.lastFailure());
-            vertx.setTimer(poller.pollSeconds() * 1_000L, id -> poll(source, poller));
+            publishFault(poller, name, poller.lastFailure());
+            vertx.setTimer(poller.pollSeconds() * 1_000L, id -> poll(name, poller));
             return;
         }
         long startedNanos = clock.nowNanos();
-        socket.resolve(source.host())
+        PoolSource pool = poolOf.get(name);
+        // A plain source is resolved at every poll, so a name that moves to new addresses is followed
+        // at once, with its poller (reach, filter) carried along.
+        (pool == null ? socket.resolve(source.host()) : poolAddress(name, pool, poller))
                 .compose(ip -> {
                     InetSocketAddress target = new InetSocketAddress(ip, source.port());
                     return socket.exchange(poller, target, config.timeout())
                             .onSuccess(step -> publish(poller, target, step));
                 })
-                .onFailure(e -> publishFault(poller, source.toString(), poller.onLocalFailure(
+                .onFailure(e -> publishFault(poller, name, poller.onLocalFailure(
                         e instanceof ExchangeFailureException f ? f.failure()
                                 : new ExchangeFailure(ExchangeError.SEND_FAILED, String.valueOf(e.getMessage())))))
                 .onComplete(done -> {
-                    if (active.get(source.toString()) != poller) {
+                    if (active.get(name) != poller) {
                         return;
                     }
-                    states.put(source.toString(), stateValue(source.toString(), poller));
+                    states.put(name, stateValue(name, poller));
                     if (poller.stopped()) {
                         LOG.warn("stopped polling {}: {}", poller.source(), poller.lastFailure().message());
-                        vertx.setTimer(poller.pollSeconds() * 1_000L, id -> poll(source, poller));
+                        vertx.setTimer(poller.pollSeconds() * 1_000L, id -> poll(name, poller));
                         return;
                     }
                     long elapsedNanos = clock.nowNanos() - startedNanos;
                     long delayMillis = Math.max(1, Math.round(poller.nextPollDelaySeconds() * 1e3 - elapsedNanos / 1e6));
-                    vertx.setTimer(delayMillis, id -> poll(source, poller));
+                    vertx.setTimer(delayMillis, id -> poll(name, poller));
                 });
+    }
+
+    /**
+     * Notes what a selection with a majority made of the pool members, for the falseticker replacement
+     * rule. Only a selector's own sealed reference counts; the worst a deposed selector's can do is have
+     * a member replaced.
+     */
+    private void onReference(MeshAuth.Opened opened) {
+        try {
+            Reference reference = opened.body().getJsonObject("reference").mapTo(Reference.class);
+            if (!opened.sender().equals(reference.selectorNode()) || !reference.usable()) {
+                return;
+            }
+            poolOf.keySet().forEach(member -> verdicts.put(member, reference.falsetickers().contains(member)));
+        } catch (RuntimeException e) {
+            LOG.debug("not a reference from {}: {}", opened.sender(), e.getMessage());
+        }
+    }
+
+    /**
+     * The server a pool member asks: the one it has, unless it is to be replaced ({@link PoolChoice});
+     * else a fresh resolution of the pool, from which it takes its first address or a replacement that
+     * no member of this sampler asks.
+     */
+    private Future<InetAddress> poolAddress(String member, PoolSource pool, SourcePoller poller) {
+        String current = poller.address();
+        poller.onSelection(Boolean.TRUE.equals(verdicts.get(member)));
+        if (current != null && !poller.unreachable() && !poller.persistentFalseticker()) {
+            return Future.succeededFuture(literal(current));
+        }
+        return socket.resolveAll(pool.server().host()).compose(resolved -> {
+            int index = pool.memberIndex(member);
+            if (current == null) {
+                poller.moveTo(PoolChoice.first(resolved, index).getHostAddress());
+                LOG.info("pool member {} asks {}", member, poller.address());
+            } else {
+                Set<InetAddress> inUse = new HashSet<>();
+                active.values().stream().map(SourcePoller::address).filter(a -> a != null)
+                        .forEach(a -> inUse.add(literal(a)));
+                Optional<InetAddress> next = PoolChoice.replacement(resolved, index, inUse);
+                String why = poller.unreachable() ? "unreachable" : "a falseticker";
+                poller.moveTo(next.map(InetAddress::getHostAddress).orElse(current)); // none free: try again later
+                next.ifPresent(a -> LOG.warn("pool member {}: {} {} for {} polls, replaced by {}", member, current, why,
+                        PoolChoice.REPLACE_AFTER_POLLS, a.getHostAddress()));
+            }
+            return Future.succeededFuture(literal(poller.address()));
+        });
+    }
+
+    private static InetAddress literal(String address) {
+        try {
+            return InetAddress.getByName(address); // an IP literal, never looked up
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException("not an IP literal: " + address, e);
+        }
     }
 
     private void publish(SourcePoller poller, InetSocketAddress target, ExchangeStep step) {

@@ -45,6 +45,12 @@ public final class SourcePoller {
     private long lastServerTransmit;
     private ExchangeFailure lastFailure;
     private boolean stopped;
+    /** A pool member's server, or null (see {@link PoolChoice}). */
+    private String address;
+    /** Polls since the member took {@link #address}, for the replacement rule. */
+    private int pollsAtAddress;
+    /** Consecutive polls at which the latest selection with a majority called this source a falseticker. */
+    private int falsetickerPolls;
 
     public SourcePoller(String source, PollSchedule schedule, int localPrecisionLog2) {
         this.source = source;
@@ -63,6 +69,7 @@ public final class SourcePoller {
             throw new IllegalStateException(source + " is stopped: " + lastFailure.message());
         }
         reach.onPoll();
+        pollsAtAddress++;
         inFlight = true;
         lastDropped = null;
         t1Nanos = nowNanos;
@@ -137,6 +144,7 @@ public final class SourcePoller {
     public ExchangeFailure onLocalFailure(ExchangeFailure failure) {
         if (!inFlight) {
             reach.onPoll(); // the poll was due and went unanswered, so reach must show it
+            pollsAtAddress++;
         }
         inFlight = false;
         lastFailure = failure;
@@ -172,7 +180,7 @@ public final class SourcePoller {
     /** What another sampler needs to carry on with this source. */
     public PollerState state(String owner) {
         return new PollerState(owner, stats.handoverSamples(), reach.value(), schedule.pollSeconds(), lastServerTransmit,
-                stopped ? lastFailure.detail() : null);
+                stopped ? lastFailure.detail() : null, address);
     }
 
     /**
@@ -183,6 +191,7 @@ public final class SourcePoller {
         reach.restore(state.reach());
         schedule.restore(state.pollSeconds());
         lastServerTransmit = state.lastServerTransmit();
+        address = state.address();
         if (state.stoppedBy() != null) {
             stopped = true;
             lastFailure = new ExchangeFailure(ExchangeError.KISS, state.stoppedBy());
@@ -193,5 +202,44 @@ public final class SourcePoller {
     /** The reason the last exchange failed, or null if it succeeded. */
     public ExchangeFailure lastFailure() {
         return lastFailure;
+    }
+
+    /** The pool member's server (an IP literal), or null for a plain source or before the pool is resolved. */
+    public String address() {
+        return address;
+    }
+
+    /**
+     * Tells the poller, at a poll, what the latest selection with a majority made of this source.
+     *
+     * @param falseticker true when it was a falseticker there, false when it was a survivor (or there was none)
+     */
+    public void onSelection(boolean falseticker) {
+        falsetickerPolls = falseticker ? falsetickerPolls + 1 : 0;
+    }
+
+    /** True when this pool member's server has gone unanswered long enough to be replaced ({@link PoolChoice}). */
+    public boolean unreachable() {
+        return address != null && PoolChoice.unreachable(reach.value(), pollsAtAddress);
+    }
+
+    /** True when this pool member's server has been a falseticker long enough to be replaced ({@link PoolChoice}). */
+    public boolean persistentFalseticker() {
+        return address != null && PoolChoice.persistentFalseticker(falsetickerPolls);
+    }
+
+    /**
+     * Makes this pool member ask {@code newAddress}. A replacement is another server: its clock filter
+     * starts empty, so no sample of the old server is ever taken for the new one; the reach register
+     * carries on, so the source's history of being unreachable stays visible until the new server answers.
+     */
+    public void moveTo(String newAddress) {
+        if (address != null && !address.equals(newAddress)) {
+            stats.clear();
+            lastServerTransmit = 0;
+        }
+        address = newAddress;
+        pollsAtAddress = 0;
+        falsetickerPolls = 0;
     }
 }
