@@ -108,7 +108,12 @@ class LeadershipIT {
         if (mesh == null || mesh.getString("leader") == null) {
             return null;
         }
-        long[] now = {mesh.getLong("epoch"), status.getLong("referenceSequence")};
+        JsonObject applied = mesh.getJsonObject("applied");
+        if (applied == null) {
+            return null;
+        }
+        // Epoch and sequence of one applied reference, read together by the discipline.
+        long[] now = {applied.getLong("epoch"), applied.getLong("sequence")};
         long[] before = last.put(node, now);
         if (before != null && (now[0] < before[0] || (now[0] == before[0] && now[1] < before[1]))) {
             violations.add(node + " went back from (epoch " + before[0] + ", reference " + before[1] + ") to (epoch "

@@ -45,6 +45,8 @@ public final class DisciplineVerticle extends VerticleBase {
     private VirtualClock virtualClock;
     private ClockStatus lastStatus = ClockStatus.UNSYNCHRONIZED;
     private long lastAppliedNanos = Long.MIN_VALUE;
+    /** The epoch and sequence of the last reference applied, read together; null before the first. */
+    private long[] lastApplied;
     /** Refusals by the panic threshold are logged at most this often (a reference may come every second). */
     private static final long REFUSAL_LOG_INTERVAL_NANOS = 60_000_000_000L;
     private long loggedRefusals;
@@ -104,7 +106,7 @@ public final class DisciplineVerticle extends VerticleBase {
                 if (!opened.sender().equals(followed)) {
                     LOG.info("following selector {} (epoch {})", opened.sender(), epoch);
                 }
-                apply(reference);
+                apply(reference, epoch);
             }
             case STALE_EPOCH -> auth.reject(EventBusAddresses.REFERENCE, MeshAuth.Rejection.STALE_EPOCH,
                     "reference " + reference.sequence() + " of " + opened.sender() + " at epoch " + epoch
@@ -114,13 +116,14 @@ public final class DisciplineVerticle extends VerticleBase {
         }
     }
 
-    private void apply(Reference received) {
+    private void apply(Reference received, long epoch) {
         long now = clock.nowNanos();
         Optional<TimebaseLink> link = links.link(received.selectorNode());
         if (link.isEmpty()) {
             return; // the link to this selector is being measured; its next reference will do
         }
         lastAppliedNanos = now;
+        lastApplied = new long[] {epoch, received.sequence()};
         Reference reference = link.get().rebase(received, now);
         long refusedBefore = refusals(virtualClock.model());
         ClockModel model = virtualClock.update(reference, reference.timeNanos(), now);
@@ -143,7 +146,8 @@ public final class DisciplineVerticle extends VerticleBase {
 
     /**
      * Whether messages are authenticated, the leader followed and its epoch, how long ago its last
-     * reference was applied (s, null before the first) and every refusal by channel and reason.
+     * reference was applied (s, null before the first), that reference's epoch and sequence together
+     * ({@code applied}), and every refusal by channel and reason.
      */
     private JsonObject meshStatus() {
         long now = clock.nowNanos();
@@ -152,6 +156,8 @@ public final class DisciplineVerticle extends VerticleBase {
         return new JsonObject().put("authenticated", auth.authenticated()).put("leader", fence.leader())
                 .put("epoch", fence.leader() == null ? null : fence.epoch())
                 .put("lastReferenceAgeSeconds", lastAppliedNanos == Long.MIN_VALUE ? null : (now - lastAppliedNanos) / 1e9)
+                .put("applied", lastApplied == null ? null
+                        : new JsonObject().put("epoch", lastApplied[0]).put("sequence", lastApplied[1]))
                 .put("rejected", rejected);
     }
 
