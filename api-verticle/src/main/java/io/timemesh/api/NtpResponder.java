@@ -23,6 +23,9 @@ import java.util.Optional;
 public final class NtpResponder {
     private NtpResponder() {}
 
+    /** Where a reply's transmit timestamp (T3) starts, in bytes (RFC 5905 §7.3). */
+    public static final int TRANSMIT_OFFSET = 40;
+
     /**
      * The request, when it is one we answer; empty for everything to be dropped unanswered (and, with rate
      * limiting on, without spending the sender's credit: junk must not be able to get a client limited).
