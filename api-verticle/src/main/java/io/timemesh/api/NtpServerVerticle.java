@@ -169,13 +169,18 @@ public final class NtpServerVerticle extends VerticleBase {
     /**
      * Answers each datagram of a batch as it is read, and sends the batch's replies together when the read
      * is complete. T2 is the batch's one reading at its first datagram (every datagram of it had arrived by
-     * then); T3 the one reading just before the send, written into every reply of the batch.
+     * then), which also gives every reply's header fields (LI, stratum, bound: {@link NtpResponder#header}); T3 is
+     * the one reading just before the send, written into every reply of the batch.
      */
     private final class Answering extends ChannelInboundHandlerAdapter {
         private final byte[] request = new byte[MAX_REQUEST];
         private final List<ByteBuf> stamped = new ArrayList<>();
+        private final byte[] reply = new byte[NtpConstants.HEADER_LENGTH];
         private TimeReading received;
         private long receivedLocal;
+        /** The batch's replies in common ({@link NtpResponder#header}), worked out at its first request. */
+        private byte[] header;
+        private long receiveStamp;
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -209,10 +214,15 @@ public final class NtpServerVerticle extends VerticleBase {
                 return kissOfDeath ? ctx.alloc().directBuffer(NtpConstants.HEADER_LENGTH)
                         .writeBytes(NtpResponder.kissRate(ask.get(), received)) : null;
             }
-            ByteBuf reply = ctx.alloc().directBuffer(NtpConstants.HEADER_LENGTH)
-                    .writeBytes(NtpResponder.respond(ask.get(), received, clock.model(), received, precisionLog2));
-            stamped.add(reply);
-            return reply;
+            if (header == null) {
+                header = NtpResponder.header(clock.model(), received, precisionLog2);
+                receiveStamp = NtpTimestamp.fromUnixNanos(received.nowNanos());
+            }
+            System.arraycopy(header, 0, reply, 0, reply.length);
+            NtpResponder.fill(reply, ask.get(), receiveStamp, receiveStamp); // T3 written when the batch is sent
+            ByteBuf out = ctx.alloc().directBuffer(reply.length).writeBytes(reply);
+            stamped.add(out);
+            return out;
         }
 
         @Override
@@ -225,6 +235,7 @@ public final class NtpServerVerticle extends VerticleBase {
                 stamped.clear();
             }
             received = null;
+            header = null;
             ctx.flush(); // the batch's replies as one sendmmsg on epoll
         }
 
