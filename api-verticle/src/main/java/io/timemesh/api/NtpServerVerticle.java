@@ -32,9 +32,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves NTP to standard clients from the node's disciplined clock: T2 is read first thing when a
- * request arrives, T3 just before the reply is sent. Optional per-client rate limiting, with an
- * optional kiss-o'-death RATE for limited clients.
+ * Serves NTP to standard clients from the node's disciplined clock, a batch of requests at a time: T2 is
+ * read first thing when a batch has arrived, T3 just before its replies are sent. Optional per-client rate
+ * limiting, with an optional kiss-o'-death RATE for limited clients.
  */
 public final class NtpServerVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(NtpServerVerticle.class);
