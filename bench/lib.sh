@@ -7,17 +7,19 @@ pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-# start_chronyd PORT: a local-stratum-1 chronyd on 127.0.0.1:PORT that never touches this machine's clock.
+# start_chronyd PORT [DIRECTIVE]: a local-stratum-1 chronyd on 127.0.0.1:PORT that never touches this machine's
+# clock, with one more chrony.conf line if given (e.g. "ratelimit interval 3 burst 8 leak 2").
 start_chronyd() {
-  cat > "$work/chrony.conf" <<CONF
+  cat > "$work/chrony-$1.conf" <<CONF
 port $1
 bindaddress 127.0.0.1
 local stratum 1
 allow 127.0.0.0/8
 cmdport 0
-pidfile $work/chronyd.pid
+pidfile $work/chronyd-$1.pid
+${2:-}
 CONF
-  /usr/sbin/chronyd -x -d -u root -f "$work/chrony.conf" > "$work/chronyd.log" 2>&1 & pids+=($!)
+  /usr/sbin/chronyd -x -d -u root -f "$work/chrony-$1.conf" > "$work/chronyd-$1.log" 2>&1 & pids+=($!)
   chronyd_pid=$!
 }
 

@@ -11,6 +11,9 @@ import io.timemesh.core.ntp.NtpPacketCodec;
 import io.timemesh.core.ntp.NtpShort;
 import io.timemesh.core.ntp.NtpTimestamp;
 import io.timemesh.core.ntp.ReferenceId;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Optional;
 
 /**
@@ -22,6 +25,15 @@ import java.util.Optional;
  */
 public final class NtpResponder {
     private NtpResponder() {}
+
+    /** Where a reply's origin, receive (T2) and transmit (T3) timestamps start, in bytes (RFC 5905 §7.3). */
+    private static final int ORIGIN_OFFSET = 24;
+    private static final int RECEIVE_OFFSET = 32;
+    public static final int TRANSMIT_OFFSET = 40;
+    /** The leap indicator's two bits of the first byte; version and mode are the request's. */
+    private static final int LEAP_BITS = 0xC0;
+    private static final VarHandle BIG_ENDIAN_LONG = MethodHandles.byteArrayViewVarHandle(long[].class,
+            ByteOrder.BIG_ENDIAN);
 
     /**
      * The request, when it is one we answer; empty for everything to be dropped unanswered (and, with rate
@@ -48,7 +60,7 @@ public final class NtpResponder {
     }
 
     /**
-     * The reply to a request {@link #request} accepted.
+     * The reply to a request {@link #request} accepted: {@link #header} filled in by {@link #fill}.
      *
      * @param received  our reading when the request arrived (T2)
      * @param model     the clock model the readings came from (reference time, root delay, system peer)
@@ -58,28 +70,53 @@ public final class NtpResponder {
      */
     public static byte[] respond(NtpPacket ask, TimeReading received, ClockModel model, TimeReading transmit,
                                  int precisionLog2) {
-        boolean bounded = transmit.bounded() && transmit.leap() != LeapIndicator.ALARM;
-        double bound = bounded ? transmit.errorBoundNanos() / 1e9 : 0;
+        byte[] reply = header(model, transmit, precisionLog2);
+        fill(reply, ask, NtpTimestamp.fromUnixNanos(received.nowNanos()), NtpTimestamp.fromUnixNanos(transmit.nowNanos()));
+        return reply;
+    }
+
+    /**
+     * What every reply read from {@code reading} has in common, so that a server answering a batch works it
+     * out once: LI, stratum, precision, root delay and dispersion, refid and reference timestamp; the
+     * request's own fields and the timestamps are left for {@link #fill}.
+     *
+     * @return 48 bytes, a reply header but for version, mode, poll, origin, receive and transmit
+     */
+    public static byte[] header(ClockModel model, TimeReading reading, int precisionLog2) {
+        boolean bounded = reading.bounded() && reading.leap() != LeapIndicator.ALARM;
+        double bound = bounded ? reading.errorBoundNanos() / 1e9 : 0;
         // Root delay and dispersion together carry our whole bound: a client's λ then includes it.
         double rootDelay = bounded ? Math.min(model.rootDelaySeconds(), 2 * bound) : 0;
         double rootDispersion = bounded ? bound - rootDelay / 2 : NtpConstants.MAXDISP;
         // The reference timestamp: our clock's reading when the last majority reference was valid.
         long referenceTime = bounded && model.referenced() ? model.read(model.referenceLocalNanos()).nowNanos() : 0;
-        NtpPacket reply = new NtpPacket(
-                bounded ? transmit.leap() : LeapIndicator.ALARM,
-                ask.version(),
-                replyMode(ask),
-                bounded ? transmit.stratum() : NtpConstants.MAXSTRAT,
-                ask.poll(),
+        return NtpPacketCodec.encode(new NtpPacket(
+                bounded ? reading.leap() : LeapIndicator.ALARM,
+                0,
+                NtpMode.RESERVED,
+                bounded ? reading.stratum() : NtpConstants.MAXSTRAT,
+                0,
                 precisionLog2,
                 NtpShort.fromSeconds(rootDelay),
                 NtpShort.fromSeconds(rootDispersion),
                 referenceId(model),
                 referenceTime == 0 ? 0 : NtpTimestamp.fromUnixNanos(referenceTime),
-                ask.transmitTimestamp(),
-                NtpTimestamp.fromUnixNanos(received.nowNanos()),
-                NtpTimestamp.fromUnixNanos(transmit.nowNanos()));
-        return NtpPacketCodec.encode(reply);
+                0, 0, 0));
+    }
+
+    /**
+     * Completes {@code reply}, a copy of a {@link #header}, as the answer to {@code ask}: the request's version
+     * and poll, the reply mode, its transmit timestamp as our origin, and receive and transmit timestamps.
+     *
+     * @param receive  T2, in NTP timestamp format (32.32 s since 1900)
+     * @param transmit T3, likewise
+     */
+    public static void fill(byte[] reply, NtpPacket ask, long receive, long transmit) {
+        reply[0] = (byte) ((reply[0] & LEAP_BITS) | (ask.version() << 3) | replyMode(ask).code());
+        reply[2] = (byte) ask.poll();
+        BIG_ENDIAN_LONG.set(reply, ORIGIN_OFFSET, ask.transmitTimestamp());
+        BIG_ENDIAN_LONG.set(reply, RECEIVE_OFFSET, receive);
+        BIG_ENDIAN_LONG.set(reply, TRANSMIT_OFFSET, transmit);
     }
 
     /** A kiss-o'-death RATE for a client that asks too often; {@code ask} as {@link #request} accepted it. */

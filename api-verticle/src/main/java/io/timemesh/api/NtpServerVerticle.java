@@ -1,26 +1,40 @@
 package io.timemesh.api;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.socket.InternetProtocolFamily;
 import io.timemesh.core.clock.MonotonicReader;
 import io.timemesh.core.clock.TimeReading;
+import io.timemesh.core.ntp.NtpConstants;
 import io.timemesh.core.ntp.NtpPacket;
+import io.timemesh.core.ntp.NtpTimestamp;
 import io.timemesh.core.time.TimeSource;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.datagram.DatagramPacket;
-import io.vertx.core.datagram.DatagramSocket;
 import io.vertx.core.datagram.DatagramSocketOptions;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.PromiseInternal;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.spi.transport.Transport;
+import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves NTP to standard clients from the node's disciplined clock: T2 is read first thing when a
- * request arrives, T3 just before the reply is sent. Optional per-client rate limiting, with an
- * optional kiss-o'-death RATE for limited clients.
+ * Serves NTP to standard clients from the node's disciplined clock, a batch of requests at a time: T2 is
+ * read first thing when a batch has arrived, T3 just before its replies are sent. Optional per-client rate
+ * limiting, with an optional kiss-o'-death RATE for limited clients.
  */
 public final class NtpServerVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(NtpServerVerticle.class);
@@ -31,7 +45,19 @@ public final class NtpServerVerticle extends VerticleBase {
     private boolean kissOfDeath;
     private static final String ANY_V6 = "::";
     private static final String ANY_V4 = "0.0.0.0";
-    private DatagramSocket socket;
+    /** Datagrams read per batch: one recvmmsg on epoll, as the floor's 64. */
+    private static final int BATCH = 64;
+    /**
+     * The largest request read whole, in bytes (Netty's default datagram buffer, as Vert.x's socket had):
+     * room for NTS's extension fields; a longer datagram is read truncated.
+     */
+    private static final int MAX_REQUEST = 2048;
+    /**
+     * SO_RCVBUF, in bytes (the kernel caps it at net.core.rmem_max): a backlog of requests big enough to ride
+     * out the event loop being descheduled for a few milliseconds on a busy machine instead of dropping them.
+     */
+    private static final int RECEIVE_BUFFER = 4 << 20;
+    private DatagramChannel channel;
     private volatile String host;
     private volatile Thread eventLoop;
 
@@ -80,30 +106,59 @@ public final class NtpServerVerticle extends VerticleBase {
         // host without IPv6.
         return clock.follow(vertx).compose(v -> configured != null ? listen(configured, port, reusePort, config)
                 : listen(ANY_V6, port, reusePort, config).recover(noIpv6 -> listen(ANY_V4, port, reusePort, config)))
-                .onSuccess(s -> {
-                    socket = s;
-                    LOG.info("NTP server on {}:{}{}", host, s.localAddress().port(),
-                            limiter == null ? "" : " (rate limited)");
+                .onSuccess(c -> {
+                    channel = c;
+                    LOG.info("NTP server on {}:{}{}", host, port(), limiter == null ? "" : " (rate limited)");
                 });
     }
 
-    private Future<DatagramSocket> listen(String address, int port, boolean reusePort, JsonObject config) {
-        DatagramSocket candidate = vertx.createDatagramSocket(new DatagramSocketOptions()
-                .setIpV6(address.indexOf(':') >= 0).setReusePort(reusePort));
-        candidate.handler(packet -> answer(candidate, packet));
+    /**
+     * A Netty datagram channel of Vert.x's transport on this verticle's event loop: Vert.x's DatagramSocket
+     * reads one datagram per wake-up and resolves the destination of every send, where this reads and writes
+     * in batches (recvmmsg/sendmmsg on epoll) and answers to the sender's address as received.
+     */
+    private Future<DatagramChannel> listen(String address, int port, boolean reusePort, JsonObject config) {
         // SO_REUSEPORT would also let another process share the port unnoticed: the first instance
         // binds it once without, so a port already taken fails the start as it always did.
-        Future<Void> free = reusePort && port != 0 && !config.getBoolean(JOINS_PORT, false)
-                ? vertx.executeBlocking(() -> {
-                    new java.net.DatagramSocket(new InetSocketAddress(address, port)).close();
-                    return null;
-                })
-                : Future.succeededFuture();
-        return free.compose(w -> candidate.listen(port, address)).onSuccess(s -> host = address)
-                .recover(e -> {
-                    candidate.close();
-                    return ApiVerticle.listenFailed("NTP (UDP)", address, port, e);
-                });
+        boolean claim = reusePort && port != 0 && !config.getBoolean(JOINS_PORT, false);
+        ContextInternal context = (ContextInternal) this.context;
+        return vertx.executeBlocking(() -> {
+            InetSocketAddress local = new InetSocketAddress(address, port); // a configured name resolves here
+            if (claim) {
+                new java.net.DatagramSocket(local).close();
+            }
+            return local;
+        }).compose(local -> {
+            Transport transport = context.owner().transport();
+            DatagramChannel candidate = transport.datagramChannel(local.getAddress() instanceof Inet6Address
+                    ? InternetProtocolFamily.IPv6 : InternetProtocolFamily.IPv4);
+            transport.configure(candidate, new DatagramSocketOptions().setReusePort(reusePort)
+                    .setReceiveBufferSize(RECEIVE_BUFFER));
+            batched(candidate);
+            candidate.pipeline().addLast(new Answering());
+            PromiseInternal<Void> bound = context.promise();
+            context.nettyEventLoop().register(candidate).addListener(registered -> {
+                if (registered.isSuccess()) {
+                    candidate.bind(local).addListener(bound);
+                } else {
+                    bound.fail(registered.cause());
+                }
+            });
+            return bound.map(candidate).recover(e -> {
+                candidate.close();
+                return Future.failedFuture(e);
+            });
+        }).onSuccess(c -> host = address).recover(e -> ApiVerticle.listenFailed("NTP (UDP)", address, port, e));
+    }
+
+    /** Up to {@link #BATCH} datagrams a read on epoll (one recvmmsg), each of up to {@link #MAX_REQUEST} bytes. */
+    private static void batched(DatagramChannel channel) {
+        boolean epoll = channel instanceof EpollDatagramChannel;
+        if (epoll) {
+            channel.config().setOption(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_REQUEST);
+        }
+        channel.config().setRecvByteBufAllocator(
+                new FixedRecvByteBufAllocator(epoll ? MAX_REQUEST * BATCH : MAX_REQUEST).maxMessagesPerRead(BATCH));
     }
 
     /** The address the server listens on: as configured, else "::" (dual-stack) or "0.0.0.0". */
@@ -111,24 +166,83 @@ public final class NtpServerVerticle extends VerticleBase {
         return host;
     }
 
-    private void answer(DatagramSocket via, DatagramPacket packet) {
-        TimeReading received = clock.read();
-        byte[] datagram = packet.data().getBytes();
-        Optional<NtpPacket> ask = NtpResponder.request(datagram, datagram.length);
-        if (ask.isEmpty()) {
-            return; // junk is dropped before the rate limiter: it spends no client's credit
-        }
-        byte[] reply;
-        if (limiter != null && limiter.check(packet.sender().hostAddress(), clock.localNanos())
-                == ClientRateLimiter.Verdict.LIMIT) {
-            if (!kissOfDeath) {
-                return;
+    /**
+     * Answers each datagram of a batch as it is read, and sends the batch's replies together when the read
+     * is complete. T2 is the batch's one reading at its first datagram (every datagram of it had arrived by
+     * then), which also gives every reply's header fields (LI, stratum, bound: {@link NtpResponder#header}); T3 is
+     * the one reading just before the send, written into every reply of the batch.
+     */
+    private final class Answering extends ChannelInboundHandlerAdapter {
+        private final byte[] request = new byte[MAX_REQUEST];
+        private final List<ByteBuf> stamped = new ArrayList<>();
+        private final byte[] reply = new byte[NtpConstants.HEADER_LENGTH];
+        private TimeReading received;
+        private long receivedLocal;
+        /** The batch's replies in common ({@link NtpResponder#header}), worked out at its first request. */
+        private byte[] header;
+        private long receiveStamp;
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            DatagramPacket packet = (DatagramPacket) msg;
+            try {
+                if (received == null) {
+                    received = clock.read();
+                    receivedLocal = limiter == null ? 0 : clock.localNanos();
+                }
+                ByteBuf reply = answer(packet.content(), packet.sender(), ctx);
+                if (reply != null) {
+                    ctx.write(new DatagramPacket(reply, packet.sender()), ctx.voidPromise());
+                }
+            } finally {
+                packet.release();
             }
-            reply = NtpResponder.kissRate(ask.get(), received);
-        } else {
-            reply = NtpResponder.respond(ask.get(), received, clock.model(), clock.read(), precisionLog2);
         }
-        via.send(Buffer.buffer(reply), packet.sender().port(), packet.sender().hostAddress());
+
+        private ByteBuf answer(ByteBuf in, InetSocketAddress sender, ChannelHandlerContext ctx) {
+            if (!ctx.channel().isWritable()) {
+                return null; // overloaded: dropping is NTP's answer, and queueing replies would only grow memory
+            }
+            int length = Math.min(in.readableBytes(), request.length);
+            in.getBytes(in.readerIndex(), request, 0, length);
+            Optional<NtpPacket> ask = NtpResponder.request(request, length);
+            if (ask.isEmpty()) {
+                return null; // junk is dropped before the rate limiter: it spends no client's credit
+            }
+            if (limiter != null && limiter.check(sender.getAddress().getHostAddress(), receivedLocal)
+                    == ClientRateLimiter.Verdict.LIMIT) {
+                return kissOfDeath ? ctx.alloc().directBuffer(NtpConstants.HEADER_LENGTH)
+                        .writeBytes(NtpResponder.kissRate(ask.get(), received)) : null;
+            }
+            if (header == null) {
+                header = NtpResponder.header(clock.model(), received, precisionLog2);
+                receiveStamp = NtpTimestamp.fromUnixNanos(received.nowNanos());
+            }
+            System.arraycopy(header, 0, reply, 0, reply.length);
+            NtpResponder.fill(reply, ask.get(), receiveStamp, receiveStamp); // T3 written when the batch is sent
+            ByteBuf out = ctx.alloc().directBuffer(reply.length).writeBytes(reply);
+            stamped.add(out);
+            return out;
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            if (!stamped.isEmpty()) {
+                long transmit = NtpTimestamp.fromUnixNanos(clock.read().nowNanos());
+                for (ByteBuf reply : stamped) {
+                    reply.setLong(NtpResponder.TRANSMIT_OFFSET, transmit);
+                }
+                stamped.clear();
+            }
+            received = null;
+            header = null;
+            ctx.flush(); // the batch's replies as one sendmmsg on epoll
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            LOG.debug("NTP server: {}", cause.toString()); // a bad datagram must not close the server
+        }
     }
 
     /** The event-loop thread this instance answers on, once started. */
@@ -138,11 +252,16 @@ public final class NtpServerVerticle extends VerticleBase {
 
     /** The UDP port it listens on (useful when configured with 0). */
     public int port() {
-        return socket.localAddress().port();
+        return channel.localAddress().getPort();
     }
 
     @Override
     public Future<?> stop() {
-        return socket == null ? Future.succeededFuture() : socket.close();
+        if (channel == null) {
+            return Future.succeededFuture();
+        }
+        PromiseInternal<Void> closed = ((ContextInternal) context).promise();
+        channel.close().addListener(closed);
+        return closed;
     }
 }

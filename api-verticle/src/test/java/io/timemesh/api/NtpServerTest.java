@@ -15,12 +15,15 @@ import io.timemesh.core.time.MonotonicTimescale;
 import io.timemesh.testkit.ChronydClient;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.SocketTimeoutException;
+import java.util.HashSet;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -133,6 +136,56 @@ class NtpServerTest {
             assertThat(server.mode()).isEqualTo(NtpMode.SERVER);
             assertThat(server.version()).isEqualTo(1);
             assertThat(server.originTimestamp()).isEqualTo(78);
+        }
+    }
+
+    @Test
+    void aBurstIsAnsweredRequestByRequestOverNio() throws Exception {
+        assertBurstAnswered();
+    }
+
+    /** Epoll reads the burst in recvmmsg batches and sends the replies together (sendmmsg). */
+    @Test
+    void aBurstIsAnsweredRequestByRequestOverEpoll() throws Exception {
+        vertx.close().await();
+        vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+        assertThat(vertx.isNativeTransportEnabled()).isTrue();
+        assertBurstAnswered();
+    }
+
+    /**
+     * Requests sent faster than answered, so that they are read in batches, junk between them: each request
+     * gets its own 48-byte reply (its origin echoed, T2 no later than T3), the junk none.
+     */
+    private void assertBurstAnswered() throws Exception {
+        MonotonicTimescale local = new MonotonicTimescale();
+        int port = deploy(local, new JsonObject().put("ntpHost", "127.0.0.1").put("ntpPort", 0));
+        publishModel(local);
+        int requests = 300;
+        try (DatagramSocket client = new DatagramSocket()) {
+            client.setReceiveBufferSize(1 << 20);
+            InetAddress server = InetAddress.getByName("127.0.0.1");
+            byte[] junk = {(byte) 0b00_100_110, 1, 2}; // a short mode 6 header
+            for (int i = 0; i < requests; i++) {
+                byte[] request = NtpPacketCodec.encode(NtpPacket.clientRequest(5_000 + i, 6, -20));
+                client.send(new DatagramPacket(request, request.length, server, port));
+                client.send(new DatagramPacket(junk, junk.length, server, port));
+            }
+            client.setSoTimeout(2_000);
+            Set<Long> origins = new HashSet<>();
+            byte[] buffer = new byte[100];
+            for (int i = 0; i < requests; i++) {
+                DatagramPacket reply = new DatagramPacket(buffer, buffer.length);
+                client.receive(reply);
+                assertThat(reply.getLength()).isEqualTo(48);
+                NtpPacket packet = ((DecodeResult.Decoded) NtpPacketCodec.decode(buffer, 0, 48)).packet();
+                assertThat(packet.mode()).isEqualTo(NtpMode.SERVER);
+                assertThat(packet.stratum()).isEqualTo(2);
+                assertThat(Long.compareUnsigned(packet.receiveTimestamp(), packet.transmitTimestamp())).isNotPositive();
+                origins.add(packet.originTimestamp());
+            }
+            assertThat(origins).hasSize(requests).allMatch(origin -> origin >= 5_000 && origin < 5_000 + requests);
+            assertThat(exchange(client, port, junk)).isNull(); // and nothing more came for the junk
         }
     }
 
