@@ -280,14 +280,18 @@ public final class SamplerVerticle extends VerticleBase {
         PoolSource pool = poolOf.get(name);
         // A plain source is resolved at every poll, so a name that moves to new addresses is followed
         // at once, with its poller (reach, filter) carried along.
+        // The address asked, once resolved: a failure names it too, so that a second name for the same server
+        // (whose exchange cannot run while the first one's is in flight) is still known as its alias.
+        InetSocketAddress[] asked = new InetSocketAddress[1];
         (pool == null ? socket.resolve(source.host()) : poolAddress(name, pool, poller))
                 .compose(ip -> {
                     InetSocketAddress target = new InetSocketAddress(ip, source.port());
+                    asked[0] = target;
                     return socket.exchange(poller, target, config.timeout())
                             .onSuccess(step -> publish(poller, target, step));
                 })
-                .onFailure(e -> publishFault(poller, name, poller.onLocalFailure(
-                        e instanceof ExchangeFailureException f ? f.failure()
+                .onFailure(e -> publishFault(poller, asked[0] == null ? name : addressOf(asked[0]),
+                        poller.onLocalFailure(e instanceof ExchangeFailureException f ? f.failure()
                                 : new ExchangeFailure(ExchangeError.SEND_FAILED, String.valueOf(e.getMessage())))))
                 .onComplete(done -> {
                     if (active.get(name) != poller) {
@@ -360,8 +364,13 @@ public final class SamplerVerticle extends VerticleBase {
         }
     }
 
+    /** "ip:port" as samples and faults name the server reached. */
+    private static String addressOf(InetSocketAddress target) {
+        return target.getAddress().getHostAddress() + ":" + target.getPort();
+    }
+
     private void publish(SourcePoller poller, InetSocketAddress target, ExchangeStep step) {
-        String address = target.getAddress().getHostAddress() + ":" + target.getPort();
+        String address = addressOf(target);
         if (step instanceof ExchangeStep.Sampled sampled) {
             if (lastErrors.remove(poller.source()) != null) {
                 LOG.info("source {} answers again", poller.source());
