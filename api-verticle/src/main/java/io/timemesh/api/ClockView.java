@@ -31,7 +31,9 @@ final class ClockView {
         var models = bus.<JsonObject>localConsumer(EventBusAddresses.CLOCK_MODEL,
                 m -> model = m.body().mapTo(ClockModel.class));
         // A discipline that started first has a model already; ask once, quietly.
-        bus.<JsonObject>request(EventBusAddresses.CLOCK_MODEL_REQUEST, null, new DeliveryOptions().setSendTimeout(2_000))
+        // Node-local: another member (an uninvited one) must never be the one to answer with a clock model.
+        bus.<JsonObject>request(EventBusAddresses.CLOCK_MODEL_REQUEST, null,
+                        new DeliveryOptions().setLocalOnly(true).setSendTimeout(2_000))
                 .onSuccess(m -> model = m.body().mapTo(ClockModel.class));
         return models.completion();
     }

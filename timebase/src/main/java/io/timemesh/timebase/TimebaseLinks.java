@@ -15,7 +15,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
+import java.security.SecureRandom;
 
 /**
  * This node's measured links to other nodes' timescales. Probes each tracked node with the NTP
@@ -30,6 +30,7 @@ public final class TimebaseLinks {
     private static final long PROBE_TIMEOUT_MILLIS = 1_000;
     private static final long PROBE_PERIOD_MILLIS = 1_000;
     private static final int BURST = 4;
+    private static final SecureRandom NONCES = new SecureRandom();
 
     private final Vertx vertx;
     private final TimeSource clock;
@@ -101,7 +102,9 @@ public final class TimebaseLinks {
 
     private Future<Void> probe(String node) {
         String address = EventBusAddresses.timebase(node);
-        long nonce = ThreadLocalRandom.current().nextLong();
+        // Unpredictable: an uninvited member that could guess future nonces could collect genuine replies
+        // for them in advance and play them back as fresh ones.
+        long nonce = NONCES.nextLong();
         long t1 = clock.nowNanos();
         return vertx.eventBus().request(address, new JsonObject().put("nonce", nonce),
                 new DeliveryOptions().setSendTimeout(PROBE_TIMEOUT_MILLIS)).map(message -> {
