@@ -9,8 +9,9 @@ package io.timemesh.selector;
  * SIGSTOP, a partition) has stopped publishing before anyone can replace it, and finds out it was
  * deposed at its next renewal, before it publishes anything. Each new leadership takes an epoch above
  * every epoch seen, the fencing token the disciplines follow; a leader that sees another selector's
- * reference at its own epoch or above (two sides of a healed split) moves to a higher one at its next
- * renewal, which only the lease holder can make.
+ * reference at its own epoch or above (two sides of a healed split), or hears from a node that it
+ * follows such a leadership, moves to a higher one at its next renewal, which only the lease holder can
+ * make. So the disciplines never need to follow a lower epoch again.
  *
  * <p>Nothing here trusts the clock of another node, and no lock: Hazelcast's locks cannot fence, and an
  * uninvited member could take one and hold it forever. A value that is not genuinely sealed (a
@@ -93,7 +94,10 @@ final class SelectorLease {
         return new Lease(self, bumpWanted ? highestEpoch + 1 : held.epoch(), held.renewal() + 1);
     }
 
-    /** Another selector's genuine reference: its epoch is seen, and at our epoch or above it is a rival. */
+    /**
+     * Another selector's genuine reference, or a node's word that it follows {@code node}'s leadership at
+     * {@code epoch}: the epoch is seen, and at our epoch or above, led by another, it is a rival.
+     */
     void sawReference(String node, long epoch) {
         highestEpoch = Math.max(highestEpoch, epoch);
         if (held != null && !self.equals(node) && epoch >= held.epoch()) {

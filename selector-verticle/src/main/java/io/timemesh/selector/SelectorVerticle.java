@@ -95,10 +95,14 @@ public final class SelectorVerticle extends VerticleBase {
         MeshAuth.Inbox references = auth.inbox(EventBusAddresses.REFERENCE);
         var epochs = vertx.eventBus().consumer(EventBusAddresses.REFERENCE, m -> references.open(m.body())
                 .ifPresent(o -> lease.sawReference(o.sender(), o.body().getLong("epoch", 0L))));
+        // A node following a leadership we never saw (the other side of a healed split) says so.
+        MeshAuth.Inbox fences = auth.inbox(EventBusAddresses.FENCE);
+        var followed = vertx.eventBus().consumer(EventBusAddresses.FENCE, m -> fences.open(m.body())
+                .ifPresent(o -> lease.sawReference(o.body().getString("leader", ""), o.body().getLong("epoch", 0L))));
         var members = vertx.eventBus().localConsumer(EventBusAddresses.MEMBERS_CHANGED,
                 m -> vertx.setTimer(ANNOUNCE_DELAY_MILLIS, id -> announce()));
         return Future.all(vertx.sharedData().<String, String>getAsyncMap(STATE_MAP), epochs.completion(),
-                        members.completion())
+                        followed.completion(), members.completion())
                 .onSuccess(all -> {
                     stateMap = all.resultAt(0);
                     tick();
