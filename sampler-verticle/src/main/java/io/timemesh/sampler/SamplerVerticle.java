@@ -2,6 +2,7 @@ package io.timemesh.sampler;
 
 import io.timemesh.core.exchange.ExchangeError;
 import io.timemesh.core.exchange.ExchangeFailure;
+import io.timemesh.core.mesh.Renewals;
 import io.timemesh.core.message.EventBusAddresses;
 import io.timemesh.core.message.Reference;
 import io.timemesh.core.message.SourceFault;
@@ -75,6 +76,10 @@ public final class SamplerVerticle extends VerticleBase {
     private final Map<String, ExchangeError> lastErrors = new HashMap<>();
     private final Map<String, SourcePoller> active = new LinkedHashMap<>();
     private final Set<String> starting = new HashSet<>();
+    /** The claim value this sampler last wrote per source: the one to remove when letting go. */
+    private final Map<String, String> claimed = new HashMap<>();
+    /** Which samplers renew their leases, on our clock: a lease value that stops changing lapses. */
+    private final Renewals renewals = new Renewals(LEASE_MILLIS * 1_000_000L);
     /** Whether the latest selection with a majority called each pool member a falseticker. */
     private final Map<String, Boolean> verdicts = new HashMap<>();
     private SamplerConfig config;
@@ -155,8 +160,12 @@ public final class SamplerVerticle extends VerticleBase {
                 .compose(v -> samplers.entries())
                 .onSuccess(entries -> {
                     Set<String> live = new HashSet<>();
+                    long now = clock.nowNanos();
                     entries.forEach((node, value) -> auth.openValue(SAMPLERS_MAP, node, value)
-                            .filter(opened -> opened.sender().equals(node)).ifPresent(opened -> live.add(node)));
+                            .filter(opened -> opened.sender().equals(node))
+                            .filter(opened -> renewals.live(node, opened.counter(), now))
+                            .ifPresent(opened -> live.add(node)));
+                    renewals.retain(entries.keySet());
                     live.add(self);
                     List<String> owned = SourceAssignment.owned(self, live, new ArrayList<>(sources.keySet()));
                     for (String source : List.copyOf(active.keySet())) {
@@ -166,7 +175,7 @@ public final class SamplerVerticle extends VerticleBase {
                     }
                     for (String source : owned) {
                         if (active.containsKey(source)) {
-                            claims.put(source, claimValue(source), LEASE_MILLIS); // renew
+                            claims.put(source, newClaim(source), LEASE_MILLIS); // renew
                         } else if (!starting.contains(source)) {
                             claim(source, live);
                         }
@@ -174,14 +183,22 @@ public final class SamplerVerticle extends VerticleBase {
                 });
     }
 
-    /** Our claim on {@code source}: the same sealed value every time, so that it can be removed by value. */
-    private String claimValue(String source) {
-        return auth.sealValue(CLAIMS_MAP, source, new JsonObject());
+    /** A new sealed claim on {@code source}, kept so that it can be removed by value. */
+    private String newClaim(String source) {
+        String value = auth.sealValue(CLAIMS_MAP, source, new JsonObject());
+        claimed.put(source, value);
+        return value;
+    }
+
+    /** Removes our claim on {@code source}, if the map still holds the one we wrote last. */
+    private Future<Boolean> letGo(String source) {
+        String mine = claimed.remove(source);
+        return mine == null ? Future.succeededFuture(false) : claims.removeIfPresent(source, mine);
     }
 
     private void claim(String source, Set<String> live) {
         String self = config.nodeName();
-        String mine = claimValue(source);
+        String mine = newClaim(source);
         starting.add(source);
         claims.get(source).compose(raw -> {
             if (raw == null) {
@@ -260,7 +277,7 @@ public final class SamplerVerticle extends VerticleBase {
     private void release(String source) {
         SourcePoller poller = active.remove(source);
         states.put(source, stateValue(source, poller));
-        claims.removeIfPresent(source, claimValue(source));
+        letGo(source);
         LOG.info("sampler {} hands {} over", config.nodeName(), source);
     }
 
@@ -409,7 +426,7 @@ public final class SamplerVerticle extends VerticleBase {
         for (String source : List.copyOf(active.keySet())) {
             SourcePoller poller = active.remove(source);
             handovers.add(states.put(source, stateValue(source, poller)));
-            handovers.add(claims.removeIfPresent(source, claimValue(source)));
+            handovers.add(letGo(source));
         }
         handovers.add(samplers.remove(config.nodeName()));
         return Future.join(handovers).eventually(() -> socket.close());

@@ -77,6 +77,18 @@ final class SelectorLease {
         return nowNanos - lastChangeNanos >= timeoutNanos ? Move.TAKE : Move.WAIT;
     }
 
+    /**
+     * A genuine, fresh reference of {@code node} under {@code epoch}, heard at {@code nowNanos}: if it is
+     * the lease holder last seen, it is alive and leading, which counts as a renewal seen. So a squatter
+     * that keeps overwriting the lease (with junk or an old genuine value) between the leader's renewals
+     * does not make a standby take over from a leader that goes on publishing.
+     */
+    void leaderPublished(String node, long epoch, long nowNanos) {
+        if (lastSeen != null && lastSeen.node().equals(node) && lastSeen.epoch() == epoch) {
+            lastChangeNanos = nowNanos;
+        }
+    }
+
     /** The lease this selector asks for when it takes over: an epoch above every one seen. */
     Lease candidate() {
         return new Lease(self, highestEpoch + 1, 0);
@@ -103,6 +115,16 @@ final class SelectorLease {
         if (held != null && !self.equals(node) && epoch >= held.epoch()) {
             bumpWanted = true;
         }
+    }
+
+    /**
+     * Whether the leader steps down for {@code other}, a genuine lease of another selector found in the
+     * map: only for a higher leadership (or the same epoch led by a node whose name sorts first), so one
+     * order decides between two selectors after a healed split, and an old lease put back deposes nobody.
+     */
+    boolean yieldsTo(Lease other) {
+        return held == null || other.epoch() > held.epoch()
+                || (other.epoch() == held.epoch() && other.node().compareTo(self) < 0);
     }
 
     /** Renewed to {@code lease}: clears a wanted epoch move once made. */

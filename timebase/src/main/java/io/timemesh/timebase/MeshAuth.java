@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * HMAC-SHA256 under the {@link ClusterKey} over the address, the sender, its counter and the body, so
  * a message is bound to where it was sent and who sent it, and a receiver's {@link Freshness} refuses
  * it a second time. Cluster-map values (selector and poller state, leases, claims) are sealed the
- * same way over the map's name and key instead of an address. Anything that fails is dropped, counted
+ * same way over the map's name and key instead of an address, with a counter too: a reader refuses a
+ * value older than one it has read from the same writer under the same key, so an old genuine value
+ * put back by an uninvited member is refused as a replay. Anything that fails is dropped, counted
  * by channel and reason, and logged at most once per {@value #LOG_EVERY_SECONDS} s per kind.
  *
  * <p>Open-source Hazelcast cannot authenticate members, so this is what keeps an uninvited member
@@ -36,6 +38,8 @@ public final class MeshAuth {
     private static final long LOG_EVERY_SECONDS = 10;
     /** Senders a receiver remembers: far more than any cluster's members. */
     private static final int SENDERS_REMEMBERED = 4096;
+    /** (map, key, writer) triples a node remembers: a sampler lease and claim per source, plus a few. */
+    private static final int VALUES_REMEMBERED = 65_536;
 
     /** Why a message or map value was refused. */
     public enum Rejection {
@@ -66,13 +70,17 @@ public final class MeshAuth {
         }
     }
 
-    /** An authenticated message or map value: who sealed it and what it says. */
-    public record Opened(String sender, JsonObject body) {}
+    /**
+     * An authenticated message or map value: who sealed it, what it says, and its counter (which only
+     * grows for one sender, so a reader can tell whether a stored value is being renewed).
+     */
+    public record Opened(String sender, JsonObject body, long counter) {}
 
     private final String node;
     private final ClusterKey key;
     private final TimeSource clock;
     private final AtomicLong counter = new AtomicLong();
+    private final Freshness values = new Freshness(VALUES_REMEMBERED);
     private final Map<String, LongAdder> rejections = new ConcurrentHashMap<>();
     private final Map<String, Long> lastLogged = new ConcurrentHashMap<>();
     private volatile BiConsumer<String, Rejection> listener = (channel, reason) -> { };
@@ -142,7 +150,7 @@ public final class MeshAuth {
             if (opened.isEmpty()) {
                 return opened;
             }
-            long ctr = ((JsonObject) message).getLong("ctr");
+            long ctr = opened.get().counter();
             if (!freshness.advance(opened.get().sender(), ctr)) {
                 reject(address, Rejection.REPLAYED, "from " + opened.get().sender() + ", counter " + ctr);
                 return Optional.empty();
@@ -170,16 +178,22 @@ public final class MeshAuth {
     }
 
     /**
-     * A cluster-map value for {@code map}/{@code mapKey}: the same value for the same body, so that the
-     * map's compare-and-set operations can name it.
+     * A cluster-map value for {@code map}/{@code mapKey}; every call takes a new counter, so a writer
+     * that wants to compare-and-set or remove its value later keeps the string returned.
      */
     public String sealValue(String map, String mapKey, JsonObject value) {
+        long ctr = counter.incrementAndGet();
+        values.notBehind(map + '\n' + mapKey + '\n' + node, ctr); // our own older values are old to us too
         String text = value.encode();
-        JsonObject envelope = new JsonObject().put("from", node).put("ctr", 0).put("body", text);
-        return (key == null ? envelope : envelope.put("mac", tag(map(map, mapKey).parts(node, 0, text)))).encode();
+        JsonObject envelope = new JsonObject().put("from", node).put("ctr", ctr).put("body", text);
+        return (key == null ? envelope : envelope.put("mac", tag(map(map, mapKey).parts(node, ctr, text)))).encode();
     }
 
-    /** The value's writer and body if it is authentic; otherwise empty, counted and logged. Null is absent. */
+    /**
+     * The value's writer and body if it is authentic and not older than a value this node has read from
+     * the same writer under the same key; otherwise empty, counted and logged ({@link Rejection#REPLAYED}
+     * for an old one). Null is absent.
+     */
     public Optional<Opened> openValue(String map, String mapKey, String stored) {
         if (stored == null) {
             return Optional.empty();
@@ -191,7 +205,14 @@ public final class MeshAuth {
             reject(map, Rejection.MALFORMED, "value of " + mapKey + " is not JSON");
             return Optional.empty();
         }
-        return verify(map, envelope, map(map, mapKey));
+        Optional<Opened> opened = verify(map, envelope, map(map, mapKey));
+        if (opened.isPresent() && !values.notBehind(map + '\n' + mapKey + '\n' + opened.get().sender(),
+                opened.get().counter())) {
+            reject(map, Rejection.REPLAYED, "value of " + mapKey + " from " + opened.get().sender() + ", counter "
+                    + opened.get().counter());
+            return Optional.empty();
+        }
+        return opened;
     }
 
     /** What a MAC covers besides the body: where the value was sent or stored, who sealed it, its counter. */
@@ -205,7 +226,7 @@ public final class MeshAuth {
     }
 
     private static Scope map(String map, String mapKey) {
-        return (from, ctr, body) -> new String[] {"map", map, mapKey, from, body};
+        return (from, ctr, body) -> new String[] {"map", map, mapKey, from, Long.toString(ctr), body};
     }
 
     /** The envelope's sender and body if its MAC is the key's over {@code scope}; otherwise empty, counted. */
@@ -226,7 +247,7 @@ public final class MeshAuth {
             }
         }
         try {
-            return Optional.of(new Opened(from, new JsonObject(text)));
+            return Optional.of(new Opened(from, new JsonObject(text), ctr.longValue()));
         } catch (DecodeException e) {
             reject(channel, Rejection.MALFORMED, "body from " + from + " is not a JSON object");
             return Optional.empty();

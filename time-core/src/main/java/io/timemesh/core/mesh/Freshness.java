@@ -39,4 +39,19 @@ public final class Freshness {
         highest.put(sender, counter);
         return true;
     }
+
+    /**
+     * Takes {@code counter} from {@code sender} unless it is older than one taken: for stored values,
+     * which are read again and again, so the one taken last is still fresh.
+     *
+     * @return false only when a higher counter was taken from {@code sender} before (a replayed old value)
+     */
+    public synchronized boolean notBehind(String sender, long counter) {
+        Long last = highest.get(sender);
+        if (last != null && counter < last) {
+            return false;
+        }
+        highest.put(sender, counter);
+        return true;
+    }
 }

@@ -18,6 +18,17 @@ class FreshnessTest {
     }
 
     @Test
+    void aStoredValueMayBeReadAgainButNotAnOlderOne() {
+        Freshness freshness = new Freshness(16);
+        assertThat(freshness.notBehind("a", 5)).isTrue();
+        assertThat(freshness.notBehind("a", 5)).as("read again").isTrue();
+        assertThat(freshness.notBehind("a", 4)).as("older, put back").isFalse();
+        assertThat(freshness.notBehind("a", 7)).isTrue();
+        assertThat(freshness.notBehind("a", 5)).isFalse();
+        assertThat(freshness.notBehind("b", 1)).as("another writer's own counter").isTrue();
+    }
+
+    @Test
     void theLeastRecentlyHeardSenderIsForgottenBeyondCapacity() {
         Freshness freshness = new Freshness(2);
         freshness.advance("a", 1);
