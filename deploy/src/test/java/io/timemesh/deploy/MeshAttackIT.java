@@ -7,6 +7,7 @@ import io.timemesh.core.message.EventBusAddresses;
 import io.timemesh.core.time.MonotonicTimescale;
 import io.timemesh.timebase.MeshAuth;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
 import java.time.Duration;
@@ -25,8 +26,8 @@ import org.junit.jupiter.api.Test;
  * An uninvited member in a running cluster of two real node processes that share a cluster key. It
  * knows the cluster's name and members, joins as a plain Vert.x Hazelcast member with no key, and
  * for 20 s: publishes forged references 100 s ahead (tampered, sealed under another key, or not
- * sealed at all), forged samples, replays of the genuine references it captured, answers timebase
- * probes for every node with forged timestamps, and overwrites the cluster maps (selector state and
+ * sealed at all), forged samples, replays of the genuine references it captured, forged timebase
+ * probes, answers timebase probes for every node with forged timestamps, and overwrites the cluster maps (selector state and
  * lease, sampler leases, claims and poller state); the forgeries are counted in /metrics. Then, for
  * 10 s, it puts back genuine map values it read 3 s before: refused as replays, and nobody steps
  * down. Then it squats the selector lease alone; the squatter is named in /status. Every answer of
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.Test;
  */
 class MeshAttackIT {
     private static final double FORGED_OFFSET_SECONDS = 100;
+    private static final DeliveryOptions PROBE_TIMEOUT = new DeliveryOptions().setSendTimeout(500);
     private static final Pattern REJECTED = Pattern.compile(
             "timemesh_mesh_rejected_total\\{channel=\"([^\"]+)\",reason=\"([^\"]+)\",?} ([0-9.E]+)");
 
@@ -82,7 +84,7 @@ class MeshAttackIT {
             }
             System.out.printf("%s counted: %s%n", node, kinds);
             assertThat(kinds).contains(EventBusAddresses.REFERENCE + " forged", EventBusAddresses.REFERENCE + " replayed",
-                    EventBusAddresses.REFERENCE + " malformed");
+                    EventBusAddresses.REFERENCE + " malformed", EventBusAddresses.TIMEBASE_PREFIX + "* unsigned");
         }
 
         // Genuine map values put back: the selector lease, the samplers' leases, claims and poller state
@@ -195,6 +197,13 @@ class MeshAttackIT {
                         .put("samplerNode", identities.get(1)).put("offsetSeconds", FORGED_OFFSET_SECONDS);
                 bus.publish(EventBusAddresses.SAMPLES, impostorAs(identities.get(1)).seal(EventBusAddresses.SAMPLES, sample));
                 bus.publish(EventBusAddresses.SAMPLES, sample);
+            }
+            for (String node : identities) { // probes the nodes would answer, were they genuine
+                String address = EventBusAddresses.timebase(node);
+                JsonObject probe = new JsonObject().put("nonce", 7L);
+                bus.request(address, probe, PROBE_TIMEOUT);
+                bus.request(address, JsonObject.of("from", "intruder", "ctr", 1, "body", probe.encode()), PROBE_TIMEOUT);
+                bus.request(address, impostorAs(identities.get(0)).seal(address, probe), PROBE_TIMEOUT);
             }
             overwrite("timemesh.selector", "state", impostor.sealValue("timemesh.selector", "state", new JsonObject()
                     .put("sequence", Long.MAX_VALUE / 2)));

@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Authenticates what cluster members tell each other. Every event-bus message that can move time or
- * state (samples, source faults, references, timebase replies) travels sealed:
+ * state (samples, source faults, references, timebase probes and replies) travels sealed:
  * {@code {"from": node, "ctr": n, "body": "<JSON text>", "mac": "<base64>"}}, where the MAC is
  * HMAC-SHA256 under the {@link ClusterKey} over the address, the sender, its counter and the body, so
  * a message is bound to where it was sent and who sent it, and a receiver's {@link Freshness} refuses
@@ -130,29 +130,44 @@ public final class MeshAuth {
         return key == null ? envelope : envelope.put("mac", tag(bus(address).parts(node, ctr, text)));
     }
 
-    /** A receiver of {@code address} with freshness of its own (each consumer of an address needs one). */
+    /**
+     * A receiver of {@code address} with freshness of its own (each consumer of an address needs one),
+     * taking each sender's messages in the order sealed only.
+     */
     public Inbox inbox(String address) {
-        return new Inbox(address);
+        return new Inbox(address, address, 1);
+    }
+
+    /**
+     * A receiver of {@code address}, counted under {@code channel}, that also takes messages up to
+     * {@code window − 1} behind a sender's newest, once each: for requests that several verticles of one
+     * node seal concurrently (see {@link Freshness}).
+     */
+    public Inbox inbox(String address, String channel, int window) {
+        return new Inbox(address, channel, window);
     }
 
     /** Receives sealed messages on one address. */
     public final class Inbox {
         private final String address;
-        private final Freshness freshness = new Freshness(SENDERS_REMEMBERED);
+        private final String channel;
+        private final Freshness freshness;
 
-        private Inbox(String address) {
+        private Inbox(String address, String channel, int window) {
             this.address = address;
+            this.channel = channel;
+            this.freshness = new Freshness(SENDERS_REMEMBERED, window);
         }
 
         /** The message's sender and body if it is authentic and fresh; otherwise empty, counted and logged. */
         public Optional<Opened> open(Object message) {
-            Optional<Opened> opened = verify(address, message, bus(address));
+            Optional<Opened> opened = verify(channel, message, bus(address));
             if (opened.isEmpty()) {
                 return opened;
             }
             long ctr = opened.get().counter();
             if (!freshness.advance(opened.get().sender(), ctr)) {
-                reject(address, Rejection.REPLAYED, "from " + opened.get().sender() + ", counter " + ctr);
+                reject(channel, Rejection.REPLAYED, "from " + opened.get().sender() + ", counter " + ctr);
                 return Optional.empty();
             }
             return opened;
@@ -160,8 +175,9 @@ public final class MeshAuth {
     }
 
     /**
-     * A reply to a request on {@code address}: authentic, from {@code expectedSender}, and carrying the
-     * request's {@code nonce} (the body's "nonce"), which makes it fresh.
+     * A reply to a request on {@code address}: authentic, from {@code expectedSender} (null: any member),
+     * and carrying the request's {@code nonce} (the body's "nonce"), which makes it fresh. Its body, or
+     * empty when refused (counted under {@code channel} and logged).
      */
     public Optional<JsonObject> openReply(String address, String channel, String expectedSender, long nonce,
                                           Object message) {
@@ -170,7 +186,8 @@ public final class MeshAuth {
             return Optional.empty();
         }
         JsonObject body = opened.get().body();
-        if (!expectedSender.equals(opened.get().sender()) || !(body.getValue("nonce") instanceof Number n && n.longValue() == nonce)) {
+        if ((expectedSender != null && !expectedSender.equals(opened.get().sender()))
+                || !(body.getValue("nonce") instanceof Number n && n.longValue() == nonce)) {
             reject(channel, Rejection.MISDIRECTED, "from " + opened.get().sender() + " for " + expectedSender);
             return Optional.empty();
         }
