@@ -4,6 +4,7 @@ import io.timemesh.core.clock.ClockModel;
 import io.timemesh.core.clock.MonotonicReader;
 import io.timemesh.core.message.EventBusAddresses;
 import io.timemesh.core.time.TimeSource;
+import io.timemesh.timebase.MeshAuth;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -31,6 +32,7 @@ import io.vertx.ext.healthchecks.Status;
 import io.vertx.core.Promise;
 import io.timemesh.core.clock.ClockStatus;
 import io.timemesh.core.clock.TimeReading;
+import java.security.SecureRandom;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -74,7 +76,11 @@ public final class ApiVerticle extends VerticleBase {
     /** How often the per-source gauges are refreshed from the selector. */
     private static final long SOURCE_METRICS_MILLIS = 2_000;
 
+    /** Unpredictable nonces: an uninvited member that could guess them could collect answers in advance. */
+    private static final SecureRandom NONCES = new SecureRandom();
+
     private final ClockView clock;
+    private final MeshAuth auth;
     private final PrometheusMeterRegistry registry;
     private ApiSettings settings;
     private HttpServer server;
@@ -85,14 +91,16 @@ public final class ApiVerticle extends VerticleBase {
     /**
      * @param clock  the node's local timescale
      * @param reader the node's one monotonic reader, shared by every API instance on the node
+     * @param auth   seals event-bus time answers and checks the selector's answers
      */
-    public ApiVerticle(TimeSource clock, MonotonicReader reader) {
-        this(clock, reader, null);
+    public ApiVerticle(TimeSource clock, MonotonicReader reader, MeshAuth auth) {
+        this(clock, reader, auth, null);
     }
 
     /** @param registry the node's Prometheus registry, served at GET /metrics; null for none */
-    public ApiVerticle(TimeSource clock, MonotonicReader reader, PrometheusMeterRegistry registry) {
+    public ApiVerticle(TimeSource clock, MonotonicReader reader, MeshAuth auth, PrometheusMeterRegistry registry) {
         this.clock = new ClockView(clock, reader);
+        this.auth = auth;
         this.registry = registry;
         if (registry != null) {
             closeLabelSets(registry);
@@ -120,7 +128,7 @@ public final class ApiVerticle extends VerticleBase {
         } catch (IllegalArgumentException | ClassCastException e) {
             return Future.failedFuture(new IllegalArgumentException("api config: " + e.getMessage(), e));
         }
-        var time = vertx.eventBus().<JsonObject>consumer(EventBusAddresses.TIME, m -> m.reply(TimeJson.of(clock.read())));
+        var time = vertx.eventBus().consumer(EventBusAddresses.TIME, m -> m.reply(timeAnswer(m.body())));
         Future<Void> metrics = registry == null ? Future.succeededFuture() : followForMetrics();
         HttpLimits limits = settings.http();
         ConnectionGuard guard = new ConnectionGuard(vertx, limits);
@@ -313,9 +321,29 @@ public final class ApiVerticle extends VerticleBase {
                 new DeliveryOptions().setLocalOnly(true).setSendTimeout(settings.selectorTimeoutMillis())).map(Message::body);
     }
 
+    /**
+     * The active selector's answer: sealed by a member and for this request's nonce, else a failure (and
+     * the refusal counted): an uninvited member answering on the selector's addresses is not shown.
+     */
     private Future<Object> askSelector(String address, JsonObject body) {
-        return vertx.eventBus().request(address, body, new DeliveryOptions().setSendTimeout(settings.selectorTimeoutMillis()))
-                .map(Message::body);
+        long nonce = NONCES.nextLong();
+        return vertx.eventBus().request(address, body.copy().put("nonce", nonce),
+                        new DeliveryOptions().setSendTimeout(settings.selectorTimeoutMillis()))
+                .compose(m -> auth.openReply(address, address, null, nonce, m.body())
+                        .map(reply -> Future.succeededFuture(reply.getValue("answer")))
+                        .orElseGet(() -> Future.failedFuture("an answer not sealed by a member for this request")));
+    }
+
+    /**
+     * GET /time's JSON for an event-bus request; sealed, with the request's nonce, when the request
+     * carries one, so that a client with the cluster key can tell it from an uninvited member's.
+     */
+    private Object timeAnswer(Object request) {
+        JsonObject answer = TimeJson.of(clock.read());
+        if (request instanceof JsonObject asked && asked.getValue("nonce") instanceof Number nonce) {
+            return auth.seal(EventBusAddresses.TIME, answer.put("nonce", nonce.longValue()));
+        }
+        return answer;
     }
 
     /** The integer parameter, its default when absent, or null after answering 400. */

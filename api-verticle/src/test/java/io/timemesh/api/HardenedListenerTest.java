@@ -55,7 +55,8 @@ class HardenedListenerTest {
 
     private void start(JsonObject http) {
         // Built before Vert.x, as the node does, so the registry's label filters see every HTTP meter.
-        ApiVerticle api = new ApiVerticle(new ManualTimeSource(T0), new MonotonicReader(), registry);
+        ApiVerticle api = new ApiVerticle(new ManualTimeSource(T0), new MonotonicReader(),
+                TestMesh.node(new ManualTimeSource(T0)), registry);
         vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
                 .withMetrics(new MicrometerMetricsFactory(registry)).build();
         vertx.deployVerticle(api, new DeploymentOptions().setConfig(new JsonObject().put("httpHost", "127.0.0.1")

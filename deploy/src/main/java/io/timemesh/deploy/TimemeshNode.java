@@ -87,7 +87,7 @@ public final class TimemeshNode {
         }
         List<String> roles = config.roles();
         MonotonicReader reader = new MonotonicReader(); // one per node: HTTP, event bus and NTP serve one time
-        ApiVerticle api = roles.contains("api") ? new ApiVerticle(clock, reader, registry) : null;
+        ApiVerticle api = roles.contains("api") ? new ApiVerticle(clock, reader, auth, registry) : null;
         JsonObject ntpConfig = roles.contains("api") ? config.ntpConfig() : null;
         NtpServerVerticle ntp = ntpConfig == null ? null : new NtpServerVerticle(clock, reader, precision);
         List<NtpServerVerticle> ntpInstances = new ArrayList<>(ntp == null ? List.of() : List.of(ntp));

@@ -266,7 +266,7 @@ public final class SelectorVerticle extends VerticleBase {
             selector.onFault(fault);
         });
         consumers.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_SOURCES, this::answerSources));
-        consumers.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_STATUS, m -> m.reply(status(m.body()))));
+        consumers.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_STATUS, this::answerStatus));
         select(); // a successor speaks at once: the nodes are waiting for references
         reselectTimer = vertx.setPeriodic(selector.settings().reselectMillis(), id -> select());
     }
@@ -286,13 +286,26 @@ public final class SelectorVerticle extends VerticleBase {
         copies.add(bus.consumer(EventBusAddresses.SAMPLES, m -> { }));
         copies.add(bus.consumer(EventBusAddresses.SOURCE_FAULTS, m -> { }));
         copies.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_SOURCES, this::answerSources));
-        copies.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_STATUS, m -> m.reply(status(m.body()))));
+        copies.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_STATUS, this::answerStatus));
         Future.join(copies.stream().map(MessageConsumer::completion).toList())
                 .onComplete(done -> copies.forEach(MessageConsumer::unregister));
     }
 
     private void answerSources(Message<JsonObject> m) {
-        m.reply(new JsonArray(selector.sources(clock.nowNanos(), links::link).stream().map(JsonObject::mapFrom).toList()));
+        answer(m, new JsonArray(selector.sources(clock.nowNanos(), links::link).stream().map(JsonObject::mapFrom).toList()));
+    }
+
+    private void answerStatus(Message<JsonObject> m) {
+        answer(m, status(m.body()));
+    }
+
+    /**
+     * Replies sealed, {@code {"nonce": the request's, "answer": ...}}: the asker takes it only from a
+     * member and for its own request (see {@link MeshAuth#openReply}).
+     */
+    private void answer(Message<JsonObject> m, Object answer) {
+        Object nonce = m.body() == null ? null : m.body().getValue("nonce");
+        m.reply(auth.seal(m.address(), new JsonObject().put("nonce", nonce).put("answer", answer)));
     }
 
     /** A sampler speaks only for itself: its samples are on its own timescale. */
