@@ -107,18 +107,24 @@ public final class VirtualClock {
 
     /**
      * What a reference's offsets need added to count on V's continuous scale, s: the leap (+1 s after an
-     * inserted second, −1 s after a deleted one) when the reference was made after a scheduled leap, else 0;
-     * NaN when it was made after the leap of samples from before it (its offset is nearer V without the leap).
+     * inserted second, −1 s after a deleted one) when its offset says it was made after a scheduled leap, else 0;
+     * NaN when it was made after the leap but of samples from before it (a source's filter still holds them).
+     * Close to the leap, V's own error decides nothing: the reference is read whichever way puts it nearer V.
      */
     private double leapAdded(Reference reference, long referenceLocalNanos, long nowLocalNanos) {
         LeapSecond leap = model.leapSecond();
-        if (leap == null || referenceLocalNanos + model.correctionNanos(referenceLocalNanos) < leap.startNanos()) {
+        long made = referenceLocalNanos + model.correctionNanos(referenceLocalNanos);
+        long close = Math.round((settings.maxErrorBoundSeconds() + 1) * 1e9);
+        if (leap == null || made < leap.startNanos() - close) {
             return 0;
         }
         double added = leap.stepNanos() / 1e9;
         double unchanged = reference.offsetSeconds() + frequency.frequency() * (nowLocalNanos - referenceLocalNanos) / 1e9
                 - model.correctionNanos(nowLocalNanos) / 1e9;
-        return Math.abs(unchanged + added) <= Math.abs(unchanged) ? added : Double.NaN;
+        if (Math.abs(unchanged + added) <= Math.abs(unchanged)) {
+            return added;
+        }
+        return made < leap.startNanos() ? 0 : Double.NaN;
     }
 
     /**

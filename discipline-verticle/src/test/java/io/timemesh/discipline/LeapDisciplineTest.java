@@ -117,6 +117,18 @@ class LeapDisciplineTest {
         assertThat(folded.lastStep()).isFalse();
     }
 
+    /** V a little ahead of the sources: a reference of samples after their leap comes while V says "before". */
+    @Test
+    void nearTheLeapAReferenceIsReadAsBeforeOrAfterItWhicheverIsNearer() {
+        VirtualClock clock = new VirtualClock(settings(LeapMode.STEP));
+        long local = M - 60 * S - THETA;
+        clock.update(reference(THETA / 1e9, LeapIndicator.LAST_MINUTE_61), local, local);
+        local = M - S / 2 - THETA; // 23:59:59.5 by V, but the sources have already stepped
+        ClockModel after = clock.update(reference((THETA - S) / 1e9 + 0.0005, LeapIndicator.NO_WARNING), local, local);
+        assertThat(after.lastOffsetSeconds()).isCloseTo(0.0005, org.assertj.core.api.Assertions.within(1e-6));
+        assertThat(after.read(local).nowNanos()).isGreaterThan(M - S);
+    }
+
     @Test
     void anAnnouncementWithdrawnBeforeMidnightIsForgotten() {
         VirtualClock clock = new VirtualClock(settings(LeapMode.STEP));
