@@ -129,6 +129,17 @@ class LeapDisciplineTest {
         assertThat(after.read(local).nowNanos()).isGreaterThan(M - S);
     }
 
+    /** The model travels to the API verticles as JSON: the leap and its mode with it. */
+    @Test
+    void theScheduledLeapTravelsWithTheModel() {
+        VirtualClock clock = new VirtualClock(settings(LeapMode.SMEAR));
+        long local = M - 600 * S - THETA;
+        ClockModel model = clock.update(reference(THETA / 1e9, LeapIndicator.LAST_MINUTE_59), local, local);
+        ClockModel carried = io.vertx.core.json.JsonObject.mapFrom(model).mapTo(ClockModel.class);
+        assertThat(carried).isEqualTo(model);
+        assertThat(carried.leapSecond()).isEqualTo(new LeapSecond(M, false, LeapMode.SMEAR));
+    }
+
     @Test
     void anAnnouncementWithdrawnBeforeMidnightIsForgotten() {
         VirtualClock clock = new VirtualClock(settings(LeapMode.STEP));
