@@ -193,7 +193,8 @@ public final class Selector {
     /** The reason a source cannot take part, setting its state; null when it is a candidate. */
     private String exclusion(SourceRecord record, SourceSample sample, long nowNanos) {
         SourceFault fault = record.fault;
-        if (fault != null && fault.stopped()) {
+        // A kiss stops a source until it answers again: a pool member that took another server after one does.
+        if (fault != null && fault.stopped() && (record.sample == null || fault.atNanos() > record.sample.publishedNanos())) {
             return exclude(record, "kiss", "stopped polling: " + fault.error() + " " + fault.detail());
         }
         if (record.sample != null && sample == null) {
