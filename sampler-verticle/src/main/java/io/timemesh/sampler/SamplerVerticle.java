@@ -286,15 +286,25 @@ public final class SamplerVerticle extends VerticleBase {
         if (active.get(name) != poller) {
             return; // handed over
         }
+        PoolSource pool = poolOf.get(name);
         if (poller.stopped()) {
             // Never asked again, but its state is told again every poll, so a selector that started (or
             // took over) after the kiss still learns why the source is out.
             publishFault(poller, name, poller.lastFailure());
-            vertx.setTimer(poller.pollSeconds() * 1_000L, id -> poll(name, poller));
+            if (pool == null) {
+                vertx.setTimer(poller.pollSeconds() * 1_000L, id -> poll(name, poller));
+                return;
+            }
+            // A pool member gets another server of the pool, as an unreachable one does; asked at once.
+            poolAddress(name, pool, poller).onComplete(done -> {
+                if (active.get(name) == poller) {
+                    states.put(name, stateValue(name, poller));
+                    vertx.setTimer(poller.stopped() ? poller.pollSeconds() * 1_000L : 1, id -> poll(name, poller));
+                }
+            });
             return;
         }
         long startedNanos = clock.nowNanos();
-        PoolSource pool = poolOf.get(name);
         // A plain source is resolved at every poll, so a name that moves to new addresses is followed
         // at once, with its poller (reach, filter) carried along.
         // The address asked, once resolved: a failure names it too, so that a second name for the same server
@@ -344,14 +354,15 @@ public final class SamplerVerticle extends VerticleBase {
     }
 
     /**
-     * The server a pool member asks: the one it has, unless it is to be replaced ({@link PoolChoice});
+     * The server a pool member asks: the one it has, unless it is to be replaced ({@link PoolChoice}: unreachable,
+     * a persistent falseticker, or stopped by a DENY or RSTR kiss);
      * else a fresh resolution of the pool, from which it takes its first address or a replacement that
      * no member of this sampler asks.
      */
     private Future<InetAddress> poolAddress(String member, PoolSource pool, SourcePoller poller) {
         String current = poller.address();
         poller.onSelection(Boolean.TRUE.equals(verdicts.get(member)));
-        if (current != null && !poller.unreachable() && !poller.persistentFalseticker()) {
+        if (current != null && !poller.stopped() && !poller.unreachable() && !poller.persistentFalseticker()) {
             return Future.succeededFuture(literal(current));
         }
         return socket.resolveAll(pool.server().host()).compose(resolved -> {
@@ -364,10 +375,12 @@ public final class SamplerVerticle extends VerticleBase {
                 active.values().stream().map(SourcePoller::address).filter(a -> a != null)
                         .forEach(a -> inUse.add(literal(a)));
                 Optional<InetAddress> next = PoolChoice.replacement(resolved, index, inUse);
-                String why = poller.unreachable() ? "unreachable" : "a falseticker";
+                String why = poller.stopped() ? "sent the kiss code " + poller.lastFailure().detail()
+                        : (poller.unreachable() ? "unreachable" : "a falseticker") + " for "
+                        + PoolChoice.REPLACE_AFTER_POLLS + " polls";
                 poller.moveTo(next.map(InetAddress::getHostAddress).orElse(current)); // none free: try again later
-                next.ifPresent(a -> LOG.warn("pool member {}: {} {} for {} polls, replaced by {}", member, current, why,
-                        PoolChoice.REPLACE_AFTER_POLLS, a.getHostAddress()));
+                next.ifPresent(a -> LOG.warn("pool member {}: {} {}, replaced by {}", member, current, why,
+                        a.getHostAddress()));
             }
             return Future.succeededFuture(literal(poller.address()));
         });
