@@ -190,8 +190,9 @@ public final class TimemeshNode {
         return config.httpMetrics() ? options : options.addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER);
     }
 
+    /** 32 random bits: two processes of one name meeting the same incarnation is left to chance of 2^-32. */
     private static String incarnation() {
-        return String.format("%04x", new SecureRandom().nextInt(1 << 16));
+        return String.format("%08x", new SecureRandom().nextInt());
     }
 
     private static Config hazelcast(NodeConfig config) {
