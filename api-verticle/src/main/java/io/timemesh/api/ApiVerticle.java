@@ -6,6 +6,7 @@ import io.timemesh.core.message.EventBusAddresses;
 import io.timemesh.core.time.TimeSource;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.Http2Settings;
@@ -78,7 +79,8 @@ public final class ApiVerticle extends VerticleBase {
     private final PrometheusMeterRegistry registry;
     private ApiSettings settings;
     private HttpServer server;
-    private String scrape;
+    /** The last scrape, encoded once: each answer sends a slice of it, not a new UTF-8 copy of 20 KB. */
+    private Buffer scrape;
     private long scrapedAtNanos;
     private volatile Thread eventLoop;
 
@@ -127,7 +129,8 @@ public final class ApiVerticle extends VerticleBase {
         HttpServerOptions options = new HttpServerOptions().setIdleTimeout(limits.idleTimeoutMillis())
                 .setIdleTimeoutUnit(TimeUnit.MILLISECONDS).setMaxInitialLineLength(limits.maxInitialLineBytes())
                 .setMaxHeaderSize(limits.maxHeaderBytes()).setHttp2ClearTextEnabled(limits.h2c())
-                .setInitialSettings(new Http2Settings().setMaxConcurrentStreams(limits.http2MaxConcurrentStreams()))
+                .setInitialSettings(new Http2Settings().setMaxConcurrentStreams(limits.http2MaxConcurrentStreams())
+                        .setMaxHeaderListSize(limits.maxHeaderBytes())) // HTTP/2's headers bounded as HTTP/1's
                 .setHttp2RstFloodMaxRstFramePerWindow(limits.http2MaxResetsPerWindow())
                 .setHttp2RstFloodWindowDuration(limits.http2ResetWindowSeconds())
                 .setHttp2RstFloodWindowDurationTimeUnit(TimeUnit.SECONDS);
@@ -206,7 +209,7 @@ public final class ApiVerticle extends VerticleBase {
     private void metrics(RoutingContext ctx) {
         long now = System.nanoTime();
         if (scrape == null || now - scrapedAtNanos >= SCRAPE_REUSE_NANOS) {
-            scrape = registry.scrape();
+            scrape = Buffer.buffer(registry.scrape());
             scrapedAtNanos = now;
         }
         ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8").end(scrape);

@@ -18,7 +18,8 @@ import java.util.TreeSet;
  * @param maxConnections           open connections at most; a new one beyond it closes the connection that has
  *                                 waited longest for a request, or itself when all are busy
  * @param maxInitialLineBytes      request line longer than this: 414, bytes
- * @param maxHeaderBytes           request headers larger than this: 431, bytes
+ * @param maxHeaderBytes           request headers larger than this: 431, bytes; also HTTP/2's
+ *                                 SETTINGS_MAX_HEADER_LIST_SIZE
  * @param h2c                      whether HTTP/2 over cleartext (prior knowledge or Upgrade) is spoken
  * @param http2MaxConcurrentStreams streams one HTTP/2 client may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS)
  * @param writeTimeoutMillis       every write to a connection must reach its socket within this long, else the

@@ -440,4 +440,60 @@ class HardenedListenerTest {
             }
         }
     }
+
+    @Test
+    void connectionsUpgradedToH2cCountOnceAndAreForgottenWhenClosed() throws Exception {
+        start(new JsonObject().put("h2c", true).put("maxConnections", 10));
+        // HTTP2-Settings: an empty SETTINGS payload, base64url.
+        byte[] upgrade = ("GET /time HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                + "HTTP2-Settings: \r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        for (int i = 0; i < 30; i++) {
+            try (Socket socket = connect()) {
+                socket.getOutputStream().write(upgrade);
+                socket.getOutputStream().write(Http2Frames.preface());
+                socket.getOutputStream().write(Http2Frames.settingsAck());
+                socket.setSoTimeout(2_000);
+                byte[] head = socket.getInputStream().readNBytes(12);
+                assertThat(new String(head, StandardCharsets.ISO_8859_1)).isEqualTo("HTTP/1.1 101");
+            }
+        }
+        // Were the upgraded connections still counted, the cap would now close every new one that is busy.
+        List<Socket> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < 9; i++) {
+                held.add(connect());
+            }
+            for (int i = 0; i < 5; i++) {
+                assertThat(RawHttpExchange.send(port, "GET", "/health/live").status()).isEqualTo(200);
+            }
+            Thread.sleep(100);
+            for (Socket socket : held) {
+                assertThat(closedByServer(socket, 1)).as("a connection within the cap is kept").isFalse();
+            }
+        } finally {
+            for (Socket socket : held) {
+                socket.close();
+            }
+        }
+    }
+
+    @Test
+    void http2HeadersAreBoundedAsHttp1Headers() throws Exception {
+        start(new JsonObject().put("h2c", true).put("maxHeaderBytes", 2_048));
+        try (Socket socket = h2c(true)) {
+            socket.getOutputStream().write(Http2Frames.get(1, "/time", "x-big", "b".repeat(2_300)));
+            socket.getOutputStream().write(Http2Frames.get(3, "/time", "x-small", "s"));
+            List<Http2Frames.Frame> frames = framesUntilQuiet(socket, 1_000);
+            // RFC 9113 §10.5.1: a header list over the limit is answered 431, and the connection serves the next.
+            assertThat(frames).filteredOn(f -> f.type() == Http2Frames.HEADERS && f.streamId() == 1).singleElement()
+                    .satisfies(f -> assertThat(new String(f.payload(), StandardCharsets.ISO_8859_1)).contains("431"));
+            assertThat(frames).filteredOn(f -> f.type() == Http2Frames.HEADERS && f.streamId() == 3).hasSize(1);
+        }
+        try (Socket socket = h2c(true)) {
+            // Netty's own margin: a quarter over the limit, the connection is closed (GOAWAY PROTOCOL_ERROR).
+            socket.getOutputStream().write(Http2Frames.get(1, "/time", "x-big", "b".repeat(3_000)));
+            assertThat(count(framesUntilQuiet(socket, 1_000), Http2Frames.GOAWAY, Http2Frames.PROTOCOL_ERROR)).isEqualTo(1);
+            assertThat(closedByServer(socket, 2_000)).isTrue();
+        }
+    }
 }

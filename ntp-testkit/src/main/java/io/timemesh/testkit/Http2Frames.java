@@ -17,6 +17,7 @@ public final class Http2Frames {
     public static final int SETTINGS = 0x4;
     public static final int GOAWAY = 0x7;
     /** Error codes (RFC 9113 §7). */
+    public static final int PROTOCOL_ERROR = 0x1;
     public static final int CANCEL = 0x8;
     public static final int REFUSED_STREAM = 0x7;
     public static final int ENHANCE_YOUR_CALM = 0xb;
@@ -85,18 +86,39 @@ public final class Http2Frames {
 
     /** HEADERS ending the stream: GET path, HPACK from the static table and literals without indexing. */
     public static byte[] get(int streamId, String path) {
+        return get(streamId, path, null, null);
+    }
+
+    /** As {@link #get(int, String)}, with one more header (a literal name and value, any length) when name is given. */
+    public static byte[] get(int streamId, String path, String name, String value) {
         ByteArrayOutputStream block = new ByteArrayOutputStream();
         block.write(0x82); // :method GET
         block.write(0x86); // :scheme http
-        literal(block, 0x04, path); // :path
-        literal(block, 0x01, "127.0.0.1"); // :authority
+        block.write(0x04); // :path, a literal value follows
+        string(block, path);
+        block.write(0x01); // :authority
+        string(block, "127.0.0.1");
+        if (name != null) {
+            block.write(0x00); // literal name and value, not indexed
+            string(block, name);
+            string(block, value);
+        }
         return frame(HEADERS, END_STREAM | END_HEADERS, streamId, block.toByteArray());
     }
 
-    private static void literal(ByteArrayOutputStream block, int nameIndex, String value) {
+    /** An HPACK string literal without Huffman coding: its length as a 7-bit-prefix integer (RFC 7541 §5.1). */
+    private static void string(ByteArrayOutputStream block, String value) {
         byte[] bytes = value.getBytes(StandardCharsets.US_ASCII);
-        block.write(nameIndex);
-        block.write(bytes.length); // under 127: one byte, no Huffman
+        int length = bytes.length;
+        if (length < 127) {
+            block.write(length);
+        } else {
+            block.write(127);
+            for (length -= 127; length >= 128; length >>>= 7) {
+                block.write(length & 0x7f | 0x80);
+            }
+            block.write(length);
+        }
         block.writeBytes(bytes);
     }
 
