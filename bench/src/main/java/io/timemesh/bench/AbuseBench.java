@@ -69,6 +69,7 @@ public final class AbuseBench {
         List<Object[]> attacks = List.of(
                 new Object[] {"none (baseline)", false, (Attack) stop -> idle(stop)},
                 new Object[] {"10,200 idle connections (node fd limit 10,000)", false, (Attack) stop -> idleFlood(stop, 10_200)},
+                new Object[] {"10,200 idle connections, h2c on (node fd limit 10,000)", true, (Attack) stop -> idleFlood(stop, 10_200)},
                 new Object[] {"2,000 slow headers (a line every 10 s)", false, (Attack) stop -> slowHeaders(stop, 2_000)},
                 new Object[] {"h2c zero window, 20 conns × 1,000 /metrics (h2c on)", true, (Attack) stop -> zeroWindow(stop, 20, 1_000)},
                 new Object[] {"h2c rapid reset, 20 conns × 1,000 HEADERS+RST_STREAM (h2c on)", true, (Attack) stop -> rapidReset(stop, 20, 1_000)},
