@@ -167,7 +167,7 @@ final class ChannelLimits {
     }
 
     /** Hands an HTTP/2 connection's reads to its decoder in slices, and drops the rest once the channel closed. */
-    private static final class Http2Gate extends ChannelInboundHandlerAdapter {
+    static final class Http2Gate extends ChannelInboundHandlerAdapter {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             if (!(msg instanceof ByteBuf bytes)) {
