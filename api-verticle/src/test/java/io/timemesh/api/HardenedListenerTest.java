@@ -496,4 +496,17 @@ class HardenedListenerTest {
             assertThat(closedByServer(socket, 2_000)).isTrue();
         }
     }
+
+    @Test
+    void anHttp2ConnectionThatOpensNoStreamIsClosedAtTheHeadDeadline() throws Exception {
+        start(new JsonObject().put("h2c", true).put("headerTimeoutMillis", 500));
+        try (Socket socket = h2c(true)) {
+            long start = System.nanoTime();
+            List<Http2Frames.Frame> frames = framesUntilQuiet(socket, 3_000);
+            long closedAfterMillis = (System.nanoTime() - start) / 1_000_000;
+            assertThat(count(frames, Http2Frames.SETTINGS, -1)).as("the server's SETTINGS and its ACK").isEqualTo(2);
+            assertThat(closedByServer(socket, 1)).isTrue();
+            assertThat(closedAfterMillis).isBetween(400L, 2_500L);
+        }
+    }
 }
