@@ -7,6 +7,7 @@ import io.timemesh.core.time.TimeSource;
 import io.timemesh.timebase.MeshAuth;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.Http2Settings;
@@ -84,7 +85,8 @@ public final class ApiVerticle extends VerticleBase {
     private final PrometheusMeterRegistry registry;
     private ApiSettings settings;
     private HttpServer server;
-    private String scrape;
+    /** The last scrape, encoded once: each answer sends a slice of it, not a new UTF-8 copy of 20 KB. */
+    private Buffer scrape;
     private long scrapedAtNanos;
     private volatile Thread eventLoop;
 
@@ -135,7 +137,11 @@ public final class ApiVerticle extends VerticleBase {
         HttpServerOptions options = new HttpServerOptions().setIdleTimeout(limits.idleTimeoutMillis())
                 .setIdleTimeoutUnit(TimeUnit.MILLISECONDS).setMaxInitialLineLength(limits.maxInitialLineBytes())
                 .setMaxHeaderSize(limits.maxHeaderBytes()).setHttp2ClearTextEnabled(limits.h2c())
-                .setInitialSettings(new Http2Settings().setMaxConcurrentStreams(limits.http2MaxConcurrentStreams()));
+                .setInitialSettings(new Http2Settings().setMaxConcurrentStreams(limits.http2MaxConcurrentStreams())
+                        .setMaxHeaderListSize(limits.maxHeaderBytes())) // HTTP/2's headers bounded as HTTP/1's
+                .setHttp2RstFloodMaxRstFramePerWindow(limits.http2MaxResetsPerWindow())
+                .setHttp2RstFloodWindowDuration(limits.http2ResetWindowSeconds())
+                .setHttp2RstFloodWindowDurationTimeUnit(TimeUnit.SECONDS);
         return Future.all(clock.follow(vertx), time.completion(), metrics)
                 .compose(v -> vertx.createHttpServer(options).connectionHandler(guard::onConnection)
                         .invalidRequestHandler(ApiVerticle::invalidRequest).requestHandler(router(guard))
@@ -194,6 +200,13 @@ public final class ApiVerticle extends VerticleBase {
                     + "; allowed: " + ALLOWED_METHODS));
         });
         router.errorHandler(500, ctx -> {
+            if (ctx.response().headWritten()) {
+                // Failed mid-answer, as a file being sent does when the client goes away or reads nothing until the
+                // write timeout: the client's doing, and too late for an error answer.
+                LOG.debug("answer to {} cut short", ctx.request().path(), ctx.failure());
+                ctx.request().connection().close();
+                return;
+            }
             LOG.error("internal error serving {}", ctx.request().path(), ctx.failure());
             json(ctx, 500, error("internal error"));
         });
@@ -204,7 +217,7 @@ public final class ApiVerticle extends VerticleBase {
     private void metrics(RoutingContext ctx) {
         long now = System.nanoTime();
         if (scrape == null || now - scrapedAtNanos >= SCRAPE_REUSE_NANOS) {
-            scrape = registry.scrape();
+            scrape = Buffer.buffer(registry.scrape());
             scrapedAtNanos = now;
         }
         ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8").end(scrape);
@@ -216,14 +229,16 @@ public final class ApiVerticle extends VerticleBase {
     }
 
     /**
-     * What Netty could not parse (a request line or headers too long, a malformed request): our JSON error with
-     * 414, 431 or 400, then the connection is closed, as Vert.x's own handler does, since the rest of its bytes
-     * cannot be framed.
+     * What Netty could not parse (a request line or headers too long, a malformed request) or a version not spoken
+     * here ({@link ChannelLimits}): our JSON error with 414, 431, 505 or 400, then the connection is closed, as
+     * Vert.x's own handler does, since the rest of its bytes cannot be framed.
      */
     private static void invalidRequest(HttpServerRequest request) {
         Throwable cause = request.decoderResult().cause();
-        int status = cause instanceof TooLongHttpLineException ? 414 : cause instanceof TooLongHttpHeaderException ? 431 : 400;
+        int status = cause instanceof TooLongHttpLineException ? 414 : cause instanceof TooLongHttpHeaderException ? 431
+                : cause instanceof ChannelLimits.UnsupportedVersion version ? version.status() : 400;
         String reason = status == 414 ? "request line too long" : status == 431 ? "request headers too large"
+                : cause instanceof ChannelLimits.UnsupportedVersion ? cause.getMessage()
                 : "malformed request" + (cause == null || cause.getMessage() == null ? "" : ": " + cause.getMessage());
         request.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
                 .putHeader(HttpHeaders.CONNECTION, "close").end(error(reason).encode())
