@@ -71,7 +71,7 @@ class MajorityOfAllSourcesMeshTest {
         SimulatedNtpServer l2 = mesh.server(net + "5", liar(0.801));
         mesh.startNode("leave-" + way, new JsonObject());
         assertThat(mesh.awaitStatus("SYNCHRONIZED", Duration.ofSeconds(20)).status()).isEqualTo("SYNCHRONIZED");
-        assertThat(mesh.stateOf(l1)).isEqualTo("falseticker");
+        assertThat(mesh.awaitState(l1, "falseticker", Duration.ofSeconds(10))).isEqualTo("falseticker");
 
         h1.behaviour(way.change.apply(h1.behaviour()));
         h2.behaviour(way.change.apply(h2.behaviour()));

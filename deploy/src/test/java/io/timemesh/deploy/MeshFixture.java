@@ -102,6 +102,20 @@ final class MeshFixture implements AutoCloseable {
                 .findFirst().orElseThrow().getString("state");
     }
 
+    /**
+     * The state the selector reports for {@code server} once it is {@code state}, or the last one seen after
+     * {@code limit}: on a loaded machine one late reply can show a source unreachable for a poll.
+     */
+    String awaitState(SimulatedNtpServer server, String state, Duration limit) throws Exception {
+        long deadline = System.nanoTime() + limit.toNanos();
+        String seen = stateOf(server);
+        while (!seen.equals(state) && System.nanoTime() < deadline) {
+            TimeUnit.MILLISECONDS.sleep(200);
+            seen = stateOf(server);
+        }
+        return seen;
+    }
+
     Answer awaitStatus(String status, Duration limit) throws Exception {
         long deadline = System.nanoTime() + limit.toNanos();
         Answer answer = time();
