@@ -173,7 +173,8 @@ public final class RunCommand implements Callable<Integer> {
     private NodeConfig layered(Map<String, String> options) {
         JsonObject file = configFile == null ? new JsonObject() : NodeConfig.readJson(configFile);
         JsonObject layers = ConfigLayers.layer(file, System.getenv(), System.getProperties());
-        NodeConfig config = new NodeConfig(layers);
+        // Sources, pools and roles decide together what a node needs (servers to ask, or none for an
+        // api-only node): the options go in before the layers are checked as one.
         if (!sources.isEmpty()) {
             options.put("sources", "--source");
             for (String source : sources) {
@@ -183,26 +184,29 @@ public final class RunCommand implements Callable<Integer> {
                     throw new IllegalArgumentException("'sources': " + e.getMessage(), e);
                 }
             }
-            config = config.with("sources", new JsonArray(sources));
         }
         if (!pools.isEmpty()) {
             options.put("pools", "--pool");
             JsonArray poolsJson = new JsonArray();
             pools.forEach(pool -> poolsJson.add(new JsonObject().put("name", pool)));
-            config = config.with("pools", poolsJson);
             if (sources.isEmpty() && !layers.containsKey("sources")) {
-                config = config.with("sources", new JsonArray()); // the pools replace the default sources
+                layers.put("sources", new JsonArray()); // the pools replace the default sources
             }
+            layers.put("pools", poolsJson);
         }
+        if (!sources.isEmpty()) {
+            layers.put("sources", new JsonArray(sources));
+        }
+        if (!roles.isEmpty()) {
+            options.put("roles", "--roles");
+            layers.put("roles", new JsonArray(roles));
+        }
+        NodeConfig config = new NodeConfig(layers);
         config = option(config, options, "pollSeconds", "--poll", poll);
         config = option(config, options, "httpPort", "--http-port", httpPort);
         config = option(config, options, "httpHost", "--http-host", httpHost);
         config = option(config, options, "nodeName", "--node-name", nodeName);
         config = option(config, options, "ntpPort", "--ntp-port", ntpPort);
-        if (!roles.isEmpty()) {
-            options.put("roles", "--roles");
-            config = config.with("roles", new JsonArray(roles));
-        }
         config = option(config, options, "clusterName", "--cluster-name", clusterName);
         boolean clusterOptions = cluster || !members.isEmpty() || clusterHost != null || clusterPort != null
                 || busHost != null || busPort != null || hazelcastConfig != null || clusterKey != null || insecureCluster;

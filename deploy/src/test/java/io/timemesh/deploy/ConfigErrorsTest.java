@@ -8,6 +8,8 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -113,6 +115,26 @@ class ConfigErrorsTest {
         CliRun outcome = timemesh("run", "--config", file("{\"sources\": []}").toString());
         assertOneClearLine(outcome, 2);
         assertThat(outcome.err()).contains("'sources' is empty");
+    }
+
+    /**
+     * Options and the file are checked as one: an api-only node (--roles) needs no sources, and --source
+     * replaces a file's empty list. Each run gets past the check to the HTTP port, taken here on purpose.
+     */
+    @Test
+    void optionsAreCheckedTogetherWithTheConfigFile() throws Exception {
+        Path empty = file("{\"sources\": []}");
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            for (List<String> options : List.of(List.of("--roles", "discipline,api"),
+                    List.of("--source", "127.0.0.1:9"), List.of("--pool", "localhost:9"))) {
+                List<String> args = new ArrayList<>(List.of("run", "--config", empty.toString(), "--http-host",
+                        "127.0.0.1", "--http-port", String.valueOf(taken.getLocalPort()), "--node-name", "together"));
+                args.addAll(options);
+                CliRun outcome = timemesh(args.toArray(String[]::new));
+                assertThat(outcome.err()).as("%s", options).doesNotContain("'sources' is empty")
+                        .contains("HTTP listener on 127.0.0.1:" + taken.getLocalPort());
+            }
+        }
     }
 
     @Test
