@@ -31,32 +31,57 @@ public final class ChronydServer implements AutoCloseable {
     private final String host;
     private final int port;
 
-    private ChronydServer(Process process, Path directory, String host, int port) {
+    private final int ntsKePort;
+
+    private ChronydServer(Process process, Path directory, String host, int port, int ntsKePort) {
         this.process = process;
         this.directory = directory;
         this.host = host;
         this.port = port;
+        this.ntsKePort = ntsKePort;
     }
 
     /** Starts chronyd on {@code host} and a free port, and returns once it answers NTP requests. */
     public static ChronydServer start(String host) throws IOException, InterruptedException {
+        return start(host, null);
+    }
+
+    /**
+     * Starts chronyd on {@code host} serving NTS (RFC 8915) as well: NTS-KE on a free TCP port with
+     * {@code certificate}'s PEM certificate and private key, and NTS-authenticated NTP on its NTP port
+     * (which its NTS-KE names, since it is not 123). Returns once it answers NTP requests.
+     */
+    public static ChronydServer startNts(String host, TestCertificate certificate) throws IOException, InterruptedException {
+        return start(host, certificate);
+    }
+
+    private static ChronydServer start(String host, TestCertificate certificate) throws IOException, InterruptedException {
         requireChronyd();
         Path directory = Files.createTempDirectory("chronyd-");
         int port = freeUdpPort(host);
-        Path conf = directory.resolve("chrony.conf");
-        Files.writeString(conf, String.join("\n",
+        int ntsKePort = 0;
+        java.util.List<String> lines = new java.util.ArrayList<>(java.util.List.of(
                 "port " + port,
                 "bindaddress " + host,
                 "local stratum 1",
                 "allow 127.0.0.0/8",
                 "cmdport 0",
-                "pidfile " + directory.resolve("chronyd.pid"),
-                ""), StandardCharsets.US_ASCII);
+                "pidfile " + directory.resolve("chronyd.pid")));
+        if (certificate != null) {
+            try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, InetAddress.getByName(host))) {
+                ntsKePort = free.getLocalPort();
+            }
+            lines.addAll(java.util.List.of("ntsserverkey " + certificate.key(), "ntsservercert " + certificate.certificate(),
+                    "ntsport " + ntsKePort, "ntsdumpdir " + directory, "ntsprocesses 0"));
+        }
+        lines.add("");
+        Path conf = directory.resolve("chrony.conf");
+        Files.writeString(conf, String.join("\n", lines), StandardCharsets.US_ASCII);
         Process process = new ProcessBuilder(CHRONYD, "-x", "-d", "-u", "root", "-f", conf.toString())
                 .redirectErrorStream(true)
                 .redirectOutput(directory.resolve("chronyd.log").toFile())
                 .start();
-        ChronydServer server = new ChronydServer(process, directory, host, port);
+        ChronydServer server = new ChronydServer(process, directory, host, port, ntsKePort);
         try {
             server.awaitAnswering(Duration.ofSeconds(10));
         } catch (IOException | RuntimeException e) {
@@ -76,6 +101,11 @@ public final class ChronydServer implements AutoCloseable {
 
     public String hostPort() {
         return host + ":" + port;
+    }
+
+    /** The NTS-KE port, or 0 when not started with {@link #startNts}. */
+    public int ntsKePort() {
+        return ntsKePort;
     }
 
     public String log() throws IOException {
