@@ -50,12 +50,17 @@ public final class ChronydServer implements AutoCloseable {
      * Starts chronyd on {@code host} serving NTS (RFC 8915) as well: NTS-KE on a free TCP port with
      * {@code certificate}'s PEM certificate and private key, and NTS-authenticated NTP on its NTP port
      * (which its NTS-KE names, since it is not 123). Returns once it answers NTP requests.
+     *
+     * @param extraLines more chrony.conf lines, e.g. {@code ntsntpserver ADDRESS}, which makes its NTS-KE send
+     *                   clients' NTP to another address (a test's proxy)
      */
-    public static ChronydServer startNts(String host, TestCertificate certificate) throws IOException, InterruptedException {
-        return start(host, certificate);
+    public static ChronydServer startNts(String host, TestCertificate certificate, String... extraLines)
+            throws IOException, InterruptedException {
+        return start(host, certificate, extraLines);
     }
 
-    private static ChronydServer start(String host, TestCertificate certificate) throws IOException, InterruptedException {
+    private static ChronydServer start(String host, TestCertificate certificate, String... extraLines)
+            throws IOException, InterruptedException {
         requireChronyd();
         Path directory = Files.createTempDirectory("chronyd-");
         int port = freeUdpPort(host);
@@ -74,6 +79,7 @@ public final class ChronydServer implements AutoCloseable {
             lines.addAll(java.util.List.of("ntsserverkey " + certificate.key(), "ntsservercert " + certificate.certificate(),
                     "ntsport " + ntsKePort, "ntsdumpdir " + directory, "ntsprocesses 0"));
         }
+        lines.addAll(java.util.List.of(extraLines));
         lines.add("");
         Path conf = directory.resolve("chrony.conf");
         Files.writeString(conf, String.join("\n", lines), StandardCharsets.US_ASCII);

@@ -4,9 +4,13 @@ import io.timemesh.core.exchange.ExchangeError;
 import io.timemesh.core.exchange.ExchangeFailure;
 import io.timemesh.core.message.EventBusAddresses;
 import io.timemesh.core.message.Reference;
+import io.timemesh.core.message.SourceAuth;
 import io.timemesh.core.message.SourceFault;
 import io.timemesh.core.message.SourceSample;
 import io.timemesh.core.ntp.ServerAddress;
+import io.timemesh.core.nts.NtsClientSession;
+import io.timemesh.sampler.nts.NtsKeClient;
+import io.timemesh.sampler.nts.NtsSourceSettings;
 import io.timemesh.core.time.TimeSource;
 import io.timemesh.core.time.TimebaseLink;
 import io.timemesh.timebase.MeshAuth;
@@ -18,6 +22,7 @@ import io.vertx.core.shareddata.AsyncMap;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -26,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +53,11 @@ import org.slf4j.LoggerFactory;
  * the pool, asks the address {@link PoolChoice} gives it, keeps that address in the poller state, and
  * replaces it when it stays unreachable or a falseticker (told by the selector's references).
  *
+ * <p>A source with NTS (RFC 8915) runs NTS-KE on a worker thread whenever its poller has no cookie left
+ * (the first poll, after an NTS NAK, after cookies lost to unanswered requests), then asks the NTP server
+ * and port the KE named. Its session is not handed over: a new owner runs NTS-KE itself. After every poll
+ * its {@link SourceAuth} is published for /sources.
+ *
  * <p>Everything it publishes and every map value it writes is sealed by {@link MeshAuth}, and only
  * genuine values are taken: a squatter's lease does not count as a live sampler, its claim does not
  * hold a source, and its poller state is not continued from.
@@ -67,6 +78,8 @@ public final class SamplerVerticle extends VerticleBase {
      */
     private static final long PHASE_SPREAD_MILLIS = 1_000;
     private static final long PHASE_SPREAD_PER_SOURCE_MILLIS = 1;
+    /** For the TCP connection, the TLS handshake and the NTS-KE records together. */
+    static final Duration KE_TIMEOUT = Duration.ofSeconds(5);
 
     private final TimeSource clock;
     private final int precisionLog2;
@@ -75,6 +88,8 @@ public final class SamplerVerticle extends VerticleBase {
     private final Map<String, ExchangeError> lastErrors = new HashMap<>();
     private final Map<String, SourcePoller> active = new LinkedHashMap<>();
     private final Set<String> starting = new HashSet<>();
+    /** NTS-KE clients by source, made on a worker (reading trust stores is file I/O) and used there only. */
+    private final Map<String, NtsKeClient> keClients = new ConcurrentHashMap<>();
     /** Whether the latest selection with a majority called each pool member a falseticker. */
     private final Map<String, Boolean> verdicts = new HashMap<>();
     private SamplerConfig config;
@@ -224,7 +239,7 @@ public final class SamplerVerticle extends VerticleBase {
      */
     private void take(String source, PollerState previous) {
         SourcePoller poller = new SourcePoller(source, new PollSchedule(config.pollSeconds(), config.iburst()),
-                precisionLog2);
+                precisionLog2, config.nts().containsKey(source));
         if (previous == null) {
             begin(source, poller);
             return;
@@ -283,9 +298,10 @@ public final class SamplerVerticle extends VerticleBase {
         // The address asked, once resolved: a failure names it too, so that a second name for the same server
         // (whose exchange cannot run while the first one's is in flight) is still known as its alias.
         InetSocketAddress[] asked = new InetSocketAddress[1];
-        (pool == null ? socket.resolve(source.host()) : poolAddress(name, pool, poller))
-                .compose(ip -> {
-                    InetSocketAddress target = new InetSocketAddress(ip, source.port());
+        (poller.ntsRequired() ? ntsTarget(name, source, poller)
+                : (pool == null ? socket.resolve(source.host()) : poolAddress(name, pool, poller))
+                        .map(ip -> new InetSocketAddress(ip, source.port())))
+                .compose(target -> {
                     asked[0] = target;
                     return socket.exchange(poller, target, config.timeout())
                             .onSuccess(step -> publish(poller, target, step));
@@ -298,6 +314,9 @@ public final class SamplerVerticle extends VerticleBase {
                         return;
                     }
                     states.put(name, stateValue(name, poller));
+                    if (poller.ntsRequired()) {
+                        publishAuth(poller);
+                    }
                     if (poller.stopped()) {
                         LOG.warn("stopped polling {}: {}", poller.source(), poller.lastFailure().message());
                         vertx.setTimer(poller.pollSeconds() * 1_000L, id -> poll(name, poller));
@@ -307,6 +326,47 @@ public final class SamplerVerticle extends VerticleBase {
                     long delayMillis = Math.max(1, Math.round(poller.nextPollDelaySeconds() * 1e3 - elapsedNanos / 1e6));
                     vertx.setTimer(delayMillis, id -> poll(name, poller));
                 });
+    }
+
+    /**
+     * Where an NTS source's exchange goes: the NTP server and port its last NTS-KE named, after running
+     * NTS-KE (on a worker, with {@link #KE_TIMEOUT}) when the poller has no cookie. A failed KE fails the
+     * poll with {@link ExchangeError#NTS_KE} and its reason; the next poll tries again.
+     */
+    private Future<InetSocketAddress> ntsTarget(String name, ServerAddress source, SourcePoller poller) {
+        NtsSourceSettings settings = config.nts().get(name);
+        Future<NtsClientSession> session = !poller.needsKeyExchange() ? Future.succeededFuture(poller.nts())
+                : vertx.executeBlocking(() -> keClients.computeIfAbsent(name, n -> trusting(settings))
+                                .exchange(source.host(), settings.kePort(), KE_TIMEOUT), false)
+                        .recover(e -> Future.failedFuture(new ExchangeFailureException(
+                                new ExchangeFailure(ExchangeError.NTS_KE, e.getMessage()))))
+                        .map(result -> {
+                            NtsClientSession fresh = new NtsClientSession(result.keys(), result.response(),
+                                    result.response().server().orElse(source.host()),
+                                    result.response().port().orElse(source.port()), clock.nowNanos());
+                            poller.onKeyExchange(fresh);
+                            LOG.info("source {}: NTS-KE with {}:{} gave {} cookie(s); NTP at {}:{}", name, source.host(),
+                                    settings.kePort(), fresh.cookies(), fresh.ntpHost(), fresh.ntpPort());
+                            return fresh;
+                        });
+        return session.compose(s -> socket.resolve(s.ntpHost()).map(ip -> new InetSocketAddress(ip, s.ntpPort())));
+    }
+
+    /** An NTS-KE client with the source's trust: an unreadable trust file fails the KE with its reason. */
+    private static NtsKeClient trusting(NtsSourceSettings settings) {
+        try {
+            return NtsKeClient.trusting(settings.trustedCertificates());
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    private void publishAuth(SourcePoller poller) {
+        NtsClientSession session = poller.nts();
+        SourceAuth sourceAuth = new SourceAuth(poller.source(), config.nodeName(), SourceAuth.NTS,
+                session == null ? 0 : session.cookies(), session == null ? 0 : session.keNanos());
+        vertx.eventBus().publish(EventBusAddresses.SOURCE_AUTH, auth.seal(EventBusAddresses.SOURCE_AUTH,
+                JsonObject.mapFrom(sourceAuth)));
     }
 
     /**
