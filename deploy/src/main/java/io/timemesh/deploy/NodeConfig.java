@@ -268,8 +268,8 @@ public record NodeConfig(JsonObject json) {
     public List<String> duplicateSources() {
         Map<String, List<String>> spellings = new LinkedHashMap<>();
         for (Object source : json.getJsonArray("sources")) {
-            spellings.computeIfAbsent(ServerAddress.parse((String) source).toString(), s -> new ArrayList<>())
-                    .add((String) source);
+            String spelling = source instanceof JsonObject entry ? String.valueOf(entry.getValue("address")) : (String) source;
+            spellings.computeIfAbsent(ServerAddress.parse(spelling).toString(), s -> new ArrayList<>()).add(spelling);
         }
         List<String> warnings = spellings.entrySet().stream().filter(e -> e.getValue().size() > 1)
                 .map(e -> "source " + e.getKey() + " is configured " + e.getValue().size() + " times (as "

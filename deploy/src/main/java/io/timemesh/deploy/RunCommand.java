@@ -2,6 +2,8 @@ package io.timemesh.deploy;
 
 import io.timemesh.core.ntp.ServerAddress;
 import io.timemesh.core.settings.SettingException;
+import io.timemesh.sampler.nts.NtsKeClient;
+import io.timemesh.sampler.nts.NtsSourceSettings;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
@@ -28,8 +30,25 @@ import picocli.CommandLine.Option;
             "Without sources it polls the public NTP pool every 64 s."})
 public final class RunCommand implements Callable<Integer> {
 
-    @Option(names = "--source", paramLabel = "HOST[:PORT]", description = "An NTP source (repeatable).")
-    private List<String> sources = new ArrayList<>();
+    /** One {@code --source} and the NTS options that follow it. */
+    static final class SourceOption {
+        @Option(names = "--source", required = true, paramLabel = "HOST[:PORT]", description = "An NTP source (repeatable).")
+        String address;
+
+        @Option(names = "--nts", description = "Authenticate the --source before it with NTS (RFC 8915): NTS-KE over "
+                + "TLS, then only authenticated replies count.")
+        boolean nts;
+
+        @Option(names = "--nts-ke-port", paramLabel = "N", description = "Its NTS-KE port (default 4460).")
+        Integer ntsKePort;
+
+        @Option(names = "--nts-trusted-certificates", paramLabel = "PEM",
+                description = "Trust only these certificates for its NTS-KE (default: the JDK's trust store).")
+        Path ntsTrustedCertificates;
+    }
+
+    @CommandLine.ArgGroup(exclusive = false, multiplicity = "0..*")
+    private List<SourceOption> sources = new ArrayList<>();
 
     @Option(names = "--pool", paramLabel = "HOST[:PORT]",
             description = "An NTP pool (repeatable): up to 4 of its addresses are asked, each a source and a voter.")
@@ -176,14 +195,21 @@ public final class RunCommand implements Callable<Integer> {
         NodeConfig config = new NodeConfig(layers);
         if (!sources.isEmpty()) {
             options.put("sources", "--source");
-            for (String source : sources) {
+            JsonArray entries = new JsonArray();
+            for (SourceOption source : sources) {
                 try {
-                    ServerAddress.parse(source);
+                    ServerAddress.parse(source.address);
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException("'sources': " + e.getMessage(), e);
                 }
+                if (!source.nts && (source.ntsKePort != null || source.ntsTrustedCertificates != null)) {
+                    throw new IllegalArgumentException("'sources': --nts-ke-port and --nts-trusted-certificates need --nts"
+                            + " (after --source " + source.address + ")");
+                }
+                entries.add(source.nts ? new NtsSourceSettings(source.ntsKePort == null ? NtsKeClient.DEFAULT_KE_PORT
+                        : source.ntsKePort, source.ntsTrustedCertificates).toJson(source.address) : source.address);
             }
-            config = config.with("sources", new JsonArray(sources));
+            config = config.with("sources", entries);
         }
         if (!pools.isEmpty()) {
             options.put("pools", "--pool");
