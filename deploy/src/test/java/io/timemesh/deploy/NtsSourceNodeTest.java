@@ -9,12 +9,15 @@ import io.timemesh.testkit.TamperingUdpProxy;
 import io.timemesh.testkit.TestCertificate;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 /**
  * A node with chronyd as its NTS source (RFC 8915), chronyd on loopback with a certificate the test makes.
@@ -47,6 +50,12 @@ class NtsSourceNodeTest {
                 assertThat(synced.getLong("ntsLastKeyExchangeNs")).isPositive();
                 assertThat(NodeHttp.time(new MonotonicTimescale(), "127.0.0.1", port).json().getString("status"))
                         .isEqualTo("SYNCHRONIZED");
+                CommandLine cli = TimemeshCli.commandLine();
+                StringWriter table = new StringWriter();
+                cli.setOut(new PrintWriter(table));
+                assertThat(cli.execute("sources", "--url", "http://127.0.0.1:" + port)).isZero();
+                assertThat(table.toString().lines().filter(l -> l.contains(CHRONYD + ":123"))).singleElement().asString()
+                        .startsWith("* ").contains(" NTS:8 ");
                 double offsetBefore = synced.getLong("offsetNs") / 1e9;
                 assertThat(Math.abs(offsetBefore)).isLessThan(0.005);
 
