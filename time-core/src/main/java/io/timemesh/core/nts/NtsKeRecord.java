@@ -111,7 +111,7 @@ public record NtsKeRecord(boolean critical, int type, byte[] body) {
                     Arrays.copyOfRange(data, at + HEADER_LENGTH, at + HEADER_LENGTH + header[2])));
             at += HEADER_LENGTH + header[2];
             if (header[1] == END_OF_MESSAGE && at < data.length) {
-                throw new NtsException((data.length - at) + " bytes after NTS-KE End of Message");
+                throw new NtsException("NTS-KE message has " + (data.length - at) + " bytes after End of Message");
             }
         }
         if (records.isEmpty() || records.get(records.size() - 1).type != END_OF_MESSAGE) {
