@@ -27,8 +27,8 @@ import picocli.CommandLine;
  */
 @Tag("chrony")
 class NtsSourceNodeTest {
-    private static final String CHRONYD = "127.0.0.66";
-    private static final String PROXY = "127.0.0.67";
+    private static final String CHRONYD = "127.0.12.6";
+    private static final String PROXY = "127.0.12.7";
 
     @Test
     void aNodeSynchronisesToChronydOverNtsAndRefusesTamperedReplies() throws Exception {

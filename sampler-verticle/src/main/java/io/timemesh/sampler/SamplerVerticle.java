@@ -9,8 +9,6 @@ import io.timemesh.core.message.SourceFault;
 import io.timemesh.core.message.SourceSample;
 import io.timemesh.core.ntp.ServerAddress;
 import io.timemesh.core.nts.NtsClientSession;
-import io.timemesh.sampler.nts.NtsKeClient;
-import io.timemesh.sampler.nts.NtsSourceSettings;
 import io.timemesh.core.time.TimeSource;
 import io.timemesh.core.time.TimebaseLink;
 import io.timemesh.timebase.MeshAuth;
@@ -22,7 +20,6 @@ import io.vertx.core.shareddata.AsyncMap;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -31,7 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,9 +49,9 @@ import org.slf4j.LoggerFactory;
  * the pool, asks the address {@link PoolChoice} gives it, keeps that address in the poller state, and
  * replaces it when it stays unreachable or a falseticker (told by the selector's references).
  *
- * <p>A source with NTS (RFC 8915) runs NTS-KE on a worker thread whenever its poller has no cookie left
- * (the first poll, after an NTS NAK, after cookies lost to unanswered requests), then asks the NTP server
- * and port the KE named. Its session is not handed over: a new owner runs NTS-KE itself. After every poll
+ * <p>A source with NTS (RFC 8915) runs NTS-KE ({@link NtsKeyExchanges}) whenever its poller has no cookie
+ * left (the first poll, after an NTS NAK, after cookies lost to unanswered requests), then asks the NTP
+ * server and port the KE named. Its session is not handed over: a new owner runs NTS-KE itself. After every poll
  * its {@link SourceAuth} is published for /sources.
  *
  * <p>Everything it publishes and every map value it writes is sealed by {@link MeshAuth}, and only
@@ -78,8 +74,6 @@ public final class SamplerVerticle extends VerticleBase {
      */
     private static final long PHASE_SPREAD_MILLIS = 1_000;
     private static final long PHASE_SPREAD_PER_SOURCE_MILLIS = 1;
-    /** For the TCP connection, the TLS handshake and the NTS-KE records together. */
-    static final Duration KE_TIMEOUT = Duration.ofSeconds(5);
 
     private final TimeSource clock;
     private final int precisionLog2;
@@ -88,8 +82,7 @@ public final class SamplerVerticle extends VerticleBase {
     private final Map<String, ExchangeError> lastErrors = new HashMap<>();
     private final Map<String, SourcePoller> active = new LinkedHashMap<>();
     private final Set<String> starting = new HashSet<>();
-    /** NTS-KE clients by source, made on a worker (reading trust stores is file I/O) and used there only. */
-    private final Map<String, NtsKeClient> keClients = new ConcurrentHashMap<>();
+
     /** Whether the latest selection with a majority called each pool member a falseticker. */
     private final Map<String, Boolean> verdicts = new HashMap<>();
     private SamplerConfig config;
@@ -98,6 +91,7 @@ public final class SamplerVerticle extends VerticleBase {
     /** The pool of each pool member, by the member's name. */
     private final Map<String, PoolSource> poolOf = new HashMap<>();
     private NtpClientSocket socket;
+    private NtsKeyExchanges keyExchanges;
     private TimebaseLinks links;
     private AsyncMap<String, String> samplers;
     private AsyncMap<String, String> claims;
@@ -131,6 +125,7 @@ public final class SamplerVerticle extends VerticleBase {
             poolOf.put(member, pool);
         }));
         links = new TimebaseLinks(vertx, clock, auth, precisionLog2);
+        keyExchanges = new NtsKeyExchanges(vertx, clock);
         leaseRenewedNanos = clock.nowNanos();
         var shared = vertx.sharedData();
         return Future.all(shared.<String, String>getAsyncMap(SAMPLERS_MAP), shared.<String, String>getAsyncMap(CLAIMS_MAP),
@@ -298,7 +293,7 @@ public final class SamplerVerticle extends VerticleBase {
         // The address asked, once resolved: a failure names it too, so that a second name for the same server
         // (whose exchange cannot run while the first one's is in flight) is still known as its alias.
         InetSocketAddress[] asked = new InetSocketAddress[1];
-        (poller.ntsRequired() ? ntsTarget(name, source, poller)
+        (poller.ntsRequired() ? keyExchanges.target(socket, poller, source, config.nts().get(name))
                 : (pool == null ? socket.resolve(source.host()) : poolAddress(name, pool, poller))
                         .map(ip -> new InetSocketAddress(ip, source.port())))
                 .compose(target -> {
@@ -326,39 +321,6 @@ public final class SamplerVerticle extends VerticleBase {
                     long delayMillis = Math.max(1, Math.round(poller.nextPollDelaySeconds() * 1e3 - elapsedNanos / 1e6));
                     vertx.setTimer(delayMillis, id -> poll(name, poller));
                 });
-    }
-
-    /**
-     * Where an NTS source's exchange goes: the NTP server and port its last NTS-KE named, after running
-     * NTS-KE (on a worker, with {@link #KE_TIMEOUT}) when the poller has no cookie. A failed KE fails the
-     * poll with {@link ExchangeError#NTS_KE} and its reason; the next poll tries again.
-     */
-    private Future<InetSocketAddress> ntsTarget(String name, ServerAddress source, SourcePoller poller) {
-        NtsSourceSettings settings = config.nts().get(name);
-        Future<NtsClientSession> session = !poller.needsKeyExchange() ? Future.succeededFuture(poller.nts())
-                : vertx.executeBlocking(() -> keClients.computeIfAbsent(name, n -> trusting(settings))
-                                .exchange(source.host(), settings.kePort(), KE_TIMEOUT), false)
-                        .recover(e -> Future.failedFuture(new ExchangeFailureException(
-                                new ExchangeFailure(ExchangeError.NTS_KE, e.getMessage()))))
-                        .map(result -> {
-                            NtsClientSession fresh = new NtsClientSession(result.keys(), result.response(),
-                                    result.response().server().orElse(source.host()),
-                                    result.response().port().orElse(source.port()), clock.nowNanos());
-                            poller.onKeyExchange(fresh);
-                            LOG.info("source {}: NTS-KE with {}:{} gave {} cookie(s); NTP at {}:{}", name, source.host(),
-                                    settings.kePort(), fresh.cookies(), fresh.ntpHost(), fresh.ntpPort());
-                            return fresh;
-                        });
-        return session.compose(s -> socket.resolve(s.ntpHost()).map(ip -> new InetSocketAddress(ip, s.ntpPort())));
-    }
-
-    /** An NTS-KE client with the source's trust: an unreadable trust file fails the KE with its reason. */
-    private static NtsKeClient trusting(NtsSourceSettings settings) {
-        try {
-            return NtsKeClient.trusting(settings.trustedCertificates());
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e.getMessage(), e);
-        }
     }
 
     private void publishAuth(SourcePoller poller) {

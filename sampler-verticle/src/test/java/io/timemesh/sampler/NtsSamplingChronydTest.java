@@ -74,15 +74,15 @@ class NtsSamplingChronydTest {
 
     @Test
     void chronydServesAuthenticatedSamplesAtThePortItsKeyExchangeNames() throws Exception {
-        TestCertificate certificate = TestCertificate.selfSigned(DIRECTORY, "127.0.0.64");
-        try (ChronydServer chronyd = ChronydServer.startNts("127.0.0.64", certificate)) {
+        TestCertificate certificate = TestCertificate.selfSigned(DIRECTORY, "127.0.12.4");
+        try (ChronydServer chronyd = ChronydServer.startNts("127.0.12.4", certificate)) {
             // The configured address has no port (123): only NTS-KE's NTPv4 Port record leads to chronyd's.
-            deploy(new JsonObject().put("address", "127.0.0.64").put("nts", true).put("ntsKePort", chronyd.ntsKePort())
+            deploy(new JsonObject().put("address", "127.0.12.4").put("nts", true).put("ntsKePort", chronyd.ntsKePort())
                     .put("trustedCertificates", certificate.certificate().toString()));
             await(() -> samples.size() >= 4, 10_000);
 
             assertThat(samples).hasSizeGreaterThanOrEqualTo(4).allSatisfy(sample -> {
-                assertThat(sample.source()).isEqualTo("127.0.0.64:123");
+                assertThat(sample.source()).isEqualTo("127.0.12.4:123");
                 assertThat(sample.address()).isEqualTo(chronyd.hostPort());
                 assertThat(sample.stratum()).isEqualTo(1);
             });
@@ -98,10 +98,10 @@ class NtsSamplingChronydTest {
 
     @Test
     void anUntrustedCertificateGivesNoSampleAndSaysWhy() throws Exception {
-        TestCertificate certificate = TestCertificate.selfSigned(DIRECTORY, "127.0.0.65");
-        TestCertificate other = TestCertificate.selfSigned(DIRECTORY.resolve("other"), "127.0.0.65");
-        try (ChronydServer chronyd = ChronydServer.startNts("127.0.0.65", certificate)) {
-            deploy(new JsonObject().put("address", "127.0.0.65").put("nts", true).put("ntsKePort", chronyd.ntsKePort())
+        TestCertificate certificate = TestCertificate.selfSigned(DIRECTORY, "127.0.12.5");
+        TestCertificate other = TestCertificate.selfSigned(DIRECTORY.resolve("other"), "127.0.12.5");
+        try (ChronydServer chronyd = ChronydServer.startNts("127.0.12.5", certificate)) {
+            deploy(new JsonObject().put("address", "127.0.12.5").put("nts", true).put("ntsKePort", chronyd.ntsKePort())
                     .put("trustedCertificates", other.certificate().toString()));
             await(() -> faults.size() >= 2, 10_000);
 

@@ -22,8 +22,8 @@ class NtsKeClientChronydTest {
 
     @BeforeAll
     static void start() throws Exception {
-        certificate = TestCertificate.selfSigned(DIRECTORY, "127.0.0.61");
-        chronyd = ChronydServer.startNts("127.0.0.61", certificate);
+        certificate = TestCertificate.selfSigned(DIRECTORY, "127.0.12.1");
+        chronyd = ChronydServer.startNts("127.0.12.1", certificate);
     }
 
     @AfterAll
@@ -36,7 +36,7 @@ class NtsKeClientChronydTest {
     @Test
     void keyExchangeWithChronydGivesCookiesAndItsNtpPort() throws Exception {
         NtsKeClient.Result result = NtsKeClient.trusting(certificate.certificate())
-                .exchange("127.0.0.61", chronyd.ntsKePort(), Duration.ofSeconds(5));
+                .exchange("127.0.12.1", chronyd.ntsKePort(), Duration.ofSeconds(5));
         assertThat(result.response().cookies()).hasSize(8);
         assertThat(result.response().port()).hasValue(chronyd.port());
         assertThat(result.keys().c2s()).isNotEqualTo(result.keys().s2c());
@@ -44,32 +44,32 @@ class NtsKeClientChronydTest {
 
     @Test
     void anUntrustedCertificateIsRefusedWithItsReason() throws Exception {
-        TestCertificate other = TestCertificate.selfSigned(DIRECTORY.resolve("other"), "127.0.0.61");
+        TestCertificate other = TestCertificate.selfSigned(DIRECTORY.resolve("other"), "127.0.12.1");
         assertThatThrownBy(() -> NtsKeClient.trusting(other.certificate())
-                .exchange("127.0.0.61", chronyd.ntsKePort(), Duration.ofSeconds(5)))
+                .exchange("127.0.12.1", chronyd.ntsKePort(), Duration.ofSeconds(5)))
                 .isInstanceOf(NtsException.class).hasMessageContaining("TLS failed");
-        assertThatThrownBy(() -> NtsKeClient.trusting(null).exchange("127.0.0.61", chronyd.ntsKePort(),
+        assertThatThrownBy(() -> NtsKeClient.trusting(null).exchange("127.0.12.1", chronyd.ntsKePort(),
                 Duration.ofSeconds(5))).isInstanceOf(NtsException.class).hasMessageContaining("TLS failed");
     }
 
     @Test
     void aTrustedCertificateForAnotherAddressIsRefused() throws Exception {
-        // A server at 127.0.0.63 presenting a certificate (trusted) that was issued for 127.0.0.62.
-        TestCertificate elsewhere = TestCertificate.selfSigned(DIRECTORY.resolve("elsewhere"), "127.0.0.62");
-        try (ChronydServer impostor = ChronydServer.startNts("127.0.0.63", elsewhere)) {
+        // A server at 127.0.12.3 presenting a certificate (trusted) that was issued for 127.0.12.2.
+        TestCertificate elsewhere = TestCertificate.selfSigned(DIRECTORY.resolve("elsewhere"), "127.0.12.2");
+        try (ChronydServer impostor = ChronydServer.startNts("127.0.12.3", elsewhere)) {
             assertThatThrownBy(() -> NtsKeClient.trusting(elsewhere.certificate())
-                    .exchange("127.0.0.63", impostor.ntsKePort(), Duration.ofSeconds(5)))
-                    .hasMessageContaining("certificate is not for 127.0.0.63 (it names 127.0.0.62)");
+                    .exchange("127.0.12.3", impostor.ntsKePort(), Duration.ofSeconds(5)))
+                    .hasMessageContaining("certificate is not for 127.0.12.3 (it names 127.0.12.2)");
         }
     }
 
     @Test
     void nothingListeningIsAClearReason() throws Exception {
         int closed;
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.61"))) {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.12.1"))) {
             closed = socket.getLocalPort();
         }
-        assertThatThrownBy(() -> NtsKeClient.trusting(certificate.certificate()).exchange("127.0.0.61", closed,
-                Duration.ofSeconds(2))).hasMessageStartingWith("NTS-KE with 127.0.0.61:" + closed + ": Connection refused");
+        assertThatThrownBy(() -> NtsKeClient.trusting(certificate.certificate()).exchange("127.0.12.1", closed,
+                Duration.ofSeconds(2))).hasMessageStartingWith("NTS-KE with 127.0.12.1:" + closed + ": Connection refused");
     }
 }
