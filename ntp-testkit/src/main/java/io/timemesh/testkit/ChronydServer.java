@@ -26,7 +26,7 @@ public final class ChronydServer implements AutoCloseable {
     /** Where Debian's chrony package puts it. */
     public static final String CHRONYD = "/usr/sbin/chronyd";
 
-    private final Process process;
+    private Process process;
     private final Path directory;
     private final String host;
     private final int port;
@@ -77,17 +77,13 @@ public final class ChronydServer implements AutoCloseable {
                 ntsKePort = free.getLocalPort();
             }
             lines.addAll(java.util.List.of("ntsserverkey " + certificate.key(), "ntsservercert " + certificate.certificate(),
-                    "ntsport " + ntsKePort, "ntsdumpdir " + directory, "ntsprocesses 0"));
+                    "ntsport " + ntsKePort, "ntsdumpdir " + Files.createDirectories(directory.resolve("nts")),
+                    "ntsprocesses 0"));
         }
         lines.addAll(java.util.List.of(extraLines));
         lines.add("");
-        Path conf = directory.resolve("chrony.conf");
-        Files.writeString(conf, String.join("\n", lines), StandardCharsets.US_ASCII);
-        Process process = new ProcessBuilder(CHRONYD, "-x", "-d", "-u", "root", "-f", conf.toString())
-                .redirectErrorStream(true)
-                .redirectOutput(directory.resolve("chronyd.log").toFile())
-                .start();
-        ChronydServer server = new ChronydServer(process, directory, host, port, ntsKePort);
+        Files.writeString(directory.resolve("chrony.conf"), String.join("\n", lines), StandardCharsets.US_ASCII);
+        ChronydServer server = new ChronydServer(launch(directory), directory, host, port, ntsKePort);
         try {
             server.awaitAnswering(Duration.ofSeconds(10));
         } catch (IOException | RuntimeException e) {
@@ -95,6 +91,35 @@ public final class ChronydServer implements AutoCloseable {
             throw e;
         }
         return server;
+    }
+
+    private static Process launch(Path directory) throws IOException {
+        return new ProcessBuilder(CHRONYD, "-x", "-d", "-u", "root", "-f", directory.resolve("chrony.conf").toString())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(directory.resolve("chronyd.log").toFile()))
+                .start();
+    }
+
+    /**
+     * Restarts an NTS chronyd on the same addresses and ports with new server keys, as after a key
+     * rotation: the cookies it issued before no longer open, and it answers them with an NTS NAK.
+     */
+    public void restartWithNewKeys() throws IOException, InterruptedException {
+        stopProcess();
+        try (var files = Files.list(directory.resolve("nts"))) {
+            for (Path file : files.toList()) {
+                Files.delete(file);
+            }
+        }
+        process = launch(directory);
+        awaitAnswering(Duration.ofSeconds(10));
+    }
+
+    private void stopProcess() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(5, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        }
     }
 
     public String host() {
@@ -161,17 +186,13 @@ public final class ChronydServer implements AutoCloseable {
 
     @Override
     public void close() {
-        process.destroy();
         try {
-            if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
-            try (var files = Files.list(directory)) {
-                for (Path file : files.toList()) {
+            stopProcess();
+            try (var files = Files.walk(directory)) {
+                for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
                     Files.deleteIfExists(file);
                 }
             }
-            Files.deleteIfExists(directory);
         } catch (IOException e) {
             // a leftover temp directory is harmless
         } catch (InterruptedException e) {

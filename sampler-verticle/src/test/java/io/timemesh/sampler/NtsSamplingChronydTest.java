@@ -97,6 +97,25 @@ class NtsSamplingChronydTest {
     }
 
     @Test
+    void afterChronydChangesItsKeysItsNakLeadsToANewKeyExchange() throws Exception {
+        TestCertificate certificate = TestCertificate.selfSigned(DIRECTORY, "127.0.12.9");
+        try (ChronydServer chronyd = ChronydServer.startNts("127.0.12.9", certificate)) {
+            deploy(new JsonObject().put("address", "127.0.12.9").put("nts", true).put("ntsKePort", chronyd.ntsKePort())
+                    .put("trustedCertificates", certificate.certificate().toString()));
+            await(() -> samples.size() >= 2, 10_000);
+            long firstKe = auths.get(auths.size() - 1).lastKeyExchangeNanos();
+
+            chronyd.restartWithNewKeys(); // our cookies were sealed under its old key
+            int before = samples.size();
+            await(() -> samples.size() >= before + 2, 15_000);
+
+            assertThat(faults).anySatisfy(fault -> assertThat(fault.error()).isEqualTo("NTS NAK"));
+            assertThat(samples).hasSizeGreaterThanOrEqualTo(before + 2);
+            assertThat(auths.get(auths.size() - 1).lastKeyExchangeNanos()).isGreaterThan(firstKe);
+        }
+    }
+
+    @Test
     void anUntrustedCertificateGivesNoSampleAndSaysWhy() throws Exception {
         TestCertificate certificate = TestCertificate.selfSigned(DIRECTORY, "127.0.12.5");
         TestCertificate other = TestCertificate.selfSigned(DIRECTORY.resolve("other"), "127.0.12.5");
