@@ -239,14 +239,14 @@ public final class NtsKeClient {
     private static byte[] readMessage(Socket socket, InputStream in, long deadline) throws IOException, NtsException {
         ByteArrayOutputStream message = new ByteArrayOutputStream();
         while (true) {
-            byte[] header = readFully(socket, in, NtsKeRecord.HEADER_LENGTH, deadline);
-            int[] fields = NtsKeRecord.header(header);
-            if (message.size() + NtsKeRecord.HEADER_LENGTH + fields[2] > MAX_RESPONSE_BYTES) {
+            byte[] bytes = readFully(socket, in, NtsKeRecord.HEADER_LENGTH, deadline);
+            NtsKeRecord.Header header = NtsKeRecord.Header.read(bytes, 0);
+            if (message.size() + NtsKeRecord.HEADER_LENGTH + header.bodyLength() > MAX_RESPONSE_BYTES) {
                 throw new NtsException("NTS-KE response exceeds " + MAX_RESPONSE_BYTES + " bytes");
             }
-            message.writeBytes(header);
-            message.writeBytes(readFully(socket, in, fields[2], deadline));
-            if (fields[1] == NtsKeRecord.END_OF_MESSAGE) {
+            message.writeBytes(bytes);
+            message.writeBytes(readFully(socket, in, header.bodyLength(), deadline));
+            if (header.type() == NtsKeRecord.END_OF_MESSAGE) {
                 return message.toByteArray();
             }
         }

@@ -94,8 +94,8 @@ public final class NtsClientSession {
         if (uniqueId == null) {
             throw new NtsException("NTS: no request in flight");
         }
-        List<int[]> spans = NtsExtensionFields.spans(data, NtsExtensionFields.HEADER_LENGTH, length);
-        boolean hasAuthenticator = spans.stream().anyMatch(s -> s[0] == NtsExtensionFields.AUTHENTICATOR);
+        List<NtsExtensionFields.Span> spans = NtsExtensionFields.spans(data, NtsExtensionFields.HEADER_LENGTH, length);
+        boolean hasAuthenticator = spans.stream().anyMatch(s -> s.type() == NtsExtensionFields.AUTHENTICATOR);
         if (!hasAuthenticator && isNak(data) && echoesUniqueId(data, spans)) {
             uniqueId = null;
             cookies.clear();
@@ -123,9 +123,8 @@ public final class NtsClientSession {
         return data[1] == 0 && referenceId == NTS_NAK;
     }
 
-    private boolean echoesUniqueId(byte[] data, List<int[]> spans) {
-        return spans.stream().anyMatch(s -> s[0] == NtsExtensionFields.UNIQUE_IDENTIFIER
-                && Arrays.equals(data, s[1] + 4, s[1] + s[2], uniqueId, 0, uniqueId.length));
+    private boolean echoesUniqueId(byte[] data, List<NtsExtensionFields.Span> spans) {
+        return spans.stream().anyMatch(s -> s.type() == NtsExtensionFields.UNIQUE_IDENTIFIER && s.bodyEquals(data, uniqueId));
     }
 
     /** True when no cookie is left: the next request needs NTS-KE first. */

@@ -36,6 +36,14 @@ public final class NtsExtensionFields {
         }
     }
 
+    /** Where a field lies in a packet: its type, its first byte and its length (header and padding included). */
+    public record Span(int type, int start, int length) {
+        /** True when the field's body equals {@code body} (padding included). */
+        public boolean bodyEquals(byte[] data, byte[] body) {
+            return Arrays.equals(data, start + FIELD_HEADER_LENGTH, start + length, body, 0, body.length);
+        }
+    }
+
     /**
      * A packet's fields once opened.
      *
@@ -88,11 +96,11 @@ public final class NtsExtensionFields {
      *         nonce or ciphertext that does not fit, a packet that does not authenticate under {@code key}
      */
     public static Opened open(byte[] data, int length, byte[] key) throws NtsException {
-        List<int[]> spans = spans(data, HEADER_LENGTH, length);
+        List<Span> spans = spans(data, HEADER_LENGTH, length);
         List<Field> authenticated = new ArrayList<>();
         for (int i = 0; i < spans.size(); i++) {
-            int[] span = spans.get(i);
-            if (span[0] != AUTHENTICATOR) {
+            Span span = spans.get(i);
+            if (span.type() != AUTHENTICATOR) {
                 authenticated.add(fieldAt(data, span));
                 continue;
             }
@@ -111,11 +119,11 @@ public final class NtsExtensionFields {
             }
             byte[] nonce = Arrays.copyOfRange(body, 4, 4 + nonceLength);
             byte[] ciphertext = Arrays.copyOfRange(body, 4 + padded(nonceLength), 4 + padded(nonceLength) + ciphertextLength);
-            byte[] associated = Arrays.copyOfRange(data, 0, span[1]);
+            byte[] associated = Arrays.copyOfRange(data, 0, span.start());
             byte[] plaintext = AesSivCmac256.open(key, ciphertext, associated, nonce)
                     .orElseThrow(() -> new NtsException("NTS: authentication failed (tampered, or sealed with another key)"));
             List<Field> encrypted = new ArrayList<>();
-            for (int[] inner : spans(plaintext, 0, plaintext.length)) {
+            for (Span inner : spans(plaintext, 0, plaintext.length)) {
                 encrypted.add(fieldAt(plaintext, inner));
             }
             return new Opened(authenticated, encrypted);
@@ -124,15 +132,15 @@ public final class NtsExtensionFields {
     }
 
     /**
-     * The fields from {@code from} to {@code to}: {type, start, length} each.
+     * The fields from byte {@code from} to {@code to}.
      *
      * @throws NtsException for a field shorter than its header, not a multiple of 4 bytes, or overrunning the packet
      */
-    public static List<int[]> spans(byte[] data, int from, int to) throws NtsException {
+    public static List<Span> spans(byte[] data, int from, int to) throws NtsException {
         if (to < from || to > data.length) {
             throw new NtsException("NTS: packet of " + to + " bytes is shorter than its NTP header");
         }
-        List<int[]> spans = new ArrayList<>();
+        List<Span> spans = new ArrayList<>();
         int at = from;
         while (at < to) {
             if (to - at < FIELD_HEADER_LENGTH) {
@@ -144,14 +152,15 @@ public final class NtsExtensionFields {
                 throw new NtsException("NTS: extension field 0x" + Integer.toHexString(type) + " has a bad length "
                         + fieldLength + " at byte " + at);
             }
-            spans.add(new int[] {type, at, fieldLength});
+            spans.add(new Span(type, at, fieldLength));
             at += fieldLength;
         }
         return spans;
     }
 
-    private static Field fieldAt(byte[] data, int[] span) {
-        return new Field(span[0], Arrays.copyOfRange(data, span[1] + FIELD_HEADER_LENGTH, span[1] + span[2]));
+    private static Field fieldAt(byte[] data, Span span) {
+        return new Field(span.type(), Arrays.copyOfRange(data, span.start() + FIELD_HEADER_LENGTH,
+                span.start() + span.length()));
     }
 
     private static int padded(int length) {

@@ -84,10 +84,13 @@ public record NtsKeRecord(boolean critical, int type, byte[] body) {
         return out.toByteArray();
     }
 
-    /** Reads a record's 4-byte header: {critical (0/1), type, body length}. */
-    public static int[] header(byte[] header) {
-        int word = ((header[0] & 0xFF) << 8) | (header[1] & 0xFF);
-        return new int[] {word >>> 15, word & 0x7FFF, ((header[2] & 0xFF) << 8) | (header[3] & 0xFF)};
+    /** A record's 4-byte header as read: the critical bit, the type and the body's length in bytes. */
+    public record Header(boolean critical, int type, int bodyLength) {
+        /** Reads the header at {@code at} of {@code data}, which must hold its 4 bytes. */
+        public static Header read(byte[] data, int at) {
+            int word = ((data[at] & 0xFF) << 8) | (data[at + 1] & 0xFF);
+            return new Header((word & 0x8000) != 0, word & 0x7FFF, ((data[at + 2] & 0xFF) << 8) | (data[at + 3] & 0xFF));
+        }
     }
 
     /**
@@ -102,15 +105,15 @@ public record NtsKeRecord(boolean critical, int type, byte[] body) {
             if (data.length - at < HEADER_LENGTH) {
                 throw new NtsException("NTS-KE record header cut short at byte " + at);
             }
-            int[] header = header(Arrays.copyOfRange(data, at, at + HEADER_LENGTH));
-            if (data.length - at - HEADER_LENGTH < header[2]) {
-                throw new NtsException("NTS-KE " + name(header[1]) + " record of " + header[2]
+            Header header = Header.read(data, at);
+            if (data.length - at - HEADER_LENGTH < header.bodyLength()) {
+                throw new NtsException("NTS-KE " + name(header.type()) + " record of " + header.bodyLength()
                         + " bytes cut short at byte " + at);
             }
-            records.add(new NtsKeRecord(header[0] == 1, header[1],
-                    Arrays.copyOfRange(data, at + HEADER_LENGTH, at + HEADER_LENGTH + header[2])));
-            at += HEADER_LENGTH + header[2];
-            if (header[1] == END_OF_MESSAGE && at < data.length) {
+            records.add(new NtsKeRecord(header.critical(), header.type(),
+                    Arrays.copyOfRange(data, at + HEADER_LENGTH, at + HEADER_LENGTH + header.bodyLength())));
+            at += HEADER_LENGTH + header.bodyLength();
+            if (header.type() == END_OF_MESSAGE && at < data.length) {
                 throw new NtsException("NTS-KE message has " + (data.length - at) + " bytes after End of Message");
             }
         }
