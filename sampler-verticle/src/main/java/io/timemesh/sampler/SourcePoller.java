@@ -102,8 +102,9 @@ public final class SourcePoller {
     }
 
     /**
-     * Starts an exchange: the request to send, stamped T1 = {@code nowNanos}; for an NTS source, sealed
-     * with one of its cookies (see {@link #needsKeyExchange()}).
+     * Starts an exchange: the request to send, stamped T1 = {@code nowNanos} until {@link #onSending} moves
+     * T1 to just before the send; for an NTS source, sealed with one of its cookies (see
+     * {@link #needsKeyExchange()}).
      *
      * @param randomFraction 32 random bits for the transmit timestamp's fraction
      * @throws IllegalStateException for a stopped source, or an NTS source that needs NTS-KE first
@@ -130,6 +131,17 @@ public final class SourcePoller {
             ntsRandom = new SecureRandom();
         }
         return nts.seal(header, ntsRandom);
+    }
+
+    /**
+     * The request in flight is handed to the socket right after {@code nowNanos}, which becomes its T1: a
+     * reading after the request was built, so that building it (for NTS, sealing it with AES-SIV) does not
+     * lengthen the measured delay δ. It must be no earlier than the reading given to {@link #startExchange}.
+     */
+    public void onSending(long nowNanos) {
+        if (inFlight && sentNanos == 0 && nowNanos >= t1Nanos) {
+            t1Nanos = nowNanos;
+        }
     }
 
     /**

@@ -2,6 +2,7 @@ package io.timemesh.sampler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import io.timemesh.core.exchange.ExchangeError;
 import io.timemesh.core.ntp.DecodeResult;
@@ -77,6 +78,16 @@ class NtsSourcePollerTest {
         ExchangeStep step = deliver(server.answer(request, header(request, 1, ReferenceId.ofAscii("GPS"))));
         assertThat(step).isInstanceOf(ExchangeStep.Sampled.class);
         assertThat(poller.nts().cookies()).isEqualTo(8);
+    }
+
+    @Test
+    void sealingTheRequestIsNotCountedInTheDelay() throws Exception {
+        keyExchange();
+        byte[] request = poller.startExchange(T1 - 2 * MS, 7); // read before building and sealing the request
+        poller.onSending(T1); // read again just before the send: T1
+        ExchangeStep step = deliver(server.answer(request, header(request, 1, ReferenceId.ofAscii("GPS"))));
+        // T4 − T1 = 6 ms less the server's 1 ms between T2 and T3
+        assertThat(((ExchangeStep.Sampled) step).sample().delaySeconds()).isCloseTo(0.005, within(1e-9));
     }
 
     @Test
