@@ -55,7 +55,7 @@ public record NtsKeRecord(boolean critical, int type, byte[] body) {
      */
     public int[] shorts() throws NtsException {
         if (body.length % 2 != 0) {
-            throw new NtsException(name(type) + " record has an odd body length " + body.length);
+            throw new NtsException("NTS-KE " + name(type) + " record has an odd body length " + body.length);
         }
         int[] values = new int[body.length / 2];
         for (int i = 0; i < values.length; i++) {
