@@ -3,32 +3,28 @@ package io.timemesh.testkit;
 import io.timemesh.core.nts.NtsException;
 import io.timemesh.core.nts.NtsExtensionFields;
 import io.timemesh.core.nts.NtsKeys;
-import java.io.ByteArrayOutputStream;
-import java.util.List;
+import io.timemesh.core.nts.NtsServerExchange;
+import io.timemesh.core.nts.NtsServerKeys;
 import java.util.Random;
 
 /**
- * The server's side of NTS-protected NTP (RFC 8915 §5.7) for tests, with keys the test chose: opens a
- * client's request with the C2S key and answers it under the S2C key, echoing the unique identifier and
- * sending one fresh cookie per cookie and placeholder in the request, each {@code cookieLength} bytes.
+ * The server's side of NTS-protected NTP (RFC 8915 §5.7) for tests, with the client keys the test chose, as
+ * if NTS-KE had agreed them: cookies for them, and {@link NtsServerExchange}'s answers to requests.
  */
 public final class NtsResponder {
     private final NtsKeys keys;
     private final Random random;
-    private final int cookieLength;
-    private int issued;
+    private final NtsServerKeys serverKeys;
 
-    public NtsResponder(NtsKeys keys, long seed, int cookieLength) {
+    public NtsResponder(NtsKeys keys, long seed) {
         this.keys = keys;
         this.random = new Random(seed);
-        this.cookieLength = cookieLength;
+        this.serverKeys = new NtsServerKeys(random, Long.MAX_VALUE, 0);
     }
 
-    /** Cookies as this responder makes them: {@code cookieLength} bytes each, the n-th filled with n. */
+    /** A cookie holding the test's client keys, as NTS-KE would hand out. */
     public byte[] cookie() {
-        byte[] cookie = new byte[cookieLength];
-        java.util.Arrays.fill(cookie, (byte) issued++);
-        return cookie;
+        return serverKeys.cookie(keys);
     }
 
     /** The request's fields once opened with the C2S key. */
@@ -43,21 +39,15 @@ public final class NtsResponder {
     }
 
     /**
-     * A sealed reply to {@code request} with {@code header} (48 bytes, the NTP reply's header).
+     * The server's sealed reply to {@code request} with {@code header} (48 bytes, the NTP reply's header).
      *
-     * @throws NtsException when the request does not open under the C2S key
+     * @throws NtsException when the server would not answer it with a sealed reply (its reason)
      */
     public byte[] answer(byte[] request, byte[] header) throws NtsException {
-        List<NtsExtensionFields.Field> fields = open(request).authenticated();
-        ByteArrayOutputStream cookies = new ByteArrayOutputStream();
-        fields.stream().filter(f -> f.type() == NtsExtensionFields.COOKIE || f.type() == NtsExtensionFields.COOKIE_PLACEHOLDER)
-                .forEach(f -> cookies.writeBytes(NtsExtensionFields.field(NtsExtensionFields.COOKIE, cookie())));
-        ByteArrayOutputStream reply = new ByteArrayOutputStream();
-        reply.writeBytes(header);
-        reply.writeBytes(NtsExtensionFields.field(NtsExtensionFields.UNIQUE_IDENTIFIER,
-                field(request, NtsExtensionFields.UNIQUE_IDENTIFIER)));
-        byte[] nonce = new byte[16];
-        random.nextBytes(nonce);
-        return NtsExtensionFields.seal(reply.toByteArray(), keys.s2c(), nonce, cookies.toByteArray());
+        NtsServerExchange.Request read = NtsServerExchange.read(request, request.length, serverKeys);
+        if (!(read instanceof NtsServerExchange.Request.Authenticated authenticated)) {
+            throw new NtsException("the server would not answer: " + read);
+        }
+        return NtsServerExchange.reply(header, authenticated, serverKeys, random, request.length);
     }
 }

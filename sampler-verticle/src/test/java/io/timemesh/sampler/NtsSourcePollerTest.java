@@ -33,7 +33,7 @@ class NtsSourcePollerTest {
     private static final long MS = 1_000_000L;
     private static final NtsKeys KEYS = new NtsKeys(filled(3), filled(4));
 
-    private final NtsResponder server = new NtsResponder(KEYS, 5, 64);
+    private final NtsResponder server = new NtsResponder(KEYS, 5);
     private final SourcePoller poller = new SourcePoller("nts.test:123", new PollSchedule(16, false), -20, true);
 
     private static byte[] filled(int value) {

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class NtsClientSessionTest {
     static final NtsKeys KEYS = new NtsKeys(filled(1), filled(2));
     private final Random random = new Random(7);
-    private final NtsResponder server = new NtsResponder(KEYS, 11, 40);
+    private final NtsResponder server = new NtsResponder(KEYS, 11);
 
     static byte[] filled(int value) {
         byte[] key = new byte[32];
