@@ -1,5 +1,6 @@
 package io.timemesh.deploy;
 
+import io.timemesh.api.nts.NtsServerSettings;
 import io.timemesh.core.ntp.ServerAddress;
 import io.timemesh.core.settings.SettingException;
 import io.timemesh.sampler.nts.NtsKeClient;
@@ -39,10 +40,10 @@ public final class RunCommand implements Callable<Integer> {
                 + "TLS, then only authenticated replies count.")
         boolean nts;
 
-        @Option(names = "--nts-ke-port", paramLabel = "N", description = "Its NTS-KE port (default 4460).")
+        @Option(names = "--source-nts-ke-port", paramLabel = "N", description = "Its NTS-KE port (default 4460).")
         Integer ntsKePort;
 
-        @Option(names = "--nts-trusted-certificates", paramLabel = "PEM",
+        @Option(names = "--source-trusted-certificates", paramLabel = "PEM",
                 description = "Trust only these certificates for its NTS-KE (default: the JDK's trust store).")
         Path ntsTrustedCertificates;
     }
@@ -65,6 +66,17 @@ public final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--ntp-port", paramLabel = "N", description = "Serve NTP on this UDP port (default: no NTP server).")
     private Integer ntpPort;
+
+    @Option(names = "--nts-ke-port", paramLabel = "N",
+            description = "Serve NTS (RFC 8915): NTS-KE on this TCP port (0 for any), authenticated replies from the"
+                    + " NTP server (needs --ntp-port, --nts-certificate and --nts-key).")
+    private Integer ntsKePort;
+
+    @Option(names = "--nts-certificate", paramLabel = "PEM", description = "The NTS-KE server's certificate chain.")
+    private Path ntsCertificate;
+
+    @Option(names = "--nts-key", paramLabel = "PEM", description = "Its private key (PKCS#8 PEM).")
+    private Path ntsKey;
 
     @Option(names = "--node-name", paramLabel = "NAME", description = "This node's name (default node-PID).")
     private String nodeName;
@@ -203,7 +215,7 @@ public final class RunCommand implements Callable<Integer> {
                     throw new IllegalArgumentException("'sources': " + e.getMessage(), e);
                 }
                 if (!source.nts && (source.ntsKePort != null || source.ntsTrustedCertificates != null)) {
-                    throw new IllegalArgumentException("'sources': --nts-ke-port and --nts-trusted-certificates need --nts"
+                    throw new IllegalArgumentException("'sources': --source-nts-ke-port and --source-trusted-certificates need --nts"
                             + " (after --source " + source.address + ")");
                 }
                 entries.add(source.nts ? new NtsSourceSettings(source.ntsKePort == null ? NtsKeClient.DEFAULT_KE_PORT
@@ -225,6 +237,14 @@ public final class RunCommand implements Callable<Integer> {
         config = option(config, options, "httpHost", "--http-host", httpHost);
         config = option(config, options, "nodeName", "--node-name", nodeName);
         config = option(config, options, "ntpPort", "--ntp-port", ntpPort);
+        if (ntsKePort != null || ntsCertificate != null || ntsKey != null) {
+            options.put(NtsServerSettings.SECTION, "--nts-ke-port");
+            JsonObject nts = config.json().getJsonObject(NtsServerSettings.SECTION, new JsonObject()).copy();
+            putIfSet(nts, "kePort", ntsKePort);
+            putIfSet(nts, "certificate", ntsCertificate == null ? null : ntsCertificate.toString());
+            putIfSet(nts, "key", ntsKey == null ? null : ntsKey.toString());
+            config = config.with(NtsServerSettings.SECTION, nts);
+        }
         if (!roles.isEmpty()) {
             options.put("roles", "--roles");
             config = config.with("roles", new JsonArray(roles));

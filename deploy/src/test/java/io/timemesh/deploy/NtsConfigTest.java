@@ -46,8 +46,8 @@ class NtsConfigTest {
     @Test
     void ntsOptionsApplyToTheSourceBeforeThem() {
         RunCommand run = new RunCommand();
-        new CommandLine(run).parseArgs("--source", "127.0.0.7:11123", "--nts", "--nts-ke-port", "14460",
-                "--nts-trusted-certificates", "ca.pem", "--source", "127.0.0.8", "--source", "127.0.0.9", "--nts");
+        new CommandLine(run).parseArgs("--source", "127.0.0.7:11123", "--nts", "--source-nts-ke-port", "14460",
+                "--source-trusted-certificates", "ca.pem", "--source", "127.0.0.8", "--source", "127.0.0.9", "--nts");
         JsonArray sources = run.config().json().getJsonArray("sources");
         assertThat(sources.getValue(0)).isEqualTo(new JsonObject().put("address", "127.0.0.7:11123").put("nts", true)
                 .put("ntsKePort", 14460).put("trustedCertificates", "ca.pem"));
@@ -59,7 +59,7 @@ class NtsConfigTest {
     @Test
     void ntsOptionsWithoutNtsAreRefused() {
         RunCommand run = new RunCommand();
-        new CommandLine(run).parseArgs("--source", "127.0.0.7", "--nts-ke-port", "14460");
-        assertThatThrownBy(run::config).hasMessageContaining("--nts-ke-port and --nts-trusted-certificates need --nts");
+        new CommandLine(run).parseArgs("--source", "127.0.0.7", "--source-nts-ke-port", "14460");
+        assertThatThrownBy(run::config).hasMessageContaining("--source-nts-ke-port and --source-trusted-certificates need --nts");
     }
 }
