@@ -13,11 +13,12 @@ import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
 
 /**
- * Whatever an NTS-KE server or an NTP peer sends, parsing ends in a result or an {@link NtsException} with a
- * reason, never another exception. A fuzz suite, as {@code NtpDecoderProperties}.
+ * Whatever an NTS-KE server, an NTP server or an NTS client sends, parsing ends in a result or an
+ * {@link NtsException} with a reason, never another exception. A fuzz suite, as {@code NtpDecoderProperties}.
  */
 class NtsParsingProperties {
     private static final NtsKeys KEYS = new NtsKeys(new byte[32], filled(9));
+    private static final NtsServerKeys SERVER = new NtsServerKeys(new Random(5), Long.MAX_VALUE, 0);
 
     private static byte[] filled(int value) {
         byte[] bytes = new byte[32];
@@ -74,6 +75,27 @@ class NtsParsingProperties {
         byte[] data = Arrays.copyOf(header, header.length + tail.length);
         System.arraycopy(tail, 0, data, header.length, tail.length);
         openReply(data);
+    }
+
+    @Property
+    void anyRequestIsReadByTheServerWithoutAnException(@ForAll @Size(min = 48, max = 48) byte[] header,
+                                                      @ForAll @Size(max = 300) byte[] tail) {
+        byte[] data = Arrays.copyOf(header, header.length + tail.length);
+        System.arraycopy(tail, 0, data, header.length, tail.length);
+        assertThat(NtsServerExchange.read(data, data.length, SERVER)).isNotNull();
+    }
+
+    @Property
+    void mutatedRequestsAreReadByTheServerWithoutAnException(@ForAll @IntRange(min = 0, max = 400) int at,
+                                                            @ForAll byte value, @ForAll @IntRange(max = 400) int keep) {
+        NtsClientSession session = new NtsClientSession(KEYS, new NtsKeResponse(List.of(SERVER.cookie(KEYS)),
+                Optional.empty(), OptionalInt.empty(), List.of()), "127.0.0.1", 123, 0);
+        byte[] request = session.seal(new byte[48], new Random(at));
+        request[at % request.length] = value;
+        int length = Math.min(keep, request.length);
+        if (length >= 48) {
+            assertThat(NtsServerExchange.read(request, length, SERVER)).isNotNull();
+        }
     }
 
     @Property
