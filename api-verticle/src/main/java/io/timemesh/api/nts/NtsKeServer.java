@@ -26,6 +26,9 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Vector;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -48,7 +51,8 @@ import org.slf4j.LoggerFactory;
  * The NTS-KE server (RFC 8915 §4): TLS 1.3 with ALPN "ntske/1", the client's request answered by
  * {@link NtsKeAnswer} with cookies from {@link NtsServerKeys} for the keys exported from the session (§5.1).
  * It runs on threads of its own, never on an event loop: an acceptor and a small pool of handlers, each
- * connection limited to {@link #CONNECTION_TIMEOUT_MILLIS} per read and to {@link #MAX_REQUEST_BYTES}; when
+ * connection limited to {@link #CONNECTION_TIMEOUT_MILLIS} per read, {@link #CONNECTION_DEADLINE_MILLIS} in all
+ * and {@link #MAX_REQUEST_BYTES}; when
  * every handler is busy and the queue full, a new connection is closed at once.
  *
  * <p>TLS is BouncyCastle's TLS API for the exporter Java 17's JSSE lacks (see the parent pom). The
@@ -60,11 +64,15 @@ public final class NtsKeServer implements AutoCloseable {
     static final int CONNECTION_TIMEOUT_MILLIS = 5_000;
     /** A client's request is three short records; anything much longer is not one. */
     static final int MAX_REQUEST_BYTES = 1_024;
+    /** The longest a connection may take in all: a client dripping bytes must not hold a handler. */
+    static final int CONNECTION_DEADLINE_MILLIS = 10_000;
     private static final int HANDLERS = 2;
     private static final int QUEUED = 64;
 
     private final ServerSocket listener;
     private final ThreadPoolExecutor handlers;
+    private final ScheduledExecutorService deadlines = Executors.newSingleThreadScheduledExecutor(
+            runnable -> daemon(runnable, "nts-ke-deadlines"));
     private final Credentials credentials;
     private final NtsServerKeys serverKeys;
     private final TimeSource clock;
@@ -173,6 +181,8 @@ public final class NtsKeServer implements AutoCloseable {
     }
 
     private void serve(Socket connection) {
+        ScheduledFuture<?> deadline = deadlines.schedule(() -> close(connection), CONNECTION_DEADLINE_MILLIS,
+                TimeUnit.MILLISECONDS);
         try (connection) {
             connection.setSoTimeout(CONNECTION_TIMEOUT_MILLIS);
             TlsServerProtocol tls = new TlsServerProtocol(connection.getInputStream(), connection.getOutputStream());
@@ -190,6 +200,8 @@ public final class NtsKeServer implements AutoCloseable {
             tls.close();
         } catch (IOException | NtsException | RuntimeException e) {
             LOG.debug("NTS-KE with {}: {}", connection.getRemoteSocketAddress(), e.toString());
+        } finally {
+            deadline.cancel(false);
         }
     }
 
@@ -271,5 +283,6 @@ public final class NtsKeServer implements AutoCloseable {
             // already closed
         }
         handlers.shutdownNow();
+        deadlines.shutdownNow();
     }
 }

@@ -27,6 +27,10 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Vector;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
@@ -59,6 +63,13 @@ public final class NtsKeClient {
     public static final int DEFAULT_KE_PORT = 4460;
     /** RFC 8915 leaves sizes open; a response past this is not a KE server's (chrony's are under 2 KiB). */
     private static final int MAX_RESPONSE_BYTES = 64 * 1024;
+
+    /** Closes a connection at its deadline: a server dripping bytes must not hold a worker thread for longer. */
+    private static final ScheduledExecutorService DEADLINES = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "nts-ke-client-deadlines");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     private final X509TrustManager trust;
     private final SecureRandom random = new SecureRandom();
@@ -119,7 +130,10 @@ public final class NtsKeClient {
         long deadline = System.nanoTime() + timeout.toNanos();
         String where = "NTS-KE with " + host + ":" + port + ": ";
         Client client = new Client(host);
-        try (Socket socket = new Socket()) {
+        Socket socket = new Socket();
+        ScheduledFuture<?> deadlineClose = DEADLINES.schedule(() -> closeQuietly(socket), timeout.toNanos(),
+                TimeUnit.NANOSECONDS);
+        try (socket) {
             socket.connect(new InetSocketAddress(host, port), (int) Math.max(1, timeout.toMillis()));
             socket.setSoTimeout(remainingMillis(deadline));
             TlsClientProtocol tls = new TlsClientProtocol(socket.getInputStream(), socket.getOutputStream());
@@ -129,8 +143,8 @@ public final class NtsKeClient {
                 throw new NtsException(where + "TLS failed: " + (client.certificateFault != null ? client.certificateFault
                         : AlertDescription.getText(e.getAlertDescription())));
             } catch (IOException e) {
-                if (e instanceof SocketTimeoutException) {
-                    throw e;
+                if (e instanceof SocketTimeoutException || System.nanoTime() >= deadline) {
+                    throw new SocketTimeoutException(); // reported as the timeout below
                 }
                 throw new NtsException(where + "TLS failed: " + message(e));
             }
@@ -151,7 +165,18 @@ public final class NtsKeClient {
         } catch (SocketTimeoutException e) {
             throw new NtsException(where + "timed out after " + timeout.toMillis() + " ms");
         } catch (IOException e) {
-            throw new NtsException(where + message(e));
+            throw new NtsException(where + (System.nanoTime() >= deadline ? "timed out after " + timeout.toMillis()
+                    + " ms" : message(e)));
+        } finally {
+            deadlineClose.cancel(false);
+        }
+    }
+
+    private static void closeQuietly(Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // the exchange fails with its own reason
         }
     }
 
