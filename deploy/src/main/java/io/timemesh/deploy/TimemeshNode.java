@@ -87,7 +87,8 @@ public final class TimemeshNode {
                 .setMetricsOptions(metricsOptions(config));
         int precision = MonotonicTimescale.measurePrecisionLog2();
         String node = config.nodeName();
-        MeshAuth auth = meshAuth(config, clock);
+        ClusterKey clusterKey = clusterKey(config);
+        MeshAuth auth = meshAuth(config, clusterKey, clock);
         auth.onRejection((channel, reason) -> rejected(registry, channel, reason).increment());
         // The references' series exist from the start, at 0, so that alerts on them have something to read.
         for (MeshAuth.Rejection reason : MeshAuth.Rejection.values()) {
@@ -125,10 +126,13 @@ public final class TimemeshNode {
                         }, api.eventLoop()) : Future.succeededFuture())
                         .compose(v -> nts == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
                             ntsKe[0] = NtsKeServer.start(ntp.host(), nts.kePort(), nts.certificate(), nts.key(), ntsKeys,
-                                    clock, ntp.port());
+                                    clock, nts.ntpServer(), ntp.port());
                             return null;
                         }).recover(e -> Future.failedFuture(new IllegalStateException("NTS-KE (TCP) listener on "
-                                + ntp.host() + ":" + nts.kePort() + ": " + e.getMessage(), e))))
+                                + ntp.host() + ":" + nts.kePort() + ": " + e.getMessage(), e)))
+                                .compose(started -> config.clustered() && clusterKey != null
+                                        ? NtsKeyShare.start(vertx, auth, clusterKey, ntsKeys, nts.keyRotationSeconds() * 1_000)
+                                        : Future.succeededFuture()))
                         .compose(v -> roles.contains("sampler")
                                 ? deploy(vertx, new SamplerVerticle(clock, auth, precision, resolver), config.samplerConfig())
                                 : Future.succeededFuture())
@@ -198,13 +202,17 @@ public final class TimemeshNode {
      * A cluster's members share the key file's key; a single node makes a key nobody else knows, so its
      * loopback member takes nothing from anyone; an explicitly insecure cluster seals nothing.
      */
-    private static MeshAuth meshAuth(NodeConfig config, TimeSource clock) {
+    private static MeshAuth meshAuth(NodeConfig config, ClusterKey key, TimeSource clock) {
+        return key == null ? MeshAuth.insecure(config.nodeName(), clock) : MeshAuth.keyed(config.nodeName(), key, clock);
+    }
+
+    /** The cluster's key: a random one for a node of its own, none for an insecure cluster. */
+    private static ClusterKey clusterKey(NodeConfig config) {
         if (!config.clustered()) {
-            return MeshAuth.keyed(config.nodeName(), ClusterKey.random(), clock);
+            return ClusterKey.random();
         }
         Path keyFile = config.clusterKeyFile();
-        return keyFile == null ? MeshAuth.insecure(config.nodeName(), clock)
-                : MeshAuth.keyed(config.nodeName(), ClusterKey.read(keyFile), clock);
+        return keyFile == null ? null : ClusterKey.read(keyFile);
     }
 
     private static MicrometerMetricsOptions metricsOptions(NodeConfig config) {

@@ -76,6 +76,7 @@ public final class NtsKeServer implements AutoCloseable {
     private final Credentials credentials;
     private final NtsServerKeys serverKeys;
     private final TimeSource clock;
+    private final String ntpServer;
     private final int ntpPort;
     private final JcaTlsCrypto crypto;
 
@@ -83,12 +84,13 @@ public final class NtsKeServer implements AutoCloseable {
     private record Credentials(org.bouncycastle.tls.Certificate chain, PrivateKey key, int signatureScheme) {}
 
     private NtsKeServer(ServerSocket listener, JcaTlsCrypto crypto, Credentials credentials, NtsServerKeys serverKeys,
-                        TimeSource clock, int ntpPort) {
+                        TimeSource clock, String ntpServer, int ntpPort) {
         this.listener = listener;
         this.crypto = crypto;
         this.credentials = credentials;
         this.serverKeys = serverKeys;
         this.clock = clock;
+        this.ntpServer = ntpServer;
         this.ntpPort = ntpPort;
         this.handlers = new ThreadPoolExecutor(HANDLERS, HANDLERS, 0, TimeUnit.MILLISECONDS,
                 new ArrayBlockingQueue<>(QUEUED), runnable -> daemon(runnable, "nts-ke-handler"));
@@ -97,17 +99,19 @@ public final class NtsKeServer implements AutoCloseable {
     /**
      * Starts serving NTS-KE on {@code host:port} (0: any free port).
      *
-     * @param ntpPort the port of our NTP server, told to clients when it is not 123
+     * @param ntpServer the host clients are to send NTP to (another node of the cluster), or null for this one
+     * @param ntpPort   the port of that NTP server, told to clients when it is not 123
      * @throws IOException when the port cannot be bound, or the certificate or key cannot be read (named)
      */
     public static NtsKeServer start(String host, int port, Path certificate, Path key, NtsServerKeys serverKeys,
-                                    TimeSource clock, int ntpPort) throws IOException {
+                                    TimeSource clock, String ntpServer, int ntpPort) throws IOException {
         JcaTlsCrypto crypto = new JcaTlsCryptoProvider().create(new SecureRandom());
         Credentials credentials = credentials(crypto, certificate, key);
         ServerSocket listener = new ServerSocket(port, 64, InetAddress.getByName(host));
-        NtsKeServer started = new NtsKeServer(listener, crypto, credentials, serverKeys, clock, ntpPort);
+        NtsKeServer started = new NtsKeServer(listener, crypto, credentials, serverKeys, clock, ntpServer, ntpPort);
         daemon(started::accept, "nts-ke-acceptor").start();
-        LOG.info("NTS-KE server on {}:{} (NTP on port {})", host, started.port(), ntpPort);
+        LOG.info("NTS-KE server on {}:{} (NTP at {}:{})", host, started.port(), ntpServer == null ? "this host" : ntpServer,
+                ntpPort);
         return started;
     }
 
@@ -195,7 +199,7 @@ public final class NtsKeServer implements AutoCloseable {
             List<NtsKeRecord> request = NtsKeRecord.decodeMessage(readRequest(tls.getInputStream()));
             serverKeys.rotateIfDue(clock.nowNanos());
             tls.getOutputStream().write(NtsKeRecord.encode(
-                    NtsKeAnswer.answer(request, () -> serverKeys.cookie(server.keys), ntpPort)));
+                    NtsKeAnswer.answer(request, () -> serverKeys.cookie(server.keys), ntpServer, ntpPort)));
             tls.getOutputStream().flush();
             tls.close();
         } catch (IOException | NtsException | RuntimeException e) {

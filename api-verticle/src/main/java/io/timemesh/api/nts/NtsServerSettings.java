@@ -7,18 +7,20 @@ import java.util.Map;
 
 /**
  * Serving NTS (RFC 8915), from the config section {@code "ntsServer": {"kePort": 4460, "certificate":
- * "cert.pem", "key": "key.pem", "keyRotationSeconds": 86400}} or {@code --nts-ke-port N --nts-certificate PEM
- * --nts-key PEM}; it needs the NTP server ({@code ntpPort}).
+ * "cert.pem", "key": "key.pem", "keyRotationSeconds": 86400, "ntpServer": "10.0.0.2"}} or {@code --nts-ke-port N
+ * --nts-certificate PEM --nts-key PEM}; it needs the NTP server ({@code ntpPort}).
  *
  * @param kePort             the NTS-KE server's TCP port (0: any free port)
  * @param certificate        PEM certificate chain, the server's first
  * @param key                its PEM private key (PKCS#8)
  * @param keyRotationSeconds how long a cookie key stays current (the previous one still opens cookies)
+ * @param ntpServer          the host NTS-KE sends clients' NTP to (another node of the cluster, which opens our
+ *                           cookies), or null for this node, as chrony's {@code ntsntpserver}
  */
-public record NtsServerSettings(int kePort, Path certificate, Path key, long keyRotationSeconds) {
+public record NtsServerSettings(int kePort, Path certificate, Path key, long keyRotationSeconds, String ntpServer) {
     public static final String SECTION = "ntsServer";
     public static final Map<String, Class<?>> KEYS = Map.of("kePort", Number.class, "certificate", String.class,
-            "key", String.class, "keyRotationSeconds", Number.class);
+            "key", String.class, "keyRotationSeconds", Number.class, "ntpServer", String.class);
     public static final int DEFAULT_KE_PORT = 4460;
     /** As chrony's ntsrotate default: a week. */
     public static final long DEFAULT_ROTATION_SECONDS = 604_800;
@@ -40,6 +42,7 @@ public record NtsServerSettings(int kePort, Path certificate, Path key, long key
                 Setting.wholeNumber(SECTION + ".kePort", section.getValue("kePort"), DEFAULT_KE_PORT, 0, 65_535),
                 Path.of(section.getString("certificate")), Path.of(section.getString("key")),
                 Setting.wholeNumber(SECTION + ".keyRotationSeconds", section.getValue("keyRotationSeconds"),
-                        DEFAULT_ROTATION_SECONDS, 1, 1_000_000_000L));
+                        DEFAULT_ROTATION_SECONDS, 1, 1_000_000_000L),
+                section.getString("ntpServer"));
     }
 }

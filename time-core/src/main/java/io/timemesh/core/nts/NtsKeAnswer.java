@@ -7,7 +7,8 @@ import java.util.function.Supplier;
 
 /**
  * The server's answer to an NTS-KE request (RFC 8915 §4.1), free of I/O: NTPv4 and AEAD_AES_SIV_CMAC_256
- * when the client offers them, eight cookies, and the NTP port when it is not 123; an Error record for a
+ * when the client offers them, eight cookies, the NTP server when it is another host (as chrony's
+ * {@code ntsntpserver}) and the NTP port when it is not 123; an Error record for a
  * request it cannot take (0: an unrecognised critical record, 1: a bad request).
  */
 public final class NtsKeAnswer {
@@ -18,11 +19,13 @@ public final class NtsKeAnswer {
 
     /**
      * @param request the client's records, as {@link NtsKeRecord#decodeMessage} read them
-     * @param cookie  a fresh cookie for the session's keys at each call
-     * @param ntpPort where our NTP server listens
+     * @param cookie    a fresh cookie for the session's keys at each call
+     * @param ntpServer the host clients are to send NTP to, or null for this one
+     * @param ntpPort   where our NTP server listens
      * @return the response's records, ending with End of Message
      */
-    public static List<NtsKeRecord> answer(List<NtsKeRecord> request, Supplier<byte[]> cookie, int ntpPort) {
+    public static List<NtsKeRecord> answer(List<NtsKeRecord> request, Supplier<byte[]> cookie, String ntpServer,
+                                           int ntpPort) {
         int[] protocols = null;
         int[] algorithms = null;
         try {
@@ -69,6 +72,10 @@ public final class NtsKeAnswer {
             if (sivCmac) {
                 for (int i = 0; i < NtsClientSession.MAX_COOKIES; i++) {
                     response.add(new NtsKeRecord(false, NtsKeRecord.NEW_COOKIE, cookie.get()));
+                }
+                if (ntpServer != null) {
+                    response.add(new NtsKeRecord(true, NtsKeRecord.NTPV4_SERVER,
+                            ntpServer.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
                 }
                 if (ntpPort != DEFAULT_NTP_PORT) {
                     response.add(NtsKeRecord.ofShorts(true, NtsKeRecord.NTPV4_PORT, ntpPort));

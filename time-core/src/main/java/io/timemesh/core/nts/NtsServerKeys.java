@@ -2,7 +2,10 @@ package io.timemesh.core.nts;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.random.RandomGenerator;
@@ -16,6 +19,10 @@ import java.util.random.RandomGenerator;
  *
  * <p>Cookie layout (opaque to clients): key id (4 bytes), nonce (16), then the sealed C2S and S2C keys
  * (16-byte tag + 64), {@value #COOKIE_LENGTH} bytes in all.
+ *
+ * <p>In a cluster every node seals under keys of its own and opens cookies under the other nodes' keys as
+ * well ({@link #own()}, {@link #acceptShared}), so a client may run NTS-KE with one node and send its NTP
+ * requests to another. The keys travel wrapped ({@link #wrap}) under a key derived from the cluster key.
  */
 public final class NtsServerKeys {
     public static final int COOKIE_LENGTH = 4 + 16 + AesSivCmac256.TAG_LENGTH + 2 * AesSivCmac256.KEY_LENGTH;
@@ -24,6 +31,8 @@ public final class NtsServerKeys {
     private final RandomGenerator random;
     private final long rotationNanos;
     private final Map<Integer, byte[]> keys = new LinkedHashMap<>();
+    /** The other nodes' keys, as last shared. */
+    private Map<Integer, byte[]> shared = Map.of();
     private int currentId;
     private long rotatedNanos;
 
@@ -75,6 +84,44 @@ public final class NtsServerKeys {
         return ByteBuffer.allocate(COOKIE_LENGTH).put(id).put(nonce).put(sealed).array();
     }
 
+    /** A cookie key by its id, as nodes share them. */
+    public record SharedKey(int id, byte[] key) {
+        public SharedKey {
+            if (key.length != AesSivCmac256.KEY_LENGTH) {
+                throw new IllegalArgumentException("a cookie key is 32 bytes, was " + key.length);
+            }
+            key = key.clone();
+        }
+
+        @Override
+        public byte[] key() {
+            return key.clone();
+        }
+    }
+
+    /** This node's keys (current and previous), to share with the other nodes. */
+    public synchronized List<SharedKey> own() {
+        return keys.entrySet().stream().map(e -> new SharedKey(e.getKey(), e.getValue())).toList();
+    }
+
+    /** The other nodes' keys as they now stand: cookies under them open here too; keys not listed no longer do. */
+    public synchronized void acceptShared(Collection<SharedKey> others) {
+        Map<Integer, byte[]> next = new HashMap<>();
+        others.stream().filter(k -> !keys.containsKey(k.id())).forEach(k -> next.put(k.id(), k.key()));
+        shared = next;
+    }
+
+    /** {@code key} sealed under {@code wrapKey} (32 bytes), its id authenticated with it. */
+    public static byte[] wrap(byte[] wrapKey, SharedKey key) {
+        return AesSivCmac256.seal(wrapKey, key.key(), ByteBuffer.allocate(4).putInt(key.id()).array());
+    }
+
+    /** The key {@link #wrap} sealed, or empty when it does not open under {@code wrapKey} with that id. */
+    public static Optional<SharedKey> unwrap(byte[] wrapKey, int id, byte[] wrapped) {
+        return AesSivCmac256.open(wrapKey, wrapped, ByteBuffer.allocate(4).putInt(id).array())
+                .filter(key -> key.length == AesSivCmac256.KEY_LENGTH).map(key -> new SharedKey(id, key));
+    }
+
     /**
      * The client keys a cookie holds.
      *
@@ -85,7 +132,7 @@ public final class NtsServerKeys {
             return Optional.empty();
         }
         byte[] id = Arrays.copyOfRange(cookie, 0, 4);
-        byte[] key = keys.get(ByteBuffer.wrap(id).getInt());
+        byte[] key = keys.getOrDefault(ByteBuffer.wrap(id).getInt(), shared.get(ByteBuffer.wrap(id).getInt()));
         if (key == null) {
             return Optional.empty();
         }

@@ -44,6 +44,23 @@ class NtsServerExchangeTest {
     }
 
     @Test
+    void anotherNodesCookiesOpenOnceItsKeysAreSharedWrappedUnderTheClusterKey() {
+        NtsServerKeys other = new NtsServerKeys(new Random(9), HOUR, 0);
+        byte[] cookie = other.cookie(CLIENT);
+        assertThat(server.open(cookie)).isEmpty();
+        byte[] wrapKey = filled(42);
+        List<NtsServerKeys.SharedKey> received = other.own().stream()
+                .map(k -> NtsServerKeys.unwrap(wrapKey, k.id(), NtsServerKeys.wrap(wrapKey, k)).orElseThrow()).toList();
+        server.acceptShared(received);
+        assertThat(server.open(cookie)).hasValueSatisfying(k -> assertThat(k.c2s()).isEqualTo(CLIENT.c2s()));
+        NtsServerKeys.SharedKey first = other.own().get(0);
+        assertThat(NtsServerKeys.unwrap(filled(43), first.id(), NtsServerKeys.wrap(wrapKey, first))).isEmpty();
+        assertThat(NtsServerKeys.unwrap(wrapKey, first.id() + 1, NtsServerKeys.wrap(wrapKey, first))).isEmpty();
+        server.acceptShared(List.of());
+        assertThat(server.open(cookie)).as("keys no longer shared no longer open").isEmpty();
+    }
+
+    @Test
     void anAuthenticatedRequestGetsASealedReplyNoLargerWithItsCookiesBack() throws NtsException {
         NtsClientSession client = session(3);
         byte[] request = client.seal(new byte[48], random);
