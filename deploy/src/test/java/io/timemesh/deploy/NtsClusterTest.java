@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.timemesh.core.mesh.ClusterKey;
+import io.timemesh.core.ntp.NtpPacket;
+import io.timemesh.core.ntp.NtpPacketCodec;
+import io.timemesh.core.nts.NtsClientSession;
+import io.timemesh.sampler.nts.NtsKeClient;
 import io.timemesh.core.time.MonotonicTimescale;
 import io.timemesh.sampler.HostResolver;
 import io.timemesh.testkit.ChronydClient;
@@ -12,11 +16,14 @@ import io.timemesh.testkit.SimulatedNtpServer;
 import io.timemesh.testkit.TestCertificate;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
@@ -24,7 +31,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * One NTS service for a cluster: chronyd runs NTS-KE with node A, whose answer sends its NTP to node B, and
- * B opens A's cookies because the nodes share their cookie keys through the trusted mesh.
+ * B opens A's cookies because the nodes share their cookie keys through the trusted mesh; and A, restarted,
+ * still opens the cookies it handed out before.
  */
 @Tag("chrony")
 class NtsClusterTest {
@@ -59,6 +67,18 @@ class NtsClusterTest {
                         certificateA.certificate());
                 System.out.printf("chronyd -Q, NTS-KE with node A, NTP with node B: %+.6f s (truth +0.25 s)%n", offset);
                 assertThat(offset).isCloseTo(0.25, within(0.002));
+
+                // Cookies from A's NTS-KE still open at A after A restarts: B kept A's keys in the mesh.
+                NtsKeClient.Result ke = NtsKeClient.trusting(certificateA.certificate())
+                        .exchange(A, a.ntsKePort(), Duration.ofSeconds(5));
+                NtsClientSession session = new NtsClientSession(ke.keys(), ke.response(), A, ntpPort, 0);
+                a.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+                a = start(local, node("a", A, ntpPort, certificateA, B, clusterName, memberA, memberA, memberB, keyFile,
+                        source));
+                TimeUnit.MILLISECONDS.sleep(NtsKeyShare.SHARE_MILLIS + 1_000);
+                byte[] request = session.seal(NtpPacketCodec.encode(NtpPacket.clientRequest(1, 0, -20)), new SecureRandom());
+                byte[] reply = exchange(A, ntpPort, request);
+                assertThat(session.open(reply, reply.length)).isEqualTo(NtsClientSession.Reply.AUTHENTICATED);
             } finally {
                 b.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
                 a.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -90,6 +110,18 @@ class NtsClusterTest {
 
     private static boolean synced(MonotonicTimescale local, TimemeshNode node) throws Exception {
         return "SYNCHRONIZED".equals(NodeHttp.time(local, "127.0.0.1", node.httpPort()).status());
+    }
+
+    /** One datagram exchange with {@code host:port}. */
+    private static byte[] exchange(String host, int port, byte[] request) throws Exception {
+        try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getByName(host))) {
+            socket.setSoTimeout(2_000);
+            socket.send(new DatagramPacket(request, request.length, InetAddress.getByName(host), port));
+            byte[] buffer = new byte[2048];
+            DatagramPacket reply = new DatagramPacket(buffer, buffer.length);
+            socket.receive(reply);
+            return java.util.Arrays.copyOf(buffer, reply.getLength());
+        }
     }
 
     /** A UDP port free on both loopback addresses. */
