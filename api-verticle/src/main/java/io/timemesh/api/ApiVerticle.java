@@ -4,8 +4,10 @@ import io.timemesh.core.clock.ClockModel;
 import io.timemesh.core.clock.MonotonicReader;
 import io.timemesh.core.message.EventBusAddresses;
 import io.timemesh.core.time.TimeSource;
+import io.timemesh.timebase.MeshAuth;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.Http2Settings;
@@ -31,6 +33,7 @@ import io.vertx.ext.healthchecks.Status;
 import io.vertx.core.Promise;
 import io.timemesh.core.clock.ClockStatus;
 import io.timemesh.core.clock.TimeReading;
+import java.security.SecureRandom;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -74,25 +77,32 @@ public final class ApiVerticle extends VerticleBase {
     /** How often the per-source gauges are refreshed from the selector. */
     private static final long SOURCE_METRICS_MILLIS = 2_000;
 
+    /** Unpredictable nonces: an uninvited member that could guess them could collect answers in advance. */
+    private static final SecureRandom NONCES = new SecureRandom();
+
     private final ClockView clock;
+    private final MeshAuth auth;
     private final PrometheusMeterRegistry registry;
     private ApiSettings settings;
     private HttpServer server;
-    private String scrape;
+    /** The last scrape, encoded once: each answer sends a slice of it, not a new UTF-8 copy of 20 KB. */
+    private Buffer scrape;
     private long scrapedAtNanos;
     private volatile Thread eventLoop;
 
     /**
      * @param clock  the node's local timescale
      * @param reader the node's one monotonic reader, shared by every API instance on the node
+     * @param auth   seals event-bus time answers and checks the selector's answers
      */
-    public ApiVerticle(TimeSource clock, MonotonicReader reader) {
-        this(clock, reader, null);
+    public ApiVerticle(TimeSource clock, MonotonicReader reader, MeshAuth auth) {
+        this(clock, reader, auth, null);
     }
 
     /** @param registry the node's Prometheus registry, served at GET /metrics; null for none */
-    public ApiVerticle(TimeSource clock, MonotonicReader reader, PrometheusMeterRegistry registry) {
+    public ApiVerticle(TimeSource clock, MonotonicReader reader, MeshAuth auth, PrometheusMeterRegistry registry) {
         this.clock = new ClockView(clock, reader);
+        this.auth = auth;
         this.registry = registry;
         if (registry != null) {
             closeLabelSets(registry);
@@ -120,14 +130,18 @@ public final class ApiVerticle extends VerticleBase {
         } catch (IllegalArgumentException | ClassCastException e) {
             return Future.failedFuture(new IllegalArgumentException("api config: " + e.getMessage(), e));
         }
-        var time = vertx.eventBus().<JsonObject>consumer(EventBusAddresses.TIME, m -> m.reply(TimeJson.of(clock.read())));
+        var time = vertx.eventBus().consumer(EventBusAddresses.TIME, m -> m.reply(timeAnswer(m.body())));
         Future<Void> metrics = registry == null ? Future.succeededFuture() : followForMetrics();
         HttpLimits limits = settings.http();
         ConnectionGuard guard = new ConnectionGuard(vertx, limits);
         HttpServerOptions options = new HttpServerOptions().setIdleTimeout(limits.idleTimeoutMillis())
                 .setIdleTimeoutUnit(TimeUnit.MILLISECONDS).setMaxInitialLineLength(limits.maxInitialLineBytes())
                 .setMaxHeaderSize(limits.maxHeaderBytes()).setHttp2ClearTextEnabled(limits.h2c())
-                .setInitialSettings(new Http2Settings().setMaxConcurrentStreams(limits.http2MaxConcurrentStreams()));
+                .setInitialSettings(new Http2Settings().setMaxConcurrentStreams(limits.http2MaxConcurrentStreams())
+                        .setMaxHeaderListSize(limits.maxHeaderBytes())) // HTTP/2's headers bounded as HTTP/1's
+                .setHttp2RstFloodMaxRstFramePerWindow(limits.http2MaxResetsPerWindow())
+                .setHttp2RstFloodWindowDuration(limits.http2ResetWindowSeconds())
+                .setHttp2RstFloodWindowDurationTimeUnit(TimeUnit.SECONDS);
         return Future.all(clock.follow(vertx), time.completion(), metrics)
                 .compose(v -> vertx.createHttpServer(options).connectionHandler(guard::onConnection)
                         .invalidRequestHandler(ApiVerticle::invalidRequest).requestHandler(router(guard))
@@ -186,6 +200,13 @@ public final class ApiVerticle extends VerticleBase {
                     + "; allowed: " + ALLOWED_METHODS));
         });
         router.errorHandler(500, ctx -> {
+            if (ctx.response().headWritten()) {
+                // Failed mid-answer, as a file being sent does when the client goes away or reads nothing until the
+                // write timeout: the client's doing, and too late for an error answer.
+                LOG.debug("answer to {} cut short", ctx.request().path(), ctx.failure());
+                ctx.request().connection().close();
+                return;
+            }
             LOG.error("internal error serving {}", ctx.request().path(), ctx.failure());
             json(ctx, 500, error("internal error"));
         });
@@ -196,7 +217,7 @@ public final class ApiVerticle extends VerticleBase {
     private void metrics(RoutingContext ctx) {
         long now = System.nanoTime();
         if (scrape == null || now - scrapedAtNanos >= SCRAPE_REUSE_NANOS) {
-            scrape = registry.scrape();
+            scrape = Buffer.buffer(registry.scrape());
             scrapedAtNanos = now;
         }
         ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8").end(scrape);
@@ -208,14 +229,16 @@ public final class ApiVerticle extends VerticleBase {
     }
 
     /**
-     * What Netty could not parse (a request line or headers too long, a malformed request): our JSON error with
-     * 414, 431 or 400, then the connection is closed, as Vert.x's own handler does, since the rest of its bytes
-     * cannot be framed.
+     * What Netty could not parse (a request line or headers too long, a malformed request) or a version not spoken
+     * here ({@link ChannelLimits}): our JSON error with 414, 431, 505 or 400, then the connection is closed, as
+     * Vert.x's own handler does, since the rest of its bytes cannot be framed.
      */
     private static void invalidRequest(HttpServerRequest request) {
         Throwable cause = request.decoderResult().cause();
-        int status = cause instanceof TooLongHttpLineException ? 414 : cause instanceof TooLongHttpHeaderException ? 431 : 400;
+        int status = cause instanceof TooLongHttpLineException ? 414 : cause instanceof TooLongHttpHeaderException ? 431
+                : cause instanceof ChannelLimits.UnsupportedVersion version ? version.status() : 400;
         String reason = status == 414 ? "request line too long" : status == 431 ? "request headers too large"
+                : cause instanceof ChannelLimits.UnsupportedVersion ? cause.getMessage()
                 : "malformed request" + (cause == null || cause.getMessage() == null ? "" : ": " + cause.getMessage());
         request.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
                 .putHeader(HttpHeaders.CONNECTION, "close").end(error(reason).encode())
@@ -313,9 +336,29 @@ public final class ApiVerticle extends VerticleBase {
                 new DeliveryOptions().setLocalOnly(true).setSendTimeout(settings.selectorTimeoutMillis())).map(Message::body);
     }
 
+    /**
+     * The active selector's answer: sealed by a member and for this request's nonce, else a failure (and
+     * the refusal counted): an uninvited member answering on the selector's addresses is not shown.
+     */
     private Future<Object> askSelector(String address, JsonObject body) {
-        return vertx.eventBus().request(address, body, new DeliveryOptions().setSendTimeout(settings.selectorTimeoutMillis()))
-                .map(Message::body);
+        long nonce = NONCES.nextLong();
+        return vertx.eventBus().request(address, body.copy().put("nonce", nonce),
+                        new DeliveryOptions().setSendTimeout(settings.selectorTimeoutMillis()))
+                .compose(m -> auth.openReply(address, address, null, nonce, m.body())
+                        .map(reply -> Future.succeededFuture(reply.getValue("answer")))
+                        .orElseGet(() -> Future.failedFuture("an answer not sealed by a member for this request")));
+    }
+
+    /**
+     * GET /time's JSON for an event-bus request; sealed, with the request's nonce, when the request
+     * carries one, so that a client with the cluster key can tell it from an uninvited member's.
+     */
+    private Object timeAnswer(Object request) {
+        JsonObject answer = TimeJson.of(clock.read());
+        if (request instanceof JsonObject asked && asked.getValue("nonce") instanceof Number nonce) {
+            return auth.seal(EventBusAddresses.TIME, answer.put("nonce", nonce.longValue()));
+        }
+        return answer;
     }
 
     /** The integer parameter, its default when absent, or null after answering 400. */

@@ -18,7 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@link HttpLimits} Vert.x has no option for, on one HTTP server: the connection cap (evicting the
+ * The {@link HttpLimits} Vert.x has no option for, on one HTTP server (with {@link ChannelLimits}, those that
+ * need the connection's Netty pipeline): the connection cap (evicting the
  * connection that has waited longest for a request, so a flood of idle connections cannot shut out a
  * health probe), the request-head deadline (slowloris), the HTTP/2 unsent-response budget (a client that
  * grants no flow-control window), and the refusal of requests framed two ways (RFC 9112 §6.1).
@@ -62,6 +63,8 @@ final class ConnectionGuard {
 
     /** The server's connection handler. */
     void onConnection(HttpConnection connection) {
+        ChannelLimits.install(connection, limits, () -> warnSparingly("HTTP client " + connection.remoteAddress()
+                + " left a response unread for " + limits.writeTimeoutMillis() + " ms: closed its connection"));
         Tracked tracked = new Tracked(connection);
         open.put(connection, tracked);
         connection.closeHandler(v -> {
@@ -199,10 +202,14 @@ final class ConnectionGuard {
         }
     }
 
+    /**
+     * Closes the connection: an HTTP/1 one as Vert.x does, after what it is writing; an HTTP/2 one at once, so that
+     * the rest of the thousand frames its client may have sent in one write are not decoded.
+     */
     private void close(Tracked tracked) {
         forget(tracked);
         closing.add(tracked.connection);
-        tracked.connection.close();
+        ChannelLimits.close(tracked.connection);
     }
 
     private void forget(Tracked tracked) {

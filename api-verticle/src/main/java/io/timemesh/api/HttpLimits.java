@@ -18,27 +18,42 @@ import java.util.TreeSet;
  * @param maxConnections           open connections at most; a new one beyond it closes the connection that has
  *                                 waited longest for a request, or itself when all are busy
  * @param maxInitialLineBytes      request line longer than this: 414, bytes
- * @param maxHeaderBytes           request headers larger than this: 431, bytes
+ * @param maxHeaderBytes           request headers larger than this: 431, bytes; also HTTP/2's
+ *                                 SETTINGS_MAX_HEADER_LIST_SIZE
+ * @param writeTimeoutMillis       every write to a connection must reach its socket within this long, else the
+ *                                 connection is closed: a client that stops reading (or reads too slowly) cannot
+ *                                 hold a connection and its unsent responses until the idle timeout, ms
  * @param h2c                      whether HTTP/2 over cleartext (prior knowledge or Upgrade) is spoken
- * @param http2MaxConcurrentStreams streams one HTTP/2 client may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS)
+ * @param http2MaxConcurrentStreams streams one HTTP/2 client may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS),
+ *                                 enforced from the client's first frame, not only once it acknowledges the setting
  * @param http2MaxQueuedResponses  responses one HTTP/2 connection may hold finished but unsent (its client
  *                                 grants no flow-control window); a request beyond closes the connection
+ * @param http2MaxResetsPerWindow  RST_STREAM frames an HTTP/2 connection may receive, and refused or reset streams
+ *                                 it may cause, within {@code http2ResetWindowSeconds}; one more closes it with
+ *                                 GOAWAY ENHANCE_YOUR_CALM ("rapid reset", CVE-2023-44487, and CVE-2025-55163)
+ * @param http2ResetWindowSeconds  the window of that count, s
  */
 public record HttpLimits(int idleTimeoutMillis, int headerTimeoutMillis, int maxConnections, int maxInitialLineBytes,
-                         int maxHeaderBytes, boolean h2c, int http2MaxConcurrentStreams, int http2MaxQueuedResponses) {
+                         int maxHeaderBytes, int writeTimeoutMillis, boolean h2c, int http2MaxConcurrentStreams,
+                         int http2MaxQueuedResponses, int http2MaxResetsPerWindow, int http2ResetWindowSeconds) {
 
     /** The config keys of the "http" section and their JSON types (Number or Boolean). */
-    public static final Map<String, Class<?>> KEYS = Map.of("idleTimeoutMillis", Number.class,
-            "headerTimeoutMillis", Number.class, "maxConnections", Number.class, "maxInitialLineBytes", Number.class,
-            "maxHeaderBytes", Number.class, "h2c", Boolean.class, "http2MaxConcurrentStreams", Number.class,
-            "http2MaxQueuedResponses", Number.class);
+    public static final Map<String, Class<?>> KEYS = Map.ofEntries(Map.entry("idleTimeoutMillis", Number.class),
+            Map.entry("headerTimeoutMillis", Number.class), Map.entry("maxConnections", Number.class),
+            Map.entry("maxInitialLineBytes", Number.class), Map.entry("maxHeaderBytes", Number.class),
+            Map.entry("writeTimeoutMillis", Number.class), Map.entry("h2c", Boolean.class),
+            Map.entry("http2MaxConcurrentStreams", Number.class), Map.entry("http2MaxQueuedResponses", Number.class),
+            Map.entry("http2MaxResetsPerWindow", Number.class), Map.entry("http2ResetWindowSeconds", Number.class));
 
     /**
      * 60 s idle, 10 s to send a request head, 4,096 connections (well below a typical 20,000-descriptor
      * limit, leaving room for the cluster, NTP and jars), Vert.x's 4,096-byte line and 8,192 bytes of headers,
-     * no h2c, 32 streams and 4 unsent responses per HTTP/2 connection.
+     * 20 s for a write to drain (the dashboard's largest file, 200 KB, needs a client reading at 10 KB/s), no
+     * h2c, 32 streams and 4 unsent responses per HTTP/2 connection, and 100 resets per 30 s (Vert.x allows 200:
+     * an honest client resets a stream when a user leaves a page, not a hundred times in half a minute).
      */
-    public static final HttpLimits DEFAULTS = new HttpLimits(60_000, 10_000, 4_096, 4_096, 8_192, false, 32, 4);
+    public static final HttpLimits DEFAULTS =
+            new HttpLimits(60_000, 10_000, 4_096, 4_096, 8_192, 20_000, false, 32, 4, 100, 30);
 
     private static int whole(JsonObject json, String key, int fallback, int min, int max) {
         return Setting.wholeNumber("http." + key, json.getValue(key), fallback, min, max);
@@ -62,8 +77,11 @@ public record HttpLimits(int idleTimeoutMillis, int headerTimeoutMillis, int max
                 whole(json, "headerTimeoutMillis", d.headerTimeoutMillis, 1, 3_600_000),
                 whole(json, "maxConnections", d.maxConnections, 1, 1_000_000),
                 whole(json, "maxInitialLineBytes", d.maxInitialLineBytes, 64, 1 << 20),
-                whole(json, "maxHeaderBytes", d.maxHeaderBytes, 256, 1 << 20), json.getBoolean("h2c", d.h2c),
+                whole(json, "maxHeaderBytes", d.maxHeaderBytes, 256, 1 << 20),
+                whole(json, "writeTimeoutMillis", d.writeTimeoutMillis, 1, 3_600_000), json.getBoolean("h2c", d.h2c),
                 whole(json, "http2MaxConcurrentStreams", d.http2MaxConcurrentStreams, 1, 10_000),
-                whole(json, "http2MaxQueuedResponses", d.http2MaxQueuedResponses, 1, 10_000));
+                whole(json, "http2MaxQueuedResponses", d.http2MaxQueuedResponses, 1, 10_000),
+                whole(json, "http2MaxResetsPerWindow", d.http2MaxResetsPerWindow, 1, 1_000_000),
+                whole(json, "http2ResetWindowSeconds", d.http2ResetWindowSeconds, 1, 3_600));
     }
 }

@@ -1,6 +1,7 @@
 package io.timemesh.api;
 
 import io.timemesh.core.clock.ClockModel;
+import io.timemesh.core.clock.LeapSecond;
 import io.timemesh.core.clock.PanicRefusals;
 import io.timemesh.core.clock.TimeReading;
 import io.vertx.core.json.JsonObject;
@@ -15,6 +16,7 @@ final class StatusJson {
                 .put("status", reading.status().name())
                 .put("stratum", reading.stratum())
                 .put("leap", reading.leap().label())
+                .put("leapSecond", leapSecond(model.leapSecond()))
                 .put("systemPeer", model.systemPeer())
                 .put("referenceSelector", model.selectorNode())
                 .put("referenceSequence", model.referenceSequence())
@@ -46,5 +48,13 @@ final class StatusJson {
                 .put("halfWidthSeconds", model.halfWidthSeconds(nowLocalNanos))
                 .put("boundGrowthPpm", model.boundGrowthRate() * 1e6)
                 .put("lastUpdateAgeSeconds", (nowLocalNanos - model.referenceLocalNanos()) / 1e9);
+    }
+
+    /** The leap second announced or under way: its midnight, insert or delete, and how it is served. */
+    private static JsonObject leapSecond(LeapSecond leap) {
+        return leap == null ? null : new JsonObject()
+                .put("midnight", TimeJson.rfc3339(leap.midnightNanos()))
+                .put("leap", leap.insert() ? "insert" : "delete")
+                .put("mode", leap.mode().label());
     }
 }

@@ -28,7 +28,8 @@ public final class TimeJson {
                 .put("errorBoundNs", reading.errorBoundNanos())
                 .put("status", reading.status().name())
                 .put("stratum", reading.stratum())
-                .put("leap", reading.leap().label());
+                .put("leap", reading.leap().label())
+                .put("smearNs", reading.smearNanos());
     }
 
     public static String rfc3339(long unixNanos) {
@@ -57,7 +58,8 @@ public final class TimeJson {
         timeOrNull(out, reading.latestNanos());
         out.append(",\"errorBoundNs\":").append(reading.errorBoundNanos() == null ? "null" : reading.errorBoundNanos());
         return out.append(",\"status\":\"").append(reading.status().name()).append("\",\"stratum\":")
-                .append(reading.stratum()).append(",\"leap\":\"").append(reading.leap().label()).append("\"}").toString();
+                .append(reading.stratum()).append(",\"leap\":\"").append(reading.leap().label())
+                .append("\",\"smearNs\":").append(reading.smearNanos()).append('}').toString();
     }
 
     private static void quotedOrNull(StringBuilder out, Long nanos) {

@@ -7,6 +7,9 @@ import io.timemesh.core.clock.MonotonicReader;
 import io.timemesh.core.message.EventBusAddresses;
 import io.timemesh.core.ntp.LeapIndicator;
 import io.timemesh.core.time.ManualTimeSource;
+import io.timemesh.core.mesh.ClusterKey;
+import io.timemesh.timebase.MeshAuth;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -36,7 +39,7 @@ class ApiVerticleTest {
     @BeforeEach
     void start() {
         vertx = Vertx.vertx();
-        ApiVerticle api = new ApiVerticle(clock, new MonotonicReader());
+        ApiVerticle api = new ApiVerticle(clock, new MonotonicReader(), TestMesh.node(clock));
         vertx.deployVerticle(api, new DeploymentOptions().setConfig(new JsonObject().put("httpHost", "127.0.0.1")
                 .put("httpPort", 0).put("selectorTimeoutMillis", 300))).await();
         port = api.httpPort();
@@ -131,7 +134,7 @@ class ApiVerticleTest {
 
     @Test
     void sourcesComeFromTheSelectorAndFilterByState() throws Exception {
-        vertx.eventBus().<JsonObject>consumer(EventBusAddresses.SELECTOR_SOURCES, m -> m.reply(new JsonArray()
+        vertx.eventBus().<JsonObject>consumer(EventBusAddresses.SELECTOR_SOURCES, m -> TestMesh.answer(m, new JsonArray()
                 .add(new JsonObject().put("address", "a:123").put("state", "selected"))
                 .add(new JsonObject().put("address", "b:123").put("state", "falseticker")))).completion().await();
         HttpResponse<String> all = get("/sources");
@@ -141,10 +144,44 @@ class ApiVerticleTest {
                 .satisfies(o -> assertThat(((JsonObject) o).getString("address")).isEqualTo("b:123"));
     }
 
+    /** An uninvited member answering on the selector's address: unsealed, under another key, or for another request. */
+    @Test
+    void aSelectorAnswerNotSealedByAMemberForThisRequestIsNotShown() throws Exception {
+        MeshAuth outsider = MeshAuth.keyed("node-s", ClusterKey.random(), clock);
+        MeshAuth member = MeshAuth.keyed("node-s", TestMesh.KEY, clock);
+        JsonArray lie = new JsonArray().add(new JsonObject().put("address", "evil:123").put("state", "selected"));
+        List<java.util.function.Function<Message<JsonObject>, Object>> forgeries = List.of(
+                m -> lie,
+                m -> outsider.seal(m.address(), new JsonObject().put("nonce", m.body().getValue("nonce")).put("answer", lie)),
+                m -> member.seal(m.address(), new JsonObject().put("nonce", 42L).put("answer", lie)),
+                m -> member.seal(EventBusAddresses.SELECTOR_STATUS, new JsonObject().put("nonce", m.body().getValue("nonce"))
+                        .put("answer", lie)));
+        for (var forgery : forgeries) {
+            var consumer = vertx.eventBus().<JsonObject>consumer(EventBusAddresses.SELECTOR_SOURCES,
+                    m -> m.reply(forgery.apply(m)));
+            consumer.completion().await();
+            assertThat(getJson("/sources", 503).getString("error")).contains("not sealed by a member for this request");
+            consumer.unregister().await();
+        }
+    }
+
+    /** A keyed event-bus client's request carries a nonce: the answer is sealed with it; a plain request gets plain JSON. */
+    @Test
+    void eventBusTimeAnswersAreSealedWhenTheRequestCarriesANonce() throws Exception {
+        publishSynchronisedModel();
+        JsonObject plain = vertx.eventBus().<JsonObject>request(EventBusAddresses.TIME, new JsonObject()).await().body();
+        assertThat(plain.getString("status")).isEqualTo("SYNCHRONIZED");
+        Object sealed = vertx.eventBus().request(EventBusAddresses.TIME, new JsonObject().put("nonce", 7L)).await().body();
+        MeshAuth client = MeshAuth.keyed("client", TestMesh.KEY, clock);
+        assertThat(client.openReply(EventBusAddresses.TIME, EventBusAddresses.TIME, null, 7L, sealed))
+                .hasValueSatisfying(body -> assertThat(body.getString("status")).isEqualTo("SYNCHRONIZED"));
+        assertThat(client.openReply(EventBusAddresses.TIME, EventBusAddresses.TIME, null, 8L, sealed)).isEmpty();
+    }
+
     @Test
     void statusCombinesTrackingAndTheSelectorsDecisions() throws Exception {
         publishSynchronisedModel();
-        vertx.eventBus().<JsonObject>consumer(EventBusAddresses.SELECTOR_STATUS, m -> m.reply(new JsonObject()
+        vertx.eventBus().<JsonObject>consumer(EventBusAddresses.SELECTOR_STATUS, m -> TestMesh.answer(m, new JsonObject()
                 .put("selectorNode", "node-s").put("decisions", new JsonArray().add(new JsonObject()
                         .put("wanted", m.body().getInteger("decisions")))))).completion().await();
         JsonObject status = getJson("/status?decisions=3", 200);
@@ -164,7 +201,7 @@ class ApiVerticleTest {
         JsonObject notReady = getJson("/health/ready", 503);
         assertThat(notReady.getString("status")).isEqualTo("DOWN");
         vertx.eventBus().<JsonObject>consumer(EventBusAddresses.SELECTOR_STATUS,
-                m -> m.reply(new JsonObject().put("selectorNode", "node-s"))).completion().await();
+                m -> TestMesh.answer(m, new JsonObject().put("selectorNode", "node-s"))).completion().await();
         publishSynchronisedModel();
         // The discipline follows another leader's authenticated references: node-s is an impostor.
         var mesh = vertx.eventBus().<JsonObject>localConsumer(EventBusAddresses.MESH_STATUS,

@@ -15,9 +15,12 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
@@ -55,7 +58,8 @@ class HardenedListenerTest {
 
     private void start(JsonObject http) {
         // Built before Vert.x, as the node does, so the registry's label filters see every HTTP meter.
-        ApiVerticle api = new ApiVerticle(new ManualTimeSource(T0), new MonotonicReader(), registry);
+        ApiVerticle api = new ApiVerticle(new ManualTimeSource(T0), new MonotonicReader(),
+                TestMesh.node(new ManualTimeSource(T0)), registry);
         vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
                 .withMetrics(new MicrometerMetricsFactory(registry)).build();
         vertx.deployVerticle(api, new DeploymentOptions().setConfig(new JsonObject().put("httpHost", "127.0.0.1")
@@ -299,6 +303,211 @@ class HardenedListenerTest {
             assertThat(answer.status()).as(answer.head()).isEqualTo(c.get(1));
             assertThat(answer.contentType()).startsWith("application/json");
             assertThat(new JsonObject(answer.body()).getString("error")).isNotBlank();
+        }
+    }
+
+    @Test
+    void aRequestOfAVersionNotSpokenHereIsAnsweredInJsonAndClosed() throws Exception {
+        start(new JsonObject());
+        for (var c : List.of(List.of("HTTP/9.9", 505), List.of("HTTP/2.0", 505), List.of("HTTP/0.9", 505),
+                List.of("FOO/1.1", 400), List.of("HTTPS/1.1", 400))) {
+            // A pipelined request follows: nothing after the refusal is served.
+            String request = "GET /time " + c.get(0) + "\r\nHost: 127.0.0.1\r\n\r\nGET /status HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+            // No half-close: the answer and the close must come from the server's refusal alone.
+            RawHttpExchange.Answer answer = RawHttpExchange.send(port, request.getBytes(StandardCharsets.US_ASCII), false);
+            assertThat(answer.status()).as(c.get(0) + ": " + answer.head()).isEqualTo(c.get(1));
+            assertThat(answer.head()).as("the status line names a version we speak").startsWith("HTTP/1.1 ");
+            assertThat(answer.contentType()).startsWith("application/json");
+            assertThat(new JsonObject(answer.body()).getString("error")).contains((String) c.get(0)).contains("HTTP/1.1");
+            assertThat(answer.following()).as("only one answer, then the connection closed").isEmpty();
+        }
+        // RFC 9110 §2.5: a later minor version of HTTP/1 is served as HTTP/1.1.
+        RawHttpExchange.Answer minor = RawHttpExchange.send(port,
+                "GET /time HTTP/1.2\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII), false);
+        assertThat(minor.status()).as(minor.head()).isEqualTo(200);
+        assertThat(minor.head()).startsWith("HTTP/1.1 200");
+    }
+
+    @Test
+    void aClientThatStopsReadingIsClosedAtTheWriteTimeoutWhileOthersAreServed() throws Exception {
+        int writeTimeoutMillis = 1_000;
+        start(new JsonObject().put("writeTimeoutMillis", writeTimeoutMillis));
+        String big = "GET /webjars/chart.js/4.4.1/dist/chart.umd.js HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"; // 205 KB each
+        try (LiveProbe probe = new LiveProbe(port); Socket reader = new Socket()) {
+            reader.setReceiveBufferSize(4_096); // set before connecting, so the window the server sees stays small
+            reader.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+            long start = System.nanoTime();
+            reader.getOutputStream().write(big.repeat(200).getBytes(StandardCharsets.US_ASCII)); // 40 MB asked, none read
+            long closedAfterMillis = -1;
+            while (closedAfterMillis < 0 && System.nanoTime() - start < 10_000_000_000L) {
+                Thread.sleep(100);
+                try { // a write to a connection the server has closed is answered with a reset, which fails the next
+                    reader.getOutputStream().write("\r\n".getBytes(StandardCharsets.US_ASCII));
+                } catch (IOException closed) {
+                    closedAfterMillis = (System.nanoTime() - start) / 1_000_000;
+                }
+            }
+            probe.close();
+            assertThat(closedAfterMillis).as("ms until the server closed the connection of a client reading nothing")
+                    .isBetween((long) writeTimeoutMillis, writeTimeoutMillis + 3_000L);
+            assertPromptlyLive(probe);
+        }
+        assertThat(RawHttpExchange.send(port, "GET", "/time").status()).isEqualTo(200);
+    }
+
+    /** An h2c connection: the preface, SETTINGS granting no flow-control window, and (when asked) the ACK of ours. */
+    private Socket h2c(boolean acknowledge) throws IOException {
+        Socket socket = connect();
+        ByteArrayOutputStream start = new ByteArrayOutputStream();
+        start.write(Http2Frames.preface());
+        start.write(Http2Frames.settingsInitialWindowZero());
+        if (acknowledge) {
+            start.write(Http2Frames.settingsAck());
+        }
+        socket.getOutputStream().write(start.toByteArray());
+        return socket;
+    }
+
+    /** The frames the server sends until it closes the connection or is quiet for the given time. */
+    private static List<Http2Frames.Frame> framesUntilQuiet(Socket socket, int quietMillis) throws IOException {
+        socket.setSoTimeout(quietMillis);
+        DataInputStream in = new DataInputStream(socket.getInputStream());
+        List<Http2Frames.Frame> frames = new ArrayList<>();
+        try {
+            for (Http2Frames.Frame frame; frames.size() < 100_000 && (frame = Http2Frames.read(in)) != null; ) {
+                frames.add(frame);
+            }
+        } catch (SocketTimeoutException quiet) {
+            // nothing more for now
+        } catch (SocketException | EOFException closed) {
+            // the server closed it
+        }
+        return frames;
+    }
+
+    private static long count(List<Http2Frames.Frame> frames, int type, int errorCode) {
+        return frames.stream().filter(f -> f.type() == type && (errorCode < 0 || f.errorCode() == errorCode)).count();
+    }
+
+    @Test
+    void anHttp2ClientGetsNoMoreStreamsThanAdvertisedEvenIfItNeverAcknowledges() throws Exception {
+        start(new JsonObject().put("h2c", true).put("http2MaxConcurrentStreams", 8).put("http2MaxQueuedResponses", 1_000));
+        try (Socket socket = h2c(false)) {
+            ByteArrayOutputStream streams = new ByteArrayOutputStream();
+            for (int i = 0; i < 50; i++) {
+                streams.write(Http2Frames.get(2 * i + 1, "/time"));
+            }
+            socket.getOutputStream().write(streams.toByteArray());
+            List<Http2Frames.Frame> frames = framesUntilQuiet(socket, 1_000);
+            // With no window, every answered stream stays open (its DATA waits): 8 answered, the other 42 refused.
+            assertThat(count(frames, Http2Frames.HEADERS, -1)).as("streams answered").isEqualTo(8);
+            assertThat(count(frames, Http2Frames.RST_STREAM, Http2Frames.REFUSED_STREAM)).as("streams refused").isEqualTo(42);
+        }
+    }
+
+    @Test
+    void aRapidResetFloodClosesTheConnectionAndTheProbeStillGetsIn() throws Exception {
+        start(new JsonObject().put("h2c", true).put("http2MaxResetsPerWindow", 50));
+        List<Socket> attackers = new ArrayList<>();
+        try (LiveProbe probe = new LiveProbe(port)) {
+            for (int c = 0; c < 10; c++) {
+                Socket socket = h2c(true);
+                ByteArrayOutputStream flood = new ByteArrayOutputStream(); // CVE-2023-44487: open, cancel, repeat
+                for (int i = 0; i < 1_000; i++) {
+                    flood.write(Http2Frames.get(2 * i + 1, "/time"));
+                    flood.write(Http2Frames.rstStream(2 * i + 1, Http2Frames.CANCEL));
+                }
+                try {
+                    socket.getOutputStream().write(flood.toByteArray());
+                } catch (SocketException closedMidway) {
+                    // the server may close before it has read every frame
+                }
+                attackers.add(socket);
+            }
+            for (Socket socket : attackers) {
+                List<Http2Frames.Frame> frames = framesUntilQuiet(socket, 5_000);
+                assertThat(count(frames, Http2Frames.GOAWAY, Http2Frames.ENHANCE_YOUR_CALM)).as("GOAWAY ENHANCE_YOUR_CALM")
+                        .isEqualTo(1);
+                assertThat(closedByServer(socket, 2_000)).as("the flooding connection is closed").isTrue();
+                assertThat(count(frames, Http2Frames.HEADERS, -1)).as("streams answered of the 1,000 opened")
+                        .isLessThanOrEqualTo(51);
+            }
+            Thread.sleep(500);
+            probe.close();
+            assertPromptlyLive(probe);
+        } finally {
+            for (Socket socket : attackers) {
+                socket.close();
+            }
+        }
+    }
+
+    @Test
+    void connectionsUpgradedToH2cCountOnceAndAreForgottenWhenClosed() throws Exception {
+        start(new JsonObject().put("h2c", true).put("maxConnections", 10));
+        // HTTP2-Settings: an empty SETTINGS payload, base64url.
+        byte[] upgrade = ("GET /time HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                + "HTTP2-Settings: \r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        for (int i = 0; i < 30; i++) {
+            try (Socket socket = connect()) {
+                socket.getOutputStream().write(upgrade);
+                socket.getOutputStream().write(Http2Frames.preface());
+                socket.getOutputStream().write(Http2Frames.settingsAck());
+                socket.setSoTimeout(2_000);
+                byte[] head = socket.getInputStream().readNBytes(12);
+                assertThat(new String(head, StandardCharsets.ISO_8859_1)).isEqualTo("HTTP/1.1 101");
+            }
+        }
+        // Were the upgraded connections still counted, the cap would now close every new one that is busy.
+        List<Socket> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < 9; i++) {
+                held.add(connect());
+            }
+            for (int i = 0; i < 5; i++) {
+                assertThat(RawHttpExchange.send(port, "GET", "/health/live").status()).isEqualTo(200);
+            }
+            Thread.sleep(100);
+            for (Socket socket : held) {
+                assertThat(closedByServer(socket, 1)).as("a connection within the cap is kept").isFalse();
+            }
+        } finally {
+            for (Socket socket : held) {
+                socket.close();
+            }
+        }
+    }
+
+    @Test
+    void http2HeadersAreBoundedAsHttp1Headers() throws Exception {
+        start(new JsonObject().put("h2c", true).put("maxHeaderBytes", 2_048));
+        try (Socket socket = h2c(true)) {
+            socket.getOutputStream().write(Http2Frames.get(1, "/time", "x-big", "b".repeat(2_300)));
+            socket.getOutputStream().write(Http2Frames.get(3, "/time", "x-small", "s"));
+            List<Http2Frames.Frame> frames = framesUntilQuiet(socket, 1_000);
+            // RFC 9113 §10.5.1: a header list over the limit is answered 431, and the connection serves the next.
+            assertThat(frames).filteredOn(f -> f.type() == Http2Frames.HEADERS && f.streamId() == 1).singleElement()
+                    .satisfies(f -> assertThat(new String(f.payload(), StandardCharsets.ISO_8859_1)).contains("431"));
+            assertThat(frames).filteredOn(f -> f.type() == Http2Frames.HEADERS && f.streamId() == 3).hasSize(1);
+        }
+        try (Socket socket = h2c(true)) {
+            // Netty's own margin: a quarter over the limit, the connection is closed (GOAWAY PROTOCOL_ERROR).
+            socket.getOutputStream().write(Http2Frames.get(1, "/time", "x-big", "b".repeat(3_000)));
+            assertThat(count(framesUntilQuiet(socket, 1_000), Http2Frames.GOAWAY, Http2Frames.PROTOCOL_ERROR)).isEqualTo(1);
+            assertThat(closedByServer(socket, 2_000)).isTrue();
+        }
+    }
+
+    @Test
+    void anHttp2ConnectionThatOpensNoStreamIsClosedAtTheHeadDeadline() throws Exception {
+        start(new JsonObject().put("h2c", true).put("headerTimeoutMillis", 500));
+        try (Socket socket = h2c(true)) {
+            long start = System.nanoTime();
+            List<Http2Frames.Frame> frames = framesUntilQuiet(socket, 3_000);
+            long closedAfterMillis = (System.nanoTime() - start) / 1_000_000;
+            assertThat(count(frames, Http2Frames.SETTINGS, -1)).as("the server's SETTINGS and its ACK").isEqualTo(2);
+            assertThat(closedByServer(socket, 1)).isTrue();
+            assertThat(closedAfterMillis).isBetween(400L, 2_500L);
         }
     }
 }

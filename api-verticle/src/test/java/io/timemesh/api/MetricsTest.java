@@ -61,12 +61,12 @@ class MetricsTest {
     void metricsCarryTheClockTheReferenceTheSourcesAndVertxItself() throws Exception {
         vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
                 .setEnabled(true).setJvmMetricsEnabled(true))).withMetrics(new MicrometerMetricsFactory(registry)).build();
-        vertx.eventBus().<JsonObject>consumer(EventBusAddresses.SELECTOR_SOURCES, m -> m.reply(new JsonArray().add(
+        vertx.eventBus().<JsonObject>consumer(EventBusAddresses.SELECTOR_SOURCES, m -> TestMesh.answer(m, new JsonArray().add(
                 new JsonObject().put("address", "127.0.5.1:123").put("state", "selected").put("offsetNs", 300_000_000L)
                         .put("delayNs", 4_000_000L).put("jitterNs", 100_000L).put("rootDistanceNs", 3_000_000L)
                         .put("reach", 255)))).completion().await();
         ManualTimeSource clock = new ManualTimeSource(T0);
-        ApiVerticle api = new ApiVerticle(clock, new MonotonicReader(), registry);
+        ApiVerticle api = new ApiVerticle(clock, new MonotonicReader(), TestMesh.node(clock), registry);
         vertx.deployVerticle(api, new DeploymentOptions().setConfig(new JsonObject().put("httpHost", "127.0.0.1")
                 .put("httpPort", 0))).await();
         ClockModel model = new ClockModel(true, T0, 300_000_000L, 2e-6, 0, 0, T0, 0.003, 0.001, 15e-6, true,

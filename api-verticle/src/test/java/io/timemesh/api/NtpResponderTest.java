@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.timemesh.core.clock.ClockModel;
+import io.timemesh.core.clock.LeapMode;
+import io.timemesh.core.clock.LeapSecond;
 import io.timemesh.core.clock.ClockStatus;
 import io.timemesh.core.clock.TimeReading;
 import io.timemesh.core.ntp.DecodeResult;
@@ -142,6 +144,28 @@ class NtpResponderTest {
         NtpPacket reply = decode(answer(clientRequest(1), at, sixteen, at, -20).orElseThrow());
         assertThat(reply.leap()).isEqualTo(LeapIndicator.ALARM);
         assertThat(reply.stratum()).isEqualTo(16);
+    }
+
+    /**
+     * Issue 13 §2: a leap second served in step mode is announced (LI 1) until midnight; in smear mode it is not
+     * (the smear carries it, chrony's smoothtime leaponly) and the transmit timestamp is the smeared time.
+     */
+    @Test
+    void aLeapIsAnnouncedInStepModeAndHiddenInTheSmear() {
+        long midnight = java.time.Instant.parse("2027-01-01T00:00:00Z").getEpochSecond() * S;
+        long local = midnight - 10 * S - 300_000_000L; // V = 23:59:50
+        for (LeapMode mode : LeapMode.values()) {
+            LeapSecond leap = new LeapSecond(midnight, true, mode);
+            ClockModel model = new ClockModel(true, local, 300_000_000L, 0, 0, 0, local, 0.003, 0.001, 15e-6, true,
+                    10 * S, 1.0, 2, LeapIndicator.LAST_MINUTE_61, "node-s", "127.0.5.1:123", 7, 3, 0, false, 0, 0, null,
+                    "127.0.5.1:123", leap);
+            TimeReading at = model.read(local);
+            NtpPacket reply = decode(answer(clientRequest(1), at, model, at, -20).orElseThrow());
+            assertThat(reply.leap()).isEqualTo(mode == LeapMode.STEP ? LeapIndicator.LAST_MINUTE_61
+                    : LeapIndicator.NO_WARNING);
+            assertThat(NtpTimestamp.toUnixNanos(reply.transmitTimestamp(), midnight))
+                    .isEqualTo(leap.servedNanos(midnight - 10 * S));
+        }
     }
 
     /** Fuzz: tries from jqwik.tries.default (test resources junit-platform.properties; bench/fuzz.sh raises it). */

@@ -18,8 +18,11 @@ final class RawHttpExchange {
     /** A server that neither answers nor closes the connection within this long is hanging. */
     static final int ANSWER_LIMIT_MILLIS = 5_000;
 
-    /** Any version token: refusing a request, Vert.x echoes the one it was sent ("FOO/1.1 501 Not Implemented"). */
-    private static final Pattern STATUS_LINE = Pattern.compile("[^ \r\n]+ (\\d{3}) [^\r\n]*");
+    /**
+     * HTTP/1.1, or HTTP/1.0 for what Netty cannot parse; never a version the client made up (Vert.x alone echoes it:
+     * "FOO/1.1 501 Not Implemented").
+     */
+    private static final Pattern STATUS_LINE = Pattern.compile("HTTP/1\\.[01] (\\d{3}) [^\r\n]*");
     private static final Pattern CONTENT_TYPE = Pattern.compile("(?im)^content-type:[ \t]*([^\r\n]*)");
     private static final Pattern CONTENT_LENGTH = Pattern.compile("(?im)^content-length:[ \t]*([0-9]{1,9})[ \t]*$");
 

@@ -18,7 +18,8 @@ class TimeJsonTest {
         for (int i = 0; i < 2_000; i++) {
             long now = 1_700_000_000_000_000_000L + (random.nextLong() >>> 8);
             TimeReading bounded = new TimeReading(now, now - 1_234_567, now + 1_234_567 + i, 1_234_567L + i,
-                    ClockStatus.values()[i % 3], 1 + i % 15, LeapIndicator.values()[i % 4]);
+                    ClockStatus.values()[i % 3], 1 + i % 15, LeapIndicator.values()[i % 4],
+                    i % 2 == 0 ? null : (long) (random.nextInt(1_000_000_001) - 500_000_000)); // smeared, or not
             assertThat(new JsonObject(TimeJson.encode(bounded))).isEqualTo(TimeJson.of(bounded));
         }
         TimeReading unbounded = new TimeReading(1_000_000_000L, null, null, null, ClockStatus.UNSYNCHRONIZED, 16,

@@ -55,33 +55,48 @@ public final class AbuseBench {
 
     public static void main(String[] args) throws Exception {
         double seconds = Double.parseDouble(args[0]);
-        List<String> only = List.of(args).subList(1, args.length);
+        List<String> only = new ArrayList<>(List.of(args).subList(1, args.length));
+        // --reference JAR: each attack also against that build, its row just before this build's, for comparing.
+        Path reference = null;
+        int at = only.indexOf("--reference");
+        if (at >= 0) {
+            reference = Path.of(only.get(at + 1));
+            only.subList(at, at + 2).clear();
+        }
         System.out.println("| attack | /health/live p99 (answered) | its p99 from 3 s on | NTP p99 (answered) | RSS peak "
                 + "| recovered ≤ 5 s | what the node did |");
         System.out.println("|---|---|---|---|---|---|---|");
         List<Object[]> attacks = List.of(
                 new Object[] {"none (baseline)", false, (Attack) stop -> idle(stop)},
                 new Object[] {"10,200 idle connections (node fd limit 10,000)", false, (Attack) stop -> idleFlood(stop, 10_200)},
+                new Object[] {"10,200 idle connections, h2c on (node fd limit 10,000)", true, (Attack) stop -> idleFlood(stop, 10_200)},
                 new Object[] {"2,000 slow headers (a line every 10 s)", false, (Attack) stop -> slowHeaders(stop, 2_000)},
                 new Object[] {"h2c zero window, 20 conns × 1,000 /metrics (h2c on)", true, (Attack) stop -> zeroWindow(stop, 20, 1_000)},
+                new Object[] {"h2c rapid reset, 20 conns × 1,000 HEADERS+RST_STREAM (h2c on)", true, (Attack) stop -> rapidReset(stop, 20, 1_000)},
                 new Object[] {"h2c preface (default: h2c off)", false, (Attack) stop -> zeroWindow(stop, 20, 1_000)},
                 new Object[] {"60,000 random method names", false, (Attack) stop -> randomMethods(stop, 60_000)},
                 new Object[] {"CL+TE smuggling, 2,000 requests", false, (Attack) stop -> smuggling(stop, 2_000)},
+                new Object[] {"never read, 20 conns × 200 pipelined 205 KB GETs", false, (Attack) stop -> neverRead(stop, 20, 200)},
                 new Object[] {"NTP flood 40,000 req/s", false, (Attack) stop -> ntpFlood(stop, 40_000, seconds)});
         for (Object[] attack : attacks) {
             String name = (String) attack[0];
             if (only.isEmpty() || only.stream().anyMatch(name::contains)) {
-                System.out.println(run(name, (Boolean) attack[1], (Attack) attack[2], seconds));
+                if (reference != null) {
+                    System.out.println(run(name + " [reference " + reference.getFileName() + "]", reference,
+                            (Boolean) attack[1], (Attack) attack[2], seconds));
+                }
+                System.out.println(run(name, Path.of("deploy/target/timemesh.jar"), (Boolean) attack[1],
+                        (Attack) attack[2], seconds));
             }
         }
     }
 
-    private static String run(String name, boolean h2c, Attack attack, double seconds) throws Exception {
+    private static String run(String name, Path jar, boolean h2c, Attack attack, double seconds) throws Exception {
         Path config = Files.createTempFile("abuse", ".json");
         Files.writeString(config, "{\"http\": {\"h2c\": " + h2c + "}}");
         Path log = Files.createTempFile("abuse-node", ".log");
         Process node = new ProcessBuilder("bash", "-c", "ulimit -n " + NODE_FD_LIMIT + " && exec "
-                + Path.of(System.getProperty("java.home"), "bin", "java") + " -jar deploy/target/timemesh.jar run"
+                + Path.of(System.getProperty("java.home"), "bin", "java") + " -jar " + jar + " run"
                 + " --http-host 127.0.0.1 --http-port " + HTTP_PORT + " --ntp-port " + NTP_PORT
                 + " --source 127.0.0.1:9 --config " + config).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try (Probes probes = new Probes(node.pid())) {
@@ -219,12 +234,36 @@ public final class AbuseBench {
         for (int s = 0; s < streams; s++) {
             attack.writeBytes(Http2Frames.get(2 * s + 1, "/metrics"));
         }
-        byte[] bytes = attack.toByteArray();
+        return reconnecting(stop, connections, attack.toByteArray(), String.format(Locale.ROOT,
+                "attack connections (%d streams each, never a WINDOW_UPDATE)", streams));
+    }
+
+    /**
+     * CVE-2023-44487: on each connection, streams opened and cancelled at once (HEADERS then RST_STREAM), a thousand
+     * in one write; as soon as the node closes one, the attacker opens another.
+     */
+    private static String rapidReset(AtomicBoolean stop, int connections, int streams) throws Exception {
+        ByteArrayOutputStream attack = new ByteArrayOutputStream();
+        attack.writeBytes(Http2Frames.preface());
+        attack.writeBytes(Http2Frames.settingsAck());
+        for (int s = 0; s < streams; s++) {
+            attack.writeBytes(Http2Frames.get(2 * s + 1, "/time"));
+            attack.writeBytes(Http2Frames.rstStream(2 * s + 1, Http2Frames.CANCEL));
+        }
+        return reconnecting(stop, connections, attack.toByteArray(), String.format(Locale.ROOT,
+                "attack connections (%d streams each opened and reset at once)", streams));
+    }
+
+    /**
+     * Keeps {@code connections} connections that each sent {@code bytes}, replacing each one the node closes; returns
+     * "N what; the node closed M".
+     */
+    private static String reconnecting(AtomicBoolean stop, int connections, byte[] bytes, String what) throws Exception {
         List<Socket> open = new ArrayList<>();
         long rounds = 0;
         long closedByNode = 0;
         try {
-            while (!stop.get()) { // as soon as the node closes one, the attacker comes back
+            while (!stop.get()) {
                 while (open.size() < connections && !stop.get()) {
                     Socket socket = connect();
                     try {
@@ -246,10 +285,50 @@ public final class AbuseBench {
                 open.removeAll(closed);
                 closeAll(closed);
             }
-            return String.format(Locale.ROOT, "%d attack connections (%d streams each, never a WINDOW_UPDATE); the node closed %d",
-                    rounds, streams, closedByNode);
+            return String.format(Locale.ROOT, "%d %s; the node closed %d", rounds, what, closedByNode);
         } finally {
             closeAll(open);
+        }
+    }
+
+    /**
+     * Clients that ask for the dashboard's largest file 200 times in one write and never read an answer, each with a
+     * 4 KiB receive buffer: the node can send each only what the socket buffers hold, and must close them at its
+     * write timeout (http.writeTimeoutMillis) rather than hold them until the idle timeout.
+     */
+    private static String neverRead(AtomicBoolean stop, int connections, int requests) throws Exception {
+        byte[] asks = ("GET /webjars/chart.js/4.4.1/dist/chart.umd.js HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                .repeat(requests).getBytes(StandardCharsets.US_ASCII);
+        List<Socket> sockets = new ArrayList<>();
+        List<Long> closedAfterMillis = new ArrayList<>();
+        long start = System.nanoTime();
+        try {
+            for (int i = 0; i < connections; i++) {
+                Socket socket = new Socket();
+                socket.setReceiveBufferSize(4_096);
+                socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), HTTP_PORT), 2_000);
+                socket.getOutputStream().write(asks);
+                sockets.add(socket);
+            }
+            List<Socket> open = new ArrayList<>(sockets);
+            while (!stop.get()) {
+                Thread.sleep(100);
+                open.removeIf(socket -> {
+                    try { // reading would drain the answers; a write to a closed connection fails (reset) instead
+                        socket.getOutputStream().write("\r\n".getBytes(StandardCharsets.US_ASCII));
+                        return false;
+                    } catch (IOException closed) {
+                        closedAfterMillis.add((System.nanoTime() - start) / 1_000_000);
+                        return true;
+                    }
+                });
+            }
+            return String.format(Locale.ROOT, "%d connections never reading; the node closed %d%s", connections,
+                    closedAfterMillis.size(), closedAfterMillis.isEmpty() ? ""
+                            : String.format(Locale.ROOT, ", %.1f–%.1f s after they asked",
+                                    Collections.min(closedAfterMillis) / 1e3, Collections.max(closedAfterMillis) / 1e3));
+        } finally {
+            closeAll(sockets);
         }
     }
 

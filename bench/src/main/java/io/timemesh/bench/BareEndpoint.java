@@ -17,7 +17,7 @@ public final class BareEndpoint extends VerticleBase {
     private static final Buffer BODY = Buffer.buffer("{\"nowNs\":\"1795240957571191274\",\"earliestNs\":"
             + "\"1795240957570794271\",\"latestNs\":\"1795240957571588277\",\"now\":\"2026-11-21T06:02:37.571191274Z\","
             + "\"earliest\":\"2026-11-21T06:02:37.570794271Z\",\"latest\":\"2026-11-21T06:02:37.571588277Z\","
-            + "\"errorBoundNs\":397003,\"status\":\"SYNCHRONIZED\",\"stratum\":2,\"leap\":\"none\"}");
+            + "\"errorBoundNs\":397003,\"status\":\"SYNCHRONIZED\",\"stratum\":2,\"leap\":\"none\",\"smearNs\":null}");
 
     private final int port;
 

@@ -1,7 +1,10 @@
 package io.timemesh.bench;
 
+import io.timemesh.core.mesh.ClusterKey;
 import io.timemesh.core.message.EventBusAddresses;
+import io.timemesh.core.time.MonotonicTimescale;
 import io.timemesh.deploy.ClusterConfigs;
+import io.timemesh.timebase.MeshAuth;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -17,16 +20,21 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Latency of a {@code timemesh.time} request from a remote node on loopback. Starts a node process
- * from the packaged jar (discipline + api roles), joins its cluster from this JVM as a bare member,
- * then sends requests one at a time and prints p50/p90/p99/p99.9 and the rate.
+ * Latency of a {@code timemesh.time} request from a remote node on loopback, with the MACs off and on.
+ * Starts a node process from the packaged jar (discipline + api roles) in a cluster with a key, joins
+ * its cluster from this JVM as a bare member, then sends requests one at a time, twice: plain requests
+ * (plain answers), then requests with a nonce, whose answers are sealed by the node and checked here
+ * (HMAC-SHA256 both ways, as {@code VertxTimemeshClient.eventBus(vertx, timeout, key)} does). Prints
+ * p50/p90/p99/p99.9 and the rate of each, side by side.
  *
  * <p>Usage: {@code java -cp bench/target/timemesh-bench.jar io.timemesh.bench.EventBusLatency
  * [deploy/target/timemesh.jar] [requests]}
@@ -45,10 +53,12 @@ public final class EventBusLatency {
         List<String> members = List.of("127.0.0.1:" + nodePort, "127.0.0.1:" + selfPort);
         Path config = Files.createTempFile("bench-node", ".json");
         Files.writeString(config, new JsonObject().put("sources", new JsonArray()).encode());
+        Path keyFile = Files.createTempFile("bench-cluster", ".key");
+        Files.writeString(keyFile, ClusterKey.generate());
+        MeshAuth client = MeshAuth.keyed("bench-client", ClusterKey.read(keyFile), new MonotonicTimescale());
         Process node = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar,
                 "run", "--config", config.toString(), "--cluster", "--cluster-name", cluster,
-                // The bench's own member has no key: timemesh.time requests and answers are not sealed anyway.
-                "--insecure-cluster",
+                "--cluster-key", keyFile.toString(),
                 "--members", String.join(",", members), "--cluster-port", String.valueOf(nodePort),
                 "--node-name", "responder", "--roles", "discipline,api", "--http-host", "127.0.0.1",
                 "--http-port", String.valueOf(httpPort))
@@ -62,22 +72,21 @@ public final class EventBusLatency {
                             members)))
                     .buildClustered().await();
             DeliveryOptions options = new DeliveryOptions().setSendTimeout(5_000);
-            for (int i = 0; i < warmup; i++) {
-                vertx.eventBus().request(EventBusAddresses.TIME, null, options).await();
-            }
-            long[] nanos = new long[requests];
-            long started = System.nanoTime();
-            for (int i = 0; i < requests; i++) {
-                long t0 = System.nanoTime();
-                vertx.eventBus().request(EventBusAddresses.TIME, null, options).await();
-                nanos[i] = System.nanoTime() - t0;
-            }
-            double seconds = (System.nanoTime() - started) / 1e9;
-            Arrays.sort(nanos);
+            Vertx member = vertx;
+            SecureRandom nonces = new SecureRandom();
+            Callable<Object> plain = () -> member.eventBus().request(EventBusAddresses.TIME, new JsonObject(), options)
+                    .await().body();
+            Callable<Object> sealed = () -> {
+                long nonce = nonces.nextLong();
+                Object answer = member.eventBus().request(EventBusAddresses.TIME, new JsonObject().put("nonce", nonce),
+                        options).await().body();
+                return client.openReply(EventBusAddresses.TIME, EventBusAddresses.TIME, null, nonce, answer)
+                        .orElseThrow(() -> new IllegalStateException("an answer failed its MAC check"));
+            };
             System.out.printf(Locale.ROOT, "timemesh.time request from a remote node on loopback, %d requests one at a"
-                            + " time after %d warm-up:%n  p50 %.1f us  p90 %.1f us  p99 %.1f us  p99.9 %.1f us  max %.1f us"
-                            + "  (%.0f requests/s)%n", requests, warmup, pct(nanos, 0.50), pct(nanos, 0.90),
-                    pct(nanos, 0.99), pct(nanos, 0.999), nanos[nanos.length - 1] / 1e3, requests / seconds);
+                    + " time after %d warm-up:%n", requests, warmup);
+            measure("MACs off (plain request and answer)", plain, warmup, requests);
+            measure("MACs on (answer sealed by the node, checked here)", sealed, warmup, requests);
         } finally {
             if (vertx != null) {
                 vertx.close().await();
@@ -85,7 +94,26 @@ public final class EventBusLatency {
             node.destroy();
             node.waitFor(10, TimeUnit.SECONDS);
             Files.deleteIfExists(config);
+            Files.deleteIfExists(keyFile);
         }
+    }
+
+    private static void measure(String what, Callable<Object> ask, int warmup, int requests) throws Exception {
+        for (int i = 0; i < warmup; i++) {
+            ask.call();
+        }
+        long[] nanos = new long[requests];
+        long started = System.nanoTime();
+        for (int i = 0; i < requests; i++) {
+            long t0 = System.nanoTime();
+            ask.call();
+            nanos[i] = System.nanoTime() - t0;
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        Arrays.sort(nanos);
+        System.out.printf(Locale.ROOT, "  %-50s p50 %.1f us  p90 %.1f us  p99 %.1f us  p99.9 %.1f us  max %.1f us"
+                        + "  (%.0f requests/s)%n", what, pct(nanos, 0.50), pct(nanos, 0.90), pct(nanos, 0.99),
+                pct(nanos, 0.999), nanos[nanos.length - 1] / 1e3, requests / seconds);
     }
 
     private static double pct(long[] sorted, double p) {

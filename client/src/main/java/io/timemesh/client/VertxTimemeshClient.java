@@ -1,5 +1,8 @@
 package io.timemesh.client;
 
+import io.timemesh.core.mesh.ClusterKey;
+import io.timemesh.core.time.MonotonicTimescale;
+import io.timemesh.timebase.MeshAuth;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -9,6 +12,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
@@ -26,6 +30,10 @@ import java.util.function.Supplier;
 public final class VertxTimemeshClient {
     /** The event-bus address a node's API answers time requests on. */
     public static final String TIME_ADDRESS = "timemesh.time";
+    /** Unpredictable nonces: an uninvited member that could guess them could collect answers in advance. */
+    private static final SecureRandom NONCES = new SecureRandom();
+    /** How many requests a sealed {@link #now()} makes before it gives up on refused answers. */
+    private static final int SEALED_ATTEMPTS = 3;
 
     private final Vertx vertx;
     private final String where;
@@ -72,6 +80,38 @@ public final class VertxTimemeshClient {
             return vertx.eventBus().<JsonObject>request(TIME_ADDRESS, new JsonObject(), options)
                     .map(reply -> new RawAnswer(true, reply.body(), System.nanoTime() - sent));
         });
+    }
+
+    /**
+     * A client asking over the clustered event bus of a cluster with a key. Each request carries a random
+     * nonce, and an answer counts only if it is sealed under {@code key} by a member of the cluster and
+     * carries that nonce: Hazelcast cannot keep an uninvited member from answering on {@value #TIME_ADDRESS},
+     * and what such a member answers is refused and asked again (three requests in all), then fails the
+     * future ({@link TimeUnavailableException}) rather than move the caller's time. Needs the {@code timebase} module on the class path.
+     *
+     * @param key     the cluster's key (see {@code timemesh cluster-key})
+     * @param timeout for the answer (the event bus's send timeout)
+     */
+    public static VertxTimemeshClient eventBus(Vertx vertx, Duration timeout, ClusterKey key) {
+        DeliveryOptions options = new DeliveryOptions().setSendTimeout(timeout.toMillis());
+        MeshAuth auth = MeshAuth.keyed(String.format("client-%08x", NONCES.nextInt()), key, new MonotonicTimescale());
+        return new VertxTimemeshClient(vertx, "event bus " + TIME_ADDRESS + " (sealed)",
+                () -> askSealed(vertx, auth, options, SEALED_ATTEMPTS));
+    }
+
+    /**
+     * One request with a fresh nonce; a refused answer is asked again, up to {@code attempts} in all: the
+     * event bus hands requests to the consumers in turn, so the next one likely goes to a genuine node.
+     */
+    private static Future<RawAnswer> askSealed(Vertx vertx, MeshAuth auth, DeliveryOptions options, int attempts) {
+        long nonce = NONCES.nextLong();
+        long sent = System.nanoTime();
+        return vertx.eventBus().request(TIME_ADDRESS, new JsonObject().put("nonce", nonce), options)
+                .compose(reply -> auth.openReply(TIME_ADDRESS, TIME_ADDRESS, null, nonce, reply.body())
+                        .map(body -> Future.succeededFuture(new RawAnswer(true, body, System.nanoTime() - sent)))
+                        .orElseGet(() -> attempts > 1 ? askSealed(vertx, auth, options, attempts - 1)
+                                : Future.failedFuture("answers not sealed by a member of the cluster for the request, "
+                                        + SEALED_ATTEMPTS + " times")));
     }
 
     /** The interval holding true time as of the future's completion, with the node's status. */

@@ -60,7 +60,7 @@ public record NodeConfig(JsonObject json) {
                     Map.entry("frequencyWindow", Number.class), Map.entry("minFrequencyBaselineSeconds", Number.class),
                     Map.entry("holdoverAfterSeconds", Number.class), Map.entry("maxErrorBoundSeconds", Number.class),
                     Map.entry("convergenceUpdates", Number.class), Map.entry("convergenceStepSeconds", Number.class),
-                    Map.entry("panicThresholdSeconds", Number.class)),
+                    Map.entry("panicThresholdSeconds", Number.class), Map.entry("leapMode", String.class)),
             "ntpRateLimit", Map.of("enabled", Boolean.class, "interval", Number.class, "burst", Number.class,
                     "leak", Number.class, "kod", Boolean.class),
             "cluster", Map.of("members", JsonArray.class, "host", String.class, "port", Number.class,

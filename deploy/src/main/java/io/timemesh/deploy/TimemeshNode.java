@@ -96,7 +96,7 @@ public final class TimemeshNode {
         }
         List<String> roles = config.roles();
         MonotonicReader reader = new MonotonicReader(); // one per node: HTTP, event bus and NTP serve one time
-        ApiVerticle api = roles.contains("api") ? new ApiVerticle(clock, reader, registry) : null;
+        ApiVerticle api = roles.contains("api") ? new ApiVerticle(clock, reader, auth, registry) : null;
         JsonObject ntpConfig = roles.contains("api") ? config.ntpConfig() : null;
         NtsServerSettings nts = ntpConfig == null ? null : config.ntsServer();
         // One set of cookie keys for the node's NTS-KE server and every NTP server instance.
@@ -220,8 +220,9 @@ public final class TimemeshNode {
         return config.httpMetrics() ? options : options.addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER);
     }
 
+    /** 32 random bits: two processes of one name meeting the same incarnation is left to chance of 2^-32. */
     private static String incarnation() {
-        return String.format("%04x", new SecureRandom().nextInt(1 << 16));
+        return String.format("%08x", new SecureRandom().nextInt());
     }
 
     private static Config hazelcast(NodeConfig config) {

@@ -77,6 +77,15 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void anUnknownLeapModeListsTheModes() throws Exception {
+        Path config = file("{\"sources\": [\"127.0.0.1:9\"], \"discipline\": {\"leapMode\": \"slew\"}}");
+        CliRun outcome = timemesh("run", "--config", config.toString());
+        assertOneClearLine(outcome, 2);
+        assertThat(outcome.err()).contains("'discipline.leapMode' must be one of \"step\", \"smear\", was \"slew\" "
+                + "(config file " + config + ")");
+    }
+
+    @Test
     void aPoolOutOfRangeIsNamedByItsEntry() throws Exception {
         Path pools = file("{\"pools\": [{\"name\": \"127.0.0.1:9\", \"maxSources\": 17}]}");
         CliRun outcome = timemesh("run", "--config", pools.toString());

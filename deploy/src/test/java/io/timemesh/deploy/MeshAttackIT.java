@@ -7,11 +7,14 @@ import io.timemesh.core.message.EventBusAddresses;
 import io.timemesh.core.time.MonotonicTimescale;
 import io.timemesh.timebase.MeshAuth;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -23,15 +26,17 @@ import org.junit.jupiter.api.Test;
  * An uninvited member in a running cluster of two real node processes that share a cluster key. It
  * knows the cluster's name and members, joins as a plain Vert.x Hazelcast member with no key, and
  * for 20 s: publishes forged references 100 s ahead (tampered, sealed under another key, or not
- * sealed at all), forged samples, replays of the genuine references it captured, answers timebase
- * probes for every node with forged timestamps, and overwrites the cluster maps (selector state and
- * lease, sampler leases, claims and poller state). Then it squats the selector lease alone. Every
- * answer of every node must hold the truth, never run back and overlap the others'; the forgeries
- * are counted in /metrics; the lease squatter is named in /status; and once it leaves, every node is
- * SYNCHRONIZED again.
+ * sealed at all), forged samples, replays of the genuine references it captured, forged timebase
+ * probes, answers timebase probes for every node with forged timestamps, and overwrites the cluster maps (selector state and
+ * lease, sampler leases, claims and poller state); the forgeries are counted in /metrics. Then, for
+ * 10 s, it puts back genuine map values it read 3 s before: refused as replays, and nobody steps
+ * down. Then it squats the selector lease alone; the squatter is named in /status. Every answer of
+ * every node must hold the truth, never run back and overlap the others'; and once the intruder
+ * leaves, every node is SYNCHRONIZED again.
  */
 class MeshAttackIT {
     private static final double FORGED_OFFSET_SECONDS = 100;
+    private static final DeliveryOptions PROBE_TIMEOUT = new DeliveryOptions().setSendTimeout(500);
     private static final Pattern REJECTED = Pattern.compile(
             "timemesh_mesh_rejected_total\\{channel=\"([^\"]+)\",reason=\"([^\"]+)\",?} ([0-9.E]+)");
 
@@ -79,8 +84,29 @@ class MeshAttackIT {
             }
             System.out.printf("%s counted: %s%n", node, kinds);
             assertThat(kinds).contains(EventBusAddresses.REFERENCE + " forged", EventBusAddresses.REFERENCE + " replayed",
-                    EventBusAddresses.REFERENCE + " malformed");
+                    EventBusAddresses.REFERENCE + " malformed", EventBusAddresses.TIMEBASE_PREFIX + "* unsigned");
         }
+
+        // Genuine map values put back: the selector lease, the samplers' leases, claims and poller state
+        // the intruder read 3 s before, every 100 ms for 10 s. Refused as replays; nobody steps down.
+        List<String> leadersBefore = leaders(all);
+        attack.replayMapValues();
+        ClusterRounds replayed = new ClusterRounds(nodes);
+        until = nodes.local.nowNanos() + TimeUnit.SECONDS.toNanos(13);
+        while (nodes.local.nowNanos() < until) {
+            replayed.round(all);
+            TimeUnit.MILLISECONDS.sleep(100);
+        }
+        attack.stopReplaying();
+        List<String> leadersAfter = leaders(all);
+        System.out.printf("map values replayed: %d values, %d rounds, %d violations, %d answers not SYNCHRONIZED, "
+                        + "leaders %s then %s%n", attack.oldValues.size(), replayed.queries / all.size(),
+                replayed.violations.size(), replayed.unsynchronized.size(), leadersBefore, leadersAfter);
+        assertThat(attack.oldValues).containsKeys("timemesh.selector lease", "timemesh.samplers " + identities.get(0));
+        assertThat(replayed.violations).isEmpty();
+        assertThat(replayed.unsynchronized).allSatisfy(u -> assertThat(u.status()).isEqualTo("SYNCHRONIZED"));
+        assertThat(leadersAfter).as("the same leader at the same epoch").isEqualTo(leadersBefore);
+        assertThat(nodes.metrics(all.get(1))).contains("channel=\"timemesh.samplers\",reason=\"replayed\"");
 
         // The lease alone, rewritten every 20 ms: a loud denial of service at worst, never a wrong time.
         attack.squatLease();
@@ -100,6 +126,16 @@ class MeshAttackIT {
         assertThat(squatted.violations).isEmpty();
         assertThat(reported).as("/status names the lease squatter").isTrue();
         nodes.awaitSynchronised(all, Duration.ofSeconds(20));
+    }
+
+    /** Each node's followed leader and epoch, as its /status says. */
+    private List<String> leaders(List<String> all) throws Exception {
+        List<String> leaders = new ArrayList<>();
+        for (String node : all) {
+            JsonObject mesh = nodes.status(node, 0).getJsonObject("mesh");
+            leaders.add(mesh.getString("leader") + "@" + mesh.getLong("epoch"));
+        }
+        return leaders;
     }
 
     /** What the intruder does, on its own event loop. */
@@ -162,6 +198,13 @@ class MeshAttackIT {
                 bus.publish(EventBusAddresses.SAMPLES, impostorAs(identities.get(1)).seal(EventBusAddresses.SAMPLES, sample));
                 bus.publish(EventBusAddresses.SAMPLES, sample);
             }
+            for (String node : identities) { // probes the nodes would answer, were they genuine
+                String address = EventBusAddresses.timebase(node);
+                JsonObject probe = new JsonObject().put("nonce", 7L);
+                bus.request(address, probe, PROBE_TIMEOUT);
+                bus.request(address, JsonObject.of("from", "intruder", "ctr", 1, "body", probe.encode()), PROBE_TIMEOUT);
+                bus.request(address, impostorAs(identities.get(0)).seal(address, probe), PROBE_TIMEOUT);
+            }
             overwrite("timemesh.selector", "state", impostor.sealValue("timemesh.selector", "state", new JsonObject()
                     .put("sequence", Long.MAX_VALUE / 2)));
             overwrite("timemesh.samplers", "ghost", "ghost");
@@ -176,6 +219,27 @@ class MeshAttackIT {
 
         void stopForging() {
             vertx.cancelTimer(forging);
+        }
+
+        /** "map key" → a genuine value read from the cluster maps, 3 s before it is put back. */
+        final Map<String, String> oldValues = new ConcurrentHashMap<>();
+        private long replaying = -1;
+
+        void replayMapValues() throws Exception {
+            for (String map : List.of("timemesh.selector", "timemesh.samplers", "timemesh.sampler.claims",
+                    "timemesh.sampler.state")) {
+                AsyncMap<String, String> m = vertx.sharedData().<String, String>getAsyncMap(map).await();
+                m.entries().await().forEach((key, value) -> oldValues.put(map + " " + key, value));
+            }
+            TimeUnit.SECONDS.sleep(3);
+            replaying = vertx.setPeriodic(100, id -> oldValues.forEach((mapKey, value) -> {
+                String[] parts = mapKey.split(" ", 2);
+                overwrite(parts[0], parts[1], value);
+            }));
+        }
+
+        void stopReplaying() {
+            vertx.cancelTimer(replaying);
         }
 
         void squatLease() {

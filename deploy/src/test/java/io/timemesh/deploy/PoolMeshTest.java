@@ -107,4 +107,26 @@ class PoolMeshTest {
         assertThat(mesh.servers.stream().filter(s -> s.host().equals("127.0.18.5")).findFirst().orElseThrow()
                 .requestCount()).isPositive();
     }
+
+    /** A member whose server sends DENY takes the pool's spare at once, and votes and agrees again. */
+    @Test
+    void aMemberStoppedByAKissIsReplacedAndSelectedAgain() throws Exception {
+        int port = serve(Map.of("127.0.19.1", MeshFixture.truthful(2, 2), "127.0.19.2", MeshFixture.truthful(2, 3)
+                        .withKiss("DENY"), "127.0.19.3", MeshFixture.truthful(3, 2), "127.0.19.4", MeshFixture.truthful(2, 2),
+                "127.0.19.5", MeshFixture.truthful(2, 2)));
+        mesh.startNode("pool-kiss", new JsonObject().put("sources", new JsonArray())
+                        .put("pools", new JsonArray().add(new JsonObject().put("name", "pool.test:" + port))),
+                HostResolver.table(Map.of("pool.test", List.of("127.0.19.1", "127.0.19.2", "127.0.19.3", "127.0.19.4", "127.0.19.5"))));
+        assertThat(mesh.awaitStatus("SYNCHRONIZED", Duration.ofSeconds(20)).status()).isEqualTo("SYNCHRONIZED");
+        String member = "pool.test:" + port + "#1"; // 127.0.19.2 until it kisses, then the spare 127.0.19.5
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (System.nanoTime() < deadline && !source(member).getString("state").equals("selected")) {
+            Thread.sleep(200);
+        }
+        assertThat(source(member).getString("state")).as(source(member).encode()).isEqualTo("selected");
+        SimulatedNtpServer kisser = mesh.servers.stream().filter(s -> s.host().equals("127.0.19.2")).findFirst().orElseThrow();
+        assertThat(kisser.requestCount()).as("asked once, never again").isEqualTo(1);
+        assertThat(mesh.servers.stream().filter(s -> s.host().equals("127.0.19.5")).findFirst().orElseThrow()
+                .requestCount()).isPositive();
+    }
 }

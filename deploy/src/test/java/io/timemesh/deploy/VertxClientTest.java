@@ -10,6 +10,7 @@ import io.timemesh.client.VertxTimemeshClient;
 import io.timemesh.core.mesh.ClusterKey;
 import io.timemesh.core.message.EventBusAddresses;
 import io.timemesh.testkit.ServerBehaviour.Fault;
+import io.timemesh.timebase.MeshAuth;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -31,7 +32,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The Future-based client against a real node in this JVM (clustered on loopback, three simulated servers
  * 0.3 s ahead of the local timescale, so true time is local + 0.3 s): over HTTP, and over the clustered
- * event bus from another, separate Hazelcast member of the node's cluster, as a service in the cluster would.
+ * event bus from another, separate Hazelcast member of the node's cluster, as a service in the cluster would,
+ * without the cluster key and with it; with it, an uninvited member answering on the event bus is refused.
  */
 @Tag("slow")
 class VertxClientTest {
@@ -52,7 +54,7 @@ class VertxClientTest {
         mesh.server("127.0.15.1", MeshFixture.truthful(3, 1));
         mesh.server("127.0.15.2", MeshFixture.truthful(1, 3));
         mesh.server("127.0.15.3", MeshFixture.truthful(2, 2));
-        cluster = new LoopbackCluster(2);
+        cluster = new LoopbackCluster(3); // the node, a service, and later an intruder
         // A keyed cluster: the service's member has no key, and needs none to ask for the time.
         Path key = Files.createTempFile("cluster", ".key");
         Files.writeString(key, ClusterKey.generate());
@@ -64,7 +66,8 @@ class VertxClientTest {
 
         List<VertxTimemeshClient> clients = List.of(
                 VertxTimemeshClient.http(member, URI.create("http://127.0.0.1:" + mesh.node.httpPort()), Duration.ofSeconds(2)),
-                VertxTimemeshClient.eventBus(member, Duration.ofSeconds(2)));
+                VertxTimemeshClient.eventBus(member, Duration.ofSeconds(2)),
+                VertxTimemeshClient.eventBus(member, Duration.ofSeconds(2), ClusterKey.read(key)));
         for (VertxTimemeshClient client : clients) {
             int retried = 0;
             for (int i = 0; i < 20; i++) {
@@ -93,6 +96,38 @@ class VertxClientTest {
             assertThat(await(client.after(commit))).isTrue();
             assertThat(await(client.before(commit.plusSeconds(60)))).isTrue();
         }
+
+        // An uninvited member answers on timemesh.time too, 100 s ahead: unsealed, and sealed under a key of its
+        // own. The keyed client takes none of it: it asks again and gets an answer holding the truth (or, at
+        // worst, TimeUnavailable).
+        Vertx intruder = cluster.start(2);
+        int[] forged = {0};
+        intruder.eventBus().<JsonObject>consumer(EventBusAddresses.TIME, m -> {
+            JsonObject lie = new JsonObject().put("status", "SYNCHRONIZED")
+                    .put("earliestNs", String.valueOf(truth() + 100_000_000_000L))
+                    .put("latestNs", String.valueOf(truth() + 100_001_000_000L));
+            Object nonce = m.body() == null ? null : m.body().getValue("nonce");
+            m.reply(forged[0]++ % 2 == 0 ? lie : MeshAuth.keyed("client-node", ClusterKey.random(), mesh.local)
+                    .seal(EventBusAddresses.TIME, lie.put("nonce", nonce)));
+        }).completion().await();
+        VertxTimemeshClient keyed = clients.get(2);
+        int refused = 0;
+        for (int i = 0; i < 20; i++) {
+            long before = truth();
+            try {
+                BoundedTime time = await(keyed.now());
+                assertThat(time.interval().earliestNanos()).isLessThanOrEqualTo(truth());
+                assertThat(time.interval().latestNanos()).isGreaterThanOrEqualTo(before);
+            } catch (ExecutionException e) {
+                assertThat(e.getCause()).isInstanceOf(TimeUnavailableException.class);
+                refused++;
+            }
+        }
+        System.out.printf("VertxClientTest: the intruder answered %d requests; the keyed client gave up on %d of 20%n",
+                forged[0], refused);
+        assertThat(forged[0]).as("the intruder was asked").isPositive();
+        assertThat(refused).as("TimeUnavailable, three refused answers in a row").isLessThanOrEqualTo(1);
+        intruder.close().await();
 
         // Every source falls silent: both transports say HOLDOVER, with an interval that still holds the truth.
         mesh.servers.forEach(s -> s.behaviour(s.behaviour().withFault(Fault.SILENT)));

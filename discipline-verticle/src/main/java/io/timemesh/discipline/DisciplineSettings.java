@@ -1,5 +1,6 @@
 package io.timemesh.discipline;
 
+import io.timemesh.core.clock.LeapMode;
 import io.timemesh.core.settings.Setting;
 import io.vertx.core.json.JsonObject;
 
@@ -20,12 +21,15 @@ import io.vertx.core.json.JsonObject;
  * @param panicThresholdSeconds  after the first synchronisation, a reference that would move the clock by more
  *                               than this is refused and the clock holds (ntpd's panic threshold, 1000 s; chrony's
  *                               {@code maxchange}); 0 turns the check off
+ * @param leapMode               how served time passes a leap second: step (default; the inserted second reads as
+ *                               midnight, held, never backwards) or smear (24 h linear, noon to noon); see {@link LeapMode}
  */
 public record DisciplineSettings(double stepThresholdSeconds, double maxSlewRate, double slewTimeConstantSeconds,
                                  double maxDrift, double maxFrequency, int frequencyWindow,
                                  double minFrequencyBaselineSeconds, double holdoverAfterSeconds,
                                  double maxErrorBoundSeconds, int convergenceUpdates,
-                                 double convergenceStepSeconds, double panicThresholdSeconds) {
+                                 double convergenceStepSeconds, double panicThresholdSeconds,
+                                 LeapMode leapMode) {
 
     public DisciplineSettings {
         positive("stepThresholdSeconds", stepThresholdSeconds);
@@ -49,6 +53,9 @@ public record DisciplineSettings(double stepThresholdSeconds, double maxSlewRate
             throw new IllegalArgumentException("panicThresholdSeconds must be >= 0 (0 = off), was "
                     + panicThresholdSeconds);
         }
+        if (leapMode == null) {
+            throw new IllegalArgumentException("leapMode must be step or smear, was null");
+        }
     }
 
     private static void positive(String key, double value) {
@@ -58,7 +65,7 @@ public record DisciplineSettings(double stepThresholdSeconds, double maxSlewRate
     }
 
     public static DisciplineSettings defaults() {
-        return new DisciplineSettings(0.128, 500e-6, 1.0, 15e-6, 500e-6, 64, 8.0, 10.0, 1.0, 8, 0.001, 1000.0);
+        return new DisciplineSettings(0.128, 500e-6, 1.0, 15e-6, 500e-6, 64, 8.0, 10.0, 1.0, 8, 0.001, 1000.0, LeapMode.STEP);
     }
 
     /** Largest rate setting, ppm: 10 %, far beyond any real oscillator, and the bound stays finite for centuries. */
@@ -96,6 +103,7 @@ public record DisciplineSettings(double stepThresholdSeconds, double maxSlewRate
                         d.convergenceStepSeconds(), MAX_SECONDS),
                 // 1e10 s is over three centuries: anything larger is the same as off (0).
                 Setting.number("panicThresholdSeconds", json.getValue("panicThresholdSeconds"), d.panicThresholdSeconds(),
-                        0, 1e10));
+                        0, 1e10),
+                Setting.oneOf("leapMode", json.getValue("leapMode"), d.leapMode(), LeapMode.class));
     }
 }

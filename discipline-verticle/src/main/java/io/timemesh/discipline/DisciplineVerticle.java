@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * <p>A reference is applied only if {@link MeshAuth} finds it sealed by the selector it names, fresh,
  * and the {@link LeaderFence} finds its leadership epoch the one followed: so neither an uninvited
  * member nor a deposed selector can move this clock, and two selectors are never interleaved. What is
- * refused is counted by reason. The reference is on the selector node's timescale; it is rebased to
+ * refused is counted by reason; a reference refused for its epoch also makes this node say, on
+ * {@link EventBusAddresses#FENCE}, which leadership it follows, so that the lease holder can move above it. The reference is on the selector node's timescale; it is rebased to
  * this node's through the measured {@link TimebaseLinks} link (the selector→node exchange), whose
  * uncertainty widens the bound. References that arrive before the link to a (new) selector is measured
  * are skipped.
@@ -33,14 +34,15 @@ import org.slf4j.LoggerFactory;
 public final class DisciplineVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(DisciplineVerticle.class);
     private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
-    /** A followed leader silent this long no longer fences out others (see {@link LeaderFence}). */
-    private static final long LEADER_SILENCE_NANOS = 5_000_000_000L;
+    /** A node says which leadership it follows at most this often (each refused reference would ask). */
+    private static final long FENCE_NOTICE_INTERVAL_NANOS = 1_000_000_000L;
 
     private final TimeSource clock;
     private final String node;
     private final int precisionLog2;
     private final MeshAuth auth;
-    private final LeaderFence fence = new LeaderFence(LEADER_SILENCE_NANOS);
+    private final LeaderFence fence = new LeaderFence();
+    private long lastFenceNoticeNanos = Long.MIN_VALUE;
     private TimebaseLinks links;
     private VirtualClock virtualClock;
     private ClockStatus lastStatus = ClockStatus.UNSYNCHRONIZED;
@@ -100,7 +102,7 @@ public final class DisciplineVerticle extends VerticleBase {
             return;
         }
         String followed = fence.leader();
-        LeaderFence.Verdict verdict = fence.admit(epoch, opened.sender(), clock.nowNanos());
+        LeaderFence.Verdict verdict = fence.admit(epoch, opened.sender());
         switch (verdict) {
             case FOLLOWED -> {
                 if (!opened.sender().equals(followed)) {
@@ -108,12 +110,29 @@ public final class DisciplineVerticle extends VerticleBase {
                 }
                 apply(reference, epoch);
             }
-            case STALE_EPOCH -> auth.reject(EventBusAddresses.REFERENCE, MeshAuth.Rejection.STALE_EPOCH,
-                    "reference " + reference.sequence() + " of " + opened.sender() + " at epoch " + epoch
-                            + " while following " + fence.leader() + " at epoch " + fence.epoch());
-            case EPOCH_CONFLICT -> auth.reject(EventBusAddresses.REFERENCE, MeshAuth.Rejection.EPOCH_CONFLICT,
-                    opened.sender() + " also claims epoch " + epoch + ", led by " + fence.leader());
+            case STALE_EPOCH -> {
+                auth.reject(EventBusAddresses.REFERENCE, MeshAuth.Rejection.STALE_EPOCH, "reference "
+                        + reference.sequence() + " of " + opened.sender() + " at epoch " + epoch
+                        + " while following " + fence.leader() + " at epoch " + fence.epoch());
+                noticeFence();
+            }
+            case EPOCH_CONFLICT -> {
+                auth.reject(EventBusAddresses.REFERENCE, MeshAuth.Rejection.EPOCH_CONFLICT,
+                        opened.sender() + " also claims epoch " + epoch + ", led by " + fence.leader());
+                noticeFence();
+            }
         }
+    }
+
+    /** Tells the selectors which leadership this node follows, at most once per interval. */
+    private void noticeFence() {
+        long now = clock.nowNanos();
+        if (lastFenceNoticeNanos != Long.MIN_VALUE && now - lastFenceNoticeNanos < FENCE_NOTICE_INTERVAL_NANOS) {
+            return;
+        }
+        lastFenceNoticeNanos = now;
+        JsonObject followed = new JsonObject().put("leader", fence.leader()).put("epoch", fence.epoch());
+        vertx.eventBus().publish(EventBusAddresses.FENCE, auth.seal(EventBusAddresses.FENCE, followed));
     }
 
     private void apply(Reference received, long epoch) {

@@ -36,6 +36,14 @@ final class FrequencyEstimator {
         fit();
     }
 
+    /** Moves every stored offset by {@code seconds} (a leap folded into the clock's correction): the slope is unchanged. */
+    void shift(double seconds) {
+        for (int i = points.size(); i > 0; i--) {
+            Point p = points.removeFirst();
+            points.addLast(new Point(p.localNanos(), p.offsetSeconds() + seconds));
+        }
+    }
+
     private void fit() {
         int n = points.size();
         long origin = points.peekFirst().localNanos();

@@ -1,8 +1,10 @@
 package io.timemesh.discipline;
 
 import io.timemesh.core.clock.ClockModel;
+import io.timemesh.core.clock.LeapSecond;
 import io.timemesh.core.clock.PanicRefusals;
 import io.timemesh.core.message.Reference;
+import io.timemesh.core.ntp.LeapIndicator;
 import io.timemesh.core.ntp.NtpConstants;
 
 /**
@@ -19,6 +21,13 @@ import io.timemesh.core.ntp.NtpConstants;
  * <p>After the first synchronisation, a reference that would move the clock by more than the panic
  * threshold is refused (ntpd's panic threshold, chrony's {@code maxchange}): the clock holds as without a
  * majority, its bound grows, and the refusal is recorded in the model for /status, metrics and the log.
+ *
+ * <p>A leap second the selector announces (its majority, on the last day of June or December) is scheduled in
+ * the model as a {@link LeapSecond}: V keeps counting without the leap and the model maps it to the served time
+ * of {@code discipline.leapMode}. A reference made after the leap counts UTC, so the leap is added back to its
+ * offset; one whose offset sits nearer the time before the leap is built of samples from before it (a source's
+ * filter still holds them) and is not followed. A day after the leap, when no such sample is left, it is folded
+ * into the correction and forgotten.
  */
 public final class VirtualClock {
     private final DisciplineSettings settings;
@@ -49,14 +58,20 @@ public final class VirtualClock {
      * @param nowLocalNanos       now, on this node's local timescale
      */
     public ClockModel update(Reference reference, long referenceLocalNanos, long nowLocalNanos) {
+        settleLeap(nowLocalNanos);
         if (!reference.usable()) {
-            model = held(reference, model.panic());
+            model = held(reference, model.panic(), false);
             return model;
         }
-        double panicOffset = panicOffset(reference, referenceLocalNanos, nowLocalNanos);
+        double leapSeconds = leapAdded(reference, referenceLocalNanos, nowLocalNanos);
+        if (Double.isNaN(leapSeconds)) {
+            model = held(reference, model.panic(), model.majority()); // samples from before the leap: wait for newer
+            return model;
+        }
+        double panicOffset = panicOffset(reference.offsetSeconds() + leapSeconds, referenceLocalNanos, nowLocalNanos);
         if (!Double.isNaN(panicOffset)) {
             model = held(reference, PanicRefusals.after(model.panic(), panicOffset, nowLocalNanos,
-                    reference.systemPeer(), settings.panicThresholdSeconds()));
+                    reference.systemPeer(), settings.panicThresholdSeconds()), false);
             return model;
         }
         if (!reference.selectorNode().equals(lastBasisSelector)) {
@@ -66,27 +81,73 @@ public final class VirtualClock {
         if (reference.basisNanos() > lastBasisNanos) { // only new samples say anything new about the slope
             lastBasisNanos = reference.basisNanos();
             informativeUpdates++;
-            frequency.add(referenceLocalNanos, reference.offsetSeconds());
+            frequency.add(referenceLocalNanos, reference.offsetSeconds() + leapSeconds);
         }
         double f = frequency.frequency();
         long correctionNow = model.correctionNanos(nowLocalNanos);
         // True time minus local time, carried from when the reference was valid to now.
-        double trueOffsetNow = reference.offsetSeconds() + f * (nowLocalNanos - referenceLocalNanos) / 1e9;
+        double trueOffsetNow = reference.offsetSeconds() + leapSeconds + f * (nowLocalNanos - referenceLocalNanos) / 1e9;
         double error = trueOffsetNow - correctionNow / 1e9;
         boolean converging = informativeUpdates <= settings.convergenceUpdates();
         boolean step = !model.referenced() || Math.abs(error) > settings.stepThresholdSeconds()
                 || (converging && Math.abs(error) > settings.convergenceStepSeconds());
         long correctionAtAnchor = step ? correctionNow + Math.round(error * 1e9) : correctionNow;
+        LeapSecond leap = scheduled(reference.leap(), nowLocalNanos + correctionAtAnchor);
         double residual = step ? 0 : error;
         double slewRate = step ? 0 : Math.min(settings.maxSlewRate(), Math.abs(error) / settings.slewTimeConstantSeconds());
         model = new ClockModel(true, nowLocalNanos, correctionAtAnchor, f, residual, slewRate, referenceLocalNanos,
                 reference.rootDelaySeconds(), reference.rootDispersionSeconds(), settings.maxDrift(), true,
                 holdoverAfterNanos(), settings.maxErrorBoundSeconds(),
                 Math.min(NtpConstants.MAXSTRAT, reference.stratum() + 1), // the system peer's + 1; 16 = unsynchronised
-                reference.leap(), reference.selectorNode(), reference.systemPeer(), reference.sequence(),
-                model.updates() + 1, error, step, frequency.skew(), center(reference), model.panic(),
-                reference.systemPeerAddress());
+                leap == null ? LeapIndicator.NO_WARNING : reference.leap(), reference.selectorNode(),
+                reference.systemPeer(), reference.sequence(), model.updates() + 1, error, step, frequency.skew(),
+                center(reference), model.panic(), reference.systemPeerAddress(), leap);
         return model;
+    }
+
+    /**
+     * What a reference's offsets need added to count on V's continuous scale, s: the leap (+1 s after an
+     * inserted second, −1 s after a deleted one) when its offset says it was made after a scheduled leap, else 0;
+     * NaN when it was made after the leap but of samples from before it (a source's filter still holds them).
+     * Close to the leap, V's own error decides nothing: the reference is read whichever way puts it nearer V.
+     */
+    private double leapAdded(Reference reference, long referenceLocalNanos, long nowLocalNanos) {
+        LeapSecond leap = model.leapSecond();
+        long made = referenceLocalNanos + model.correctionNanos(referenceLocalNanos);
+        long close = Math.round((settings.maxErrorBoundSeconds() + 1) * 1e9);
+        if (leap == null || made < leap.startNanos() - close) {
+            return 0;
+        }
+        double added = leap.stepNanos() / 1e9;
+        double unchanged = reference.offsetSeconds() + frequency.frequency() * (nowLocalNanos - referenceLocalNanos) / 1e9
+                - model.correctionNanos(nowLocalNanos) / 1e9;
+        if (Math.abs(unchanged + added) <= Math.abs(unchanged)) {
+            return added;
+        }
+        return made < leap.startNanos() ? 0 : Double.NaN;
+    }
+
+    /**
+     * The leap second the model carries after a reference announcing {@code announced} at V = {@code nowNanos}: one
+     * under way stays until settled; before it starts, each majority reference schedules or withdraws it.
+     */
+    private LeapSecond scheduled(LeapIndicator announced, long nowNanos) {
+        LeapSecond current = model.leapSecond();
+        if (current != null && nowNanos >= current.startNanos()) {
+            return current;
+        }
+        return LeapSecond.announced(announced, nowNanos, settings.leapMode());
+    }
+
+    /** A day after a leap no sample from before it is left: fold it into the correction and forget it. */
+    private void settleLeap(long nowLocalNanos) {
+        LeapSecond leap = model.leapSecond();
+        if (leap == null || nowLocalNanos + model.correctionNanos(nowLocalNanos) < leap.settledNanos()) {
+            return;
+        }
+        frequency.shift(-leap.stepNanos() / 1e9);
+        model = copy(model, model.majority(), model.selectorNode(), model.referenceSequence(), model.panic(),
+                model.correctionAtAnchorNanos() - leap.stepNanos(), null);
     }
 
     /**
@@ -94,12 +155,12 @@ public final class VirtualClock {
      * NaN: never before the first synchronisation (the first reference is always taken, as with ntpd -g)
      * nor with the threshold 0 (off).
      */
-    private double panicOffset(Reference reference, long referenceLocalNanos, long nowLocalNanos) {
+    private double panicOffset(double offsetSeconds, long referenceLocalNanos, long nowLocalNanos) {
         double threshold = settings.panicThresholdSeconds();
         if (!model.referenced() || threshold == 0) {
             return Double.NaN;
         }
-        double trueOffsetNow = reference.offsetSeconds()
+        double trueOffsetNow = offsetSeconds
                 + frequency.frequency() * (nowLocalNanos - referenceLocalNanos) / 1e9;
         double error = trueOffsetNow - model.correctionNanos(nowLocalNanos) / 1e9;
         return Math.abs(error) > threshold ? error : Double.NaN;
@@ -118,17 +179,23 @@ public final class VirtualClock {
     }
 
     /**
-     * No reference to follow (the selector has no majority, or its reference was refused): keep the clock
-     * as it is and let the bound grow (HOLDOVER, then UNSYNCHRONIZED past the limit).
+     * No reference to follow (the selector has no majority, its reference was refused, or it is built of samples
+     * from before a leap): keep the clock as it is and let the bound grow (HOLDOVER, then UNSYNCHRONIZED past the
+     * limit).
      */
-    private ClockModel held(Reference reference, PanicRefusals panic) {
-        ClockModel m = model;
-        return new ClockModel(m.referenced(), m.anchorLocalNanos(), m.correctionAtAnchorNanos(), m.frequency(),
+    private ClockModel held(Reference reference, PanicRefusals panic, boolean majority) {
+        return copy(model, majority, reference.selectorNode(), reference.sequence(), panic,
+                model.correctionAtAnchorNanos(), model.leapSecond());
+    }
+
+    private static ClockModel copy(ClockModel m, boolean majority, String selectorNode, long sequence,
+                                   PanicRefusals panic, long correctionAtAnchorNanos, LeapSecond leap) {
+        return new ClockModel(m.referenced(), m.anchorLocalNanos(), correctionAtAnchorNanos, m.frequency(),
                 m.residualSeconds(), m.slewRate(), m.referenceLocalNanos(), m.rootDelaySeconds(),
-                m.rootDispersionSeconds(), m.maxDrift(), false, m.holdoverAfterNanos(), m.maxErrorBoundSeconds(),
-                m.stratum(), m.leap(), reference.selectorNode(), m.systemPeer(), reference.sequence(), m.updates(),
+                m.rootDispersionSeconds(), m.maxDrift(), majority, m.holdoverAfterNanos(), m.maxErrorBoundSeconds(),
+                m.stratum(), m.leap(), selectorNode, m.systemPeer(), sequence, m.updates(),
                 m.lastOffsetSeconds(), m.lastStep(), m.frequencySkew(), m.centerSeconds(), panic,
-                m.systemPeerAddress());
+                m.systemPeerAddress(), leap);
     }
 
     private long holdoverAfterNanos() {

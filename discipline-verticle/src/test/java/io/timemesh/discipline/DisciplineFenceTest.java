@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Two genuine selectors publishing at once, as after a stall or during a split: a real discipline
- * applies one leader's references only, never interleaving them, and counts the other's as fenced.
+ * applies one leader's references only, never interleaving them, counts the other's as fenced, and
+ * says (sealed, at most once a second) which leadership it follows.
  */
 class DisciplineFenceTest {
     private final MonotonicTimescale clock = new MonotonicTimescale();
@@ -53,6 +54,10 @@ class DisciplineFenceTest {
         List<String> applied = new CopyOnWriteArrayList<>();
         vertx.eventBus().<JsonObject>localConsumer(EventBusAddresses.REFERENCE_APPLIED,
                 m -> applied.add(m.body().getString("selectorNode"))).completion().await();
+        List<JsonObject> notices = new CopyOnWriteArrayList<>();
+        MeshAuth.Inbox fences = a.inbox(EventBusAddresses.FENCE);
+        vertx.eventBus().consumer(EventBusAddresses.FENCE, m -> fences.open(m.body())
+                .ifPresent(o -> notices.add(o.body().put("from", o.sender())))).completion().await();
 
         // sel-a leads at epoch 1; from the 40th reference on, sel-b publishes at epoch 2 as well.
         for (int i = 0; i < 120; i++) {
@@ -74,5 +79,8 @@ class DisciplineFenceTest {
         JsonObject mesh = vertx.eventBus().<JsonObject>request(EventBusAddresses.MESH_STATUS, null).await().body();
         assertThat(mesh.getString("leader")).isEqualTo("sel-b");
         assertThat(mesh.getLong("epoch")).isEqualTo(2);
+        // About 80 refused references in 1.2 s: one notice a second at most, each naming the leadership followed.
+        assertThat(notices).hasSizeBetween(1, 3).allSatisfy(n -> assertThat(n).isEqualTo(new JsonObject()
+                .put("leader", "sel-b").put("epoch", 2L).put("from", "node")));
     }
 }

@@ -28,7 +28,7 @@ class VirtualClockTest {
         return new DisciplineSettings(d.stepThresholdSeconds(), d.maxSlewRate(), d.slewTimeConstantSeconds(),
                 d.maxDrift(), d.maxFrequency(), d.frequencyWindow(), d.minFrequencyBaselineSeconds(),
                 d.holdoverAfterSeconds(), d.maxErrorBoundSeconds(), updates, d.convergenceStepSeconds(),
-                d.panicThresholdSeconds());
+                d.panicThresholdSeconds(), d.leapMode());
     }
     private long sequence;
 
@@ -262,7 +262,7 @@ class VirtualClockTest {
         return new DisciplineSettings(d.stepThresholdSeconds(), d.maxSlewRate(), d.slewTimeConstantSeconds(),
                 d.maxDrift(), d.maxFrequency(), d.frequencyWindow(), d.minFrequencyBaselineSeconds(),
                 d.holdoverAfterSeconds(), d.maxErrorBoundSeconds(), d.convergenceUpdates(), d.convergenceStepSeconds(),
-                seconds);
+                seconds, d.leapMode());
     }
 
     /** Synchronised at offset 0 for 15 s, one reference a second; returns the next second. */

@@ -19,7 +19,8 @@ import java.util.Set;
  * whose server has not answered any of the last {@link #REPLACE_AFTER_POLLS} polls (reach 0 for that
  * many polls at that address), or was a falseticker in the latest selection with a majority at each of
  * its last {@link #REPLACE_AFTER_POLLS} polls, resolves the pool again and takes an address no member
- * of this sampler asks, if there is one.
+ * of this sampler asks, if there is one. So does a member whose server stopped it with a DENY or RSTR kiss, at
+ * once: that server will not be asked again, and the pool has others.
  */
 public final class PoolChoice {
     /** Polls without a single answer after which a pool member's server is replaced: the reach register's width. */

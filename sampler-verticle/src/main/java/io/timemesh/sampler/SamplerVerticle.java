@@ -2,6 +2,7 @@ package io.timemesh.sampler;
 
 import io.timemesh.core.exchange.ExchangeError;
 import io.timemesh.core.exchange.ExchangeFailure;
+import io.timemesh.core.mesh.Renewals;
 import io.timemesh.core.message.EventBusAddresses;
 import io.timemesh.core.message.Reference;
 import io.timemesh.core.message.SourceAuth;
@@ -82,7 +83,10 @@ public final class SamplerVerticle extends VerticleBase {
     private final Map<String, ExchangeError> lastErrors = new HashMap<>();
     private final Map<String, SourcePoller> active = new LinkedHashMap<>();
     private final Set<String> starting = new HashSet<>();
-
+    /** The claim value this sampler last wrote per source: the one to remove when letting go. */
+    private final Map<String, String> claimed = new HashMap<>();
+    /** Which samplers renew their leases, on our clock: a lease value that stops changing lapses. */
+    private final Renewals renewals = new Renewals(LEASE_MILLIS * 1_000_000L);
     /** Whether the latest selection with a majority called each pool member a falseticker. */
     private final Map<String, Boolean> verdicts = new HashMap<>();
     private SamplerConfig config;
@@ -165,8 +169,12 @@ public final class SamplerVerticle extends VerticleBase {
                 .compose(v -> samplers.entries())
                 .onSuccess(entries -> {
                     Set<String> live = new HashSet<>();
+                    long now = clock.nowNanos();
                     entries.forEach((node, value) -> auth.openValue(SAMPLERS_MAP, node, value)
-                            .filter(opened -> opened.sender().equals(node)).ifPresent(opened -> live.add(node)));
+                            .filter(opened -> opened.sender().equals(node))
+                            .filter(opened -> renewals.live(node, opened.counter(), now))
+                            .ifPresent(opened -> live.add(node)));
+                    renewals.retain(entries.keySet());
                     live.add(self);
                     List<String> owned = SourceAssignment.owned(self, live, new ArrayList<>(sources.keySet()));
                     for (String source : List.copyOf(active.keySet())) {
@@ -176,7 +184,7 @@ public final class SamplerVerticle extends VerticleBase {
                     }
                     for (String source : owned) {
                         if (active.containsKey(source)) {
-                            claims.put(source, claimValue(source), LEASE_MILLIS); // renew
+                            claims.put(source, newClaim(source), LEASE_MILLIS); // renew
                         } else if (!starting.contains(source)) {
                             claim(source, live);
                         }
@@ -184,14 +192,22 @@ public final class SamplerVerticle extends VerticleBase {
                 });
     }
 
-    /** Our claim on {@code source}: the same sealed value every time, so that it can be removed by value. */
-    private String claimValue(String source) {
-        return auth.sealValue(CLAIMS_MAP, source, new JsonObject());
+    /** A new sealed claim on {@code source}, kept so that it can be removed by value. */
+    private String newClaim(String source) {
+        String value = auth.sealValue(CLAIMS_MAP, source, new JsonObject());
+        claimed.put(source, value);
+        return value;
+    }
+
+    /** Removes our claim on {@code source}, if the map still holds the one we wrote last. */
+    private Future<Boolean> letGo(String source) {
+        String mine = claimed.remove(source);
+        return mine == null ? Future.succeededFuture(false) : claims.removeIfPresent(source, mine);
     }
 
     private void claim(String source, Set<String> live) {
         String self = config.nodeName();
-        String mine = claimValue(source);
+        String mine = newClaim(source);
         starting.add(source);
         claims.get(source).compose(raw -> {
             if (raw == null) {
@@ -270,7 +286,7 @@ public final class SamplerVerticle extends VerticleBase {
     private void release(String source) {
         SourcePoller poller = active.remove(source);
         states.put(source, stateValue(source, poller));
-        claims.removeIfPresent(source, claimValue(source));
+        letGo(source);
         LOG.info("sampler {} hands {} over", config.nodeName(), source);
     }
 
@@ -279,15 +295,25 @@ public final class SamplerVerticle extends VerticleBase {
         if (active.get(name) != poller) {
             return; // handed over
         }
+        PoolSource pool = poolOf.get(name);
         if (poller.stopped()) {
             // Never asked again, but its state is told again every poll, so a selector that started (or
             // took over) after the kiss still learns why the source is out.
             publishFault(poller, name, poller.lastFailure());
-            vertx.setTimer(poller.pollSeconds() * 1_000L, id -> poll(name, poller));
+            if (pool == null) {
+                vertx.setTimer(poller.pollSeconds() * 1_000L, id -> poll(name, poller));
+                return;
+            }
+            // A pool member gets another server of the pool, as an unreachable one does; asked at once.
+            poolAddress(name, pool, poller).onComplete(done -> {
+                if (active.get(name) == poller) {
+                    states.put(name, stateValue(name, poller));
+                    vertx.setTimer(poller.stopped() ? poller.pollSeconds() * 1_000L : 1, id -> poll(name, poller));
+                }
+            });
             return;
         }
         long startedNanos = clock.nowNanos();
-        PoolSource pool = poolOf.get(name);
         // A plain source is resolved at every poll, so a name that moves to new addresses is followed
         // at once, with its poller (reach, filter) carried along.
         // The address asked, once resolved: a failure names it too, so that a second name for the same server
@@ -349,14 +375,15 @@ public final class SamplerVerticle extends VerticleBase {
     }
 
     /**
-     * The server a pool member asks: the one it has, unless it is to be replaced ({@link PoolChoice});
+     * The server a pool member asks: the one it has, unless it is to be replaced ({@link PoolChoice}: unreachable,
+     * a persistent falseticker, or stopped by a DENY or RSTR kiss);
      * else a fresh resolution of the pool, from which it takes its first address or a replacement that
      * no member of this sampler asks.
      */
     private Future<InetAddress> poolAddress(String member, PoolSource pool, SourcePoller poller) {
         String current = poller.address();
         poller.onSelection(Boolean.TRUE.equals(verdicts.get(member)));
-        if (current != null && !poller.unreachable() && !poller.persistentFalseticker()) {
+        if (current != null && !poller.stopped() && !poller.unreachable() && !poller.persistentFalseticker()) {
             return Future.succeededFuture(literal(current));
         }
         return socket.resolveAll(pool.server().host()).compose(resolved -> {
@@ -369,10 +396,12 @@ public final class SamplerVerticle extends VerticleBase {
                 active.values().stream().map(SourcePoller::address).filter(a -> a != null)
                         .forEach(a -> inUse.add(literal(a)));
                 Optional<InetAddress> next = PoolChoice.replacement(resolved, index, inUse);
-                String why = poller.unreachable() ? "unreachable" : "a falseticker";
+                String why = poller.stopped() ? "sent the kiss code " + poller.lastFailure().detail()
+                        : (poller.unreachable() ? "unreachable" : "a falseticker") + " for "
+                        + PoolChoice.REPLACE_AFTER_POLLS + " polls";
                 poller.moveTo(next.map(InetAddress::getHostAddress).orElse(current)); // none free: try again later
-                next.ifPresent(a -> LOG.warn("pool member {}: {} {} for {} polls, replaced by {}", member, current, why,
-                        PoolChoice.REPLACE_AFTER_POLLS, a.getHostAddress()));
+                next.ifPresent(a -> LOG.warn("pool member {}: {} {}, replaced by {}", member, current, why,
+                        a.getHostAddress()));
             }
             return Future.succeededFuture(literal(poller.address()));
         });
@@ -431,7 +460,7 @@ public final class SamplerVerticle extends VerticleBase {
         for (String source : List.copyOf(active.keySet())) {
             SourcePoller poller = active.remove(source);
             handovers.add(states.put(source, stateValue(source, poller)));
-            handovers.add(claims.removeIfPresent(source, claimValue(source)));
+            handovers.add(letGo(source));
         }
         handovers.add(samplers.remove(config.nodeName()));
         return Future.join(handovers).eventually(() -> socket.close());

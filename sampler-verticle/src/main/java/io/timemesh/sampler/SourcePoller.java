@@ -307,13 +307,16 @@ public final class SourcePoller {
 
     /**
      * Makes this pool member ask {@code newAddress}. A replacement is another server: its clock filter
-     * starts empty, so no sample of the old server is ever taken for the new one; the reach register
-     * carries on, so the source's history of being unreachable stays visible until the new server answers.
+     * starts empty, so no sample of the old server is ever taken for the new one, and a kiss that stopped the
+     * old one does not stop it; the reach register carries on, so the source's history of being unreachable
+     * stays visible until the new server answers.
      */
     public void moveTo(String newAddress) {
         if (address != null && !address.equals(newAddress)) {
             stats.clear();
             lastServerTransmit = 0;
+            stopped = false;
+            lastFailure = null;
         }
         address = newAddress;
         pollsAtAddress = 0;

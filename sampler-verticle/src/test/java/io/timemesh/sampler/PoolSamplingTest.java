@@ -52,10 +52,15 @@ class PoolSamplingTest {
 
     /** Simulated servers on 127.0.21.1.. that all listen on one port, as a pool's servers do. */
     private int serve(int count, Predicate<Integer> silent) throws Exception {
+        return serveAs(count, i -> silent.test(i) ? ServerBehaviour.truthful().withFault(Fault.SILENT)
+                : ServerBehaviour.truthful());
+    }
+
+    /** As {@link #serve(int, Predicate)}, server {@code i} (from 1) behaving as {@code behaviours} says. */
+    private int serveAs(int count, java.util.function.IntFunction<ServerBehaviour> behaviours) throws Exception {
         int port = 0;
         for (int i = 1; i <= count; i++) {
-            ServerBehaviour behaviour = silent.test(i) ? ServerBehaviour.truthful().withFault(Fault.SILENT)
-                    : ServerBehaviour.truthful();
+            ServerBehaviour behaviour = behaviours.apply(i);
             SimulatedNtpServer server = port == 0 ? SimulatedNtpServer.start("127.0.21." + i, TRUTH, behaviour)
                     : SimulatedNtpServer.start("127.0.21." + i, port, TRUTH, behaviour);
             port = server.port();
@@ -114,6 +119,23 @@ class PoolSamplingTest {
         for (int other : new int[] {0, 2, 3}) {
             assertThat(addressesOf("pool.test:" + port + "#" + other)).containsExactly("127.0.21." + (other + 1) + ":" + port);
         }
+    }
+
+    /** A DENY or RSTR kiss stops a member's server for good: the member takes another of the pool at once. */
+    @Test
+    void aMemberStoppedByAKissIsReplacedAtOnce() throws Exception {
+        int port = serveAs(5, i -> i == 2 ? ServerBehaviour.truthful().withKiss("DENY")
+                : ServerBehaviour.truthful()); // 127.0.21.2 refuses us; 127.0.21.5 is the spare
+        names.put("pool.test", List.of("127.0.21.1", "127.0.21.2", "127.0.21.3", "127.0.21.4", "127.0.21.5"));
+        deploy(new JsonObject().put("pools", new JsonArray().add(new JsonObject().put("name", "pool.test:" + port))));
+        String member = "pool.test:" + port + "#1";
+        waitFor(10_000, () -> !addressesOf(member).isEmpty());
+
+        assertThat(addressesOf(member)).containsExactly("127.0.21.5:" + port);
+        assertThat(servers.get(1).requestCount()).as("the kissing server, asked once").isEqualTo(1);
+        Thread.sleep(2_500);
+        assertThat(servers.get(1).requestCount()).isEqualTo(1);
+        assertThat(samples.stream().filter(s -> s.source().equals(member)).count()).isGreaterThanOrEqualTo(2);
     }
 
     @Test

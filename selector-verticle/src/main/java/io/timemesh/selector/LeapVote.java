@@ -1,10 +1,7 @@
 package io.timemesh.selector;
 
+import io.timemesh.core.clock.LeapSecond;
 import io.timemesh.core.ntp.LeapIndicator;
-import java.time.Instant;
-import java.time.LocalDate;
-import java.time.Month;
-import java.time.ZoneOffset;
 import java.util.List;
 
 /**
@@ -24,7 +21,7 @@ final class LeapVote {
      *         {@link LeapIndicator#NO_WARNING}
      */
     static LeapIndicator of(List<LeapIndicator> announced, double utcSeconds) {
-        if (!leapDay(utcSeconds)) {
+        if (!LeapSecond.leapDay((long) Math.floor(utcSeconds))) {
             return LeapIndicator.NO_WARNING;
         }
         long insert = announced.stream().filter(l -> l == LeapIndicator.LAST_MINUTE_61).count();
@@ -36,12 +33,5 @@ final class LeapVote {
             return LeapIndicator.LAST_MINUTE_59;
         }
         return LeapIndicator.NO_WARNING;
-    }
-
-    /** The last day of June or December, UTC. */
-    static boolean leapDay(double utcSeconds) {
-        LocalDate day = Instant.ofEpochSecond((long) Math.floor(utcSeconds)).atOffset(ZoneOffset.UTC).toLocalDate();
-        return (day.getMonth() == Month.JUNE || day.getMonth() == Month.DECEMBER)
-                && day.getDayOfMonth() == day.lengthOfMonth();
     }
 }

@@ -34,6 +34,7 @@ public final class Selector {
     private final SelectorSettings settings;
     private final Map<String, SourceRecord> sources = new LinkedHashMap<>();
     private final Deque<Reference> history = new ArrayDeque<>();
+    private final SmearDetector smears = new SmearDetector();
     private long sequence;
 
     /** Everything known about one source. */
@@ -140,6 +141,7 @@ public final class Selector {
                     sample.stratum(), settings.trusted().contains(source)));
             samples.put(source, sample);
         }
+        excludeSmearing(candidates, samples, exclusions, nowNanos);
         Reference reference = candidates.isEmpty()
                 ? new Reference(settings.nodeName(), ++sequence, nowNanos, 0, Reference.Status.NO_CANDIDATES, 0, 0, 0, 0,
                         0, 0, 0, 0, 0, voters, NtpConstants.MAXSTRAT, LeapIndicator.ALARM, null, List.of(), List.of(),
@@ -147,6 +149,30 @@ public final class Selector {
                 : decide(IntervalSelector.select(candidates, voters), samples, exclusions, nowNanos);
         remember(reference);
         return reference;
+    }
+
+    /**
+     * Takes out of the candidates the sources that smear a leap second among sources that step it, or the
+     * reverse ({@link SmearDetector}): around a leap they disagree by up to 0.5 s, and must not be mixed silently.
+     * They keep their votes, as every excluded source does.
+     */
+    private void excludeSmearing(List<Candidate> candidates, Map<String, SourceSample> samples,
+                                 List<Reference.Exclusion> exclusions, long nowNanos) {
+        Map<String, SmearDetector.Judgement> smearing = smears.observe(nowNanos, samples.values().stream()
+                .map(s -> new SmearDetector.Observation(s.source(), s.sampleTimeNanos(), s.offsetSeconds())).toList());
+        candidates.removeIf(candidate -> {
+            SmearDetector.Judgement judgement = smearing.get(candidate.source());
+            if (judgement == null) {
+                return false;
+            }
+            SourceRecord record = sources.get(candidate.source());
+            exclude(record, "smearing", String.format("moves from the majority at %+.1f ppm, %.3f s so far, as a "
+                    + "server that smears a leap second does against servers that step it (or the reverse): not mixed "
+                    + "with them until the leap's 24 h are over", judgement.rate() * 1e6, judgement.departureSeconds()));
+            exclusions.add(new Reference.Exclusion(candidate.source(), record.state, record.reason));
+            samples.remove(candidate.source());
+            return true;
+        });
     }
 
     private void remember(Reference reference) {
@@ -178,7 +204,8 @@ public final class Selector {
     /** The reason a source cannot take part, setting its state; null when it is a candidate. */
     private String exclusion(SourceRecord record, SourceSample sample, long nowNanos) {
         SourceFault fault = record.fault;
-        if (fault != null && fault.stopped()) {
+        // A kiss stops a source until it answers again: a pool member that took another server after one does.
+        if (fault != null && fault.stopped() && (record.sample == null || fault.atNanos() > record.sample.publishedNanos())) {
             return exclude(record, "kiss", "stopped polling: " + fault.error() + " " + fault.detail());
         }
         if (record.sample != null && sample == null) {

@@ -9,8 +9,9 @@ package io.timemesh.selector;
  * SIGSTOP, a partition) has stopped publishing before anyone can replace it, and finds out it was
  * deposed at its next renewal, before it publishes anything. Each new leadership takes an epoch above
  * every epoch seen, the fencing token the disciplines follow; a leader that sees another selector's
- * reference at its own epoch or above (two sides of a healed split) moves to a higher one at its next
- * renewal, which only the lease holder can make.
+ * reference at its own epoch or above (two sides of a healed split), or hears from a node that it
+ * follows such a leadership, moves to a higher one at its next renewal, which only the lease holder can
+ * make. So the disciplines never need to follow a lower epoch again.
  *
  * <p>Nothing here trusts the clock of another node, and no lock: Hazelcast's locks cannot fence, and an
  * uninvited member could take one and hold it forever. A value that is not genuinely sealed (a
@@ -76,6 +77,18 @@ final class SelectorLease {
         return nowNanos - lastChangeNanos >= timeoutNanos ? Move.TAKE : Move.WAIT;
     }
 
+    /**
+     * A genuine, fresh reference of {@code node} under {@code epoch}, heard at {@code nowNanos}: if it is
+     * the lease holder last seen, it is alive and leading, which counts as a renewal seen. So a squatter
+     * that keeps overwriting the lease (with junk or an old genuine value) between the leader's renewals
+     * does not make a standby take over from a leader that goes on publishing.
+     */
+    void leaderPublished(String node, long epoch, long nowNanos) {
+        if (lastSeen != null && lastSeen.node().equals(node) && lastSeen.epoch() == epoch) {
+            lastChangeNanos = nowNanos;
+        }
+    }
+
     /** The lease this selector asks for when it takes over: an epoch above every one seen. */
     Lease candidate() {
         return new Lease(self, highestEpoch + 1, 0);
@@ -93,12 +106,25 @@ final class SelectorLease {
         return new Lease(self, bumpWanted ? highestEpoch + 1 : held.epoch(), held.renewal() + 1);
     }
 
-    /** Another selector's genuine reference: its epoch is seen, and at our epoch or above it is a rival. */
+    /**
+     * Another selector's genuine reference, or a node's word that it follows {@code node}'s leadership at
+     * {@code epoch}: the epoch is seen, and at our epoch or above, led by another, it is a rival.
+     */
     void sawReference(String node, long epoch) {
         highestEpoch = Math.max(highestEpoch, epoch);
         if (held != null && !self.equals(node) && epoch >= held.epoch()) {
             bumpWanted = true;
         }
+    }
+
+    /**
+     * Whether the leader steps down for {@code other}, a genuine lease of another selector found in the
+     * map: only for a higher leadership (or the same epoch led by a node whose name sorts first), so one
+     * order decides between two selectors after a healed split, and an old lease put back deposes nobody.
+     */
+    boolean yieldsTo(Lease other) {
+        return held == null || other.epoch() > held.epoch()
+                || (other.epoch() == held.epoch() && other.node().compareTo(self) < 0);
     }
 
     /** Renewed to {@code lease}: clears a wanted epoch move once made. */

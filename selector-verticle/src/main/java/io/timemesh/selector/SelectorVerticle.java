@@ -16,7 +16,9 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -66,6 +68,7 @@ public final class SelectorVerticle extends VerticleBase {
     private long squatterSeenNanos;
     /** A squatter's lease value is reported this long after it was last seen. */
     private static final long SQUATTER_REPORTED_NANOS = 60_000_000_000L;
+    private final Map<String, MeshAuth.Inbox> inboxes = new HashMap<>();
     private final List<MessageConsumer<?>> consumers = new ArrayList<>();
     private long reselectTimer = -1;
     private SelectionPacer pacer;
@@ -95,11 +98,19 @@ public final class SelectorVerticle extends VerticleBase {
         links = new TimebaseLinks(vertx, clock, auth, precisionLog2);
         MeshAuth.Inbox references = auth.inbox(EventBusAddresses.REFERENCE);
         var epochs = vertx.eventBus().consumer(EventBusAddresses.REFERENCE, m -> references.open(m.body())
-                .ifPresent(o -> lease.sawReference(o.sender(), o.body().getLong("epoch", 0L))));
+                .ifPresent(o -> {
+                    long epoch = o.body().getLong("epoch", 0L);
+                    lease.sawReference(o.sender(), epoch);
+                    lease.leaderPublished(o.sender(), epoch, clock.nowNanos());
+                }));
+        // A node following a leadership we never saw (the other side of a healed split) says so.
+        MeshAuth.Inbox fences = auth.inbox(EventBusAddresses.FENCE);
+        var followed = vertx.eventBus().consumer(EventBusAddresses.FENCE, m -> fences.open(m.body())
+                .ifPresent(o -> lease.sawReference(o.body().getString("leader", ""), o.body().getLong("epoch", 0L))));
         var members = vertx.eventBus().localConsumer(EventBusAddresses.MEMBERS_CHANGED,
                 m -> vertx.setTimer(ANNOUNCE_DELAY_MILLIS, id -> announce()));
         return Future.all(vertx.sharedData().<String, String>getAsyncMap(STATE_MAP), epochs.completion(),
-                        members.completion())
+                        followed.completion(), members.completion())
                 .onSuccess(all -> {
                     stateMap = all.resultAt(0);
                     tick();
@@ -134,13 +145,16 @@ public final class SelectorVerticle extends VerticleBase {
                     heldValue = value;
                     LOG.info("selector {} holds the lease at epoch {}{}", auth.node(), mine.epoch(), genuine
                             .map(previous -> " (" + previous.node() + " stopped renewing it)").orElse(""));
-                    takeOver();
+                    takeOver(mine.epoch() - 1);
                 }
             });
         });
     }
 
-    /** Renews by compare-and-set; an absent or squatted value is written again, another leader's deposes us. */
+    /**
+     * Renews by compare-and-set; an absent or squatted value is written again, and so is a genuine one
+     * of a lower leadership; only a higher one deposes us (see {@link SelectorLease#yieldsTo}).
+     */
     private Future<?> renew() {
         SelectorLease.Lease next = lease.nextRenewal();
         String value = seal(next);
@@ -158,13 +172,14 @@ public final class SelectorVerticle extends VerticleBase {
                         heldValue = raw;
                         return stateMap.replaceIfPresent(LEASE_KEY, raw, value);
                     }
-                    if (genuine.isPresent()) {
+                    if (genuine.isPresent() && lease.yieldsTo(genuine.get())) {
                         LOG.warn("selector {} finds {} leading at epoch {}; stepping down", auth.node(),
                                 genuine.get().node(), genuine.get().epoch());
                         stepDown();
                         return Future.succeededFuture(false);
                     }
-                    return stateMap.replaceIfPresent(LEASE_KEY, raw, value); // a squatter's: ours again
+                    // A squatter's, an old value put back, or a leadership below ours: ours again.
+                    return stateMap.replaceIfPresent(LEASE_KEY, raw, value);
                 })).onSuccess(renewed -> {
                     if (renewed && leading) {
                         if (next.epoch() > lease.held().epoch()) {
@@ -200,15 +215,25 @@ public final class SelectorVerticle extends VerticleBase {
         return auth.sealValue(STATE_MAP, LEASE_KEY, JsonObject.mapFrom(value));
     }
 
-    /** Continues from the predecessor's stored state, measures the samplers' clocks, then leads. */
-    private void takeOver() {
+    /**
+     * Continues from the predecessor's stored state, measures the samplers' clocks, then leads. The state
+     * is taken only if it was stored under {@code lastEpoch}, the highest leadership seen before ours: an
+     * older one put back by an intruder would bring back sources' stale history.
+     */
+    private void takeOver(long lastEpoch) {
         leading = true;
         stateMap.get(STATE_KEY).onComplete(previous -> {
             Optional<MeshAuth.Opened> state = previous.succeeded()
                     ? auth.openValue(STATE_MAP, STATE_KEY, previous.result()) : Optional.empty();
             state.ifPresent(stored -> {
                 try {
-                    selector.restore(stored.body().mapTo(SelectorState.class));
+                    long epoch = stored.body().getLong("epoch");
+                    if (epoch < lastEpoch) {
+                        LOG.warn("selector {} ignores the state {} stored at epoch {}, below epoch {}: starting afresh",
+                                auth.node(), stored.sender(), epoch, lastEpoch);
+                        return;
+                    }
+                    selector.restore(stored.body().getJsonObject("state").mapTo(SelectorState.class));
                     LOG.info("selector {} continues from the state {} stored", auth.node(), stored.sender());
                 } catch (RuntimeException e) { // e.g. written by another version: lead without it
                     LOG.warn("selector {} cannot read the previous state ({}); starting afresh", auth.node(),
@@ -229,8 +254,7 @@ public final class SelectorVerticle extends VerticleBase {
         LOG.info("selector {} is the active selector", auth.node());
         var bus = vertx.eventBus();
         selections = new SelectionPublisher(selector, clock, links::link,
-                state -> stateMap.put(STATE_KEY, auth.sealValue(STATE_MAP, STATE_KEY, JsonObject.mapFrom(state)))
-                        .timeout(STORE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS),
+                this::store,
                 this::publish);
         consume(EventBusAddresses.SAMPLES, opened -> {
             SourceSample sample = opened.body().mapTo(SourceSample.class);
@@ -248,7 +272,7 @@ public final class SelectorVerticle extends VerticleBase {
             selector.onAuth(sourceAuth);
         });
         consumers.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_SOURCES, this::answerSources));
-        consumers.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_STATUS, m -> m.reply(status(m.body()))));
+        consumers.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_STATUS, this::answerStatus));
         select(); // a successor speaks at once: the nodes are waiting for references
         reselectTimer = vertx.setPeriodic(selector.settings().reselectMillis(), id -> select());
     }
@@ -269,13 +293,26 @@ public final class SelectorVerticle extends VerticleBase {
         copies.add(bus.consumer(EventBusAddresses.SOURCE_FAULTS, m -> { }));
         copies.add(bus.consumer(EventBusAddresses.SOURCE_AUTH, m -> { }));
         copies.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_SOURCES, this::answerSources));
-        copies.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_STATUS, m -> m.reply(status(m.body()))));
+        copies.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_STATUS, this::answerStatus));
         Future.join(copies.stream().map(MessageConsumer::completion).toList())
                 .onComplete(done -> copies.forEach(MessageConsumer::unregister));
     }
 
     private void answerSources(Message<JsonObject> m) {
-        m.reply(new JsonArray(selector.sources(clock.nowNanos(), links::link).stream().map(JsonObject::mapFrom).toList()));
+        answer(m, new JsonArray(selector.sources(clock.nowNanos(), links::link).stream().map(JsonObject::mapFrom).toList()));
+    }
+
+    private void answerStatus(Message<JsonObject> m) {
+        answer(m, status(m.body()));
+    }
+
+    /**
+     * Replies sealed, {@code {"nonce": the request's, "answer": ...}}: the asker takes it only from a
+     * member and for its own request (see {@link MeshAuth#openReply}).
+     */
+    private void answer(Message<JsonObject> m, Object answer) {
+        Object nonce = m.body() == null ? null : m.body().getValue("nonce");
+        m.reply(auth.seal(m.address(), new JsonObject().put("nonce", nonce).put("answer", answer)));
     }
 
     /** A sampler speaks only for itself: its samples are on its own timescale. */
@@ -290,7 +327,9 @@ public final class SelectorVerticle extends VerticleBase {
      * {@link IllegalArgumentException} (a body that does not map) is dropped as malformed.
      */
     private void consume(String address, Consumer<MeshAuth.Opened> handler) {
-        MeshAuth.Inbox inbox = auth.inbox(address);
+        // One inbox per address for the verticle's life: a fresh one at each leadership would take every
+        // sampler's last message again.
+        MeshAuth.Inbox inbox = inboxes.computeIfAbsent(address, auth::inbox);
         consumers.add(vertx.eventBus().consumer(address, m -> inbox.open(m.body()).ifPresent(opened -> {
             try {
                 handler.accept(opened);
@@ -300,6 +339,17 @@ public final class SelectorVerticle extends VerticleBase {
             }
             changed();
         })));
+    }
+
+    /** Stores the selector's state, sealed with the epoch it leads under: {@code {"epoch": E, "state": {...}}}. */
+    private Future<?> store(SelectorState state) {
+        SelectorLease.Lease held = lease.held();
+        if (held == null) {
+            return Future.failedFuture("no longer leading");
+        }
+        JsonObject value = new JsonObject().put("epoch", held.epoch()).put("state", JsonObject.mapFrom(state));
+        return stateMap.put(STATE_KEY, auth.sealValue(STATE_MAP, STATE_KEY, value))
+                .timeout(STORE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /** Sealed with the epoch, and only while the lease is surely ours: a stalled leader stays silent. */

@@ -6,6 +6,7 @@ import static io.timemesh.core.ntp.LeapIndicator.LAST_MINUTE_61;
 import static io.timemesh.core.ntp.LeapIndicator.NO_WARNING;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.timemesh.core.clock.LeapSecond;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -36,7 +37,7 @@ class LeapVoteTest {
     void anAnnouncementOnAnyOtherDayIsIgnored() {
         assertThat(LeapVote.of(List.of(LAST_MINUTE_61, LAST_MINUTE_61, LAST_MINUTE_61), NOV_29)).isEqualTo(NO_WARNING);
         assertThat(LeapVote.of(List.of(LAST_MINUTE_61, LAST_MINUTE_61, LAST_MINUTE_61), JAN_1)).isEqualTo(NO_WARNING);
-        assertThat(LeapVote.leapDay(Instant.parse("2028-06-30T00:00:00Z").getEpochSecond())).isTrue();
-        assertThat(LeapVote.leapDay(Instant.parse("2028-06-29T23:59:59Z").getEpochSecond())).isFalse();
+        assertThat(LeapSecond.leapDay(Instant.parse("2028-06-30T00:00:00Z").getEpochSecond())).isTrue();
+        assertThat(LeapSecond.leapDay(Instant.parse("2028-06-29T23:59:59Z").getEpochSecond())).isFalse();
     }
 }

@@ -63,4 +63,26 @@ class SelectorLeaseTest {
         lease.renewed(next, S);
         assertThat(lease.nextRenewal()).isEqualTo(new Lease("b", 7, 5));
     }
+
+    @Test
+    void theLeaderYieldsOnlyToAHigherLeadership() {
+        lease.held(new Lease("b", 5, 3), 0);
+        assertThat(lease.yieldsTo(new Lease("a", 4, 90))).as("an old lease put back").isFalse();
+        assertThat(lease.yieldsTo(new Lease("c", 5, 1))).as("same epoch, a name after ours").isFalse();
+        assertThat(lease.yieldsTo(new Lease("a", 5, 1))).as("same epoch, a name before ours").isTrue();
+        assertThat(lease.yieldsTo(new Lease("c", 6, 0))).isTrue();
+    }
+
+    /** A squatter overwriting the lease between renewals: the standby sees no genuine change, but hears the leader. */
+    @Test
+    void aStandbyWaitsWhileTheLeaseHolderPublishesEvenIfItsRenewalsAreOverwritten() {
+        assertThat(lease.observe(true, new Lease("a", 4, 10), 0)).isEqualTo(Move.WAIT);
+        for (long t = S; t <= 10 * S; t += S) {
+            lease.leaderPublished("a", 4, t);
+            assertThat(lease.observe(true, null, t)).as("squatted at %d s", t / S).isEqualTo(Move.WAIT);
+        }
+        lease.leaderPublished("a", 3, 11 * S); // a deposed leadership of the same node: no sign of this one
+        lease.leaderPublished("c", 4, 11 * S); // another node
+        assertThat(lease.observe(true, null, 13 * S)).isEqualTo(Move.TAKE);
+    }
 }

@@ -186,6 +186,21 @@ class SelectorTest {
         assertThat(view("near1", T0).state()).isEqualTo("selected");
     }
 
+    /** A pool member stopped by a kiss moves to another server of its pool: its newer samples count again. */
+    @Test
+    void aKissedSourceThatAnswersAgainIsACandidateAgain() {
+        selector.onSample(sample("k", T0, 0.3, 0.01));
+        selector.onFault(new SourceFault("k", "k", "node-a", T0 + S, "kiss code", "DENY", 0, true));
+        selector.onSample(sample("near1", T0 + S, 0.3, 0.01));
+        selector.onSample(sample("near2", T0 + S, 0.3, 0.01));
+        selector.select(T0 + S, SAME_CLOCK);
+        assertThat(view("k", T0 + S).state()).isEqualTo("kiss");
+        selector.onSample(sample("k", T0 + 2 * S, 0.3, 0.01));
+        Reference reference = selector.select(T0 + 2 * S, SAME_CLOCK);
+        assertThat(reference.survivors()).contains("k");
+        assertThat(view("k", T0 + 2 * S).state()).isEqualTo("selected");
+    }
+
     @Test
     void aSelectorLeadingAgainKeepsEachDecisionOnce() {
         selector.onSample(sample("a", T0, 0.30, 0.01));

@@ -18,12 +18,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Authenticates what cluster members tell each other. Every event-bus message that can move time or
- * state (samples, source faults, references, timebase replies) travels sealed:
+ * state (samples, source faults, references, timebase probes and replies) travels sealed:
  * {@code {"from": node, "ctr": n, "body": "<JSON text>", "mac": "<base64>"}}, where the MAC is
  * HMAC-SHA256 under the {@link ClusterKey} over the address, the sender, its counter and the body, so
  * a message is bound to where it was sent and who sent it, and a receiver's {@link Freshness} refuses
  * it a second time. Cluster-map values (selector and poller state, leases, claims) are sealed the
- * same way over the map's name and key instead of an address. Anything that fails is dropped, counted
+ * same way over the map's name and key instead of an address, with a counter too: a reader refuses a
+ * value older than one it has read from the same writer under the same key, so an old genuine value
+ * put back by an uninvited member is refused as a replay. Anything that fails is dropped, counted
  * by channel and reason, and logged at most once per {@value #LOG_EVERY_SECONDS} s per kind.
  *
  * <p>Open-source Hazelcast cannot authenticate members, so this is what keeps an uninvited member
@@ -36,6 +38,8 @@ public final class MeshAuth {
     private static final long LOG_EVERY_SECONDS = 10;
     /** Senders a receiver remembers: far more than any cluster's members. */
     private static final int SENDERS_REMEMBERED = 4096;
+    /** (map, key, writer) triples a node remembers: a sampler lease and claim per source, plus a few. */
+    private static final int VALUES_REMEMBERED = 65_536;
 
     /** Why a message or map value was refused. */
     public enum Rejection {
@@ -66,13 +70,17 @@ public final class MeshAuth {
         }
     }
 
-    /** An authenticated message or map value: who sealed it and what it says. */
-    public record Opened(String sender, JsonObject body) {}
+    /**
+     * An authenticated message or map value: who sealed it, what it says, and its counter (which only
+     * grows for one sender, so a reader can tell whether a stored value is being renewed).
+     */
+    public record Opened(String sender, JsonObject body, long counter) {}
 
     private final String node;
     private final ClusterKey key;
     private final TimeSource clock;
     private final AtomicLong counter = new AtomicLong();
+    private final Freshness values = new Freshness(VALUES_REMEMBERED);
     private final Map<String, LongAdder> rejections = new ConcurrentHashMap<>();
     private final Map<String, Long> lastLogged = new ConcurrentHashMap<>();
     private volatile BiConsumer<String, Rejection> listener = (channel, reason) -> { };
@@ -122,29 +130,44 @@ public final class MeshAuth {
         return key == null ? envelope : envelope.put("mac", tag(bus(address).parts(node, ctr, text)));
     }
 
-    /** A receiver of {@code address} with freshness of its own (each consumer of an address needs one). */
+    /**
+     * A receiver of {@code address} with freshness of its own (each consumer of an address needs one),
+     * taking each sender's messages in the order sealed only.
+     */
     public Inbox inbox(String address) {
-        return new Inbox(address);
+        return new Inbox(address, address, 1);
+    }
+
+    /**
+     * A receiver of {@code address}, counted under {@code channel}, that also takes messages up to
+     * {@code window − 1} behind a sender's newest, once each: for requests that several verticles of one
+     * node seal concurrently (see {@link Freshness}).
+     */
+    public Inbox inbox(String address, String channel, int window) {
+        return new Inbox(address, channel, window);
     }
 
     /** Receives sealed messages on one address. */
     public final class Inbox {
         private final String address;
-        private final Freshness freshness = new Freshness(SENDERS_REMEMBERED);
+        private final String channel;
+        private final Freshness freshness;
 
-        private Inbox(String address) {
+        private Inbox(String address, String channel, int window) {
             this.address = address;
+            this.channel = channel;
+            this.freshness = new Freshness(SENDERS_REMEMBERED, window);
         }
 
         /** The message's sender and body if it is authentic and fresh; otherwise empty, counted and logged. */
         public Optional<Opened> open(Object message) {
-            Optional<Opened> opened = verify(address, message, bus(address));
+            Optional<Opened> opened = verify(channel, message, bus(address));
             if (opened.isEmpty()) {
                 return opened;
             }
-            long ctr = ((JsonObject) message).getLong("ctr");
+            long ctr = opened.get().counter();
             if (!freshness.advance(opened.get().sender(), ctr)) {
-                reject(address, Rejection.REPLAYED, "from " + opened.get().sender() + ", counter " + ctr);
+                reject(channel, Rejection.REPLAYED, "from " + opened.get().sender() + ", counter " + ctr);
                 return Optional.empty();
             }
             return opened;
@@ -152,8 +175,9 @@ public final class MeshAuth {
     }
 
     /**
-     * A reply to a request on {@code address}: authentic, from {@code expectedSender}, and carrying the
-     * request's {@code nonce} (the body's "nonce"), which makes it fresh.
+     * A reply to a request on {@code address}: authentic, from {@code expectedSender} (null: any member),
+     * and carrying the request's {@code nonce} (the body's "nonce"), which makes it fresh. Its body, or
+     * empty when refused (counted under {@code channel} and logged).
      */
     public Optional<JsonObject> openReply(String address, String channel, String expectedSender, long nonce,
                                           Object message) {
@@ -162,7 +186,8 @@ public final class MeshAuth {
             return Optional.empty();
         }
         JsonObject body = opened.get().body();
-        if (!expectedSender.equals(opened.get().sender()) || !(body.getValue("nonce") instanceof Number n && n.longValue() == nonce)) {
+        if ((expectedSender != null && !expectedSender.equals(opened.get().sender()))
+                || !(body.getValue("nonce") instanceof Number n && n.longValue() == nonce)) {
             reject(channel, Rejection.MISDIRECTED, "from " + opened.get().sender() + " for " + expectedSender);
             return Optional.empty();
         }
@@ -170,16 +195,22 @@ public final class MeshAuth {
     }
 
     /**
-     * A cluster-map value for {@code map}/{@code mapKey}: the same value for the same body, so that the
-     * map's compare-and-set operations can name it.
+     * A cluster-map value for {@code map}/{@code mapKey}; every call takes a new counter, so a writer
+     * that wants to compare-and-set or remove its value later keeps the string returned.
      */
     public String sealValue(String map, String mapKey, JsonObject value) {
+        long ctr = counter.incrementAndGet();
+        values.notBehind(map + '\n' + mapKey + '\n' + node, ctr); // our own older values are old to us too
         String text = value.encode();
-        JsonObject envelope = new JsonObject().put("from", node).put("ctr", 0).put("body", text);
-        return (key == null ? envelope : envelope.put("mac", tag(map(map, mapKey).parts(node, 0, text)))).encode();
+        JsonObject envelope = new JsonObject().put("from", node).put("ctr", ctr).put("body", text);
+        return (key == null ? envelope : envelope.put("mac", tag(map(map, mapKey).parts(node, ctr, text)))).encode();
     }
 
-    /** The value's writer and body if it is authentic; otherwise empty, counted and logged. Null is absent. */
+    /**
+     * The value's writer and body if it is authentic and not older than a value this node has read from
+     * the same writer under the same key; otherwise empty, counted and logged ({@link Rejection#REPLAYED}
+     * for an old one). Null is absent.
+     */
     public Optional<Opened> openValue(String map, String mapKey, String stored) {
         if (stored == null) {
             return Optional.empty();
@@ -191,7 +222,14 @@ public final class MeshAuth {
             reject(map, Rejection.MALFORMED, "value of " + mapKey + " is not JSON");
             return Optional.empty();
         }
-        return verify(map, envelope, map(map, mapKey));
+        Optional<Opened> opened = verify(map, envelope, map(map, mapKey));
+        if (opened.isPresent() && !values.notBehind(map + '\n' + mapKey + '\n' + opened.get().sender(),
+                opened.get().counter())) {
+            reject(map, Rejection.REPLAYED, "value of " + mapKey + " from " + opened.get().sender() + ", counter "
+                    + opened.get().counter());
+            return Optional.empty();
+        }
+        return opened;
     }
 
     /** What a MAC covers besides the body: where the value was sent or stored, who sealed it, its counter. */
@@ -205,7 +243,7 @@ public final class MeshAuth {
     }
 
     private static Scope map(String map, String mapKey) {
-        return (from, ctr, body) -> new String[] {"map", map, mapKey, from, body};
+        return (from, ctr, body) -> new String[] {"map", map, mapKey, from, Long.toString(ctr), body};
     }
 
     /** The envelope's sender and body if its MAC is the key's over {@code scope}; otherwise empty, counted. */
@@ -226,7 +264,7 @@ public final class MeshAuth {
             }
         }
         try {
-            return Optional.of(new Opened(from, new JsonObject(text)));
+            return Optional.of(new Opened(from, new JsonObject(text), ctr.longValue()));
         } catch (DecodeException e) {
             reject(channel, Rejection.MALFORMED, "body from " + from + " is not a JSON object");
             return Optional.empty();

@@ -105,8 +105,9 @@ public final class TimebaseLinks {
         // Unpredictable: an uninvited member that could guess future nonces could collect genuine replies
         // for them in advance and play them back as fresh ones.
         long nonce = NONCES.nextLong();
+        JsonObject probe = auth.seal(address, new JsonObject().put("nonce", nonce)); // before T1: not in δ
         long t1 = clock.nowNanos();
-        return vertx.eventBus().request(address, new JsonObject().put("nonce", nonce),
+        return vertx.eventBus().request(address, probe,
                 new DeliveryOptions().setSendTimeout(PROBE_TIMEOUT_MILLIS)).map(message -> {
                     long t4 = clock.nowNanos();
                     Optional<JsonObject> reply = auth.openReply(address, EventBusAddresses.TIMEBASE_PREFIX + "*", node,

@@ -35,6 +35,8 @@ import io.timemesh.core.ntp.NtpConstants;
  * @param centerSeconds          c: the middle of the reference's interval less its offset
  * @param panic                  references refused by the panic threshold, or null while none was
  * @param systemPeerAddress      the system peer's "ip:port", for the reference id served over NTP; or null
+ * @param leapSecond             the leap second announced or under way, or null: V is then the continuous scale it
+ *                               maps to served time (UTC or smeared UTC), see {@link LeapSecond}
  */
 public record ClockModel(
         boolean referenced,
@@ -61,7 +63,22 @@ public record ClockModel(
         double frequencySkew,
         double centerSeconds,
         PanicRefusals panic,
-        String systemPeerAddress) {
+        String systemPeerAddress,
+        LeapSecond leapSecond) {
+
+    /** A clock with no leap second announced or under way. */
+    public ClockModel(boolean referenced, long anchorLocalNanos, long correctionAtAnchorNanos, double frequency,
+                      double residualSeconds, double slewRate, long referenceLocalNanos, double rootDelaySeconds,
+                      double rootDispersionSeconds, double maxDrift, boolean majority, long holdoverAfterNanos,
+                      double maxErrorBoundSeconds, int stratum, LeapIndicator leap, String selectorNode,
+                      String systemPeer, long referenceSequence, long updates, double lastOffsetSeconds,
+                      boolean lastStep, double frequencySkew, double centerSeconds, PanicRefusals panic,
+                      String systemPeerAddress) {
+        this(referenced, anchorLocalNanos, correctionAtAnchorNanos, frequency, residualSeconds, slewRate,
+                referenceLocalNanos, rootDelaySeconds, rootDispersionSeconds, maxDrift, majority, holdoverAfterNanos,
+                maxErrorBoundSeconds, stratum, leap, selectorNode, systemPeer, referenceSequence, updates,
+                lastOffsetSeconds, lastStep, frequencySkew, centerSeconds, panic, systemPeerAddress, null);
+    }
 
     /** A clock that has never been synchronised: V = L and no bound. */
     public static ClockModel unsynchronized(double maxDrift, long holdoverAfterNanos, double maxErrorBoundSeconds) {
@@ -129,7 +146,12 @@ public record ClockModel(
         return ClockStatus.SYNCHRONIZED;
     }
 
-    /** Reads the virtual clock at L. */
+    /**
+     * Reads the virtual clock at L. With a leap second announced or under way, V and its interval are mapped
+     * to served time by {@link LeapSecond#servedNanos}: the map is monotone, so the interval still holds true
+     * (UTC or smeared) time; the status then follows the mapped bound (a deleted second's step forward widens
+     * the interval across it).
+     */
     public TimeReading read(long localNanos) {
         long now = localNanos + correctionNanos(localNanos);
         ClockStatus status = status(localNanos);
@@ -142,9 +164,21 @@ public record ClockModel(
         double half = halfWidthSeconds(localNanos);
         long earliest = now + (long) Math.floor((center - half) * 1e9) - 1;
         long latest = now + (long) Math.ceil((center + half) * 1e9) + 1;
+        LeapIndicator announced = leap;
+        Long smear = null;
+        if (leapSecond != null) {
+            announced = leapSecond.indicator(now);
+            smear = leapSecond.smearNanos(now);
+            earliest = leapSecond.servedNanos(earliest);
+            latest = leapSecond.servedNanos(latest);
+            now = leapSecond.servedNanos(now);
+            if (Math.max(now - earliest, latest - now) / 1e9 > maxErrorBoundSeconds) {
+                status = ClockStatus.UNSYNCHRONIZED;
+            }
+        }
         long bound = Math.max(now - earliest, latest - now);
         return new TimeReading(now, earliest, latest, bound, status,
                 status == ClockStatus.UNSYNCHRONIZED ? 16 : stratum,
-                status == ClockStatus.UNSYNCHRONIZED ? LeapIndicator.ALARM : leap);
+                status == ClockStatus.UNSYNCHRONIZED ? LeapIndicator.ALARM : announced, smear);
     }
 }

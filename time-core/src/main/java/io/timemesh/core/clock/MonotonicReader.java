@@ -38,9 +38,9 @@ public final class MonotonicReader {
         long bound = Math.max(reading.errorBoundNanos(), Math.max(served - reading.earliestNanos(), latest - served));
         if (bound / 1e9 > model.maxErrorBoundSeconds()) {
             return new TimeReading(served, reading.earliestNanos(), latest, bound, ClockStatus.UNSYNCHRONIZED,
-                    NtpConstants.MAXSTRAT, LeapIndicator.ALARM);
+                    NtpConstants.MAXSTRAT, LeapIndicator.ALARM, reading.smearNanos());
         }
         return new TimeReading(served, reading.earliestNanos(), latest, bound, reading.status(), reading.stratum(),
-                reading.leap());
+                reading.leap(), reading.smearNanos());
     }
 }

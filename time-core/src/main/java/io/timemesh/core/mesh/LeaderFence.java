@@ -3,12 +3,13 @@ package io.timemesh.core.mesh;
 /**
  * Which selector a node follows. Every leadership has an epoch that only grows (a fencing token):
  * a reference is applied only from the leader of the highest epoch seen, so a deposed selector that
- * wakes from a stall, or a second one during a split, is never interleaved with the current one.
+ * wakes from a stall, or a second one during a split, is never interleaved with the current one, and
+ * the (epoch, sequence) of the references a node applies never goes back.
  *
- * <p>One escape keeps the cluster live after a split heals with the lower epoch's side winning the
- * leadership: once the followed leader has been silent for {@code silenceNanos}, the next
- * authenticated reference is followed whatever its epoch. A silent leader publishes nothing to
- * interleave with, so this costs no consistency.
+ * <p>There is no escape by time: a node never follows a lower epoch again. Liveness after a healed
+ * split whose winning side had the lower epoch comes from the selector instead: a node that refuses a
+ * reference says which leadership it follows ({@code EventBusAddresses.FENCE}), and the lease holder
+ * then moves to an epoch above it (see {@code SelectorLease}).
  */
 public final class LeaderFence {
     /** What became of one reference. */
@@ -21,24 +22,13 @@ public final class LeaderFence {
         EPOCH_CONFLICT
     }
 
-    private final long silenceNanos;
     private long epoch = Long.MIN_VALUE;
     private String leader;
-    private long lastFollowedNanos;
 
-    /** @param silenceNanos how long the followed leader may be silent before any authenticated leader is followed */
-    public LeaderFence(long silenceNanos) {
-        this.silenceNanos = silenceNanos;
-    }
-
-    /**
-     * Judges a reference from {@code node} under {@code referenceEpoch}, received at {@code nowNanos}
-     * (local timescale), and follows it when it is {@link Verdict#FOLLOWED}.
-     */
-    public synchronized Verdict admit(long referenceEpoch, String node, long nowNanos) {
-        boolean silent = leader != null && nowNanos - lastFollowedNanos > silenceNanos;
+    /** Judges a reference from {@code node} under {@code referenceEpoch}, and follows it when it is {@link Verdict#FOLLOWED}. */
+    public synchronized Verdict admit(long referenceEpoch, String node) {
         Verdict verdict;
-        if (leader == null || referenceEpoch > epoch || silent) {
+        if (leader == null || referenceEpoch > epoch) {
             verdict = Verdict.FOLLOWED;
         } else if (referenceEpoch < epoch) {
             verdict = Verdict.STALE_EPOCH;
@@ -48,7 +38,6 @@ public final class LeaderFence {
         if (verdict == Verdict.FOLLOWED) {
             epoch = referenceEpoch;
             leader = node;
-            lastFollowedNanos = nowNanos;
         }
         return verdict;
     }

@@ -15,6 +15,12 @@ public final class EventBusAddresses {
      * {@code {"epoch": E, "reference": {...}}} where E is the leadership's fencing token.
      */
     public static final String REFERENCE = "timemesh.reference";
+    /**
+     * Published by a discipline that refused a reference for its epoch, at most once a second: sealed
+     * {@code {"leader": node, "epoch": E}}, the leadership it follows. The lease holder moves above E, so
+     * a healed split whose winner had the lower epoch is followed again (see {@code LeaderFence}).
+     */
+    public static final String FENCE = "timemesh.reference.fence";
     /** Node-local: every reference this node's discipline authenticated, fenced and applied, as plain JSON. */
     public static final String REFERENCE_APPLIED = "timemesh.reference.applied";
     /**

@@ -56,4 +56,22 @@ public final class Setting {
     public static int wholeNumber(String key, Object value, int fallback, int min, int max) {
         return (int) wholeNumber(key, value, (long) fallback, min, max);
     }
+
+    /**
+     * @return the constant of {@code type} whose name, in lower case, is {@code value}; {@code fallback} when null
+     * @throws SettingException when it is not one of those names (the message lists them)
+     */
+    public static <E extends Enum<E>> E oneOf(String key, Object value, E fallback, Class<E> type) {
+        if (value == null) {
+            return fallback;
+        }
+        for (E constant : type.getEnumConstants()) {
+            if (constant.name().toLowerCase(java.util.Locale.ROOT).equals(value)) {
+                return constant;
+            }
+        }
+        throw new SettingException(key, value, "one of " + java.util.Arrays.stream(type.getEnumConstants())
+                .map(c -> SettingException.show(c.name().toLowerCase(java.util.Locale.ROOT)))
+                .collect(java.util.stream.Collectors.joining(", ")));
+    }
 }

@@ -3,6 +3,7 @@ package io.timemesh.core.settings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.timemesh.core.clock.LeapMode;
 import org.junit.jupiter.api.Test;
 
 class SettingTest {
@@ -14,6 +15,17 @@ class SettingTest {
         assertThat(Setting.positive("k", 0.5, 1.0, 10)).isEqualTo(0.5);
         assertThat(Setting.wholeNumber("k", 8123, 1, 0, 65_535)).isEqualTo(8123);
         assertThat(Setting.wholeNumber("k", 8123.0, 1, 0, 65_535)).isEqualTo(8123); // 8123.0 is whole
+    }
+
+    @Test
+    void aChoiceIsOneOfItsNamesAndAnythingElseListsThem() {
+        assertThat(Setting.oneOf("leapMode", null, LeapMode.STEP, LeapMode.class)).isEqualTo(LeapMode.STEP);
+        assertThat(Setting.oneOf("leapMode", "smear", LeapMode.STEP, LeapMode.class)).isEqualTo(LeapMode.SMEAR);
+        assertThatThrownBy(() -> Setting.oneOf("leapMode", "slew", LeapMode.STEP, LeapMode.class))
+                .isInstanceOf(SettingException.class)
+                .hasMessage("'leapMode' must be one of \"step\", \"smear\", was \"slew\"");
+        assertThatThrownBy(() -> Setting.oneOf("leapMode", 1, LeapMode.STEP, LeapMode.class))
+                .hasMessage("'leapMode' must be one of \"step\", \"smear\", was 1");
     }
 
     @Test

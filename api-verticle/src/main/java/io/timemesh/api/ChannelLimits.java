@@ -1,0 +1,187 @@
+package io.timemesh.api;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
+import io.netty.handler.timeout.WriteTimeoutHandler;
+import io.netty.util.ReferenceCountUtil;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.impl.HttpServerConnection;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The {@link HttpLimits} that need a connection's Netty pipeline, which Vert.x's public API does not reach (so this
+ * goes through Vert.x's internal {@code HttpServerConnection}, checked against Vert.x 5.0.8):
+ * <ul>
+ *   <li>a write timeout on every connection (Netty's {@link WriteTimeoutHandler}): a client that reads nothing holds
+ *   a connection and its unsent answer only that long, not until the idle timeout;</li>
+ *   <li>an HTTP/1 request whose version Vert.x does not speak is turned into a decoding failure, so that it is
+ *   answered like every request Netty cannot parse (Vert.x alone answers an empty 501, echoing the version);</li>
+ *   <li>an HTTP/2 client's concurrent-stream limit holds from its first frame (Netty applies it only once the
+ *   client acknowledges the server's SETTINGS, and an attacker never does), and what it sent in one write is
+ *   decoded at most {@link #HTTP2_SLICE_BYTES} past the moment its connection is closed.</li>
+ * </ul>
+ * Every method runs on the connection's event loop.
+ */
+final class ChannelLimits {
+    /**
+     * How much of one read an HTTP/2 connection's decoder is handed at a time, bytes: about 80 of an attacker's
+     * minimal HEADERS frames, so a connection refused mid-read costs that much more decoding, not its whole read.
+     */
+    static final int HTTP2_SLICE_BYTES = 2_048;
+    private static final String WRITE_TIMEOUT = "timemesh-write-timeout";
+    private static final String VERSION_CHECK = "timemesh-version-check";
+    private static final String HTTP2_GATE = "timemesh-http2-gate";
+    /** Where Vert.x's HTTP/1 pipeline decodes requests (HttpServerConnectionInitializer). */
+    private static final String HTTP1_DECODER = "httpDecoder";
+
+    private ChannelLimits() {
+    }
+
+    /**
+     * Fits the limits to a new connection; called again for the HTTP/2 connection that an h2c Upgrade makes of an
+     * HTTP/1 one, on the same channel, so each piece is added once.
+     *
+     * @param onWriteTimeout run when a write timed out, as the connection is closed
+     */
+    static void install(HttpConnection connection, HttpLimits limits, Runnable onWriteTimeout) {
+        if (!(connection instanceof HttpServerConnection server)) {
+            return;
+        }
+        ChannelHandlerContext ctx = server.channelHandlerContext();
+        ChannelPipeline pipeline = ctx.pipeline();
+        if (pipeline.get(WRITE_TIMEOUT) == null) {
+            // First in the pipeline, next to the socket: a write is done when its bytes are in the kernel's buffer.
+            pipeline.addFirst(WRITE_TIMEOUT, new WriteDeadline(limits.writeTimeoutMillis(), onWriteTimeout));
+        }
+        if (pipeline.get(HTTP1_DECODER) != null && pipeline.get(VERSION_CHECK) == null) {
+            pipeline.addAfter(HTTP1_DECODER, VERSION_CHECK, new VersionCheck());
+        }
+        if (ctx.handler() instanceof Http2ConnectionHandler http2 && pipeline.get(HTTP2_GATE) == null) {
+            // RFC 9113 §5.1.2: the limit binds once advertised, and the server's SETTINGS precede anything it reads.
+            http2.connection().remote().maxActiveStreams(limits.http2MaxConcurrentStreams());
+            pipeline.addBefore(ctx.name(), HTTP2_GATE, new Http2Gate());
+        }
+    }
+
+    /**
+     * Closes an HTTP/1 connection as Vert.x does, after what it is writing; an HTTP/2 one's channel at once, without
+     * GOAWAY, so that nothing more of what its client sent is decoded.
+     */
+    static void close(HttpConnection connection) {
+        if (connection instanceof HttpServerConnection server
+                && server.channelHandlerContext().handler() instanceof Http2ConnectionHandler) {
+            server.channelHandlerContext().channel().close();
+        } else {
+            connection.close();
+        }
+    }
+
+    /**
+     * Netty's write timeout, closing the channel without first passing a {@code WriteTimeoutException} down the
+     * pipeline: Vert.x's HTTP/1 connection, handed one while a response is being written, throws on it and Netty
+     * logs that at WARN, once per client that stops reading.
+     */
+    private static final class WriteDeadline extends WriteTimeoutHandler {
+        private final Runnable onTimeout;
+        private boolean timedOut;
+
+        WriteDeadline(int timeoutMillis, Runnable onTimeout) {
+            super(timeoutMillis, TimeUnit.MILLISECONDS);
+            this.onTimeout = onTimeout;
+        }
+
+        @Override
+        protected void writeTimedOut(ChannelHandlerContext ctx) {
+            if (!timedOut) {
+                timedOut = true;
+                onTimeout.run();
+                ctx.close();
+            }
+        }
+    }
+
+    /**
+     * The version of a request refused: 505 for another major version of HTTP (RFC 9110 §15.6.6), 400 for what is
+     * no HTTP version at all (a lower-case name, another protocol's). Without a stack trace: an attacker picks when
+     * one is made.
+     */
+    static final class UnsupportedVersion extends RuntimeException {
+        private final int status;
+
+        UnsupportedVersion(String version, int status) {
+            super(status == 505 ? "HTTP version " + version + " is not supported; use HTTP/1.1"
+                    : "'" + version + "' is no HTTP version; use HTTP/1.1", null, false, false);
+            this.status = status;
+        }
+
+        /** The status to answer with, 505 or 400. */
+        int status() {
+            return status;
+        }
+    }
+
+    /**
+     * Passes HTTP/1.0 and 1.1 requests on; answers a higher 1.x as 1.1 (RFC 9110 §2.5: a higher minor version is
+     * processed as the highest one implemented); fails any other version's request, as Netty fails a request it
+     * cannot parse, and then drops whatever follows on the connection, as Netty does after a failure, since it is
+     * about to be closed.
+     */
+    private static final class VersionCheck extends ChannelInboundHandlerAdapter {
+        private boolean refused;
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (refused) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            if (msg instanceof HttpRequest request) {
+                HttpVersion version = request.protocolVersion();
+                // Identity, as Vert.x compares: any other instance is a version it answers with an empty 501.
+                if (version != HttpVersion.HTTP_1_0 && version != HttpVersion.HTTP_1_1) {
+                    boolean http = version.protocolName().equals("HTTP");
+                    // Our answer's status line, also when Netty failed the request for something else.
+                    request.setProtocolVersion(HttpVersion.HTTP_1_1);
+                    if ((!http || version.majorVersion() != 1) && request.decoderResult().isSuccess()) {
+                        refused = true;
+                        request.setDecoderResult(DecoderResult.failure(new UnsupportedVersion(version.text(),
+                                http ? 505 : 400)));
+                        ctx.fireChannelRead(request);
+                        if (!(request instanceof LastHttpContent)) {
+                            ctx.fireChannelRead(LastHttpContent.EMPTY_LAST_CONTENT);
+                        }
+                        return;
+                    }
+                }
+            }
+            ctx.fireChannelRead(msg);
+        }
+    }
+
+    /** Hands an HTTP/2 connection's reads to its decoder in slices, and drops the rest once the channel closed. */
+    static final class Http2Gate extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (!(msg instanceof ByteBuf bytes)) {
+                ctx.fireChannelRead(msg);
+                return;
+            }
+            Channel channel = ctx.channel();
+            try {
+                while (bytes.isReadable() && channel.isActive()) {
+                    ctx.fireChannelRead(bytes.readRetainedSlice(Math.min(HTTP2_SLICE_BYTES, bytes.readableBytes())));
+                }
+            } finally {
+                bytes.release();
+            }
+        }
+    }
+}
