@@ -3,6 +3,7 @@ package io.timemesh.core.nts;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,10 +31,15 @@ public final class NtsServerKeys {
 
     private final RandomGenerator random;
     private final long rotationNanos;
-    private final Map<Integer, byte[]> keys = new LinkedHashMap<>();
+    /**
+     * This node's keys, oldest first, and the current one's id: replaced whole at a rotation, so that cookies
+     * are sealed and opened without a lock (NTP server instances on several event loops share these keys).
+     */
+    private record Own(Map<Integer, byte[]> keys, int currentId) {}
+
+    private volatile Own own = new Own(Map.of(), 0);
     /** The other nodes' keys, as last shared. */
-    private Map<Integer, byte[]> shared = Map.of();
-    private int currentId;
+    private volatile Map<Integer, byte[]> shared = Map.of();
     private long rotatedNanos;
 
     /**
@@ -57,30 +63,32 @@ public final class NtsServerKeys {
         }
     }
 
-    private void rotate(long nowNanos) {
+    private synchronized void rotate(long nowNanos) {
         byte[] key = new byte[AesSivCmac256.KEY_LENGTH];
         random.nextBytes(key);
+        Map<Integer, byte[]> keys = new LinkedHashMap<>(own.keys());
         int id;
         do {
             id = random.nextInt();
-        } while (keys.containsKey(id));
+        } while (keys.containsKey(id) || shared.containsKey(id));
         keys.put(id, key);
         while (keys.size() > KEPT) {
             keys.remove(keys.keySet().iterator().next());
         }
-        currentId = id;
+        own = new Own(Collections.unmodifiableMap(keys), id);
         rotatedNanos = nowNanos;
     }
 
     /** A fresh cookie holding {@code clientKeys}, sealed under the current key. */
-    public synchronized byte[] cookie(NtsKeys clientKeys) {
+    public byte[] cookie(NtsKeys clientKeys) {
+        Own current = own;
         byte[] nonce = new byte[16];
         random.nextBytes(nonce);
-        byte[] id = ByteBuffer.allocate(4).putInt(currentId).array();
+        byte[] id = ByteBuffer.allocate(4).putInt(current.currentId()).array();
         byte[] plaintext = new byte[2 * AesSivCmac256.KEY_LENGTH];
         System.arraycopy(clientKeys.c2s(), 0, plaintext, 0, AesSivCmac256.KEY_LENGTH);
         System.arraycopy(clientKeys.s2c(), 0, plaintext, AesSivCmac256.KEY_LENGTH, AesSivCmac256.KEY_LENGTH);
-        byte[] sealed = AesSivCmac256.seal(keys.get(currentId), plaintext, id, nonce);
+        byte[] sealed = AesSivCmac256.seal(current.keys().get(current.currentId()), plaintext, id, nonce);
         return ByteBuffer.allocate(COOKIE_LENGTH).put(id).put(nonce).put(sealed).array();
     }
 
@@ -100,14 +108,15 @@ public final class NtsServerKeys {
     }
 
     /** This node's keys (current and previous), to share with the other nodes. */
-    public synchronized List<SharedKey> own() {
-        return keys.entrySet().stream().map(e -> new SharedKey(e.getKey(), e.getValue())).toList();
+    public List<SharedKey> own() {
+        return own.keys().entrySet().stream().map(e -> new SharedKey(e.getKey(), e.getValue())).toList();
     }
 
     /** The other nodes' keys as they now stand: cookies under them open here too; keys not listed no longer do. */
     public synchronized void acceptShared(Collection<SharedKey> others) {
         Map<Integer, byte[]> next = new HashMap<>();
-        others.stream().filter(k -> !keys.containsKey(k.id())).forEach(k -> next.put(k.id(), k.key()));
+        Map<Integer, byte[]> mine = own.keys();
+        others.stream().filter(k -> !mine.containsKey(k.id())).forEach(k -> next.put(k.id(), k.key()));
         shared = next;
     }
 
@@ -127,12 +136,13 @@ public final class NtsServerKeys {
      *
      * @return empty for a cookie of another length, under a key no longer kept, or that does not authenticate
      */
-    public synchronized Optional<NtsKeys> open(byte[] cookie) {
+    public Optional<NtsKeys> open(byte[] cookie) {
         if (cookie.length != COOKIE_LENGTH) {
             return Optional.empty();
         }
         byte[] id = Arrays.copyOfRange(cookie, 0, 4);
-        byte[] key = keys.getOrDefault(ByteBuffer.wrap(id).getInt(), shared.get(ByteBuffer.wrap(id).getInt()));
+        int keyId = ByteBuffer.wrap(id).getInt();
+        byte[] key = own.keys().getOrDefault(keyId, shared.get(keyId));
         if (key == null) {
             return Optional.empty();
         }
