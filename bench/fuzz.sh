@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Fuzzing on demand: the fuzz suites with a larger budget than CI gives them. CI runs them in every build with
 # the budget of <module>/src/test/resources/junit-platform.properties (jqwik.tries.default): 5,000 tries per
-# property for the NTP decoder (time-core), 1,000 per property for the HTTP parameters and the NTP responder
-# (api-verticle). Here the decoder gets TRIES per property and api-verticle's suites TRIES/10: an HTTP try is
-# a loopback round trip, some tens of times a decoder try. Prints a table; exits 1 when a suite failed.
+# property for the NTP decoder and the NTS records and extension fields (time-core), 1,000 per property for
+# the HTTP parameters and the NTP responder (api-verticle). Here the decoder gets TRIES per property and
+# api-verticle's suites TRIES/10: an HTTP try is a loopback round trip, some tens of times a decoder try.
+# Prints a table; exits 1 when a suite failed.
 #   bench/fuzz.sh [tries]     (default 200000: a few minutes on two cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,7 +50,7 @@ tries_of() {
 }
 verdict() { [ "$(attr failures "$1")" = 0 ] && [ "$(attr errors "$1")" = 0 ] && echo pass || echo FAIL; }
 
-fuzz time-core "$tries" NtpDecoderProperties
+fuzz time-core "$tries" NtpDecoderProperties NtsParsingProperties
 fuzz api-verticle "$((tries / 10))" HttpParameterFuzzProperties 'NtpResponderTest#randomDatagrams*'
 
 printf '\nFuzz suites, %s tries per decoder property, %s per api-verticle property\n' "$tries" "$((tries / 10))"

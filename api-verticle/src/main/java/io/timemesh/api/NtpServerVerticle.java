@@ -14,6 +14,8 @@ import io.timemesh.core.clock.TimeReading;
 import io.timemesh.core.ntp.NtpConstants;
 import io.timemesh.core.ntp.NtpPacket;
 import io.timemesh.core.ntp.NtpTimestamp;
+import io.timemesh.core.nts.NtsServerExchange;
+import io.timemesh.core.nts.NtsServerKeys;
 import io.timemesh.core.time.TimeSource;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -34,7 +36,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Serves NTP to standard clients from the node's disciplined clock, a batch of requests at a time: T2 is
  * read first thing when a batch has arrived, T3 just before its replies are sent. Optional per-client rate
- * limiting, with an optional kiss-o'-death RATE for limited clients.
+ * limiting, with an optional kiss-o'-death RATE for limited clients. With {@link NtsServerKeys}, NTS requests
+ * (RFC 8915 §5.7) get replies sealed under their cookie's keys, written with T3 read at once since T3 is
+ * authenticated; a stale cookie gets an NTS NAK, a request that does not authenticate nothing.
  */
 public final class NtpServerVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(NtpServerVerticle.class);
@@ -61,9 +65,19 @@ public final class NtpServerVerticle extends VerticleBase {
     private volatile String host;
     private volatile Thread eventLoop;
 
+    /** The cookie keys when serving NTS, or null. */
+    private final NtsServerKeys ntsKeys;
+    private final SecureRandom ntsRandom = new SecureRandom();
+
     public NtpServerVerticle(TimeSource clock, MonotonicReader reader, int precisionLog2) {
+        this(clock, reader, precisionLog2, null);
+    }
+
+    /** @param ntsKeys the cookie keys its NTS-KE server hands out, to serve NTS; null for plain NTP only */
+    public NtpServerVerticle(TimeSource clock, MonotonicReader reader, int precisionLog2, NtsServerKeys ntsKeys) {
         this.clock = new ClockView(clock, reader);
         this.precisionLog2 = precisionLog2;
+        this.ntsKeys = ntsKeys;
     }
 
     /**
@@ -218,11 +232,36 @@ public final class NtpServerVerticle extends VerticleBase {
                 header = NtpResponder.header(clock.model(), received, precisionLog2);
                 receiveStamp = NtpTimestamp.fromUnixNanos(received.nowNanos());
             }
+            if (ntsKeys != null) {
+                NtsServerExchange.Request nts = NtsServerExchange.read(request, length, ntsKeys);
+                if (!(nts instanceof NtsServerExchange.Request.Plain)) {
+                    byte[] sealed = ntsReply(nts, ask.get(), length);
+                    return sealed == null ? null : ctx.alloc().directBuffer(sealed.length).writeBytes(sealed);
+                }
+            }
             System.arraycopy(header, 0, reply, 0, reply.length);
             NtpResponder.fill(reply, ask.get(), receiveStamp, receiveStamp); // T3 written when the batch is sent
             ByteBuf out = ctx.alloc().directBuffer(reply.length).writeBytes(reply);
             stamped.add(out);
             return out;
+        }
+
+        /**
+         * The reply to an NTS request: sealed (its T3 read now, as it is authenticated), an NTS NAK, or null
+         * for one refused.
+         */
+        private byte[] ntsReply(NtsServerExchange.Request nts, NtpPacket ask, int length) {
+            if (nts instanceof NtsServerExchange.Request.Refused refused) {
+                LOG.debug("NTS request refused: {}", refused.reason());
+                return null;
+            }
+            byte[] base = header.clone();
+            NtpResponder.fill(base, ask, receiveStamp, NtpTimestamp.fromUnixNanos(clock.read().nowNanos()));
+            if (nts instanceof NtsServerExchange.Request.Nak nak) {
+                return NtsServerExchange.nak(base, nak.uniqueId());
+            }
+            ntsKeys.rotateIfDue(clock.localNanos());
+            return NtsServerExchange.reply(base, (NtsServerExchange.Request.Authenticated) nts, ntsKeys, ntsRandom, length);
         }
 
         @Override

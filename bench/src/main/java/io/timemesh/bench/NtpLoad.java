@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongFunction;
 
 /**
  * An NTP load generator: sends client requests at a set rate from four sockets and counts the replies.
@@ -25,6 +26,11 @@ public final class NtpLoad {
     record Result(double offered, double replies, double loss) {}
 
     static Result run(InetSocketAddress server, int rate, double seconds) throws Exception {
+        return run(server, rate, seconds, sent -> NtpPacketCodec.encode(NtpPacket.clientRequest(sent + 1, 0, -20)));
+    }
+
+    /** As {@link #run(InetSocketAddress, int, double)}, sending {@code request.apply(n)} as the n-th request. */
+    static Result run(InetSocketAddress server, int rate, double seconds, LongFunction<byte[]> request) throws Exception {
         DatagramSocket[] sockets = new DatagramSocket[SOCKETS];
         AtomicLong received = new AtomicLong();
         Thread[] receivers = new Thread[SOCKETS];
@@ -57,8 +63,8 @@ public final class NtpLoad {
             while (System.nanoTime() < due) {
                 Thread.onSpinWait();
             }
-            byte[] request = NtpPacketCodec.encode(NtpPacket.clientRequest(sent + 1, 0, -20));
-            sockets[(int) (sent % SOCKETS)].send(new DatagramPacket(request, request.length, server));
+            byte[] datagram = request.apply(sent);
+            sockets[(int) (sent % SOCKETS)].send(new DatagramPacket(datagram, datagram.length, server));
         }
         double elapsed = (System.nanoTime() - start) / 1e9;
         Thread.sleep(500); // the last replies

@@ -3,6 +3,7 @@ package io.timemesh.deploy;
 import io.timemesh.api.ApiSettings;
 import io.timemesh.api.ClientRateLimiter;
 import io.timemesh.api.HttpLimits;
+import io.timemesh.api.nts.NtsServerSettings;
 import io.timemesh.core.mesh.ClusterKey;
 import io.timemesh.core.ntp.ServerAddress;
 import io.timemesh.core.settings.Setting;
@@ -47,7 +48,7 @@ public record NodeConfig(JsonObject json) {
             Map.entry("cluster", JsonObject.class), Map.entry("roles", JsonArray.class),
             Map.entry("ntpPort", Number.class), Map.entry("ntpHost", String.class),
             Map.entry("ntpRateLimit", JsonObject.class), Map.entry("httpMetrics", Boolean.class),
-            Map.entry("http", JsonObject.class));
+            Map.entry("http", JsonObject.class), Map.entry(NtsServerSettings.SECTION, JsonObject.class));
     /** The keys each section takes and their types: anything else is a typo or a wrong type, refused by name. */
     private static final Map<String, Map<String, Class<?>>> SECTION_KEYS = Map.of(
             "sampler", Map.of("timeoutMillis", Number.class, "bindHost", String.class),
@@ -65,7 +66,7 @@ public record NodeConfig(JsonObject json) {
             "cluster", Map.of("members", JsonArray.class, "host", String.class, "port", Number.class,
                     "busHost", String.class, "busPort", Number.class, "hazelcastConfig", String.class,
                     "keyFile", String.class, "insecure", Boolean.class),
-            "http", HttpLimits.KEYS);
+            "http", HttpLimits.KEYS, NtsServerSettings.SECTION, NtsServerSettings.KEYS);
     /** What a node can run; every node also answers timebase probes. */
     public static final List<String> ROLES = List.of("sampler", "selector", "discipline", "api");
 
@@ -114,7 +115,16 @@ public record NodeConfig(JsonObject json) {
         if (rate != null && rate.getBoolean("enabled", true)) {
             checked("ntpRateLimit", () -> ClientRateLimiter.fromJson(rate, RandomGenerator.getDefault()));
         }
+        NtsServerSettings.fromJson(json.getJsonObject(NtsServerSettings.SECTION));
+        if (json.containsKey(NtsServerSettings.SECTION) && !json.containsKey("ntpPort")) {
+            throw new IllegalArgumentException("'" + NtsServerSettings.SECTION + "' needs the NTP server: set 'ntpPort'");
+        }
         checkClusterKey(json);
+    }
+
+    /** How this node serves NTS, or null when it does not. */
+    public NtsServerSettings ntsServer() {
+        return NtsServerSettings.fromJson(json.getJsonObject(NtsServerSettings.SECTION));
     }
 
     /**
@@ -268,8 +278,8 @@ public record NodeConfig(JsonObject json) {
     public List<String> duplicateSources() {
         Map<String, List<String>> spellings = new LinkedHashMap<>();
         for (Object source : json.getJsonArray("sources")) {
-            spellings.computeIfAbsent(ServerAddress.parse((String) source).toString(), s -> new ArrayList<>())
-                    .add((String) source);
+            String spelling = source instanceof JsonObject entry ? String.valueOf(entry.getValue("address")) : (String) source;
+            spellings.computeIfAbsent(ServerAddress.parse(spelling).toString(), s -> new ArrayList<>()).add(spelling);
         }
         List<String> warnings = spellings.entrySet().stream().filter(e -> e.getValue().size() > 1)
                 .map(e -> "source " + e.getKey() + " is configured " + e.getValue().size() + " times (as "

@@ -81,21 +81,23 @@ final class OperatorViews {
                         "  |                                 .- Poll interval (s).   .- Sample age (s).",
                         "  |                                 |     .- Reach (octal)  |    .- Offset from the selector's clock,",
                         "  |                                 |     |                 |    |  ± its root distance.",
+                        "  |   AUTH: NTS:n authenticated by NTS (RFC 8915) holding n cookies, - unauthenticated.",
                         ""));
             }
-            out.append(String.format(Locale.ROOT, "%s %-24s %2s %5s %5s %7s %15s %11s %4s  %s%n", "S", "SOURCE", "ST",
-                    "POLL", "REACH", "AGE(s)", "OFFSET(s)", "+/-(s)", "OUT", "REASON"));
+            out.append(String.format(Locale.ROOT, "%s %-24s %2s %5s %5s %7s %15s %11s %4s %5s  %s%n", "S", "SOURCE", "ST",
+                    "POLL", "REACH", "AGE(s)", "OFFSET(s)", "+/-(s)", "OUT", "AUTH", "REASON"));
             for (Object o : sources) {
                 JsonObject s = (JsonObject) o;
                 String address = s.getString("address");
                 String symbol = address.equals(peer) ? "*" : SYMBOLS.getOrDefault(s.getString("state"), " ");
-                out.append(String.format(Locale.ROOT, "%s %-24s %2s %5s %5s %7s %15s %11s %4d  %s%n", symbol, address,
+                out.append(String.format(Locale.ROOT, "%s %-24s %2s %5s %5s %7s %15s %11s %4d %5s  %s%n", symbol, address,
                         s.getValue("stratum") == null ? "-" : s.getInteger("stratum"), s.getInteger("pollSeconds"),
                         Integer.toOctalString(s.getInteger("reach")),
                         s.getDouble("lastSampleAgeSeconds") == null ? "-"
                                 : String.format(Locale.ROOT, "%.1f", s.getDouble("lastSampleAgeSeconds")),
                         nanos(s.getLong("offsetNs"), "%+.9f"), nanos(s.getLong("rootDistanceNs"), "%.6f"),
-                        s.getLong("outliers"), s.getString("reason")));
+                        s.getLong("outliers"), "NTS".equals(s.getString("auth")) ? "NTS:" + s.getInteger("ntsCookies") : "-",
+                        s.getString("reason")));
             }
             return out.toString();
         }

@@ -2,9 +2,12 @@ package io.timemesh.deploy;
 
 import io.timemesh.core.ntp.ServerAddress;
 import io.timemesh.core.time.MonotonicTimescale;
+import io.timemesh.sampler.HostResolver;
 import io.timemesh.sampler.NtpQuery;
+import io.timemesh.sampler.nts.NtsSourceSettings;
 import io.vertx.core.Vertx;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,6 +47,18 @@ public final class QueryCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON array, one object per server.")
     private boolean json;
 
+    @Option(names = "--nts", description = "Authenticate every server with NTS (RFC 8915): NTS-KE over TLS first, then"
+            + " only authenticated replies count.")
+    private boolean nts;
+
+    @Option(names = "--nts-ke-port", paramLabel = "N", defaultValue = "4460",
+            description = "NTS-KE port of the servers (with --nts; default: ${DEFAULT-VALUE}).")
+    private int ntsKePort;
+
+    @Option(names = "--nts-trusted-certificates", paramLabel = "PEM",
+            description = "Trust only these certificates for NTS-KE (with --nts; default: the JDK's trust store).")
+    private Path ntsTrustedCertificates;
+
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
@@ -54,7 +69,8 @@ public final class QueryCommand implements Callable<Integer> {
         List<NtpQuery.Result> results;
         try {
             results = NtpQuery.run(vertx, new MonotonicTimescale(), MonotonicTimescale.measurePrecisionLog2(),
-                    addresses, samples, seconds(timeoutSeconds), seconds(intervalSeconds)).await();
+                    HostResolver.SYSTEM, addresses, nts ? new NtsSourceSettings(ntsKePort, ntsTrustedCertificates) : null,
+                    samples, seconds(timeoutSeconds), seconds(intervalSeconds)).await();
         } finally {
             vertx.close().await();
         }
@@ -73,6 +89,12 @@ public final class QueryCommand implements Callable<Integer> {
         }
         if (!(intervalSeconds >= 0 && intervalSeconds <= 60)) {
             throw parameterError("--interval must be in [0, 60] seconds, was " + intervalSeconds);
+        }
+        if (ntsKePort < 1 || ntsKePort > 65_535) {
+            throw parameterError("--nts-ke-port must be 1..65535, was " + ntsKePort);
+        }
+        if (!nts && ntsTrustedCertificates != null) {
+            throw parameterError("--nts-trusted-certificates needs --nts");
         }
         List<ServerAddress> addresses = new ArrayList<>();
         for (String server : servers) {

@@ -1,7 +1,10 @@
 package io.timemesh.deploy;
 
+import io.timemesh.api.nts.NtsServerSettings;
 import io.timemesh.core.ntp.ServerAddress;
 import io.timemesh.core.settings.SettingException;
+import io.timemesh.sampler.nts.NtsKeClient;
+import io.timemesh.sampler.nts.NtsSourceSettings;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
@@ -28,8 +31,25 @@ import picocli.CommandLine.Option;
             "Without sources it polls the public NTP pool every 64 s."})
 public final class RunCommand implements Callable<Integer> {
 
-    @Option(names = "--source", paramLabel = "HOST[:PORT]", description = "An NTP source (repeatable).")
-    private List<String> sources = new ArrayList<>();
+    /** One {@code --source} and the NTS options that follow it. */
+    static final class SourceOption {
+        @Option(names = "--source", required = true, paramLabel = "HOST[:PORT]", description = "An NTP source (repeatable).")
+        String address;
+
+        @Option(names = "--nts", description = "Authenticate the --source before it with NTS (RFC 8915): NTS-KE over "
+                + "TLS, then only authenticated replies count.")
+        boolean nts;
+
+        @Option(names = "--source-nts-ke-port", paramLabel = "N", description = "Its NTS-KE port (default 4460).")
+        Integer ntsKePort;
+
+        @Option(names = "--source-trusted-certificates", paramLabel = "PEM",
+                description = "Trust only these certificates for its NTS-KE (default: the JDK's trust store).")
+        Path ntsTrustedCertificates;
+    }
+
+    @CommandLine.ArgGroup(exclusive = false, multiplicity = "0..*")
+    private List<SourceOption> sources = new ArrayList<>();
 
     @Option(names = "--pool", paramLabel = "HOST[:PORT]",
             description = "An NTP pool (repeatable): up to 4 of its addresses are asked, each a source and a voter.")
@@ -46,6 +66,17 @@ public final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--ntp-port", paramLabel = "N", description = "Serve NTP on this UDP port (default: no NTP server).")
     private Integer ntpPort;
+
+    @Option(names = "--nts-ke-port", paramLabel = "N",
+            description = "Serve NTS (RFC 8915): NTS-KE on this TCP port (0 for any), authenticated replies from the"
+                    + " NTP server (needs --ntp-port, --nts-certificate and --nts-key).")
+    private Integer ntsKePort;
+
+    @Option(names = "--nts-certificate", paramLabel = "PEM", description = "The NTS-KE server's certificate chain.")
+    private Path ntsCertificate;
+
+    @Option(names = "--nts-key", paramLabel = "PEM", description = "Its private key (PKCS#8 PEM).")
+    private Path ntsKey;
 
     @Option(names = "--node-name", paramLabel = "NAME", description = "This node's name (default node-PID).")
     private String nodeName;
@@ -177,13 +208,21 @@ public final class RunCommand implements Callable<Integer> {
         // api-only node): the options go in before the layers are checked as one.
         if (!sources.isEmpty()) {
             options.put("sources", "--source");
-            for (String source : sources) {
+            JsonArray entries = new JsonArray();
+            for (SourceOption source : sources) {
                 try {
-                    ServerAddress.parse(source);
+                    ServerAddress.parse(source.address);
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException("'sources': " + e.getMessage(), e);
                 }
+                if (!source.nts && (source.ntsKePort != null || source.ntsTrustedCertificates != null)) {
+                    throw new IllegalArgumentException("'sources': --source-nts-ke-port and --source-trusted-certificates need --nts"
+                            + " (after --source " + source.address + ")");
+                }
+                entries.add(source.nts ? new NtsSourceSettings(source.ntsKePort == null ? NtsKeClient.DEFAULT_KE_PORT
+                        : source.ntsKePort, source.ntsTrustedCertificates).toJson(source.address) : source.address);
             }
+            layers.put("sources", entries);
         }
         if (!pools.isEmpty()) {
             options.put("pools", "--pool");
@@ -193,9 +232,6 @@ public final class RunCommand implements Callable<Integer> {
                 layers.put("sources", new JsonArray()); // the pools replace the default sources
             }
             layers.put("pools", poolsJson);
-        }
-        if (!sources.isEmpty()) {
-            layers.put("sources", new JsonArray(sources));
         }
         if (!roles.isEmpty()) {
             options.put("roles", "--roles");
@@ -207,6 +243,14 @@ public final class RunCommand implements Callable<Integer> {
         config = option(config, options, "httpHost", "--http-host", httpHost);
         config = option(config, options, "nodeName", "--node-name", nodeName);
         config = option(config, options, "ntpPort", "--ntp-port", ntpPort);
+        if (ntsKePort != null || ntsCertificate != null || ntsKey != null) {
+            options.put(NtsServerSettings.SECTION, "--nts-ke-port");
+            JsonObject nts = config.json().getJsonObject(NtsServerSettings.SECTION, new JsonObject()).copy();
+            putIfSet(nts, "kePort", ntsKePort);
+            putIfSet(nts, "certificate", ntsCertificate == null ? null : ntsCertificate.toString());
+            putIfSet(nts, "key", ntsKey == null ? null : ntsKey.toString());
+            config = config.with(NtsServerSettings.SECTION, nts);
+        }
         config = option(config, options, "clusterName", "--cluster-name", clusterName);
         boolean clusterOptions = cluster || !members.isEmpty() || clusterHost != null || clusterPort != null
                 || busHost != null || busPort != null || hazelcastConfig != null || clusterKey != null || insecureCluster;

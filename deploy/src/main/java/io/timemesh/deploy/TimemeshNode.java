@@ -2,6 +2,9 @@ package io.timemesh.deploy;
 
 import io.timemesh.api.ApiVerticle;
 import io.timemesh.api.NtpServerVerticle;
+import io.timemesh.api.nts.NtsKeServer;
+import io.timemesh.api.nts.NtsServerSettings;
+import io.timemesh.core.nts.NtsServerKeys;
 import io.timemesh.core.clock.MonotonicReader;
 import io.timemesh.core.mesh.ClusterKey;
 import io.timemesh.core.message.EventBusAddresses;
@@ -37,6 +40,7 @@ import io.vertx.core.json.JsonArray;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.security.SecureRandom;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -51,12 +55,16 @@ public final class TimemeshNode {
     private final NtpServerVerticle ntp;
     /** Every NTP server instance, the first included. */
     private final List<NtpServerVerticle> ntpInstances;
+    /** The NTS-KE server, or null when the node does not serve NTS. */
+    private final NtsKeServer ntsKe;
 
-    private TimemeshNode(Vertx vertx, ApiVerticle api, NtpServerVerticle ntp, List<NtpServerVerticle> ntpInstances) {
+    private TimemeshNode(Vertx vertx, ApiVerticle api, NtpServerVerticle ntp, List<NtpServerVerticle> ntpInstances,
+                         NtsKeServer ntsKe) {
         this.vertx = vertx;
         this.api = api;
         this.ntp = ntp;
         this.ntpInstances = ntpInstances;
+        this.ntsKe = ntsKe;
     }
 
     public static Future<TimemeshNode> start(NodeConfig config) {
@@ -79,7 +87,8 @@ public final class TimemeshNode {
                 .setMetricsOptions(metricsOptions(config));
         int precision = MonotonicTimescale.measurePrecisionLog2();
         String node = config.nodeName();
-        MeshAuth auth = meshAuth(config, clock);
+        ClusterKey clusterKey = clusterKey(config);
+        MeshAuth auth = meshAuth(config, clusterKey, clock);
         auth.onRejection((channel, reason) -> rejected(registry, channel, reason).increment());
         // The references' series exist from the start, at 0, so that alerts on them have something to read.
         for (MeshAuth.Rejection reason : MeshAuth.Rejection.values()) {
@@ -89,7 +98,12 @@ public final class TimemeshNode {
         MonotonicReader reader = new MonotonicReader(); // one per node: HTTP, event bus and NTP serve one time
         ApiVerticle api = roles.contains("api") ? new ApiVerticle(clock, reader, auth, registry) : null;
         JsonObject ntpConfig = roles.contains("api") ? config.ntpConfig() : null;
-        NtpServerVerticle ntp = ntpConfig == null ? null : new NtpServerVerticle(clock, reader, precision);
+        NtsServerSettings nts = ntpConfig == null ? null : config.ntsServer();
+        // One set of cookie keys for the node's NTS-KE server and every NTP server instance.
+        NtsServerKeys ntsKeys = nts == null ? null
+                : new NtsServerKeys(new SecureRandom(), nts.keyRotationSeconds() * 1_000_000_000L, clock.nowNanos());
+        NtpServerVerticle ntp = ntpConfig == null ? null : new NtpServerVerticle(clock, reader, precision, ntsKeys);
+        NtsKeServer[] ntsKe = new NtsKeServer[1];
         List<NtpServerVerticle> ntpInstances = new ArrayList<>(ntp == null ? List.of() : List.of(ntp));
         Config hazelcast = hazelcast(config);
         HazelcastClusterManager clusterManager = new HazelcastClusterManager(hazelcast);
@@ -106,15 +120,27 @@ public final class TimemeshNode {
                                 : Future.succeededFuture())
                         .compose(v -> api != null ? deploy(vertx, api, config.apiConfig()) : Future.succeededFuture())
                         .compose(v -> ntp != null ? deployNtp(vertx, ntp, ntpConfig, () -> {
-                            NtpServerVerticle more = new NtpServerVerticle(clock, reader, precision);
+                            NtpServerVerticle more = new NtpServerVerticle(clock, reader, precision, ntsKeys);
                             ntpInstances.add(more);
                             return more;
                         }, api.eventLoop()) : Future.succeededFuture())
+                        .compose(v -> nts == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
+                            ntsKe[0] = NtsKeServer.start(ntp.host(), nts.kePort(), nts.certificate(), nts.key(), ntsKeys,
+                                    clock, nts.ntpServer(), ntp.port());
+                            return null;
+                        }).recover(e -> Future.failedFuture(new IllegalStateException("NTS-KE (TCP) listener on "
+                                + ntp.host() + ":" + nts.kePort() + ": " + e.getMessage(), e)))
+                                .compose(started -> config.clustered() && clusterKey != null
+                                        ? NtsKeyShare.start(vertx, auth, clusterKey, ntsKeys, nts.keyRotationSeconds() * 1_000)
+                                        : Future.succeededFuture()))
                         .compose(v -> roles.contains("sampler")
                                 ? deploy(vertx, new SamplerVerticle(clock, auth, precision, resolver), config.samplerConfig())
                                 : Future.succeededFuture())
-                        .map(v -> new TimemeshNode(vertx, api, ntp, List.copyOf(ntpInstances)))
+                        .map(v -> new TimemeshNode(vertx, api, ntp, List.copyOf(ntpInstances), ntsKe[0]))
                         .recover(e -> {
+                            if (ntsKe[0] != null) {
+                                ntsKe[0].close();
+                            }
                             // Not waiting for the close: it stops the event loop this runs on, so its
                             // completion is never delivered and the start would hang instead of failing.
                             vertx.close();
@@ -176,13 +202,17 @@ public final class TimemeshNode {
      * A cluster's members share the key file's key; a single node makes a key nobody else knows, so its
      * loopback member takes nothing from anyone; an explicitly insecure cluster seals nothing.
      */
-    private static MeshAuth meshAuth(NodeConfig config, TimeSource clock) {
+    private static MeshAuth meshAuth(NodeConfig config, ClusterKey key, TimeSource clock) {
+        return key == null ? MeshAuth.insecure(config.nodeName(), clock) : MeshAuth.keyed(config.nodeName(), key, clock);
+    }
+
+    /** The cluster's key: a random one for a node of its own, none for an insecure cluster. */
+    private static ClusterKey clusterKey(NodeConfig config) {
         if (!config.clustered()) {
-            return MeshAuth.keyed(config.nodeName(), ClusterKey.random(), clock);
+            return ClusterKey.random();
         }
         Path keyFile = config.clusterKeyFile();
-        return keyFile == null ? MeshAuth.insecure(config.nodeName(), clock)
-                : MeshAuth.keyed(config.nodeName(), ClusterKey.read(keyFile), clock);
+        return keyFile == null ? null : ClusterKey.read(keyFile);
     }
 
     private static MicrometerMetricsOptions metricsOptions(NodeConfig config) {
@@ -247,6 +277,11 @@ public final class TimemeshNode {
         return api == null ? -1 : api.httpPort();
     }
 
+    /** The NTS-KE port, or -1 when the node does not serve NTS. */
+    public int ntsKePort() {
+        return ntsKe == null ? -1 : ntsKe.port();
+    }
+
     /** The NTP port, or -1 without an NTP server. */
     public int ntpPort() {
         return ntp == null ? -1 : ntp.port();
@@ -263,6 +298,9 @@ public final class TimemeshNode {
 
     /** Undeploys everything and leaves the cluster; the selector's lock is released on the way. */
     public Future<Void> stop() {
+        if (ntsKe != null) {
+            ntsKe.close();
+        }
         return vertx.close();
     }
 }

@@ -20,9 +20,25 @@ public final class ChronydClient {
      * far the local clock is wrong, which is the same number: positive when the server is ahead).
      */
     public static double measureOffsetSeconds(String host, int port) throws IOException, InterruptedException {
+        return measure("server " + host + " port " + port + " iburst minpoll 0 maxpoll 0");
+    }
+
+    /**
+     * As {@link #measureOffsetSeconds}, with NTS (RFC 8915): chrony runs NTS-KE with {@code host:kePort},
+     * trusting the PEM certificates in {@code trusted}, and takes only authenticated replies.
+     */
+    public static double measureNtsOffsetSeconds(String host, int port, int kePort, java.nio.file.Path trusted)
+            throws IOException, InterruptedException {
+        return measure("ntstrustedcerts " + trusted.toAbsolutePath(),
+                "server " + host + " port " + port + " nts ntsport " + kePort + " iburst minpoll 0 maxpoll 0");
+    }
+
+    private static double measure(String... directives) throws IOException, InterruptedException {
         ChronydServer.requireChronyd();
-        Process process = new ProcessBuilder(ChronydServer.CHRONYD, "-Q", "-u", "root", "-f", "/dev/null",
-                "-t", "20", "server " + host + " port " + port + " iburst minpoll 0 maxpoll 0")
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(ChronydServer.CHRONYD, "-Q", "-u",
+                "root", "-f", "/dev/null", "-t", "20"));
+        command.addAll(java.util.List.of(directives));
+        Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

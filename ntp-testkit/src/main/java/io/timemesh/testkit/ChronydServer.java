@@ -26,37 +26,64 @@ public final class ChronydServer implements AutoCloseable {
     /** Where Debian's chrony package puts it. */
     public static final String CHRONYD = "/usr/sbin/chronyd";
 
-    private final Process process;
+    private Process process;
     private final Path directory;
     private final String host;
     private final int port;
 
-    private ChronydServer(Process process, Path directory, String host, int port) {
+    private final int ntsKePort;
+
+    private ChronydServer(Process process, Path directory, String host, int port, int ntsKePort) {
         this.process = process;
         this.directory = directory;
         this.host = host;
         this.port = port;
+        this.ntsKePort = ntsKePort;
     }
 
     /** Starts chronyd on {@code host} and a free port, and returns once it answers NTP requests. */
     public static ChronydServer start(String host) throws IOException, InterruptedException {
+        return start(host, null);
+    }
+
+    /**
+     * Starts chronyd on {@code host} serving NTS (RFC 8915) as well: NTS-KE on a free TCP port with
+     * {@code certificate}'s PEM certificate and private key, and NTS-authenticated NTP on its NTP port
+     * (which its NTS-KE names, since it is not 123). Returns once it answers NTP requests.
+     *
+     * @param extraLines more chrony.conf lines, e.g. {@code ntsntpserver ADDRESS}, which makes its NTS-KE send
+     *                   clients' NTP to another address (a test's proxy)
+     */
+    public static ChronydServer startNts(String host, TestCertificate certificate, String... extraLines)
+            throws IOException, InterruptedException {
+        return start(host, certificate, extraLines);
+    }
+
+    private static ChronydServer start(String host, TestCertificate certificate, String... extraLines)
+            throws IOException, InterruptedException {
         requireChronyd();
         Path directory = Files.createTempDirectory("chronyd-");
         int port = freeUdpPort(host);
-        Path conf = directory.resolve("chrony.conf");
-        Files.writeString(conf, String.join("\n",
+        int ntsKePort = 0;
+        java.util.List<String> lines = new java.util.ArrayList<>(java.util.List.of(
                 "port " + port,
                 "bindaddress " + host,
                 "local stratum 1",
                 "allow 127.0.0.0/8",
                 "cmdport 0",
-                "pidfile " + directory.resolve("chronyd.pid"),
-                ""), StandardCharsets.US_ASCII);
-        Process process = new ProcessBuilder(CHRONYD, "-x", "-d", "-u", "root", "-f", conf.toString())
-                .redirectErrorStream(true)
-                .redirectOutput(directory.resolve("chronyd.log").toFile())
-                .start();
-        ChronydServer server = new ChronydServer(process, directory, host, port);
+                "pidfile " + directory.resolve("chronyd.pid")));
+        if (certificate != null) {
+            try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, InetAddress.getByName(host))) {
+                ntsKePort = free.getLocalPort();
+            }
+            lines.addAll(java.util.List.of("ntsserverkey " + certificate.key(), "ntsservercert " + certificate.certificate(),
+                    "ntsport " + ntsKePort, "ntsdumpdir " + Files.createDirectories(directory.resolve("nts")),
+                    "ntsprocesses 0"));
+        }
+        lines.addAll(java.util.List.of(extraLines));
+        lines.add("");
+        Files.writeString(directory.resolve("chrony.conf"), String.join("\n", lines), StandardCharsets.US_ASCII);
+        ChronydServer server = new ChronydServer(launch(directory), directory, host, port, ntsKePort);
         try {
             server.awaitAnswering(Duration.ofSeconds(10));
         } catch (IOException | RuntimeException e) {
@@ -64,6 +91,35 @@ public final class ChronydServer implements AutoCloseable {
             throw e;
         }
         return server;
+    }
+
+    private static Process launch(Path directory) throws IOException {
+        return new ProcessBuilder(CHRONYD, "-x", "-d", "-u", "root", "-f", directory.resolve("chrony.conf").toString())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(directory.resolve("chronyd.log").toFile()))
+                .start();
+    }
+
+    /**
+     * Restarts an NTS chronyd on the same addresses and ports with new server keys, as after a key
+     * rotation: the cookies it issued before no longer open, and it answers them with an NTS NAK.
+     */
+    public void restartWithNewKeys() throws IOException, InterruptedException {
+        stopProcess();
+        try (var files = Files.list(directory.resolve("nts"))) {
+            for (Path file : files.toList()) {
+                Files.delete(file);
+            }
+        }
+        process = launch(directory);
+        awaitAnswering(Duration.ofSeconds(10));
+    }
+
+    private void stopProcess() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(5, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        }
     }
 
     public String host() {
@@ -76,6 +132,11 @@ public final class ChronydServer implements AutoCloseable {
 
     public String hostPort() {
         return host + ":" + port;
+    }
+
+    /** The NTS-KE port, or 0 when not started with {@link #startNts}. */
+    public int ntsKePort() {
+        return ntsKePort;
     }
 
     public String log() throws IOException {
@@ -125,17 +186,13 @@ public final class ChronydServer implements AutoCloseable {
 
     @Override
     public void close() {
-        process.destroy();
         try {
-            if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
-            try (var files = Files.list(directory)) {
-                for (Path file : files.toList()) {
+            stopProcess();
+            try (var files = Files.walk(directory)) {
+                for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
                     Files.deleteIfExists(file);
                 }
             }
-            Files.deleteIfExists(directory);
         } catch (IOException e) {
             // a leftover temp directory is harmless
         } catch (InterruptedException e) {

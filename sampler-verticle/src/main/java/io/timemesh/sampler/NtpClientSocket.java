@@ -111,8 +111,8 @@ public final class NtpClientSocket {
             }
         });
         inFlight.put(key, new Exchange(poller, promise, timerId));
-        long t1 = clock.nowNanos();
-        byte[] request = poller.startExchange(t1, random.nextInt());
+        byte[] request = poller.startExchange(clock.nowNanos(), random.nextInt());
+        poller.onSending(clock.nowNanos()); // T1 after building the request, which for NTS includes sealing it
         socket.send(Buffer.buffer(request), target.getPort(), target.getAddress().getHostAddress())
                 .onSuccess(sent -> poller.onSent(clock.nowNanos()))
                 .onFailure(e -> {

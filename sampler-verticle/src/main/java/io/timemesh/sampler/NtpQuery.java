@@ -7,6 +7,7 @@ import io.timemesh.core.exchange.NtpSample;
 import io.timemesh.core.ntp.NtpConstants;
 import io.timemesh.core.ntp.ServerAddress;
 import io.timemesh.core.time.TimeSource;
+import io.timemesh.sampler.nts.NtsSourceSettings;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -18,7 +19,8 @@ import java.util.List;
 
 /**
  * A one-shot measurement of some servers, in the spirit of ntpdig: a few exchanges with each, all
- * servers in parallel, through the same {@link SourcePoller} and clock filter the sampler uses.
+ * servers in parallel, through the same {@link SourcePoller} and clock filter the sampler uses; with NTS
+ * (RFC 8915, as ntpdig's and rkik's NTS modes), each server's NTS-KE first and only authenticated replies.
  */
 public final class NtpQuery {
     private NtpQuery() {}
@@ -56,14 +58,30 @@ public final class NtpQuery {
     public static Future<List<Result>> run(Vertx vertx, TimeSource clock, int precisionLog2, HostResolver resolver,
                                            List<ServerAddress> servers, int samples, Duration timeout,
                                            Duration spacing) {
+        return run(vertx, clock, precisionLog2, resolver, servers, null, samples, timeout, spacing);
+    }
+
+    /**
+     * As the other runs, with every server authenticated by NTS when {@code nts} is given: NTS-KE at the
+     * server's host and {@code nts}'s port, then NTP where the KE says. A failed KE is the server's failure.
+     *
+     * @param nts the NTS-KE port and trust for every server, or null for plain NTP
+     */
+    public static Future<List<Result>> run(Vertx vertx, TimeSource clock, int precisionLog2, HostResolver resolver,
+                                           List<ServerAddress> servers, NtsSourceSettings nts, int samples,
+                                           Duration timeout, Duration spacing) {
         Promise<List<Result>> promise = Promise.promise();
         Context context = vertx.getOrCreateContext();
+        NtsKeyExchanges keyExchanges = new NtsKeyExchanges(vertx, clock);
         context.runOnContext(v -> NtpClientSocket.open(vertx, clock, "0.0.0.0", resolver).compose(socket -> {
             List<Future<Result>> each = new ArrayList<>();
             for (ServerAddress server : servers) {
                 SourcePoller poller = new SourcePoller(server.toString(),
-                        new PollSchedule(NtpConstants.MIN_POLL_SECONDS, false), precisionLog2);
-                each.add(query(vertx, socket, server, poller, samples, timeout, spacing));
+                        new PollSchedule(NtpConstants.MIN_POLL_SECONDS, false), precisionLog2, nts != null);
+                Future<InetSocketAddress> target = nts == null
+                        ? socket.resolve(server.host()).map(ip -> new InetSocketAddress(ip, server.port()))
+                        : keyExchanges.target(socket, poller, server, nts);
+                each.add(query(vertx, socket, server, target, poller, samples, timeout, spacing));
             }
             return Future.join(each)
                     .transform(done -> socket.close().map(closed -> each.stream().map(Future::result).toList()));
@@ -71,16 +89,17 @@ public final class NtpQuery {
         return promise.future();
     }
 
-    private static Future<Result> query(Vertx vertx, NtpClientSocket socket, ServerAddress server, SourcePoller poller,
-                                        int samples, Duration timeout, Duration spacing) {
-        return socket.resolve(server.host()).transform(resolved -> {
+    private static Future<Result> query(Vertx vertx, NtpClientSocket socket, ServerAddress server,
+                                        Future<InetSocketAddress> resolving, SourcePoller poller, int samples,
+                                        Duration timeout, Duration spacing) {
+        return resolving.transform(resolved -> {
             if (resolved.failed()) {
                 ExchangeFailure failure = resolved.cause() instanceof ExchangeFailureException f ? f.failure()
                         : new ExchangeFailure(ExchangeError.UNKNOWN_HOST, server.host());
                 return Future.succeededFuture(new Result(server.toString(), null, null, List.of(), failure));
             }
-            InetSocketAddress target = new InetSocketAddress(resolved.result(), server.port());
-            String address = resolved.result().getHostAddress() + ":" + server.port();
+            InetSocketAddress target = resolved.result();
+            String address = target.getAddress().getHostAddress() + ":" + target.getPort();
             Tally tally = new Tally();
             return exchanges(vertx, socket, poller, target, samples, timeout, spacing, tally).map(done ->
                     new Result(server.toString(), address, tally.latest, tally.samples,
@@ -88,7 +107,10 @@ public final class NtpQuery {
         });
     }
 
-    /** Runs up to {@code remaining} exchanges one after another; stops early on a kiss-o'-death. */
+    /**
+     * Runs up to {@code remaining} exchanges one after another; stops early on a kiss-o'-death, or when an NTS
+     * server's cookies ran out (an NTS NAK, or replies lost).
+     */
     private static Future<Void> exchanges(Vertx vertx, NtpClientSocket socket, SourcePoller poller,
                                              InetSocketAddress target, int remaining, Duration timeout,
                                              Duration spacing, Tally tally) {
@@ -98,7 +120,7 @@ public final class NtpQuery {
                 tally.latest = sampled.estimate().filtered();
             }
             boolean kissed = step instanceof ExchangeStep.Failed failed && failed.failure().error() == ExchangeError.KISS;
-            if (remaining <= 1 || kissed) {
+            if (remaining <= 1 || kissed || poller.needsKeyExchange()) {
                 return Future.succeededFuture();
             }
             return vertx.timer(spacing.toMillis())

@@ -3,11 +3,14 @@ package io.timemesh.sampler;
 import io.timemesh.core.ntp.NtpConstants;
 import io.timemesh.core.ntp.ServerAddress;
 import io.timemesh.core.settings.Setting;
+import io.timemesh.sampler.nts.NtsSourceSettings;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The sampler's settings, read from the verticle's JSON config and checked up front: a bad value is
@@ -15,9 +18,10 @@ import java.util.List;
  *
  * @param bindHost where the client socket listens (replies come back to it)
  * @param pools    pools, each standing for up to its maxSources sources besides {@code sources}
+ * @param nts      the sources authenticated with NTS, by source name ("host:port"), and how
  */
 public record SamplerConfig(List<ServerAddress> sources, List<PoolSource> pools, int pollSeconds, boolean iburst,
-                            Duration timeout, String nodeName, String bindHost) {
+                            Duration timeout, String nodeName, String bindHost, Map<String, NtsSourceSettings> nts) {
 
     public static final String SOURCES = "sources";
     public static final String POOLS = "pools";
@@ -32,6 +36,7 @@ public record SamplerConfig(List<ServerAddress> sources, List<PoolSource> pools,
     public SamplerConfig {
         sources = List.copyOf(sources);
         pools = List.copyOf(pools);
+        nts = Map.copyOf(nts);
         if (pollSeconds < NtpConstants.MIN_POLL_SECONDS || pollSeconds > NtpConstants.MAX_POLL_SECONDS) {
             throw new IllegalArgumentException(POLL_SECONDS + " must be " + NtpConstants.MIN_POLL_SECONDS + ".."
                     + NtpConstants.MAX_POLL_SECONDS + ", was " + pollSeconds);
@@ -42,21 +47,35 @@ public record SamplerConfig(List<ServerAddress> sources, List<PoolSource> pools,
     }
 
     /**
-     * @throws IllegalArgumentException for a source or pool that is not "host[:port]"; a
+     * Reads the settings. A source is {@code "host[:port]"} or, to give it NTS, an entry
+     * {@code {"address": "host[:port]", "nts": true, "ntsKePort": 4460, "trustedCertificates": "FILE.pem"}}.
+     *
+     * @throws IllegalArgumentException for a source or pool that is not "host[:port]", or a bad source entry; a
      *         {@link io.timemesh.core.settings.SettingException} naming the key for a number out of its range
      */
     public static SamplerConfig fromJson(JsonObject json) {
         JsonArray array = json.getJsonArray(SOURCES, new JsonArray());
         List<ServerAddress> sources = new ArrayList<>();
+        Map<String, NtsSourceSettings> nts = new LinkedHashMap<>();
         for (int i = 0; i < array.size(); i++) {
             Object value = array.getValue(i);
+            String key = SOURCES + "[" + i + "]";
+            NtsSourceSettings settings = null;
+            if (value instanceof JsonObject entry && entry.getValue(NtsSourceSettings.ADDRESS) instanceof String address) {
+                settings = NtsSourceSettings.fromJson(key, entry);
+                value = address;
+            }
             if (!(value instanceof String text)) {
-                throw new IllegalArgumentException(SOURCES + "[" + i + "] must be a \"host[:port]\" string, was " + value);
+                throw new IllegalArgumentException(key + " must be a \"host[:port]\" string or {\"address\": \"host[:port]\", "
+                        + "\"nts\": true}, was " + value);
             }
             try {
                 sources.add(ServerAddress.parse(text));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(SOURCES + "[" + i + "]: " + e.getMessage(), e);
+                throw new IllegalArgumentException(key + ": " + e.getMessage(), e);
+            }
+            if (settings != null) {
+                nts.put(sources.get(sources.size() - 1).toString(), settings);
             }
         }
         return new SamplerConfig(sources, pools(json.getJsonArray(POOLS, new JsonArray())),
@@ -66,7 +85,8 @@ public record SamplerConfig(List<ServerAddress> sources, List<PoolSource> pools,
                 Duration.ofMillis(Setting.wholeNumber(TIMEOUT_MILLIS, json.getValue(TIMEOUT_MILLIS), DEFAULT_TIMEOUT_MILLIS,
                         1, 60_000)),
                 json.getString(NODE_NAME, "local"),
-                json.getString(BIND_HOST, "0.0.0.0"));
+                json.getString(BIND_HOST, "0.0.0.0"),
+                nts);
     }
 
     /** Reads {@code [{"name": "host[:port]", "maxSources": n}]}; errors name the entry ("pools[1].maxSources"). */

@@ -5,9 +5,11 @@ import io.timemesh.core.exchange.ExchangeFailure;
 import io.timemesh.core.mesh.Renewals;
 import io.timemesh.core.message.EventBusAddresses;
 import io.timemesh.core.message.Reference;
+import io.timemesh.core.message.SourceAuth;
 import io.timemesh.core.message.SourceFault;
 import io.timemesh.core.message.SourceSample;
 import io.timemesh.core.ntp.ServerAddress;
+import io.timemesh.core.nts.NtsClientSession;
 import io.timemesh.core.time.TimeSource;
 import io.timemesh.core.time.TimebaseLink;
 import io.timemesh.timebase.MeshAuth;
@@ -47,6 +49,11 @@ import org.slf4j.LoggerFactory;
  * <p>A pool's members ({@link PoolSource}) are shared out like any source; the owner of a member resolves
  * the pool, asks the address {@link PoolChoice} gives it, keeps that address in the poller state, and
  * replaces it when it stays unreachable or a falseticker (told by the selector's references).
+ *
+ * <p>A source with NTS (RFC 8915) runs NTS-KE ({@link NtsKeyExchanges}) whenever its poller has no cookie
+ * left (the first poll, after an NTS NAK, after cookies lost to unanswered requests), then asks the NTP
+ * server and port the KE named. Its session is not handed over: a new owner runs NTS-KE itself. After every poll
+ * its {@link SourceAuth} is published for /sources.
  *
  * <p>Everything it publishes and every map value it writes is sealed by {@link MeshAuth}, and only
  * genuine values are taken: a squatter's lease does not count as a live sampler, its claim does not
@@ -88,6 +95,7 @@ public final class SamplerVerticle extends VerticleBase {
     /** The pool of each pool member, by the member's name. */
     private final Map<String, PoolSource> poolOf = new HashMap<>();
     private NtpClientSocket socket;
+    private NtsKeyExchanges keyExchanges;
     private TimebaseLinks links;
     private AsyncMap<String, String> samplers;
     private AsyncMap<String, String> claims;
@@ -121,6 +129,7 @@ public final class SamplerVerticle extends VerticleBase {
             poolOf.put(member, pool);
         }));
         links = new TimebaseLinks(vertx, clock, auth, precisionLog2);
+        keyExchanges = new NtsKeyExchanges(vertx, clock);
         leaseRenewedNanos = clock.nowNanos();
         var shared = vertx.sharedData();
         return Future.all(shared.<String, String>getAsyncMap(SAMPLERS_MAP), shared.<String, String>getAsyncMap(CLAIMS_MAP),
@@ -241,7 +250,7 @@ public final class SamplerVerticle extends VerticleBase {
      */
     private void take(String source, PollerState previous) {
         SourcePoller poller = new SourcePoller(source, new PollSchedule(config.pollSeconds(), config.iburst()),
-                precisionLog2);
+                precisionLog2, config.nts().containsKey(source));
         if (previous == null) {
             begin(source, poller);
             return;
@@ -310,9 +319,10 @@ public final class SamplerVerticle extends VerticleBase {
         // The address asked, once resolved: a failure names it too, so that a second name for the same server
         // (whose exchange cannot run while the first one's is in flight) is still known as its alias.
         InetSocketAddress[] asked = new InetSocketAddress[1];
-        (pool == null ? socket.resolve(source.host()) : poolAddress(name, pool, poller))
-                .compose(ip -> {
-                    InetSocketAddress target = new InetSocketAddress(ip, source.port());
+        (poller.ntsRequired() ? keyExchanges.target(socket, poller, source, config.nts().get(name))
+                : (pool == null ? socket.resolve(source.host()) : poolAddress(name, pool, poller))
+                        .map(ip -> new InetSocketAddress(ip, source.port())))
+                .compose(target -> {
                     asked[0] = target;
                     return socket.exchange(poller, target, config.timeout())
                             .onSuccess(step -> publish(poller, target, step));
@@ -325,6 +335,9 @@ public final class SamplerVerticle extends VerticleBase {
                         return;
                     }
                     states.put(name, stateValue(name, poller));
+                    if (poller.ntsRequired()) {
+                        publishAuth(poller);
+                    }
                     if (poller.stopped()) {
                         LOG.warn("stopped polling {}: {}", poller.source(), poller.lastFailure().message());
                         vertx.setTimer(poller.pollSeconds() * 1_000L, id -> poll(name, poller));
@@ -334,6 +347,14 @@ public final class SamplerVerticle extends VerticleBase {
                     long delayMillis = Math.max(1, Math.round(poller.nextPollDelaySeconds() * 1e3 - elapsedNanos / 1e6));
                     vertx.setTimer(delayMillis, id -> poll(name, poller));
                 });
+    }
+
+    private void publishAuth(SourcePoller poller) {
+        NtsClientSession session = poller.nts();
+        SourceAuth sourceAuth = new SourceAuth(poller.source(), config.nodeName(), SourceAuth.NTS,
+                session == null ? 0 : session.cookies(), session == null ? 0 : session.keNanos());
+        vertx.eventBus().publish(EventBusAddresses.SOURCE_AUTH, auth.seal(EventBusAddresses.SOURCE_AUTH,
+                JsonObject.mapFrom(sourceAuth)));
     }
 
     /**

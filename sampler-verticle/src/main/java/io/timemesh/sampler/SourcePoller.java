@@ -13,7 +13,10 @@ import io.timemesh.core.ntp.NtpPacket;
 import io.timemesh.core.ntp.NtpConstants;
 import io.timemesh.core.ntp.NtpPacketCodec;
 import io.timemesh.core.ntp.NtpTimestamp;
+import io.timemesh.core.nts.NtsClientSession;
+import io.timemesh.core.nts.NtsException;
 import io.timemesh.core.time.TimebaseLink;
+import java.security.SecureRandom;
 import java.util.Optional;
 
 /**
@@ -23,6 +26,10 @@ import java.util.Optional;
  * <p>Each request carries a transmit timestamp whose fraction is random. The server must echo it as
  * the origin, so a reply that does not is forged or stale and is dropped; the true T1 stays here at
  * full precision and never goes on the wire.
+ *
+ * <p>A source with NTS (RFC 8915) seals each request with its {@link NtsClientSession} and takes only
+ * replies that authenticate under it and echo the request's unique identifier; anything else is dropped
+ * with its reason ({@link ExchangeError#NTS_UNAUTHENTICATED}) and never yields a sample.
  */
 public final class SourcePoller {
     private final String source;
@@ -51,22 +58,63 @@ public final class SourcePoller {
     private int pollsAtAddress;
     /** Consecutive polls at which the latest selection with a majority called this source a falseticker. */
     private int falsetickerPolls;
+    /** True for a source configured with NTS: then no reply counts unless {@link #nts} authenticates it. */
+    private final boolean ntsRequired;
+    /** The NTS state after the last key exchange, or null before one. */
+    private NtsClientSession nts;
+    /** Unique identifiers and nonces must be unpredictable (RFC 8915 §5.7). */
+    private SecureRandom ntsRandom;
 
     public SourcePoller(String source, PollSchedule schedule, int localPrecisionLog2) {
+        this(source, schedule, localPrecisionLog2, false);
+    }
+
+    /** @param ntsRequired whether the source is authenticated with NTS (RFC 8915) */
+    public SourcePoller(String source, PollSchedule schedule, int localPrecisionLog2, boolean ntsRequired) {
         this.source = source;
         this.schedule = schedule;
         this.localPrecisionLog2 = localPrecisionLog2;
         this.localPrecisionSeconds = Math.scalb(1.0, localPrecisionLog2);
+        this.ntsRequired = ntsRequired;
+    }
+
+    /** True when the source uses NTS. */
+    public boolean ntsRequired() {
+        return ntsRequired;
+    }
+
+    /** True when the next exchange needs NTS-KE first: an NTS source without a session or out of cookies. */
+    public boolean needsKeyExchange() {
+        return ntsRequired && (nts == null || nts.needsKeyExchange());
+    }
+
+    /** Takes the state of a completed NTS-KE; the exchanges that follow use its keys, cookies and server. */
+    public void onKeyExchange(NtsClientSession session) {
+        if (!ntsRequired) {
+            throw new IllegalStateException(source + " is not an NTS source");
+        }
+        nts = session;
+    }
+
+    /** The NTS state, or null for a plain source or before the first key exchange. */
+    public NtsClientSession nts() {
+        return nts;
     }
 
     /**
-     * Starts an exchange: the request to send, stamped T1 = {@code nowNanos}.
+     * Starts an exchange: the request to send, stamped T1 = {@code nowNanos} until {@link #onSending} moves
+     * T1 to just before the send; for an NTS source, sealed with one of its cookies (see
+     * {@link #needsKeyExchange()}).
      *
      * @param randomFraction 32 random bits for the transmit timestamp's fraction
+     * @throws IllegalStateException for a stopped source, or an NTS source that needs NTS-KE first
      */
     public byte[] startExchange(long nowNanos, int randomFraction) {
         if (stopped) {
             throw new IllegalStateException(source + " is stopped: " + lastFailure.message());
+        }
+        if (needsKeyExchange()) {
+            throw new IllegalStateException(source + " needs NTS-KE before an exchange");
         }
         reach.onPoll();
         pollsAtAddress++;
@@ -75,7 +123,25 @@ public final class SourcePoller {
         t1Nanos = nowNanos;
         sentNanos = 0;
         sentTransmit = (NtpTimestamp.fromUnixNanos(nowNanos) & 0xFFFF_FFFF_0000_0000L) | (randomFraction & 0xFFFF_FFFFL);
-        return NtpPacketCodec.encode(NtpPacket.clientRequest(sentTransmit, schedule.pollLog2(), localPrecisionLog2));
+        byte[] header = NtpPacketCodec.encode(NtpPacket.clientRequest(sentTransmit, schedule.pollLog2(), localPrecisionLog2));
+        if (!ntsRequired) {
+            return header;
+        }
+        if (ntsRandom == null) {
+            ntsRandom = new SecureRandom();
+        }
+        return nts.seal(header, ntsRandom);
+    }
+
+    /**
+     * The request in flight is handed to the socket right after {@code nowNanos}, which becomes its T1: a
+     * reading after the request was built, so that building it (for NTS, sealing it with AES-SIV) does not
+     * lengthen the measured delay δ. It must be no earlier than the reading given to {@link #startExchange}.
+     */
+    public void onSending(long nowNanos) {
+        if (inFlight && sentNanos == 0 && nowNanos >= t1Nanos) {
+            t1Nanos = nowNanos;
+        }
     }
 
     /**
@@ -93,6 +159,17 @@ public final class SourcePoller {
     public ExchangeStep onDatagram(byte[] data, int length, long t4Nanos) {
         if (!inFlight) {
             return new ExchangeStep.Unsolicited();
+        }
+        if (ntsRequired) {
+            try {
+                if (nts.open(data, length) == NtsClientSession.Reply.NAK) {
+                    inFlight = false;
+                    lastFailure = new ExchangeFailure(ExchangeError.NTS_NAK, "NTSN: cookies dropped, NTS-KE at the next poll");
+                    return new ExchangeStep.Failed(lastFailure);
+                }
+            } catch (NtsException e) {
+                return drop(new ExchangeFailure(ExchangeError.NTS_UNAUTHENTICATED, e.getMessage()));
+            }
         }
         DecodeResult decoded = NtpPacketCodec.decode(data, 0, length);
         if (decoded instanceof DecodeResult.Malformed malformed) {

@@ -1,6 +1,7 @@
 package io.timemesh.selector;
 
 import io.timemesh.core.message.Reference;
+import io.timemesh.core.message.SourceAuth;
 import io.timemesh.core.message.SourceFault;
 import io.timemesh.core.message.SourceSample;
 import io.timemesh.core.message.SourceView;
@@ -40,6 +41,8 @@ public final class Selector {
     private static final class SourceRecord {
         SourceSample sample;
         SourceFault fault;
+        /** How its sampler authenticates it, or null when none said (a plain source). */
+        SourceAuth auth;
         long outliers;
         String state = "pending";
         String reason = "no sample yet";
@@ -73,6 +76,14 @@ public final class Selector {
         if (record != null) {
             record.fault = fault;
             record.reached(fault.source(), fault.address());
+        }
+    }
+
+    /** Takes how a source is authenticated; one of a source this selector is not configured with is ignored. */
+    public void onAuth(SourceAuth auth) {
+        SourceRecord record = record(auth.source());
+        if (record != null) {
+            record.auth = auth;
         }
     }
 
@@ -297,7 +308,10 @@ public final class Selector {
                     s == null ? null : (nowNanos - s.publishedNanos()) / 1e9,
                     s == null ? 0 : s.pollSeconds(),
                     r.sample == null ? (r.fault == null ? null : r.fault.samplerNode()) : r.sample.samplerNode(),
-                    r.outliers));
+                    r.outliers,
+                    r.auth == null ? SourceAuth.NONE : r.auth.auth(),
+                    r.auth == null ? null : r.auth.cookies(),
+                    r.auth == null || r.auth.lastKeyExchangeNanos() == 0 ? null : r.auth.lastKeyExchangeNanos()));
         }
         return views;
     }

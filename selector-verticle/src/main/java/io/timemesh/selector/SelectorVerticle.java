@@ -2,6 +2,7 @@ package io.timemesh.selector;
 
 import io.timemesh.core.message.EventBusAddresses;
 import io.timemesh.core.message.Reference;
+import io.timemesh.core.message.SourceAuth;
 import io.timemesh.core.message.SourceFault;
 import io.timemesh.core.message.SourceSample;
 import io.timemesh.core.time.TimeSource;
@@ -265,6 +266,11 @@ public final class SelectorVerticle extends VerticleBase {
             sampledBy(fault.samplerNode(), opened);
             selector.onFault(fault);
         });
+        consume(EventBusAddresses.SOURCE_AUTH, opened -> {
+            SourceAuth sourceAuth = opened.body().mapTo(SourceAuth.class);
+            sampledBy(sourceAuth.samplerNode(), opened);
+            selector.onAuth(sourceAuth);
+        });
         consumers.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_SOURCES, this::answerSources));
         consumers.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_STATUS, this::answerStatus));
         select(); // a successor speaks at once: the nodes are waiting for references
@@ -285,6 +291,7 @@ public final class SelectorVerticle extends VerticleBase {
         List<MessageConsumer<?>> copies = new ArrayList<>();
         copies.add(bus.consumer(EventBusAddresses.SAMPLES, m -> { }));
         copies.add(bus.consumer(EventBusAddresses.SOURCE_FAULTS, m -> { }));
+        copies.add(bus.consumer(EventBusAddresses.SOURCE_AUTH, m -> { }));
         copies.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_SOURCES, this::answerSources));
         copies.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_STATUS, this::answerStatus));
         Future.join(copies.stream().map(MessageConsumer::completion).toList())

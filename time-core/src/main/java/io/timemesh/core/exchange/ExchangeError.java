@@ -13,7 +13,11 @@ public enum ExchangeError {
     UNSYNCHRONIZED("unsynchronised", "server says it is not synchronised", false),
     BAD_TIMESTAMPS("bad timestamps", "server timestamps are zero or out of order", false),
     BAD_DELAY("bad delay", "round-trip delay is negative or absurd", false),
-    TOO_DISTANT("too distant", "root distance at or above the maximum", false);
+    TOO_DISTANT("too distant", "root distance at or above the maximum", false),
+    /** RFC 8915 §5.7: a source with NTS takes only replies that authenticate and echo our unique identifier. */
+    NTS_UNAUTHENTICATED("not authenticated", "NTS source's reply is unauthenticated, tampered or replayed", true),
+    NTS_NAK("NTS NAK", "server no longer takes our NTS cookies (kiss code NTSN); NTS-KE runs again", false),
+    NTS_KE("NTS-KE failed", "the NTS key exchange (TLS) with the source failed", false);
 
     private final String label;
     private final String description;

@@ -7,6 +7,9 @@ package io.timemesh.core.message;
  * @param state         selected, candidate, falseticker, unreachable, kiss, too-distant, pending or alias
  * @param reason        why it is in that state
  * @param outliers      how many selections have called it a falseticker so far
+ * @param auth          how its replies are authenticated: "NTS" or "none" ({@link SourceAuth})
+ * @param ntsCookies    NTS cookies its sampler holds; null without NTS
+ * @param ntsLastKeyExchangeNs when NTS-KE last succeeded (Unix-epoch nanoseconds); null without NTS or before one
  */
 public record SourceView(
         String address,
@@ -23,5 +26,8 @@ public record SourceView(
         Double lastSampleAgeSeconds,
         int pollSeconds,
         String samplerNode,
-        long outliers) {
+        long outliers,
+        String auth,
+        Integer ntsCookies,
+        Long ntsLastKeyExchangeNs) {
 }
