@@ -337,12 +337,13 @@ public final class ApiVerticle extends VerticleBase {
     }
 
     /**
-     * The active selector's answer: sealed by a member and for this request's nonce, else a failure (and
-     * the refusal counted): an uninvited member answering on the selector's addresses is not shown.
+     * The active selector's answer to a sealed request: sealed by a member and for this request's nonce,
+     * else a failure (and the refusal counted): an uninvited member answering on the selector's addresses
+     * is not shown.
      */
     private Future<Object> askSelector(String address, JsonObject body) {
         long nonce = NONCES.nextLong();
-        return vertx.eventBus().request(address, body.copy().put("nonce", nonce),
+        return vertx.eventBus().request(address, auth.seal(address, body.copy().put("nonce", nonce)),
                         new DeliveryOptions().setSendTimeout(settings.selectorTimeoutMillis()))
                 .compose(m -> auth.openReply(address, address, null, nonce, m.body())
                         .map(reply -> Future.succeededFuture(reply.getValue("answer")))

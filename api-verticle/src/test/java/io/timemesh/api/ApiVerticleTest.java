@@ -152,9 +152,9 @@ class ApiVerticleTest {
         JsonArray lie = new JsonArray().add(new JsonObject().put("address", "evil:123").put("state", "selected"));
         List<java.util.function.Function<Message<JsonObject>, Object>> forgeries = List.of(
                 m -> lie,
-                m -> outsider.seal(m.address(), new JsonObject().put("nonce", m.body().getValue("nonce")).put("answer", lie)),
+                m -> outsider.seal(m.address(), new JsonObject().put("nonce", TestMesh.request(m).getValue("nonce")).put("answer", lie)),
                 m -> member.seal(m.address(), new JsonObject().put("nonce", 42L).put("answer", lie)),
-                m -> member.seal(EventBusAddresses.SELECTOR_STATUS, new JsonObject().put("nonce", m.body().getValue("nonce"))
+                m -> member.seal(EventBusAddresses.SELECTOR_STATUS, new JsonObject().put("nonce", TestMesh.request(m).getValue("nonce"))
                         .put("answer", lie)));
         for (var forgery : forgeries) {
             var consumer = vertx.eventBus().<JsonObject>consumer(EventBusAddresses.SELECTOR_SOURCES,
@@ -183,7 +183,7 @@ class ApiVerticleTest {
         publishSynchronisedModel();
         vertx.eventBus().<JsonObject>consumer(EventBusAddresses.SELECTOR_STATUS, m -> TestMesh.answer(m, new JsonObject()
                 .put("selectorNode", "node-s").put("decisions", new JsonArray().add(new JsonObject()
-                        .put("wanted", m.body().getInteger("decisions")))))).completion().await();
+                        .put("wanted", TestMesh.request(m).getInteger("decisions")))))).completion().await();
         JsonObject status = getJson("/status?decisions=3", 200);
         assertThat(status.getString("status")).isEqualTo("SYNCHRONIZED");
         assertThat(status.getString("systemPeer")).isEqualTo("127.0.0.2:123");

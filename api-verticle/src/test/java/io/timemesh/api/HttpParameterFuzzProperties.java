@@ -76,7 +76,7 @@ class HttpParameterFuzzProperties {
         vertx.eventBus().<JsonObject>consumer(EventBusAddresses.SELECTOR_SOURCES, m -> TestMesh.answer(m, sources))
                 .completion().await();
         vertx.eventBus().<JsonObject>consumer(EventBusAddresses.SELECTOR_STATUS, m -> TestMesh.answer(m, new JsonObject()
-                .put("selectorNode", "node-s").put("wanted", m.body().getInteger("decisions")))).completion().await();
+                .put("selectorNode", "node-s").put("wanted", TestMesh.request(m).getInteger("decisions")))).completion().await();
         // The node's discipline follows node-s's authenticated references: ready.
         vertx.eventBus().<JsonObject>localConsumer(EventBusAddresses.MESH_STATUS,
                 m -> m.reply(new JsonObject().put("leader", "node-s"))).completion().await();

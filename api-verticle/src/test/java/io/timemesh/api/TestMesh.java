@@ -19,8 +19,13 @@ final class TestMesh {
         return MeshAuth.keyed("api-node", KEY, clock);
     }
 
+    /** The body of a sealed request, unchecked (the fake selector trusts its one asker). */
+    static JsonObject request(Message<JsonObject> m) {
+        return new JsonObject(m.body().getString("body"));
+    }
+
     /** Answers {@code m} as an active selector does: sealed, {@code {"nonce": the request's, "answer": ...}}. */
     static void answer(Message<JsonObject> m, Object answer) {
-        m.reply(SELECTOR.seal(m.address(), new JsonObject().put("nonce", m.body().getValue("nonce")).put("answer", answer)));
+        m.reply(SELECTOR.seal(m.address(), new JsonObject().put("nonce", request(m).getValue("nonce")).put("answer", answer)));
     }
 }

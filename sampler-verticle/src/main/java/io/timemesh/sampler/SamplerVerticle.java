@@ -65,6 +65,8 @@ public final class SamplerVerticle extends VerticleBase {
     static final String CLAIMS_MAP = "timemesh.sampler.claims";
     static final String STATE_MAP = "timemesh.sampler.state";
     static final long REBALANCE_MILLIS = 1_000;
+    /** Sampler leases and claims remembered: far more than any cluster's samplers and sources. */
+    private static final int WRITERS_REMEMBERED = 65_536;
     static final long LEASE_MILLIS = 3_000;
     /** How long to wait for the first timebase probe to another node before giving up its filter stages. */
     private static final long HANDOVER_MILLIS = 1_000;
@@ -86,7 +88,9 @@ public final class SamplerVerticle extends VerticleBase {
     /** The claim value this sampler last wrote per source: the one to remove when letting go. */
     private final Map<String, String> claimed = new HashMap<>();
     /** Which samplers renew their leases, on our clock: a lease value that stops changing lapses. */
-    private final Renewals renewals = new Renewals(LEASE_MILLIS * 1_000_000L);
+    private final Renewals renewals = new Renewals(LEASE_MILLIS * 1_000_000L, WRITERS_REMEMBERED);
+    /** Which holders renew their claims, per source: a claim that stops changing is replaced. */
+    private final Renewals claimRenewals = new Renewals(LEASE_MILLIS * 1_000_000L, WRITERS_REMEMBERED);
     /** Whether the latest selection with a majority called each pool member a falseticker. */
     private final Map<String, Boolean> verdicts = new HashMap<>();
     private SamplerConfig config;
@@ -174,7 +178,6 @@ public final class SamplerVerticle extends VerticleBase {
                             .filter(opened -> opened.sender().equals(node))
                             .filter(opened -> renewals.live(node, opened.counter(), now))
                             .ifPresent(opened -> live.add(node)));
-                    renewals.retain(entries.keySet());
                     live.add(self);
                     List<String> owned = SourceAssignment.owned(self, live, new ArrayList<>(sources.keySet()));
                     for (String source : List.copyOf(active.keySet())) {
@@ -213,11 +216,14 @@ public final class SamplerVerticle extends VerticleBase {
             if (raw == null) {
                 return claims.putIfAbsent(source, mine, LEASE_MILLIS).map(previous -> previous == null);
             }
-            String holder = auth.openValue(CLAIMS_MAP, source, raw).map(MeshAuth.Opened::sender).orElse(null);
+            Optional<MeshAuth.Opened> opened = auth.openValue(CLAIMS_MAP, source, raw);
+            String holder = opened.map(MeshAuth.Opened::sender).orElse(null);
             if (self.equals(holder)) {
                 return Future.succeededFuture(true);
             }
-            if (holder == null || !live.contains(holder)) {
+            // A live holder renews its claim every rebalance; one that stopped (or an old claim put back) lapses.
+            if (holder == null || !live.contains(holder)
+                    || !claimRenewals.live(source + '\n' + holder, opened.get().counter(), clock.nowNanos())) {
                 return claims.replaceIfPresent(source, raw, mine); // its holder is gone, or it was never genuine
             }
             return Future.succeededFuture(false); // the holder lets go at its next rebalance

@@ -1,5 +1,8 @@
 package io.timemesh.selector;
 
+import java.util.HashMap;
+import java.util.Map;
+
 /**
  * The rules of the selector's leadership, free of I/O. The leader holds a lease: a sealed cluster-map
  * value {@code {node, epoch, renewal}} that it rewrites by compare-and-set every tick. A standby takes
@@ -19,8 +22,20 @@ package io.timemesh.selector;
  * seen for the timeout. Not thread-safe: use from the selector's context.
  */
 final class SelectorLease {
-    /** One lease value: who leads, under which epoch, and how many times it was renewed. */
-    record Lease(String node, long epoch, long renewal) {}
+    /**
+     * One lease value: who leads, under which epoch, how many times it was renewed, and whether its holder
+     * let it go (a graceful stop writes that rather than deleting the entry, so a deletion is no signal).
+     */
+    record Lease(String node, long epoch, long renewal, boolean released) {
+        Lease(String node, long epoch, long renewal) {
+            this(node, epoch, renewal, false);
+        }
+
+        /** The same leadership, let go. */
+        Lease release() {
+            return new Lease(node, epoch, renewal + 1, true);
+        }
+    }
 
     /** What a standby does about the lease it sees. */
     enum Move {
@@ -36,6 +51,8 @@ final class SelectorLease {
     private final long timeoutNanos;
     private final long publishWithinNanos;
     private Lease lastSeen;
+    /** The highest seal counter read from each writer of the lease (selectors: a handful). */
+    private final Map<String, Long> counters = new HashMap<>();
     private long lastChangeNanos = NEVER;
     private long highestEpoch;
     private Lease held;
@@ -57,35 +74,46 @@ final class SelectorLease {
     }
 
     /**
-     * A standby's view of the map at {@code nowNanos}.
+     * A standby's view of the map at {@code nowNanos}. Only a genuine value whose seal counter is above
+     * every one read from its writer counts as a renewal: an intruder swapping old genuine values of
+     * several writers, each the newest its writer wrote, shows no progress. A released value, fresh,
+     * is taken at once. An absent value is taken at once only by a selector that has never read a genuine
+     * lease (a new cluster); otherwise it is a deletion, as a squatter's value is, and the holder gets
+     * the timeout to write again.
      *
      * @param present whether the map holds any lease value
-     * @param genuine the value if it is genuinely sealed, else null
+     * @param genuine the value if it is genuinely sealed (and not older than one read), else null
+     * @param counter the genuine value's seal counter (ignored without one)
      */
-    Move observe(boolean present, Lease genuine, long nowNanos) {
+    Move observe(boolean present, Lease genuine, long counter, long nowNanos) {
         if (genuine != null) {
             highestEpoch = Math.max(highestEpoch, genuine.epoch());
-            if (!genuine.equals(lastSeen)) {
+            Long before = counters.get(genuine.node());
+            if (before == null || counter > before) {
+                counters.put(genuine.node(), counter);
                 lastSeen = genuine;
                 lastChangeNanos = nowNanos;
+                if (genuine.released()) {
+                    return Move.TAKE;
+                }
             }
-        } else if (!present) {
+        } else if (!present && counters.isEmpty()) {
             return Move.TAKE;
         } else if (lastChangeNanos == NEVER) {
-            lastChangeNanos = nowNanos; // a squatter's value: give a genuine leader the timeout to overwrite it
+            lastChangeNanos = nowNanos; // a squatter's value or a deletion: give a genuine leader the timeout
         }
         return nowNanos - lastChangeNanos >= timeoutNanos ? Move.TAKE : Move.WAIT;
     }
 
     /**
-     * A genuine, fresh reference of {@code node} under {@code epoch}, heard at {@code nowNanos}: if it is
-     * the lease holder last seen, it is alive and leading, which counts as a renewal seen. So a squatter
-     * that keeps overwriting the lease (with junk or an old genuine value) between the leader's renewals
-     * does not make a standby take over from a leader that goes on publishing.
+     * A genuine, fresh reference under {@code epoch}, heard at {@code nowNanos}: from the newest
+     * leadership known, it shows a leader alive and leading, which counts as a renewal seen. So a
+     * squatter that keeps overwriting or deleting the lease (with junk or old genuine values) between the
+     * leader's renewals does not make a standby take over from a leader that goes on publishing.
      */
-    void leaderPublished(String node, long epoch, long nowNanos) {
-        if (lastSeen != null && lastSeen.node().equals(node) && lastSeen.epoch() == epoch) {
-            lastChangeNanos = nowNanos;
+    void leaderPublished(long epoch, long nowNanos) {
+        if (epoch >= highestEpoch && lastChangeNanos != NEVER) {
+            lastChangeNanos = Math.max(lastChangeNanos, nowNanos);
         }
     }
 

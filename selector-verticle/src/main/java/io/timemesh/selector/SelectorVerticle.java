@@ -68,6 +68,8 @@ public final class SelectorVerticle extends VerticleBase {
     private long squatterSeenNanos;
     /** A squatter's lease value is reported this long after it was last seen. */
     private static final long SQUATTER_REPORTED_NANOS = 60_000_000_000L;
+    /** Requests from one node may come out of order: its API instances seal them concurrently. */
+    private static final int REQUEST_WINDOW = 64;
     private final Map<String, MeshAuth.Inbox> inboxes = new HashMap<>();
     private final List<MessageConsumer<?>> consumers = new ArrayList<>();
     private long reselectTimer = -1;
@@ -101,7 +103,7 @@ public final class SelectorVerticle extends VerticleBase {
                 .ifPresent(o -> {
                     long epoch = o.body().getLong("epoch", 0L);
                     lease.sawReference(o.sender(), epoch);
-                    lease.leaderPublished(o.sender(), epoch, clock.nowNanos());
+                    lease.leaderPublished(epoch, clock.nowNanos());
                 }));
         // A node following a leadership we never saw (the other side of a healed split) says so.
         MeshAuth.Inbox fences = auth.inbox(EventBusAddresses.FENCE);
@@ -130,8 +132,10 @@ public final class SelectorVerticle extends VerticleBase {
 
     private Future<?> campaign() {
         return stateMap.get(LEASE_KEY).compose(raw -> {
-            Optional<SelectorLease.Lease> genuine = genuineLease(raw);
-            if (lease.observe(raw != null, genuine.orElse(null), clock.nowNanos()) != SelectorLease.Move.TAKE) {
+            Optional<MeshAuth.Opened> opened = auth.openValue(STATE_MAP, LEASE_KEY, raw);
+            Optional<SelectorLease.Lease> genuine = genuineLease(raw, opened);
+            if (lease.observe(raw != null, genuine.orElse(null), opened.map(MeshAuth.Opened::counter).orElse(0L),
+                    clock.nowNanos()) != SelectorLease.Move.TAKE) {
                 return Future.succeededFuture();
             }
             SelectorLease.Lease mine = lease.candidate();
@@ -151,50 +155,73 @@ public final class SelectorVerticle extends VerticleBase {
         });
     }
 
+    /** What a renewal found. */
+    private enum Renewal {
+        /** Our value is in the map. */
+        WRITTEN,
+        /** No genuine rival holds the lease, but a squatter rewrote it before us: still ours to publish under. */
+        OUTRUN,
+        /** Another value came in between (perhaps a rival's): decided at the next tick. */
+        UNDECIDED,
+        /** A higher leadership holds it: we stepped down. */
+        DEPOSED
+    }
+
     /**
      * Renews by compare-and-set; an absent or squatted value is written again, and so is a genuine one
-     * of a lower leadership; only a higher one deposes us (see {@link SelectorLease#yieldsTo}).
+     * of a lower leadership or a released one; only a higher one deposes us (see
+     * {@link SelectorLease#yieldsTo}). A renewal that found no genuine rival counts for publishing even
+     * when a squatter rewrote the lease first, so rewriting it faster than we can does not silence us
+     * (standbys credit our references all the same).
      */
     private Future<?> renew() {
         SelectorLease.Lease next = lease.nextRenewal();
         String value = seal(next);
         long started = clock.nowNanos();
-        return stateMap.replaceIfPresent(LEASE_KEY, heldValue, value).compose(renewed -> renewed
-                ? Future.succeededFuture(true)
-                : stateMap.get(LEASE_KEY).compose(raw -> {
-                    if (raw == null) {
-                        return stateMap.putIfAbsent(LEASE_KEY, value).map(previous -> previous == null);
+        return stateMap.replaceIfPresent(LEASE_KEY, heldValue, value)
+                .compose(renewed -> renewed ? Future.succeededFuture(Renewal.WRITTEN) : rewrite(value))
+                .onSuccess(outcome -> {
+                    if (!leading || outcome == Renewal.DEPOSED || outcome == Renewal.UNDECIDED) {
+                        return;
                     }
-                    Optional<SelectorLease.Lease> genuine = genuineLease(raw);
-                    if (genuine.isPresent() && genuine.get().node().equals(auth.node())) {
-                        // Ours after all: a compare-and-set that Hazelcast retried after a migration finds
-                        // its own first attempt. Renew from the value the map holds.
-                        heldValue = raw;
-                        return stateMap.replaceIfPresent(LEASE_KEY, raw, value);
+                    if (next.epoch() > lease.held().epoch()) {
+                        LOG.info("selector {} moves to epoch {}: another selector claimed epoch {}", auth.node(),
+                                next.epoch(), lease.held().epoch());
                     }
-                    if (genuine.isPresent() && lease.yieldsTo(genuine.get())) {
-                        LOG.warn("selector {} finds {} leading at epoch {}; stepping down", auth.node(),
-                                genuine.get().node(), genuine.get().epoch());
-                        stepDown();
-                        return Future.succeededFuture(false);
-                    }
-                    // A squatter's, an old value put back, or a leadership below ours: ours again.
-                    return stateMap.replaceIfPresent(LEASE_KEY, raw, value);
-                })).onSuccess(renewed -> {
-                    if (renewed && leading) {
-                        if (next.epoch() > lease.held().epoch()) {
-                            LOG.info("selector {} moves to epoch {}: another selector claimed epoch {}", auth.node(),
-                                    next.epoch(), lease.held().epoch());
-                        }
-                        lease.renewed(next, started);
+                    lease.renewed(next, started);
+                    if (outcome == Renewal.WRITTEN) {
                         heldValue = value;
                     }
                 });
     }
 
+    /** The lease was not our last value: reads it, and writes ours again unless a higher leadership holds it. */
+    private Future<Renewal> rewrite(String value) {
+        return stateMap.get(LEASE_KEY).compose(raw -> {
+            if (raw == null) {
+                return stateMap.putIfAbsent(LEASE_KEY, value).map(previous -> previous == null ? Renewal.WRITTEN
+                        : Renewal.UNDECIDED);
+            }
+            Optional<SelectorLease.Lease> genuine = genuineLease(raw, auth.openValue(STATE_MAP, LEASE_KEY, raw));
+            if (genuine.isPresent() && genuine.get().node().equals(auth.node())) {
+                // Ours after all: a compare-and-set that Hazelcast retried after a migration finds its own
+                // first attempt (or an old value of ours put back). Renew from the value the map holds.
+                heldValue = raw;
+            } else if (genuine.isPresent() && !genuine.get().released() && lease.yieldsTo(genuine.get())) {
+                LOG.warn("selector {} finds {} leading at epoch {}; stepping down", auth.node(),
+                        genuine.get().node(), genuine.get().epoch());
+                stepDown();
+                return Future.succeededFuture(Renewal.DEPOSED);
+            } else if (genuine.isPresent()) {
+                lease.sawReference(genuine.get().node(), genuine.get().epoch()); // released, or below us: stay above
+            }
+            // A squatter's, an old value put back, a released one, or a leadership below ours: ours again.
+            return stateMap.replaceIfPresent(LEASE_KEY, raw, value).map(won -> won ? Renewal.WRITTEN : Renewal.OUTRUN);
+        });
+    }
+
     /** The lease value if genuinely sealed; a squatter's is counted by {@link MeshAuth} and its claim kept. */
-    private Optional<SelectorLease.Lease> genuineLease(String raw) {
-        Optional<MeshAuth.Opened> opened = auth.openValue(STATE_MAP, LEASE_KEY, raw);
+    private Optional<SelectorLease.Lease> genuineLease(String raw, Optional<MeshAuth.Opened> opened) {
         if (raw != null && opened.isEmpty()) {
             squatterClaim = claimedWriter(raw);
             squatterSeenNanos = clock.nowNanos();
@@ -299,20 +326,30 @@ public final class SelectorVerticle extends VerticleBase {
     }
 
     private void answerSources(Message<JsonObject> m) {
-        answer(m, new JsonArray(selector.sources(clock.nowNanos(), links::link).stream().map(JsonObject::mapFrom).toList()));
+        request(m).ifPresent(asked -> answer(m, asked,
+                new JsonArray(selector.sources(clock.nowNanos(), links::link).stream().map(JsonObject::mapFrom).toList())));
     }
 
     private void answerStatus(Message<JsonObject> m) {
-        answer(m, status(m.body()));
+        request(m).ifPresent(asked -> answer(m, asked, status(asked)));
+    }
+
+    /**
+     * The request's body if it is sealed by a member and fresh; else empty (refused and counted: the asker
+     * times out), so an outsider cannot make the selector build and seal answers on the context that
+     * renews its lease. A node's API instances ask concurrently, hence the window.
+     */
+    private Optional<JsonObject> request(Message<JsonObject> m) {
+        return inboxes.computeIfAbsent("request " + m.address(), k -> auth.inbox(m.address(), m.address(), REQUEST_WINDOW))
+                .open(m.body()).map(MeshAuth.Opened::body);
     }
 
     /**
      * Replies sealed, {@code {"nonce": the request's, "answer": ...}}: the asker takes it only from a
      * member and for its own request (see {@link MeshAuth#openReply}).
      */
-    private void answer(Message<JsonObject> m, Object answer) {
-        Object nonce = m.body() == null ? null : m.body().getValue("nonce");
-        m.reply(auth.seal(m.address(), new JsonObject().put("nonce", nonce).put("answer", answer)));
+    private void answer(Message<JsonObject> m, JsonObject asked, Object answer) {
+        m.reply(auth.seal(m.address(), new JsonObject().put("nonce", asked.getValue("nonce")).put("answer", answer)));
     }
 
     /** A sampler speaks only for itself: its samples are on its own timescale. */
@@ -419,8 +456,10 @@ public final class SelectorVerticle extends VerticleBase {
         if (!leading) {
             return Future.succeededFuture();
         }
+        SelectorLease.Lease released = lease.held().release();
         stepDown();
-        // Let a successor take over at once rather than after the timeout.
-        return stateMap.removeIfPresent(LEASE_KEY, heldValue).otherwiseEmpty();
+        // Let a successor take over at once rather than after the timeout: a sealed "released" value, not a
+        // deletion, which anyone could make.
+        return stateMap.replaceIfPresent(LEASE_KEY, heldValue, seal(released)).otherwiseEmpty();
     }
 }

@@ -79,7 +79,14 @@ public final class MeshAuth {
     private final String node;
     private final ClusterKey key;
     private final TimeSource clock;
+    /** Map values' counter. */
     private final AtomicLong counter = new AtomicLong();
+    /**
+     * Messages' counters, one per address (receivers keep freshness per address): so a window of
+     * reordering on one address is not used up by what this node sends elsewhere.
+     */
+    private final Map<String, AtomicLong> counters = new ConcurrentHashMap<>();
+    private final long firstCounter;
     private final Freshness values = new Freshness(VALUES_REMEMBERED);
     private final Map<String, LongAdder> rejections = new ConcurrentHashMap<>();
     private final Map<String, Long> lastLogged = new ConcurrentHashMap<>();
@@ -91,7 +98,8 @@ public final class MeshAuth {
         this.clock = clock;
         // Counters start at the wall clock in microseconds, so that a restarted process under the same
         // name (names carry an incarnation, but a test may reuse one) starts above its predecessor.
-        counter.set(System.currentTimeMillis() * 1_000);
+        firstCounter = System.currentTimeMillis() * 1_000;
+        counter.set(firstCounter);
     }
 
     /**
@@ -122,9 +130,9 @@ public final class MeshAuth {
         this.listener = listener;
     }
 
-    /** The envelope for {@code body} sent to {@code address}; every call takes a new counter. */
+    /** The envelope for {@code body} sent to {@code address}; every call takes a new counter (per address). */
     public JsonObject seal(String address, JsonObject body) {
-        long ctr = counter.incrementAndGet();
+        long ctr = counters.computeIfAbsent(address, a -> new AtomicLong(firstCounter)).incrementAndGet();
         String text = body.encode();
         JsonObject envelope = new JsonObject().put("from", node).put("ctr", ctr).put("body", text);
         return key == null ? envelope : envelope.put("mac", tag(bus(address).parts(node, ctr, text)));

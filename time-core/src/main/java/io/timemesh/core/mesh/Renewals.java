@@ -1,27 +1,40 @@
 package io.timemesh.core.mesh;
 
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Which writers are still renewing a cluster-map value, judged on this node's clock alone: a writer is
  * live while the counter of its sealed value rose within the last {@code timeoutNanos}. A value that
  * stops changing lapses, whether its writer is gone or an uninvited member keeps putting its last
- * genuine value back (which an entry's time-to-live cannot catch: the intruder chooses it). A writer
- * first seen counts as live for one timeout. Not thread-safe: use from one context.
+ * genuine value back (which an entry's time-to-live cannot catch: the intruder chooses it), or deletes
+ * it and puts it back. A writer first seen counts as live for one timeout; writers are remembered
+ * (the {@code capacity} most recently seen) after their values disappear, so a value that comes back
+ * with no higher counter is not live again. Only genuine writers get here, so an outsider cannot
+ * flush the table. Not thread-safe: use from one context.
  */
 public final class Renewals {
     private final long timeoutNanos;
-    /** writer → {highest counter seen, when it was first seen (ns, local timescale)}. */
-    private final Map<String, long[]> seen = new HashMap<>();
+    /** writer → {highest counter seen, when it was first seen (ns, local timescale)}, least recent first. */
+    private final Map<String, long[]> seen;
 
-    /** @param timeoutNanos how long a value may stay unchanged before its writer counts as gone (ns) */
-    public Renewals(long timeoutNanos) {
-        if (timeoutNanos <= 0) {
-            throw new IllegalArgumentException("timeout must be positive, was " + timeoutNanos + " ns");
+    /**
+     * @param timeoutNanos how long a value may stay unchanged before its writer counts as gone (ns)
+     * @param capacity     how many writers to remember
+     * @throws IllegalArgumentException for a timeout or capacity below 1
+     */
+    public Renewals(long timeoutNanos, int capacity) {
+        if (timeoutNanos <= 0 || capacity < 1) {
+            throw new IllegalArgumentException("timeout and capacity must be positive, were " + timeoutNanos
+                    + " ns and " + capacity);
         }
         this.timeoutNanos = timeoutNanos;
+        this.seen = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, long[]> eldest) {
+                return size() > capacity;
+            }
+        };
     }
 
     /**
@@ -38,8 +51,4 @@ public final class Renewals {
         return nowNanos - last[1] < timeoutNanos;
     }
 
-    /** Forgets every writer but {@code present} (those whose values the map still holds), to bound memory. */
-    public void retain(Set<String> present) {
-        seen.keySet().retainAll(present);
-    }
 }

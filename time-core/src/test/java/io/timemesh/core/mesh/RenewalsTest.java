@@ -3,12 +3,11 @@ package io.timemesh.core.mesh;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class RenewalsTest {
     private static final long S = 1_000_000_000L;
-    private final Renewals renewals = new Renewals(3 * S);
+    private final Renewals renewals = new Renewals(3 * S, 16);
 
     @Test
     void aWriterIsLiveWhileItsCounterRises() {
@@ -27,13 +26,22 @@ class RenewalsTest {
         assertThat(renewals.live("a", 101, 5 * S)).as("renewed again").isTrue();
     }
 
+    /** Deleted and put back by an intruder, the same value is not new: its writer stays gone. */
     @Test
-    void forgottenWritersStartAfresh() {
+    void aValueThatDisappearsAndComesBackUnchangedIsNotLiveAgain() {
         renewals.live("a", 100, 0);
-        renewals.live("b", 100, 0);
-        renewals.retain(Set.of("b"));
-        assertThat(renewals.live("a", 100, 10 * S)).as("first seen again").isTrue();
-        assertThat(renewals.live("b", 100, 10 * S)).isFalse();
-        assertThatThrownBy(() -> new Renewals(0)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(renewals.live("a", 100, 10 * S)).isFalse();
+        assertThatThrownBy(() -> new Renewals(0, 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Renewals(S, 0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void theLeastRecentlySeenWriterIsForgottenBeyondCapacity() {
+        Renewals two = new Renewals(3 * S, 2);
+        two.live("a", 100, 0);
+        two.live("b", 100, 0);
+        two.live("c", 100, 0);
+        assertThat(two.live("a", 100, 10 * S)).as("forgotten: first seen again").isTrue();
+        assertThat(two.live("c", 100, 10 * S)).isFalse();
     }
 }
