@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.within;
 import io.timemesh.core.clock.ClockModel;
 import io.timemesh.core.clock.MonotonicReader;
 import io.timemesh.core.message.EventBusAddresses;
+import io.timemesh.core.message.Reference;
+import io.timemesh.core.metrics.NodeCounters;
+import io.timemesh.core.metrics.NodeCounters.NtpOutcome;
 import io.timemesh.core.ntp.DecodeResult;
 import io.timemesh.core.ntp.LeapIndicator;
 import io.timemesh.core.ntp.NtpMode;
@@ -22,7 +25,10 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.SocketTimeoutException;
+import java.util.EnumMap;
 import java.util.HashSet;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -46,7 +52,11 @@ class NtpServerTest {
     }
 
     private int deploy(MonotonicTimescale local, JsonObject config) {
-        NtpServerVerticle server = new NtpServerVerticle(local, new MonotonicReader(), -20);
+        return deploy(local, config, NodeCounters.NONE);
+    }
+
+    private int deploy(MonotonicTimescale local, JsonObject config, NodeCounters counters) {
+        NtpServerVerticle server = new NtpServerVerticle(local, new MonotonicReader(), -20, counters);
         vertx.deployVerticle(server, new DeploymentOptions().setConfig(config)).await();
         return server.port();
     }
@@ -187,6 +197,70 @@ class NtpServerTest {
             assertThat(origins).hasSize(requests).allMatch(origin -> origin >= 5_000 && origin < 5_000 + requests);
             assertThat(exchange(client, port, junk)).isNull(); // and nothing more came for the junk
         }
+    }
+
+    /** Counts the NTP outcomes it is told of; read from the test's thread. */
+    private static final class NtpTally implements NodeCounters {
+        private final AtomicIntegerArray counts = new AtomicIntegerArray(NtpOutcome.values().length);
+
+        @Override
+        public void ntpRequest(NtpOutcome outcome) {
+            counts.incrementAndGet(outcome.ordinal());
+        }
+
+        @Override
+        public void exchange(String outcome) {
+            throw new AssertionError("the NTP server has no exchanges: " + outcome);
+        }
+
+        @Override
+        public void clockStep(boolean forward) {
+            throw new AssertionError("the NTP server does not step the clock");
+        }
+
+        @Override
+        public void selection(Reference reference) {
+            throw new AssertionError("the NTP server does not select");
+        }
+
+        Map<NtpOutcome, Integer> counted() {
+            Map<NtpOutcome, Integer> counted = new EnumMap<>(NtpOutcome.class);
+            for (NtpOutcome outcome : NtpOutcome.values()) {
+                if (counts.get(outcome.ordinal()) > 0) {
+                    counted.put(outcome, counts.get(outcome.ordinal()));
+                }
+            }
+            return counted;
+        }
+    }
+
+    /** Answered, rate-limited (with and without a kiss) and dropped, each request once, by reason. */
+    @Test
+    void everyRequestIsCountedByWhatBecameOfIt() throws Exception {
+        MonotonicTimescale local = new MonotonicTimescale();
+        JsonObject limit = new JsonObject().put("interval", 6).put("burst", 2).put("leak", 0);
+        NtpTally kissing = new NtpTally();
+        int kissingPort = deploy(local, new JsonObject().put("ntpHost", "127.0.0.1").put("ntpPort", 0)
+                .put("ntpRateLimit", limit.copy().put("kod", true)), kissing);
+        NtpTally silent = new NtpTally();
+        int silentPort = deploy(local, new JsonObject().put("ntpHost", "127.0.0.1").put("ntpPort", 0)
+                .put("ntpRateLimit", limit.copy().put("kod", false)), silent);
+        publishModel(local);
+        try (DatagramSocket client = new DatagramSocket()) {
+            byte[] control = NtpPacketCodec.encode(NtpPacket.clientRequest(1, 6, -20));
+            control[0] = (byte) 0b00_100_110; // NTPv4, mode 6 (ntpq)
+            for (int port : new int[] {kissingPort, silentPort}) {
+                assertThat(exchange(client, port, new byte[] {0x23, 0, 0, 0})).isNull(); // short
+                assertThat(exchange(client, port, control)).isNull();
+                for (int i = 0; i < 3; i++) { // a burst of two, then one over the limit
+                    exchange(client, port, NtpPacketCodec.encode(NtpPacket.clientRequest(200 + i, 6, -20)));
+                }
+            }
+        }
+        assertThat(kissing.counted()).isEqualTo(Map.of(NtpOutcome.MALFORMED, 1, NtpOutcome.UNANSWERED_MODE, 1,
+                NtpOutcome.ANSWERED, 2, NtpOutcome.RATE_LIMITED_KISS, 1));
+        assertThat(silent.counted()).isEqualTo(Map.of(NtpOutcome.MALFORMED, 1, NtpOutcome.UNANSWERED_MODE, 1,
+                NtpOutcome.ANSWERED, 2, NtpOutcome.RATE_LIMITED_DROPPED, 1));
     }
 
     @Test
