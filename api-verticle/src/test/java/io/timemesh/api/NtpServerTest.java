@@ -6,9 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import io.timemesh.core.clock.ClockModel;
 import io.timemesh.core.clock.MonotonicReader;
 import io.timemesh.core.message.EventBusAddresses;
-import io.timemesh.core.message.Reference;
 import io.timemesh.core.metrics.NodeCounters;
-import io.timemesh.core.metrics.NodeCounters.NtpOutcome;
 import io.timemesh.core.ntp.DecodeResult;
 import io.timemesh.core.ntp.LeapIndicator;
 import io.timemesh.core.ntp.NtpMode;
@@ -16,6 +14,7 @@ import io.timemesh.core.ntp.NtpPacket;
 import io.timemesh.core.ntp.NtpPacketCodec;
 import io.timemesh.core.time.MonotonicTimescale;
 import io.timemesh.testkit.ChronydClient;
+import io.timemesh.testkit.CountingCounters;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -25,10 +24,8 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.SocketTimeoutException;
-import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -199,50 +196,15 @@ class NtpServerTest {
         }
     }
 
-    /** Counts the NTP outcomes it is told of; read from the test's thread. */
-    private static final class NtpTally implements NodeCounters {
-        private final AtomicIntegerArray counts = new AtomicIntegerArray(NtpOutcome.values().length);
-
-        @Override
-        public void ntpRequest(NtpOutcome outcome) {
-            counts.incrementAndGet(outcome.ordinal());
-        }
-
-        @Override
-        public void exchange(String outcome) {
-            throw new AssertionError("the NTP server has no exchanges: " + outcome);
-        }
-
-        @Override
-        public void clockStep(boolean forward) {
-            throw new AssertionError("the NTP server does not step the clock");
-        }
-
-        @Override
-        public void selection(Reference reference) {
-            throw new AssertionError("the NTP server does not select");
-        }
-
-        Map<NtpOutcome, Integer> counted() {
-            Map<NtpOutcome, Integer> counted = new EnumMap<>(NtpOutcome.class);
-            for (NtpOutcome outcome : NtpOutcome.values()) {
-                if (counts.get(outcome.ordinal()) > 0) {
-                    counted.put(outcome, counts.get(outcome.ordinal()));
-                }
-            }
-            return counted;
-        }
-    }
-
     /** Answered, rate-limited (with and without a kiss) and dropped, each request once, by reason. */
     @Test
     void everyRequestIsCountedByWhatBecameOfIt() throws Exception {
         MonotonicTimescale local = new MonotonicTimescale();
         JsonObject limit = new JsonObject().put("interval", 6).put("burst", 2).put("leak", 0);
-        NtpTally kissing = new NtpTally();
+        CountingCounters kissing = new CountingCounters();
         int kissingPort = deploy(local, new JsonObject().put("ntpHost", "127.0.0.1").put("ntpPort", 0)
                 .put("ntpRateLimit", limit.copy().put("kod", true)), kissing);
-        NtpTally silent = new NtpTally();
+        CountingCounters silent = new CountingCounters();
         int silentPort = deploy(local, new JsonObject().put("ntpHost", "127.0.0.1").put("ntpPort", 0)
                 .put("ntpRateLimit", limit.copy().put("kod", false)), silent);
         publishModel(local);
@@ -257,10 +219,10 @@ class NtpServerTest {
                 }
             }
         }
-        assertThat(kissing.counted()).isEqualTo(Map.of(NtpOutcome.MALFORMED, 1, NtpOutcome.UNANSWERED_MODE, 1,
-                NtpOutcome.ANSWERED, 2, NtpOutcome.RATE_LIMITED_KISS, 1));
-        assertThat(silent.counted()).isEqualTo(Map.of(NtpOutcome.MALFORMED, 1, NtpOutcome.UNANSWERED_MODE, 1,
-                NtpOutcome.ANSWERED, 2, NtpOutcome.RATE_LIMITED_DROPPED, 1));
+        assertThat(kissing.all()).isEqualTo(Map.of("ntp:dropped/malformed", 1L, "ntp:dropped/unanswered_mode", 1L,
+                "ntp:answered/served", 2L, "ntp:rate_limited/kiss_of_death", 1L));
+        assertThat(silent.all()).isEqualTo(Map.of("ntp:dropped/malformed", 1L, "ntp:dropped/unanswered_mode", 1L,
+                "ntp:answered/served", 2L, "ntp:rate_limited/dropped", 1L));
     }
 
     @Test
