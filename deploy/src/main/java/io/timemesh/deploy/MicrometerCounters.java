@@ -19,7 +19,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>{@code timemesh_exchanges_total{outcome}}: ok, timeout, each kiss code, bogus_origin, malformed, …;</li>
  *   <li>{@code timemesh_clock_steps_total{direction}}: forward, backward;</li>
  *   <li>{@code timemesh_selections_total{status}}: majority, no_majority, no_candidates;</li>
- *   <li>{@code timemesh_falseticker_verdicts_total{source}}: registered at a source's first verdict.</li>
+ *   <li>{@code timemesh_falseticker_verdicts_total{source}}: registered, at 0, for every source a selection
+ *       names (so a first verdict shows in {@code rate()}).</li>
  * </ul>
  * The NTP server's counters are looked up by enum, not by name, since it counts every request.
  */
@@ -82,10 +83,14 @@ final class MicrometerCounters implements NodeCounters {
     @Override
     public void selection(Reference reference) {
         selections.get(reference.status()).increment();
-        for (String source : reference.falsetickers()) {
-            falsetickers.computeIfAbsent(source, s -> Counter.builder("timemesh.falseticker.verdicts")
-                    .description("Selections that found the source outside the interval a majority agrees on")
-                    .tag("source", s).register(registry)).increment();
-        }
+        reference.survivors().forEach(this::verdicts);
+        reference.exclusions().forEach(exclusion -> verdicts(exclusion.source()));
+        reference.falsetickers().forEach(source -> verdicts(source).increment());
+    }
+
+    private Counter verdicts(String source) {
+        return falsetickers.computeIfAbsent(source, s -> Counter.builder("timemesh.falseticker.verdicts")
+                .description("Selections that found the source outside the interval a majority agrees on")
+                .tag("source", s).register(registry));
     }
 }

@@ -60,7 +60,8 @@ class NodeMetricsTest {
                 "timemesh_exchanges_total{outcome=\"ok\"} 1.0", "timemesh_exchanges_total{outcome=\"kiss_rate\"} 1.0",
                 "timemesh_clock_steps_total{direction=\"forward\"} 1.0",
                 "timemesh_selections_total{status=\"majority\"} 2.0", "timemesh_selections_total{status=\"no_majority\"} 1.0",
-                "timemesh_falseticker_verdicts_total{source=\"127.0.0.9:123\"} 2.0");
+                "timemesh_falseticker_verdicts_total{source=\"127.0.0.9:123\"} 2.0",
+                "timemesh_falseticker_verdicts_total{source=\"a\"} 0.0"); // every source named, at 0 until its first
 
         Path promtool = Path.of("/usr/bin/promtool");
         assertThat(promtool).as("promtool (Debian package prometheus; scripts/install-test-deps installs it)").isExecutable();
