@@ -104,12 +104,12 @@ public final class TimemeshNode {
     /**
      * Deploys a node into the caller's {@link Vertx}, for a service that already runs a clustered Vert.x
      * and wants timemesh's roles in it rather than a second Hazelcast member in the same process. Its
-     * cluster is then the caller's: the {@code cluster} settings of {@code config} other than the key file
-     * ({@code cluster.keyFile}, which every member must share) are not used, nor are Hazelcast's failure
-     * detection settings of {@code deploy/cluster} (the caller's Hazelcast config decides how fast a dead
-     * member is noticed, and so how fast a selector is replaced). A Vert.x that is not clustered runs a
-     * single node. Vert.x's own HTTP, event-bus and JVM metrics are the caller's affair; {@code /metrics}
-     * serves the node's own series.
+     * cluster is then the caller's. A {@code cluster} section in {@code config} with {@code keyFile} (or
+     * {@code insecure}) makes the node a member sealing what it says with the key all members share; the
+     * section's other settings (members, ports, Hazelcast file) are not used, and without it the node is a
+     * single node with a key of its own. Hazelcast's failure detection is the caller's configuration (it
+     * decides how fast a dead member is noticed, and so how fast a selector is replaced). Vert.x's own HTTP,
+     * event-bus and JVM metrics are the caller's affair; {@code /metrics} serves the node's own series.
      *
      * @param vertx  the caller's Vert.x; the node's verticles are deployed into it and undeployed by
      *               {@link #stop()}, which leaves it running
