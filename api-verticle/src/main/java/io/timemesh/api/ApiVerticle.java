@@ -318,12 +318,13 @@ public final class ApiVerticle extends VerticleBase {
         });
     }
 
-    /** The clock's last {@code seconds} (1 to 3600, default all of the hour kept): see {@link ClockHistory#json}. */
+    /** The clock's last {@code seconds} (1 to 3600, default all of the hour kept): see {@link ClockHistory#encode}. */
     private void history(RoutingContext ctx) {
         Integer seconds = intParam(ctx, "seconds", ClockHistory.CAPACITY * ClockHistory.STEP_SECONDS, 1,
                 ClockHistory.CAPACITY * ClockHistory.STEP_SECONDS);
         if (seconds != null) {
-            json(ctx, 200, history.json(clock.read().nowNanos(), seconds));
+            ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                    .end(history.encode(clock.read().nowNanos(), seconds));
         }
     }
 

@@ -3,8 +3,6 @@ package io.timemesh.api;
 import io.timemesh.core.clock.ClockModel;
 import io.timemesh.core.clock.ClockStatus;
 import io.timemesh.core.clock.TimeReading;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 
@@ -48,26 +46,34 @@ final class ClockHistory {
     }
 
     /**
-     * The points of the last {@code seconds} before {@code nowNanos}, oldest first, as
+     * The points of the last {@code seconds} before {@code nowNanos}, oldest first, as the JSON text
      * {@code {"stepSeconds", "capacity", "points": [{"at" (RFC 3339), "atMs", "status", "errorBoundNs",
-     * "lastOffsetSeconds"}]}}; at most {@link #CAPACITY} points however many seconds are asked for.
+     * "lastOffsetSeconds"}]}}; at most {@link #CAPACITY} points however many seconds are asked for. Written
+     * straight to a string, as {@link TimeJson#encode} is: a full hour is about half a megabyte, and building it
+     * as JSON objects cost the event loop tens of milliseconds.
      */
-    JsonObject json(long nowNanos, int seconds) {
+    String encode(long nowNanos, int seconds) {
         long from = nowNanos - seconds * 1_000_000_000L;
-        ArrayDeque<Point> recent = new ArrayDeque<>();
-        for (Iterator<Point> newest = points.descendingIterator(); newest.hasNext(); ) {
-            Point point = newest.next();
-            if (point.atNanos() <= from) {
-                break;
+        int shown = 0;
+        for (Iterator<Point> newest = points.descendingIterator(); newest.hasNext() && newest.next().atNanos() > from; ) {
+            shown++;
+        }
+        StringBuilder out = new StringBuilder(64 + 150 * shown).append("{\"stepSeconds\":").append(STEP_SECONDS)
+                .append(",\"capacity\":").append(capacity).append(",\"points\":[");
+        int skip = points.size() - shown;
+        int i = 0;
+        for (Point point : points) {
+            if (i++ < skip) {
+                continue;
             }
-            recent.addFirst(point);
+            out.append(i == skip + 1 ? "{\"at\":\"" : ",{\"at\":\"");
+            TimeJson.appendRfc3339(out, point.atNanos());
+            Double offset = point.lastOffsetSeconds();
+            out.append("\",\"atMs\":").append(Math.floorDiv(point.atNanos(), 1_000_000L)).append(",\"status\":\"")
+                    .append(point.status().name()).append("\",\"errorBoundNs\":").append(point.errorBoundNanos())
+                    .append(",\"lastOffsetSeconds\":").append(offset == null || !Double.isFinite(offset) ? null : offset)
+                    .append('}');
         }
-        JsonArray oldestFirst = new JsonArray();
-        for (Point point : recent) {
-            oldestFirst.add(new JsonObject().put("at", TimeJson.rfc3339(point.atNanos()))
-                    .put("atMs", Math.floorDiv(point.atNanos(), 1_000_000L)).put("status", point.status().name())
-                    .put("errorBoundNs", point.errorBoundNanos()).put("lastOffsetSeconds", point.lastOffsetSeconds()));
-        }
-        return new JsonObject().put("stepSeconds", STEP_SECONDS).put("capacity", capacity).put("points", oldestFirst);
+        return out.append("]}").toString();
     }
 }

@@ -28,7 +28,7 @@ class ClockHistoryTest {
         for (int i = 0; i < 5; i++) {
             history.record(reading(T0 + i * S, 1_000L * i, ClockStatus.SYNCHRONIZED), UNREFERENCED);
         }
-        JsonObject json = history.json(T0 + 5 * S, 3_600);
+        JsonObject json = new JsonObject(history.encode(T0 + 5 * S, 3_600));
         JsonArray points = json.getJsonArray("points");
         assertThat(json.getInteger("capacity")).isEqualTo(3);
         assertThat(points).hasSize(3);
@@ -46,11 +46,11 @@ class ClockHistoryTest {
                 10 * S, 1.0, 2, LeapIndicator.NO_WARNING, "node-s", "127.0.0.2:123", 7, 3, 0.0001, false, 0, 0, null, null);
         history.record(reading(T0 + 10 * S, 2_500_000L, ClockStatus.SYNCHRONIZED), referenced);
 
-        JsonArray all = history.json(T0 + 11 * S, 3_600).getJsonArray("points");
+        JsonArray all = new JsonObject(history.encode(T0 + 11 * S, 3_600)).getJsonArray("points");
         assertThat(all).hasSize(2);
         assertThat(all.getJsonObject(0).getString("status")).isEqualTo("UNSYNCHRONIZED");
         assertThat(all.getJsonObject(0).getValue("errorBoundNs")).isNull();
-        JsonArray recent = history.json(T0 + 11 * S, 5).getJsonArray("points");
+        JsonArray recent = new JsonObject(history.encode(T0 + 11 * S, 5)).getJsonArray("points");
         assertThat(recent).singleElement().satisfies(p -> {
             JsonObject point = (JsonObject) p;
             assertThat(point.getString("status")).isEqualTo("SYNCHRONIZED");
