@@ -1,15 +1,20 @@
-// The live picture of what the selector sees: refreshed from the node's own API every second.
+// The live picture of what the selector sees: refreshed from the node's own API every second. The clock's
+// history comes from the node (GET /history keeps its last hour), so a page opened late still shows it.
 'use strict';
 const COLOURS = {
   selected: '#2e9d57', candidate: '#8a94a6', falseticker: '#d64545', unreachable: '#c7ccd6',
   kiss: '#9b59b6', 'too-distant': '#e1a23a', pending: '#c7ccd6', alias: '#8d99ae', region: 'rgba(33, 113, 226, 0.85)',
   hull: 'rgba(33, 113, 226, 0.25)'
 };
-const HISTORY = 120;
+const HISTORY_MS = 3600 * 1000; // what the node keeps, and what the chart shows
+const STATUS_COLOURS = { SYNCHRONIZED: '#2e9d57', HOLDOVER: '#e1a23a', UNSYNCHRONIZED: '#d64545' };
 const charts = {};
 window.timemeshCharts = charts;
 
 const ms = nanos => nanos / 1e6;
+// ISO 8601 in UTC, 24-hour: the axis and the page read the same in every locale.
+const isoTime = atMs => new Date(atMs).toISOString().substring(11, 19);
+const isoDateTime = atMs => new Date(atMs).toISOString().substring(0, 19) + 'Z';
 
 function intervalsChart() {
   return new Chart(document.getElementById('intervals'), {
@@ -28,9 +33,11 @@ function historyChart() {
   return new Chart(document.getElementById('history'), {
     type: 'line',
     data: { labels: [], datasets: [
-      { label: 'reference offset (ms)', data: [], borderColor: '#2171e2', pointRadius: 1.5, yAxisID: 'yOffset' },
-      { label: 'served bound ± (ms)', data: [], borderColor: '#e1a23a', pointRadius: 1.5, yAxisID: 'yBound' }] },
+      { label: 'last offset (ms)', data: [], borderColor: '#2171e2', pointRadius: 1.5, yAxisID: 'yOffset' },
+      { label: 'served bound ± (ms), points coloured by status', data: [], borderColor: '#8a94a6',
+        pointBackgroundColor: [], pointBorderColor: [], pointRadius: 2, yAxisID: 'yBound' }] },
     options: { animation: false, responsive: true, scales: {
+      x: { title: { display: true, text: 'served time, UTC (ISO 8601, 24-hour)' }, ticks: { maxTicksLimit: 12 } },
       yOffset: { position: 'left', beginAtZero: false, grace: '5%', title: { display: true, text: 'offset (ms)' } },
       yBound: { position: 'right', beginAtZero: true, grid: { drawOnChartArea: false },
                title: { display: true, text: 'bound ± (ms)' } } } }
@@ -64,16 +71,45 @@ function showIntervals(sources, decision) {
   chart.update();
 }
 
-function showHistory(decision, time) {
+// Appends the node's points newer than those shown, and drops what is older than the hour the node keeps.
+function showHistory(points) {
   const chart = charts.history;
-  chart.data.labels.push(new Date().toLocaleTimeString());
-  chart.data.datasets[0].data.push(decision && decision.status === 'MAJORITY' ? decision.offsetSeconds * 1e3 : null);
-  chart.data.datasets[1].data.push(time.errorBoundNs === null ? null : ms(time.errorBoundNs));
-  if (chart.data.labels.length > HISTORY) {
+  const [offsets, bounds] = chart.data.datasets;
+  for (const point of points) {
+    if (chart.lastAtMs !== undefined && point.atMs <= chart.lastAtMs) {
+      continue;
+    }
+    chart.lastAtMs = point.atMs;
+    chart.atMs.push(point.atMs);
+    chart.data.labels.push(isoTime(point.atMs));
+    offsets.data.push(point.lastOffsetSeconds === null ? null : point.lastOffsetSeconds * 1e3);
+    bounds.data.push(point.errorBoundNs === null ? null : ms(point.errorBoundNs));
+    bounds.pointBackgroundColor.push(STATUS_COLOURS[point.status]);
+    bounds.pointBorderColor.push(STATUS_COLOURS[point.status]);
+  }
+  while (chart.atMs.length && chart.atMs[0] <= chart.lastAtMs - HISTORY_MS) {
+    chart.atMs.shift();
     chart.data.labels.shift();
-    chart.data.datasets.forEach(d => d.data.shift());
+    [offsets.data, bounds.data, bounds.pointBackgroundColor, bounds.pointBorderColor].forEach(a => a.shift());
   }
   chart.update();
+}
+
+// Every configured source, answering or not, with the selector's reason for its state.
+function showSources(sources) {
+  const rows = sources.map(s => {
+    const row = document.createElement('tr');
+    row.className = 'source';
+    row.dataset.state = s.state;
+    const age = s.lastSampleAgeSeconds === null ? '–' : `${s.lastSampleAgeSeconds.toFixed(1)} s`;
+    const offset = s.offsetNs === null ? '–' : `${ms(s.offsetNs).toFixed(3)} ms`;
+    for (const text of [s.address, s.state, s.reach.toString(8), age, offset, s.reason || '']) {
+      row.appendChild(Object.assign(document.createElement('td'), { textContent: text }));
+    }
+    row.firstChild.style.borderLeft = `4px solid ${COLOURS[s.state] || '#8a94a6'}`;
+    return row;
+  });
+  document.getElementById('sources').replaceChildren(...rows);
 }
 
 function showFalsetickers(sources) {
@@ -89,7 +125,8 @@ function showFalsetickers(sources) {
 
 async function refresh() {
   try {
-    const [time, sources, status] = await Promise.all([json('/time'), json('/sources'), json('/status?decisions=1')]);
+    const [time, sources, status, history] = await Promise.all([json('/time'), json('/sources'),
+      json('/status?decisions=1'), json(charts.history.fromNode === undefined ? '/history' : '/history?seconds=10')]);
     const decision = status && status.selection && status.selection.decisions.length ? status.selection.decisions[0] : null;
     const pill = document.getElementById('status');
     pill.textContent = time.status;
@@ -97,9 +134,15 @@ async function refresh() {
     document.getElementById('bound').textContent = time.errorBoundNs === null ? '∞' : `${ms(time.errorBoundNs).toFixed(3)} ms`;
     document.getElementById('peer').textContent = (status && status.systemPeer) || '–';
     document.getElementById('selector').textContent = (status && status.selection && status.selection.selectorNode) || '–';
-    document.getElementById('updated').textContent = `updated ${new Date().toLocaleTimeString()}`;
+    document.getElementById('updated').textContent = `updated ${isoDateTime(Date.now())}`;
     showIntervals(sources || [], decision);
-    showHistory(decision, time);
+    if (history) {
+      if (charts.history.fromNode === undefined) {
+        charts.history.fromNode = history.points.length; // what the node had kept before this page opened
+      }
+      showHistory(history.points);
+    }
+    showSources(sources || []);
     showFalsetickers(sources || []);
   } catch (e) {
     document.getElementById('updated').textContent = `cannot reach the node: ${e}`;
@@ -107,6 +150,6 @@ async function refresh() {
 }
 
 charts.intervals = intervalsChart();
-charts.history = historyChart();
+charts.history = Object.assign(historyChart(), { atMs: [] });
 refresh();
 setInterval(refresh, 1000);

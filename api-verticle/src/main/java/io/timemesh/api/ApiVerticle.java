@@ -64,7 +64,7 @@ public final class ApiVerticle extends VerticleBase {
     private static final Set<String> KNOWN_METHODS =
             Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE", "CONNECT");
     private static final Set<String> ROUTES = Set.of("/time", "/", "/assets/*", "/webjars/*", "/sources", "/status",
-            "/metrics", "/health/live", "/health/ready");
+            "/history", "/metrics", "/health/live", "/health/ready");
     static final String OTHER = "other";
 
     /**
@@ -83,6 +83,7 @@ public final class ApiVerticle extends VerticleBase {
     private final ClockView clock;
     private final MeshAuth auth;
     private final PrometheusMeterRegistry registry;
+    private final ClockHistory history = new ClockHistory(ClockHistory.CAPACITY);
     private ApiSettings settings;
     private HttpServer server;
     /** The last scrape, encoded once: each answer sends a slice of it, not a new UTF-8 copy of 20 KB. */
@@ -142,6 +143,7 @@ public final class ApiVerticle extends VerticleBase {
                 .setHttp2RstFloodMaxRstFramePerWindow(limits.http2MaxResetsPerWindow())
                 .setHttp2RstFloodWindowDuration(limits.http2ResetWindowSeconds())
                 .setHttp2RstFloodWindowDurationTimeUnit(TimeUnit.SECONDS);
+        vertx.setPeriodic(ClockHistory.STEP_SECONDS * 1_000L, id -> history.record(clock.read(), clock.model()));
         return Future.all(clock.follow(vertx), time.completion(), metrics)
                 .compose(v -> vertx.createHttpServer(options).connectionHandler(guard::onConnection)
                         .invalidRequestHandler(ApiVerticle::invalidRequest).requestHandler(router(guard))
@@ -182,6 +184,7 @@ public final class ApiVerticle extends VerticleBase {
         read(router, "/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars"));
         read(router, "/sources").handler(this::sources);
         read(router, "/status").handler(this::status);
+        read(router, "/history").handler(this::history);
         if (registry != null) {
             read(router, "/metrics").handler(this::metrics);
         }
@@ -328,6 +331,16 @@ public final class ApiVerticle extends VerticleBase {
             }
             meshStatus().onComplete(mesh -> json(ctx, 200, tracking.put("mesh", mesh.succeeded() ? mesh.result() : null)));
         });
+    }
+
+    /** The clock's last {@code seconds} (1 to 3600, default all of the hour kept): see {@link ClockHistory#encode}. */
+    private void history(RoutingContext ctx) {
+        Integer seconds = intParam(ctx, "seconds", ClockHistory.CAPACITY * ClockHistory.STEP_SECONDS, 1,
+                ClockHistory.CAPACITY * ClockHistory.STEP_SECONDS);
+        if (seconds != null) {
+            ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                    .end(history.encode(clock.read().nowNanos(), seconds));
+        }
     }
 
     /** This node's discipline's view of the mesh: the leader it follows and every message refused. */

@@ -23,6 +23,8 @@ final class MeshMetrics {
     private final ClockView clock;
     private Reference reference;
     private final Map<String, JsonObject> sources = new HashMap<>();
+    /** When (local ns) the views in {@link #sources} were received, so a source's sample age keeps growing between them. */
+    private long sourcesReceivedNanos;
     private final Set<String> registeredSources = new HashSet<>();
 
     MeshMetrics(MeterRegistry registry, ClockView clock) {
@@ -67,6 +69,7 @@ final class MeshMetrics {
 
     /** The selector's view of every source (the GET /sources JSON). */
     void onSources(JsonArray views) {
+        sourcesReceivedNanos = clock.localNanos();
         for (Object o : views) {
             JsonObject view = (JsonObject) o;
             String source = view.getString("address");
@@ -82,6 +85,11 @@ final class MeshMetrics {
         nanosGauge("timemesh_source_delay_seconds", source, "delayNs", "Round-trip delay of the source's chosen sample");
         nanosGauge("timemesh_source_jitter_seconds", source, "jitterNs", "Jitter of the source's clock filter");
         nanosGauge("timemesh_source_root_distance_seconds", source, "rootDistanceNs", "Half-width of the source's interval");
+        Gauge.builder("timemesh_source_last_sample_age_seconds", this, m -> {
+            Double age = m.sources.get(source).getDouble("lastSampleAgeSeconds");
+            return age == null ? Double.NaN : age + (m.clock.localNanos() - m.sourcesReceivedNanos) / 1e9;
+        }).tag("source", source).description("Time since the source's newest sample was taken (NaN before its first)")
+                .register(registry);
         Gauge.builder("timemesh_source_reach", this, m -> m.sources.get(source).getInteger("reach", 0))
                 .tag("source", source).description("8-bit reach register").register(registry);
         for (String state : ApiVerticle.SOURCE_STATES) {

@@ -2,8 +2,10 @@ package io.timemesh.api;
 
 import io.timemesh.core.clock.ClockModel;
 import io.timemesh.core.clock.TimeReading;
+import io.timemesh.core.metrics.NodeCounters;
 import io.timemesh.core.ntp.DecodeResult;
 import io.timemesh.core.ntp.LeapIndicator;
+import io.timemesh.core.ntp.MalformedReason;
 import io.timemesh.core.ntp.NtpConstants;
 import io.timemesh.core.ntp.NtpMode;
 import io.timemesh.core.ntp.NtpPacket;
@@ -47,6 +49,18 @@ public final class NtpResponder {
             return Optional.of(decoded.packet());
         }
         return Optional.empty();
+    }
+
+    /**
+     * Why {@link #request} refused {@code datagram}: a mode we do not answer (control and private modes, which
+     * the decoder cannot read, included), else malformed. It decodes the datagram again, which only refused
+     * datagrams pay for.
+     */
+    public static NodeCounters.NtpOutcome refusal(byte[] datagram, int length) {
+        DecodeResult decoded = NtpPacketCodec.decode(datagram, 0, length);
+        return decoded instanceof DecodeResult.Decoded || decoded instanceof DecodeResult.Malformed malformed
+                && malformed.reason() == MalformedReason.UNSUPPORTED_MODE
+                ? NodeCounters.NtpOutcome.UNANSWERED_MODE : NodeCounters.NtpOutcome.MALFORMED;
     }
 
     /** The mode we answer {@code ask} in, or null for a packet we do not answer. */

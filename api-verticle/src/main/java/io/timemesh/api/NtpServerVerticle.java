@@ -11,6 +11,8 @@ import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.InternetProtocolFamily;
 import io.timemesh.core.clock.MonotonicReader;
 import io.timemesh.core.clock.TimeReading;
+import io.timemesh.core.metrics.NodeCounters;
+import io.timemesh.core.metrics.NodeCounters.NtpOutcome;
 import io.timemesh.core.ntp.NtpConstants;
 import io.timemesh.core.ntp.NtpPacket;
 import io.timemesh.core.ntp.NtpTimestamp;
@@ -45,6 +47,7 @@ public final class NtpServerVerticle extends VerticleBase {
 
     private final ClockView clock;
     private final int precisionLog2;
+    private final NodeCounters counters;
     private ClientRateLimiter limiter;
     private boolean kissOfDeath;
     private static final String ANY_V6 = "::";
@@ -70,14 +73,19 @@ public final class NtpServerVerticle extends VerticleBase {
     private final SecureRandom ntsRandom = new SecureRandom();
 
     public NtpServerVerticle(TimeSource clock, MonotonicReader reader, int precisionLog2) {
-        this(clock, reader, precisionLog2, null);
+        this(clock, reader, precisionLog2, null, NodeCounters.NONE);
     }
 
-    /** @param ntsKeys the cookie keys its NTS-KE server hands out, to serve NTS; null for plain NTP only */
-    public NtpServerVerticle(TimeSource clock, MonotonicReader reader, int precisionLog2, NtsServerKeys ntsKeys) {
+    /**
+     * @param ntsKeys  the cookie keys its NTS-KE server hands out, to serve NTS; null for plain NTP only
+     * @param counters where every request read is counted, by what became of it ({@link NtpOutcome})
+     */
+    public NtpServerVerticle(TimeSource clock, MonotonicReader reader, int precisionLog2, NtsServerKeys ntsKeys,
+                             NodeCounters counters) {
         this.clock = new ClockView(clock, reader);
         this.precisionLog2 = precisionLog2;
         this.ntsKeys = ntsKeys;
+        this.counters = counters;
     }
 
     /**
@@ -215,16 +223,19 @@ public final class NtpServerVerticle extends VerticleBase {
 
         private ByteBuf answer(ByteBuf in, InetSocketAddress sender, ChannelHandlerContext ctx) {
             if (!ctx.channel().isWritable()) {
+                counters.ntpRequest(NtpOutcome.OVERLOADED);
                 return null; // overloaded: dropping is NTP's answer, and queueing replies would only grow memory
             }
             int length = Math.min(in.readableBytes(), request.length);
             in.getBytes(in.readerIndex(), request, 0, length);
             Optional<NtpPacket> ask = NtpResponder.request(request, length);
             if (ask.isEmpty()) {
+                counters.ntpRequest(NtpResponder.refusal(request, length));
                 return null; // junk is dropped before the rate limiter: it spends no client's credit
             }
             if (limiter != null && limiter.check(sender.getAddress().getHostAddress(), receivedLocal)
                     == ClientRateLimiter.Verdict.LIMIT) {
+                counters.ntpRequest(kissOfDeath ? NtpOutcome.RATE_LIMITED_KISS : NtpOutcome.RATE_LIMITED_DROPPED);
                 return kissOfDeath ? ctx.alloc().directBuffer(NtpConstants.HEADER_LENGTH)
                         .writeBytes(NtpResponder.kissRate(ask.get(), received)) : null;
             }
@@ -235,10 +246,13 @@ public final class NtpServerVerticle extends VerticleBase {
             if (ntsKeys != null) {
                 NtsServerExchange.Request nts = NtsServerExchange.read(request, length, ntsKeys);
                 if (!(nts instanceof NtsServerExchange.Request.Plain)) {
+                    counters.ntpRequest(nts instanceof NtsServerExchange.Request.Refused ? NtpOutcome.NTS_REFUSED
+                            : nts instanceof NtsServerExchange.Request.Nak ? NtpOutcome.NTS_NAK : NtpOutcome.ANSWERED);
                     byte[] sealed = ntsReply(nts, ask.get(), length);
                     return sealed == null ? null : ctx.alloc().directBuffer(sealed.length).writeBytes(sealed);
                 }
             }
+            counters.ntpRequest(NtpOutcome.ANSWERED);
             System.arraycopy(header, 0, reply, 0, reply.length);
             NtpResponder.fill(reply, ask.get(), receiveStamp, receiveStamp); // T3 written when the batch is sent
             ByteBuf out = ctx.alloc().directBuffer(reply.length).writeBytes(reply);

@@ -80,7 +80,8 @@ public final class TimeJson {
         }
     }
 
-    private static void appendRfc3339(StringBuilder out, long unixNanos) {
+    /** {@link #rfc3339} appended to {@code out}, formatting each second's date once per thread. */
+    static void appendRfc3339(StringBuilder out, long unixNanos) {
         long second = Math.floorDiv(unixNanos, 1_000_000_000L);
         Object[] cached = SECOND.get();
         if ((long) cached[0] != second) {

@@ -100,6 +100,31 @@ class ApiVerticleTest {
         assertThat(time.getString("leap")).isEqualTo("none");
     }
 
+    /** The clock's history is kept by the node, a point a second: what a dashboard opened later still shows. */
+    @Test
+    void historyServesTheClockRecordedEverySecondBoundedAndFilteredBySeconds() throws Exception {
+        Thread.sleep(1_200); // a point while unsynchronised
+        publishSynchronisedModel();
+        clock.advanceNanos(2 * S);
+        Thread.sleep(1_200); // and one synchronised
+        JsonArray points = getJson("/history", 200).getJsonArray("points");
+        assertThat(points.size()).isBetween(2, 4);
+        JsonObject first = points.getJsonObject(0);
+        JsonObject last = points.getJsonObject(points.size() - 1);
+        assertThat(first.getString("status")).isEqualTo("UNSYNCHRONIZED");
+        assertThat(first.getValue("errorBoundNs")).isNull();
+        assertThat(last.getString("status")).isEqualTo("SYNCHRONIZED");
+        assertThat(last.getLong("errorBoundNs")).isPositive();
+        assertThat(last.getDouble("lastOffsetSeconds")).isEqualTo(0.0001);
+        assertThat(Instant.parse(last.getString("at")).toEpochMilli()).isEqualTo(last.getLong("atMs"))
+                .isGreaterThanOrEqualTo((T0 + 2 * S + 300_000_000L) / 1_000_000L);
+        assertThat(getJson("/history?seconds=1", 200).getJsonArray("points"))
+                .allSatisfy(p -> assertThat(((JsonObject) p).getString("status")).isEqualTo("SYNCHRONIZED"));
+        for (String bad : List.of("0", "3601", "x")) {
+            assertThat(getJson("/history?seconds=" + bad, 400).getString("error")).contains("seconds");
+        }
+    }
+
     @Test
     void eventBusAnswersWithTheSameJson() throws Exception {
         publishSynchronisedModel();

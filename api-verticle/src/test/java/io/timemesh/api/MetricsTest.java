@@ -26,6 +26,7 @@ import java.net.http.HttpResponse;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -61,10 +62,16 @@ class MetricsTest {
     void metricsCarryTheClockTheReferenceTheSourcesAndVertxItself() throws Exception {
         vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
                 .setEnabled(true).setJvmMetricsEnabled(true))).withMetrics(new MicrometerMetricsFactory(registry)).build();
-        vertx.eventBus().<JsonObject>consumer(EventBusAddresses.SELECTOR_SOURCES, m -> TestMesh.answer(m, new JsonArray().add(
-                new JsonObject().put("address", "127.0.5.1:123").put("state", "selected").put("offsetNs", 300_000_000L)
-                        .put("delayNs", 4_000_000L).put("jitterNs", 100_000L).put("rootDistanceNs", 3_000_000L)
-                        .put("reach", 255)))).completion().await();
+        AtomicInteger asked = new AtomicInteger();
+        // The first refresh only: later ones go unanswered, so the sample age below is the received one grown.
+        vertx.eventBus().<JsonObject>consumer(EventBusAddresses.SELECTOR_SOURCES, m -> {
+            if (asked.getAndIncrement() == 0) {
+                TestMesh.answer(m, new JsonArray().add(new JsonObject().put("address", "127.0.5.1:123")
+                        .put("state", "selected").put("offsetNs", 300_000_000L).put("delayNs", 4_000_000L)
+                        .put("jitterNs", 100_000L).put("rootDistanceNs", 3_000_000L).put("reach", 255)
+                        .put("lastSampleAgeSeconds", 3.0)));
+            }
+        }).completion().await();
         ManualTimeSource clock = new ManualTimeSource(T0);
         ApiVerticle api = new ApiVerticle(clock, new MonotonicReader(), TestMesh.node(clock), registry);
         vertx.deployVerticle(api, new DeploymentOptions().setConfig(new JsonObject().put("httpHost", "127.0.0.1")
@@ -92,6 +99,10 @@ class MetricsTest {
         assertThat(series.get("timemesh_source_offset_seconds{source=\"127.0.5.1:123\"}")).isCloseTo(0.3, within(1e-12));
         assertThat(series.get("timemesh_source_delay_seconds{source=\"127.0.5.1:123\"}")).isCloseTo(0.004, within(1e-12));
         assertThat(series.get("timemesh_source_reach{source=\"127.0.5.1:123\"}")).isEqualTo(255.0);
+        assertThat(series.get("timemesh_source_last_sample_age_seconds{source=\"127.0.5.1:123\"}")).isEqualTo(3.0);
+        clock.advanceNanos(1_500_000_000L); // the sample ages between the selector's answers
+        assertThat(registry.get("timemesh_source_last_sample_age_seconds").tag("source", "127.0.5.1:123").gauge()
+                .value()).isCloseTo(4.5, within(1e-9));
         assertThat(series.get("timemesh_source_state{source=\"127.0.5.1:123\",state=\"selected\"}")).isEqualTo(1.0);
         assertThat(series.get("timemesh_source_state{source=\"127.0.5.1:123\",state=\"falseticker\"}")).isEqualTo(0.0);
         assertThat(series.keySet()).anyMatch(k -> k.startsWith("jvm_memory_used_bytes"));

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import io.timemesh.core.clock.ClockModel;
 import io.timemesh.core.clock.MonotonicReader;
 import io.timemesh.core.message.EventBusAddresses;
+import io.timemesh.core.metrics.NodeCounters;
 import io.timemesh.core.ntp.DecodeResult;
 import io.timemesh.core.ntp.LeapIndicator;
 import io.timemesh.core.ntp.NtpMode;
@@ -13,6 +14,7 @@ import io.timemesh.core.ntp.NtpPacket;
 import io.timemesh.core.ntp.NtpPacketCodec;
 import io.timemesh.core.time.MonotonicTimescale;
 import io.timemesh.testkit.ChronydClient;
+import io.timemesh.testkit.CountingCounters;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -23,6 +25,7 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.SocketTimeoutException;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -46,7 +49,11 @@ class NtpServerTest {
     }
 
     private int deploy(MonotonicTimescale local, JsonObject config) {
-        NtpServerVerticle server = new NtpServerVerticle(local, new MonotonicReader(), -20);
+        return deploy(local, config, NodeCounters.NONE);
+    }
+
+    private int deploy(MonotonicTimescale local, JsonObject config, NodeCounters counters) {
+        NtpServerVerticle server = new NtpServerVerticle(local, new MonotonicReader(), -20, null, counters);
         vertx.deployVerticle(server, new DeploymentOptions().setConfig(config)).await();
         return server.port();
     }
@@ -187,6 +194,35 @@ class NtpServerTest {
             assertThat(origins).hasSize(requests).allMatch(origin -> origin >= 5_000 && origin < 5_000 + requests);
             assertThat(exchange(client, port, junk)).isNull(); // and nothing more came for the junk
         }
+    }
+
+    /** Answered, rate-limited (with and without a kiss) and dropped, each request once, by reason. */
+    @Test
+    void everyRequestIsCountedByWhatBecameOfIt() throws Exception {
+        MonotonicTimescale local = new MonotonicTimescale();
+        JsonObject limit = new JsonObject().put("interval", 6).put("burst", 2).put("leak", 0);
+        CountingCounters kissing = new CountingCounters();
+        int kissingPort = deploy(local, new JsonObject().put("ntpHost", "127.0.0.1").put("ntpPort", 0)
+                .put("ntpRateLimit", limit.copy().put("kod", true)), kissing);
+        CountingCounters silent = new CountingCounters();
+        int silentPort = deploy(local, new JsonObject().put("ntpHost", "127.0.0.1").put("ntpPort", 0)
+                .put("ntpRateLimit", limit.copy().put("kod", false)), silent);
+        publishModel(local);
+        try (DatagramSocket client = new DatagramSocket()) {
+            byte[] control = NtpPacketCodec.encode(NtpPacket.clientRequest(1, 6, -20));
+            control[0] = (byte) 0b00_100_110; // NTPv4, mode 6 (ntpq)
+            for (int port : new int[] {kissingPort, silentPort}) {
+                assertThat(exchange(client, port, new byte[] {0x23, 0, 0, 0})).isNull(); // short
+                assertThat(exchange(client, port, control)).isNull();
+                for (int i = 0; i < 3; i++) { // a burst of two, then one over the limit
+                    exchange(client, port, NtpPacketCodec.encode(NtpPacket.clientRequest(200 + i, 6, -20)));
+                }
+            }
+        }
+        assertThat(kissing.all()).isEqualTo(Map.of("ntp:dropped/malformed", 1L, "ntp:dropped/unanswered_mode", 1L,
+                "ntp:answered/served", 2L, "ntp:rate_limited/kiss_of_death", 1L));
+        assertThat(silent.all()).isEqualTo(Map.of("ntp:dropped/malformed", 1L, "ntp:dropped/unanswered_mode", 1L,
+                "ntp:answered/served", 2L, "ntp:rate_limited/dropped", 1L));
     }
 
     @Test

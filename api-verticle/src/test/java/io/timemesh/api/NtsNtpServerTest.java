@@ -3,6 +3,7 @@ package io.timemesh.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.timemesh.core.metrics.NodeCounters;
 import io.timemesh.core.clock.ClockModel;
 import io.timemesh.core.clock.MonotonicReader;
 import io.timemesh.core.message.EventBusAddresses;
@@ -58,7 +59,7 @@ class NtsNtpServerTest {
     @BeforeEach
     void start() throws InterruptedException {
         vertx = Vertx.vertx();
-        NtpServerVerticle server = new NtpServerVerticle(local, new MonotonicReader(), -20, serverKeys);
+        NtpServerVerticle server = new NtpServerVerticle(local, new MonotonicReader(), -20, serverKeys, NodeCounters.NONE);
         vertx.deployVerticle(server, new DeploymentOptions().setConfig(new JsonObject().put("ntpHost", HOST)
                 .put("ntpPort", 0))).await();
         port = server.port();

@@ -37,10 +37,12 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.NetworkConfig;
 import io.vertx.core.json.JsonArray;
+import io.vertx.core.internal.VertxInternal;
+import io.timemesh.core.metrics.NodeCounters;
+import java.util.UUID;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.security.SecureRandom;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -51,19 +53,24 @@ import java.util.function.Supplier;
  */
 public final class TimemeshNode {
     private final Vertx vertx;
+    /** Whether the node built its Vert.x and so closes it, or was deployed into a caller's. */
+    private final boolean ownsVertx;
     private final ApiVerticle api;
     private final NtpServerVerticle ntp;
     /** Every NTP server instance, the first included. */
     private final List<NtpServerVerticle> ntpInstances;
+    private final Deployments deployments;
     /** The NTS-KE server, or null when the node does not serve NTS. */
     private final NtsKeServer ntsKe;
 
-    private TimemeshNode(Vertx vertx, ApiVerticle api, NtpServerVerticle ntp, List<NtpServerVerticle> ntpInstances,
-                         NtsKeServer ntsKe) {
+    private TimemeshNode(Vertx vertx, boolean ownsVertx, ApiVerticle api, NtpServerVerticle ntp,
+                         List<NtpServerVerticle> ntpInstances, Deployments deployments, NtsKeServer ntsKe) {
         this.vertx = vertx;
+        this.ownsVertx = ownsVertx;
         this.api = api;
         this.ntp = ntp;
         this.ntpInstances = ntpInstances;
+        this.deployments = deployments;
         this.ntsKe = ntsKe;
     }
 
@@ -72,21 +79,72 @@ public final class TimemeshNode {
     }
 
     /**
+     * Builds the node's own clustered Vert.x (Hazelcast as {@code config} says, Vert.x's metrics in the node's
+     * registry) and deploys the node into it; {@link #stop()} closes it.
+     *
      * @param clock    the node's local timescale (tests share it with their simulated servers)
      * @param resolver how the sampler resolves source names
+     * @return the started node; a failure (a port taken, bad config) after the Vert.x is closed again
      */
     public static Future<TimemeshNode> start(NodeConfig named, TimeSource clock, HostResolver resolver) {
-        // Each process is a new clock (its timescale is anchored anew at start), so it runs under its own
-        // incarnation: nothing measured against a previous process of the same name is taken as ours.
-        NodeConfig config = named.with("nodeName", named.nodeName() + "/" + incarnation());
+        NodeConfig config = incarnate(named);
         JsonObject cluster = config.cluster();
         String busHost = cluster.getString("busHost", cluster.getString("host", "127.0.0.1"));
         PrometheusMeterRegistry registry = NodeMetrics.registry(BuildInfo.current());
         VertxOptions options = new VertxOptions().setPreferNativeTransport(true).setEventBusOptions(new EventBusOptions()
                         .setHost(busHost).setPort(cluster.getInteger("busPort", 0)))
                 .setMetricsOptions(metricsOptions(config));
+        Config hazelcast = hazelcast(config);
+        HazelcastClusterManager clusterManager = new HazelcastClusterManager(hazelcast);
+        return Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry)).withClusterManager(clusterManager)
+                .buildClustered()
+                .recover(e -> Future.failedFuture(hazelcastFailure(hazelcast, e)))
+                .compose(vertx -> assemble(vertx, true, config, registry, clock, resolver).recover(e -> {
+                    // Not waiting for the close: it stops the event loop this runs on, so its
+                    // completion is never delivered and the start would hang instead of failing.
+                    vertx.close();
+                    return Future.failedFuture(e);
+                }));
+    }
+
+    /**
+     * Deploys a node into the caller's {@link Vertx}, for a service that already runs a clustered Vert.x
+     * and wants timemesh's roles in it rather than a second Hazelcast member in the same process. Its
+     * cluster is then the caller's. A {@code cluster} section in {@code config} with {@code keyFile} (or
+     * {@code insecure}) makes the node a member sealing what it says with the key all members share; the
+     * section's other settings (members, ports, Hazelcast file) are not used, and without it the node is a
+     * single node with a key of its own. Hazelcast's failure detection is the caller's configuration (it
+     * decides how fast a dead member is noticed, and so how fast a selector is replaced). Vert.x's own HTTP,
+     * event-bus and JVM metrics are the caller's affair; {@code /metrics} serves the node's own series.
+     *
+     * @param vertx  the caller's Vert.x; the node's verticles are deployed into it and undeployed by
+     *               {@link #stop()}, which leaves it running
+     * @param config the node's settings (roles, sources, ports, …) as for {@link #start(NodeConfig)}
+     * @return the deployed node; a failure after whatever was deployed is undeployed again
+     */
+    public static Future<TimemeshNode> deploy(Vertx vertx, NodeConfig config) {
+        return deploy(vertx, config, new MonotonicTimescale(), HostResolver.SYSTEM);
+    }
+
+    /** {@link #deploy(Vertx, NodeConfig)} with the node's timescale and name resolution given, as for tests. */
+    public static Future<TimemeshNode> deploy(Vertx vertx, NodeConfig named, TimeSource clock, HostResolver resolver) {
+        PrometheusMeterRegistry registry = NodeMetrics.registry(BuildInfo.current());
+        return assemble(vertx, false, incarnate(named), registry, clock, resolver);
+    }
+
+    /**
+     * Each process is a new clock (its timescale is anchored anew at start), so it runs under its own
+     * incarnation: nothing measured against a previous process of the same name is taken as ours.
+     */
+    private static NodeConfig incarnate(NodeConfig named) {
+        return named.with("nodeName", named.nodeName() + "/" + incarnation());
+    }
+
+    /** Deploys the roles {@code config} names into {@code vertx}; undeploys them again when one fails. */
+    private static Future<TimemeshNode> assemble(Vertx vertx, boolean ownsVertx, NodeConfig config,
+                                                 PrometheusMeterRegistry registry, TimeSource clock,
+                                                 HostResolver resolver) {
         int precision = MonotonicTimescale.measurePrecisionLog2();
-        String node = config.nodeName();
         ClusterKey clusterKey = clusterKey(config);
         MeshAuth auth = meshAuth(config, clusterKey, clock);
         auth.onRejection((channel, reason) -> rejected(registry, channel, reason).increment());
@@ -94,6 +152,7 @@ public final class TimemeshNode {
         for (MeshAuth.Rejection reason : MeshAuth.Rejection.values()) {
             rejected(registry, EventBusAddresses.REFERENCE, reason);
         }
+        NodeCounters counters = new MicrometerCounters(registry);
         List<String> roles = config.roles();
         MonotonicReader reader = new MonotonicReader(); // one per node: HTTP, event bus and NTP serve one time
         ApiVerticle api = roles.contains("api") ? new ApiVerticle(clock, reader, auth, registry) : null;
@@ -102,50 +161,82 @@ public final class TimemeshNode {
         // One set of cookie keys for the node's NTS-KE server and every NTP server instance.
         NtsServerKeys ntsKeys = nts == null ? null
                 : new NtsServerKeys(new SecureRandom(), nts.keyRotationSeconds() * 1_000_000_000L, clock.nowNanos());
-        NtpServerVerticle ntp = ntpConfig == null ? null : new NtpServerVerticle(clock, reader, precision, ntsKeys);
+        NtpServerVerticle ntp = ntpConfig == null ? null
+                : new NtpServerVerticle(clock, reader, precision, ntsKeys, counters);
         NtsKeServer[] ntsKe = new NtsKeServer[1];
         List<NtpServerVerticle> ntpInstances = new ArrayList<>(ntp == null ? List.of() : List.of(ntp));
-        Config hazelcast = hazelcast(config);
-        HazelcastClusterManager clusterManager = new HazelcastClusterManager(hazelcast);
-        return Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry)).withClusterManager(clusterManager)
-                .buildClustered()
-                .recover(e -> Future.failedFuture(hazelcastFailure(hazelcast, e)))
-                .onSuccess(vertx -> tellMembershipChanges(vertx, clusterManager))
-                .compose(vertx -> deploy(vertx, new TimebaseVerticle(clock, auth), new JsonObject())
-                        .compose(v -> roles.contains("discipline")
-                                ? deploy(vertx, new DisciplineVerticle(clock, auth, precision), config.disciplineConfig())
-                                : Future.succeededFuture())
-                        .compose(v -> roles.contains("selector")
-                                ? deploy(vertx, new SelectorVerticle(clock, auth, precision), config.selectorConfig())
-                                : Future.succeededFuture())
-                        .compose(v -> api != null ? deploy(vertx, api, config.apiConfig()) : Future.succeededFuture())
-                        .compose(v -> ntp != null ? deployNtp(vertx, ntp, ntpConfig, () -> {
-                            NtpServerVerticle more = new NtpServerVerticle(clock, reader, precision, ntsKeys);
-                            ntpInstances.add(more);
-                            return more;
-                        }, api.eventLoop()) : Future.succeededFuture())
-                        .compose(v -> nts == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
-                            ntsKe[0] = NtsKeServer.start(ntp.host(), nts.kePort(), nts.certificate(), nts.key(), ntsKeys,
-                                    clock, nts.ntpServer(), ntp.port());
-                            return null;
-                        }).recover(e -> Future.failedFuture(new IllegalStateException("NTS-KE (TCP) listener on "
-                                + ntp.host() + ":" + nts.kePort() + ": " + e.getMessage(), e)))
-                                .compose(started -> config.clustered() && clusterKey != null
-                                        ? NtsKeyShare.start(vertx, auth, clusterKey, ntsKeys, nts.keyRotationSeconds() * 1_000)
-                                        : Future.succeededFuture()))
-                        .compose(v -> roles.contains("sampler")
-                                ? deploy(vertx, new SamplerVerticle(clock, auth, precision, resolver), config.samplerConfig())
-                                : Future.succeededFuture())
-                        .map(v -> new TimemeshNode(vertx, api, ntp, List.copyOf(ntpInstances), ntsKe[0]))
-                        .recover(e -> {
-                            if (ntsKe[0] != null) {
-                                ntsKe[0].close();
-                            }
-                            // Not waiting for the close: it stops the event loop this runs on, so its
-                            // completion is never delivered and the start would hang instead of failing.
-                            vertx.close();
-                            return Future.failedFuture(e);
-                        }));
+        Deployments deployed = new Deployments(vertx);
+        tellMembershipChanges(vertx, deployed);
+        return deployed.add(new TimebaseVerticle(clock, auth), new JsonObject())
+                .compose(v -> roles.contains("discipline")
+                        ? deployed.add(new DisciplineVerticle(clock, auth, precision, counters), config.disciplineConfig())
+                        : Future.succeededFuture())
+                .compose(v -> roles.contains("selector")
+                        ? deployed.add(new SelectorVerticle(clock, auth, precision, counters), config.selectorConfig())
+                        : Future.succeededFuture())
+                .compose(v -> api != null ? deployed.add(api, config.apiConfig()) : Future.succeededFuture())
+                .compose(v -> ntp != null ? deployNtp(deployed, ntp, ntpConfig, () -> {
+                    NtpServerVerticle more = new NtpServerVerticle(clock, reader, precision, ntsKeys, counters);
+                    ntpInstances.add(more);
+                    return more;
+                }, api.eventLoop()) : Future.succeededFuture())
+                .compose(v -> nts == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
+                    ntsKe[0] = NtsKeServer.start(ntp.host(), nts.kePort(), nts.certificate(), nts.key(), ntsKeys,
+                            clock, nts.ntpServer(), ntp.port());
+                    return null;
+                }).recover(e -> Future.failedFuture(new IllegalStateException("NTS-KE (TCP) listener on "
+                        + ntp.host() + ":" + nts.kePort() + ": " + e.getMessage(), e)))
+                        .compose(started -> config.clustered() && clusterKey != null
+                                ? NtsKeyShare.start(vertx, auth, clusterKey, ntsKeys, nts.keyRotationSeconds() * 1_000)
+                                : Future.succeededFuture()))
+                .compose(v -> roles.contains("sampler")
+                        ? deployed.add(new SamplerVerticle(clock, auth, precision, resolver, counters),
+                                config.samplerConfig())
+                        : Future.succeededFuture())
+                .map(v -> new TimemeshNode(vertx, ownsVertx, api, ntp, List.copyOf(ntpInstances), deployed, ntsKe[0]))
+                .recover(e -> {
+                    if (ntsKe[0] != null) {
+                        ntsKe[0].close();
+                    }
+                    return ownsVertx ? Future.failedFuture(e)
+                            : deployed.undeployAll().transform(undeployed -> Future.<TimemeshNode>failedFuture(e));
+                });
+    }
+
+    /**
+     * The node's deployments, newest last, and the Hazelcast listeners it added: what {@link #stop()} takes
+     * away again from a Vert.x the node does not own.
+     */
+    private static final class Deployments {
+        private final Vertx vertx;
+        private final List<String> ids = new ArrayList<>();
+        private final List<Runnable> removals = new ArrayList<>();
+
+        Deployments(Vertx vertx) {
+            this.vertx = vertx;
+        }
+
+        Future<String> add(Deployable verticle, JsonObject config) {
+            return vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config)).onSuccess(ids::add);
+        }
+
+        Future<Void> remove(String id) {
+            ids.remove(id);
+            return vertx.undeploy(id);
+        }
+
+        /** Newest first, so the sampler stops before the selector and the discipline it feeds. */
+        Future<Void> undeployAll() {
+            removals.forEach(Runnable::run);
+            removals.clear();
+            Future<Void> all = Future.succeededFuture();
+            for (int i = ids.size() - 1; i >= 0; i--) {
+                String id = ids.get(i);
+                all = all.eventually(() -> vertx.undeploy(id));
+            }
+            ids.clear();
+            return all;
+        }
     }
 
     /**
@@ -177,10 +268,13 @@ public final class TimemeshNode {
      * member's view or this member merges back after a split (Hazelcast's callbacks run on its threads;
      * the event bus hops onto the consumers' contexts).
      */
-    private static void tellMembershipChanges(Vertx vertx, HazelcastClusterManager clusterManager) {
+    private static void tellMembershipChanges(Vertx vertx, Deployments deployed) {
+        if (!(((VertxInternal) vertx).clusterManager() instanceof HazelcastClusterManager clusterManager)) {
+            return; // a Vert.x without a cluster (a caller's): no member ever joins
+        }
         DeliveryOptions local = new DeliveryOptions().setLocalOnly(true);
         var hazelcast = clusterManager.getHazelcastInstance();
-        hazelcast.getCluster().addMembershipListener(new MembershipListener() {
+        UUID membership = hazelcast.getCluster().addMembershipListener(new MembershipListener() {
             @Override
             public void memberAdded(MembershipEvent event) {
                 vertx.eventBus().publish(EventBusAddresses.MEMBERS_CHANGED, event.getMember().getUuid().toString(), local);
@@ -191,10 +285,14 @@ public final class TimemeshNode {
                 // a departed member has nothing to learn
             }
         });
-        hazelcast.getLifecycleService().addLifecycleListener(event -> {
+        UUID lifecycle = hazelcast.getLifecycleService().addLifecycleListener(event -> {
             if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
                 vertx.eventBus().publish(EventBusAddresses.MEMBERS_CHANGED, "merged", local);
             }
+        });
+        deployed.removals.add(() -> {
+            hazelcast.getCluster().removeMembershipListener(membership);
+            hazelcast.getLifecycleService().removeLifecycleListener(lifecycle);
         });
     }
 
@@ -244,32 +342,28 @@ public final class TimemeshNode {
      * limited to one event loop. No instance shares the HTTP API's event loop, so that a flood of
      * either cannot starve the other.
      */
-    private static Future<String> deployNtp(Vertx vertx, NtpServerVerticle first, JsonObject config,
+    private static Future<String> deployNtp(Deployments deployed, NtpServerVerticle first, JsonObject config,
                                             Supplier<NtpServerVerticle> more, Thread apiLoop) {
-        int extra = vertx.isNativeTransportEnabled() && NtpServerVerticle.shareable(config)
+        int extra = deployed.vertx.isNativeTransportEnabled() && NtpServerVerticle.shareable(config)
                 ? Runtime.getRuntime().availableProcessors() - 1 : 0;
-        return offLoop(vertx, first, config, apiLoop, VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE).compose(id -> {
+        return offLoop(deployed, first, config, apiLoop, VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE).compose(id -> {
             JsonObject joining = config.copy().put("ntpPort", first.port()).put("ntpHost", first.host())
                     .put(NtpServerVerticle.JOINS_PORT, true);
-            Future<String> deployed = Future.succeededFuture(id);
+            Future<String> instances = Future.succeededFuture(id);
             for (int i = 0; i < extra; i++) {
-                deployed = deployed.compose(v -> offLoop(vertx, more.get(), joining, apiLoop,
+                instances = instances.compose(v -> offLoop(deployed, more.get(), joining, apiLoop,
                         VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE));
             }
-            return deployed;
+            return instances;
         });
     }
 
     /** Deploys it again while it lands on {@code apiLoop}: Vert.x hands event loops out in turn. */
-    private static Future<String> offLoop(Vertx vertx, NtpServerVerticle ntp, JsonObject config, Thread apiLoop,
-                                          int tries) {
-        return deploy(vertx, ntp, config).compose(id -> ntp.eventLoop() != apiLoop || tries <= 1
+    private static Future<String> offLoop(Deployments deployed, NtpServerVerticle ntp, JsonObject config,
+                                          Thread apiLoop, int tries) {
+        return deployed.add(ntp, config).compose(id -> ntp.eventLoop() != apiLoop || tries <= 1
                 ? Future.succeededFuture(id)
-                : vertx.undeploy(id).compose(v -> offLoop(vertx, ntp, config, apiLoop, tries - 1)));
-    }
-
-    private static Future<String> deploy(Vertx vertx, Deployable verticle, JsonObject config) {
-        return vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config));
+                : deployed.remove(id).compose(v -> offLoop(deployed, ntp, config, apiLoop, tries - 1)));
     }
 
     /** The HTTP port, or -1 on a node without the api role. */
@@ -296,11 +390,14 @@ public final class TimemeshNode {
         return ntpInstances.stream().anyMatch(instance -> instance.eventLoop() == api.eventLoop());
     }
 
-    /** Undeploys everything and leaves the cluster; the selector's lock is released on the way. */
+    /**
+     * Undeploys everything (the selector's lease is released on the way) and, for a node that built its
+     * Vert.x, closes it and so leaves the cluster; a caller's Vert.x keeps running.
+     */
     public Future<Void> stop() {
         if (ntsKe != null) {
             ntsKe.close();
         }
-        return vertx.close();
+        return ownsVertx ? vertx.close() : deployments.undeployAll();
     }
 }

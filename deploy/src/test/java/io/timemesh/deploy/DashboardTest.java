@@ -15,6 +15,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
@@ -33,8 +34,10 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The dashboard in Debian's headless Chromium, driven by its chromedriver: the page must draw one bar
- * per source, the highlighted agreed region, and name the falseticker. A missing browser fails the
- * test (CI installs chromium and chromium-driver). The screenshot is kept as target/dashboard.png.
+ * per answering source, the highlighted agreed region, name the falseticker, list every configured source
+ * (the mute one too, with why), and show the history the node kept before the page opened on a 24-hour
+ * ISO time axis. A missing browser fails the test (CI installs chromium and chromium-driver). The
+ * screenshot is kept as target/dashboard.png.
  */
 @Tag("slow")
 class DashboardTest {
@@ -59,17 +62,22 @@ class DashboardTest {
     }
 
     @Test
-    void dashboardDrawsEverySourceTheAgreedRegionAndTheFalseticker() throws Exception {
+    void dashboardDrawsEverySourceTheAgreedRegionTheFalsetickerAndTheNodesHistory() throws Exception {
         for (int i = 1; i <= 4; i++) {
             servers.add(SimulatedNtpServer.start("127.0.6." + i, local, ServerBehaviour.truthful().withOffset(0.3)
                     .withDelays(Duration.ofMillis(i), Duration.ofMillis(5 - i))));
         }
         SimulatedNtpServer liar = SimulatedNtpServer.start("127.0.6.5", local, ServerBehaviour.truthful().withOffset(0.33));
         servers.add(liar);
+        SimulatedNtpServer mute = SimulatedNtpServer.start("127.0.6.6", local,
+                ServerBehaviour.truthful().withFault(ServerBehaviour.Fault.SILENT));
+        servers.add(mute);
         node = TimemeshNode.start(new NodeConfig(new JsonObject().put("nodeName", "dash")
                         .put("sources", new JsonArray(servers.stream().map(SimulatedNtpServer::hostPort).toList()))
-                        .put("pollSeconds", 1).put("httpHost", "127.0.0.1").put("httpPort", 0)),
+                        .put("pollSeconds", 1).put("httpHost", "127.0.0.1").put("httpPort", 0)
+                        .put("sampler", new JsonObject().put("timeoutMillis", 500))),
                 local, HostResolver.IP_LITERALS_ONLY).await();
+        TimeUnit.SECONDS.sleep(5); // history the node keeps before anyone looks
 
         assertThat(Path.of(CHROMIUM)).as("Debian's chromium (scripts/install-test-deps installs it)").exists();
         assertThat(Path.of(CHROMEDRIVER)).as("Debian's chromium-driver").exists();
@@ -89,10 +97,13 @@ class DashboardTest {
             new WebDriverWait(browser, Duration.ofSeconds(30)).until(b -> Boolean.TRUE.equals(js.executeScript(
                     "const c = window.timemeshCharts && window.timemeshCharts.intervals;"
                             + "return !!c && c.sourceBars === 5 && c.region !== null"
-                            + " && document.querySelectorAll('#falsetickers li.falseticker').length === 1")));
+                            + " && document.querySelectorAll('#falsetickers li.falseticker').length === 1"
+                            + " && document.querySelectorAll('#sources tr.source').length === 6"
+                            + " && !!document.querySelector('#sources tr.source[data-state=unreachable]')")));
         } catch (TimeoutException e) {
             saveScreenshot();
-            throw new AssertionError("the dashboard did not show 5 sources, the region and the falseticker; browser log: "
+            throw new AssertionError("the dashboard did not show 5 bars, 6 sources (one unreachable), the region and the"
+                    + " falseticker; browser log: "
                     + browser.manage().logs().get(LogType.BROWSER).getAll(), e);
         }
 
@@ -103,9 +114,20 @@ class DashboardTest {
         assertThat(region.get(1).doubleValue()).isGreaterThan(0.3).isLessThan(0.31);
         @SuppressWarnings("unchecked")
         List<String> labels = (List<String>) js.executeScript("return window.timemeshCharts.intervals.data.labels");
-        assertThat(labels).hasSize(7).anyMatch(l -> l.startsWith("chosen region (4 of 5)"));
-        assertThat(((Number) js.executeScript("return window.timemeshCharts.history.data.labels.length")).intValue())
-                .isPositive();
+        assertThat(labels).hasSize(7).anyMatch(l -> l.startsWith("chosen region (4 of 6)"));
+        // The history came from the node: the page's first answer held the seconds before it opened.
+        assertThat(((Number) js.executeScript("return window.timemeshCharts.history.fromNode")).intValue())
+                .isGreaterThanOrEqualTo(4);
+        @SuppressWarnings("unchecked")
+        List<String> times = (List<String>) js.executeScript("return window.timemeshCharts.history.data.labels");
+        assertThat(times).allMatch(t -> t.matches("([01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d"), "ISO 8601, 24-hour");
+        assertThat((String) js.executeScript("return window.timemeshCharts.history.options.scales.x.title.text"))
+                .contains("UTC", "24-hour");
+        List<WebElement> sources = browser.findElements(By.cssSelector("#sources tr.source"));
+        assertThat(sources).hasSize(6);
+        WebElement silent = sources.stream().filter(r -> r.getText().startsWith(mute.hostPort())).findFirst().orElseThrow();
+        assertThat(silent.getAttribute("data-state")).isEqualTo("unreachable");
+        assertThat(silent.getText()).contains("timeout"); // why: its exchanges time out
         List<WebElement> falsetickers = browser.findElements(By.cssSelector("#falsetickers li.falseticker"));
         assertThat(falsetickers).singleElement().satisfies(li -> assertThat(li.getText()).startsWith(liar.hostPort()));
         assertThat(browser.findElement(By.id("status")).getText()).isEqualTo("SYNCHRONIZED");

@@ -106,7 +106,12 @@ class MeshAttackIT {
         assertThat(replayed.violations).isEmpty();
         assertThat(replayed.unsynchronized).allSatisfy(u -> assertThat(u.status()).isEqualTo("SYNCHRONIZED"));
         assertThat(leadersAfter).as("the same leader at the same epoch").isEqualTo(leadersBefore);
-        assertThat(nodes.metrics(all.get(1))).contains("channel=\"timemesh.samplers\",reason=\"replayed\"");
+        List<String> scraped = new ArrayList<>();
+        for (String node : all) {
+            scraped.add(nodes.metrics(node));
+        }
+        // Which node reads a put-back value first depends on timing: at least one counts it.
+        assertThat(scraped).anySatisfy(m -> assertThat(m).contains("channel=\"timemesh.samplers\",reason=\"replayed\""));
 
         // The lease alone, rewritten every 20 ms: a loud denial of service at worst, never a wrong time.
         attack.squatLease();

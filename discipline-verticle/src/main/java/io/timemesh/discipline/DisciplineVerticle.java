@@ -4,6 +4,7 @@ import io.timemesh.core.clock.ClockModel;
 import io.timemesh.core.clock.ClockStatus;
 import io.timemesh.core.mesh.LeaderFence;
 import io.timemesh.core.clock.PanicRefusals;
+import io.timemesh.core.metrics.NodeCounters;
 import io.timemesh.core.message.EventBusAddresses;
 import io.timemesh.core.message.Reference;
 import io.timemesh.core.time.TimeSource;
@@ -41,6 +42,7 @@ public final class DisciplineVerticle extends VerticleBase {
     private final String node;
     private final int precisionLog2;
     private final MeshAuth auth;
+    private final NodeCounters counters;
     private final LeaderFence fence = new LeaderFence();
     private long lastFenceNoticeNanos = Long.MIN_VALUE;
     private TimebaseLinks links;
@@ -60,6 +62,12 @@ public final class DisciplineVerticle extends VerticleBase {
      * @param precisionLog2 how precisely the clock is read
      */
     public DisciplineVerticle(TimeSource clock, MeshAuth auth, int precisionLog2) {
+        this(clock, auth, precisionLog2, NodeCounters.NONE);
+    }
+
+    /** @param counters where every step of the clock is counted */
+    public DisciplineVerticle(TimeSource clock, MeshAuth auth, int precisionLog2, NodeCounters counters) {
+        this.counters = counters;
         this.clock = clock;
         this.node = auth.node();
         this.auth = auth;
@@ -158,6 +166,7 @@ public final class DisciplineVerticle extends VerticleBase {
         }
         if (reference.usable() && !refused && model.lastStep()) {
             LOG.info("stepped the clock by {} s", String.format("%+.9f", model.lastOffsetSeconds()));
+            counters.clockStep(model.lastOffsetSeconds() >= 0);
         }
         vertx.eventBus().publish(EventBusAddresses.CLOCK_MODEL, JsonObject.mapFrom(model), LOCAL);
         vertx.eventBus().publish(EventBusAddresses.REFERENCE_APPLIED, JsonObject.mapFrom(received), LOCAL);

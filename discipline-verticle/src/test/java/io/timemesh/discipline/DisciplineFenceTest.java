@@ -6,6 +6,7 @@ import io.timemesh.core.mesh.ClusterKey;
 import io.timemesh.core.message.EventBusAddresses;
 import io.timemesh.core.time.MonotonicTimescale;
 import io.timemesh.timebase.MeshAuth;
+import io.timemesh.testkit.CountingCounters;
 import io.timemesh.timebase.TimebaseVerticle;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -13,13 +14,15 @@ import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Two genuine selectors publishing at once, as after a stall or during a split: a real discipline
  * applies one leader's references only, never interleaving them, counts the other's as fenced, and
- * says (sealed, at most once a second) which leadership it follows.
+ * says (sealed, at most once a second) which leadership it follows. Also: the discipline counts each step it
+ * makes, with its direction.
  */
 class DisciplineFenceTest {
     private final MonotonicTimescale clock = new MonotonicTimescale();
@@ -82,5 +85,33 @@ class DisciplineFenceTest {
         // About 80 refused references in 1.2 s: one notice a second at most, each naming the leadership followed.
         assertThat(notices).hasSizeBetween(1, 3).allSatisfy(n -> assertThat(n).isEqualTo(new JsonObject()
                 .put("leader", "sel-b").put("epoch", 2L).put("from", "node")));
+    }
+
+    /** Each step of the clock is counted with its direction; a slew is not a step. */
+    @Test
+    void stepsAreCountedForwardAndBackward() throws Exception {
+        MeshAuth a = MeshAuth.keyed("sel-a", key, clock);
+        MeshAuth node = MeshAuth.keyed("node", key, clock);
+        vertx.deployVerticle(new TimebaseVerticle(clock, a)).await();
+        vertx.deployVerticle(new TimebaseVerticle(clock, node)).await();
+        CountingCounters counters = new CountingCounters();
+        vertx.deployVerticle(new DisciplineVerticle(clock, node, -20, counters)).await();
+        AtomicInteger applied = new AtomicInteger();
+        vertx.eventBus().localConsumer(EventBusAddresses.REFERENCE_APPLIED, m -> applied.incrementAndGet())
+                .completion().await();
+        long sequence = 0;
+        // The first reference steps the clock 1 s forward, the next 1 s further; then one 1.5 s back (each above
+        // the 0.128 s step threshold).
+        for (double offset : new double[] {1.0, 2.0, 0.5}) {
+            int before = applied.get();
+            for (int i = 0; i < 200 && applied.get() == before; i++) { // until the link is measured and it applies
+                vertx.eventBus().publish(EventBusAddresses.REFERENCE, a.seal(EventBusAddresses.REFERENCE,
+                        new JsonObject().put("epoch", 1).put("reference", reference("sel-a", sequence++, offset))));
+                TimeUnit.MILLISECONDS.sleep(20);
+            }
+        }
+        TimeUnit.MILLISECONDS.sleep(100);
+        assertThat(counters.get("step:forward")).isEqualTo(2);
+        assertThat(counters.get("step:backward")).isEqualTo(1);
     }
 }

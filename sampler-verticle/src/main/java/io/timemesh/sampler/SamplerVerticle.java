@@ -7,6 +7,7 @@ import io.timemesh.core.message.EventBusAddresses;
 import io.timemesh.core.message.Reference;
 import io.timemesh.core.message.SourceAuth;
 import io.timemesh.core.message.SourceFault;
+import io.timemesh.core.metrics.NodeCounters;
 import io.timemesh.core.message.SourceSample;
 import io.timemesh.core.ntp.ServerAddress;
 import io.timemesh.core.nts.NtsClientSession;
@@ -82,6 +83,7 @@ public final class SamplerVerticle extends VerticleBase {
     private final int precisionLog2;
     private final HostResolver resolver;
     private final MeshAuth auth;
+    private final NodeCounters counters;
     private final Map<String, ExchangeError> lastErrors = new HashMap<>();
     private final Map<String, SourcePoller> active = new LinkedHashMap<>();
     private final Set<String> starting = new HashSet<>();
@@ -113,6 +115,13 @@ public final class SamplerVerticle extends VerticleBase {
      * @param resolver      how source names become addresses
      */
     public SamplerVerticle(TimeSource clock, MeshAuth auth, int precisionLog2, HostResolver resolver) {
+        this(clock, auth, precisionLog2, resolver, NodeCounters.NONE);
+    }
+
+    /** @param counters where every finished exchange is counted, by outcome */
+    public SamplerVerticle(TimeSource clock, MeshAuth auth, int precisionLog2, HostResolver resolver,
+                           NodeCounters counters) {
+        this.counters = counters;
         this.clock = clock;
         this.auth = auth;
         this.precisionLog2 = precisionLog2;
@@ -334,8 +343,8 @@ public final class SamplerVerticle extends VerticleBase {
                             .onSuccess(step -> publish(poller, target, step));
                 })
                 .onFailure(e -> publishFault(poller, asked[0] == null ? name : addressOf(asked[0]),
-                        poller.onLocalFailure(e instanceof ExchangeFailureException f ? f.failure()
-                                : new ExchangeFailure(ExchangeError.SEND_FAILED, String.valueOf(e.getMessage())))))
+                        counted(poller.onLocalFailure(e instanceof ExchangeFailureException f ? f.failure()
+                                : new ExchangeFailure(ExchangeError.SEND_FAILED, String.valueOf(e.getMessage()))))))
                 .onComplete(done -> {
                     if (active.get(name) != poller) {
                         return;
@@ -429,6 +438,7 @@ public final class SamplerVerticle extends VerticleBase {
     private void publish(SourcePoller poller, InetSocketAddress target, ExchangeStep step) {
         String address = addressOf(target);
         if (step instanceof ExchangeStep.Sampled sampled) {
+            counters.exchange(NodeCounters.EXCHANGE_OK);
             if (lastErrors.remove(poller.source()) != null) {
                 LOG.info("source {} answers again", poller.source());
             }
@@ -440,8 +450,14 @@ public final class SamplerVerticle extends VerticleBase {
             vertx.eventBus().publish(EventBusAddresses.SAMPLES, auth.seal(EventBusAddresses.SAMPLES,
                     JsonObject.mapFrom(sample)));
         } else if (step instanceof ExchangeStep.Failed failed) {
-            publishFault(poller, address, failed.failure());
+            publishFault(poller, address, counted(failed.failure()));
         }
+    }
+
+    /** An exchange ended in {@code failure}: counted by its outcome. */
+    private ExchangeFailure counted(ExchangeFailure failure) {
+        counters.exchange(NodeCounters.exchangeOutcome(failure));
+        return failure;
     }
 
     private void publishFault(SourcePoller poller, String address, ExchangeFailure failure) {

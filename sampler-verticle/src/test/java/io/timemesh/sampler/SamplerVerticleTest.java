@@ -10,6 +10,8 @@ import io.timemesh.timebase.MeshAuth;
 import io.timemesh.core.message.SourceFault;
 import io.timemesh.core.message.SourceSample;
 import io.timemesh.core.time.MonotonicTimescale;
+import io.timemesh.core.metrics.NodeCounters;
+import io.timemesh.testkit.CountingCounters;
 import io.timemesh.testkit.ServerBehaviour;
 import io.timemesh.testkit.ServerBehaviour.Fault;
 import io.timemesh.testkit.SimulatedNtpServer;
@@ -52,7 +54,12 @@ class SamplerVerticleTest {
     }
 
     private String deploy(JsonObject config) {
-        return vertx.deployVerticle(new SamplerVerticle(TRUTH, AUTH, -20, HostResolver.SYSTEM), new DeploymentOptions().setConfig(config)).await();
+        return deploy(config, NodeCounters.NONE);
+    }
+
+    private String deploy(JsonObject config, NodeCounters counters) {
+        return vertx.deployVerticle(new SamplerVerticle(TRUTH, AUTH, -20, HostResolver.SYSTEM, counters),
+                new DeploymentOptions().setConfig(config)).await();
     }
 
     private static JsonObject config(int pollSeconds, boolean iburst, SimulatedNtpServer... servers) {
@@ -66,6 +73,10 @@ class SamplerVerticleTest {
 
     private List<SourceSample> samplesOf(SimulatedNtpServer server) {
         return samples.stream().filter(s -> s.source().equals(server.hostPort())).toList();
+    }
+
+    private long faultsWith(String error) {
+        return faults.stream().filter(f -> f.error().equals(error)).count();
     }
 
     private List<SourceFault> faultsOf(SimulatedNtpServer server) {
@@ -117,6 +128,42 @@ class SamplerVerticleTest {
             assertThat(good.requestCount()).isGreaterThanOrEqualTo(4);
             assertThat(faultsOf(rate)).allSatisfy(f -> assertThat(f.detail()).isEqualTo("RATE"));
             assertThat(samplesOf(rate)).isEmpty();
+        }
+    }
+
+    /**
+     * Each exchange is counted once, when it ends, by outcome: a stopped source's fault, told again every poll,
+     * is no exchange; forged and garbage replies end theirs (at the timeout) as bogus_origin and malformed.
+     */
+    @Test
+    void everyExchangeIsCountedOnceByItsOutcome() throws Exception {
+        CountingCounters counters = new CountingCounters();
+        try (SimulatedNtpServer good = SimulatedNtpServer.start("127.0.0.51", TRUTH, ServerBehaviour.truthful());
+             SimulatedNtpServer mute = SimulatedNtpServer.start("127.0.0.52", TRUTH,
+                     ServerBehaviour.truthful().withFault(Fault.SILENT));
+             SimulatedNtpServer deny = SimulatedNtpServer.start("127.0.0.53", TRUTH,
+                     ServerBehaviour.truthful().withKiss("DENY"));
+             SimulatedNtpServer rate = SimulatedNtpServer.start("127.0.0.54", TRUTH,
+                     ServerBehaviour.truthful().withKiss("RATE"));
+             SimulatedNtpServer spoofed = SimulatedNtpServer.start("127.0.0.55", TRUTH,
+                     ServerBehaviour.truthful().withFault(Fault.SPOOFED_ORIGIN));
+             SimulatedNtpServer garbage = SimulatedNtpServer.start("127.0.0.56", TRUTH,
+                     ServerBehaviour.truthful().withFault(Fault.GARBAGE))) {
+            String id = deploy(config(1, false, good, mute, deny, rate, spoofed, garbage), counters);
+            TimeUnit.MILLISECONDS.sleep(4_500);
+            vertx.undeploy(id).await(); // nothing is counted or published after this
+            // Counted against everything published: a slow first exchange may time out on any source.
+            assertThat(counters.get("exchange:ok")).isEqualTo(samples.size()).isGreaterThanOrEqualTo(samplesOf(good).size())
+                    .isGreaterThanOrEqualTo(3);
+            assertThat(counters.get("exchange:timeout")).isEqualTo(faultsWith("timeout")).isPositive();
+            assertThat(counters.get("exchange:bogus_origin")).isEqualTo(faultsWith("bogus origin"))
+                    .isEqualTo(faultsOf(spoofed).size()).isPositive();
+            assertThat(counters.get("exchange:malformed")).isEqualTo(faultsWith("malformed"))
+                    .isEqualTo(faultsOf(garbage).size()).isPositive();
+            assertThat(faultsOf(deny)).hasSizeGreaterThanOrEqualTo(3);
+            assertThat(counters.get("exchange:kiss_deny")).isEqualTo(deny.requestCount()).isEqualTo(1);
+            assertThat(counters.get("exchange:kiss_rate")).isEqualTo(rate.requestCount()).isEqualTo(faultsOf(rate).size());
+            assertThat(counters.all().keySet()).allMatch(name -> name.startsWith("exchange:"));
         }
     }
 

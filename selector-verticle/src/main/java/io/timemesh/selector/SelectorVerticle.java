@@ -5,6 +5,7 @@ import io.timemesh.core.message.Reference;
 import io.timemesh.core.message.SourceAuth;
 import io.timemesh.core.message.SourceFault;
 import io.timemesh.core.message.SourceSample;
+import io.timemesh.core.metrics.NodeCounters;
 import io.timemesh.core.time.TimeSource;
 import io.timemesh.timebase.MeshAuth;
 import io.timemesh.timebase.TimebaseLinks;
@@ -54,6 +55,7 @@ public final class SelectorVerticle extends VerticleBase {
     private final TimeSource clock;
     private final int precisionLog2;
     private final MeshAuth auth;
+    private final NodeCounters counters;
     private Selector selector;
     private SelectorLease lease;
     private TimebaseLinks links;
@@ -82,6 +84,12 @@ public final class SelectorVerticle extends VerticleBase {
      * @param precisionLog2 how precisely it is read, for the timebase probes' dispersion
      */
     public SelectorVerticle(TimeSource clock, MeshAuth auth, int precisionLog2) {
+        this(clock, auth, precisionLog2, NodeCounters.NONE);
+    }
+
+    /** @param counters where every selection it makes while leading, and every falseticker verdict, is counted */
+    public SelectorVerticle(TimeSource clock, MeshAuth auth, int precisionLog2, NodeCounters counters) {
+        this.counters = counters;
         this.clock = clock;
         this.auth = auth;
         this.precisionLog2 = precisionLog2;
@@ -391,6 +399,7 @@ public final class SelectorVerticle extends VerticleBase {
 
     /** Sealed with the epoch, and only while the lease is surely ours: a stalled leader stays silent. */
     private void publish(Reference reference) {
+        counters.selection(reference);
         long now = clock.nowNanos();
         if (!lease.mayPublish(now)) {
             LOG.warn("selector {} holds reference {} back: its lease was last renewed too long ago", auth.node(),

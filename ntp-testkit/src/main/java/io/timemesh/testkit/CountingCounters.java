@@ -1,0 +1,56 @@
+package io.timemesh.testkit;
+
+import io.timemesh.core.message.Reference;
+import io.timemesh.core.metrics.NodeCounters;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@link NodeCounters} that keep every count by name, for tests to compare with what they saw happen: NTP
+ * outcomes as {@code ntp:<outcome>/<reason>}, exchanges as {@code exchange:<outcome>}, steps as
+ * {@code step:forward} or {@code step:backward}, selections as {@code selection:<STATUS>} and falseticker verdicts
+ * as {@code falseticker:<source>}. Safe to read from the test's thread while event loops count.
+ */
+public final class CountingCounters implements NodeCounters {
+    private final Map<String, AtomicLong> counts = new ConcurrentHashMap<>();
+
+    private void count(String name) {
+        counts.computeIfAbsent(name, n -> new AtomicLong()).incrementAndGet();
+    }
+
+    @Override
+    public void ntpRequest(NtpOutcome outcome) {
+        count("ntp:" + outcome.outcome() + "/" + outcome.reason());
+    }
+
+    @Override
+    public void exchange(String outcome) {
+        count("exchange:" + outcome);
+    }
+
+    @Override
+    public void clockStep(boolean forward) {
+        count(forward ? "step:forward" : "step:backward");
+    }
+
+    @Override
+    public void selection(Reference reference) {
+        count("selection:" + reference.status());
+        reference.falsetickers().forEach(source -> count("falseticker:" + source));
+    }
+
+    /** The count of {@code name}; 0 for what never happened. */
+    public long get(String name) {
+        AtomicLong count = counts.get(name);
+        return count == null ? 0 : count.get();
+    }
+
+    /** Every non-zero count, by name, sorted. */
+    public Map<String, Long> all() {
+        Map<String, Long> all = new TreeMap<>();
+        counts.forEach((name, count) -> all.put(name, count.get()));
+        return all;
+    }
+}
