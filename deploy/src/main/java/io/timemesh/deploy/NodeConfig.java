@@ -104,9 +104,9 @@ public record NodeConfig(JsonObject json) {
         }
         // Fields are assigned after this body, so validate through the static builders.
         JsonObject complete = json;
+        checked("discipline", () -> disciplineConfig(complete)); // first: the sampler takes its maxDrift
         checked("sampler", () -> samplerConfig(complete));
         checked("selector", () -> selectorConfig(complete));
-        checked("discipline", () -> disciplineConfig(complete));
         checked("api", () -> apiConfig(complete));
         Setting.wholeNumber("ntpPort", json.getValue("ntpPort"), 123, 0, 65_535);
         // Checked with the rest, before anything starts, though only the NTP server uses it.
@@ -323,6 +323,8 @@ public record NodeConfig(JsonObject json) {
         copy(json, "pools", config);
         copy(json, "pollSeconds", config);
         copy(json, "iburst", config);
+        // The sources' intervals age at the same drift bound as the clock they discipline.
+        config.put(SamplerConfig.MAX_DRIFT_PPM, DisciplineSettings.fromJson(section(json, "discipline")).maxDrift() * 1e6);
         SamplerConfig.fromJson(config);
         return config;
     }

@@ -2,7 +2,10 @@ package io.timemesh.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
+import io.timemesh.discipline.DisciplineSettings;
+import io.timemesh.sampler.SamplerConfig;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
@@ -18,6 +21,16 @@ class ConfigLayersTest {
             properties.setProperty(pairs[i], pairs[i + 1]);
         }
         return properties;
+    }
+
+    @Test
+    void theSamplerAgesSourceIntervalsAtTheDisciplinesDriftBound() {
+        JsonObject sources = new JsonObject().put("sources", new JsonArray().add("127.0.0.2").add("127.0.0.3")
+                .add("127.0.0.4"));
+        NodeConfig configured = new NodeConfig(sources.copy().put("discipline", new JsonObject().put("maxDriftPpm", 40)));
+        assertThat(SamplerConfig.fromJson(configured.samplerConfig()).maxDrift()).isCloseTo(40e-6, within(1e-15));
+        assertThat(SamplerConfig.fromJson(new NodeConfig(sources).samplerConfig()).maxDrift())
+                .isEqualTo(DisciplineSettings.defaults().maxDrift());
     }
 
     @Test

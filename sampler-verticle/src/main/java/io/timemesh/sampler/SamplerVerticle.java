@@ -224,7 +224,7 @@ public final class SamplerVerticle extends VerticleBase {
      */
     private void take(String source, PollerState previous) {
         SourcePoller poller = new SourcePoller(source, new PollSchedule(config.pollSeconds(), config.iburst()),
-                precisionLog2);
+                precisionLog2, config.maxDrift());
         if (previous == null) {
             begin(source, poller);
             return;

@@ -29,11 +29,7 @@ public final class SourcePoller {
     private final PollSchedule schedule;
     private final double localPrecisionSeconds;
     private final int localPrecisionLog2;
-    /**
-     * The local timescale's frequency tolerance is taken as RFC 5905's PHI (the discipline's default
-     * maxDrift), as {@link TimebaseLink} does for a node's clock.
-     */
-    private final SourceStats stats = new SourceStats(NtpConstants.PHI);
+    private final SourceStats stats;
     private final ReachRegister reach = new ReachRegister();
 
     private boolean inFlight;
@@ -52,7 +48,20 @@ public final class SourcePoller {
     /** Consecutive polls at which the latest selection with a majority called this source a falseticker. */
     private int falsetickerPolls;
 
+    /**
+     * A poller whose local timescale's frequency tolerance is RFC 5905's PHI (the discipline's default
+     * maxDrift), as {@link TimebaseLink} takes for a node's clock.
+     */
     public SourcePoller(String source, PollSchedule schedule, int localPrecisionLog2) {
+        this(source, schedule, localPrecisionLog2, NtpConstants.PHI);
+    }
+
+    /**
+     * @param localDrift bound on the local timescale's frequency error, dimensionless (the discipline's maxDrift):
+     *                   how fast the source's exact interval grows with age
+     */
+    public SourcePoller(String source, PollSchedule schedule, int localPrecisionLog2, double localDrift) {
+        this.stats = new SourceStats(localDrift);
         this.source = source;
         this.schedule = schedule;
         this.localPrecisionLog2 = localPrecisionLog2;

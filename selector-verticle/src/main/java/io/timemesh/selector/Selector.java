@@ -270,7 +270,10 @@ public final class Selector {
                     s == null ? null : (nowNanos - s.publishedNanos()) / 1e9,
                     s == null ? 0 : s.pollSeconds(),
                     r.sample == null ? (r.fault == null ? null : r.fault.samplerNode()) : r.sample.samplerNode(),
-                    r.outliers));
+                    r.outliers,
+                    s == null ? null : nanos(s.estimateAt(nowNanos)),
+                    s == null ? null : nanos(s.estimateErrorSeconds()),
+                    s == null ? null : s.frequency() * 1e6));
         }
         return views;
     }

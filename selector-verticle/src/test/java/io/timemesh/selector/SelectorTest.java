@@ -225,14 +225,26 @@ class SelectorTest {
     }
 
     @Test
-    void theCombinedOffsetIsTheSurvivorsEstimatesInsideTheHull() {
-        // Intervals centred on 0.300 but each source's estimate at 0.3002: the reference follows the estimates.
+    void theCombinedOffsetIsTheSurvivorsCentresCarriedAtTheirFrequencyInsideTheHull() {
+        // Intervals centred on 0.300, published 2 s ago, each source running 100 ppm: the reference follows the
+        // centres carried to now (0.3002 s), not the regressions' means at 0.3005.
         for (String source : List.of("a", "b", "c")) {
-            selector.onSample(new SourceSample(source, source, "node-a", T0, T0, 0.300, 0.002, 1e-6, 1e-4, 0.001,
-                    0.0005, 0.001, 2, "GPS", LeapIndicator.NO_WARNING, 0xFF, 1, 8, 0.3002, 1e-5, 0));
+            selector.onSample(new SourceSample(source, source, "node-a", T0 - 2 * S, T0 - 2 * S, 0.300, 0.002, 1e-6,
+                    1e-4, 0.001, 0.0005, 0.001, 2, "GPS", LeapIndicator.NO_WARNING, 0xFF, 1, 8, 0.3005, 1e-5, 100e-6));
         }
         Reference reference = selector.select(T0, SAME_CLOCK);
         assertThat(reference.offsetSeconds()).isCloseTo(0.3002, within(1e-12));
         assertThat(reference.offsetSeconds()).isBetween(reference.lowSeconds(), reference.highSeconds());
+    }
+
+    @Test
+    void theSourcesViewShowsEachSourcesOwnEstimateCarriedToNow() {
+        selector.onSample(new SourceSample("a", "a", "node-a", T0, T0, 0.301, 0.002, 1e-6, 1e-4, 0.001, 0.0005, 0.010,
+                2, "GPS", LeapIndicator.NO_WARNING, 0xFF, 1, 8, 0.3005, 2e-5, 3e-6));
+        SourceView view = view("a", T0 + 10 * S);
+        assertThat(view.offsetNs()).isEqualTo(301_000_000L); // the interval's centre
+        assertThat(view.estimateNs()).isEqualTo(300_530_000L); // 0.3005 s + 3 ppm × 10 s
+        assertThat(view.estimateErrorNs()).isEqualTo(20_000L);
+        assertThat(view.frequencyPpm()).isCloseTo(3, within(1e-9));
     }
 }

@@ -6,7 +6,12 @@ package io.timemesh.core.message;
  *
  * @param state         selected, candidate, falseticker, unreachable, kiss, too-distant, pending or alias
  * @param reason        why it is in that state
+ * @param offsetNs      the centre of the source's exact interval, whose half-width is {@code rootDistanceNs}
  * @param outliers      how many selections have called it a falseticker so far
+ * @param estimateNs    the source's own point estimate (the regression over its window) carried to now at its
+ *                      frequency
+ * @param estimateErrorNs the regression's standard error of that estimate (0 when unknown)
+ * @param frequencyPpm  how fast the source's offset changes against the selector's timescale, ppm (0 when unknown)
  */
 public record SourceView(
         String address,
@@ -23,5 +28,8 @@ public record SourceView(
         Double lastSampleAgeSeconds,
         int pollSeconds,
         String samplerNode,
-        long outliers) {
+        long outliers,
+        Long estimateNs,
+        Long estimateErrorNs,
+        Double frequencyPpm) {
 }

@@ -40,14 +40,22 @@ class SourceStatsTest {
 
         /** One exchange sent at true time t, out in d1 s, back in d2 s, 50 µs in the server. */
         NtpSample exchange(double t, double d1, double d2) {
+            return exchange(t, d1, d2, 0, Math.abs(s0) + NtpConstants.PHI * (t + d1));
+        }
+
+        /**
+         * One exchange as {@link #exchange(double, double, double)}, the server's clock off by a further
+         * {@code extraError} s while it answers, claiming a root dispersion of {@code claimed} s.
+         */
+        NtpSample exchange(double t, double d1, double d2, double extraError, double claimed) {
             long t1 = nanos(local(t));
-            long t2 = nanos(server(t + d1));
-            long t3 = nanos(server(t + d1 + 50e-6));
+            long t2 = nanos(server(t + d1) + extraError);
+            long t3 = nanos(server(t + d1 + 50e-6) + extraError);
             long t4 = nanos(local(t + d1 + 50e-6 + d2));
             return new NtpSample(t1, t4, ExchangeMath.offsetSeconds(t1, t2, t3, t4),
                     ExchangeMath.delaySeconds(t1, t2, t3, t4),
-                    ExchangeMath.dispersionSeconds(PRECISION, PRECISION, t1, t4), 0,
-                    Math.abs(s0) + NtpConstants.PHI * (t + d1), 1, "GPS", LeapIndicator.NO_WARNING, -20);
+                    ExchangeMath.dispersionSeconds(PRECISION, PRECISION, t1, t4), 0, claimed, 1, "GPS",
+                    LeapIndicator.NO_WARNING, -20);
         }
 
         static World steady(double rho, double sigma) {
@@ -91,6 +99,33 @@ class SourceStatsTest {
         }
     }
 
+    /**
+     * Carrying true time needs only each answer's own claim: a server whose error jumps anywhere within its
+     * root dispersion from one answer to the next (no frequency bound at all), claims that change, and 0–10 ms
+     * each way, with our clock within the drift bound.
+     */
+    @Property(tries = 200)
+    void boundHoldsTheTruthWhateverTheServersFrequencyWhileItsClaimsHold(@ForAll("worlds") World world,
+                                                                        @ForAll long seed) {
+        Random random = new Random(seed);
+        SourceStats stats = new SourceStats(MAX_DRIFT);
+        World exact = new World(world.l0(), world.rho(), 0, 0, Double.POSITIVE_INFINITY, 0);
+        double t = 10;
+        for (int i = 0; i < 120; i++) {
+            double claimed = random.nextDouble() * 0.002;
+            double error = (2 * random.nextDouble() - 1) * claimed;
+            double d1 = random.nextDouble() * 0.010;
+            double d2 = random.nextDouble() * 0.010;
+            SourceEstimate estimate = stats.add(exact.exchange(t, d1, d2, error, claimed), 0);
+            double arrival = t + d1 + 50e-6 + d2;
+            assertThat(estimate.bound().contains(exact.truthOffset(arrival)))
+                    .as("exchange %d: truth %.9f outside %s", i, exact.truthOffset(arrival), estimate.bound())
+                    .isTrue();
+            assertThat(estimate.event().restarted()).as("a server within its claims never conflicts").isFalse();
+            t += 1 + random.nextInt(16);
+        }
+    }
+
     @Test
     void aShortDelayExchangeKeepsTighteningTheBoundAfterSlowerOnesArrive() {
         World world = World.steady(0, 0);
@@ -100,9 +135,10 @@ class SourceStatsTest {
         for (int i = 1; i <= 5; i++) {
             later = stats.add(world.exchange(i, 0.008, 0.002), 0);
         }
-        // The slow exchanges alone would give ±5 ms; the fast one, 5 s older, still bounds it to about ±0.2 ms.
-        assertThat(later.bound().width() / 2).isLessThan(fast.bound().width() / 2 + 2 * (MAX_DRIFT + NtpConstants.PHI) * 5
-                + 1e-6);
+        // The slow exchanges alone would give ±5 ms; the fast one, 5 s older, still bounds it to about ±0.2 ms,
+        // grown by our own drift bound alone: true time is carried, not the server's clock.
+        double age = (later.atNanos() - fast.atNanos()) / 1e9;
+        assertThat(later.bound().width() / 2).isCloseTo(fast.bound().width() / 2 + MAX_DRIFT * age, within(1e-9));
         assertThat(later.bound().width() / 2).isLessThan(0.0005);
         assertThat(later.samples()).isEqualTo(6);
     }
@@ -128,8 +164,9 @@ class SourceStatsTest {
 
     @Test
     void aSourceThatChangesFrequencyBeyondTheBoundIsCalledDrifting() {
-        // Steady for 30 s (the estimated frequency settles at 0), then the server runs 1,500 ppm fast: each 1 s poll
-        // moves it 1.5 ms, less than one exchange's 2 ms width, but the window's older intervals allow only 30 ppm.
+        // Steady for 30 s (the estimated frequency settles at 0), then the server runs 1,500 ppm fast while still
+        // claiming to be within 1 ms: each 1 s poll moves it 1.5 ms, less than one exchange's 2 ms width plus its
+        // claim, but the window's older intervals allow our clock only 15 ppm.
         SourceStats stats = new SourceStats(MAX_DRIFT);
         World steady = World.steady(0, 0);
         for (int i = 0; i < 30; i++) {
@@ -138,10 +175,10 @@ class SourceStatsTest {
         SourceEstimate estimate = null;
         for (int i = 30; i < 60 && (estimate == null || estimate.event() == SourceEstimate.Event.NONE); i++) {
             World fast = new World(0.25, 0, -1500e-6 * 30, 1500e-6, Double.POSITIVE_INFINITY, 0);
-            estimate = stats.add(fast.exchange(i, 0.001, 0.001), 0);
+            estimate = stats.add(fast.exchange(i, 0.001, 0.001, 0, 0.001), 0);
         }
         assertThat(estimate.event()).isEqualTo(SourceEstimate.Event.DRIFTED);
-        assertThat(estimate.reason()).startsWith("drifted faster than 30 ppm");
+        assertThat(estimate.reason()).startsWith("drifted faster than 15 ppm");
     }
 
     @Test
