@@ -149,16 +149,14 @@ public final class NtpClientSocket {
         inFlight.put(key, new Exchange(poller, promise, timerId));
         int randomFraction = random.nextInt();
         long t1 = clock.nowNanos();
-        write(poller.startExchange(t1, randomFraction), target)
-                .onSuccess(sent -> poller.onSent(clock.nowNanos()))
-                .onFailure(e -> {
-                    Exchange exchange = inFlight.remove(key);
-                    if (exchange != null) {
-                        vertx.cancelTimer(exchange.timerId());
-                        exchange.promise().complete(new ExchangeStep.Failed(poller.onLocalFailure(
-                                new ExchangeFailure(ExchangeError.SEND_FAILED, String.valueOf(e.getMessage())))));
-                    }
-                });
+        write(poller.startExchange(t1, randomFraction), target).onFailure(e -> {
+            Exchange exchange = inFlight.remove(key);
+            if (exchange != null) {
+                vertx.cancelTimer(exchange.timerId());
+                exchange.promise().complete(new ExchangeStep.Failed(poller.onLocalFailure(
+                        new ExchangeFailure(ExchangeError.SEND_FAILED, String.valueOf(e.getMessage())))));
+            }
+        });
         return promise.future();
     }
 

@@ -35,8 +35,6 @@ public final class SourcePoller {
     private boolean inFlight;
     private long sentTransmit;
     private long t1Nanos;
-    /** When the send of the request in flight was seen complete, or 0 before that. */
-    private long sentNanos;
     private ExchangeFailure lastDropped;
     private long lastServerTransmit;
     private ExchangeFailure lastFailure;
@@ -82,20 +80,8 @@ public final class SourcePoller {
         inFlight = true;
         lastDropped = null;
         t1Nanos = nowNanos;
-        sentNanos = 0;
         sentTransmit = (NtpTimestamp.fromUnixNanos(nowNanos) & 0xFFFF_FFFF_0000_0000L) | (randomFraction & 0xFFFF_FFFFL);
         return NtpPacketCodec.encode(NtpPacket.clientRequest(sentTransmit, schedule.pollLog2(), localPrecisionLog2));
-    }
-
-    /**
-     * The request in flight was handed to the socket by {@code nowNanos}. T1 stays the reading before the send,
-     * which the exact interval needs; the time the send took only sharpens the point estimate (see
-     * {@link SourceStats#add(NtpSample, double)}).
-     */
-    public void onSent(long nowNanos) {
-        if (inFlight && sentNanos == 0) {
-            sentNanos = nowNanos;
-        }
     }
 
     /** A datagram from the source's address arrived at {@code t4Nanos}. */
@@ -115,8 +101,7 @@ public final class SourcePoller {
             lastServerTransmit = reply.transmitTimestamp();
             lastFailure = null;
             reach.onValidReply();
-            double sendSeconds = sentNanos > t1Nanos ? (sentNanos - t1Nanos) / 1e9 : 0;
-            return new ExchangeStep.Sampled(accepted.sample(), stats.add(accepted.sample(), sendSeconds));
+            return new ExchangeStep.Sampled(accepted.sample(), stats.add(accepted.sample()));
         }
         ExchangeFailure failure = ((ReplyVerdict.Rejected) verdict).failure();
         if (failure.error().dropOnly()) {
@@ -205,7 +190,7 @@ public final class SourcePoller {
             stopped = true;
             lastFailure = new ExchangeFailure(ExchangeError.KISS, state.stoppedBy());
         }
-        link.ifPresent(l -> state.stages().forEach(stage -> stats.add(l.rebase(stage, nowNanos), 0)));
+        link.ifPresent(l -> state.stages().forEach(stage -> stats.add(l.rebase(stage, nowNanos))));
     }
 
     /** The reason the last exchange failed, or null if it succeeded. */

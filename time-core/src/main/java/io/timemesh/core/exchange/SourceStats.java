@@ -55,8 +55,8 @@ public final class SourceStats {
     /** One-sided 5 % normal quantile: fewer runs than expected by this many σ rejects the fit. */
     private static final double RUNS_Z = 1.645;
 
-    /** An exchange, with its offset as the estimate sees it (corrected for the send's own duration). */
-    private record Entry(NtpSample sample, double estimateOffset, boolean estimated) {}
+    /** An exchange, and whether the estimate uses it (the delay test may leave it out). */
+    private record Entry(NtpSample sample, boolean estimated) {}
 
     private record Fit(double offset, double offsetError, double frequency, double skew, double sd, int used) {
         static final Fit NONE = new Fit(0, 0, 0, 0, 0, 0);
@@ -82,18 +82,8 @@ public final class SourceStats {
         this.localDrift = localDrift;
     }
 
-    /**
-     * Adds an accepted exchange and returns the estimate as of its T4.
-     *
-     * @param sendSeconds how long after T1 the request was seen handed to the socket (0 if unknown). The
-     *                    request left somewhere in [T1, T1 + sendSeconds] (Vert.x resolves even an IP
-     *                    literal before sending, and reports the send done some time after), so the
-     *                    estimate takes θ as if T1 were the middle of that: θ − sendSeconds/4. The bound
-     *                    keeps T1, the only reading known to precede the send.
-     */
-    public SourceEstimate add(NtpSample sample, double sendSeconds) {
-        double send = Math.max(0, Math.min(sendSeconds, sample.delaySeconds()));
-        double estimateOffset = sample.offsetSeconds() - send / 4;
+    /** Adds an accepted exchange and returns the estimate as of its T4. */
+    public SourceEstimate add(NtpSample sample) {
         SourceEstimate.Event event = SourceEstimate.Event.NONE;
         String reason = null;
         if (!window.isEmpty() && !intersects(sample)) {
@@ -103,13 +93,13 @@ public final class SourceStats {
         }
         boolean estimated = true;
         if (event == SourceEstimate.Event.NONE && fit.used() >= MIN_DELAY_TEST_SAMPLES) {
-            reason = queued(sample, estimateOffset);
+            reason = queued(sample);
             if (reason != null) {
                 estimated = false;
                 event = SourceEstimate.Event.QUEUED;
             }
         }
-        window.add(new Entry(sample, estimateOffset, estimated));
+        window.add(new Entry(sample, estimated));
         if (window.size() > MAX_SAMPLES) {
             window.remove(0);
         }
@@ -206,7 +196,7 @@ public final class SourceStats {
     }
 
     /** chrony's delay test: null when the sample may join the estimate, else the reason it may not. */
-    private String queued(NtpSample sample, double estimateOffset) {
+    private String queued(NtpSample sample) {
         double minDelay = Double.POSITIVE_INFINITY;
         for (Entry e : window) {
             minDelay = Math.min(minDelay, e.sample().delaySeconds());
@@ -218,7 +208,7 @@ public final class SourceStats {
         }
         long newest = window.get(window.size() - 1).sample().t4Nanos();
         double predicted = fit.offset() + fit.frequency() * (sample.t4Nanos() - newest) / 1e9;
-        if (Math.abs(estimateOffset - predicted) - delayIncrease > allowed) {
+        if (Math.abs(sample.offsetSeconds() - predicted) - delayIncrease > allowed) {
             return null; // the offset moved more than queueing explains: keep it, the source may have changed
         }
         return String.format("queued: delay %.6f s is %.6f s above the least, over %.0f× the estimate's "
@@ -289,7 +279,7 @@ public final class SourceStats {
         for (int i = 0; i < n; i++) {
             sw += w[i];
             swx += w[i] * x(samples.get(i), atNanos);
-            swy += w[i] * samples.get(i).estimateOffset();
+            swy += w[i] * samples.get(i).sample().offsetSeconds();
         }
         double xMean = swx / sw;
         double yMean = swy / sw;
@@ -298,12 +288,12 @@ public final class SourceStats {
         for (int i = 0; i < n; i++) {
             double dx = x(samples.get(i), atNanos) - xMean;
             sxx += w[i] * dx * dx;
-            sxy += w[i] * dx * (samples.get(i).estimateOffset() - yMean);
+            sxy += w[i] * dx * (samples.get(i).sample().offsetSeconds() - yMean);
         }
         double slope = n >= 2 && sxx > 0 ? sxy / sxx : 0;
         double residuals = 0;
         for (int i = 0; i < n; i++) {
-            double r = samples.get(i).estimateOffset() - (yMean + slope * (x(samples.get(i), atNanos) - xMean));
+            double r = samples.get(i).sample().offsetSeconds() - (yMean + slope * (x(samples.get(i), atNanos) - xMean));
             residuals += w[i] * r * r;
         }
         double variance = n > 2 ? residuals / (n - 2) : 0;
@@ -320,7 +310,7 @@ public final class SourceStats {
         int runs = 0;
         int lastSign = 0;
         for (Entry e : samples) {
-            double residual = e.estimateOffset() - (fit.offset() + fit.frequency() * x(e, atNanos));
+            double residual = e.sample().offsetSeconds() - (fit.offset() + fit.frequency() * x(e, atNanos));
             int sign = residual >= 0 ? 1 : -1;
             positive += sign > 0 ? 1 : 0;
             runs += sign != lastSign ? 1 : 0;
