@@ -333,7 +333,9 @@ public record NodeConfig(JsonObject json) {
         JsonObject config = section(json, "selector").put("nodeName", json.getString("nodeName"));
         // The selector's sources are named as the sampler names them (host:port, a pool's host:port#i):
         // every pool member is a voter from the start, so a pool cannot shrink the majority before it answers.
-        config.put("sources", new JsonArray(SamplerConfig.fromJson(samplerConfig(json)).sourceNames()));
+        SamplerConfig sampler = SamplerConfig.fromJson(samplerConfig(json));
+        config.put("sources", new JsonArray(sampler.sourceNames()));
+        config.put("maxDriftPpm", sampler.maxDrift() * 1e6); // the sources' intervals keep ageing as in the sampler
         SelectorSettings.fromJson(config);
         return config;
     }

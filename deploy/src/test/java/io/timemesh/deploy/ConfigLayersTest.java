@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.timemesh.discipline.DisciplineSettings;
 import io.timemesh.sampler.SamplerConfig;
+import io.timemesh.selector.SelectorSettings;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
@@ -24,13 +25,14 @@ class ConfigLayersTest {
     }
 
     @Test
-    void theSamplerAgesSourceIntervalsAtTheDisciplinesDriftBound() {
+    void samplerAndSelectorAgeSourceIntervalsAtTheDisciplinesDriftBound() {
         JsonObject sources = new JsonObject().put("sources", new JsonArray().add("127.0.0.2").add("127.0.0.3")
                 .add("127.0.0.4"));
         NodeConfig configured = new NodeConfig(sources.copy().put("discipline", new JsonObject().put("maxDriftPpm", 40)));
         assertThat(SamplerConfig.fromJson(configured.samplerConfig()).maxDrift()).isCloseTo(40e-6, within(1e-15));
+        assertThat(SelectorSettings.fromJson(configured.selectorConfig()).maxDrift()).isCloseTo(40e-6, within(1e-15));
         assertThat(SamplerConfig.fromJson(new NodeConfig(sources).samplerConfig()).maxDrift())
-                .isEqualTo(DisciplineSettings.defaults().maxDrift());
+                .isCloseTo(DisciplineSettings.defaults().maxDrift(), within(1e-15));
     }
 
     @Test
