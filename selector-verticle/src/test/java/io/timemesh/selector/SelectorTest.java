@@ -226,12 +226,12 @@ class SelectorTest {
     }
 
     @Test
-    void theCombinedOffsetIsTheSurvivorsEstimatesCarriedAtTheirFrequencyInsideTheHull() {
-        // Intervals centred on 0.300, estimates at 0.3001 published 2 s ago, each source running 50 ppm: the
-        // reference follows the estimates carried to now (0.3002 s).
+    void theCombinedOffsetIsTheSurvivorsCentresCarriedAtTheirFrequencyInsideTheHull() {
+        // Intervals centred on 0.300, published 2 s ago, each source running 100 ppm: the reference follows the
+        // centres carried to now (0.3002 s), not the regressions' means at 0.3005.
         for (String source : List.of("a", "b", "c")) {
             selector.onSample(new SourceSample(source, source, "node-a", T0 - 2 * S, T0 - 2 * S, 0.300, 0.002, 1e-6,
-                    1e-4, 0.001, 0.0005, 0.001, 2, "GPS", LeapIndicator.NO_WARNING, 0xFF, 1, 8, 0.3001, 1e-5, 50e-6));
+                    1e-4, 0.001, 0.0005, 0.001, 2, "GPS", LeapIndicator.NO_WARNING, 0xFF, 1, 8, 0.3005, 1e-5, 100e-6));
         }
         Reference reference = selector.select(T0, SAME_CLOCK);
         assertThat(reference.offsetSeconds()).isCloseTo(0.3002, within(1e-12));

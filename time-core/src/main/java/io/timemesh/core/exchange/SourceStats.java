@@ -28,9 +28,7 @@ import java.util.List;
  * offsets against local time, each weighted by 1/(1 + {@link #SD_TO_DIST_RATIO} × (d − dmin)/dmin)²
  * with d = δ/2 + ε, so queued samples count little; a runs test on the residuals drops the oldest
  * samples while too few sign changes show the line no longer fits (a frequency change). The
- * frequency, its standard error and the offset's standard error come from the fit; the offset
- * itself is the centre of the fit's samples' intervals carried at that frequency (see
- * {@link #edgeCentre}), which one-sided timestamping latency does not bias as it does the line. A
+ * offset at the newest exchange, the frequency and their standard errors come from the fit. A
  * sample whose delay exceeds the least by more than {@link #MAX_DELAY_DEV_RATIO} standard
  * deviations, with an offset that the delay explains, is left out of the estimate (chrony's
  * maxdelaydevratio) but still tightens the bound, which holds whatever the delay.
@@ -54,8 +52,6 @@ public final class SourceStats {
      * worse than maxDrift) stays inside only while the shrunk frequency is at least its excess over r.
      */
     static final double CARRY_SKEWS = 1;
-    /** How many standard errors of the frequency the point estimate's intervals may part by, per second of age. */
-    static final double EDGE_SKEWS = 2;
     /** One-sided 5 % normal quantile: fewer runs than expected by this many σ rejects the fit. */
     private static final double RUNS_Z = 1.645;
 
@@ -111,7 +107,7 @@ public final class SourceStats {
         OffsetInterval bound = bound(sample.t4Nanos());
         fit = regress(sample.t4Nanos());
         carryFrequency = carryFrequency(fit);
-        double offset = Math.min(bound.high(), Math.max(bound.low(), edgeCentre(sample.t4Nanos(), bound)));
+        double offset = Math.min(bound.high(), Math.max(bound.low(), fit.offset()));
         return new SourceEstimate(filtered, sample.t4Nanos(), bound, offset, fit.offsetError(), fit.frequency(),
                 fit.skew(), carryFrequency, window.size(), fit.used(), event, reason);
     }
@@ -228,35 +224,6 @@ public final class SourceStats {
             high = Math.min(high, carriedHigh(e.sample(), atNanos));
         }
         return new OffsetInterval(low, high);
-    }
-
-    /**
-     * The point estimate: the centre of the regression's samples' own intervals [θ − δ/2 − ε, θ + δ/2 + ε]
-     * intersected, carried at the fitted frequency ± {@link #EDGE_SKEWS} standard errors instead of ± the drift
-     * bound. Its
-     * edges are the quickest exchange each way over the whole regression window rather than over the last few
-     * seconds, and timestamping latency, which only ever lengthens an exchange, cannot pull them; the
-     * regression's mean would average that latency in. The exact bound's centre while the fit is too short
-     * (fewer than {@link #MIN_RUNS_TEST_SAMPLES} samples) or the intervals do not meet at that rate.
-     */
-    private double edgeCentre(long atNanos, OffsetInterval bound) {
-        if (fit.used() < MIN_RUNS_TEST_SAMPLES) {
-            return bound.midpoint();
-        }
-        double spread = EDGE_SKEWS * fit.skew();
-        double low = Double.NEGATIVE_INFINITY;
-        double high = Double.POSITIVE_INFINITY;
-        for (Entry e : window) {
-            NtpSample s = e.sample();
-            if (s.t4Nanos() < regressionFromNanos) {
-                continue; // before the line the fit found: the frequency may have been another
-            }
-            double age = Math.max(0, atNanos - s.t4Nanos()) / 1e9;
-            // The exchange's own interval of the server's clock: the upstream error is the same either way.
-            low = Math.max(low, s.offsetSeconds() - peerDistance(s) + (fit.frequency() - spread) * age);
-            high = Math.min(high, s.offsetSeconds() + peerDistance(s) + (fit.frequency() + spread) * age);
-        }
-        return low <= high ? (low + high) / 2 : bound.midpoint();
     }
 
     /** The weighted regression over the estimated samples since {@link #regressionFromNanos}, runs-tested. */

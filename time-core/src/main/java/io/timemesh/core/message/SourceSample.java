@@ -19,8 +19,7 @@ import io.timemesh.core.time.OffsetInterval;
  * @param rootDistanceSeconds half the width of the source's exact interval, as of {@link #publishedNanos}
  * @param reach           the 8-bit reach register
  * @param filterStages    how many of the eight filter stages hold samples
- * @param estimateSeconds the source's best estimate of its offset (from its window, see
- *                        {@link io.timemesh.core.exchange.SourceStats}), inside
+ * @param estimateSeconds the source's best estimate of its offset (regression over its window), inside
  *                        {@link #interval()}
  * @param estimateErrorSeconds the standard error of {@code estimateSeconds}, seconds (0 when unknown)
  * @param frequency       how fast the source's offset changes against the sampler's local timescale, dimensionless
