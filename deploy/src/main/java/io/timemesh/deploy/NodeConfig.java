@@ -105,9 +105,9 @@ public record NodeConfig(JsonObject json) {
         }
         // Fields are assigned after this body, so validate through the static builders.
         JsonObject complete = json;
+        checked("discipline", () -> disciplineConfig(complete)); // first: the sampler takes its maxDrift
         checked("sampler", () -> samplerConfig(complete));
         checked("selector", () -> selectorConfig(complete));
-        checked("discipline", () -> disciplineConfig(complete));
         checked("api", () -> apiConfig(complete));
         Setting.wholeNumber("ntpPort", json.getValue("ntpPort"), 123, 0, 65_535);
         // Checked with the rest, before anything starts, though only the NTP server uses it.
@@ -333,6 +333,8 @@ public record NodeConfig(JsonObject json) {
         copy(json, "pools", config);
         copy(json, "pollSeconds", config);
         copy(json, "iburst", config);
+        // The sources' intervals age at the same drift bound as the clock they discipline.
+        config.put(SamplerConfig.MAX_DRIFT_PPM, DisciplineSettings.fromJson(section(json, "discipline")).maxDrift() * 1e6);
         SamplerConfig.fromJson(config);
         return config;
     }
@@ -341,7 +343,9 @@ public record NodeConfig(JsonObject json) {
         JsonObject config = section(json, "selector").put("nodeName", json.getString("nodeName"));
         // The selector's sources are named as the sampler names them (host:port, a pool's host:port#i):
         // every pool member is a voter from the start, so a pool cannot shrink the majority before it answers.
-        config.put("sources", new JsonArray(SamplerConfig.fromJson(samplerConfig(json)).sourceNames()));
+        SamplerConfig sampler = SamplerConfig.fromJson(samplerConfig(json));
+        config.put("sources", new JsonArray(sampler.sourceNames()));
+        config.put("maxDriftPpm", sampler.maxDrift() * 1e6); // the sources' intervals keep ageing as in the sampler
         SelectorSettings.fromJson(config);
         return config;
     }

@@ -2,7 +2,11 @@ package io.timemesh.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
+import io.timemesh.discipline.DisciplineSettings;
+import io.timemesh.sampler.SamplerConfig;
+import io.timemesh.selector.SelectorSettings;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
@@ -18,6 +22,17 @@ class ConfigLayersTest {
             properties.setProperty(pairs[i], pairs[i + 1]);
         }
         return properties;
+    }
+
+    @Test
+    void samplerAndSelectorAgeSourceIntervalsAtTheDisciplinesDriftBound() {
+        JsonObject sources = new JsonObject().put("sources", new JsonArray().add("127.0.0.2").add("127.0.0.3")
+                .add("127.0.0.4"));
+        NodeConfig configured = new NodeConfig(sources.copy().put("discipline", new JsonObject().put("maxDriftPpm", 40)));
+        assertThat(SamplerConfig.fromJson(configured.samplerConfig()).maxDrift()).isCloseTo(40e-6, within(1e-15));
+        assertThat(SelectorSettings.fromJson(configured.selectorConfig()).maxDrift()).isCloseTo(40e-6, within(1e-15));
+        assertThat(SamplerConfig.fromJson(new NodeConfig(sources).samplerConfig()).maxDrift())
+                .isCloseTo(DisciplineSettings.defaults().maxDrift(), within(1e-15));
     }
 
     @Test

@@ -77,7 +77,7 @@ public final class NtpQuery {
             List<Future<Result>> each = new ArrayList<>();
             for (ServerAddress server : servers) {
                 SourcePoller poller = new SourcePoller(server.toString(),
-                        new PollSchedule(NtpConstants.MIN_POLL_SECONDS, false), precisionLog2, nts != null);
+                        new PollSchedule(NtpConstants.MIN_POLL_SECONDS, false), precisionLog2, NtpConstants.PHI, nts != null);
                 Future<InetSocketAddress> target = nts == null
                         ? socket.resolve(server.host()).map(ip -> new InetSocketAddress(ip, server.port()))
                         : keyExchanges.target(socket, poller, server, nts);

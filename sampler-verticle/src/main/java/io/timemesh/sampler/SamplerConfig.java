@@ -19,9 +19,12 @@ import java.util.Map;
  * @param bindHost where the client socket listens (replies come back to it)
  * @param pools    pools, each standing for up to its maxSources sources besides {@code sources}
  * @param nts      the sources authenticated with NTS, by source name ("host:port"), and how
+ * @param maxDrift bound on the local timescale's frequency error, dimensionless (1.5e-5 = 15 ppm): how fast
+ *                 each source's exact interval grows with age; a node passes its discipline's maxDriftPpm
  */
 public record SamplerConfig(List<ServerAddress> sources, List<PoolSource> pools, int pollSeconds, boolean iburst,
-                            Duration timeout, String nodeName, String bindHost, Map<String, NtsSourceSettings> nts) {
+                            Duration timeout, String nodeName, String bindHost, Map<String, NtsSourceSettings> nts,
+                            double maxDrift) {
 
     public static final String SOURCES = "sources";
     public static final String POOLS = "pools";
@@ -30,8 +33,11 @@ public record SamplerConfig(List<ServerAddress> sources, List<PoolSource> pools,
     public static final String TIMEOUT_MILLIS = "timeoutMillis";
     public static final String NODE_NAME = "nodeName";
     public static final String BIND_HOST = "bindHost";
+    public static final String MAX_DRIFT_PPM = "maxDriftPpm";
 
     public static final long DEFAULT_TIMEOUT_MILLIS = 2_000;
+    /** Beyond this a clock is broken, not drifting (the discipline's own limit). */
+    private static final double MAX_DRIFT_LIMIT_PPM = 100_000;
 
     public SamplerConfig {
         sources = List.copyOf(sources);
@@ -86,7 +92,8 @@ public record SamplerConfig(List<ServerAddress> sources, List<PoolSource> pools,
                         1, 60_000)),
                 json.getString(NODE_NAME, "local"),
                 json.getString(BIND_HOST, "0.0.0.0"),
-                nts);
+                nts, Setting.number(MAX_DRIFT_PPM, json.getValue(MAX_DRIFT_PPM), NtpConstants.PHI * 1e6, 0,
+                        MAX_DRIFT_LIMIT_PPM) * 1e-6);
     }
 
     /** Reads {@code [{"name": "host[:port]", "maxSources": n}]}; errors name the entry ("pools[1].maxSources"). */

@@ -265,7 +265,7 @@ public final class SamplerVerticle extends VerticleBase {
      */
     private void take(String source, PollerState previous) {
         SourcePoller poller = new SourcePoller(source, new PollSchedule(config.pollSeconds(), config.iburst()),
-                precisionLog2, config.nts().containsKey(source));
+                precisionLog2, config.maxDrift(), config.nts().containsKey(source));
         if (previous == null) {
             begin(source, poller);
             return;

@@ -36,18 +36,12 @@ public final class SourcePoller {
     private final PollSchedule schedule;
     private final double localPrecisionSeconds;
     private final int localPrecisionLog2;
-    /**
-     * The local timescale's frequency tolerance is taken as RFC 5905's PHI (the discipline's default
-     * maxDrift), as {@link TimebaseLink} does for a node's clock.
-     */
-    private final SourceStats stats = new SourceStats(NtpConstants.PHI);
+    private final SourceStats stats;
     private final ReachRegister reach = new ReachRegister();
 
     private boolean inFlight;
     private long sentTransmit;
     private long t1Nanos;
-    /** When the send of the request in flight was seen complete, or 0 before that. */
-    private long sentNanos;
     private ExchangeFailure lastDropped;
     private long lastServerTransmit;
     private ExchangeFailure lastFailure;
@@ -65,12 +59,22 @@ public final class SourcePoller {
     /** Unique identifiers and nonces must be unpredictable (RFC 8915 §5.7). */
     private SecureRandom ntsRandom;
 
+    /**
+     * A plain poller whose local timescale's frequency tolerance is RFC 5905's PHI (the discipline's default
+     * maxDrift), as {@link TimebaseLink} takes for a node's clock.
+     */
     public SourcePoller(String source, PollSchedule schedule, int localPrecisionLog2) {
-        this(source, schedule, localPrecisionLog2, false);
+        this(source, schedule, localPrecisionLog2, NtpConstants.PHI, false);
     }
 
-    /** @param ntsRequired whether the source is authenticated with NTS (RFC 8915) */
-    public SourcePoller(String source, PollSchedule schedule, int localPrecisionLog2, boolean ntsRequired) {
+    /**
+     * @param localDrift  bound on the local timescale's frequency error, dimensionless (the discipline's
+     *                    maxDrift): how fast the source's exact interval grows with age
+     * @param ntsRequired whether the source is authenticated with NTS (RFC 8915)
+     */
+    public SourcePoller(String source, PollSchedule schedule, int localPrecisionLog2, double localDrift,
+                        boolean ntsRequired) {
+        this.stats = new SourceStats(localDrift);
         this.source = source;
         this.schedule = schedule;
         this.localPrecisionLog2 = localPrecisionLog2;
@@ -121,7 +125,6 @@ public final class SourcePoller {
         inFlight = true;
         lastDropped = null;
         t1Nanos = nowNanos;
-        sentNanos = 0;
         sentTransmit = (NtpTimestamp.fromUnixNanos(nowNanos) & 0xFFFF_FFFF_0000_0000L) | (randomFraction & 0xFFFF_FFFFL);
         byte[] header = NtpPacketCodec.encode(NtpPacket.clientRequest(sentTransmit, schedule.pollLog2(), localPrecisionLog2));
         if (!ntsRequired) {
@@ -139,19 +142,8 @@ public final class SourcePoller {
      * lengthen the measured delay δ. It must be no earlier than the reading given to {@link #startExchange}.
      */
     public void onSending(long nowNanos) {
-        if (inFlight && sentNanos == 0 && nowNanos >= t1Nanos) {
+        if (inFlight && nowNanos >= t1Nanos) {
             t1Nanos = nowNanos;
-        }
-    }
-
-    /**
-     * The request in flight was handed to the socket by {@code nowNanos}. T1 stays the reading before the send,
-     * which the exact interval needs; the time the send took only sharpens the point estimate (see
-     * {@link SourceStats#add(NtpSample, double)}).
-     */
-    public void onSent(long nowNanos) {
-        if (inFlight && sentNanos == 0) {
-            sentNanos = nowNanos;
         }
     }
 
@@ -183,8 +175,7 @@ public final class SourcePoller {
             lastServerTransmit = reply.transmitTimestamp();
             lastFailure = null;
             reach.onValidReply();
-            double sendSeconds = sentNanos > t1Nanos ? (sentNanos - t1Nanos) / 1e9 : 0;
-            return new ExchangeStep.Sampled(accepted.sample(), stats.add(accepted.sample(), sendSeconds));
+            return new ExchangeStep.Sampled(accepted.sample(), stats.add(accepted.sample()));
         }
         ExchangeFailure failure = ((ReplyVerdict.Rejected) verdict).failure();
         if (failure.error().dropOnly()) {
@@ -273,7 +264,7 @@ public final class SourcePoller {
             stopped = true;
             lastFailure = new ExchangeFailure(ExchangeError.KISS, state.stoppedBy());
         }
-        link.ifPresent(l -> state.stages().forEach(stage -> stats.add(l.rebase(stage, nowNanos), 0)));
+        link.ifPresent(l -> state.stages().forEach(stage -> stats.add(l.rebase(stage, nowNanos))));
     }
 
     /** The reason the last exchange failed, or null if it succeeded. */

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import io.timemesh.core.exchange.ExchangeError;
 import io.timemesh.core.ntp.DecodeResult;
 import io.timemesh.core.ntp.LeapIndicator;
+import io.timemesh.core.ntp.NtpConstants;
 import io.timemesh.core.ntp.NtpMode;
 import io.timemesh.core.ntp.NtpPacket;
 import io.timemesh.core.ntp.NtpPacketCodec;
@@ -34,7 +35,8 @@ class NtsSourcePollerTest {
     private static final NtsKeys KEYS = new NtsKeys(filled(3), filled(4));
 
     private final NtsResponder server = new NtsResponder(KEYS, 5);
-    private final SourcePoller poller = new SourcePoller("nts.test:123", new PollSchedule(16, false), -20, true);
+    private final SourcePoller poller = new SourcePoller("nts.test:123", new PollSchedule(16, false), -20,
+            NtpConstants.PHI, true);
 
     private static byte[] filled(int value) {
         byte[] key = new byte[32];

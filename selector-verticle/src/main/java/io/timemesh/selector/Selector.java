@@ -235,9 +235,12 @@ public final class Selector {
         return reason;
     }
 
-    /** λ grown by PHI for every second since the sampler made the estimate. */
-    private static double agedDistance(SourceSample sample, long nowNanos) {
-        return sample.rootDistanceSeconds() + NtpConstants.PHI * Math.max(0, nowNanos - sample.publishedNanos()) / 1e9;
+    /**
+     * λ grown by maxDrift for every second since the sampler made the estimate: the interval is of true time less
+     * the local timescale, which drifts at most that fast (the server's own error is in λ already).
+     */
+    private double agedDistance(SourceSample sample, long nowNanos) {
+        return sample.rootDistanceSeconds() + settings.maxDrift() * Math.max(0, nowNanos - sample.publishedNanos()) / 1e9;
     }
 
     private Reference decide(Intersection intersection, Map<String, SourceSample> samples,
@@ -311,7 +314,10 @@ public final class Selector {
                     r.outliers,
                     r.auth == null ? SourceAuth.NONE : r.auth.auth(),
                     r.auth == null ? null : r.auth.cookies(),
-                    r.auth == null || r.auth.lastKeyExchangeNanos() == 0 ? null : r.auth.lastKeyExchangeNanos()));
+                    r.auth == null || r.auth.lastKeyExchangeNanos() == 0 ? null : r.auth.lastKeyExchangeNanos(),
+                    s == null ? null : nanos(s.estimateAt(nowNanos)),
+                    s == null ? null : nanos(s.estimateErrorSeconds()),
+                    s == null ? null : s.frequency() * 1e6));
         }
         return views;
     }

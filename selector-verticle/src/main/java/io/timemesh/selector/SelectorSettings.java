@@ -15,9 +15,12 @@ import java.util.Set;
  * @param historySize     how many decisions to keep
  * @param reselectMillis  selection also runs this often, so ageing and staleness show without new samples
  * @param sources         the configured sources: each is a voter, and one that is not a candidate votes against
+ * @param maxDrift        bound on the local timescale's frequency error, dimensionless: a source's interval of true
+ *                        time grows this fast after its sampler published it (a node passes its discipline's
+ *                        maxDriftPpm, as to its samplers)
  */
 public record SelectorSettings(String nodeName, int staleAfterPolls, double maxDistanceSeconds, Set<String> trusted,
-                               int historySize, long reselectMillis, List<String> sources) {
+                               int historySize, long reselectMillis, List<String> sources, double maxDrift) {
 
     public SelectorSettings {
         trusted = Set.copyOf(trusted);
@@ -31,13 +34,19 @@ public record SelectorSettings(String nodeName, int staleAfterPolls, double maxD
         if (historySize < 1 || historySize > 10_000) {
             throw new IllegalArgumentException("historySize must be 1..10000, was " + historySize);
         }
+        if (!(maxDrift >= 0)) {
+            throw new IllegalArgumentException("maxDriftPpm must be >= 0, was " + maxDrift * 1e6);
+        }
         if (reselectMillis < 10) {
             throw new IllegalArgumentException("reselectMillis must be at least 10, was " + reselectMillis);
         }
     }
 
+    /** Beyond this a clock is broken, not drifting (the discipline's own limit). */
+    private static final double MAX_DRIFT_PPM = 100_000;
+
     public static SelectorSettings defaults(String nodeName) {
-        return new SelectorSettings(nodeName, 4, NtpConstants.MAXDIST, Set.of(), 64, 1_000, List.of());
+        return new SelectorSettings(nodeName, 4, NtpConstants.MAXDIST, Set.of(), 64, 1_000, List.of(), NtpConstants.PHI);
     }
 
     /**
@@ -53,7 +62,8 @@ public record SelectorSettings(String nodeName, int staleAfterPolls, double maxD
                 Set.copyOf(strings(json, "trusted")),
                 Setting.wholeNumber("historySize", json.getValue("historySize"), d.historySize(), 1, 10_000),
                 Setting.wholeNumber("reselectMillis", json.getValue("reselectMillis"), d.reselectMillis(), 10, 3_600_000L),
-                strings(json, "sources"));
+                strings(json, "sources"),
+                Setting.number("maxDriftPpm", json.getValue("maxDriftPpm"), d.maxDrift() * 1e6, 0, MAX_DRIFT_PPM) * 1e-6);
     }
 
     private static List<String> strings(JsonObject json, String key) {

@@ -33,10 +33,11 @@ class CombinerTest {
     }
 
     @Test
-    void usesTheEstimatesNotTheIntervalCentresAndCountsTheirStandardError() {
-        Candidate a = new Candidate("a", 0.0, 0.003, 1, false);
-        Candidate b = new Candidate("b", 0.0, 0.003, 1, false);
-        Map<String, SourceSample> samples = Map.of("a", sample(a, 0.001, 0), "b", sample(b, -0.001, 0.003));
+    void usesTheIntervalCentresNotTheRegressionsMeanAndCountsItsStandardError() {
+        // The regressions' means sit 1 ms either side (latency they averaged in); the centres are what count.
+        Candidate a = new Candidate("a", 0.001, 0.003, 1, false);
+        Candidate b = new Candidate("b", -0.001, 0.003, 1, false);
+        Map<String, SourceSample> samples = Map.of("a", sample(a, 0.002, 0), "b", sample(b, -0.002, 0.003));
         // e² of a = 3e-6, of b = 9e-6 + 3e-6: weights 4 : 1, so (4·0.001 − 0.001) / 5 = 0.0006.
         assertThat(Combiner.combine(List.of(a, b), samples, 0)).isCloseTo(0.0006, within(1e-12));
     }
@@ -102,9 +103,9 @@ class CombinerTest {
 
     @Test
     void eachEstimateIsCarriedToTheSelectionTimeAtItsFrequency() {
-        Candidate a = new Candidate("a", 0.0, 0.001, 1, false);
-        SourceSample drifting = new SourceSample("a", "a", "n", 0, 0, 0.0, 0, 0, 0, 0, 0, 0.001, 1, "X",
-                LeapIndicator.NO_WARNING, 255, 1, 8, 0.0001, 0, 50e-6);
+        Candidate a = new Candidate("a", 0.0001, 0.001, 1, false);
+        SourceSample drifting = new SourceSample("a", "a", "n", 0, 0, 0.0001, 0, 0, 0, 0, 0, 0.001, 1, "X",
+                LeapIndicator.NO_WARNING, 255, 1, 8, 0.0003, 0, 50e-6);
         // 50 ppm for 2 s since the estimate was published: 100 µs further on.
         assertThat(Combiner.combine(List.of(a), Map.of("a", drifting), 2_000_000_000L)).isCloseTo(0.0002, within(1e-12));
     }

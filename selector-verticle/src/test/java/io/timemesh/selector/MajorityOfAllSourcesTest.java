@@ -7,6 +7,7 @@ import io.timemesh.core.message.Reference;
 import io.timemesh.core.message.SourceFault;
 import io.timemesh.core.message.SourceSample;
 import io.timemesh.core.ntp.LeapIndicator;
+import io.timemesh.core.ntp.NtpConstants;
 import io.timemesh.core.time.TimebaseLink;
 import java.util.List;
 import java.util.Optional;
@@ -47,7 +48,7 @@ class MajorityOfAllSourcesTest {
     }
 
     private static Selector selector(String... sources) {
-        return new Selector(new SelectorSettings("node-s", 4, 1.5, Set.of(), 64, 1_000, List.of(sources)));
+        return new Selector(new SelectorSettings("node-s", 4, 1.5, Set.of(), 64, 1_000, List.of(sources), NtpConstants.PHI));
     }
 
     private static void leave(Selector selector, Leave way, String source, long t) {

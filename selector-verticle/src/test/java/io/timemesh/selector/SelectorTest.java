@@ -8,6 +8,7 @@ import io.timemesh.core.message.SourceFault;
 import io.timemesh.core.message.SourceSample;
 import io.timemesh.core.message.SourceView;
 import io.timemesh.core.ntp.LeapIndicator;
+import io.timemesh.core.ntp.NtpConstants;
 import io.timemesh.core.time.TimebaseLink;
 import java.util.List;
 import java.util.Optional;
@@ -22,7 +23,7 @@ class SelectorTest {
     /** Samplers and selector on one node: every link is the identity. */
     private static final Selector.Links SAME_CLOCK = node -> Optional.of(TimebaseLink.self(node));
 
-    private final Selector selector = new Selector(new SelectorSettings("node-s", 4, 1.5, Set.of(), 5, 1_000, List.of()));
+    private final Selector selector = new Selector(new SelectorSettings("node-s", 4, 1.5, Set.of(), 5, 1_000, List.of(), NtpConstants.PHI));
 
     private static SourceSample sample(String source, long at, double offset, double distance) {
         return new SourceSample(source, source, "node-a", at, at, offset, 0.002, 1e-6, 1e-4, 0.001, 0.0005, distance,
@@ -67,7 +68,7 @@ class SelectorTest {
     @Test
     void sourcesNotYetHeardFromStillCountSoEarlyAnswersCannotMakeAMajority() {
         Selector configured = new Selector(new SelectorSettings("node-s", 4, 1.5, Set.of(), 5, 1_000,
-                List.of("a", "b", "liar1", "liar2")));
+                List.of("a", "b", "liar1", "liar2"), NtpConstants.PHI));
         configured.onSample(sample("liar1", T0, 1.2, 0.01));
         configured.onSample(sample("liar2", T0, 1.2, 0.01));
         Reference early = configured.select(T0, SAME_CLOCK);
@@ -118,7 +119,7 @@ class SelectorTest {
         selector.onSample(sample("b", T0, 0.30, 0.01));
         selector.onSample(sample("liar", T0, 1.2, 0.01));
         selector.select(T0, SAME_CLOCK);
-        Selector successor = new Selector(new SelectorSettings("node-t", 4, 1.5, Set.of(), 5, 1_000, List.of()));
+        Selector successor = new Selector(new SelectorSettings("node-t", 4, 1.5, Set.of(), 5, 1_000, List.of(), NtpConstants.PHI));
         successor.restore(selector.state());
         assertThat(successor.history()).singleElement().satisfies(r -> assertThat(r.sequence()).isEqualTo(1));
         Reference next = successor.select(T0 + S, SAME_CLOCK);
@@ -240,14 +241,34 @@ class SelectorTest {
     }
 
     @Test
-    void theCombinedOffsetIsTheSurvivorsEstimatesInsideTheHull() {
-        // Intervals centred on 0.300 but each source's estimate at 0.3002: the reference follows the estimates.
+    void theCombinedOffsetIsTheSurvivorsCentresCarriedAtTheirFrequencyInsideTheHull() {
+        // Intervals centred on 0.300, published 2 s ago, each source running 100 ppm: the reference follows the
+        // centres carried to now (0.3002 s), not the regressions' means at 0.3005.
         for (String source : List.of("a", "b", "c")) {
-            selector.onSample(new SourceSample(source, source, "node-a", T0, T0, 0.300, 0.002, 1e-6, 1e-4, 0.001,
-                    0.0005, 0.001, 2, "GPS", LeapIndicator.NO_WARNING, 0xFF, 1, 8, 0.3002, 1e-5, 0));
+            selector.onSample(new SourceSample(source, source, "node-a", T0 - 2 * S, T0 - 2 * S, 0.300, 0.002, 1e-6,
+                    1e-4, 0.001, 0.0005, 0.001, 2, "GPS", LeapIndicator.NO_WARNING, 0xFF, 1, 8, 0.3005, 1e-5, 100e-6));
         }
         Reference reference = selector.select(T0, SAME_CLOCK);
         assertThat(reference.offsetSeconds()).isCloseTo(0.3002, within(1e-12));
         assertThat(reference.offsetSeconds()).isBetween(reference.lowSeconds(), reference.highSeconds());
+    }
+
+    @Test
+    void theSourcesViewShowsEachSourcesOwnEstimateCarriedToNow() {
+        selector.onSample(new SourceSample("a", "a", "node-a", T0, T0, 0.301, 0.002, 1e-6, 1e-4, 0.001, 0.0005, 0.010,
+                2, "GPS", LeapIndicator.NO_WARNING, 0xFF, 1, 8, 0.3005, 2e-5, 3e-6));
+        SourceView view = view("a", T0 + 10 * S);
+        assertThat(view.offsetNs()).isEqualTo(301_000_000L); // the interval's centre
+        assertThat(view.estimateNs()).isEqualTo(300_530_000L); // 0.3005 s + 3 ppm × 10 s
+        assertThat(view.estimateErrorNs()).isEqualTo(20_000L);
+        assertThat(view.frequencyPpm()).isCloseTo(3, within(1e-9));
+    }
+
+    @Test
+    void aSourcesIntervalAgesAtTheConfiguredDriftBound() {
+        Selector drifting = new Selector(new SelectorSettings("node-s", 4, 1.5, Set.of(), 5, 1_000, List.of(), 40e-6));
+        drifting.onSample(sample("a", T0, 0.3, 0.001));
+        SourceView view = drifting.sources(T0 + 10 * S, SAME_CLOCK).get(0);
+        assertThat(view.rootDistanceNs()).isEqualTo(1_000_000L + 400_000L); // 1 ms + 40 ppm × 10 s
     }
 }

@@ -1,6 +1,5 @@
 package io.timemesh.core.exchange;
 
-import io.timemesh.core.ntp.NtpConstants;
 import io.timemesh.core.time.OffsetInterval;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,15 +10,18 @@ import java.util.List;
  *
  * <p><b>Bound.</b> An exchange proves that the server's clock minus ours lay in [T3 − T4, T2 − T1] =
  * [θ − δ/2, θ + δ/2] while it ran, widened by ε (both clocks' precision and PHI × the round trip)
- * and by our own drift over the round trip; no jitter term, since jitter is a statistic. Each past
- * exchange's interval is carried to the present at a relative rate within
- * [f − (r + |f|), f + (r + |f|)], where r = localDrift + PHI bounds how fast the two clocks can part
- * and f is the frequency estimated before the newest exchange (less one standard error): that range always holds [−r, r], so
- * the carry is exact whatever f is, and with a good f it also holds a source whose true rate
- * exceeds r. The source's interval is the intersection over the window, plus the newest sample's
- * rootDelay/2 + rootDispersion for the server's own error (RFC 5905's λ for the upstream part). A
- * short-delay exchange keeps tightening the bound after slower ones arrive. An exchange whose
- * interval misses the intersection means the source stepped, or lies: the reason says which, and
+ * and by our own drift over the round trip; no jitter term, since jitter is a statistic. An honest
+ * server's clock is within its rootDelay/2 + rootDispersion of true time when it answers (RFC 5905's
+ * λ for the upstream part), so the exchange also proves where true time minus ours lay: that
+ * interval widened by the exchange's own upstream error. Each past exchange's interval of true time
+ * is carried to the present at a rate within [f − (r + |f|), f + (r + |f|)], where r = localDrift
+ * bounds how fast our clock can part from true time and f is the frequency estimated before the
+ * newest exchange (less one standard error): that range always holds [−r, r], so the carry is exact
+ * whatever f is, and with a good f it also holds a local clock that drifts beyond r. Carrying true
+ * time rather than the server's clock needs no bound on the server's frequency, so the carry grows
+ * at r, not r + PHI. The source's interval is the intersection over the window. A short-delay
+ * exchange keeps tightening the bound after slower ones arrive. An exchange whose interval misses
+ * the intersection means the source stepped, or lies about its error: the reason says which, and
  * the window restarts with that exchange, so the intersection is never empty.
  *
  * <p><b>Estimate</b> (chrony sourcestats.c, regress.c): a weighted least-squares line through the
@@ -53,14 +55,14 @@ public final class SourceStats {
     /** One-sided 5 % normal quantile: fewer runs than expected by this many σ rejects the fit. */
     private static final double RUNS_Z = 1.645;
 
-    /** An exchange, with its offset as the estimate sees it (corrected for the send's own duration). */
-    private record Entry(NtpSample sample, double estimateOffset, boolean estimated) {}
+    /** An exchange, and whether the estimate uses it (the delay test may leave it out). */
+    private record Entry(NtpSample sample, boolean estimated) {}
 
     private record Fit(double offset, double offsetError, double frequency, double skew, double sd, int used) {
         static final Fit NONE = new Fit(0, 0, 0, 0, 0, 0);
     }
 
-    private final double rate;
+    /** r: how fast true time minus our clock may change, dimensionless. */
     private final double localDrift;
     private final ClockFilter filter = new ClockFilter();
     private final List<Entry> window = new ArrayList<>();
@@ -78,21 +80,10 @@ public final class SourceStats {
             throw new IllegalArgumentException("localDrift must be >= 0, was " + localDrift);
         }
         this.localDrift = localDrift;
-        this.rate = localDrift + NtpConstants.PHI;
     }
 
-    /**
-     * Adds an accepted exchange and returns the estimate as of its T4.
-     *
-     * @param sendSeconds how long after T1 the request was seen handed to the socket (0 if unknown). The
-     *                    request left somewhere in [T1, T1 + sendSeconds] (Vert.x resolves even an IP
-     *                    literal before sending, and reports the send done some time after), so the
-     *                    estimate takes θ as if T1 were the middle of that: θ − sendSeconds/4. The bound
-     *                    keeps T1, the only reading known to precede the send.
-     */
-    public SourceEstimate add(NtpSample sample, double sendSeconds) {
-        double send = Math.max(0, Math.min(sendSeconds, sample.delaySeconds()));
-        double estimateOffset = sample.offsetSeconds() - send / 4;
+    /** Adds an accepted exchange and returns the estimate as of its T4. */
+    public SourceEstimate add(NtpSample sample) {
         SourceEstimate.Event event = SourceEstimate.Event.NONE;
         String reason = null;
         if (!window.isEmpty() && !intersects(sample)) {
@@ -102,13 +93,13 @@ public final class SourceStats {
         }
         boolean estimated = true;
         if (event == SourceEstimate.Event.NONE && fit.used() >= MIN_DELAY_TEST_SAMPLES) {
-            reason = queued(sample, estimateOffset);
+            reason = queued(sample);
             if (reason != null) {
                 estimated = false;
                 event = SourceEstimate.Event.QUEUED;
             }
         }
-        window.add(new Entry(sample, estimateOffset, estimated));
+        window.add(new Entry(sample, estimated));
         if (window.size() > MAX_SAMPLES) {
             window.remove(0);
         }
@@ -147,19 +138,27 @@ public final class SourceStats {
         fit = Fit.NONE;
     }
 
-    /** The exchange's own interval [θ − δ/2 − ε − drift × rtt, θ + δ/2 + ε + drift × rtt], seconds. */
+    /**
+     * Half the width of the exchange's own interval of true time minus ours, about θ: δ/2 + ε + drift × rtt
+     * for the exchange, plus the server's rootDelay/2 + rootDispersion for its own error; seconds.
+     */
     private double halfWidth(NtpSample s) {
+        return peerDistance(s) + s.rootDelaySeconds() / 2 + s.rootDispersionSeconds();
+    }
+
+    /** δ/2 + ε + drift × rtt: the exchange's own part of {@link #halfWidth}, what the estimate weights by; seconds. */
+    private double peerDistance(NtpSample s) {
         return s.delaySeconds() / 2 + s.dispersionSeconds() + localDrift * (s.t4Nanos() - s.t1Nanos()) / 1e9;
     }
 
     private double carriedLow(NtpSample s, long atNanos) {
         double age = Math.max(0, atNanos - s.t4Nanos()) / 1e9;
-        return s.offsetSeconds() - halfWidth(s) + (carryFrequency - rate - Math.abs(carryFrequency)) * age;
+        return s.offsetSeconds() - halfWidth(s) + (carryFrequency - localDrift - Math.abs(carryFrequency)) * age;
     }
 
     private double carriedHigh(NtpSample s, long atNanos) {
         double age = Math.max(0, atNanos - s.t4Nanos()) / 1e9;
-        return s.offsetSeconds() + halfWidth(s) + (carryFrequency + rate + Math.abs(carryFrequency)) * age;
+        return s.offsetSeconds() + halfWidth(s) + (carryFrequency + localDrift + Math.abs(carryFrequency)) * age;
     }
 
     private boolean intersects(NtpSample sample) {
@@ -191,12 +190,13 @@ public final class SourceStats {
                     + "window restarted", jump);
         }
         double span = (sample.t4Nanos() - window.get(0).sample().t4Nanos()) / 1e9;
-        return String.format("drifted faster than %.0f ppm from its estimated frequency %+.3f ppm: its intervals "
-                + "over %.1f s no longer intersect; window restarted", rate * 1e6, carryFrequency * 1e6, span);
+        return String.format("drifted faster than %.0f ppm from its estimated frequency %+.3f ppm, or its "
+                + "error beyond its root distance: its intervals over %.1f s no longer intersect; window restarted",
+                localDrift * 1e6, carryFrequency * 1e6, span);
     }
 
     /** chrony's delay test: null when the sample may join the estimate, else the reason it may not. */
-    private String queued(NtpSample sample, double estimateOffset) {
+    private String queued(NtpSample sample) {
         double minDelay = Double.POSITIVE_INFINITY;
         for (Entry e : window) {
             minDelay = Math.min(minDelay, e.sample().delaySeconds());
@@ -208,14 +208,14 @@ public final class SourceStats {
         }
         long newest = window.get(window.size() - 1).sample().t4Nanos();
         double predicted = fit.offset() + fit.frequency() * (sample.t4Nanos() - newest) / 1e9;
-        if (Math.abs(estimateOffset - predicted) - delayIncrease > allowed) {
+        if (Math.abs(sample.offsetSeconds() - predicted) - delayIncrease > allowed) {
             return null; // the offset moved more than queueing explains: keep it, the source may have changed
         }
         return String.format("queued: delay %.6f s is %.6f s above the least, over %.0f× the estimate's "
                 + "deviation; left out of the estimate", sample.delaySeconds(), 2 * delayIncrease, MAX_DELAY_DEV_RATIO);
     }
 
-    /** The window's intersection at {@code atNanos} (≥ every sample's T4), widened by the newest upstream error. */
+    /** The window's intersection at {@code atNanos} (≥ every sample's T4). */
     private OffsetInterval bound(long atNanos) {
         double low = Double.NEGATIVE_INFINITY;
         double high = Double.POSITIVE_INFINITY;
@@ -223,9 +223,7 @@ public final class SourceStats {
             low = Math.max(low, carriedLow(e.sample(), atNanos));
             high = Math.min(high, carriedHigh(e.sample(), atNanos));
         }
-        NtpSample newest = window.get(window.size() - 1).sample();
-        double upstream = newest.rootDelaySeconds() / 2 + newest.rootDispersionSeconds();
-        return new OffsetInterval(low - upstream, high + upstream);
+        return new OffsetInterval(low, high);
     }
 
     /** The weighted regression over the estimated samples since {@link #regressionFromNanos}, runs-tested. */
@@ -258,11 +256,12 @@ public final class SourceStats {
     private double[] weights(List<Entry> samples) {
         double minDistance = Double.POSITIVE_INFINITY;
         for (Entry e : samples) {
-            minDistance = Math.min(minDistance, halfWidth(e.sample()));
+            minDistance = Math.min(minDistance, peerDistance(e.sample()));
         }
         double[] w = new double[samples.size()];
         for (int i = 0; i < w.length; i++) {
-            double sd = 1 + SD_TO_DIST_RATIO * (halfWidth(samples.get(i).sample()) - minDistance) / Math.max(minDistance, 1e-12);
+            double sd = 1 + SD_TO_DIST_RATIO * (peerDistance(samples.get(i).sample()) - minDistance)
+                    / Math.max(minDistance, 1e-12);
             w[i] = 1 / (sd * sd);
         }
         return w;
@@ -280,7 +279,7 @@ public final class SourceStats {
         for (int i = 0; i < n; i++) {
             sw += w[i];
             swx += w[i] * x(samples.get(i), atNanos);
-            swy += w[i] * samples.get(i).estimateOffset();
+            swy += w[i] * samples.get(i).sample().offsetSeconds();
         }
         double xMean = swx / sw;
         double yMean = swy / sw;
@@ -289,12 +288,12 @@ public final class SourceStats {
         for (int i = 0; i < n; i++) {
             double dx = x(samples.get(i), atNanos) - xMean;
             sxx += w[i] * dx * dx;
-            sxy += w[i] * dx * (samples.get(i).estimateOffset() - yMean);
+            sxy += w[i] * dx * (samples.get(i).sample().offsetSeconds() - yMean);
         }
         double slope = n >= 2 && sxx > 0 ? sxy / sxx : 0;
         double residuals = 0;
         for (int i = 0; i < n; i++) {
-            double r = samples.get(i).estimateOffset() - (yMean + slope * (x(samples.get(i), atNanos) - xMean));
+            double r = samples.get(i).sample().offsetSeconds() - (yMean + slope * (x(samples.get(i), atNanos) - xMean));
             residuals += w[i] * r * r;
         }
         double variance = n > 2 ? residuals / (n - 2) : 0;
@@ -311,7 +310,7 @@ public final class SourceStats {
         int runs = 0;
         int lastSign = 0;
         for (Entry e : samples) {
-            double residual = e.estimateOffset() - (fit.offset() + fit.frequency() * x(e, atNanos));
+            double residual = e.sample().offsetSeconds() - (fit.offset() + fit.frequency() * x(e, atNanos));
             int sign = residual >= 0 ? 1 : -1;
             positive += sign > 0 ? 1 : 0;
             runs += sign != lastSign ? 1 : 0;

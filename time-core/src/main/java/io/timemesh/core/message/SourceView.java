@@ -6,10 +6,15 @@ package io.timemesh.core.message;
  *
  * @param state         selected, candidate, falseticker, unreachable, kiss, too-distant, pending or alias
  * @param reason        why it is in that state
+ * @param offsetNs      the centre of the source's exact interval, whose half-width is {@code rootDistanceNs}
  * @param outliers      how many selections have called it a falseticker so far
  * @param auth          how its replies are authenticated: "NTS" or "none" ({@link SourceAuth})
  * @param ntsCookies    NTS cookies its sampler holds; null without NTS
  * @param ntsLastKeyExchangeNs when NTS-KE last succeeded (Unix-epoch nanoseconds); null without NTS or before one
+ * @param estimateNs    the source's own point estimate (the regression over its window) carried to now at its
+ *                      frequency
+ * @param estimateErrorNs the regression's standard error of that estimate (0 when unknown)
+ * @param frequencyPpm  how fast the source's offset changes against the selector's timescale, ppm (0 when unknown)
  */
 public record SourceView(
         String address,
@@ -29,5 +34,8 @@ public record SourceView(
         long outliers,
         String auth,
         Integer ntsCookies,
-        Long ntsLastKeyExchangeNs) {
+        Long ntsLastKeyExchangeNs,
+        Long estimateNs,
+        Long estimateErrorNs,
+        Double frequencyPpm) {
 }
