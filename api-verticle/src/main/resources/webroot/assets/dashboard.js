@@ -103,7 +103,9 @@ function showSources(sources) {
     row.dataset.state = s.state;
     const age = s.lastSampleAgeSeconds === null ? '–' : `${s.lastSampleAgeSeconds.toFixed(1)} s`;
     const offset = s.offsetNs === null ? '–' : `${ms(s.offsetNs).toFixed(3)} ms`;
-    for (const text of [s.address, s.state, s.reach.toString(8), age, offset, s.reason || '']) {
+    // How its replies are authenticated, as `timemesh sources` shows it: NTS with the cookies held, or '–'.
+    const auth = s.auth === 'NTS' ? `NTS:${s.ntsCookies === null ? 0 : s.ntsCookies}` : '–';
+    for (const text of [s.address, s.state, auth, s.reach.toString(8), age, offset, s.reason || '']) {
       row.appendChild(Object.assign(document.createElement('td'), { textContent: text }));
     }
     row.firstChild.style.borderLeft = `4px solid ${COLOURS[s.state] || '#8a94a6'}`;

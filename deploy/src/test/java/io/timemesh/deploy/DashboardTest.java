@@ -128,6 +128,8 @@ class DashboardTest {
         WebElement silent = sources.stream().filter(r -> r.getText().startsWith(mute.hostPort())).findFirst().orElseThrow();
         assertThat(silent.getAttribute("data-state")).isEqualTo("unreachable");
         assertThat(silent.getText()).contains("timeout"); // why: its exchanges time out
+        // The auth column: plain NTP sources here (NTS ones show NTS:cookies, as NtsSourceNodeTest checks the CLI).
+        assertThat(silent.findElements(By.tagName("td")).get(2).getText()).isEqualTo("–");
         List<WebElement> falsetickers = browser.findElements(By.cssSelector("#falsetickers li.falseticker"));
         assertThat(falsetickers).singleElement().satisfies(li -> assertThat(li.getText()).startsWith(liar.hostPort()));
         assertThat(browser.findElement(By.id("status")).getText()).isEqualTo("SYNCHRONIZED");

@@ -104,7 +104,7 @@ public interface NodeCounters {
     }
 
     private static String snake(ExchangeError error) {
-        return error.label().replace(' ', '_');
+        return error.label().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_"); // "NTS-KE failed": nts_ke_failed
     }
 
     /** One NTP request read by the server, and what became of it. */
