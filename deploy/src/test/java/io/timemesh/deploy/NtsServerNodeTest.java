@@ -45,15 +45,15 @@ class NtsServerNodeTest {
                     TimeUnit.MILLISECONDS.sleep(200);
                 }
                 TimeUnit.SECONDS.sleep(5); // let the first correction's slew finish, as a node serving clients has
-                double ours = servedOffsetSeconds(local, node.httpPort());
+                double servedBefore = servedOffsetSeconds(local, node.httpPort());
                 double chrony = ChronydClient.measureNtsOffsetSeconds(NODE, node.ntpPort(), node.ntsKePort(),
                         certificate.certificate());
                 double plain = ChronydClient.measureOffsetSeconds(NODE, node.ntpPort());
-                double oursAfter = servedOffsetSeconds(local, node.httpPort());
+                double servedAfter = servedOffsetSeconds(local, node.httpPort());
                 System.out.printf("chronyd -Q with NTS against the node: %+.6f s, without: %+.6f s; the node's own "
-                        + "offset %+.6f s before, %+.6f s after (truth +0.25 s)%n", chrony, plain, ours, oursAfter);
+                        + "offset %+.6f s before, %+.6f s after (truth +0.25 s)%n", chrony, plain, servedBefore, servedAfter);
                 // chronyd over NTS agrees with the node's own offset within 1 ms (typically a few hundred µs).
-                assertThat(chrony).isCloseTo((ours + oursAfter) / 2, within(0.001));
+                assertThat(chrony).isCloseTo((servedBefore + servedAfter) / 2, within(0.001));
                 assertThat(chrony).isCloseTo(0.25, within(0.002));
                 assertThat(plain).isCloseTo(0.25, within(0.002));
 
