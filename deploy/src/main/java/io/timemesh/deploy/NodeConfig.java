@@ -60,7 +60,8 @@ public record NodeConfig(JsonObject json) {
                     Map.entry("frequencyWindow", Number.class), Map.entry("minFrequencyBaselineSeconds", Number.class),
                     Map.entry("holdoverAfterSeconds", Number.class), Map.entry("maxErrorBoundSeconds", Number.class),
                     Map.entry("convergenceUpdates", Number.class), Map.entry("convergenceStepSeconds", Number.class),
-                    Map.entry("panicThresholdSeconds", Number.class), Map.entry("leapMode", String.class)),
+                    Map.entry("panicThresholdSeconds", Number.class), Map.entry("leapMode", String.class),
+                    Map.entry("leapDays", String.class)),
             "ntpRateLimit", Map.of("enabled", Boolean.class, "interval", Number.class, "burst", Number.class,
                     "leak", Number.class, "kod", Boolean.class),
             "cluster", Map.of("members", JsonArray.class, "host", String.class, "port", Number.class,
@@ -346,6 +347,9 @@ public record NodeConfig(JsonObject json) {
         SamplerConfig sampler = SamplerConfig.fromJson(samplerConfig(json));
         config.put("sources", new JsonArray(sampler.sourceNames()));
         config.put("maxDriftPpm", sampler.maxDrift() * 1e6); // the sources' intervals keep ageing as in the sampler
+        // The selector believes a leap on the days the discipline does.
+        config.put("leapDays", DisciplineSettings.fromJson(section(json, "discipline")).leapDays().name()
+                .toLowerCase(java.util.Locale.ROOT));
         SelectorSettings.fromJson(config);
         return config;
     }

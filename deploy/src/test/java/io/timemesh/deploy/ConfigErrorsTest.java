@@ -85,6 +85,11 @@ class ConfigErrorsTest {
         assertOneClearLine(outcome, 2);
         assertThat(outcome.err()).contains("'discipline.leapMode' must be one of \"step\", \"smear\", was \"slew\" "
                 + "(config file " + config + ")");
+        Path days = file("{\"sources\": [\"127.0.0.1:9\"], \"discipline\": {\"leapDays\": \"any\"}}");
+        CliRun daysOutcome = timemesh("run", "--config", days.toString());
+        assertOneClearLine(daysOutcome, 2);
+        assertThat(daysOutcome.err()).contains("'discipline.leapDays' must be one of \"june_december\", "
+                + "\"any_month_end\", was \"any\"");
     }
 
     @Test

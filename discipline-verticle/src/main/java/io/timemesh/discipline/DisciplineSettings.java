@@ -1,5 +1,6 @@
 package io.timemesh.discipline;
 
+import io.timemesh.core.clock.LeapDays;
 import io.timemesh.core.clock.LeapMode;
 import io.timemesh.core.settings.Setting;
 import io.vertx.core.json.JsonObject;
@@ -23,13 +24,26 @@ import io.vertx.core.json.JsonObject;
  *                               {@code maxchange}); 0 turns the check off
  * @param leapMode               how served time passes a leap second: step (default; the inserted second reads as
  *                               midnight, held, never backwards) or smear (24 h linear, noon to noon); see {@link LeapMode}
+ * @param leapDays               the days a leap second announced by a majority is believed on: june_december (default)
+ *                               or any_month_end; see {@link LeapDays}
  */
 public record DisciplineSettings(double stepThresholdSeconds, double maxSlewRate, double slewTimeConstantSeconds,
                                  double maxDrift, double maxFrequency, int frequencyWindow,
                                  double minFrequencyBaselineSeconds, double holdoverAfterSeconds,
                                  double maxErrorBoundSeconds, int convergenceUpdates,
                                  double convergenceStepSeconds, double panicThresholdSeconds,
-                                 LeapMode leapMode) {
+                                 LeapMode leapMode, LeapDays leapDays) {
+
+    /** Settings believing leap seconds on the last day of June or December only. */
+    public DisciplineSettings(double stepThresholdSeconds, double maxSlewRate, double slewTimeConstantSeconds,
+                              double maxDrift, double maxFrequency, int frequencyWindow,
+                              double minFrequencyBaselineSeconds, double holdoverAfterSeconds,
+                              double maxErrorBoundSeconds, int convergenceUpdates,
+                              double convergenceStepSeconds, double panicThresholdSeconds, LeapMode leapMode) {
+        this(stepThresholdSeconds, maxSlewRate, slewTimeConstantSeconds, maxDrift, maxFrequency, frequencyWindow,
+                minFrequencyBaselineSeconds, holdoverAfterSeconds, maxErrorBoundSeconds, convergenceUpdates,
+                convergenceStepSeconds, panicThresholdSeconds, leapMode, LeapDays.JUNE_DECEMBER);
+    }
 
     public DisciplineSettings {
         positive("stepThresholdSeconds", stepThresholdSeconds);
@@ -55,6 +69,9 @@ public record DisciplineSettings(double stepThresholdSeconds, double maxSlewRate
         }
         if (leapMode == null) {
             throw new IllegalArgumentException("leapMode must be step or smear, was null");
+        }
+        if (leapDays == null) {
+            throw new IllegalArgumentException("leapDays must be june_december or any_month_end, was null");
         }
     }
 
@@ -104,6 +121,7 @@ public record DisciplineSettings(double stepThresholdSeconds, double maxSlewRate
                 // 1e10 s is over three centuries: anything larger is the same as off (0).
                 Setting.number("panicThresholdSeconds", json.getValue("panicThresholdSeconds"), d.panicThresholdSeconds(),
                         0, 1e10),
-                Setting.oneOf("leapMode", json.getValue("leapMode"), d.leapMode(), LeapMode.class));
+                Setting.oneOf("leapMode", json.getValue("leapMode"), d.leapMode(), LeapMode.class),
+                Setting.oneOf("leapDays", json.getValue("leapDays"), d.leapDays(), LeapDays.class));
     }
 }

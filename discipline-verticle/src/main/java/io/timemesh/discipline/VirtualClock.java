@@ -136,7 +136,7 @@ public final class VirtualClock {
         if (current != null && nowNanos >= current.startNanos()) {
             return current;
         }
-        return LeapSecond.announced(announced, nowNanos, settings.leapMode());
+        return LeapSecond.announced(announced, nowNanos, settings.leapMode(), settings.leapDays());
     }
 
     /** A day after a leap no sample from before it is left: fold it into the correction and forget it. */

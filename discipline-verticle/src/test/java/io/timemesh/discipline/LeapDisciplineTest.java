@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.timemesh.core.clock.ClockModel;
 import io.timemesh.core.clock.ClockStatus;
+import io.timemesh.core.clock.LeapDays;
 import io.timemesh.core.clock.LeapMode;
 import io.timemesh.core.clock.LeapSecond;
 import io.timemesh.core.clock.MonotonicReader;
@@ -56,7 +57,7 @@ class LeapDisciplineTest {
 
     /** The announcement the selector passes on: the sources' own, on the leap day by their clocks. */
     private static LeapIndicator announced(long utc, boolean insert) {
-        return LeapSecond.leapDay(Math.floorDiv(utc, S))
+        return LeapDays.JUNE_DECEMBER.contains(Math.floorDiv(utc, S))
                 ? insert ? LeapIndicator.LAST_MINUTE_61 : LeapIndicator.LAST_MINUTE_59 : LeapIndicator.NO_WARNING;
     }
 

@@ -34,7 +34,7 @@ public final class Selector {
     private final SelectorSettings settings;
     private final Map<String, SourceRecord> sources = new LinkedHashMap<>();
     private final Deque<Reference> history = new ArrayDeque<>();
-    private final SmearDetector smears = new SmearDetector();
+    private final SmearDetector smears;
     private long sequence;
 
     /** Everything known about one source. */
@@ -58,6 +58,7 @@ public final class Selector {
 
     public Selector(SelectorSettings settings) {
         this.settings = settings;
+        this.smears = new SmearDetector(settings.leapDays());
         settings.sources().forEach(source -> sources.put(source, new SourceRecord()));
     }
 
@@ -287,7 +288,8 @@ public final class Selector {
         return new Reference(settings.nodeName(), ++sequence, nowNanos, basis, Reference.Status.MAJORITY, offset, low, high,
                 rootDistance, rootDelay, Math.max(0, rootDistance - rootDelay / 2), intersection.regionLow(),
                 intersection.regionHigh(), intersection.depth(), candidates, peerSample.stratum(),
-                LeapVote.of(survivors.stream().map(source -> samples.get(source).leap()).toList(), nowNanos / 1e9 + offset),
+                LeapVote.of(survivors.stream().map(source -> samples.get(source).leap()).toList(), nowNanos / 1e9 + offset,
+                        settings.leapDays()),
                 peer.source(), survivors, falsetickers, exclusions, peerSample.address());
     }
 

@@ -1,5 +1,6 @@
 package io.timemesh.selector;
 
+import io.timemesh.core.clock.LeapDays;
 import io.timemesh.core.ntp.NtpConstants;
 import io.timemesh.core.settings.Setting;
 import io.vertx.core.json.JsonArray;
@@ -18,9 +19,19 @@ import java.util.Set;
  * @param maxDrift        bound on the local timescale's frequency error, dimensionless: a source's interval of true
  *                        time grows this fast after its sampler published it (a node passes its discipline's
  *                        maxDriftPpm, as to its samplers)
+ * @param leapDays        the days a leap second announced by a majority is believed on (a node passes its
+ *                        discipline's leapDays, so that both agree)
  */
 public record SelectorSettings(String nodeName, int staleAfterPolls, double maxDistanceSeconds, Set<String> trusted,
-                               int historySize, long reselectMillis, List<String> sources, double maxDrift) {
+                               int historySize, long reselectMillis, List<String> sources, double maxDrift,
+                               LeapDays leapDays) {
+
+    /** Settings believing leap seconds on the last day of June or December only. */
+    public SelectorSettings(String nodeName, int staleAfterPolls, double maxDistanceSeconds, Set<String> trusted,
+                            int historySize, long reselectMillis, List<String> sources, double maxDrift) {
+        this(nodeName, staleAfterPolls, maxDistanceSeconds, trusted, historySize, reselectMillis, sources, maxDrift,
+                LeapDays.JUNE_DECEMBER);
+    }
 
     public SelectorSettings {
         trusted = Set.copyOf(trusted);
@@ -36,6 +47,9 @@ public record SelectorSettings(String nodeName, int staleAfterPolls, double maxD
         }
         if (!(maxDrift >= 0)) {
             throw new IllegalArgumentException("maxDriftPpm must be >= 0, was " + maxDrift * 1e6);
+        }
+        if (leapDays == null) {
+            throw new IllegalArgumentException("leapDays must be june_december or any_month_end, was null");
         }
         if (reselectMillis < 10) {
             throw new IllegalArgumentException("reselectMillis must be at least 10, was " + reselectMillis);
@@ -63,7 +77,8 @@ public record SelectorSettings(String nodeName, int staleAfterPolls, double maxD
                 Setting.wholeNumber("historySize", json.getValue("historySize"), d.historySize(), 1, 10_000),
                 Setting.wholeNumber("reselectMillis", json.getValue("reselectMillis"), d.reselectMillis(), 10, 3_600_000L),
                 strings(json, "sources"),
-                Setting.number("maxDriftPpm", json.getValue("maxDriftPpm"), d.maxDrift() * 1e6, 0, MAX_DRIFT_PPM) * 1e-6);
+                Setting.number("maxDriftPpm", json.getValue("maxDriftPpm"), d.maxDrift() * 1e6, 0, MAX_DRIFT_PPM) * 1e-6,
+                Setting.oneOf("leapDays", json.getValue("leapDays"), d.leapDays(), LeapDays.class));
     }
 
     private static List<String> strings(JsonObject json, String key) {

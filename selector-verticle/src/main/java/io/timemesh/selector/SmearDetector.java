@@ -1,6 +1,6 @@
 package io.timemesh.selector;
 
-import io.timemesh.core.clock.LeapSecond;
+import io.timemesh.core.clock.LeapDays;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -14,7 +14,7 @@ import java.util.Map;
  * never mixed silently (issue 13 §2). Around a leap they disagree by up to 0.5 s: a smearing server (Google's,
  * Amazon's: 24 h, noon to noon) runs 1/86 400 slow or fast against one that steps.
  *
- * <p>Only in the 24 h about a midnight ending the last day of June or December (the only time a smear runs),
+ * <p>Only in the 24 h about a midnight that can end in a leap ({@link LeapDays}; the only time a smear runs),
  * each candidate's offset less the median of the candidates not yet judged is tracked, unwrapped across whole
  * seconds (the steppers' leap itself). A source whose relative offset has moved along a straight line at a
  * smear's rate (half to twice 1/86 400), by at least {@link #MIN_DEPARTURE_SECONDS} and by more than five
@@ -48,9 +48,15 @@ final class SmearDetector {
         long lastSampleNanos = Long.MIN_VALUE;
     }
 
+    private final LeapDays leapDays;
     private final Map<String, Track> tracks = new HashMap<>();
     private final Map<String, Judgement> judged = new LinkedHashMap<>();
     private long windowMidnight = Long.MIN_VALUE;
+
+    /** @param leapDays the days a leap may end: only the midnights ending them are watched */
+    SmearDetector(LeapDays leapDays) {
+        this.leapDays = leapDays;
+    }
 
     /**
      * Takes one selection's candidates.
@@ -71,7 +77,7 @@ final class SmearDetector {
         double median = reference.get(reference.size() / 2);
         long utcSeconds = Math.floorDiv(localNanos, 1_000_000_000L) + Math.round(median);
         long midnight = Math.round(utcSeconds / (double) DAY_SECONDS) * DAY_SECONDS;
-        if (Math.abs(utcSeconds - midnight) > DAY_SECONDS / 2 || !LeapSecond.leapDay(midnight - 1)) {
+        if (Math.abs(utcSeconds - midnight) > DAY_SECONDS / 2 || !leapDays.contains(midnight - 1)) {
             windowMidnight = Long.MIN_VALUE;
             tracks.clear();
             judged.clear();

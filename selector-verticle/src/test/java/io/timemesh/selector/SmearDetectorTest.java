@@ -2,6 +2,7 @@ package io.timemesh.selector;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.timemesh.core.clock.LeapDays;
 import io.timemesh.core.ntp.NtpConstants;
 import io.timemesh.core.clock.LeapMode;
 import io.timemesh.core.clock.LeapSecond;
@@ -44,7 +45,7 @@ class SmearDetectorTest {
     /** Runs the detector through the 26 h; the local time each source was first judged at (absent: never). */
     private static Map<String, Long> run(long midnight, int steppers, int smearers, double jitterSeconds,
                                          Map<String, Long> clearedAt) {
-        SmearDetector detector = new SmearDetector();
+        SmearDetector detector = new SmearDetector(LeapDays.JUNE_DECEMBER);
         Random random = new Random(13);
         Map<String, Long> judged = new HashMap<>();
         for (long local = midnight - 13 * HOUR; local < midnight + 13 * HOUR; local += 16 * S) {

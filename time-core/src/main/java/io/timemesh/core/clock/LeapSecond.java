@@ -1,10 +1,6 @@
 package io.timemesh.core.clock;
 
 import io.timemesh.core.ntp.LeapIndicator;
-import java.time.Instant;
-import java.time.LocalDate;
-import java.time.Month;
-import java.time.ZoneOffset;
 
 /**
  * A leap second at the end of a UTC day, and the time a node serves across it: a pure, monotone
@@ -38,26 +34,20 @@ public record LeapSecond(long midnightNanos, boolean insert, LeapMode mode) {
     private static final long SETTLE = 86_400 * SECOND;
 
     /**
-     * The leap an announcement made at {@code utcNanos} is for: the midnight ending that day, if it is the last
-     * day of June or December (UTC), the only days the IERS has ever scheduled one on (chrony's rule too).
+     * The leap an announcement made at {@code utcNanos} is for: the midnight ending that day, if {@code days}
+     * allows a leap on it (by default the last day of June or December, the only days the IERS has ever
+     * scheduled one on: chrony's rule too).
      *
      * @param announced LI 1 (insert) or 2 (delete); anything else announces nothing
      * @return the leap, or null when {@code announced} is no leap or the day is no leap day
      */
-    public static LeapSecond announced(LeapIndicator announced, long utcNanos, LeapMode mode) {
+    public static LeapSecond announced(LeapIndicator announced, long utcNanos, LeapMode mode, LeapDays days) {
         if (announced != LeapIndicator.LAST_MINUTE_61 && announced != LeapIndicator.LAST_MINUTE_59
-                || !leapDay(Math.floorDiv(utcNanos, SECOND))) {
+                || !days.contains(Math.floorDiv(utcNanos, SECOND))) {
             return null;
         }
         long day = 86_400 * SECOND;
         return new LeapSecond(Math.floorDiv(utcNanos, day) * day + day, announced == LeapIndicator.LAST_MINUTE_61, mode);
-    }
-
-    /** Whether the UTC day holding {@code utcSeconds} (since the Unix epoch) is the last of June or December. */
-    public static boolean leapDay(long utcSeconds) {
-        LocalDate day = Instant.ofEpochSecond(utcSeconds).atOffset(ZoneOffset.UTC).toLocalDate();
-        return (day.getMonth() == Month.JUNE || day.getMonth() == Month.DECEMBER)
-                && day.getDayOfMonth() == day.lengthOfMonth();
     }
 
     /** How far UTC falls behind the continuous scale at the leap, ns: +1 s for an insert, −1 s for a delete. */

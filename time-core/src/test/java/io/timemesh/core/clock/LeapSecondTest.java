@@ -66,16 +66,32 @@ class LeapSecondTest {
     @Test
     void aLeapIsForTheMidnightEndingTheLastDayOfJuneOrDecemberOnly() {
         long dec31Noon = M - 12 * HOUR;
-        assertThat(LeapSecond.announced(LeapIndicator.LAST_MINUTE_61, dec31Noon, LeapMode.STEP))
+        assertThat(LeapSecond.announced(LeapIndicator.LAST_MINUTE_61, dec31Noon, LeapMode.STEP, LeapDays.JUNE_DECEMBER))
                 .isEqualTo(new LeapSecond(M, true, LeapMode.STEP));
-        assertThat(LeapSecond.announced(LeapIndicator.LAST_MINUTE_59, M - 1, LeapMode.SMEAR))
+        assertThat(LeapSecond.announced(LeapIndicator.LAST_MINUTE_59, M - 1, LeapMode.SMEAR, LeapDays.JUNE_DECEMBER))
                 .isEqualTo(new LeapSecond(M, false, LeapMode.SMEAR));
-        assertThat(LeapSecond.announced(LeapIndicator.LAST_MINUTE_61, M, LeapMode.STEP)).as("1 January").isNull();
-        assertThat(LeapSecond.announced(LeapIndicator.NO_WARNING, dec31Noon, LeapMode.STEP)).isNull();
-        assertThat(LeapSecond.announced(LeapIndicator.ALARM, dec31Noon, LeapMode.STEP)).isNull();
+        assertThat(LeapSecond.announced(LeapIndicator.LAST_MINUTE_61, M, LeapMode.STEP, LeapDays.JUNE_DECEMBER)).as("1 January").isNull();
+        assertThat(LeapSecond.announced(LeapIndicator.NO_WARNING, dec31Noon, LeapMode.STEP, LeapDays.JUNE_DECEMBER)).isNull();
+        assertThat(LeapSecond.announced(LeapIndicator.ALARM, dec31Noon, LeapMode.STEP, LeapDays.JUNE_DECEMBER)).isNull();
         long june30 = Instant.parse("2027-06-30T08:00:00Z").getEpochSecond() * S;
-        assertThat(LeapSecond.announced(LeapIndicator.LAST_MINUTE_61, june30, LeapMode.STEP).midnightNanos())
+        assertThat(LeapSecond.announced(LeapIndicator.LAST_MINUTE_61, june30, LeapMode.STEP, LeapDays.JUNE_DECEMBER).midnightNanos())
                 .isEqualTo(Instant.parse("2027-07-01T00:00:00Z").getEpochSecond() * S);
+    }
+
+    /** Configured otherwise (discipline.leapDays any_month_end), any month's last day, as ITU-R TF.460-6 allows. */
+    @Test
+    void configuredForAnyMonthEndALeapOnTheLastDayOfJanuaryIsBelieved() {
+        long jan31 = Instant.parse("2027-01-31T08:00:00Z").getEpochSecond() * S;
+        assertThat(LeapSecond.announced(LeapIndicator.LAST_MINUTE_61, jan31, LeapMode.STEP, LeapDays.JUNE_DECEMBER))
+                .isNull();
+        assertThat(LeapSecond.announced(LeapIndicator.LAST_MINUTE_61, jan31, LeapMode.STEP, LeapDays.ANY_MONTH_END)
+                .midnightNanos()).isEqualTo(Instant.parse("2027-02-01T00:00:00Z").getEpochSecond() * S);
+        long jan30 = Instant.parse("2027-01-30T08:00:00Z").getEpochSecond() * S;
+        assertThat(LeapSecond.announced(LeapIndicator.LAST_MINUTE_61, jan30, LeapMode.STEP, LeapDays.ANY_MONTH_END))
+                .as("not a month's end").isNull();
+        assertThat(LeapDays.ANY_MONTH_END.contains(Instant.parse("2028-02-29T12:00:00Z").getEpochSecond())).isTrue();
+        assertThat(LeapDays.JUNE_DECEMBER.contains(Instant.parse("2028-06-30T00:00:00Z").getEpochSecond())).isTrue();
+        assertThat(LeapDays.JUNE_DECEMBER.contains(Instant.parse("2028-06-29T23:59:59Z").getEpochSecond())).isFalse();
     }
 
     /**
