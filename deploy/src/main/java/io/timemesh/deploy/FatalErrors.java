@@ -8,6 +8,11 @@ import io.netty.util.concurrent.EventExecutor;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.VertxInternal;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -74,6 +79,15 @@ public final class FatalErrors {
     private static final String OUT_OF_MEMORY_LINE =
             new String("fatal: out of memory; exiting with status " + EXIT_STATUS + " so that the node is restarted");
 
+    /**
+     * The fallback line, encoded, and standard error without a Java buffer: writing them allocates nothing on
+     * the heap, so the line gets out even while another thread takes every byte the reserve frees (a thread
+     * that swallows its own OutOfMemoryErrors and allocates again).
+     */
+    private static final byte[] OUT_OF_MEMORY_BYTES =
+            (OUT_OF_MEMORY_LINE + System.lineSeparator()).getBytes(StandardCharsets.UTF_8);
+    private static final FileOutputStream STDERR = new FileOutputStream(FileDescriptor.err);
+
     /** Freed first thing on the way out, so that the last log line finds room on a full heap. */
     private static volatile byte[] reserve = new byte[1 << 20];
 
@@ -103,7 +117,7 @@ public final class FatalErrors {
             LOG.error(line);
         } catch (Throwable noRoomForTheMessage) {
             try {
-                System.err.println(OUT_OF_MEMORY_LINE);
+                STDERR.write(OUT_OF_MEMORY_BYTES);
             } catch (Throwable noRoomAtAll) {
                 // the status says it
             }
@@ -123,6 +137,11 @@ public final class FatalErrors {
      */
     public static void installProcessWide() {
         line(Cause.UNCAUGHT, null, WARM_UP); // links the string building while there is memory
+        try {
+            STDERR.write(OUT_OF_MEMORY_BYTES, 0, 0); // links the native write while there is memory
+        } catch (IOException e) {
+            throw new UncheckedIOException("standard error", e);
+        }
         exit(Cause.UNCAUGHT, null, WARM_UP);
         Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
         Thread.UncaughtExceptionHandler uncaught = (thread, error) -> {
