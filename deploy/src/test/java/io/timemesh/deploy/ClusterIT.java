@@ -33,6 +33,7 @@ class ClusterIT {
         nodes.server("127.0.5.5", ServerBehaviour.truthful().withOffset(1.2));
         nodes.startAll();
         nodes.awaitSynchronised(nodes.names(), Duration.ofSeconds(90));
+        nodes.awaitSourcesShared("node-0", 3, Duration.ofSeconds(30));
         List<String> all = nodes.names();
         String selector = nodes.selectorOf("node-0");
         assertThat(selector).isIn(all);

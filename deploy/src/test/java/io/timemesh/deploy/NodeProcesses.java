@@ -19,9 +19,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -286,6 +288,33 @@ final class NodeProcesses implements AutoCloseable {
                 TimeUnit.MILLISECONDS.sleep(200);
             }
         }
+    }
+
+    /**
+     * Waits until the sources are shared out: {@code name}'s /sources shows every source sampled by one of
+     * {@code samplers} distinct samplers, each in the vote (selected, candidate or falseticker). Right after the
+     * last node joins, sources move between samplers, and a move can take a source out of the vote for a
+     * selection or two (a brief HOLDOVER everywhere when it breaks the majority).
+     */
+    void awaitSourcesShared(String name, int samplers, Duration limit) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        String seen = "nothing";
+        while (System.nanoTime() < deadline) {
+            JsonArray sources = sources(name);
+            Set<String> owners = new HashSet<>();
+            boolean voting = true;
+            for (int i = 0; i < sources.size(); i++) {
+                JsonObject source = sources.getJsonObject(i);
+                owners.add(String.valueOf(source.getString("samplerNode")));
+                voting &= Set.of("selected", "candidate", "falseticker").contains(source.getString("state"));
+            }
+            if (voting && owners.size() == samplers) {
+                return;
+            }
+            seen = sources.encode();
+            TimeUnit.MILLISECONDS.sleep(200);
+        }
+        throw new AssertionError("sources not shared among " + samplers + " samplers within " + limit + ": " + seen);
     }
 
     @Override
