@@ -2,15 +2,7 @@ package io.timemesh.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.vertx.core.json.JsonObject;
-import java.io.IOException;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -40,88 +32,42 @@ class LeadershipIT {
         String frozen = nodes.selectorOf(all.get(0));
         assertThat(frozen).isIn(all);
         List<String> others = all.stream().filter(n -> !n.equals(frozen)).toList();
-        Followed followed = new Followed();
+        LeaderWatch watch = new LeaderWatch(nodes);
         ClusterRounds rounds = new ClusterRounds(nodes);
 
         nodes.signal(frozen, "STOP");
         long stopped = nodes.local.nowNanos();
         while (nodes.local.nowNanos() - stopped < TimeUnit.SECONDS.toNanos(6)) {
             rounds.round(others);
-            others.forEach(followed::observe);
+            watch.check(others, (nodes.local.nowNanos() - stopped) / 1e9);
             TimeUnit.MILLISECONDS.sleep(200);
         }
         nodes.signal(frozen, "CONT");
         long woken = nodes.local.nowNanos();
+        watch.nextPhase();
         double lastSplit = 0; // seconds after the wake of the last check that did not find one leader
-        int checks = 0;
-        Set<String> seen = new LinkedHashSet<>();
         while (nodes.local.nowNanos() - woken < TimeUnit.SECONDS.toNanos(45)) {
             long second = nodes.local.nowNanos();
             rounds.round(all);
-            Set<String> leaders = new HashSet<>();
-            for (String node : all) {
-                leaders.add(followed.observe(node));
-            }
-            checks++;
-            seen.add(leaders.toString());
-            if (leaders.size() != 1 || leaders.contains(null)) {
-                lastSplit = (nodes.local.nowNanos() - woken) / 1e9;
+            double at = (nodes.local.nowNanos() - woken) / 1e9;
+            if (!watch.check(all, at)) {
+                lastSplit = at;
             }
             TimeUnit.NANOSECONDS.sleep(Math.max(0, TimeUnit.SECONDS.toNanos(1) - (nodes.local.nowNanos() - second)));
         }
-        double converged = lastSplit;
-        System.out.printf("selector %s frozen 6 s; one leader from %.1f s after the wake on (%d checks); %d queries, "
-                        + "%d violations, %d answers not SYNCHRONIZED; leaders seen: %s%n", frozen, converged, checks,
-                rounds.queries, rounds.violations.size() + followed.violations.size(), rounds.unsynchronized.size(),
-                seen);
+        System.out.printf("selector %s frozen 6 s; one leader from %.1f s after the wake on (%d checks, %d with a "
+                        + "selector query timed out); %d queries, %d violations, %d answers not SYNCHRONIZED; leaders "
+                        + "seen: %s%n", frozen, lastSplit, watch.timeline.size(), watch.unanswered, rounds.queries,
+                rounds.violations.size() + watch.violations.size(),
+                rounds.unsynchronized.size(), watch.seen());
         assertThat(rounds.violations).isEmpty();
-        assertThat(followed.violations).isEmpty();
+        assertThat(watch.violations).isEmpty();
         // One leader, the one answering as selector everywhere, from then on to the end of the 45 s watch.
-        assertThat(converged).isLessThanOrEqualTo(CONVERGED_LIMIT_SECONDS);
+        assertThat(lastSplit).as("checks after the wake:%n%s", String.join("\n", watch.timeline))
+                .isLessThanOrEqualTo(CONVERGED_LIMIT_SECONDS);
+        // Timed-out selector queries are tolerated as load, not as a habit.
+        assertThat(watch.unanswered).as("checks after the wake:%n%s", String.join("\n", watch.timeline))
+                .isLessThanOrEqualTo(watch.timeline.size() / 5);
         assertThat(rounds.unsynchronized).allSatisfy(u -> assertThat(u.status()).isNotEqualTo("UNSYNCHRONIZED"));
-    }
-
-    /** Each node's followed leader and the (epoch, sequence) of its applied reference, which must never go back. */
-    private final class Followed {
-        private final Map<String, long[]> last = new HashMap<>();
-        final List<String> violations = new ArrayList<>();
-
-        String observe(String node) {
-            return followed(nodes, node, last, violations);
-        }
-    }
-
-    /**
-     * The leader {@code node} follows if it is also the selector answering there, else a description of
-     * the mismatch (null when no leader is followed or the node does not answer). Records in
-     * {@code violations} an (epoch, sequence) lower than the one in {@code last}.
-     */
-    static String followed(NodeProcesses nodes, String node, Map<String, long[]> last, List<String> violations) {
-        JsonObject status;
-        try {
-            status = nodes.status(node, 0);
-        } catch (IOException | InterruptedException e) {
-            return null;
-        }
-        JsonObject mesh = status.getJsonObject("mesh");
-        JsonObject selection = status.getJsonObject("selection");
-        if (mesh == null || mesh.getString("leader") == null) {
-            return null;
-        }
-        JsonObject applied = mesh.getJsonObject("applied");
-        if (applied == null) {
-            return null;
-        }
-        // Epoch and sequence of one applied reference, read together by the discipline.
-        long[] now = {applied.getLong("epoch"), applied.getLong("sequence")};
-        long[] before = last.put(node, now);
-        if (before != null && (now[0] < before[0] || (now[0] == before[0] && now[1] < before[1]))) {
-            violations.add(node + " went back from (epoch " + before[0] + ", reference " + before[1] + ") to (epoch "
-                    + now[0] + ", reference " + now[1] + ")");
-        }
-        String leader = mesh.getString("leader");
-        String selector = selection == null ? null : selection.getString("selectorNode");
-        return leader.equals(selector) ? leader : leader + " (" + node + " sees selector " + selector + ": "
-                + status.getString("selectionError") + ")";
     }
 }

@@ -4,12 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -59,55 +54,42 @@ class PartitionIT {
         assertThat(cut).isIn(all);
         int index = all.indexOf(cut);
         ClusterRounds rounds = new ClusterRounds(nodes);
-        Watch watch = new Watch();
+        LeaderWatch watch = new LeaderWatch(nodes);
 
         net.cut(index);
         long cutAt = nodes.local.nowNanos();
-        Set<String> duringSplit = new LinkedHashSet<>();
         while (nodes.local.nowNanos() - cutAt < TimeUnit.SECONDS.toNanos(25)) {
             long second = nodes.local.nowNanos();
             rounds.round(all);
-            duringSplit.add(watch.leaders(all).toString());
+            watch.check(all, (nodes.local.nowNanos() - cutAt) / 1e9);
             pace(second);
         }
         net.heal(index);
         long healed = nodes.local.nowNanos();
+        Set<String> duringSplit = watch.nextPhase();
         double lastSplit = 0;
-        Set<String> afterHeal = new LinkedHashSet<>();
         while (nodes.local.nowNanos() - healed < TimeUnit.SECONDS.toNanos(60)) {
             long second = nodes.local.nowNanos();
             rounds.round(all);
-            Set<String> leaders = watch.leaders(all);
-            afterHeal.add(leaders.toString());
-            if (leaders.size() != 1 || leaders.contains(null)) {
-                lastSplit = (nodes.local.nowNanos() - healed) / 1e9;
+            double at = (nodes.local.nowNanos() - healed) / 1e9;
+            if (!watch.check(all, at)) {
+                lastSplit = at;
             }
             pace(second);
         }
         System.out.printf("selector %s cut off for 25 s; one leader from %.1f s after the heal on; %d queries, %d "
                         + "violations, %d answers not SYNCHRONIZED; leaders during the split %s; after the heal %s%n",
                 cut, lastSplit, rounds.queries, rounds.violations.size() + watch.violations.size(),
-                rounds.unsynchronized.size(), duringSplit, afterHeal);
+                rounds.unsynchronized.size(), duringSplit, watch.seen());
         assertThat(rounds.violations).isEmpty();
         assertThat(watch.violations).isEmpty();
-        assertThat(lastSplit).isLessThanOrEqualTo(LeadershipIT.CONVERGED_LIMIT_SECONDS);
+        assertThat(lastSplit).as("checks after the heal:%n%s", String.join("\n", watch.timeline))
+                .isLessThanOrEqualTo(LeadershipIT.CONVERGED_LIMIT_SECONDS);
+        assertThat(watch.unanswered).as("checks after the heal:%n%s", String.join("\n", watch.timeline))
+                .isLessThanOrEqualTo(watch.timeline.size() / 5);
     }
 
     private void pace(long startedNanos) throws InterruptedException {
         TimeUnit.NANOSECONDS.sleep(Math.max(0, TimeUnit.SECONDS.toNanos(1) - (nodes.local.nowNanos() - startedNanos)));
-    }
-
-    /** Per node: the leader followed (if it is the selector answering there) and (epoch, sequence) never back. */
-    private final class Watch {
-        private final Map<String, long[]> last = new HashMap<>();
-        final List<String> violations = new ArrayList<>();
-
-        Set<String> leaders(List<String> all) {
-            Set<String> leaders = new HashSet<>();
-            for (String node : all) {
-                leaders.add(LeadershipIT.followed(nodes, node, last, violations));
-            }
-            return leaders;
-        }
     }
 }

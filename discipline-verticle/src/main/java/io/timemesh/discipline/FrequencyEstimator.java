@@ -1,5 +1,6 @@
 package io.timemesh.discipline;
 
+import io.timemesh.core.stats.LineFit;
 import java.util.ArrayDeque;
 import java.util.Deque;
 
@@ -51,29 +52,16 @@ final class FrequencyEstimator {
         if (n < 3 || baseline < minBaselineSeconds) {
             return; // too little to say; keep the previous estimate
         }
-        double meanX = 0;
-        double meanY = 0;
+        double[] x = new double[n];
+        double[] y = new double[n];
+        int i = 0;
         for (Point p : points) {
-            meanX += (p.localNanos() - origin) / 1e9;
-            meanY += p.offsetSeconds();
+            x[i] = (p.localNanos() - origin) / 1e9;
+            y[i++] = p.offsetSeconds();
         }
-        meanX /= n;
-        meanY /= n;
-        double sxx = 0;
-        double sxy = 0;
-        for (Point p : points) {
-            double dx = (p.localNanos() - origin) / 1e9 - meanX;
-            sxx += dx * dx;
-            sxy += dx * (p.offsetSeconds() - meanY);
-        }
-        double slope = sxy / sxx;
-        double residuals = 0;
-        for (Point p : points) {
-            double predicted = meanY + slope * ((p.localNanos() - origin) / 1e9 - meanX);
-            residuals += Math.pow(p.offsetSeconds() - predicted, 2);
-        }
-        frequency = Math.max(-maxFrequency, Math.min(maxFrequency, slope));
-        skew = Math.sqrt(residuals / (n - 2) / sxx);
+        LineFit line = LineFit.of(x, y);
+        frequency = Math.max(-maxFrequency, Math.min(maxFrequency, line.slope()));
+        skew = line.slopeError();
     }
 
     double frequency() {

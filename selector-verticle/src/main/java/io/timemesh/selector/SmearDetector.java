@@ -1,6 +1,7 @@
 package io.timemesh.selector;
 
 import io.timemesh.core.clock.LeapDays;
+import io.timemesh.core.stats.LineFit;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -122,33 +123,18 @@ final class SmearDetector {
             return null;
         }
         double origin = points.peekFirst().localSeconds();
-        double meanX = 0;
-        double meanY = 0;
+        double[] x = new double[n];
+        double[] y = new double[n];
+        int i = 0;
         for (Point p : points) {
-            meanX += p.localSeconds() - origin;
-            meanY += p.relativeSeconds();
+            x[i] = p.localSeconds() - origin;
+            y[i++] = p.relativeSeconds();
         }
-        meanX /= n;
-        meanY /= n;
-        double sxx = 0;
-        double sxy = 0;
-        for (Point p : points) {
-            double dx = p.localSeconds() - origin - meanX;
-            sxx += dx * dx;
-            sxy += dx * (p.relativeSeconds() - meanY);
-        }
-        if (sxx == 0) {
-            return null;
-        }
-        double slope = sxy / sxx;
-        double residuals = 0;
-        for (Point p : points) {
-            residuals += Math.pow(p.relativeSeconds() - meanY - slope * (p.localSeconds() - origin - meanX), 2);
-        }
-        double standardError = Math.sqrt(residuals / (n - 2) / sxx);
+        LineFit line = LineFit.of(x, y);
+        double slope = line.slope(); // 0, so no smear, when every point is at one instant
         double departure = Math.abs(slope) * (points.peekLast().localSeconds() - origin);
         boolean smearRate = Math.abs(slope) >= SMEAR_RATE / 2 && Math.abs(slope) <= 2 * SMEAR_RATE;
-        return smearRate && departure >= MIN_DEPARTURE_SECONDS && Math.abs(slope) > 5 * standardError
+        return smearRate && departure >= MIN_DEPARTURE_SECONDS && Math.abs(slope) > 5 * line.slopeError()
                 ? new Judgement(slope, departure) : null;
     }
 }

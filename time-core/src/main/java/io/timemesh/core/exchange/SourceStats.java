@@ -1,5 +1,6 @@
 package io.timemesh.core.exchange;
 
+import io.timemesh.core.stats.LineFit;
 import io.timemesh.core.time.OffsetInterval;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,10 +59,6 @@ public final class SourceStats {
     /** An exchange, and whether the estimate uses it (the delay test may leave it out). */
     private record Entry(NtpSample sample, boolean estimated) {}
 
-    private record Fit(double offset, double offsetError, double frequency, double skew, double sd, int used) {
-        static final Fit NONE = new Fit(0, 0, 0, 0, 0, 0);
-    }
-
     /** r: how fast true time minus our clock may change, dimensionless. */
     private final double localDrift;
     private final ClockFilter filter = new ClockFilter();
@@ -70,7 +67,7 @@ public final class SourceStats {
     private long regressionFromNanos = Long.MIN_VALUE;
     /** The frequency the window's intervals are carried at: the fit's before the newest exchange. */
     private double carryFrequency;
-    private Fit fit = Fit.NONE;
+    private LineFit fit = LineFit.NONE;
 
     /**
      * @param localDrift bound on the local timescale's frequency error, dimensionless (1.5e-5 = 15 ppm)
@@ -92,7 +89,7 @@ public final class SourceStats {
             clear();
         }
         boolean estimated = true;
-        if (event == SourceEstimate.Event.NONE && fit.used() >= MIN_DELAY_TEST_SAMPLES) {
+        if (event == SourceEstimate.Event.NONE && fit.n() >= MIN_DELAY_TEST_SAMPLES) {
             reason = queued(sample);
             if (reason != null) {
                 estimated = false;
@@ -107,9 +104,9 @@ public final class SourceStats {
         OffsetInterval bound = bound(sample.t4Nanos());
         fit = regress(sample.t4Nanos());
         carryFrequency = carryFrequency(fit);
-        double offset = Math.min(bound.high(), Math.max(bound.low(), fit.offset()));
-        return new SourceEstimate(filtered, sample.t4Nanos(), bound, offset, fit.offsetError(), fit.frequency(),
-                fit.skew(), carryFrequency, window.size(), fit.used(), event, reason);
+        double offset = Math.min(bound.high(), Math.max(bound.low(), fit.intercept()));
+        return new SourceEstimate(filtered, sample.t4Nanos(), bound, offset, fit.interceptError(), fit.slope(),
+                fit.slopeError(), carryFrequency, window.size(), fit.n(), event, reason);
     }
 
     /** The exchanges kept for a handover (the clock filter's eight), oldest first. */
@@ -122,11 +119,11 @@ public final class SourceStats {
      * errors, and 0 from fewer than {@link #MIN_RUNS_TEST_SAMPLES} samples. Any value keeps the carry exact
      * (its range always holds [−r, r]), but a frequency that is only noise would widen it for nothing.
      */
-    private static double carryFrequency(Fit fit) {
-        if (fit.used() < MIN_RUNS_TEST_SAMPLES) {
+    private static double carryFrequency(LineFit fit) {
+        if (fit.n() < MIN_RUNS_TEST_SAMPLES) {
             return 0;
         }
-        return Math.copySign(Math.max(0, Math.abs(fit.frequency()) - CARRY_SKEWS * fit.skew()), fit.frequency());
+        return Math.copySign(Math.max(0, Math.abs(fit.slope()) - CARRY_SKEWS * fit.slopeError()), fit.slope());
     }
 
     /** Forgets every exchange. */
@@ -135,7 +132,7 @@ public final class SourceStats {
         filter.clear();
         regressionFromNanos = Long.MIN_VALUE;
         carryFrequency = 0;
-        fit = Fit.NONE;
+        fit = LineFit.NONE;
     }
 
     /**
@@ -202,12 +199,12 @@ public final class SourceStats {
             minDelay = Math.min(minDelay, e.sample().delaySeconds());
         }
         double delayIncrease = (sample.delaySeconds() - minDelay) / 2;
-        double allowed = MAX_DELAY_DEV_RATIO * Math.max(fit.sd(), sample.dispersionSeconds());
+        double allowed = MAX_DELAY_DEV_RATIO * Math.max(fit.residualSd(), sample.dispersionSeconds());
         if (delayIncrease <= allowed) {
             return null;
         }
         long newest = window.get(window.size() - 1).sample().t4Nanos();
-        double predicted = fit.offset() + fit.frequency() * (sample.t4Nanos() - newest) / 1e9;
+        double predicted = fit.at((sample.t4Nanos() - newest) / 1e9);
         if (Math.abs(sample.offsetSeconds() - predicted) - delayIncrease > allowed) {
             return null; // the offset moved more than queueing explains: keep it, the source may have changed
         }
@@ -227,7 +224,7 @@ public final class SourceStats {
     }
 
     /** The weighted regression over the estimated samples since {@link #regressionFromNanos}, runs-tested. */
-    private Fit regress(long atNanos) {
+    private LineFit regress(long atNanos) {
         List<Entry> used = new ArrayList<>();
         for (Entry e : window) {
             if (e.estimated() && e.sample().t4Nanos() >= regressionFromNanos) {
@@ -235,8 +232,8 @@ public final class SourceStats {
             }
         }
         while (true) {
-            Fit candidate = fit(used, atNanos);
-            if (used.size() <= MIN_REGRESSION_SAMPLES || candidate.used() < MIN_RUNS_TEST_SAMPLES
+            LineFit candidate = fit(used, atNanos);
+            if (used.size() <= MIN_REGRESSION_SAMPLES || candidate.n() < MIN_RUNS_TEST_SAMPLES
                     || runsAcceptable(used, candidate, atNanos)) {
                 if (!used.isEmpty()) {
                     regressionFromNanos = used.get(0).sample().t4Nanos();
@@ -267,50 +264,24 @@ public final class SourceStats {
         return w;
     }
 
-    private Fit fit(List<Entry> samples, long atNanos) {
-        int n = samples.size();
-        if (n == 0) {
-            return Fit.NONE;
+    /** The weighted line through the samples' offsets against their midpoints, x = 0 at {@code atNanos}. */
+    private LineFit fit(List<Entry> samples, long atNanos) {
+        double[] x = new double[samples.size()];
+        double[] y = new double[samples.size()];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = x(samples.get(i), atNanos);
+            y[i] = samples.get(i).sample().offsetSeconds();
         }
-        double[] w = weights(samples);
-        double sw = 0;
-        double swx = 0;
-        double swy = 0;
-        for (int i = 0; i < n; i++) {
-            sw += w[i];
-            swx += w[i] * x(samples.get(i), atNanos);
-            swy += w[i] * samples.get(i).sample().offsetSeconds();
-        }
-        double xMean = swx / sw;
-        double yMean = swy / sw;
-        double sxx = 0;
-        double sxy = 0;
-        for (int i = 0; i < n; i++) {
-            double dx = x(samples.get(i), atNanos) - xMean;
-            sxx += w[i] * dx * dx;
-            sxy += w[i] * dx * (samples.get(i).sample().offsetSeconds() - yMean);
-        }
-        double slope = n >= 2 && sxx > 0 ? sxy / sxx : 0;
-        double residuals = 0;
-        for (int i = 0; i < n; i++) {
-            double r = samples.get(i).sample().offsetSeconds() - (yMean + slope * (x(samples.get(i), atNanos) - xMean));
-            residuals += w[i] * r * r;
-        }
-        double variance = n > 2 ? residuals / (n - 2) : 0;
-        // The line's value at x = 0 (atNanos) and its standard error there.
-        double offset = yMean - slope * xMean;
-        double offsetError = Math.sqrt(variance * (1 / sw + (sxx > 0 ? xMean * xMean / sxx : 0)));
-        double skew = sxx > 0 ? Math.sqrt(variance / sxx) : 0;
-        return new Fit(offset, offsetError, slope, skew, Math.sqrt(variance), n);
+        return LineFit.of(x, y, weights(samples));
     }
 
     /** Wald–Wolfowitz runs test on the residuals' signs: too few runs means the line does not fit. */
-    private static boolean runsAcceptable(List<Entry> samples, Fit fit, long atNanos) {
+    private static boolean runsAcceptable(List<Entry> samples, LineFit fit, long atNanos) {
         int positive = 0;
         int runs = 0;
         int lastSign = 0;
         for (Entry e : samples) {
-            double residual = e.sample().offsetSeconds() - (fit.offset() + fit.frequency() * x(e, atNanos));
+            double residual = e.sample().offsetSeconds() - fit.at(x(e, atNanos));
             int sign = residual >= 0 ? 1 : -1;
             positive += sign > 0 ? 1 : 0;
             runs += sign != lastSign ? 1 : 0;
