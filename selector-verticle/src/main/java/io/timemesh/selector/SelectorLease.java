@@ -50,7 +50,6 @@ final class SelectorLease {
     private final String self;
     private final long timeoutNanos;
     private final long publishWithinNanos;
-    private Lease lastSeen;
     /** The highest seal counter read from each writer of the lease (selectors: a handful). */
     private final Map<String, Long> counters = new HashMap<>();
     private long lastChangeNanos = NEVER;
@@ -76,31 +75,39 @@ final class SelectorLease {
     /**
      * A standby's view of the map at {@code nowNanos}. Only a genuine value whose seal counter is above
      * every one read from its writer counts as a renewal: an intruder swapping old genuine values of
-     * several writers, each the newest its writer wrote, shows no progress. A released value, fresh,
-     * is taken at once. An absent value is taken at once only by a selector that has never read a genuine
-     * lease (a new cluster); otherwise it is a deletion, as a squatter's value is, and the holder gets
-     * the timeout to write again.
+     * several writers, each the newest its writer wrote, shows no progress. A renewal counts only while its
+     * writer also answers this node's own challenges (sealed timebase probes with fresh nonces): a reader
+     * that restarted, and so knows no counters, could otherwise be fed a dead writer's captured values in
+     * rising order, each looking like a renewal, for as long as the stock lasts. A released value, fresh,
+     * is taken at once (its writer has stopped, so it cannot answer). An absent value is taken at once
+     * only by a selector that has never read a genuine lease (a new cluster); otherwise it is a deletion,
+     * as a squatter's value is, and the holder gets the timeout to write again.
      *
-     * @param present whether the map holds any lease value
-     * @param genuine the value if it is genuinely sealed (and not older than one read), else null
-     * @param counter the genuine value's seal counter (ignored without one)
+     * @param present        whether the map holds any lease value
+     * @param genuine        the value if it is genuinely sealed (and not older than one read), else null
+     * @param counter        the genuine value's seal counter (ignored without one)
+     * @param writerAnswers  whether the genuine value's writer answers this node's challenges (see
+     *                       {@code TimebaseLinks#answeringWithin}; ignored without a genuine value)
      */
-    Move observe(boolean present, Lease genuine, long counter, long nowNanos) {
+    Move observe(boolean present, Lease genuine, long counter, boolean writerAnswers, long nowNanos) {
         if (genuine != null) {
             highestEpoch = Math.max(highestEpoch, genuine.epoch());
             Long before = counters.get(genuine.node());
             if (before == null || counter > before) {
                 counters.put(genuine.node(), counter);
-                lastSeen = genuine;
-                lastChangeNanos = nowNanos;
                 if (genuine.released()) {
+                    lastChangeNanos = nowNanos;
                     return Move.TAKE;
+                }
+                if (writerAnswers) {
+                    lastChangeNanos = nowNanos;
                 }
             }
         } else if (!present && counters.isEmpty()) {
             return Move.TAKE;
-        } else if (lastChangeNanos == NEVER) {
-            lastChangeNanos = nowNanos; // a squatter's value or a deletion: give a genuine leader the timeout
+        }
+        if (lastChangeNanos == NEVER) {
+            lastChangeNanos = nowNanos; // a squatter's value, a deletion or an unproven writer: give a leader the timeout
         }
         return nowNanos - lastChangeNanos >= timeoutNanos ? Move.TAKE : Move.WAIT;
     }
@@ -167,7 +174,6 @@ final class SelectorLease {
     void lost() {
         held = null;
         bumpWanted = false;
-        lastSeen = null;
         lastChangeNanos = NEVER;
         renewalStartedNanos = NEVER;
     }

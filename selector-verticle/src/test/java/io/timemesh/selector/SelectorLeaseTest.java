@@ -12,7 +12,7 @@ class SelectorLeaseTest {
 
     @Test
     void anAbsentLeaseIsTakenAtAnEpochAboveEveryOneSeen() {
-        assertThat(lease.observe(false, null, 0, 0)).as("a new cluster").isEqualTo(Move.TAKE);
+        assertThat(lease.observe(false, null, 0, true, 0)).as("a new cluster").isEqualTo(Move.TAKE);
         lease.sawReference("a", 7);
         assertThat(lease.candidate()).isEqualTo(new Lease("b", 8, 0));
     }
@@ -21,23 +21,23 @@ class SelectorLeaseTest {
     void aStandbyTakesOverOnlyOnceTheGenuineLeaseStopsChangingForTheTimeout() {
         long t = 0;
         for (int renewal = 0; renewal < 20; renewal++, t += S / 2) {
-            assertThat(lease.observe(true, new Lease("a", 4, renewal), 100 + renewal, t)).isEqualTo(Move.WAIT);
+            assertThat(lease.observe(true, new Lease("a", 4, renewal), 100 + renewal, true, t)).isEqualTo(Move.WAIT);
         }
         Lease stuck = new Lease("a", 4, 20);
-        assertThat(lease.observe(true, stuck, 120, t)).isEqualTo(Move.WAIT);
-        assertThat(lease.observe(true, stuck, 120, t + 3 * S - 1)).isEqualTo(Move.WAIT);
-        assertThat(lease.observe(true, stuck, 120, t + 3 * S)).isEqualTo(Move.TAKE);
+        assertThat(lease.observe(true, stuck, 120, true, t)).isEqualTo(Move.WAIT);
+        assertThat(lease.observe(true, stuck, 120, true, t + 3 * S - 1)).isEqualTo(Move.WAIT);
+        assertThat(lease.observe(true, stuck, 120, true, t + 3 * S)).isEqualTo(Move.TAKE);
         assertThat(lease.candidate().epoch()).isEqualTo(5);
     }
 
     @Test
     void aSquattersValueIsOverwrittenByAStandbyOnlyWhenNoGenuineRenewalWasSeenForTheTimeout() {
-        assertThat(lease.observe(true, null, 0, 0)).isEqualTo(Move.WAIT);
-        assertThat(lease.observe(true, new Lease("a", 2, 0), 50, S)).isEqualTo(Move.WAIT); // the leader wrote it back
-        assertThat(lease.observe(true, null, 0, 2 * S)).isEqualTo(Move.WAIT);
-        assertThat(lease.observe(false, null, 0, 3 * S)).as("deleted: no signal").isEqualTo(Move.WAIT);
-        assertThat(lease.observe(true, null, 0, 4 * S - 1)).isEqualTo(Move.WAIT);
-        assertThat(lease.observe(true, null, 0, 4 * S)).isEqualTo(Move.TAKE); // 3 s since the genuine value changed
+        assertThat(lease.observe(true, null, 0, true, 0)).isEqualTo(Move.WAIT);
+        assertThat(lease.observe(true, new Lease("a", 2, 0), 50, true, S)).isEqualTo(Move.WAIT); // the leader wrote it back
+        assertThat(lease.observe(true, null, 0, true, 2 * S)).isEqualTo(Move.WAIT);
+        assertThat(lease.observe(false, null, 0, true, 3 * S)).as("deleted: no signal").isEqualTo(Move.WAIT);
+        assertThat(lease.observe(true, null, 0, true, 4 * S - 1)).isEqualTo(Move.WAIT);
+        assertThat(lease.observe(true, null, 0, true, 4 * S)).isEqualTo(Move.TAKE); // 3 s since the genuine value changed
     }
 
     @Test
@@ -77,13 +77,13 @@ class SelectorLeaseTest {
     /** A squatter overwriting or deleting the lease between renewals: no genuine change seen, but the leader heard. */
     @Test
     void aStandbyWaitsWhileTheLeaseHolderPublishesEvenIfItsRenewalsAreOverwritten() {
-        assertThat(lease.observe(true, new Lease("a", 4, 10), 100, 0)).isEqualTo(Move.WAIT);
+        assertThat(lease.observe(true, new Lease("a", 4, 10), 100, true, 0)).isEqualTo(Move.WAIT);
         for (long t = S; t <= 10 * S; t += S) {
             lease.leaderPublished(4, t);
-            assertThat(lease.observe(t % 2 == 0, null, 0, t)).as("squatted at %d s", t / S).isEqualTo(Move.WAIT);
+            assertThat(lease.observe(t % 2 == 0, null, 0, true, t)).as("squatted at %d s", t / S).isEqualTo(Move.WAIT);
         }
         lease.leaderPublished(3, 11 * S); // a deposed leadership: no sign of the current one
-        assertThat(lease.observe(true, null, 0, 13 * S)).isEqualTo(Move.TAKE);
+        assertThat(lease.observe(true, null, 0, true, 13 * S)).isEqualTo(Move.TAKE);
     }
 
     /**
@@ -96,19 +96,38 @@ class SelectorLeaseTest {
         Lease older = new Lease("c", 3, 40);
         for (long t = 0; t < 3 * S; t += S / 2) {
             boolean first = (t / (S / 2)) % 2 == 0;
-            assertThat(lease.observe(true, first ? dead : older, first ? 900 : 400, t)).isEqualTo(Move.WAIT);
+            assertThat(lease.observe(true, first ? dead : older, first ? 900 : 400, true, t)).isEqualTo(Move.WAIT);
         }
-        assertThat(lease.observe(true, dead, 900, 3 * S + S / 2)).isEqualTo(Move.TAKE);
+        assertThat(lease.observe(true, dead, 900, true, 3 * S + S / 2)).isEqualTo(Move.TAKE);
         assertThat(lease.candidate().epoch()).isEqualTo(5);
     }
 
     /** A graceful stop writes a released value: a standby takes it at once, but not an old one put back. */
     @Test
     void aFreshReleasedLeaseIsTakenAtOnce() {
-        assertThat(lease.observe(true, new Lease("a", 4, 10), 100, 0)).isEqualTo(Move.WAIT);
+        assertThat(lease.observe(true, new Lease("a", 4, 10), 100, true, 0)).isEqualTo(Move.WAIT);
         Lease released = new Lease("a", 4, 10).release();
         assertThat(released.released()).isTrue();
-        assertThat(lease.observe(true, released, 101, S)).isEqualTo(Move.TAKE);
-        assertThat(lease.observe(true, released, 101, S + 1)).as("the same one read again").isEqualTo(Move.WAIT);
+        assertThat(lease.observe(true, released, 101, true, S)).isEqualTo(Move.TAKE);
+        assertThat(lease.observe(true, released, 101, true, S + 1)).as("the same one read again").isEqualTo(Move.WAIT);
+    }
+
+    /**
+     * A standby that restarted knows no counters, so a dead writer's captured values put back in rising
+     * order each look like a renewal: they count only while the writer answers our challenges, so the
+     * standby takes over one timeout after its first look all the same.
+     */
+    @Test
+    void risingValuesOfAWriterThatDoesNotAnswerAreNoRenewals() {
+        for (long t = 0; t < 3 * S; t += S / 2) {
+            assertThat(lease.observe(true, new Lease("a", 4, t), 100 + t, false, t)).isEqualTo(Move.WAIT);
+        }
+        assertThat(lease.observe(true, new Lease("a", 4, 3 * S), 100 + 3 * S, false, 3 * S)).isEqualTo(Move.TAKE);
+
+        SelectorLease answered = new SelectorLease("b", 3 * S, 2 * S);
+        for (long t = 0; t <= 6 * S; t += S / 2) {
+            assertThat(answered.observe(true, new Lease("a", 4, t), 100 + t, true, t)).as("answering at %d", t)
+                    .isEqualTo(Move.WAIT);
+        }
     }
 }

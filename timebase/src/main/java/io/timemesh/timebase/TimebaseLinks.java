@@ -40,7 +40,7 @@ public final class TimebaseLinks {
     /** A node nobody has asked about for this long is no longer probed (it may be long gone). */
     private static final long FORGET_AFTER_NANOS = 60_000_000_000L;
 
-    private record Tracked(ClockFilter filter, long timerId, long[] lastAskedNanos) {}
+    private record Tracked(ClockFilter filter, long timerId, long[] lastAskedNanos, long[] lastAnsweredNanos) {}
 
     private final Map<String, Tracked> links = new HashMap<>();
 
@@ -79,6 +79,26 @@ public final class TimebaseLinks {
         return Optional.of(new TimebaseLink(node, best.offsetSeconds(), distance, best.t4Nanos()));
     }
 
+    /**
+     * Whether {@code node} may be taken as alive: it answered one of our probes within the last
+     * {@code withinNanos} (sealed by it and carrying that probe's random nonce, which nobody can replay),
+     * or we began probing it less than that ago and the first answers may still be on their way. This
+     * node always is. Starts probing {@code node} if nobody had asked about it.
+     */
+    public boolean answeringWithin(String node, long withinNanos) {
+        if (self.equals(node)) {
+            return true;
+        }
+        Tracked tracked = links.get(node);
+        if (tracked == null) {
+            track(node);
+            return true;
+        }
+        long now = clock.nowNanos();
+        tracked.lastAskedNanos()[0] = now;
+        return now - tracked.lastAnsweredNanos()[0] < withinNanos;
+    }
+
     private void track(String node) {
         long[] lastAsked = {clock.nowNanos()};
         long timerId = vertx.setPeriodic(PROBE_PERIOD_MILLIS, id -> {
@@ -89,7 +109,8 @@ public final class TimebaseLinks {
                 burst(node, BURST);
             }
         });
-        links.put(node, new Tracked(new ClockFilter(), timerId, lastAsked));
+        // Tracking begins as if answered now: the first verdict on a node comes one window later.
+        links.put(node, new Tracked(new ClockFilter(), timerId, lastAsked, new long[] {lastAsked[0]}));
         burst(node, BURST);
     }
 
@@ -120,6 +141,9 @@ public final class TimebaseLinks {
                     long t3 = n3.longValue();
                     double delay = ExchangeMath.delaySeconds(t1, t2, t3, t4);
                     Tracked tracked = links.get(node);
+                    if (tracked != null) {
+                        tracked.lastAnsweredNanos()[0] = t4;
+                    }
                     if (delay >= 0 && tracked != null) { // negative only if a clock jumped mid-probe: dropped
                         tracked.filter().add(new NtpSample(t1, t4, ExchangeMath.offsetSeconds(t1, t2, t3, t4), delay,
                                 ExchangeMath.dispersionSeconds(precisionSeconds, precisionSeconds, t1, t4), 0, 0, 1,

@@ -82,4 +82,29 @@ class TimebaseProbeTest {
         assertThat(link).isPresent();
         assertThat(responder.rejections()).isEmpty();
     }
+
+    /**
+     * Liveness by challenge: a node that answers our sealed probes is answering; one that never does (gone,
+     * or only its captured messages replayed by someone else) is given one window from the first question,
+     * then is not.
+     */
+    @Test
+    void onlyANodeAnsweringOurProbesStaysAnswering() throws Exception {
+        vertx.deployVerticle(new TimebaseVerticle(clock, responder)).await();
+        TimebaseLinks links = new TimebaseLinks(vertx, clock, asker, -20);
+        Context context = vertx.getOrCreateContext();
+        long window = TimeUnit.MILLISECONDS.toNanos(1_500);
+        assertThat(answering(context, links, "node-b", window)).as("node-b, first asked").isTrue();
+        assertThat(answering(context, links, "node-gone", window)).as("node-gone, first asked").isTrue();
+        assertThat(answering(context, links, "node-a", 1)).as("this node").isTrue();
+        TimeUnit.MILLISECONDS.sleep(2_500); // past the window, and past a probe round (1 s) for node-b
+        assertThat(answering(context, links, "node-b", window)).isTrue();
+        assertThat(answering(context, links, "node-gone", window)).isFalse();
+    }
+
+    private static boolean answering(Context context, TimebaseLinks links, String node, long windowNanos) {
+        Promise<Boolean> asked = Promise.promise();
+        context.runOnContext(v -> asked.complete(links.answeringWithin(node, windowNanos)));
+        return asked.future().await();
+    }
 }
