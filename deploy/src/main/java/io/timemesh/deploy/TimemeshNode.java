@@ -150,8 +150,11 @@ public final class TimemeshNode {
         auth.onRejection((channel, reason) -> rejected(registry, channel, reason).increment());
         // The references' series exist from the start, at 0, so that alerts on them have something to read.
         for (MeshAuth.Rejection reason : MeshAuth.Rejection.values()) {
-            rejected(registry, EventBusAddresses.REFERENCE, reason);
+            if (reason != MeshAuth.Rejection.UNANSWERED) {
+                rejected(registry, EventBusAddresses.REFERENCE, reason);
+            }
         }
+        rejected(registry, EventBusAddresses.TIMEBASE_PREFIX + "*", MeshAuth.Rejection.UNANSWERED);
         NodeCounters counters = new MicrometerCounters(registry);
         List<String> roles = config.roles();
         MonotonicReader reader = new MonotonicReader(); // one per node: HTTP, event bus and NTP serve one time
@@ -259,7 +262,7 @@ public final class TimemeshNode {
     private static Counter rejected(MeterRegistry registry, String channel, MeshAuth.Rejection reason) {
         return Counter.builder("timemesh.mesh.rejected")
                 .description("Cluster messages and map values refused: not sealed under the cluster key, replayed, "
-                        + "or from a deposed or rival selector")
+                        + "or from a deposed or rival selector; and our timebase probes left unanswered")
                 .tags("channel", channel, "reason", reason.label()).register(registry);
     }
 

@@ -56,7 +56,12 @@ public final class MeshAuth {
         /** A genuine reference from a leadership older than the one followed. */
         STALE_EPOCH("stale-epoch"),
         /** A genuine reference from a second selector claiming the epoch followed. */
-        EPOCH_CONFLICT("epoch-conflict");
+        EPOCH_CONFLICT("epoch-conflict"),
+        /**
+         * A request of ours (a timebase probe) that nobody answered in time: its node gone or stalled, or a
+         * member that takes the node's requests off the event bus and never answers (a diversion).
+         */
+        UNANSWERED("unanswered");
 
         private final String label;
 
@@ -305,7 +310,11 @@ public final class MeshAuth {
         Long last = lastLogged.get(kind);
         if (last == null || now - last >= LOG_EVERY_SECONDS * 1_000_000_000L) {
             lastLogged.put(kind, now);
-            LOG.warn("dropped {} message on {}: {} ({} so far)", reason.label(), channel, detail, total);
+            if (reason == Rejection.UNANSWERED) {
+                LOG.warn("no answer on {}: {} ({} so far)", channel, detail, total);
+            } else {
+                LOG.warn("dropped {} message on {}: {} ({} so far)", reason.label(), channel, detail, total);
+            }
         }
     }
 

@@ -28,6 +28,8 @@ import java.security.SecureRandom;
  */
 public final class TimebaseLinks {
     private static final long PROBE_TIMEOUT_MILLIS = 1_000;
+    /** The channel replies are checked and refusals counted under: every node's timebase address. */
+    private static final String CHANNEL = EventBusAddresses.TIMEBASE_PREFIX + "*";
     private static final long PROBE_PERIOD_MILLIS = 1_000;
     private static final int BURST = 4;
     private static final SecureRandom NONCES = new SecureRandom();
@@ -128,10 +130,12 @@ public final class TimebaseLinks {
         long nonce = NONCES.nextLong();
         JsonObject probe = auth.seal(address, new JsonObject().put("nonce", nonce)); // before T1: not in δ
         long t1 = clock.nowNanos();
+        // A failed probe leaves the last estimate to age (the link's bound grows with it) and is counted: a
+        // live node whose probes go unanswered for long has its requests diverted.
         return vertx.eventBus().request(address, probe,
                 new DeliveryOptions().setSendTimeout(PROBE_TIMEOUT_MILLIS)).map(message -> {
                     long t4 = clock.nowNanos();
-                    Optional<JsonObject> reply = auth.openReply(address, EventBusAddresses.TIMEBASE_PREFIX + "*", node,
+                    Optional<JsonObject> reply = auth.openReply(address, CHANNEL, node,
                             nonce, message.body());
                     if (reply.isEmpty() || !(reply.get().getValue("t2") instanceof Number n2)
                             || !(reply.get().getValue("t3") instanceof Number n3)) {
@@ -143,13 +147,14 @@ public final class TimebaseLinks {
                     Tracked tracked = links.get(node);
                     if (tracked != null) {
                         tracked.lastAnsweredNanos()[0] = t4;
-                    }
-                    if (delay >= 0 && tracked != null) { // negative only if a clock jumped mid-probe: dropped
-                        tracked.filter().add(new NtpSample(t1, t4, ExchangeMath.offsetSeconds(t1, t2, t3, t4), delay,
-                                ExchangeMath.dispersionSeconds(precisionSeconds, precisionSeconds, t1, t4), 0, 0, 1,
-                                node, LeapIndicator.NO_WARNING, 0));
+                        if (delay >= 0) { // negative only if a clock jumped mid-probe: dropped
+                            tracked.filter().add(new NtpSample(t1, t4, ExchangeMath.offsetSeconds(t1, t2, t3, t4),
+                                    delay, ExchangeMath.dispersionSeconds(precisionSeconds, precisionSeconds, t1, t4), 0,
+                                    0, 1, node, LeapIndicator.NO_WARNING, 0));
+                        }
                     }
                     return (Void) null;
-                }); // a failed probe leaves the last estimate to age; the link's bound grows with it
+                }).onFailure(e -> auth.reject(CHANNEL, MeshAuth.Rejection.UNANSWERED,
+                        node + ": " + e.getMessage()));
     }
 }

@@ -100,6 +100,7 @@ class TimebaseProbeTest {
         TimeUnit.MILLISECONDS.sleep(2_500); // past the window, and past a probe round (1 s) for node-b
         assertThat(answering(context, links, "node-b", window)).isTrue();
         assertThat(answering(context, links, "node-gone", window)).isFalse();
+        assertThat(asker.rejections().get(CHANNEL + " unanswered")).as("node-gone's probes, counted").isPositive();
     }
 
     private static boolean answering(Context context, TimebaseLinks links, String node, long windowNanos) {
