@@ -3,7 +3,7 @@
 'use strict';
 const COLOURS = {
   selected: '#2e9d57', candidate: '#8a94a6', falseticker: '#d64545', unreachable: '#c7ccd6',
-  kiss: '#9b59b6', 'too-distant': '#e1a23a', pending: '#c7ccd6', alias: '#8d99ae', region: 'rgba(33, 113, 226, 0.85)',
+  kiss: '#9b59b6', 'too-distant': '#e1a23a', pending: '#c7ccd6', alias: '#8d99ae', smearing: '#e67e22', region: 'rgba(33, 113, 226, 0.85)',
   hull: 'rgba(33, 113, 226, 0.25)'
 };
 const HISTORY_MS = 3600 * 1000; // what the node keeps, and what the chart shows

@@ -3,6 +3,7 @@ package io.timemesh.api;
 import io.timemesh.core.clock.ClockModel;
 import io.timemesh.core.clock.MonotonicReader;
 import io.timemesh.core.message.EventBusAddresses;
+import io.timemesh.core.message.SourceState;
 import io.timemesh.core.time.TimeSource;
 import io.timemesh.timebase.MeshAuth;
 import io.vertx.core.Future;
@@ -48,9 +49,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ApiVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(ApiVerticle.class);
-    static final Set<String> SOURCE_STATES =
-            Set.of("selected", "candidate", "falseticker", "unreachable", "kiss", "too-distant", "pending",
-                    "alias");
     static final int MAX_DECISIONS = 64;
     /**
      * ASCII digits only (Integer.parseInt alone also reads "٥" or "５"), at most nine of them after leading zeros,
@@ -298,8 +296,8 @@ public final class ApiVerticle extends VerticleBase {
 
     private void sources(RoutingContext ctx) {
         List<String> states = ctx.queryParam("state");
-        if (states.size() > 1 || (states.size() == 1 && !SOURCE_STATES.contains(states.get(0)))) {
-            json(ctx, 400, error("state must be one of " + SOURCE_STATES.stream().sorted().toList()));
+        if (states.size() > 1 || (states.size() == 1 && !SourceState.labels().contains(states.get(0)))) {
+            json(ctx, 400, error("state must be one of " + SourceState.labels().stream().sorted().toList()));
             return;
         }
         askSelector(EventBusAddresses.SELECTOR_SOURCES, new JsonObject()).onComplete(reply -> {

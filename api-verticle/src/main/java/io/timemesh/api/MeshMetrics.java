@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.timemesh.core.clock.ClockStatus;
 import io.timemesh.core.clock.TimeReading;
 import io.timemesh.core.message.Reference;
+import io.timemesh.core.message.SourceState;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.HashMap;
@@ -92,7 +93,7 @@ final class MeshMetrics {
                 .register(registry);
         Gauge.builder("timemesh_source_reach", this, m -> m.sources.get(source).getInteger("reach", 0))
                 .tag("source", source).description("8-bit reach register").register(registry);
-        for (String state : ApiVerticle.SOURCE_STATES) {
+        for (String state : SourceState.labels()) {
             Gauge.builder("timemesh_source_state", this, m -> state.equals(m.sources.get(source).getString("state")) ? 1 : 0)
                     .tags("source", source, "state", state).description("1 for the source's current state")
                     .register(registry);

@@ -1,5 +1,6 @@
 package io.timemesh.api;
 
+import io.timemesh.core.message.SourceState;
 import java.math.BigInteger;
 import java.util.List;
 import java.util.OptionalInt;
@@ -44,7 +45,7 @@ final class ApiRules {
     private static int parameterStatus(String path, List<QueryParam> params) {
         boolean valid = path.equals("/sources")
                 ? QueryParam.decodedValues(params, "state")
-                        .map(v -> v.isEmpty() || v.size() == 1 && ApiVerticle.SOURCE_STATES.contains(v.get(0)))
+                        .map(v -> v.isEmpty() || v.size() == 1 && SourceState.labels().contains(v.get(0)))
                         .orElse(false)
                 : QueryParam.decodedValues(params, "decisions")
                         .map(v -> v.isEmpty() || v.size() == 1 && isDecisionCount(v.get(0)))

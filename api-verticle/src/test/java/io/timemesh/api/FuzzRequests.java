@@ -1,5 +1,6 @@
 package io.timemesh.api;
 
+import io.timemesh.core.message.SourceState;
 import java.math.BigInteger;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -54,8 +55,8 @@ final class FuzzRequests {
     private static Arbitrary<String> values() {
         return Arbitraries.frequencyOf(
                 Tuple.of(1, Arbitraries.just(null)),
-                Tuple.of(4, Arbitraries.of(ApiVerticle.SOURCE_STATES)),
-                Tuple.of(1, Arbitraries.of(ApiVerticle.SOURCE_STATES).map(FuzzRequests::escapeEveryByte)),
+                Tuple.of(4, Arbitraries.of(SourceState.labels())),
+                Tuple.of(1, Arbitraries.of(SourceState.labels()).map(FuzzRequests::escapeEveryByte)),
                 Tuple.of(1, Arbitraries.of("Selected", "SELECTED", "selected+", "selected%20", "", "selected;x", "=",
                         "selected=selected", "%26state=kiss")),
                 Tuple.of(4, Arbitraries.integers().between(-100, 200).map(String::valueOf)),

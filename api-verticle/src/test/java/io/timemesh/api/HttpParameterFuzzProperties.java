@@ -1,5 +1,6 @@
 package io.timemesh.api;
 
+import io.timemesh.core.message.SourceState;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -71,7 +72,7 @@ class HttpParameterFuzzProperties {
 
     /** One source in every state; decisions echo how many were asked for. */
     private static void fakeSelector() {
-        JsonArray sources = new JsonArray(ApiVerticle.SOURCE_STATES.stream()
+        JsonArray sources = new JsonArray(SourceState.labels().stream()
                 .map(state -> new JsonObject().put("address", state + ":123").put("state", state)).toList());
         vertx.eventBus().<JsonObject>consumer(EventBusAddresses.SELECTOR_SOURCES, m -> TestMesh.answer(m, sources))
                 .completion().await();
@@ -157,9 +158,9 @@ class HttpParameterFuzzProperties {
         if (path.equals("/sources")) {
             List<String> state = QueryParam.decodedValues(query, "state").orElseThrow();
             JsonArray shown = new JsonArray(body);
-            assertThat(shown).hasSize(state.isEmpty() ? ApiVerticle.SOURCE_STATES.size() : 1);
+            assertThat(shown).hasSize(state.isEmpty() ? SourceState.labels().size() : 1);
             shown.forEach(source -> assertThat(((JsonObject) source).getString("state")).isIn(
-                    state.isEmpty() ? ApiVerticle.SOURCE_STATES : state));
+                    state.isEmpty() ? SourceState.labels() : state));
         } else {
             assertThat(new JsonObject(body).getJsonObject("selection").getInteger("wanted"))
                     .isEqualTo(ApiRules.expectedDecisions(query));

@@ -1,11 +1,11 @@
 package io.timemesh.deploy;
 
+import io.timemesh.core.message.SourceState;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -56,9 +56,6 @@ final class OperatorViews {
         abstract String render(NodeApi api, boolean json) throws IOException, InterruptedException;
     }
 
-    private static final Map<String, String> SYMBOLS = Map.of("selected", "+", "candidate", "-", "falseticker", "x",
-            "unreachable", "?", "kiss", "!", "too-distant", "~", "pending", " ", "alias", "=");
-
     @Command(name = "sources", mixinStandardHelpOptions = true,
             description = "The sources as the selector sees them, like chronyc sources.")
     static final class Sources extends View {
@@ -77,7 +74,7 @@ final class OperatorViews {
                 out.append(String.join(System.lineSeparator(),
                         "  .-- State: * system peer, + combined, - candidate (no majority), x falseticker,",
                         "  |          ? unreachable, ! stopped by kiss code, ~ too distant, = alias of another source's server,",
-                        "  |          (blank) pending.",
+                        "  |          % smears a leap second the majority steps (or the reverse), (blank) pending.",
                         "  |                                 .- Poll interval (s).   .- Sample age (s).",
                         "  |                                 |     .- Reach (octal)  |    .- Offset from the selector's clock,",
                         "  |                                 |     |                 |    |  ± its root distance.",
@@ -89,7 +86,7 @@ final class OperatorViews {
             for (Object o : sources) {
                 JsonObject s = (JsonObject) o;
                 String address = s.getString("address");
-                String symbol = address.equals(peer) ? "*" : SYMBOLS.getOrDefault(s.getString("state"), " ");
+                String symbol = address.equals(peer) ? "*" : symbol(s.getString("state"));
                 out.append(String.format(Locale.ROOT, "%s %-24s %2s %5s %5s %7s %15s %11s %4d %5s  %s%n", symbol, address,
                         s.getValue("stratum") == null ? "-" : s.getInteger("stratum"), s.getInteger("pollSeconds"),
                         Integer.toOctalString(s.getInteger("reach")),
@@ -168,11 +165,20 @@ final class OperatorViews {
                                         d.getDouble("rootDistanceSeconds"), d.getString("systemPeer")) : ""));
                 for (Object e : d.getJsonArray("exclusions")) {
                     JsonObject x = (JsonObject) e;
-                    out.append(String.format(Locale.ROOT, "    %s %-24s %-12s %s%n", SYMBOLS.getOrDefault(x.getString("state"), " "),
+                    out.append(String.format(Locale.ROOT, "    %s %-24s %-12s %s%n", symbol(x.getString("state")),
                             x.getString("source"), x.getString("state"), x.getString("reason")));
                 }
             }
             return out.toString();
+        }
+    }
+
+    /** A source state's column; blank for a state this build does not know (a newer selector's). */
+    private static String symbol(String state) {
+        try {
+            return String.valueOf(SourceState.of(state).symbol());
+        } catch (IllegalArgumentException e) {
+            return " ";
         }
     }
 

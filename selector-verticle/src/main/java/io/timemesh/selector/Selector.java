@@ -4,6 +4,7 @@ import io.timemesh.core.message.Reference;
 import io.timemesh.core.message.SourceAuth;
 import io.timemesh.core.message.SourceFault;
 import io.timemesh.core.message.SourceSample;
+import io.timemesh.core.message.SourceState;
 import io.timemesh.core.message.SourceView;
 import io.timemesh.core.ntp.LeapIndicator;
 import io.timemesh.core.ntp.NtpConstants;
@@ -44,7 +45,7 @@ public final class Selector {
         /** How its sampler authenticates it, or null when none said (a plain source). */
         SourceAuth auth;
         long outliers;
-        String state = "pending";
+        SourceState state = SourceState.PENDING;
         String reason = "no sample yet";
         /** The "ip:port" this source last reached, or null before any exchange: one server, one vote. */
         String address;
@@ -127,7 +128,7 @@ public final class Selector {
             String address = record.address;
             String owner = address == null ? null : serverOwners.putIfAbsent(address, source);
             if (owner != null) {
-                exclude(record, "alias", "alias of " + owner + " (both reach " + address + "): one server, one vote");
+                exclude(record, SourceState.ALIAS, "alias of " + owner + " (both reach " + address + "): one server, one vote");
                 exclusions.add(new Reference.Exclusion(source, record.state, record.reason));
                 continue;
             }
@@ -167,7 +168,7 @@ public final class Selector {
                 return false;
             }
             SourceRecord record = sources.get(candidate.source());
-            exclude(record, "smearing", String.format("moves from the majority at %+.1f ppm, %.3f s so far, as a "
+            exclude(record, SourceState.SMEARING, String.format("moves from the majority at %+.1f ppm, %.3f s so far, as a "
                     + "server that smears a leap second does against servers that step it (or the reverse): not mixed "
                     + "with them until the leap's 24 h are over", judgement.rate() * 1e6, judgement.departureSeconds()));
             exclusions.add(new Reference.Exclusion(candidate.source(), record.state, record.reason));
@@ -207,30 +208,30 @@ public final class Selector {
         SourceFault fault = record.fault;
         // A kiss stops a source until it answers again: a pool member that took another server after one does.
         if (fault != null && fault.stopped() && (record.sample == null || fault.atNanos() > record.sample.publishedNanos())) {
-            return exclude(record, "kiss", "stopped polling: " + fault.error() + " " + fault.detail());
+            return exclude(record, SourceState.KISS, "stopped polling: " + fault.error() + " " + fault.detail());
         }
         if (record.sample != null && sample == null) {
-            return exclude(record, "pending", "measuring the timebase to sampler node " + record.sample.samplerNode());
+            return exclude(record, SourceState.PENDING, "measuring the timebase to sampler node " + record.sample.samplerNode());
         }
         if (sample == null) {
-            return exclude(record, fault == null ? "pending" : "unreachable",
+            return exclude(record, fault == null ? SourceState.PENDING : SourceState.UNREACHABLE,
                     fault == null ? "no sample yet" : "no sample yet; last: " + fault.error() + " " + fault.detail());
         }
         double age = (nowNanos - sample.publishedNanos()) / 1e9; // since the source last answered
         if (age > (double) settings.staleAfterPolls() * sample.pollSeconds()) {
             String last = fault != null && fault.atNanos() > record.sample.publishedNanos()
                     ? "; last: " + fault.error() + " " + fault.detail() : "";
-            return exclude(record, "unreachable", String.format("no sample for %.1f s%s", age, last));
+            return exclude(record, SourceState.UNREACHABLE, String.format("no sample for %.1f s%s", age, last));
         }
         double distance = agedDistance(sample, nowNanos);
         if (distance >= settings.maxDistanceSeconds()) {
-            return exclude(record, "too-distant", String.format("root distance %.6f s >= %.3f s", distance,
+            return exclude(record, SourceState.TOO_DISTANT, String.format("root distance %.6f s >= %.3f s", distance,
                     settings.maxDistanceSeconds()));
         }
         return null;
     }
 
-    private static String exclude(SourceRecord record, String state, String reason) {
+    private static String exclude(SourceRecord record, SourceState state, String reason) {
         record.state = state;
         record.reason = reason;
         return reason;
@@ -252,7 +253,7 @@ public final class Selector {
             // Without a majority no side can be called wrong: every candidate stays a candidate.
             for (String source : samples.keySet()) {
                 SourceRecord record = sources.get(source);
-                exclude(record, "candidate", String.format("no majority: the deepest region %s has %d of %d servers",
+                exclude(record, SourceState.CANDIDATE, String.format("no majority: the deepest region %s has %d of %d servers",
                         region, intersection.depth(), candidates));
                 exclusions.add(new Reference.Exclusion(source, record.state, record.reason));
             }
@@ -263,13 +264,13 @@ public final class Selector {
         for (Candidate falseticker : intersection.falsetickers()) {
             SourceRecord record = sources.get(falseticker.source());
             record.outliers++;
-            exclude(record, "falseticker", String.format("interval [%+.6f, %+.6f] does not cover %s (%d of %d agree)",
+            exclude(record, SourceState.FALSETICKER, String.format("interval [%+.6f, %+.6f] does not cover %s (%d of %d agree)",
                     falseticker.low(), falseticker.high(), region, intersection.depth(), candidates));
             exclusions.add(new Reference.Exclusion(falseticker.source(), record.state, record.reason));
         }
         for (Candidate truechimer : intersection.truechimers()) {
             SourceRecord record = sources.get(truechimer.source());
-            record.state = "selected";
+            record.state = SourceState.SELECTED;
             record.reason = "covers " + region;
         }
         List<String> survivors = intersection.truechimers().stream().map(Candidate::source).toList();

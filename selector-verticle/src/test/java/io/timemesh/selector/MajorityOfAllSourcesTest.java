@@ -1,5 +1,6 @@
 package io.timemesh.selector;
 
+import io.timemesh.core.message.SourceState;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -113,11 +114,11 @@ class MajorityOfAllSourcesTest {
         assertThat(reference.candidates()).isEqualTo(2);
         assertThat(reference.exclusions()).filteredOn(e -> e.source().equals("liar-too")).singleElement()
                 .satisfies(e -> {
-                    assertThat(e.state()).isEqualTo("alias");
+                    assertThat(e.state()).isEqualTo(SourceState.ALIAS);
                     assertThat(e.reason()).contains("alias of liar", "127.0.0.2:123");
                 });
         assertThat(selector.sources(T0, SAME_CLOCK)).filteredOn(v -> v.address().equals("liar-too")).singleElement()
-                .satisfies(v -> assertThat(v.state()).isEqualTo("alias"));
+                .satisfies(v -> assertThat(v.state()).isEqualTo(SourceState.ALIAS));
     }
 
     @Test
@@ -134,7 +135,7 @@ class MajorityOfAllSourcesTest {
         Reference reference = selector.select(T0 + S, SAME_CLOCK);
         assertThat(reference.candidates()).isEqualTo(4);
         assertThat(reference.status()).isEqualTo(Reference.Status.MAJORITY); // 3 of 4
-        assertThat(reference.exclusions()).extracting(Reference.Exclusion::state).containsExactlyInAnyOrder("kiss", "alias");
+        assertThat(reference.exclusions()).extracting(Reference.Exclusion::state).containsExactlyInAnyOrder(SourceState.KISS, SourceState.ALIAS);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.timemesh.selector;
 
+import io.timemesh.core.message.SourceState;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -58,11 +59,11 @@ class SelectorTest {
         assertThat(reference.stratum()).isEqualTo(2);
         assertThat(reference.exclusions()).singleElement().satisfies(e -> {
             assertThat(e.source()).isEqualTo("liar");
-            assertThat(e.state()).isEqualTo("falseticker");
+            assertThat(e.state()).isEqualTo(SourceState.FALSETICKER);
             assertThat(e.reason()).contains("does not cover", "4 of 5 agree");
         });
-        assertThat(view("liar", T0).state()).isEqualTo("falseticker");
-        assertThat(view("a", T0).state()).isEqualTo("selected");
+        assertThat(view("liar", T0).state()).isEqualTo(SourceState.FALSETICKER);
+        assertThat(view("a", T0).state()).isEqualTo(SourceState.SELECTED);
     }
 
     @Test
@@ -153,7 +154,7 @@ class SelectorTest {
         assertThat(reference.status()).isEqualTo(Reference.Status.NO_MAJORITY);
         assertThat(reference.usable()).isFalse();
         assertThat(reference.survivors()).isEmpty();
-        assertThat(view("h1", T0).state()).isEqualTo("candidate");
+        assertThat(view("h1", T0).state()).isEqualTo(SourceState.CANDIDATE);
         assertThat(view("h1", T0).reason()).contains("no majority");
     }
 
@@ -165,7 +166,7 @@ class SelectorTest {
         Reference reference = selector.select(T0 + 5 * S, SAME_CLOCK);
         assertThat(reference.status()).isEqualTo(Reference.Status.NO_CANDIDATES);
         assertThat(reference.exclusions()).singleElement().satisfies(e -> {
-            assertThat(e.state()).isEqualTo("unreachable");
+            assertThat(e.state()).isEqualTo(SourceState.UNREACHABLE);
             assertThat(e.reason()).contains("no sample for 5.0 s", "timeout");
         });
         assertThat(view("a", T0 + 5 * S).reach()).isEqualTo(0xFE);
@@ -182,9 +183,9 @@ class SelectorTest {
         assertThat(reference.status()).isEqualTo(Reference.Status.MAJORITY); // 3 of 5
         assertThat(reference.candidates()).isEqualTo(5);
         assertThat(reference.survivors()).containsExactlyInAnyOrder("near1", "near2", "near3");
-        assertThat(view("k", T0).state()).isEqualTo("kiss");
-        assertThat(view("far", T0).state()).isEqualTo("too-distant");
-        assertThat(view("near1", T0).state()).isEqualTo("selected");
+        assertThat(view("k", T0).state()).isEqualTo(SourceState.KISS);
+        assertThat(view("far", T0).state()).isEqualTo(SourceState.TOO_DISTANT);
+        assertThat(view("near1", T0).state()).isEqualTo(SourceState.SELECTED);
     }
 
     /** A pool member stopped by a kiss moves to another server of its pool: its newer samples count again. */
@@ -195,11 +196,11 @@ class SelectorTest {
         selector.onSample(sample("near1", T0 + S, 0.3, 0.01));
         selector.onSample(sample("near2", T0 + S, 0.3, 0.01));
         selector.select(T0 + S, SAME_CLOCK);
-        assertThat(view("k", T0 + S).state()).isEqualTo("kiss");
+        assertThat(view("k", T0 + S).state()).isEqualTo(SourceState.KISS);
         selector.onSample(sample("k", T0 + 2 * S, 0.3, 0.01));
         Reference reference = selector.select(T0 + 2 * S, SAME_CLOCK);
         assertThat(reference.survivors()).contains("k");
-        assertThat(view("k", T0 + 2 * S).state()).isEqualTo("selected");
+        assertThat(view("k", T0 + 2 * S).state()).isEqualTo(SourceState.SELECTED);
     }
 
     @Test

@@ -1,5 +1,7 @@
 package io.timemesh.selector;
 
+import io.timemesh.core.message.SourceState;
+import io.vertx.core.json.JsonObject;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.timemesh.core.clock.LeapDays;
@@ -120,8 +122,14 @@ class SmearDetectorTest {
         assertThat(reference.candidates()).as("every configured server still votes").isEqualTo(5);
         Map<String, SourceView> views = new HashMap<>();
         selector.sources(local, sameClock).forEach(v -> views.put(v.address(), v));
-        assertThat(views.get("smear3").state()).isEqualTo("smearing");
+        assertThat(views.get("smear3").state()).isEqualTo(SourceState.SMEARING);
         assertThat(views.get("smear3").reason()).contains("-11.6 ppm", "smears a leap second");
-        assertThat(views.get("step0").state()).isEqualTo("selected");
+        assertThat(views.get("step0").state()).isEqualTo(SourceState.SELECTED);
+        // On the wire (GET /sources, references over the event bus) a state is its label, and reads back.
+        assertThat(JsonObject.mapFrom(views.get("smear3")).getString("state")).isEqualTo("smearing");
+        JsonObject wire = JsonObject.mapFrom(reference);
+        assertThat(wire.getJsonArray("exclusions").getJsonObject(0).getString("state")).isEqualTo("smearing");
+        assertThat(wire.mapTo(Reference.class).exclusions()).extracting(Reference.Exclusion::state)
+                .containsOnly(SourceState.SMEARING);
     }
 }

@@ -66,7 +66,7 @@ public record Reference(
     }
 
     /** Why a source was left out. */
-    public record Exclusion(String source, String state, String reason) {}
+    public record Exclusion(String source, SourceState state, String reason) {}
 
     public Reference {
         survivors = List.copyOf(survivors);

@@ -4,7 +4,7 @@ package io.timemesh.core.message;
  * One source as the selector sees it, for GET /sources and {@code timemesh sources}. Times in
  * nanoseconds; null where there is no sample yet.
  *
- * @param state         selected, candidate, falseticker, unreachable, kiss, too-distant, pending or alias
+ * @param state         what the selector made of it at its latest selection
  * @param reason        why it is in that state
  * @param offsetNs      the centre of the source's exact interval, whose half-width is {@code rootDistanceNs}
  * @param outliers      how many selections have called it a falseticker so far
@@ -18,7 +18,7 @@ package io.timemesh.core.message;
  */
 public record SourceView(
         String address,
-        String state,
+        SourceState state,
         String reason,
         Long offsetNs,
         Long delayNs,
