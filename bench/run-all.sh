@@ -29,6 +29,7 @@ part ntp bench/ntp-bench.sh
 part ntp-cost bench/ntp-cost.sh
 part nts bench/nts-bench.sh
 part sampling java -cp "$bench_jar" io.timemesh.bench.SamplingBench 1000 60 "$out/sampling"
+part mesh java -cp "$bench_jar" io.timemesh.bench.MeshScaleBench 3,8,16 30 "$out/mesh"
 part accuracy java -cp "$bench_jar" io.timemesh.bench.AccuracyBench 90 "$out/accuracy"
 part fuzz bench/fuzz.sh 200000
 
@@ -48,6 +49,6 @@ part fuzz bench/fuzz.sh 200000
 
 printf '\n== Summary (%s, %s; outputs in %s)\n\n' "$(date -u +%Y-%m-%d)" "$(nproc) cores" "$out"
 printf '| benchmark | figure | timemesh | reference (same run) | ratio | target | |\n|---|---|---|---|---|---|---|\n'
-cat "$out"/selection-summary.txt "$out"/{http,ntp,ntp-cost,nts,sampling,accuracy,fuzz}.txt 2>/dev/null | awk -F'\t' '$1 == "SUMMARY" {
+cat "$out"/selection-summary.txt "$out"/{http,ntp,ntp-cost,nts,sampling,mesh,accuracy,fuzz}.txt 2>/dev/null | awk -F'\t' '$1 == "SUMMARY" {
   printf "| %s | %s | %s | %s | %s | %s | %s |\n", $2, $3, $4, $5, $6, $7, $8 }'
 exit "$failed"

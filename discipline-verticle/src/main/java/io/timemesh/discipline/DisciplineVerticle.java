@@ -51,6 +51,8 @@ public final class DisciplineVerticle extends VerticleBase {
     private long lastAppliedNanos = Long.MIN_VALUE;
     /** The epoch and sequence of the last reference applied, read together; null before the first. */
     private long[] lastApplied;
+    /** What the selector→node link added to the last reference applied, each side, s: the timebase hop's share. */
+    private double lastHopSeconds = Double.NaN;
     /** Refusals by the panic threshold are logged at most this often (a reference may come every second). */
     private static final long REFUSAL_LOG_INTERVAL_NANOS = 60_000_000_000L;
     private long loggedRefusals;
@@ -152,6 +154,7 @@ public final class DisciplineVerticle extends VerticleBase {
         lastAppliedNanos = now;
         lastApplied = new long[] {epoch, received.sequence()};
         Reference reference = link.get().rebase(received, now);
+        lastHopSeconds = link.get().distanceAt(now);
         long refusedBefore = refusals(virtualClock.model());
         ClockModel model = virtualClock.update(reference, reference.timeNanos(), now);
         boolean refused = refusals(model) > refusedBefore;
@@ -184,6 +187,7 @@ public final class DisciplineVerticle extends VerticleBase {
         return new JsonObject().put("authenticated", auth.authenticated()).put("leader", fence.leader())
                 .put("epoch", fence.leader() == null ? null : fence.epoch())
                 .put("lastReferenceAgeSeconds", lastAppliedNanos == Long.MIN_VALUE ? null : (now - lastAppliedNanos) / 1e9)
+                .put("hopSeconds", Double.isNaN(lastHopSeconds) ? null : lastHopSeconds)
                 .put("applied", lastApplied == null ? null
                         : new JsonObject().put("epoch", lastApplied[0]).put("sequence", lastApplied[1]))
                 .put("rejected", rejected);

@@ -82,6 +82,8 @@ class DisciplineFenceTest {
         JsonObject mesh = vertx.eventBus().<JsonObject>request(EventBusAddresses.MESH_STATUS, null).await().body();
         assertThat(mesh.getString("leader")).isEqualTo("sel-b");
         assertThat(mesh.getLong("epoch")).isEqualTo(2);
+        // sel-b is another node (on the same clock here): its link's δ/2 + ε widened what was applied.
+        assertThat(mesh.getDouble("hopSeconds")).isPositive().isLessThan(0.05);
         // About 80 refused references in 1.2 s: one notice a second at most, each naming the leadership followed.
         assertThat(notices).hasSizeBetween(1, 3).allSatisfy(n -> assertThat(n).isEqualTo(new JsonObject()
                 .put("leader", "sel-b").put("epoch", 2L).put("from", "node")));

@@ -1,0 +1,164 @@
+package io.timemesh.bench;
+
+import io.timemesh.testkit.ServerBehaviour;
+import io.timemesh.testkit.SourceFarm;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A mesh of many nodes (issue 14): for each size, that many node processes cluster on loopback under one
+ * key, poll the same five simulated servers, and serve time. Once every node is SYNCHRONIZED, each is asked
+ * once a second for what the selector→node timebase hop added to each side of the reference it applied
+ * ({@code /status} {@code mesh.hopSeconds}), and the selector's process is measured for CPU. Prints, per
+ * size: the hop's median and 90th percentile over every non-selector node and second, the selector node's
+ * CPU and the other nodes' mean CPU (share of one core); then the hop at the largest size against the
+ * target, at most twice the hop at 3 nodes.
+ * Usage: {@code MeshScaleBench [sizes, e.g. 3,8,16] [seconds] [work directory]}.
+ */
+public final class MeshScaleBench {
+    private static final int FARM_SUBNET = 5;
+    private static final int FARM_PORT = 11970;
+    private static final int SOURCES = 5;
+    private static final int HTTP_BASE = 18960;
+    private static final int CLUSTER_BASE = 15860;
+    private static final Path JAR = Path.of("deploy", "target", "timemesh.jar");
+
+    private MeshScaleBench() {}
+
+    /** One size's figures: the hop in seconds (median, p90), and CPU shares of one core. */
+    record Figures(int nodes, double hopMedian, double hopP90, double selectorCpu, double otherCpu, int readings) {}
+
+    public static void main(String[] args) throws Exception {
+        int[] sizes = Arrays.stream((args.length > 0 ? args[0] : "3,8,16").split(",")).mapToInt(Integer::parseInt).toArray();
+        int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 30;
+        Path work = Files.createDirectories(args.length > 2 ? Path.of(args[2]) : Files.createTempDirectory("mesh-scale-"));
+        Path key = work.resolve("cluster.key");
+        Files.deleteIfExists(key);
+        Process keygen = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                JAR.toString(), "cluster-key", key.toString()).inheritIO().start();
+        if (keygen.waitFor() != 0) {
+            throw new IOException("cluster-key exited with " + keygen.exitValue());
+        }
+        List<Figures> all = new ArrayList<>();
+        try (SourceFarm farm = new SourceFarm(SOURCES, FARM_SUBNET, FARM_PORT, NodeProcess::systemNanos,
+                ServerBehaviour.truthful())) {
+            Path config = work.resolve("node.json");
+            Files.writeString(config, new JsonObject().put("sources", new JsonArray(farm.hostPorts())).put("pollSeconds", 1)
+                    .encode());
+            for (int size : sizes) {
+                all.add(measure(size, seconds, work, config, key));
+            }
+        }
+        report(all, seconds);
+    }
+
+    private static Figures measure(int size, int seconds, Path work, Path config, Path key) throws Exception {
+        List<String> members = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            members.add("127.0.0.1:" + (CLUSTER_BASE + i));
+        }
+        String cluster = "mesh-scale-" + size + "-" + ProcessHandle.current().pid();
+        List<NodeProcess> nodes = new ArrayList<>();
+        try {
+            for (int i = 0; i < size; i++) {
+                nodes.add(new NodeProcess(HTTP_BASE + i, work.resolve("node-" + size + "-" + i + ".log"), List.of(
+                        "--config", config.toString(), "--cluster", "--cluster-key", key.toString(), "--cluster-name",
+                        cluster, "--members", String.join(",", members), "--cluster-host", "127.0.0.1", "--cluster-port",
+                        String.valueOf(CLUSTER_BASE + i), "--node-name", "node-" + i)));
+            }
+            for (NodeProcess node : nodes) {
+                node.awaitSynchronised(Duration.ofSeconds(60 + 10L * size));
+            }
+            TimeUnit.SECONDS.sleep(10); // links warm, leadership settled after the joins
+            int selector = selectorIndex(nodes.get(0));
+            double[] cpuBefore = new double[size];
+            for (int i = 0; i < size; i++) {
+                cpuBefore[i] = ProcessStats.cpuSeconds(nodes.get(i).pid());
+            }
+            long start = System.nanoTime();
+            List<Double> hops = new ArrayList<>();
+            for (int s = 0; s < seconds; s++) {
+                long second = System.nanoTime();
+                for (int i = 0; i < size; i++) {
+                    if (i == selector) {
+                        continue;
+                    }
+                    JsonObject mesh = new JsonObject(nodes.get(i).get("/status?decisions=0")).getJsonObject("mesh");
+                    Double hop = mesh == null ? null : mesh.getDouble("hopSeconds");
+                    if (hop != null) {
+                        hops.add(hop);
+                    }
+                }
+                TimeUnit.NANOSECONDS.sleep(Math.max(0, TimeUnit.SECONDS.toNanos(1) - (System.nanoTime() - second)));
+            }
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            double selectorCpu = 0;
+            double otherCpu = 0;
+            for (int i = 0; i < size; i++) {
+                double share = (ProcessStats.cpuSeconds(nodes.get(i).pid()) - cpuBefore[i]) / elapsed;
+                if (i == selector) {
+                    selectorCpu = share;
+                } else {
+                    otherCpu += share / (size - 1);
+                }
+            }
+            if (selectorIndex(nodes.get(0)) != selector) {
+                throw new IOException("the selector moved during the measurement at " + size + " nodes");
+            }
+            double[] sorted = hops.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            if (sorted.length == 0) {
+                throw new IOException("no node reported a timebase hop at " + size + " nodes");
+            }
+            Figures figures = new Figures(size, sorted[sorted.length / 2], sorted[(int) (sorted.length * 0.9)],
+                    selectorCpu, otherCpu, sorted.length);
+            System.out.printf(Locale.ROOT, "%d nodes: hop median %.1f µs, p90 %.1f µs (%d readings); selector node "
+                            + "CPU %.1f %%, other nodes %.1f %% each%n", size, figures.hopMedian() * 1e6,
+                    figures.hopP90() * 1e6, figures.readings(), selectorCpu * 100, otherCpu * 100);
+            return figures;
+        } finally {
+            for (NodeProcess node : nodes) {
+                node.close();
+            }
+        }
+    }
+
+    /** Which node (by index in its name, node-i/incarnation) answers as selector, as {@code node} sees it. */
+    private static int selectorIndex(NodeProcess node) throws IOException, InterruptedException {
+        JsonObject selection = new JsonObject(node.get("/status?decisions=0")).getJsonObject("selection");
+        String name = selection == null ? null : selection.getString("selectorNode");
+        if (name == null || !name.startsWith("node-")) {
+            throw new IOException("no selector answers: " + selection);
+        }
+        return Integer.parseInt(name.substring("node-".length(), name.indexOf('/')));
+    }
+
+    private static void report(List<Figures> all, int seconds) {
+        Figures base = all.get(0);
+        System.out.printf(Locale.ROOT, "%nA mesh of many nodes: %d s measured per size, five simulated servers polled "
+                + "each second, on this machine (%d cores)%n", seconds, Runtime.getRuntime().availableProcessors());
+        System.out.println("| nodes | timebase hop, median (µs) | p90 (µs) | ÷ the hop at " + base.nodes() + " nodes "
+                + "| selector node CPU | other nodes' CPU, each |");
+        System.out.println("|---|---|---|---|---|---|");
+        for (Figures f : all) {
+            System.out.printf(Locale.ROOT, "| %d | %.1f | %.1f | %.2f | %.1f %% | %.1f %% |%n", f.nodes(), f.hopMedian() * 1e6,
+                    f.hopP90() * 1e6, f.hopMedian() / base.hopMedian(), f.selectorCpu() * 100, f.otherCpu() * 100);
+        }
+        for (Figures f : all) {
+            Summary.row("mesh", String.format(Locale.ROOT, "%d nodes: timebase hop (median) / selector node CPU",
+                            f.nodes()), String.format(Locale.ROOT, "%.1f µs / %.1f %%", f.hopMedian() * 1e6, f.selectorCpu() * 100),
+                    String.format(Locale.ROOT, "%.1f µs at %d nodes", base.hopMedian() * 1e6, base.nodes()),
+                    String.format(Locale.ROOT, "%.2f", f.hopMedian() / base.hopMedian()),
+                    f == all.get(all.size() - 1) && f != base ? "hop ≤ 2× the hop at " + base.nodes() : "",
+                    f.hopMedian() <= 2 * base.hopMedian());
+        }
+    }
+}
