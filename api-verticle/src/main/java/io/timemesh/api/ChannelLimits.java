@@ -154,12 +154,14 @@ final class ChannelLimits {
 
     /**
      * Closes an HTTP/1 connection as Vert.x does, after what it is writing; an HTTP/2 one's channel at once, without
-     * GOAWAY, so that nothing more of what its client sent is decoded.
+     * GOAWAY, so that nothing more of what its client sent is decoded. The close starts below the HTTP/2 handler:
+     * through it (the channel's close) Netty sends GOAWAY and keeps the channel open until the streams end, which a
+     * client granting no window never lets happen, decoding and refusing every frame it sent meanwhile.
      */
     static void close(HttpConnection connection) {
         if (connection instanceof HttpServerConnection server
                 && server.channelHandlerContext().handler() instanceof Http2ConnectionHandler) {
-            server.channelHandlerContext().channel().close();
+            server.channelHandlerContext().close();
         } else {
             connection.close();
         }
