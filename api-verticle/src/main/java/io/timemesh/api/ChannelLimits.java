@@ -2,6 +2,7 @@ package io.timemesh.api;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
@@ -124,6 +125,9 @@ final class ChannelLimits {
     static void installOnAccept(Channel channel, HttpLimits limits, Runnable onWriteTimeout) {
         // First in the pipeline, next to the socket: a write is done when its bytes are in the kernel's buffer.
         channel.pipeline().addFirst(WRITE_TIMEOUT, new WriteDeadline(limits.writeTimeoutMillis(), onWriteTimeout));
+        // From the first read on: with h2c prior knowledge, Vert.x hands over the connection only once the decoder
+        // has read the client's SETTINGS, from a read that may hold a thousand frames more.
+        channel.pipeline().addFirst(HTTP2_GATE, new Http2Gate(Http2ConnectionHandler.class));
         channel.pipeline().addFirst(HEAD_CHECK, new RequestHeadCheck(HTTP1_DECODER));
     }
 
@@ -145,10 +149,9 @@ final class ChannelLimits {
         if (pipeline.get(HTTP1_DECODER) != null && pipeline.get(VERSION_CHECK) == null) {
             pipeline.addAfter(HTTP1_DECODER, VERSION_CHECK, new VersionCheck());
         }
-        if (ctx.handler() instanceof Http2ConnectionHandler http2 && pipeline.get(HTTP2_GATE) == null) {
+        if (ctx.handler() instanceof Http2ConnectionHandler http2) {
             // RFC 9113 §5.1.2: the limit binds once advertised, and the server's SETTINGS precede anything it reads.
             http2.connection().remote().maxActiveStreams(limits.http2MaxConcurrentStreams());
-            pipeline.addBefore(ctx.name(), HTTP2_GATE, new Http2Gate());
         }
     }
 
@@ -249,11 +252,21 @@ final class ChannelLimits {
         }
     }
 
-    /** Hands an HTTP/2 connection's reads to its decoder in slices, and drops the rest once the channel closed. */
+    /**
+     * Hands an HTTP/2 connection's reads to its decoder in slices, and drops the rest once the channel closed; passes
+     * other connections' reads on whole.
+     */
     static final class Http2Gate extends ChannelInboundHandlerAdapter {
+        private final Class<? extends ChannelHandler> http2Decoder;
+
+        /** @param http2Decoder the type of handler whose presence in the pipeline makes the connection HTTP/2 */
+        Http2Gate(Class<? extends ChannelHandler> http2Decoder) {
+            this.http2Decoder = http2Decoder;
+        }
+
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (!(msg instanceof ByteBuf bytes)) {
+            if (!(msg instanceof ByteBuf bytes) || ctx.pipeline().get(http2Decoder) == null) {
                 ctx.fireChannelRead(msg);
                 return;
             }
