@@ -161,9 +161,11 @@ final class RequestHeadCheck extends ChannelInboundHandlerAdapter {
         }
         framed = false;
         ctx.fireChannelRead(bytes.readRetainedSlice(end - start));
-        if (verdict == Verdict.END && !framed && mode == Mode.HEAD) {
-            mode = Mode.PASS; // no request came of the head (not HTTP/1 after all): the decoder has it from here
+        if (verdict == Verdict.END && !framed && mode == Mode.HEAD && http1) {
+            mode = Mode.PASS; // no request came of the head: the decoder has it from here
         }
+        // Undecided, a head's end is the HTTP/2 preface's "PRI * HTTP/2.0" part: go on a byte at a time until Vert.x
+        // has chosen, so that an HTTP/2 connection's frames reach the Http2Gate only once it slices them.
     }
 
     /**
