@@ -143,7 +143,8 @@ public final class ApiVerticle extends VerticleBase {
                 .setHttp2RstFloodWindowDurationTimeUnit(TimeUnit.SECONDS);
         vertx.setPeriodic(ClockHistory.STEP_SECONDS * 1_000L, id -> history.record(clock.read(), clock.model()));
         return Future.all(clock.follow(vertx), time.completion(), metrics)
-                .compose(v -> vertx.createHttpServer(options).connectionHandler(guard::onConnection)
+                .compose(v -> ChannelLimits.createServer(vertx, options, guard::onAccept)
+                        .connectionHandler(guard::onConnection)
                         .invalidRequestHandler(ApiVerticle::invalidRequest).requestHandler(router(guard))
                         .listen(settings.httpPort(), settings.httpHost())
                         .recover(e -> listenFailed("HTTP", settings.httpHost(), settings.httpPort(), e)))

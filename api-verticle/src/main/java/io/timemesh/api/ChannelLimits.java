@@ -2,6 +2,7 @@ package io.timemesh.api;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
@@ -12,14 +13,33 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.handler.timeout.WriteTimeoutHandler;
 import io.netty.util.ReferenceCountUtil;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.impl.HttpServerConnection;
+import io.vertx.core.http.impl.HttpServerImpl;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.internal.VertxWrapper;
+import io.vertx.core.internal.net.NetSocketInternal;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.core.net.impl.NetServerImpl;
+import io.vertx.core.net.impl.NetServerInternal;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The {@link HttpLimits} that need a connection's Netty pipeline, which Vert.x's public API does not reach (so this
- * goes through Vert.x's internal {@code HttpServerConnection}, checked against Vert.x 5.0.8):
+ * goes through Vert.x's internal {@code HttpServerConnection} and {@code VertxWrapper}, checked against Vert.x 5.0.8):
  * <ul>
+ *   <li>every socket is seen as it is accepted ({@link #createServer}), so the connection cap and the head deadline
+ *   hold for sockets that never send a byte, with h2c on too;</li>
+ *   <li>request heads that Netty would wait on rather than refuse (a bare CR, leading control bytes) are refused at
+ *   once ({@link RequestHeadCheck});</li>
  *   <li>a write timeout on every connection (Netty's {@link WriteTimeoutHandler}): a client that reads nothing holds
  *   a connection and its unsent answer only that long, not until the idle timeout;</li>
  *   <li>an HTTP/1 request whose version Vert.x does not speak is turned into a decoding failure, so that it is
@@ -32,13 +52,16 @@ import java.util.concurrent.TimeUnit;
  */
 final class ChannelLimits {
     /**
-     * How much of one read an HTTP/2 connection's decoder is handed at a time, bytes: about 80 of an attacker's
+     * How much of one read an HTTP/2 connection's decoder is handed at a time, bytes: about 5 of an attacker's
      * minimal HEADERS frames, so a connection refused mid-read costs that much more decoding, not its whole read.
+     * With 2 KiB slices (80 frames) the streams decoded after the close, each refused with a formatted exception and
+     * an RST_STREAM, took a third of the event loop under the h2c hoarding flood (JFR, bench/abuse.sh).
      */
-    static final int HTTP2_SLICE_BYTES = 2_048;
+    static final int HTTP2_SLICE_BYTES = 128;
     private static final String WRITE_TIMEOUT = "timemesh-write-timeout";
     private static final String VERSION_CHECK = "timemesh-version-check";
     private static final String HTTP2_GATE = "timemesh-http2-gate";
+    private static final String HEAD_CHECK = "timemesh-head-check";
     /** Where Vert.x's HTTP/1 pipeline decodes requests (HttpServerConnectionInitializer). */
     private static final String HTTP1_DECODER = "httpDecoder";
 
@@ -46,39 +69,102 @@ final class ChannelLimits {
     }
 
     /**
-     * Fits the limits to a new connection; called again for the HTTP/2 connection that an h2c Upgrade makes of an
-     * HTTP/1 one, on the same channel, so each piece is added once.
+     * An HTTP server whose every accepted socket is first handed to {@code onAccept}, on its event loop, before
+     * Vert.x sets it up for HTTP. Vert.x's public API reaches a connection only once it is HTTP: with h2c on, after
+     * its first bytes (HTTP/2) or its first request head (HTTP/1), so a socket that sends nothing would escape the
+     * connection cap and the head deadline. The hook is Vert.x's internal {@code VertxWrapper}, through which the
+     * server creates its TCP server, checked against Vert.x 5.0.8.
+     *
+     * @param onAccept receives each accepted socket's channel, on its event loop
+     * @return the server; its {@code listen} fails with an {@link IllegalStateException} if Vert.x no longer creates
+     * its TCP server through the hook, so that the accept-time limits never silently go missing
+     */
+    static HttpServer createServer(Vertx vertx, HttpServerOptions options, Consumer<Channel> onAccept) {
+        AcceptHook hook = new AcceptHook((VertxInternal) vertx, onAccept);
+        return new HttpServerImpl(hook, options) {
+            @Override
+            public synchronized Future<HttpServer> listen(SocketAddress address) {
+                return super.listen(address).compose(server -> hook.used ? Future.succeededFuture(server)
+                        : Future.failedFuture(new IllegalStateException("Vert.x did not create its TCP server through VertxInternal.createNetServer: the HTTP limits "
+                        + "cannot see connections as they are accepted")));
+            }
+        };
+    }
+
+    /** Wraps the TCP server Vert.x's HTTP server creates, so that its connect handler first calls ours. */
+    private static final class AcceptHook extends VertxWrapper {
+        private final Consumer<Channel> onAccept;
+        private volatile boolean used;
+
+        AcceptHook(VertxInternal delegate, Consumer<Channel> onAccept) {
+            super(delegate);
+            this.onAccept = onAccept;
+        }
+
+        @Override
+        public NetServerInternal createNetServer(NetServerOptions options) {
+            used = true;
+            return new NetServerImpl(delegate, options.copy()) {
+                @Override
+                public synchronized NetServerInternal connectHandler(Handler<NetSocket> handler) {
+                    return super.connectHandler(socket -> {
+                        onAccept.accept(((NetSocketInternal) socket).channelHandlerContext().channel());
+                        handler.handle(socket);
+                    });
+                }
+            };
+        }
+    }
+
+    /**
+     * Fits the limits that need no HTTP yet to a socket just accepted: the write timeout, and the check of request
+     * heads that Netty would wait on rather than refuse ({@link RequestHeadCheck}).
      *
      * @param onWriteTimeout run when a write timed out, as the connection is closed
      */
-    static void install(HttpConnection connection, HttpLimits limits, Runnable onWriteTimeout) {
+    static void installOnAccept(Channel channel, HttpLimits limits, Runnable onWriteTimeout) {
+        // First in the pipeline, next to the socket: a write is done when its bytes are in the kernel's buffer.
+        channel.pipeline().addFirst(WRITE_TIMEOUT, new WriteDeadline(limits.writeTimeoutMillis(), onWriteTimeout));
+        // From the first read on: with h2c prior knowledge, Vert.x hands over the connection only once the decoder
+        // has read the client's SETTINGS, from a read that may hold a thousand frames more.
+        channel.pipeline().addFirst(HTTP2_GATE, new Http2Gate(Http2ConnectionHandler.class));
+        channel.pipeline().addFirst(HEAD_CHECK, new RequestHeadCheck(HTTP1_DECODER));
+    }
+
+    /** The channel under a connection Vert.x handed over (one of its server connections, always). */
+    static Channel channel(HttpConnection connection) {
+        return ((HttpServerConnection) connection).channelHandlerContext().channel();
+    }
+
+    /**
+     * Fits the limits to a new HTTP connection; called again for the HTTP/2 connection that an h2c Upgrade makes of
+     * an HTTP/1 one, on the same channel, so each piece is added once.
+     */
+    static void install(HttpConnection connection, HttpLimits limits) {
         if (!(connection instanceof HttpServerConnection server)) {
             return;
         }
         ChannelHandlerContext ctx = server.channelHandlerContext();
         ChannelPipeline pipeline = ctx.pipeline();
-        if (pipeline.get(WRITE_TIMEOUT) == null) {
-            // First in the pipeline, next to the socket: a write is done when its bytes are in the kernel's buffer.
-            pipeline.addFirst(WRITE_TIMEOUT, new WriteDeadline(limits.writeTimeoutMillis(), onWriteTimeout));
-        }
         if (pipeline.get(HTTP1_DECODER) != null && pipeline.get(VERSION_CHECK) == null) {
             pipeline.addAfter(HTTP1_DECODER, VERSION_CHECK, new VersionCheck());
         }
-        if (ctx.handler() instanceof Http2ConnectionHandler http2 && pipeline.get(HTTP2_GATE) == null) {
+        if (ctx.handler() instanceof Http2ConnectionHandler http2) {
             // RFC 9113 §5.1.2: the limit binds once advertised, and the server's SETTINGS precede anything it reads.
             http2.connection().remote().maxActiveStreams(limits.http2MaxConcurrentStreams());
-            pipeline.addBefore(ctx.name(), HTTP2_GATE, new Http2Gate());
         }
     }
 
     /**
      * Closes an HTTP/1 connection as Vert.x does, after what it is writing; an HTTP/2 one's channel at once, without
-     * GOAWAY, so that nothing more of what its client sent is decoded.
+     * GOAWAY, so that nothing more of what its client sent is decoded. The close starts below the HTTP/2 handler:
+     * through it (the channel's close) Netty sends GOAWAY and keeps the channel open until the streams end, which a
+     * client granting no window never lets happen, decoding and refusing every frame it sent meanwhile.
      */
     static void close(HttpConnection connection) {
         if (connection instanceof HttpServerConnection server
                 && server.channelHandlerContext().handler() instanceof Http2ConnectionHandler) {
-            server.channelHandlerContext().channel().close();
+            server.channelHandlerContext().close();
         } else {
             connection.close();
         }
@@ -166,11 +252,21 @@ final class ChannelLimits {
         }
     }
 
-    /** Hands an HTTP/2 connection's reads to its decoder in slices, and drops the rest once the channel closed. */
+    /**
+     * Hands an HTTP/2 connection's reads to its decoder in slices, and drops the rest once the channel closed; passes
+     * other connections' reads on whole.
+     */
     static final class Http2Gate extends ChannelInboundHandlerAdapter {
+        private final Class<? extends ChannelHandler> http2Decoder;
+
+        /** @param http2Decoder the type of handler whose presence in the pipeline makes the connection HTTP/2 */
+        Http2Gate(Class<? extends ChannelHandler> http2Decoder) {
+            this.http2Decoder = http2Decoder;
+        }
+
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (!(msg instanceof ByteBuf bytes)) {
+            if (!(msg instanceof ByteBuf bytes) || ctx.pipeline().get(http2Decoder) == null) {
                 ctx.fireChannelRead(msg);
                 return;
             }

@@ -1,5 +1,6 @@
 package io.timemesh.api;
 
+import io.netty.channel.Channel;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
@@ -32,27 +33,37 @@ final class ConnectionGuard {
 
     private final Vertx vertx;
     private final HttpLimits limits;
-    /** Open connections in the order they last began waiting for a request: the first idle one is evicted first. */
-    private final LinkedHashMap<HttpConnection, Tracked> open = new LinkedHashMap<>();
-    /** Connections this guard closed whose close has not completed yet. */
-    private final Set<HttpConnection> closing = new HashSet<>();
+    /**
+     * Open sockets, from the moment they are accepted, in the order they last began waiting for a request: the
+     * first idle one is evicted first.
+     */
+    private final LinkedHashMap<Channel, Tracked> open = new LinkedHashMap<>();
+    /** Sockets this guard closed whose close has not completed yet. */
+    private final Set<Channel> closing = new HashSet<>();
     private long evicted;
     private boolean capPending;
     private static final long WARN_EVERY_NANOS = 10_000_000_000L;
     private long lastWarnNanos;
     private long suppressedWarnings;
 
-    /** One connection's requests in progress, its head deadline, and (HTTP/2) the responses not yet sent. */
+    /** One socket's requests in progress, its head deadline, and (HTTP/2) the responses not yet sent. */
     private static final class Tracked {
-        final HttpConnection connection;
+        final Channel channel;
+        /** What Vert.x made of the socket, once it has (with h2c on, only after its first bytes); else null. */
+        HttpConnection connection;
         int inFlight;
         long headTimer = -1;
         /** Set once a request was refused: whatever the client pipelined behind it is not served. */
         boolean condemned;
         final List<HttpServerResponse> http2Responses = new ArrayList<>();
 
-        Tracked(HttpConnection connection) {
-            this.connection = connection;
+        Tracked(Channel channel) {
+            this.channel = channel;
+        }
+
+        /** For logs: the client's address. */
+        Object remote() {
+            return channel.remoteAddress();
         }
     }
 
@@ -61,15 +72,19 @@ final class ConnectionGuard {
         this.limits = limits;
     }
 
-    /** The server's connection handler. */
-    void onConnection(HttpConnection connection) {
-        ChannelLimits.install(connection, limits, () -> warnSparingly("HTTP client " + connection.remoteAddress()
+    /**
+     * Every socket the server accepts, before Vert.x makes an HTTP connection of it ({@link
+     * ChannelLimits#createServer}): from now on it counts against the cap and has the head deadline to send a request.
+     */
+    void onAccept(Channel channel) {
+        ChannelLimits.installOnAccept(channel, limits, () -> warnSparingly("HTTP client " + channel.remoteAddress()
                 + " left a response unread for " + limits.writeTimeoutMillis() + " ms: closed its connection"));
-        Tracked tracked = new Tracked(connection);
-        open.put(connection, tracked);
-        connection.closeHandler(v -> {
+        Tracked tracked = new Tracked(channel);
+        open.put(channel, tracked);
+        // On the channel's event loop, the server's.
+        channel.closeFuture().addListener(f -> {
             forget(tracked);
-            closing.remove(connection);
+            closing.remove(channel);
         });
         awaitRequest(tracked);
         if (open.size() > limits.maxConnections() && !capPending) {
@@ -78,6 +93,17 @@ final class ConnectionGuard {
             capPending = true;
             vertx.setTimer(1, id -> enforceCap());
         }
+    }
+
+    /** The server's connection handler: the socket, accepted earlier, is now an HTTP/1 or HTTP/2 connection. */
+    void onConnection(HttpConnection connection) {
+        ChannelLimits.install(connection, limits);
+        Tracked tracked = open.get(ChannelLimits.channel(connection));
+        if (tracked == null) { // closed by this guard meanwhile
+            ChannelLimits.close(connection);
+            return;
+        }
+        tracked.connection = connection;
     }
 
     private void enforceCap() {
@@ -114,11 +140,12 @@ final class ConnectionGuard {
      */
     void onRequest(RoutingContext ctx) {
         HttpServerRequest request = ctx.request();
-        Tracked tracked = open.get(request.connection());
+        Channel channel = ChannelLimits.channel(request.connection());
+        Tracked tracked = open.get(channel);
         if (tracked == null || tracked.condemned) {
             // Being closed already (an HTTP/2 client may have sent a thousand streams in one go): nothing more is
             // done for it; the close disposes of the request.
-            if (tracked == null && !closing.contains(request.connection())) {
+            if (tracked == null && !closing.contains(channel)) {
                 request.connection().close();
             }
             return;
@@ -127,7 +154,7 @@ final class ConnectionGuard {
         cancelHeadTimer(tracked);
         ctx.addEndHandler(done -> {
             tracked.inFlight--;
-            if (tracked.inFlight == 0 && open.containsKey(tracked.connection)) {
+            if (tracked.inFlight == 0 && open.containsKey(tracked.channel)) {
                 awaitRequest(tracked);
             }
         });
@@ -159,7 +186,7 @@ final class ConnectionGuard {
         tracked.http2Responses.removeIf(HttpServerResponse::closed);
         long unsent = tracked.http2Responses.stream().filter(HttpServerResponse::ended).count();
         if (unsent >= limits.http2MaxQueuedResponses()) {
-            warnSparingly("HTTP/2 client " + tracked.connection.remoteAddress() + " left " + unsent
+            warnSparingly("HTTP/2 client " + tracked.remote() + " left " + unsent
                     + " responses unread (no flow-control window): closed its connection");
             close(tracked);
             return false;
@@ -171,12 +198,12 @@ final class ConnectionGuard {
     /** Starts the head deadline and moves the connection to the back of the eviction order. */
     private void awaitRequest(Tracked tracked) {
         cancelHeadTimer(tracked);
-        open.remove(tracked.connection);
-        open.put(tracked.connection, tracked);
+        open.remove(tracked.channel);
+        open.put(tracked.channel, tracked);
         tracked.headTimer = vertx.setTimer(limits.headerTimeoutMillis(), id -> {
             tracked.headTimer = -1;
             if (tracked.inFlight == 0) {
-                LOG.debug("no request head from {} within {} ms: closing", tracked.connection.remoteAddress(),
+                LOG.debug("no request head from {} within {} ms: closing", tracked.remote(),
                         limits.headerTimeoutMillis());
                 close(tracked);
             }
@@ -204,17 +231,22 @@ final class ConnectionGuard {
 
     /**
      * Closes the connection: an HTTP/1 one as Vert.x does, after what it is writing; an HTTP/2 one at once, so that
-     * the rest of the thousand frames its client may have sent in one write are not decoded.
+     * the rest of the thousand frames its client may have sent in one write are not decoded; a socket Vert.x has
+     * made nothing of yet at once.
      */
     private void close(Tracked tracked) {
         forget(tracked);
-        closing.add(tracked.connection);
-        ChannelLimits.close(tracked.connection);
+        closing.add(tracked.channel);
+        if (tracked.connection != null) {
+            ChannelLimits.close(tracked.connection);
+        } else {
+            tracked.channel.close();
+        }
     }
 
     private void forget(Tracked tracked) {
         cancelHeadTimer(tracked);
-        open.remove(tracked.connection);
+        open.remove(tracked.channel);
         tracked.http2Responses.clear();
     }
 }

@@ -7,6 +7,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -38,7 +39,7 @@ class Http2GateTest {
     void oneReadIsHandedOnInSlicesAndWhatFollowsACloseIsDropped() {
         ByteBuf read = Unpooled.buffer(20_000).writeZero(20_000); // a thousand attack frames in one write
         Decoder decoder = new Decoder(1);
-        EmbeddedChannel channel = new EmbeddedChannel(new ChannelLimits.Http2Gate(), decoder);
+        EmbeddedChannel channel = new EmbeddedChannel(new ChannelLimits.Http2Gate(Decoder.class), decoder);
         channel.writeInbound(read);
         assertThat(decoder.slices).containsExactly(ChannelLimits.HTTP2_SLICE_BYTES);
         assertThat(read.refCnt()).as("the rest of the read released").isZero();
@@ -48,10 +49,23 @@ class Http2GateTest {
     void anOpenConnectionGetsAllOfIt() {
         ByteBuf read = Unpooled.buffer(5_000).writeZero(5_000);
         Decoder decoder = new Decoder(-1);
-        EmbeddedChannel channel = new EmbeddedChannel(new ChannelLimits.Http2Gate(), decoder);
+        EmbeddedChannel channel = new EmbeddedChannel(new ChannelLimits.Http2Gate(Decoder.class), decoder);
         channel.writeInbound(read);
-        assertThat(decoder.slices).containsExactly(2_048, 2_048, 904);
+        int slice = ChannelLimits.HTTP2_SLICE_BYTES;
+        assertThat(decoder.slices).hasSize((5_000 + slice - 1) / slice).allMatch(n -> n <= slice);
+        assertThat(decoder.slices.stream().mapToInt(Integer::intValue).sum()).isEqualTo(5_000);
         assertThat(read.refCnt()).isZero();
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void aConnectionThatIsNotHttp2GetsEachReadWhole() {
+        ByteBuf read = Unpooled.buffer(5_000).writeZero(5_000);
+        Decoder decoder = new Decoder(-1);
+        EmbeddedChannel channel = new EmbeddedChannel(new ChannelLimits.Http2Gate(Http2ConnectionHandler.class),
+                decoder);
+        channel.writeInbound(read);
+        assertThat(decoder.slices).containsExactly(5_000);
         channel.finishAndReleaseAll();
     }
 }

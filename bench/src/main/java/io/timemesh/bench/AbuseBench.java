@@ -38,8 +38,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * markdown row per attack. Usage: {@code AbuseBench SECONDS [attack...]} (bench/abuse.sh).
  */
 public final class AbuseBench {
-    private static final int HTTP_PORT = 18_941;
-    private static final int NTP_PORT = 18_942;
+    /** The node's ports, free when the run starts: another node on a fixed port would be attacked instead. */
+    private static int httpPort;
+    private static int ntpPort;
     /** The node's file-descriptor limit in the idle-connection flood, which opens a few hundred more than it. */
     private static final int NODE_FD_LIMIT = 10_000;
     private static final long LIVE_WITHIN_MILLIS = 100;
@@ -55,6 +56,10 @@ public final class AbuseBench {
 
     public static void main(String[] args) throws Exception {
         double seconds = Double.parseDouble(args[0]);
+        httpPort = NodeProcess.freePort();
+        do {
+            ntpPort = NodeProcess.freePort();
+        } while (ntpPort == httpPort);
         List<String> only = new ArrayList<>(List.of(args).subList(1, args.length));
         // --reference JAR: each attack also against that build, its row just before this build's, for comparing.
         Path reference = null;
@@ -97,7 +102,7 @@ public final class AbuseBench {
         Path log = Files.createTempFile("abuse-node", ".log");
         Process node = new ProcessBuilder("bash", "-c", "ulimit -n " + NODE_FD_LIMIT + " && exec "
                 + Path.of(System.getProperty("java.home"), "bin", "java") + " -jar " + jar + " run"
-                + " --http-host 127.0.0.1 --http-port " + HTTP_PORT + " --ntp-port " + NTP_PORT
+                + " --http-host 127.0.0.1 --http-port " + httpPort + " --ntp-port " + ntpPort
                 + " --source 127.0.0.1:9 --config " + config).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try (Probes probes = new Probes(node.pid())) {
             probes.awaitLive(Duration.ofSeconds(60));
@@ -140,7 +145,7 @@ public final class AbuseBench {
 
     private static Socket connect() throws IOException {
         Socket socket = new Socket();
-        socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), HTTP_PORT), 2_000);
+        socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), httpPort), 2_000);
         return socket;
     }
 
@@ -306,7 +311,7 @@ public final class AbuseBench {
             for (int i = 0; i < connections; i++) {
                 Socket socket = new Socket();
                 socket.setReceiveBufferSize(4_096);
-                socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), HTTP_PORT), 2_000);
+                socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), httpPort), 2_000);
                 socket.getOutputStream().write(asks);
                 sockets.add(socket);
             }
@@ -368,7 +373,7 @@ public final class AbuseBench {
         }
         HttpClient http = HttpClient.newHttpClient();
         long start = System.nanoTime();
-        String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + HTTP_PORT + "/metrics")).build(),
+        String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         long scrapeMillis = (System.nanoTime() - start) / 1_000_000;
         long series = metrics.lines().filter(l -> l.startsWith("vertx_http_server")).count();
@@ -401,7 +406,7 @@ public final class AbuseBench {
     }
 
     private static String ntpFlood(AtomicBoolean stop, int rate, double seconds) throws Exception {
-        NtpLoad.Result result = NtpLoad.run(new InetSocketAddress("127.0.0.1", NTP_PORT), rate, seconds);
+        NtpLoad.Result result = NtpLoad.run(new InetSocketAddress("127.0.0.1", ntpPort), rate, seconds);
         while (!stop.get()) {
             Thread.sleep(50);
         }
@@ -457,7 +462,7 @@ public final class AbuseBench {
         static long liveMillis() {
             long start = System.nanoTime();
             try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), HTTP_PORT), 1_000);
+                socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), httpPort), 1_000);
                 socket.setSoTimeout(1_000);
                 socket.getOutputStream().write(LIVE);
                 InputStream in = socket.getInputStream();
@@ -474,7 +479,7 @@ public final class AbuseBench {
                 socket.setSoTimeout(1_000);
                 byte[] request = NtpPacketCodec.encode(NtpPacket.clientRequest(System.nanoTime(), 0, -20));
                 long start = System.nanoTime();
-                socket.send(new DatagramPacket(request, request.length, new InetSocketAddress("127.0.0.1", NTP_PORT)));
+                socket.send(new DatagramPacket(request, request.length, new InetSocketAddress("127.0.0.1", ntpPort)));
                 socket.receive(new DatagramPacket(new byte[512], 512));
                 ntp.add((System.nanoTime() - start) / 1_000_000);
             } catch (IOException e) {

@@ -13,7 +13,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -47,9 +46,9 @@ public final class EventBusLatency {
         int requests = args.length > 1 ? Integer.parseInt(args[1]) : 20_000;
         int warmup = Math.max(2_000, requests / 5);
         String cluster = "bench-" + UUID.randomUUID();
-        int nodePort = freePort();
-        int selfPort = freePort();
-        int httpPort = freePort();
+        int nodePort = NodeProcess.freePort();
+        int selfPort = NodeProcess.freePort();
+        int httpPort = NodeProcess.freePort();
         List<String> members = List.of("127.0.0.1:" + nodePort, "127.0.0.1:" + selfPort);
         Path config = Files.createTempFile("bench-node", ".json");
         Files.writeString(config, new JsonObject().put("sources", new JsonArray()).encode());
@@ -118,12 +117,6 @@ public final class EventBusLatency {
 
     private static double pct(long[] sorted, double p) {
         return sorted[Math.min(sorted.length - 1, (int) Math.floor(p * sorted.length))] / 1e3;
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     private static void awaitHttp(int port) throws Exception {

@@ -4,6 +4,8 @@ import io.vertx.core.json.JsonObject;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.net.URI;
@@ -20,6 +22,16 @@ import java.util.concurrent.TimeUnit;
 
 /** A timemesh node started from the packaged jar, asked over HTTP. */
 final class NodeProcess implements AutoCloseable {
+
+    /**
+     * A loopback TCP port free now, for a node to listen on (usually free for UDP too), so that runs on a shared
+     * machine do not meet another process on a fixed port. Free only until someone else takes it.
+     */
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
     private static final Path JAR = Path.of("deploy", "target", "timemesh.jar");
 
     private final Process process;

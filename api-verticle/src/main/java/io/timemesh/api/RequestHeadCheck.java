@@ -1,0 +1,208 @@
+package io.timemesh.api;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
+
+/**
+ * Refuses at once the HTTP/1 request heads that Netty's decoder waits on instead of refusing, so that they are
+ * answered 400 (JSON, through the server's invalid-request handler) and closed, not held until the head deadline:
+ * <ul>
+ *   <li>a CR not followed by LF (RFC 9112 §2.2: a bare CR is invalid; Netty looks only for LF, so a head whose lines
+ *   end in bare CRs is one endless line to it);</li>
+ *   <li>anything but empty lines before the request line (RFC 9112 §2.2 allows CRLF there; Netty skips every control
+ *   byte and space, forever if nothing else comes).</li>
+ * </ul>
+ * It reads request heads only: a request's body (its Content-Length) passes unread, a chunked request (refused by
+ * {@link ConnectionGuard} anyway) or a connection that turned HTTP/2 passes everything from then on. Until Vert.x has
+ * chosen between HTTP/1 and h2c (the HTTP/1 decoder or an HTTP/2 handler appears) bytes are handed on one at a time,
+ * so that the check learns each request's framing from the first head on. Runs on the connection's event loop.
+ */
+final class RequestHeadCheck extends ChannelInboundHandlerAdapter {
+    private static final String FRAMING = "timemesh-head-framing";
+
+    /** Whether a byte continues a head, ends it, or makes it one Netty would wait on forever. */
+    enum Verdict {
+        MORE, END, BARE_CR, LEADING_BYTE
+    }
+
+    /**
+     * The line structure of one request head, a byte at a time: pure, for tests. States: before the request line,
+     * after a CR there, inside a line, after a CR in a line, at a line's start, after a CR there.
+     */
+    static final class HeadGrammar {
+        private static final int START = 0, START_CR = 1, LINE = 2, LINE_CR = 3, LINE_START = 4, LINE_START_CR = 5;
+        private int state = START;
+
+        /** @return {@link Verdict#END} at the head's last byte (the empty line's LF), a refusal, else MORE */
+        Verdict feed(byte b) {
+            switch (state) {
+                case START -> {
+                    if (b == '\r') {
+                        state = START_CR;
+                    } else if (b != '\n') {
+                        if ((b & 0xff) <= ' ' || b == 0x7f) {
+                            return Verdict.LEADING_BYTE;
+                        }
+                        state = LINE;
+                    }
+                }
+                case START_CR, LINE_CR, LINE_START_CR -> {
+                    if (b != '\n') {
+                        return Verdict.BARE_CR;
+                    }
+                    if (state == LINE_START_CR) {
+                        state = START;
+                        return Verdict.END;
+                    }
+                    state = state == START_CR ? START : LINE_START;
+                }
+                case LINE -> {
+                    if (b == '\r') {
+                        state = LINE_CR;
+                    } else if (b == '\n') {
+                        state = LINE_START;
+                    }
+                }
+                default -> { // LINE_START
+                    if (b == '\r') {
+                        state = LINE_START_CR;
+                    } else if (b == '\n') {
+                        state = START;
+                        return Verdict.END;
+                    } else {
+                        state = LINE;
+                    }
+                }
+            }
+            return Verdict.MORE;
+        }
+    }
+
+    /** A head refused here, without a stack trace: an attacker picks when one is made. */
+    static final class MalformedHead extends RuntimeException {
+        MalformedHead(Verdict verdict) {
+            super(verdict == Verdict.BARE_CR ? "a CR not followed by LF (RFC 9112 §2.2)"
+                    : "a control byte or space before the request line", null, false, false);
+        }
+    }
+
+    private enum Mode {
+        HEAD, BODY, PASS, REFUSED
+    }
+
+    private final String decoderName;
+    private final HeadGrammar grammar = new HeadGrammar();
+    private Mode mode = Mode.HEAD;
+    private long bodyLeft;
+    /** Set by the framing listener when the decoder made a request of the head just handed on. */
+    private boolean framed;
+
+    /** @param decoderName the name of Vert.x's HTTP/1 request decoder in the pipeline */
+    RequestHeadCheck(String decoderName) {
+        this.decoderName = decoderName;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (mode == Mode.PASS || !(msg instanceof ByteBuf bytes)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        try {
+            while (bytes.isReadable() && ctx.channel().isActive() && mode != Mode.PASS && mode != Mode.REFUSED) {
+                step(ctx, bytes);
+            }
+            if (mode == Mode.PASS && bytes.isReadable() && ctx.channel().isActive()) {
+                ctx.fireChannelRead(bytes.readRetainedSlice(bytes.readableBytes()));
+            }
+        } finally {
+            bytes.release();
+        }
+    }
+
+    /** Hands on the next part of the read: a body's bytes, or a head's up to its end or the end of the read. */
+    private void step(ChannelHandlerContext ctx, ByteBuf bytes) {
+        ChannelPipeline pipeline = ctx.pipeline();
+        if (pipeline.get(Http2ConnectionHandler.class) != null) {
+            mode = Mode.PASS;
+            return;
+        }
+        if (mode == Mode.BODY) {
+            int n = (int) Math.min(bodyLeft, bytes.readableBytes());
+            bodyLeft -= n;
+            mode = bodyLeft == 0 ? Mode.HEAD : Mode.BODY;
+            ctx.fireChannelRead(bytes.readRetainedSlice(n));
+            return;
+        }
+        boolean http1 = pipeline.get(decoderName) != null;
+        if (http1 && pipeline.get(FRAMING) == null) {
+            pipeline.addAfter(decoderName, FRAMING, new Framing());
+        }
+        int start = bytes.readerIndex();
+        int limit = http1 ? bytes.writerIndex() : start + 1;
+        int end = start;
+        Verdict verdict = Verdict.MORE;
+        while (end < limit && verdict == Verdict.MORE) {
+            verdict = grammar.feed(bytes.getByte(end++));
+        }
+        if (verdict == Verdict.BARE_CR || verdict == Verdict.LEADING_BYTE) {
+            refuse(ctx, bytes, end - start, verdict);
+            return;
+        }
+        framed = false;
+        ctx.fireChannelRead(bytes.readRetainedSlice(end - start));
+        if (verdict == Verdict.END && !framed && mode == Mode.HEAD && http1) {
+            mode = Mode.PASS; // no request came of the head: the decoder has it from here
+        }
+        // Undecided, a head's end is the HTTP/2 preface's "PRI * HTTP/2.0" part: go on a byte at a time until Vert.x
+        // has chosen, so that an HTTP/2 connection's frames reach the Http2Gate only once it slices them.
+    }
+
+    /**
+     * Fails the request as Netty fails one it cannot parse, after the decoder, so that the server's invalid-request
+     * handler answers and closes; drops the rest. Before Vert.x has chosen HTTP/1, the bytes up to the refused one
+     * are handed on first: that byte is never part of the HTTP/2 preface, so it makes the choice.
+     */
+    private void refuse(ChannelHandlerContext ctx, ByteBuf bytes, int length, Verdict verdict) {
+        mode = Mode.REFUSED;
+        if (ctx.pipeline().get(decoderName) == null) {
+            ctx.fireChannelRead(bytes.readRetainedSlice(length));
+        }
+        ChannelHandlerContext decoder = ctx.pipeline().context(decoderName);
+        if (decoder == null) {
+            ctx.close();
+            return;
+        }
+        HttpRequest failed = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
+        failed.setDecoderResult(DecoderResult.failure(new MalformedHead(verdict)));
+        decoder.fireChannelRead(failed);
+        decoder.fireChannelRead(LastHttpContent.EMPTY_LAST_CONTENT);
+    }
+
+    /** After the decoder: learns how each request is framed, so the head check skips its body. */
+    private final class Framing extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof HttpRequest request && mode == Mode.HEAD) {
+                framed = true;
+                if (!request.decoderResult().isSuccess() || HttpUtil.isTransferEncodingChunked(request)) {
+                    mode = Mode.PASS; // refused and closed, or a body the check does not frame
+                } else {
+                    bodyLeft = HttpUtil.getContentLength(request, 0L);
+                    mode = bodyLeft > 0 ? Mode.BODY : Mode.HEAD;
+                }
+            }
+            ctx.fireChannelRead(msg);
+        }
+    }
+}
