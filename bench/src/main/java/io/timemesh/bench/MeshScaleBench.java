@@ -28,8 +28,6 @@ public final class MeshScaleBench {
     private static final int FARM_SUBNET = 5;
     private static final int FARM_PORT = 11970;
     private static final int SOURCES = 5;
-    private static final int HTTP_BASE = 18960;
-    private static final int CLUSTER_BASE = 15860;
     private static final Path JAR = Path.of("deploy", "target", "timemesh.jar");
 
     private MeshScaleBench() {}
@@ -63,17 +61,19 @@ public final class MeshScaleBench {
 
     private static Figures measure(int size, int seconds, Path work, Path config, Path key) throws Exception {
         List<String> members = new ArrayList<>();
+        int[] clusterPorts = new int[size];
         for (int i = 0; i < size; i++) {
-            members.add("127.0.0.1:" + (CLUSTER_BASE + i));
+            clusterPorts[i] = NodeProcess.freePort();
+            members.add("127.0.0.1:" + clusterPorts[i]);
         }
         String cluster = "mesh-scale-" + size + "-" + ProcessHandle.current().pid();
         List<NodeProcess> nodes = new ArrayList<>();
         try {
             for (int i = 0; i < size; i++) {
-                nodes.add(new NodeProcess(HTTP_BASE + i, work.resolve("node-" + size + "-" + i + ".log"), List.of(
+                nodes.add(new NodeProcess(NodeProcess.freePort(), work.resolve("node-" + size + "-" + i + ".log"), List.of(
                         "--config", config.toString(), "--cluster", "--cluster-key", key.toString(), "--cluster-name",
                         cluster, "--members", String.join(",", members), "--cluster-host", "127.0.0.1", "--cluster-port",
-                        String.valueOf(CLUSTER_BASE + i), "--node-name", "node-" + i)));
+                        String.valueOf(clusterPorts[i]), "--node-name", "node-" + i)));
             }
             for (NodeProcess node : nodes) {
                 node.awaitSynchronised(Duration.ofSeconds(60 + 10L * size));
