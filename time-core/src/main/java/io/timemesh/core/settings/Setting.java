@@ -19,7 +19,7 @@ public final class Setting {
         if (value instanceof Number n && n.doubleValue() >= min && n.doubleValue() <= max) {
             return n.doubleValue();
         }
-        throw new SettingException(key, value, "a number from " + SettingException.show(min) + " to "
+        throw SettingException.refused(key, SettingException.show(value), "a number from " + SettingException.show(min) + " to "
                 + SettingException.show(max));
     }
 
@@ -34,7 +34,7 @@ public final class Setting {
         if (value instanceof Number n && n.doubleValue() > 0 && n.doubleValue() <= max) {
             return n.doubleValue();
         }
-        throw new SettingException(key, value, "a number greater than 0, at most " + SettingException.show(max));
+        throw SettingException.refused(key, SettingException.show(value), "a number greater than 0, at most " + SettingException.show(max));
     }
 
     /**
@@ -49,7 +49,7 @@ public final class Setting {
                 && n.doubleValue() >= min && n.doubleValue() <= max) {
             return n.longValue();
         }
-        throw new SettingException(key, value, "a whole number from " + min + " to " + max);
+        throw SettingException.refused(key, SettingException.show(value), "a whole number from " + min + " to " + max);
     }
 
     /** {@link #wholeNumber(String, Object, long, long, long)} for int settings. */
@@ -70,7 +70,7 @@ public final class Setting {
                 return constant;
             }
         }
-        throw new SettingException(key, value, "one of " + java.util.Arrays.stream(type.getEnumConstants())
+        throw SettingException.refused(key, SettingException.show(value), "one of " + java.util.Arrays.stream(type.getEnumConstants())
                 .map(c -> SettingException.show(c.name().toLowerCase(java.util.Locale.ROOT)))
                 .collect(java.util.stream.Collectors.joining(", ")));
     }

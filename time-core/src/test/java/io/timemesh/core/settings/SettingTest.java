@@ -49,7 +49,7 @@ class SettingTest {
 
     @Test
     void aSectionNamesTheFullKey() {
-        SettingException refused = new SettingException("maxDriftPpm", 1e9, "a number from 0 to 100000");
+        SettingException refused = SettingException.refused("maxDriftPpm", SettingException.show(1e9), "a number from 0 to 100000");
         assertThat(refused.within("discipline").key()).isEqualTo("discipline.maxDriftPpm");
         assertThat(refused.within("discipline"))
                 .hasMessage("'discipline.maxDriftPpm' must be a number from 0 to 100000, was 1000000000");
