@@ -1,5 +1,6 @@
 package io.timemesh.discipline;
 
+import io.timemesh.core.settings.Settings;
 import io.timemesh.core.clock.ClockModel;
 import io.timemesh.core.clock.ClockStatus;
 import io.timemesh.core.mesh.LeaderFence;
@@ -77,7 +78,7 @@ public final class DisciplineVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         try {
-            virtualClock = new VirtualClock(DisciplineSettings.fromJson(config()));
+            virtualClock = new VirtualClock(Settings.bind(DisciplineSettings.class, config().encode()));
         } catch (IllegalArgumentException | ClassCastException e) {
             return Future.failedFuture(new IllegalArgumentException("discipline config: " + e.getMessage(), e));
         }
