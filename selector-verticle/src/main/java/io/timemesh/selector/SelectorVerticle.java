@@ -1,5 +1,6 @@
 package io.timemesh.selector;
 
+import io.timemesh.core.settings.Settings;
 import io.timemesh.core.message.EventBusAddresses;
 import io.timemesh.core.message.Reference;
 import io.timemesh.core.message.SourceAuth;
@@ -98,7 +99,7 @@ public final class SelectorVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         try {
-            selector = new Selector(SelectorSettings.fromJson(config().copy().put("nodeName", auth.node())));
+            selector = new Selector(Settings.bind(SelectorSettings.class, config().copy().put("nodeName", auth.node()).encode()));
         } catch (IllegalArgumentException | ClassCastException e) {
             return Future.failedFuture(new IllegalArgumentException("selector config: " + e.getMessage(), e));
         }
@@ -309,7 +310,7 @@ public final class SelectorVerticle extends VerticleBase {
         consumers.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_SOURCES, this::answerSources));
         consumers.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_STATUS, this::answerStatus));
         select(); // a successor speaks at once: the nodes are waiting for references
-        reselectTimer = vertx.setPeriodic(selector.settings().reselectMillis(), id -> select());
+        reselectTimer = vertx.setPeriodic(selector.settings().selection().reselectMillis(), id -> select());
     }
 
     /**
