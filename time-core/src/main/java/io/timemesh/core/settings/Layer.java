@@ -49,6 +49,22 @@ public final class Layer {
     }
 
     /**
+     * JSON text as one layer, every key in it given at {@code where}.
+     *
+     * @throws IllegalArgumentException when the text is not a JSON object
+     */
+    public static Layer json(String where, String json) {
+        try {
+            if (Settings.MAPPER.readTree(json) instanceof ObjectNode object) {
+                return of(where, object);
+            }
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("settings are not JSON: " + e.getOriginalMessage(), e);
+        }
+        throw new IllegalArgumentException("settings are not a JSON object: " + json);
+    }
+
+    /**
      * A JSON file as one layer ("config file PATH").
      *
      * @throws IllegalArgumentException saying what is wrong in the user's terms: no such file, not readable, not

@@ -39,6 +39,14 @@ public final class SettingException extends IllegalArgumentException {
         return new SettingException(key, "%s: " + problem.replace("%", "%%"), null, null);
     }
 
+    /**
+     * A rule across keys that {@code key} breaks, the sentence going on from the key: "'sources' is empty: a node
+     * that samples needs servers to ask".
+     */
+    public static SettingException rule(String key, String sentence) {
+        return new SettingException(key, "%s " + sentence.replace("%", "%%"), null, null);
+    }
+
     /** The same refusal under {@code section.key} ("pools[0]" and "name" give "pools[0].name"). */
     public SettingException within(String section) {
         return section.isEmpty() ? this : new SettingException(section + "." + key, template, allowed, where);

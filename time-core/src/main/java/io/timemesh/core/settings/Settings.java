@@ -93,13 +93,7 @@ public final class Settings {
      * @throws SettingException as {@link #bind(Class, List)}, without a layer
      */
     public static <T extends Record> T bind(Class<T> type, String json) {
-        ObjectNode tree;
-        try {
-            tree = (ObjectNode) MAPPER.readTree(json);
-        } catch (JsonProcessingException | ClassCastException e) {
-            throw new IllegalArgumentException("settings are not a JSON object: " + json, e);
-        }
-        return bind(type, List.of(Layer.of(null, tree)));
+        return bind(type, List.of(Layer.json(null, json)));
     }
 
     /** The JSON form of {@code settings}, as {@link #bind(Class, String)} reads it back. */
