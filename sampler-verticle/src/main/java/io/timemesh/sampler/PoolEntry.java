@@ -19,11 +19,20 @@ public record PoolEntry(@JsonProperty(required = true) String name,
     public static final PoolEntry DEFAULTS = new PoolEntry(null, PoolSource.DEFAULT_MAX_SOURCES);
 
     public PoolEntry {
-        if (name != null) {
+        checkAddress("name", name);
+    }
+
+    /**
+     * Refuses {@code text} under {@code key} unless it is "host[:port]" or absent (null).
+     *
+     * @throws SettingException naming the key and what is wrong with the address
+     */
+    static void checkAddress(String key, String text) {
+        if (text != null) {
             try {
-                ServerAddress.parse(name);
+                ServerAddress.parse(text);
             } catch (IllegalArgumentException e) {
-                throw SettingException.of("name", e.getMessage());
+                throw SettingException.of(key, e.getMessage());
             }
         }
     }

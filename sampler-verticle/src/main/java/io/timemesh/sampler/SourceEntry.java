@@ -29,13 +29,7 @@ public record SourceEntry(@JsonProperty(required = true) String address, boolean
     public static final SourceEntry DEFAULTS = new SourceEntry(null, false, null, null);
 
     public SourceEntry {
-        if (address != null) {
-            try {
-                ServerAddress.parse(address);
-            } catch (IllegalArgumentException e) {
-                throw SettingException.of("address", e.getMessage());
-            }
-        }
+        PoolEntry.checkAddress("address", address);
         if (!nts && (ntsKePort != null || trustedCertificates != null)) {
             throw SettingException.of("nts", "ntsKePort and trustedCertificates need \"nts\": true");
         }
