@@ -1,8 +1,8 @@
 package io.timemesh.deploy;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.timemesh.core.settings.Layer;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -18,6 +18,12 @@ import java.util.TreeSet;
  * system property. Values are read as JSON when they parse (numbers, booleans, arrays), else as strings; a
  * comma-separated {@code sources} is a list. Unknown keys are refused when the layers are bound, naming the variable
  * or property.
+ *
+ * <p>Why not vertx-config or SmallRye Config: both merge their stores into one tree and so lose which layer set
+ * each key, which every refusal must name; vertx-config reads asynchronously on a Vert.x the node does not have yet,
+ * and SmallRye spells environment variables {@code TIMEMESH_DISCIPLINE_MAXDRIFTPPM}, not the documented
+ * {@code TIMEMESH_DISCIPLINE__MAX_DRIFT_PPM}. Reading the environment and the properties is all that is left here;
+ * the merge and the binding are {@link io.timemesh.core.settings.Settings}, on Jackson.
  */
 public final class ConfigLayers {
     private ConfigLayers() {}
@@ -52,11 +58,9 @@ public final class ConfigLayers {
 
     private static void put(Layer layer, List<String> path, String text, String where) {
         if (path.get(path.size() - 1).equals("sources") && !text.strip().startsWith("[")) {
-            List<String> sources = new ArrayList<>(Arrays.stream(text.split(",")).map(String::strip)
-                    .filter(s -> !s.isEmpty()).toList());
-            var array = JsonNodeFactory.instance.arrayNode();
-            sources.forEach(array::add);
-            layer.put(path, array, new Layer.Origin(where, text));
+            ArrayNode sources = JsonNodeFactory.instance.arrayNode();
+            Arrays.stream(text.split(",")).map(String::strip).filter(s -> !s.isEmpty()).forEach(sources::add);
+            layer.put(path, sources, new Layer.Origin(where, text));
         } else {
             layer.put(path, text, where);
         }

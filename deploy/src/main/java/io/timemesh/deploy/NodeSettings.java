@@ -4,6 +4,7 @@ import io.timemesh.api.ApiSettings;
 import io.timemesh.api.HttpLimits;
 import io.timemesh.api.NtpRateLimit;
 import io.timemesh.api.nts.NtsServerSettings;
+import io.timemesh.core.ntp.NtpConstants;
 import io.timemesh.core.settings.SettingException;
 import io.timemesh.core.settings.Whole;
 import io.timemesh.discipline.DisciplineSettings;
@@ -15,10 +16,12 @@ import io.timemesh.selector.SelectionSettings;
 import java.util.List;
 
 /**
- * Everything a node runs with, as the config file writes it: each key declared once, here or in the section
- * records of the modules that use it, with its range and default, and bound from the layers (file, environment,
- * system properties, command line) by {@link io.timemesh.core.settings.Settings}. {@link NodeConfig} derives every
- * verticle's settings from it.
+ * Everything a node runs with, as the config file writes it: each section declared once, by the module that uses
+ * it, with its keys' ranges and defaults, and bound from the layers (file, environment, system properties, command
+ * line) by {@link io.timemesh.core.settings.Settings}. {@link NodeConfig} derives every verticle's settings from it.
+ * The top-level keys the file keeps flat for the sampler ({@code sources}, {@code pools}, {@code pollSeconds},
+ * {@code iburst}) and the API ({@code httpHost}, {@code httpPort}) take the ranges and defaults of
+ * {@link SamplerConfig} and {@link ApiSettings}.
  *
  * @param nodeName     this node's name, or null for "node-PID"
  * @param sources      the NTP servers to ask, or null for the public pool (none when {@code pools} are given)
@@ -45,7 +48,8 @@ import java.util.List;
  *                          they are needed, NTS serving without the NTP server, a cluster without its key
  */
 public record NodeSettings(String nodeName, List<SourceEntry> sources, List<PoolEntry> pools,
-                           @Whole(min = 1, max = 131_072) int pollSeconds, boolean iburst, String httpHost,
+                           @Whole(min = NtpConstants.MIN_POLL_SECONDS, max = NtpConstants.MAX_POLL_SECONDS)
+                           int pollSeconds, boolean iburst, String httpHost,
                            @Whole(min = 0, max = 65_535) int httpPort, String clusterName, ExchangeSettings sampler,
                            SelectionSettings selector, DisciplineSettings discipline, ClusterSettings cluster,
                            List<Role> roles, @Whole(min = 0, max = 65_535) Integer ntpPort, String ntpHost,

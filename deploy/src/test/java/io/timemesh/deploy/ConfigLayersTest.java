@@ -4,10 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.timemesh.api.ApiSettings;
+import io.timemesh.api.NtpRateLimit;
+import io.timemesh.api.NtpServerSettings;
+import io.timemesh.core.clock.LeapDays;
 import io.timemesh.core.settings.Layer;
 import io.timemesh.core.settings.SettingException;
+import io.timemesh.core.settings.Settings;
 import io.timemesh.discipline.DisciplineSettings;
+import io.timemesh.sampler.SamplerConfig;
 import io.timemesh.sampler.SourceEntry;
+import io.timemesh.selector.SelectorSettings;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
@@ -189,6 +196,26 @@ class ConfigLayersTest {
         assertThat(config.discipline()).isEqualTo(DisciplineSettings.DEFAULTS);
         assertThat(new NodeConfig(new JsonObject().put("cluster", new JsonObject().put("insecure", true))).clusterName())
                 .isEqualTo("timemesh");
+    }
+
+    /** What a verticle binds from its deployment JSON is exactly what the node derived for it. */
+    @Test
+    void eachVerticleBindsBackTheSettingsTheNodeDerived() throws Exception {
+        NodeConfig config = bind(file("{'sources': ['127.0.0.2', {'address': '127.0.0.3:11123', 'nts': true,"
+                + " 'trustedCertificates': 'ca.pem'}], 'pools': [{'name': 'pool.example', 'maxSources': 2}],"
+                + " 'sampler': {'timeoutMillis': 500}, 'selector': {'trusted': ['127.0.0.2:123'], 'reselectMillis': 250},"
+                + " 'discipline': {'maxDriftPpm': 20, 'leapMode': 'smear', 'leapDays': 'any_month_end'},"
+                + " 'http': {'h2c': true}, 'ntpPort': 0, 'ntpRateLimit': {'burst': 4, 'kod': true}}"));
+        assertThat(Settings.bind(SamplerConfig.class, Settings.json(config.sampler()))).isEqualTo(config.sampler());
+        assertThat(Settings.bind(SelectorSettings.class, Settings.json(config.selector()))).isEqualTo(config.selector());
+        assertThat(Settings.bind(DisciplineSettings.class, Settings.json(config.discipline())))
+                .isEqualTo(config.discipline());
+        assertThat(Settings.bind(ApiSettings.class, Settings.json(config.api()))).isEqualTo(config.api());
+        assertThat(Settings.bind(NtpServerSettings.class, Settings.json(config.ntp()))).isEqualTo(config.ntp());
+        assertThat(config.selector().maxDriftPpm()).isEqualTo(20);
+        assertThat(config.selector().leapDays()).isEqualTo(LeapDays.ANY_MONTH_END);
+        assertThat(config.sampler().nts()).containsOnlyKeys("127.0.0.3:11123");
+        assertThat(config.ntp().ntpRateLimit()).isEqualTo(new NtpRateLimit(true, 3, 4, 2, true));
     }
 
     @Test

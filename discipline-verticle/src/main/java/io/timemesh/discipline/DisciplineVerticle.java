@@ -79,7 +79,7 @@ public final class DisciplineVerticle extends VerticleBase {
     public Future<?> start() {
         try {
             virtualClock = new VirtualClock(Settings.bind(DisciplineSettings.class, config().encode()));
-        } catch (IllegalArgumentException | ClassCastException e) {
+        } catch (IllegalArgumentException e) {
             return Future.failedFuture(new IllegalArgumentException("discipline config: " + e.getMessage(), e));
         }
         links = new TimebaseLinks(vertx, clock, auth, precisionLog2);

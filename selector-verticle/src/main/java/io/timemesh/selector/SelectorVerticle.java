@@ -100,7 +100,7 @@ public final class SelectorVerticle extends VerticleBase {
     public Future<?> start() {
         try {
             selector = new Selector(Settings.bind(SelectorSettings.class, config().copy().put("nodeName", auth.node()).encode()));
-        } catch (IllegalArgumentException | ClassCastException e) {
+        } catch (IllegalArgumentException e) {
             return Future.failedFuture(new IllegalArgumentException("selector config: " + e.getMessage(), e));
         }
         lease = new SelectorLease(auth.node(), TimeUnit.MILLISECONDS.toNanos(LEASE_TIMEOUT_MILLIS),
