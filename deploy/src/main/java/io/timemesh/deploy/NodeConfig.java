@@ -4,6 +4,7 @@ import io.timemesh.api.ApiSettings;
 import io.timemesh.api.NtpServerSettings;
 import io.timemesh.core.settings.Layer;
 import io.timemesh.core.settings.Settings;
+import io.timemesh.discipline.DisciplineSettings;
 import io.timemesh.sampler.SamplerConfig;
 import io.timemesh.sampler.SourceEntry;
 import io.timemesh.selector.SelectorSettings;
@@ -119,7 +120,8 @@ public final class NodeConfig {
                 settings.discipline().maxDriftPpm(), settings.discipline().leapDays());
     }
 
-    public io.timemesh.discipline.DisciplineSettings discipline() {
+    /** The discipline's settings (the config section "discipline"). */
+    public DisciplineSettings discipline() {
         return settings.discipline();
     }
 

@@ -38,7 +38,6 @@ import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.NetworkConfig;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.internal.VertxInternal;
 import io.timemesh.core.metrics.NodeCounters;
 import java.util.UUID;
