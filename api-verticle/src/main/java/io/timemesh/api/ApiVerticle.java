@@ -1,5 +1,6 @@
 package io.timemesh.api;
 
+import io.timemesh.core.settings.Settings;
 import io.timemesh.core.clock.ClockModel;
 import io.timemesh.core.clock.MonotonicReader;
 import io.timemesh.core.message.EventBusAddresses;
@@ -125,8 +126,8 @@ public final class ApiVerticle extends VerticleBase {
     public Future<?> start() {
         eventLoop = Thread.currentThread();
         try {
-            settings = ApiSettings.fromJson(config());
-        } catch (IllegalArgumentException | ClassCastException e) {
+            settings = Settings.bind(ApiSettings.class, config().encode());
+        } catch (IllegalArgumentException e) {
             return Future.failedFuture(new IllegalArgumentException("api config: " + e.getMessage(), e));
         }
         var time = vertx.eventBus().consumer(EventBusAddresses.TIME, m -> m.reply(timeAnswer(m.body())));

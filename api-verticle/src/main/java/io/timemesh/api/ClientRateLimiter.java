@@ -1,7 +1,5 @@
 package io.timemesh.api;
 
-import io.timemesh.core.settings.Setting;
-import io.vertx.core.json.JsonObject;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.random.RandomGenerator;
@@ -26,11 +24,6 @@ public final class ClientRateLimiter {
     private final RandomGenerator random;
     private final Map<String, double[]> clients;
 
-    /** chrony's defaults: interval 3 (8 s), burst 8, leak 2. */
-    public static ClientRateLimiter chronyDefaults(RandomGenerator random) {
-        return new ClientRateLimiter(3, 8, 2, MAX_CLIENTS, random);
-    }
-
     public ClientRateLimiter(int intervalLog2, int burst, int leak, int maxClients, RandomGenerator random) {
         if (intervalLog2 < -4 || intervalLog2 > 12 || burst < 1 || burst > 255 || leak < 0 || leak > 4 || maxClients < 1) {
             throw new IllegalArgumentException("rate limit: interval -4..12, burst 1..255, leak 0..4, maxClients >= 1");
@@ -47,16 +40,9 @@ public final class ClientRateLimiter {
         };
     }
 
-    /**
-     * The limiter an {@code ntpRateLimit} section describes: {@code interval} (log2 s, default 3), {@code burst}
-     * (default 8), {@code leak} (default 2), chrony's ranges.
-     *
-     * @throws io.timemesh.core.settings.SettingException naming the key, for a value out of range or a fraction
-     */
-    public static ClientRateLimiter fromJson(JsonObject rate, RandomGenerator random) {
-        return new ClientRateLimiter(Setting.wholeNumber("interval", rate.getValue("interval"), 3, -4, 12),
-                Setting.wholeNumber("burst", rate.getValue("burst"), 8, 1, 255),
-                Setting.wholeNumber("leak", rate.getValue("leak"), 2, 0, 4), MAX_CLIENTS, random);
+    /** The limiter an {@code ntpRateLimit} section describes, tracking up to {@link #MAX_CLIENTS} clients. */
+    public static ClientRateLimiter of(NtpRateLimit limit, RandomGenerator random) {
+        return new ClientRateLimiter(limit.interval(), limit.burst(), limit.leak(), MAX_CLIENTS, random);
     }
 
     public Verdict check(String client, long nowNanos) {

@@ -1,15 +1,11 @@
 package io.timemesh.api;
 
-import io.timemesh.core.settings.Setting;
-import io.vertx.core.json.JsonObject;
-import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
+import io.timemesh.core.settings.Whole;
 
 /**
  * What one HTTP connection, and the HTTP server as a whole, may hold: the config section {@code "http"}. The
  * defaults are safe for a node on a hostile network; every limit is enforced by {@link ConnectionGuard} or
- * by Vert.x's server options.
+ * by Vert.x's server options. Bound and range-checked by {@link io.timemesh.core.settings.Settings}.
  *
  * @param idleTimeoutMillis        a connection with nothing read or written for this long is closed, ms
  * @param headerTimeoutMillis      a connection must deliver a complete request head within this long of opening
@@ -33,17 +29,17 @@ import java.util.TreeSet;
  *                                 GOAWAY ENHANCE_YOUR_CALM ("rapid reset", CVE-2023-44487, and CVE-2025-55163)
  * @param http2ResetWindowSeconds  the window of that count, s
  */
-public record HttpLimits(int idleTimeoutMillis, int headerTimeoutMillis, int maxConnections, int maxInitialLineBytes,
-                         int maxHeaderBytes, int writeTimeoutMillis, boolean h2c, int http2MaxConcurrentStreams,
-                         int http2MaxQueuedResponses, int http2MaxResetsPerWindow, int http2ResetWindowSeconds) {
-
-    /** The config keys of the "http" section and their JSON types (Number or Boolean). */
-    public static final Map<String, Class<?>> KEYS = Map.ofEntries(Map.entry("idleTimeoutMillis", Number.class),
-            Map.entry("headerTimeoutMillis", Number.class), Map.entry("maxConnections", Number.class),
-            Map.entry("maxInitialLineBytes", Number.class), Map.entry("maxHeaderBytes", Number.class),
-            Map.entry("writeTimeoutMillis", Number.class), Map.entry("h2c", Boolean.class),
-            Map.entry("http2MaxConcurrentStreams", Number.class), Map.entry("http2MaxQueuedResponses", Number.class),
-            Map.entry("http2MaxResetsPerWindow", Number.class), Map.entry("http2ResetWindowSeconds", Number.class));
+public record HttpLimits(@Whole(min = 1, max = 86_400_000) int idleTimeoutMillis,
+                         @Whole(min = 1, max = 3_600_000) int headerTimeoutMillis,
+                         @Whole(min = 1, max = 1_000_000) int maxConnections,
+                         @Whole(min = 64, max = 1 << 20) int maxInitialLineBytes,
+                         @Whole(min = 256, max = 1 << 20) int maxHeaderBytes,
+                         @Whole(min = 1, max = 3_600_000) int writeTimeoutMillis,
+                         boolean h2c,
+                         @Whole(min = 1, max = 10_000) int http2MaxConcurrentStreams,
+                         @Whole(min = 1, max = 10_000) int http2MaxQueuedResponses,
+                         @Whole(min = 1, max = 1_000_000) int http2MaxResetsPerWindow,
+                         @Whole(min = 1, max = 3_600) int http2ResetWindowSeconds) {
 
     /**
      * 60 s idle, 10 s to send a request head, 4,096 connections (well below a typical 20,000-descriptor
@@ -54,34 +50,4 @@ public record HttpLimits(int idleTimeoutMillis, int headerTimeoutMillis, int max
      */
     public static final HttpLimits DEFAULTS =
             new HttpLimits(60_000, 10_000, 4_096, 4_096, 8_192, 20_000, false, 32, 4, 100, 30);
-
-    private static int whole(JsonObject json, String key, int fallback, int min, int max) {
-        return Setting.wholeNumber("http." + key, json.getValue(key), fallback, min, max);
-    }
-
-    /**
-     * @param json the "http" section; absent keys take {@link #DEFAULTS}
-     * @throws IllegalArgumentException for an unknown key; a {@link io.timemesh.core.settings.SettingException}
-     *                                  naming the key for a value out of its range or a fraction
-     * @throws ClassCastException       for a value of the wrong JSON type
-     */
-    public static HttpLimits fromJson(JsonObject json) {
-        Set<String> unknown = new TreeSet<>(json.fieldNames());
-        unknown.removeAll(KEYS.keySet());
-        if (!unknown.isEmpty()) {
-            throw new IllegalArgumentException("unknown config key 'http." + unknown.iterator().next() + "'; known: "
-                    + new TreeSet<>(KEYS.keySet()));
-        }
-        HttpLimits d = DEFAULTS;
-        return new HttpLimits(whole(json, "idleTimeoutMillis", d.idleTimeoutMillis, 1, 86_400_000),
-                whole(json, "headerTimeoutMillis", d.headerTimeoutMillis, 1, 3_600_000),
-                whole(json, "maxConnections", d.maxConnections, 1, 1_000_000),
-                whole(json, "maxInitialLineBytes", d.maxInitialLineBytes, 64, 1 << 20),
-                whole(json, "maxHeaderBytes", d.maxHeaderBytes, 256, 1 << 20),
-                whole(json, "writeTimeoutMillis", d.writeTimeoutMillis, 1, 3_600_000), json.getBoolean("h2c", d.h2c),
-                whole(json, "http2MaxConcurrentStreams", d.http2MaxConcurrentStreams, 1, 10_000),
-                whole(json, "http2MaxQueuedResponses", d.http2MaxQueuedResponses, 1, 10_000),
-                whole(json, "http2MaxResetsPerWindow", d.http2MaxResetsPerWindow, 1, 1_000_000),
-                whole(json, "http2ResetWindowSeconds", d.http2ResetWindowSeconds, 1, 3_600));
-    }
 }

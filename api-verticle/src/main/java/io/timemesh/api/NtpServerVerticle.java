@@ -9,6 +9,7 @@ import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.InternetProtocolFamily;
+import io.timemesh.core.settings.Settings;
 import io.timemesh.core.clock.MonotonicReader;
 import io.timemesh.core.clock.TimeReading;
 import io.timemesh.core.metrics.NodeCounters;
@@ -24,7 +25,6 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.datagram.DatagramSocketOptions;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.PromiseInternal;
-import io.vertx.core.json.JsonObject;
 import io.vertx.core.spi.transport.Transport;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
@@ -88,42 +88,23 @@ public final class NtpServerVerticle extends VerticleBase {
         this.counters = counters;
     }
 
-    /**
-     * Config key marking an instance that joins a port another instance of this node already holds,
-     * rather than claiming it.
-     */
-    public static final String JOINS_PORT = "ntpJoinsPort";
-
-    /**
-     * Whether more instances may share this one's port: not with rate limiting, whose per-client
-     * state must be one table (clients such as chrony send from a new port each time, so the kernel
-     * would spread one client over every instance).
-     */
-    public static boolean shareable(JsonObject config) {
-        JsonObject rate = config.getJsonObject("ntpRateLimit");
-        return rate == null || !rate.getBoolean("enabled", true);
-    }
-
     @Override
     public Future<?> start() {
         eventLoop = Thread.currentThread();
-        JsonObject config = config();
-        int port = config.getInteger("ntpPort", 123);
-        String configured = config.getString("ntpHost");
-        JsonObject rate = config.getJsonObject("ntpRateLimit");
-        if (port < 0 || port > 65_535) {
-            return Future.failedFuture(new IllegalArgumentException("ntpPort must be 0..65535, was " + port));
-        }
+        NtpServerSettings config;
         try {
-            if (!shareable(config)) {
-                limiter = ClientRateLimiter.fromJson(rate, new SecureRandom());
-                kissOfDeath = rate.getBoolean("kod", false);
-            }
-        } catch (IllegalArgumentException | ClassCastException e) {
-            return Future.failedFuture(new IllegalArgumentException("ntpRateLimit: " + e.getMessage(), e));
+            config = Settings.bind(NtpServerSettings.class, config().encode());
+        } catch (IllegalArgumentException e) {
+            return Future.failedFuture(new IllegalArgumentException("NTP server config: " + e.getMessage(), e));
+        }
+        int port = config.ntpPort();
+        String configured = config.ntpHost();
+        if (!config.shareable()) {
+            limiter = ClientRateLimiter.of(config.ntpRateLimit(), new SecureRandom());
+            kissOfDeath = config.ntpRateLimit().kod();
         }
         // Shared with the node's other NTP server instances where the transport allows (see TimemeshNode).
-        boolean reusePort = vertx.isNativeTransportEnabled() && shareable(config);
+        boolean reusePort = vertx.isNativeTransportEnabled() && config.shareable();
         // Unless told where: dual-stack on "::" (IPv4 clients arrive as mapped addresses), or IPv4 alone on a
         // host without IPv6.
         return clock.follow(vertx).compose(v -> configured != null ? listen(configured, port, reusePort, config)
@@ -139,10 +120,10 @@ public final class NtpServerVerticle extends VerticleBase {
      * reads one datagram per wake-up and resolves the destination of every send, where this reads and writes
      * in batches (recvmmsg/sendmmsg on epoll) and answers to the sender's address as received.
      */
-    private Future<DatagramChannel> listen(String address, int port, boolean reusePort, JsonObject config) {
+    private Future<DatagramChannel> listen(String address, int port, boolean reusePort, NtpServerSettings config) {
         // SO_REUSEPORT would also let another process share the port unnoticed: the first instance
         // binds it once without, so a port already taken fails the start as it always did.
-        boolean claim = reusePort && port != 0 && !config.getBoolean(JOINS_PORT, false);
+        boolean claim = reusePort && port != 0 && !config.ntpJoinsPort();
         ContextInternal context = (ContextInternal) this.context;
         return vertx.executeBlocking(() -> {
             InetSocketAddress local = new InetSocketAddress(address, port); // a configured name resolves here

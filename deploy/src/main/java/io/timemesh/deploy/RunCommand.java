@@ -1,21 +1,19 @@
 package io.timemesh.deploy;
 
-import io.timemesh.api.nts.NtsServerSettings;
-import io.timemesh.core.ntp.ServerAddress;
-import io.timemesh.core.settings.SettingException;
-import io.timemesh.sampler.nts.NtsKeClient;
-import io.timemesh.sampler.nts.NtsSourceSettings;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.BooleanNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import io.timemesh.core.settings.Layer;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -146,9 +144,8 @@ public final class RunCommand implements Callable<Integer> {
         }
         FatalErrors.watch(node.vertx(), FatalErrors.DEAF_AFTER);
         spec.commandLine().getOut().printf("timemesh node %s (%s) in cluster %s%s%n", config.nodeName(),
-                String.join(",", config.roles()), config.clusterName(), node.httpPort() < 0 ? ""
-                        : String.format(" serving http://%s:%d/time", config.apiConfig().getString("httpHost", "0.0.0.0"),
-                                node.httpPort()));
+                config.roles().stream().map(Role::toString).collect(Collectors.joining(",")), config.clusterName(), node.httpPort() < 0 ? ""
+                        : String.format(" serving http://%s:%d/time", config.api().httpHost(), node.httpPort()));
         spec.commandLine().getOut().flush();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -160,130 +157,92 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     /**
-     * File < environment < system properties < these options; validated as a whole.
+     * File < environment < system properties < these options, bound and checked as one.
      *
      * @throws IllegalArgumentException naming the key, what it takes, the value as given and where it was given
      *         (config file, environment variable, system property or option)
      */
     NodeConfig config() {
-        Map<String, String> options = new HashMap<>(); // key -> the option that set it
-        try {
-            return layered(options);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(explained(e, options), e);
+        List<Layer> layers = new ArrayList<>();
+        if (configFile != null) {
+            layers.add(Layer.file(configFile));
         }
+        layers.add(ConfigLayers.environment(System.getenv()));
+        layers.add(ConfigLayers.properties(System.getProperties()));
+        layers.add(options());
+        return NodeConfig.of(layers);
     }
 
-    /** The message of a refused setting, with where its value came from and that value as the user wrote it. */
-    private String explained(IllegalArgumentException e, Map<String, String> options) {
-        String key = e instanceof SettingException refused ? refused.key() : quotedKey(e.getMessage());
-        if (key == null) {
-            return e.getMessage();
-        }
-        String listKey = key.contains("[") ? key.substring(0, key.indexOf('[')) : key; // "pools[0].name": pools
-        if (options.containsKey(listKey)) {
-            return e.getMessage() + " (option " + options.get(listKey) + ")";
-        }
-        ConfigLayers.Origin origin = ConfigLayers.origins(System.getenv(), System.getProperties()).get(key);
-        if (origin != null) {
-            return (e instanceof SettingException refused
-                    ? "'" + key + "' must be " + refused.allowed() + ", was " + origin.given() : e.getMessage())
-                    + " (" + origin.where() + ")";
-        }
-        return configFile == null ? e.getMessage() : e.getMessage() + " (config file " + configFile + ")";
-    }
-
-    /** The first 'quoted' key in a message, or null. */
-    private static String quotedKey(String message) {
-        Matcher matcher = QUOTED.matcher(message == null ? "" : message);
-        return matcher.find() ? matcher.group(1) : null;
-    }
-
-    private static final Pattern QUOTED = Pattern.compile("'([A-Za-z][A-Za-z0-9.\\[\\]]*)'");
-
-    private NodeConfig layered(Map<String, String> options) {
-        JsonObject file = configFile == null ? new JsonObject() : NodeConfig.readJson(configFile);
-        JsonObject layers = ConfigLayers.layer(file, System.getenv(), System.getProperties());
-        // Sources, pools and roles decide together what a node needs (servers to ask, or none for an
-        // api-only node): the options go in before the layers are checked as one.
+    /** The options given, as the last layer: each key set by an option is named as that option. */
+    private Layer options() {
+        JsonNodeFactory json = JsonNodeFactory.instance;
+        Layer layer = Layer.empty();
         if (!sources.isEmpty()) {
-            options.put("sources", "--source");
-            JsonArray entries = new JsonArray();
+            ArrayNode entries = json.arrayNode();
             for (SourceOption source : sources) {
-                try {
-                    ServerAddress.parse(source.address);
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException("'sources': " + e.getMessage(), e);
-                }
                 if (!source.nts && (source.ntsKePort != null || source.ntsTrustedCertificates != null)) {
-                    throw new IllegalArgumentException("'sources': --source-nts-ke-port and --source-trusted-certificates need --nts"
-                            + " (after --source " + source.address + ")");
+                    throw new IllegalArgumentException("'sources': --source-nts-ke-port and --source-trusted-certificates"
+                            + " need --nts (after --source " + source.address + ")");
                 }
-                entries.add(source.nts ? new NtsSourceSettings(source.ntsKePort == null ? NtsKeClient.DEFAULT_KE_PORT
-                        : source.ntsKePort, source.ntsTrustedCertificates).toJson(source.address) : source.address);
+                if (source.nts) {
+                    ObjectNode entry = entries.addObject().put("address", source.address).put("nts", true);
+                    if (source.ntsKePort != null) {
+                        entry.put("ntsKePort", source.ntsKePort);
+                    }
+                    if (source.ntsTrustedCertificates != null) {
+                        entry.put("trustedCertificates", source.ntsTrustedCertificates.toString());
+                    }
+                } else {
+                    entries.add(source.address);
+                }
             }
-            layers.put("sources", entries);
+            layer.put(List.of("sources"), entries, new Layer.Origin("option --source", null));
         }
         if (!pools.isEmpty()) {
-            options.put("pools", "--pool");
-            JsonArray poolsJson = new JsonArray();
-            pools.forEach(pool -> poolsJson.add(new JsonObject().put("name", pool)));
-            if (sources.isEmpty() && !layers.containsKey("sources")) {
-                layers.put("sources", new JsonArray()); // the pools replace the default sources
-            }
-            layers.put("pools", poolsJson);
+            ArrayNode entries = json.arrayNode();
+            pools.forEach(pool -> entries.addObject().put("name", pool));
+            layer.put(List.of("pools"), entries, new Layer.Origin("option --pool", null));
         }
         if (!roles.isEmpty()) {
-            options.put("roles", "--roles");
-            layers.put("roles", new JsonArray(roles));
+            ArrayNode entries = json.arrayNode();
+            roles.forEach(entries::add);
+            layer.put(List.of("roles"), entries, new Layer.Origin("option --roles", String.join(",", roles)));
         }
-        NodeConfig config = new NodeConfig(layers);
-        config = option(config, options, "pollSeconds", "--poll", poll);
-        config = option(config, options, "httpPort", "--http-port", httpPort);
-        config = option(config, options, "httpHost", "--http-host", httpHost);
-        config = option(config, options, "nodeName", "--node-name", nodeName);
-        config = option(config, options, "ntpPort", "--ntp-port", ntpPort);
-        if (ntsKePort != null || ntsCertificate != null || ntsKey != null) {
-            options.put(NtsServerSettings.SECTION, "--nts-ke-port");
-            JsonObject nts = config.json().getJsonObject(NtsServerSettings.SECTION, new JsonObject()).copy();
-            putIfSet(nts, "kePort", ntsKePort);
-            putIfSet(nts, "certificate", ntsCertificate == null ? null : ntsCertificate.toString());
-            putIfSet(nts, "key", ntsKey == null ? null : ntsKey.toString());
-            config = config.with(NtsServerSettings.SECTION, nts);
-        }
-        config = option(config, options, "clusterName", "--cluster-name", clusterName);
-        boolean clusterOptions = cluster || !members.isEmpty() || clusterHost != null || clusterPort != null
-                || busHost != null || busPort != null || hazelcastConfig != null || clusterKey != null || insecureCluster;
-        if (clusterOptions) {
-            JsonObject clusterJson = config.cluster();
+        option(layer, "--poll", poll, "pollSeconds");
+        option(layer, "--http-port", httpPort, "httpPort");
+        option(layer, "--http-host", httpHost, "httpHost");
+        option(layer, "--node-name", nodeName, "nodeName");
+        option(layer, "--ntp-port", ntpPort, "ntpPort");
+        option(layer, "--nts-ke-port", ntsKePort, "ntsServer", "kePort");
+        option(layer, "--nts-certificate", ntsCertificate, "ntsServer", "certificate");
+        option(layer, "--nts-key", ntsKey, "ntsServer", "key");
+        option(layer, "--cluster-name", clusterName, "clusterName");
+        if (cluster || !members.isEmpty() || clusterHost != null || clusterPort != null || busHost != null
+                || busPort != null || hazelcastConfig != null || clusterKey != null || insecureCluster) {
+            layer.put(List.of("cluster"), json.objectNode(), new Layer.Origin("option --cluster", null));
             if (!members.isEmpty()) {
-                clusterJson.put("members", new JsonArray(members));
+                ArrayNode entries = json.arrayNode();
+                members.forEach(entries::add);
+                layer.put(List.of("cluster", "members"), entries,
+                        new Layer.Origin("option --members", String.join(",", members)));
             }
-            putIfSet(clusterJson, "host", clusterHost);
-            putIfSet(clusterJson, "port", clusterPort);
-            putIfSet(clusterJson, "busHost", busHost);
-            putIfSet(clusterJson, "busPort", busPort);
-            putIfSet(clusterJson, "hazelcastConfig", hazelcastConfig == null ? null : hazelcastConfig.toString());
-            putIfSet(clusterJson, "keyFile", clusterKey == null ? null : clusterKey.toString());
-            putIfSet(clusterJson, "insecure", insecureCluster ? true : null);
-            config = config.with("cluster", clusterJson);
+            option(layer, "--cluster-host", clusterHost, "cluster", "host");
+            option(layer, "--cluster-port", clusterPort, "cluster", "port");
+            option(layer, "--bus-host", busHost, "cluster", "busHost");
+            option(layer, "--bus-port", busPort, "cluster", "busPort");
+            option(layer, "--hazelcast-config", hazelcastConfig, "cluster", "hazelcastConfig");
+            option(layer, "--cluster-key", clusterKey, "cluster", "keyFile");
+            option(layer, "--insecure-cluster", insecureCluster ? true : null, "cluster", "insecure");
         }
-        return config;
+        return layer;
     }
 
-    /** The config with {@code key} set from an option, when the option was given. */
-    private static NodeConfig option(NodeConfig config, Map<String, String> options, String key, String option,
-                                     Object value) {
-        if (value == null) {
-            return config;
-        }
-        options.put(key, option);
-        return config.with(key, value);
-    }
-
-    private static void putIfSet(JsonObject json, String key, Object value) {
+    /** Sets the key at {@code path} from an option, when the option was given. */
+    private static void option(Layer layer, String option, Object value, String... path) {
         if (value != null) {
-            json.put(key, value);
+            JsonNode node = value instanceof Integer n ? IntNode.valueOf(n) : value instanceof Boolean b
+                    ? BooleanNode.valueOf(b) : TextNode.valueOf(value.toString());
+            layer.put(List.of(path), node, new Layer.Origin("option " + option, value.toString()));
         }
     }
 }

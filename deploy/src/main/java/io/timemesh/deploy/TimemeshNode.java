@@ -3,7 +3,9 @@ package io.timemesh.deploy;
 import io.timemesh.api.ApiVerticle;
 import io.timemesh.api.NtpServerVerticle;
 import io.timemesh.api.nts.NtsKeServer;
+import io.timemesh.api.NtpServerSettings;
 import io.timemesh.api.nts.NtsServerSettings;
+import io.timemesh.core.settings.Settings;
 import io.timemesh.core.nts.NtsServerKeys;
 import io.timemesh.core.clock.MonotonicReader;
 import io.timemesh.core.mesh.ClusterKey;
@@ -36,7 +38,6 @@ import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.NetworkConfig;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.internal.VertxInternal;
 import io.timemesh.core.metrics.NodeCounters;
 import java.util.UUID;
@@ -88,11 +89,10 @@ public final class TimemeshNode {
      */
     public static Future<TimemeshNode> start(NodeConfig named, TimeSource clock, HostResolver resolver) {
         NodeConfig config = incarnate(named);
-        JsonObject cluster = config.cluster();
-        String busHost = cluster.getString("busHost", cluster.getString("host", "127.0.0.1"));
+        ClusterSettings cluster = config.cluster();
         PrometheusMeterRegistry registry = NodeMetrics.registry(BuildInfo.current());
         VertxOptions options = new VertxOptions().setPreferNativeTransport(true).setEventBusOptions(new EventBusOptions()
-                        .setHost(busHost).setPort(cluster.getInteger("busPort", 0)))
+                        .setHost(cluster.eventBusHost()).setPort(cluster.busPort()))
                 .setMetricsOptions(metricsOptions(config));
         Config hazelcast = hazelcast(config);
         HazelcastClusterManager clusterManager = new HazelcastClusterManager(hazelcast);
@@ -137,7 +137,7 @@ public final class TimemeshNode {
      * incarnation: nothing measured against a previous process of the same name is taken as ours.
      */
     private static NodeConfig incarnate(NodeConfig named) {
-        return named.with("nodeName", named.nodeName() + "/" + incarnation());
+        return named.named(named.nodeName() + "/" + incarnation());
     }
 
     /** Deploys the roles {@code config} names into {@code vertx}; undeploys them again when one fails. */
@@ -156,11 +156,11 @@ public final class TimemeshNode {
         }
         rejected(registry, EventBusAddresses.TIMEBASE_PREFIX + "*", MeshAuth.Rejection.UNANSWERED);
         NodeCounters counters = new MicrometerCounters(registry);
-        List<String> roles = config.roles();
+        List<Role> roles = config.roles();
         MonotonicReader reader = new MonotonicReader(); // one per node: HTTP, event bus and NTP serve one time
-        ApiVerticle api = roles.contains("api") ? new ApiVerticle(clock, reader, auth, registry) : null;
-        JsonObject ntpConfig = roles.contains("api") ? config.ntpConfig() : null;
-        NtsServerSettings nts = ntpConfig == null ? null : config.ntsServer();
+        ApiVerticle api = roles.contains(Role.API) ? new ApiVerticle(clock, reader, auth, registry) : null;
+        NtpServerSettings ntpConfig = roles.contains(Role.API) ? config.ntp() : null;
+        NtsServerSettings nts = ntpConfig == null ? null : config.settings().ntsServer();
         // One set of cookie keys for the node's NTS-KE server and every NTP server instance.
         NtsServerKeys ntsKeys = nts == null ? null
                 : new NtsServerKeys(new SecureRandom(), nts.keyRotationSeconds() * 1_000_000_000L, clock.nowNanos());
@@ -171,13 +171,13 @@ public final class TimemeshNode {
         Deployments deployed = new Deployments(vertx);
         tellMembershipChanges(vertx, deployed);
         return deployed.add(new TimebaseVerticle(clock, auth), new JsonObject())
-                .compose(v -> roles.contains("discipline")
-                        ? deployed.add(new DisciplineVerticle(clock, auth, precision, counters), config.disciplineConfig())
+                .compose(v -> roles.contains(Role.DISCIPLINE)
+                        ? deployed.add(new DisciplineVerticle(clock, auth, precision, counters), config.discipline())
                         : Future.succeededFuture())
-                .compose(v -> roles.contains("selector")
-                        ? deployed.add(new SelectorVerticle(clock, auth, precision, counters), config.selectorConfig())
+                .compose(v -> roles.contains(Role.SELECTOR)
+                        ? deployed.add(new SelectorVerticle(clock, auth, precision, counters), config.selector())
                         : Future.succeededFuture())
-                .compose(v -> api != null ? deployed.add(api, config.apiConfig()) : Future.succeededFuture())
+                .compose(v -> api != null ? deployed.add(api, config.api()) : Future.succeededFuture())
                 .compose(v -> ntp != null ? deployNtp(deployed, ntp, ntpConfig, () -> {
                     NtpServerVerticle more = new NtpServerVerticle(clock, reader, precision, ntsKeys, counters);
                     ntpInstances.add(more);
@@ -192,9 +192,9 @@ public final class TimemeshNode {
                         .compose(started -> config.clustered() && clusterKey != null
                                 ? NtsKeyShare.start(vertx, auth, clusterKey, ntsKeys, nts.keyRotationSeconds() * 1_000)
                                 : Future.succeededFuture()))
-                .compose(v -> roles.contains("sampler")
+                .compose(v -> roles.contains(Role.SAMPLER)
                         ? deployed.add(new SamplerVerticle(clock, auth, precision, resolver, counters),
-                                config.samplerConfig())
+                                config.sampler())
                         : Future.succeededFuture())
                 .map(v -> new TimemeshNode(vertx, ownsVertx, api, ntp, List.copyOf(ntpInstances), deployed, ntsKe[0]))
                 .recover(e -> {
@@ -217,6 +217,11 @@ public final class TimemeshNode {
 
         Deployments(Vertx vertx) {
             this.vertx = vertx;
+        }
+
+        /** Deploys {@code verticle} with its settings as its deployment config (their JSON, which it binds back). */
+        Future<String> add(Deployable verticle, Record settings) {
+            return add(verticle, new JsonObject(Settings.json(settings)));
         }
 
         Future<String> add(Deployable verticle, JsonObject config) {
@@ -312,13 +317,13 @@ public final class TimemeshNode {
         if (!config.clustered()) {
             return ClusterKey.random();
         }
-        Path keyFile = config.clusterKeyFile();
+        Path keyFile = config.cluster().keyFile();
         return keyFile == null ? null : ClusterKey.read(keyFile);
     }
 
     private static MicrometerMetricsOptions metricsOptions(NodeConfig config) {
         MicrometerMetricsOptions options = new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true);
-        return config.httpMetrics() ? options : options.addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER);
+        return config.settings().httpMetrics() ? options : options.addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER);
     }
 
     /** 32 random bits: two processes of one name meeting the same incarnation is left to chance of 2^-32. */
@@ -330,13 +335,12 @@ public final class TimemeshNode {
         if (!config.clustered()) {
             return ClusterConfigs.loopback(config.clusterName(), List.of());
         }
-        JsonObject cluster = config.cluster();
-        if (cluster.containsKey("hazelcastConfig")) {
-            return ClusterConfigs.fromFile(Path.of(cluster.getString("hazelcastConfig")));
+        ClusterSettings cluster = config.cluster();
+        if (cluster.hazelcastConfig() != null) {
+            return ClusterConfigs.fromFile(cluster.hazelcastConfig());
         }
-        List<String> members = cluster.getJsonArray("members", new JsonArray()).stream().map(String::valueOf).toList();
-        return ClusterConfigs.tcpIp(config.clusterName(), cluster.getString("host", "127.0.0.1"),
-                cluster.getInteger("port", 5701), members.isEmpty() ? List.of(cluster.getString("host", "127.0.0.1")) : members);
+        return ClusterConfigs.tcpIp(config.clusterName(), cluster.host(), cluster.port(),
+                cluster.members().isEmpty() ? List.of(cluster.host()) : cluster.members());
     }
 
     /**
@@ -345,13 +349,12 @@ public final class TimemeshNode {
      * limited to one event loop. No instance shares the HTTP API's event loop, so that a flood of
      * either cannot starve the other.
      */
-    private static Future<String> deployNtp(Deployments deployed, NtpServerVerticle first, JsonObject config,
+    private static Future<String> deployNtp(Deployments deployed, NtpServerVerticle first, NtpServerSettings config,
                                             Supplier<NtpServerVerticle> more, Thread apiLoop) {
-        int extra = deployed.vertx.isNativeTransportEnabled() && NtpServerVerticle.shareable(config)
+        int extra = deployed.vertx.isNativeTransportEnabled() && config.shareable()
                 ? Runtime.getRuntime().availableProcessors() - 1 : 0;
         return offLoop(deployed, first, config, apiLoop, VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE).compose(id -> {
-            JsonObject joining = config.copy().put("ntpPort", first.port()).put("ntpHost", first.host())
-                    .put(NtpServerVerticle.JOINS_PORT, true);
+            NtpServerSettings joining = config.joining(first.port(), first.host());
             Future<String> instances = Future.succeededFuture(id);
             for (int i = 0; i < extra; i++) {
                 instances = instances.compose(v -> offLoop(deployed, more.get(), joining, apiLoop,
@@ -362,7 +365,7 @@ public final class TimemeshNode {
     }
 
     /** Deploys it again while it lands on {@code apiLoop}: Vert.x hands event loops out in turn. */
-    private static Future<String> offLoop(Deployments deployed, NtpServerVerticle ntp, JsonObject config,
+    private static Future<String> offLoop(Deployments deployed, NtpServerVerticle ntp, NtpServerSettings config,
                                           Thread apiLoop, int tries) {
         return deployed.add(ntp, config).compose(id -> ntp.eventLoop() != apiLoop || tries <= 1
                 ? Future.succeededFuture(id)

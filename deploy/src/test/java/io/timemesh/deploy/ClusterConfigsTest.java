@@ -49,7 +49,8 @@ class ClusterConfigsTest {
     void badFilesAndRolesAreRefusedByName() {
         assertThatThrownBy(() -> ClusterConfigs.fromFile(Path.of("no-such.xml"))).hasMessageContaining("no-such.xml");
         assertThatThrownBy(() -> new NodeConfig(new JsonObject().put("roles", new JsonArray().add("oracle"))))
-                .hasMessageContaining("unknown role 'oracle'");
+                .hasMessageContaining("'roles[0]' must be one of \"sampler\", \"selector\", \"discipline\", \"api\", "
+                        + "was \"oracle\"");
         assertThatThrownBy(() -> new NodeConfig(new JsonObject().put("roles", new JsonArray().add("api"))))
                 .hasMessageContaining("needs role 'discipline'");
         assertThatThrownBy(() -> new NodeConfig(new JsonObject().put("cluster", new JsonObject().put("memebers", 1))))

@@ -19,7 +19,7 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
-import io.vertx.core.json.JsonObject;
+import io.timemesh.core.settings.Layer;
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -172,9 +172,9 @@ class KubernetesManifestsTest {
         List<String> args = container().getArgs();
         assertThat(args.get(args.indexOf("--config") + 1)).isEqualTo(mountPath + "/node.json");
         assertThat(args.get(args.indexOf("--hazelcast-config") + 1)).isEqualTo(mountPath + "/hazelcast.xml");
-        JsonObject nodeJson = NodeConfig.readJson(DIR.resolve("node.json"));
-        NodeConfig accepted = new NodeConfig(nodeJson); // refuses unknown keys and bad values as the node would
-        assertThat(accepted.ntpConfig().getInteger("ntpPort")).isEqualTo(123);
+        // Refuses unknown keys and bad values as the node would.
+        NodeConfig accepted = NodeConfig.of(List.of(Layer.file(DIR.resolve("node.json"))));
+        assertThat(accepted.ntp().ntpPort()).isEqualTo(123);
         assertThat(ClusterConfigs.fromFile(DIR.resolve("hazelcast.xml")).getNetworkConfig().getPort()).isEqualTo(5701);
     }
 

@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.timemesh.sampler.SamplerConfig;
+import io.timemesh.sampler.SourceEntry;
 import io.timemesh.sampler.nts.NtsSourceSettings;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -20,8 +22,8 @@ class NtsConfigTest {
                 .add(new JsonObject().put("address", "127.0.0.7:11123").put("nts", true).put("ntsKePort", 14460)
                         .put("trustedCertificates", "ca.pem"))
                 .add("127.0.0.8")));
-        assertThat(config.selectorConfig().getJsonArray("sources")).containsExactly("127.0.0.7:11123", "127.0.0.8:123");
-        SamplerConfig sampler = SamplerConfig.fromJson(config.samplerConfig());
+        assertThat(config.selector().sources()).containsExactly("127.0.0.7:11123", "127.0.0.8:123");
+        SamplerConfig sampler = config.sampler();
         assertThat(sampler.nts()).containsOnlyKeys("127.0.0.7:11123");
         assertThat(sampler.nts().get("127.0.0.7:11123")).isEqualTo(new NtsSourceSettings(14460, Path.of("ca.pem")));
         assertThat(config.duplicateSources()).isEmpty();
@@ -31,16 +33,17 @@ class NtsConfigTest {
     void badEntriesNameTheirKey() {
         assertThatThrownBy(() -> new NodeConfig(new JsonObject().put("sources", new JsonArray()
                 .add(new JsonObject().put("address", "127.0.0.7").put("nts", "yes")))))
-                .hasMessageContaining("'sources[0].nts' must be true or false, was yes");
+                .hasMessage("'sources[0].nts' must be true or false, was \"yes\" (config JSON)");
         assertThatThrownBy(() -> new NodeConfig(new JsonObject().put("sources", new JsonArray()
                 .add(new JsonObject().put("address", "127.0.0.7").put("nts", true).put("ntsKePort", 0)))))
-                .hasMessageContaining("sources[0].ntsKePort");
+                .hasMessage("'sources[0].ntsKePort' must be a whole number from 1 to 65535, was 0 (config JSON)");
         assertThatThrownBy(() -> new NodeConfig(new JsonObject().put("sources", new JsonArray()
                 .add(new JsonObject().put("address", "127.0.0.7").put("ntsPort", 1)))))
-                .hasMessageContaining("unknown config key 'sources[0].ntsPort'");
+                .hasMessage("unknown config key 'sources[0].ntsPort'; known: [address, nts, ntsKePort, trustedCertificates]"
+                        + " (config JSON)");
         assertThatThrownBy(() -> new NodeConfig(new JsonObject().put("sources", new JsonArray()
                 .add(new JsonObject().put("address", "127.0.0.7").put("ntsKePort", 4460)))))
-                .hasMessageContaining("'sources[0]' sets NTS options without \"nts\": true");
+                .hasMessage("'sources[0].nts': ntsKePort and trustedCertificates need \"nts\": true (config JSON)");
     }
 
     @Test
@@ -48,12 +51,10 @@ class NtsConfigTest {
         RunCommand run = new RunCommand();
         new CommandLine(run).parseArgs("--source", "127.0.0.7:11123", "--nts", "--source-nts-ke-port", "14460",
                 "--source-trusted-certificates", "ca.pem", "--source", "127.0.0.8", "--source", "127.0.0.9", "--nts");
-        JsonArray sources = run.config().json().getJsonArray("sources");
-        assertThat(sources.getValue(0)).isEqualTo(new JsonObject().put("address", "127.0.0.7:11123").put("nts", true)
-                .put("ntsKePort", 14460).put("trustedCertificates", "ca.pem"));
-        assertThat(sources.getValue(1)).isEqualTo("127.0.0.8");
-        assertThat(sources.getValue(2)).isEqualTo(new JsonObject().put("address", "127.0.0.9").put("nts", true)
-                .put("ntsKePort", 4460));
+        List<SourceEntry> sources = run.config().settings().sources();
+        assertThat(sources).containsExactly(new SourceEntry("127.0.0.7:11123", true, 14460, Path.of("ca.pem")),
+                SourceEntry.of("127.0.0.8"), new SourceEntry("127.0.0.9", true, null, null));
+        assertThat(sources.get(2).ntsSettings()).isEqualTo(new NtsSourceSettings(4460, null));
     }
 
     @Test

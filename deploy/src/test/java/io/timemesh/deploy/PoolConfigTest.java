@@ -15,17 +15,17 @@ class PoolConfigTest {
                 .put("pools", new JsonArray().add(new JsonObject().put("name", "pool.example"))
                         .add(new JsonObject().put("name", "other.example:1123").put("maxSources", 2))));
         // Until a pool is resolved its members are voters that have not agreed: a pool cannot shrink the majority.
-        assertThat(config.selectorConfig().getJsonArray("sources")).containsExactly("10.0.0.1:123",
+        assertThat(config.selector().sources()).containsExactly("10.0.0.1:123",
                 "pool.example:123#0", "pool.example:123#1", "pool.example:123#2", "pool.example:123#3",
                 "other.example:1123#0", "other.example:1123#1");
-        assertThat(config.samplerConfig().getJsonArray("pools")).hasSize(2);
+        assertThat(config.sampler().pools()).hasSize(2);
     }
 
     @Test
     void poolsAloneReplaceTheDefaultSources() {
         NodeConfig config = new NodeConfig(new JsonObject()
                 .put("pools", new JsonArray().add(new JsonObject().put("name", "pool.example").put("maxSources", 1))));
-        assertThat(config.selectorConfig().getJsonArray("sources")).containsExactly("pool.example:123#0");
+        assertThat(config.selector().sources()).containsExactly("pool.example:123#0");
     }
 
     @Test

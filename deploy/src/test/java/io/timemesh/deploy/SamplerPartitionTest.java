@@ -51,7 +51,7 @@ class SamplerPartitionTest {
             servers.add(SimulatedNtpServer.start("127.0.4." + i, local, ServerBehaviour.truthful().withOffset(0.1)));
         }
         JsonObject samplerConfig = new JsonObject().put("pollSeconds", POLL_SECONDS).put("iburst", false)
-                .put("timeoutMillis", 500)
+                .put("sampler", new JsonObject().put("timeoutMillis", 500))
                 .put("sources", new JsonArray(servers.stream().map(SimulatedNtpServer::hostPort).toList()));
         cluster = new LoopbackCluster(3);
         List<Vertx> members = cluster.startAll();

@@ -1,5 +1,6 @@
 package io.timemesh.discipline;
 
+import io.timemesh.core.settings.Settings;
 import io.timemesh.core.clock.ClockModel;
 import io.timemesh.core.clock.ClockStatus;
 import io.timemesh.core.mesh.LeaderFence;
@@ -79,8 +80,8 @@ public final class DisciplineVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         try {
-            virtualClock = new VirtualClock(DisciplineSettings.fromJson(config()));
-        } catch (IllegalArgumentException | ClassCastException e) {
+            virtualClock = new VirtualClock(Settings.bind(DisciplineSettings.class, config().encode()));
+        } catch (IllegalArgumentException e) {
             return Future.failedFuture(new IllegalArgumentException("discipline config: " + e.getMessage(), e));
         }
         links = new TimebaseLinks(vertx, clock, auth, precisionLog2);

@@ -2,6 +2,7 @@ package io.timemesh.discipline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.timemesh.core.settings.Settings;
 import io.timemesh.core.clock.ClockModel;
 import io.timemesh.core.clock.ClockStatus;
 import io.timemesh.core.clock.LeapDays;
@@ -34,11 +35,8 @@ class LeapDisciplineTest {
     private long sequence;
 
     private static DisciplineSettings settings(LeapMode mode) {
-        DisciplineSettings d = DisciplineSettings.defaults();
-        return new DisciplineSettings(d.stepThresholdSeconds(), d.maxSlewRate(), d.slewTimeConstantSeconds(),
-                d.maxDrift(), d.maxFrequency(), d.frequencyWindow(), d.minFrequencyBaselineSeconds(),
-                d.holdoverAfterSeconds(), d.maxErrorBoundSeconds(), d.convergenceUpdates(), d.convergenceStepSeconds(),
-                d.panicThresholdSeconds(), mode);
+        return Settings.bind(DisciplineSettings.class,
+                "{\"leapMode\": \"" + mode.name().toLowerCase(java.util.Locale.ROOT) + "\"}");
     }
 
     /** What an upstream server's clock reads at true continuous time v: POSIX UTC, stepped at the leap. */

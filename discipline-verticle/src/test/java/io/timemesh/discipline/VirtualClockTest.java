@@ -3,6 +3,7 @@ package io.timemesh.discipline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.timemesh.core.settings.Settings;
 import io.timemesh.core.clock.ClockModel;
 import io.timemesh.core.clock.ClockStatus;
 import io.timemesh.core.clock.MonotonicReader;
@@ -24,11 +25,7 @@ class VirtualClockTest {
     private final VirtualClock clock = new VirtualClock(withConvergence(0));
 
     private static DisciplineSettings withConvergence(int updates) {
-        DisciplineSettings d = DisciplineSettings.defaults();
-        return new DisciplineSettings(d.stepThresholdSeconds(), d.maxSlewRate(), d.slewTimeConstantSeconds(),
-                d.maxDrift(), d.maxFrequency(), d.frequencyWindow(), d.minFrequencyBaselineSeconds(),
-                d.holdoverAfterSeconds(), d.maxErrorBoundSeconds(), updates, d.convergenceStepSeconds(),
-                d.panicThresholdSeconds(), d.leapMode());
+        return Settings.bind(DisciplineSettings.class, "{\"convergenceUpdates\": " + updates + "}");
     }
     private long sequence;
 
@@ -124,7 +121,7 @@ class VirtualClockTest {
 
     @Test
     void whileConvergingCorrectionsAboveAMillisecondStep() {
-        VirtualClock converging = new VirtualClock(DisciplineSettings.defaults()); // 8 updates, 1 ms
+        VirtualClock converging = new VirtualClock(DisciplineSettings.DEFAULTS); // 8 updates, 1 ms
         converging.update(majority(0.0, 0, 0.001), T0, T0);
         assertThat(converging.update(majority(0.1, 0, 0.001), T0 + S, T0 + S).lastStep()).isTrue();
         assertThat(converging.update(majority(0.1005, 0, 0.001), T0 + 2 * S, T0 + 2 * S).lastStep()).isFalse();
@@ -258,11 +255,7 @@ class VirtualClockTest {
     private static final double FORTY_YEARS_SECONDS = 40 * 365.25 * 86_400;
 
     private static DisciplineSettings withPanicThreshold(double seconds) {
-        DisciplineSettings d = DisciplineSettings.defaults();
-        return new DisciplineSettings(d.stepThresholdSeconds(), d.maxSlewRate(), d.slewTimeConstantSeconds(),
-                d.maxDrift(), d.maxFrequency(), d.frequencyWindow(), d.minFrequencyBaselineSeconds(),
-                d.holdoverAfterSeconds(), d.maxErrorBoundSeconds(), d.convergenceUpdates(), d.convergenceStepSeconds(),
-                seconds, d.leapMode());
+        return Settings.bind(DisciplineSettings.class, "{\"panicThresholdSeconds\": " + seconds + "}");
     }
 
     /** Synchronised at offset 0 for 15 s, one reference a second; returns the next second. */
@@ -275,7 +268,7 @@ class VirtualClockTest {
 
     @Test
     void fortyYearsBackAfterSynchronisationIsRefusedByThePanicThresholdAndTheClockHolds() {
-        VirtualClock guarded = new VirtualClock(DisciplineSettings.defaults()); // 1000 s
+        VirtualClock guarded = new VirtualClock(DisciplineSettings.DEFAULTS); // 1000 s
         MonotonicReader reader = new MonotonicReader();
         long t = synchronisedFor15Seconds(guarded);
         for (int i = 0; i < 30; i++, t += S) {

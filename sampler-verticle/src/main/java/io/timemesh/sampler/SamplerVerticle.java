@@ -1,5 +1,6 @@
 package io.timemesh.sampler;
 
+import io.timemesh.core.settings.Settings;
 import io.timemesh.core.exchange.ExchangeError;
 import io.timemesh.core.exchange.ExchangeFailure;
 import io.timemesh.core.mesh.Renewals;
@@ -15,6 +16,7 @@ import io.timemesh.core.time.TimeSource;
 import io.timemesh.core.time.TimebaseLink;
 import io.timemesh.timebase.MeshAuth;
 import io.timemesh.timebase.TimebaseLinks;
+import io.timemesh.sampler.nts.NtsSourceSettings;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
@@ -96,6 +98,8 @@ public final class SamplerVerticle extends VerticleBase {
     /** Whether the latest selection with a majority called each pool member a falseticker. */
     private final Map<String, Boolean> verdicts = new HashMap<>();
     private SamplerConfig config;
+    /** The sources authenticated with NTS, by name: {@link SamplerConfig#nts()}, computed once. */
+    private Map<String, NtsSourceSettings> nts;
     /** Every source's name and the name and port it resolves: a pool member's is its pool's. */
     private Map<String, ServerAddress> sources;
     /** The pool of each pool member, by the member's name. */
@@ -131,13 +135,14 @@ public final class SamplerVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         try {
-            config = SamplerConfig.fromJson(config().copy().put("nodeName", auth.node()));
+            config = Settings.bind(SamplerConfig.class, config().copy().put("nodeName", auth.node()).encode());
+            nts = config.nts();
         } catch (IllegalArgumentException e) {
             return Future.failedFuture(e);
         }
         sources = new LinkedHashMap<>();
-        config.sources().forEach(source -> sources.put(source.toString(), source));
-        config.pools().forEach(pool -> pool.members().forEach(member -> {
+        config.servers().forEach(source -> sources.put(source.toString(), source));
+        config.poolSources().forEach(pool -> pool.members().forEach(member -> {
             sources.put(member, pool.server());
             poolOf.put(member, pool);
         }));
@@ -147,7 +152,7 @@ public final class SamplerVerticle extends VerticleBase {
         var shared = vertx.sharedData();
         return Future.all(shared.<String, String>getAsyncMap(SAMPLERS_MAP), shared.<String, String>getAsyncMap(CLAIMS_MAP),
                         shared.<String, String>getAsyncMap(STATE_MAP),
-                        NtpClientSocket.open(vertx, clock, config.bindHost(), resolver))
+                        NtpClientSocket.open(vertx, clock, config.sampler().bindHost(), resolver))
                 .onSuccess(all -> {
                     samplers = all.resultAt(0);
                     claims = all.resultAt(1);
@@ -265,7 +270,7 @@ public final class SamplerVerticle extends VerticleBase {
      */
     private void take(String source, PollerState previous) {
         SourcePoller poller = new SourcePoller(source, new PollSchedule(config.pollSeconds(), config.iburst()),
-                precisionLog2, config.maxDrift(), config.nts().containsKey(source));
+                precisionLog2, config.maxDrift(), nts.containsKey(source));
         if (previous == null) {
             begin(source, poller);
             return;
@@ -334,7 +339,7 @@ public final class SamplerVerticle extends VerticleBase {
         // The address asked, once resolved: a failure names it too, so that a second name for the same server
         // (whose exchange cannot run while the first one's is in flight) is still known as its alias.
         InetSocketAddress[] asked = new InetSocketAddress[1];
-        (poller.ntsRequired() ? keyExchanges.target(socket, poller, source, config.nts().get(name))
+        (poller.ntsRequired() ? keyExchanges.target(socket, poller, source, nts.get(name))
                 : (pool == null ? socket.resolve(source.host()) : poolAddress(name, pool, poller))
                         .map(ip -> new InetSocketAddress(ip, source.port())))
                 .compose(target -> {

@@ -60,7 +60,7 @@ class NtsSamplingChronydTest {
 
     private void deploy(JsonObject source) {
         JsonObject config = new JsonObject().put("sources", new JsonArray().add(source)).put("pollSeconds", 1)
-                .put("iburst", false).put("timeoutMillis", 1_000).put("nodeName", "node-nts");
+                .put("iburst", false).put("sampler", new JsonObject().put("timeoutMillis", 1_000)).put("nodeName", "node-nts");
         vertx.deployVerticle(new SamplerVerticle(CLOCK, AUTH, -20, HostResolver.SYSTEM),
                 new DeploymentOptions().setConfig(config)).await();
     }

@@ -71,7 +71,8 @@ class PoolSamplingTest {
 
     private void deploy(JsonObject config) {
         vertx.deployVerticle(new SamplerVerticle(TRUTH, AUTH, -20, HostResolver.table(names)), new DeploymentOptions().setConfig(
-                config.put("pollSeconds", 1).put("iburst", false).put("timeoutMillis", 300).put("nodeName", "node-a")))
+                config.put("pollSeconds", 1).put("iburst", false)
+                        .put("sampler", new JsonObject().put("timeoutMillis", 300)).put("nodeName", "node-a")))
                 .await();
     }
 

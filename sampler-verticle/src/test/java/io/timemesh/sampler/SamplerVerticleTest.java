@@ -68,7 +68,8 @@ class SamplerVerticleTest {
             sources.add(server.hostPort());
         }
         return new JsonObject().put("sources", sources).put("pollSeconds", pollSeconds).put("iburst", iburst)
-                .put("timeoutMillis", 1_000).put("nodeName", "node-a"); // a cold JVM's first exchange can take 400 ms
+                // a cold JVM's first exchange can take 400 ms
+                .put("sampler", new JsonObject().put("timeoutMillis", 1_000)).put("nodeName", "node-a");
     }
 
     private List<SourceSample> samplesOf(SimulatedNtpServer server) {

@@ -140,7 +140,7 @@ public final class Selector {
                 continue;
             }
             candidates.add(new Candidate(source, sample.offsetSeconds(), agedDistance(sample, nowNanos),
-                    sample.stratum(), settings.trusted().contains(source)));
+                    sample.stratum(), settings.selection().trusted().contains(source)));
             samples.put(source, sample);
         }
         excludeSmearing(candidates, samples, exclusions, nowNanos);
@@ -179,7 +179,7 @@ public final class Selector {
 
     private void remember(Reference reference) {
         history.addLast(reference);
-        while (history.size() > settings.historySize()) {
+        while (history.size() > settings.selection().historySize()) {
             history.removeFirst();
         }
     }
@@ -218,15 +218,15 @@ public final class Selector {
                     fault == null ? "no sample yet" : "no sample yet; last: " + fault.error() + " " + fault.detail());
         }
         double age = (nowNanos - sample.publishedNanos()) / 1e9; // since the source last answered
-        if (age > (double) settings.staleAfterPolls() * sample.pollSeconds()) {
+        if (age > (double) settings.selection().staleAfterPolls() * sample.pollSeconds()) {
             String last = fault != null && fault.atNanos() > record.sample.publishedNanos()
                     ? "; last: " + fault.error() + " " + fault.detail() : "";
             return exclude(record, SourceState.UNREACHABLE, String.format("no sample for %.1f s%s", age, last));
         }
         double distance = agedDistance(sample, nowNanos);
-        if (distance >= settings.maxDistanceSeconds()) {
+        if (distance >= settings.selection().maxDistanceSeconds()) {
             return exclude(record, SourceState.TOO_DISTANT, String.format("root distance %.6f s >= %.3f s", distance,
-                    settings.maxDistanceSeconds()));
+                    settings.selection().maxDistanceSeconds()));
         }
         return null;
     }

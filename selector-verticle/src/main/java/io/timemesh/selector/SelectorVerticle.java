@@ -1,5 +1,6 @@
 package io.timemesh.selector;
 
+import io.timemesh.core.settings.Settings;
 import io.timemesh.core.message.EventBusAddresses;
 import io.timemesh.core.message.Reference;
 import io.timemesh.core.message.SourceAuth;
@@ -105,8 +106,8 @@ public final class SelectorVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         try {
-            selector = new Selector(SelectorSettings.fromJson(config().copy().put("nodeName", auth.node())));
-        } catch (IllegalArgumentException | ClassCastException e) {
+            selector = new Selector(Settings.bind(SelectorSettings.class, config().copy().put("nodeName", auth.node()).encode()));
+        } catch (IllegalArgumentException e) {
             return Future.failedFuture(new IllegalArgumentException("selector config: " + e.getMessage(), e));
         }
         lease = new SelectorLease(auth.node(), TimeUnit.MILLISECONDS.toNanos(LEASE_TIMEOUT_MILLIS),
@@ -318,7 +319,7 @@ public final class SelectorVerticle extends VerticleBase {
         consumers.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_SOURCES, this::answerSources));
         consumers.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_STATUS, this::answerStatus));
         select(); // a successor speaks at once: the nodes are waiting for references
-        reselectTimer = vertx.setPeriodic(selector.settings().reselectMillis(), id -> select());
+        reselectTimer = vertx.setPeriodic(selector.settings().selection().reselectMillis(), id -> select());
     }
 
     /**

@@ -6,6 +6,7 @@ import static io.timemesh.core.ntp.LeapIndicator.LAST_MINUTE_61;
 import static io.timemesh.core.ntp.LeapIndicator.NO_WARNING;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.timemesh.core.settings.Settings;
 import io.timemesh.core.clock.LeapDays;
 import java.time.Instant;
 import java.util.List;
@@ -47,7 +48,7 @@ class LeapVoteTest {
         assertThat(LeapVote.of(majority, jan31, LeapDays.JUNE_DECEMBER)).isEqualTo(NO_WARNING);
         assertThat(LeapVote.of(majority, jan31, LeapDays.ANY_MONTH_END)).isEqualTo(LAST_MINUTE_61);
         assertThat(LeapVote.of(majority, NOV_29, LeapDays.ANY_MONTH_END)).isEqualTo(NO_WARNING);
-        assertThat(SelectorSettings.fromJson(new io.vertx.core.json.JsonObject().put("leapDays", "any_month_end"))
+        assertThat(Settings.bind(SelectorSettings.class, "{\"leapDays\": \"any_month_end\"}")
                 .leapDays()).isEqualTo(LeapDays.ANY_MONTH_END);
     }
 }

@@ -4,11 +4,11 @@ import io.timemesh.core.message.SourceState;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.timemesh.core.clock.LeapDays;
 import io.timemesh.core.message.Reference;
 import io.timemesh.core.message.SourceFault;
 import io.timemesh.core.message.SourceSample;
 import io.timemesh.core.ntp.LeapIndicator;
-import io.timemesh.core.ntp.NtpConstants;
 import io.timemesh.core.time.TimebaseLink;
 import java.util.List;
 import java.util.Optional;
@@ -49,7 +49,8 @@ class MajorityOfAllSourcesTest {
     }
 
     private static Selector selector(String... sources) {
-        return new Selector(new SelectorSettings("node-s", 4, 1.5, Set.of(), 64, 1_000, List.of(sources), NtpConstants.PHI));
+        return new Selector(new SelectorSettings("node-s", new SelectionSettings(4, 1.5, Set.of(), 64, 1_000), List.of(sources), 15,
+                LeapDays.JUNE_DECEMBER));
     }
 
     private static void leave(Selector selector, Leave way, String source, long t) {

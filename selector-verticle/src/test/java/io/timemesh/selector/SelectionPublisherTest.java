@@ -2,6 +2,7 @@ package io.timemesh.selector;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.timemesh.core.settings.Settings;
 import io.timemesh.core.message.Reference;
 import io.timemesh.core.time.ManualTimeSource;
 import io.vertx.core.Future;
@@ -13,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 class SelectionPublisherTest {
 
-    private final Selector selector = new Selector(SelectorSettings.defaults("node-s"));
+    private final Selector selector = new Selector(Settings.bind(SelectorSettings.class, "{\"nodeName\": \"node-s\"}"));
     /** The stores under way or done, in order, with the state each was given. */
     private final List<Promise<Void>> stores = new ArrayList<>();
     private final List<SelectorState> stored = new ArrayList<>();

@@ -4,12 +4,12 @@ import io.timemesh.core.message.SourceState;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.timemesh.core.clock.LeapDays;
 import io.timemesh.core.message.Reference;
 import io.timemesh.core.message.SourceFault;
 import io.timemesh.core.message.SourceSample;
 import io.timemesh.core.message.SourceView;
 import io.timemesh.core.ntp.LeapIndicator;
-import io.timemesh.core.ntp.NtpConstants;
 import io.timemesh.core.time.TimebaseLink;
 import java.util.List;
 import java.util.Optional;
@@ -24,7 +24,8 @@ class SelectorTest {
     /** Samplers and selector on one node: every link is the identity. */
     private static final Selector.Links SAME_CLOCK = node -> Optional.of(TimebaseLink.self(node));
 
-    private final Selector selector = new Selector(new SelectorSettings("node-s", 4, 1.5, Set.of(), 5, 1_000, List.of(), NtpConstants.PHI));
+    private final Selector selector = new Selector(new SelectorSettings("node-s", new SelectionSettings(4, 1.5, Set.of(), 5, 1_000), List.of(), 15,
+                LeapDays.JUNE_DECEMBER));
 
     private static SourceSample sample(String source, long at, double offset, double distance) {
         return new SourceSample(source, source, "node-a", at, at, offset, 0.002, 1e-6, 1e-4, 0.001, 0.0005, distance,
@@ -68,8 +69,8 @@ class SelectorTest {
 
     @Test
     void sourcesNotYetHeardFromStillCountSoEarlyAnswersCannotMakeAMajority() {
-        Selector configured = new Selector(new SelectorSettings("node-s", 4, 1.5, Set.of(), 5, 1_000,
-                List.of("a", "b", "liar1", "liar2"), NtpConstants.PHI));
+        Selector configured = new Selector(new SelectorSettings("node-s", new SelectionSettings(4, 1.5, Set.of(), 5, 1_000), List.of("a", "b", "liar1", "liar2"), 15,
+                LeapDays.JUNE_DECEMBER));
         configured.onSample(sample("liar1", T0, 1.2, 0.01));
         configured.onSample(sample("liar2", T0, 1.2, 0.01));
         Reference early = configured.select(T0, SAME_CLOCK);
@@ -120,7 +121,8 @@ class SelectorTest {
         selector.onSample(sample("b", T0, 0.30, 0.01));
         selector.onSample(sample("liar", T0, 1.2, 0.01));
         selector.select(T0, SAME_CLOCK);
-        Selector successor = new Selector(new SelectorSettings("node-t", 4, 1.5, Set.of(), 5, 1_000, List.of(), NtpConstants.PHI));
+        Selector successor = new Selector(new SelectorSettings("node-t", new SelectionSettings(4, 1.5, Set.of(), 5, 1_000), List.of(), 15,
+                LeapDays.JUNE_DECEMBER));
         successor.restore(selector.state());
         assertThat(successor.history()).singleElement().satisfies(r -> assertThat(r.sequence()).isEqualTo(1));
         Reference next = successor.select(T0 + S, SAME_CLOCK);
@@ -267,7 +269,8 @@ class SelectorTest {
 
     @Test
     void aSourcesIntervalAgesAtTheConfiguredDriftBound() {
-        Selector drifting = new Selector(new SelectorSettings("node-s", 4, 1.5, Set.of(), 5, 1_000, List.of(), 40e-6));
+        Selector drifting = new Selector(new SelectorSettings("node-s", new SelectionSettings(4, 1.5, Set.of(), 5, 1_000), List.of(), 40,
+                LeapDays.JUNE_DECEMBER));
         drifting.onSample(sample("a", T0, 0.3, 0.001));
         SourceView view = drifting.sources(T0 + 10 * S, SAME_CLOCK).get(0);
         assertThat(view.rootDistanceNs()).isEqualTo(1_000_000L + 400_000L); // 1 ms + 40 ppm × 10 s

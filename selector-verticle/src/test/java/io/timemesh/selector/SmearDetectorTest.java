@@ -5,7 +5,6 @@ import io.vertx.core.json.JsonObject;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.timemesh.core.clock.LeapDays;
-import io.timemesh.core.ntp.NtpConstants;
 import io.timemesh.core.clock.LeapMode;
 import io.timemesh.core.clock.LeapSecond;
 import io.timemesh.core.message.Reference;
@@ -106,8 +105,8 @@ class SmearDetectorTest {
     @Test
     void theSelectorReportsSmearersAndSelectsTheSteppers() {
         List<String> names = List.of("step0", "step1", "step2", "smear3", "smear4");
-        Selector selector = new Selector(new SelectorSettings("node-s", 4, 1.5, Set.of(), 64, 1_000, names,
-                NtpConstants.PHI));
+        Selector selector = new Selector(new SelectorSettings("node-s", new SelectionSettings(4, 1.5, Set.of(), 64, 1_000), names, 15,
+                LeapDays.JUNE_DECEMBER));
         Selector.Links sameClock = node -> Optional.of(TimebaseLink.self(node));
         Reference reference = null;
         long local = DEC_31 - 12 * HOUR - THETA;
