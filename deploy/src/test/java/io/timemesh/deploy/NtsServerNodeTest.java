@@ -45,15 +45,17 @@ class NtsServerNodeTest {
                     TimeUnit.MILLISECONDS.sleep(200);
                 }
                 TimeUnit.SECONDS.sleep(5); // let the first correction's slew finish, as a node serving clients has
-                double servedBefore = servedOffsetSeconds(local, node.httpPort());
+                double[] before = servedOffsetSeconds(local, node.httpPort());
                 double chrony = ChronydClient.measureNtsOffsetSeconds(NODE, node.ntpPort(), node.ntsKePort(),
                         certificate.certificate());
                 double plain = ChronydClient.measureOffsetSeconds(NODE, node.ntpPort());
-                double servedAfter = servedOffsetSeconds(local, node.httpPort());
+                double[] after = servedOffsetSeconds(local, node.httpPort());
                 System.out.printf("chronyd -Q with NTS against the node: %+.6f s, without: %+.6f s; the node's own "
-                        + "offset %+.6f s before, %+.6f s after (truth +0.25 s)%n", chrony, plain, servedBefore, servedAfter);
-                // chronyd over NTS agrees with the node's own offset within 1 ms (typically a few hundred µs).
-                assertThat(chrony).isCloseTo((servedBefore + servedAfter) / 2, within(0.001));
+                        + "offset %+.6f s ± %.6f before, %+.6f s ± %.6f after (truth +0.25 s)%n", chrony, plain, before[0],
+                        before[1], after[0], after[1]);
+                // chronyd over NTS agrees with the node's own offset within 1 ms (typically a few hundred µs), plus
+                // what our own reading of it over HTTP cannot tell (half its round trip, large on a loaded machine).
+                assertThat(chrony).isCloseTo((before[0] + after[0]) / 2, within(0.001 + Math.max(before[1], after[1])));
                 assertThat(chrony).isCloseTo(0.25, within(0.002));
                 assertThat(plain).isCloseTo(0.25, within(0.002));
 
@@ -68,11 +70,21 @@ class NtsServerNodeTest {
         }
     }
 
-    /** The offset the node serves over HTTP: its interval's midpoint less the local clock mid-request, s. */
-    private static double servedOffsetSeconds(MonotonicTimescale local, int httpPort) throws Exception {
-        MeshFixture.Answer answer = NodeHttp.time(local, "127.0.0.1", httpPort);
-        long earliest = Long.parseLong(answer.json().getString("earliestNs"));
-        long latest = Long.parseLong(answer.json().getString("latestNs"));
-        return (earliest / 2 + latest / 2 - answer.sentLocal() / 2 - answer.receivedLocal() / 2) / 1e9;
+    /**
+     * The offset the node serves over HTTP, from the quickest of ten reads: its interval's midpoint less the
+     * local clock mid-request, and half that read's round trip (how far off the midpoint can be), both in s.
+     */
+    private static double[] servedOffsetSeconds(MonotonicTimescale local, int httpPort) throws Exception {
+        MeshFixture.Answer best = null;
+        for (int i = 0; i < 10; i++) {
+            MeshFixture.Answer answer = NodeHttp.time(local, "127.0.0.1", httpPort);
+            if (best == null || answer.receivedLocal() - answer.sentLocal() < best.receivedLocal() - best.sentLocal()) {
+                best = answer;
+            }
+        }
+        long earliest = Long.parseLong(best.json().getString("earliestNs"));
+        long latest = Long.parseLong(best.json().getString("latestNs"));
+        return new double[] {(earliest / 2 + latest / 2 - best.sentLocal() / 2 - best.receivedLocal() / 2) / 1e9,
+                (best.receivedLocal() - best.sentLocal()) / 2e9};
     }
 }
