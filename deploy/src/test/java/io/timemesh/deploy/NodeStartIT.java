@@ -3,6 +3,7 @@ package io.timemesh.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.timemesh.testkit.ChronydServer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,17 +19,26 @@ import org.junit.jupiter.api.Test;
  */
 class NodeStartIT {
 
+    /** With no JVM option, the node also sets what a running JVM takes of jvm.options ({@link JvmTuning}). */
     @Test
     void asTheReadmeStartsItTheNodeSynchronisesWithoutAWarning() throws Exception {
-        startAndCheck(List.of());
+        String flags = startAndCheck(List.of());
+        assertThat(flags).containsPattern("MaxHeapFreeRatio += 30 +\\{manageable} \\{management}")
+                .containsPattern("MinHeapFreeRatio += 10 +\\{manageable} \\{management}")
+                .containsPattern("G1PeriodicGCInterval += 15000 +\\{manageable} \\{management}");
     }
 
+    /** Given JVM options, the node leaves the JVM's flags as they are. */
     @Test
     void withDeployJvmOptionsTheNodeSynchronisesWithoutAWarning() throws Exception {
-        startAndCheck(List.of("@" + Path.of("jvm.options").toAbsolutePath()));
+        String flags = startAndCheck(List.of("@" + Path.of("jvm.options").toAbsolutePath()));
+        assertThat(flags).containsPattern("UseSerialGC += true +\\{product} \\{command line}")
+                .containsPattern("MaxHeapFreeRatio += 30 +\\{manageable} \\{command line}")
+                .doesNotContain("{management}");
     }
 
-    private static void startAndCheck(List<String> jvmOptions) throws Exception {
+    /** Starts the node, waits for SYNCHRONIZED, checks the log and returns {@code jcmd VM.flags -all}'s output. */
+    private static String startAndCheck(List<String> jvmOptions) throws Exception {
         Path jar = Path.of(System.getProperty("timemesh.jar", "target/timemesh.jar"));
         assertThat(jar).exists();
         Path log = Files.createTempFile("timemesh-start", ".log");
@@ -39,12 +49,17 @@ class NodeStartIT {
             command.addAll(List.of("-jar", jar.toString(), "run", "--source", chronyd.hostPort(), "--poll", "1",
                     "--http-host", "127.0.0.1", "--http-port", "0"));
             Process node = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            String flags;
             try {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
                 while (!Files.readString(log).contains("-> SYNCHRONIZED") && System.nanoTime() < deadline
                         && node.isAlive()) {
                     Thread.sleep(200);
                 }
+                Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                        String.valueOf(node.pid()), "VM.flags", "-all").redirectErrorStream(true).start();
+                flags = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(jcmd.waitFor(30, TimeUnit.SECONDS)).isTrue();
             } finally {
                 node.destroy();
                 assertThat(node.waitFor(20, TimeUnit.SECONDS)).isTrue();
@@ -53,6 +68,7 @@ class NodeStartIT {
             assertThat(output).as(output).contains("-> SYNCHRONIZED");
             assertThat(output.lines().filter(l -> l.contains(" WARN ") || l.startsWith("WARNING")).toList())
                     .as(output).isEmpty();
+            return flags;
         } finally {
             Files.delete(log);
         }
