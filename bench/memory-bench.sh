@@ -15,16 +15,21 @@ start_chronyd 11932
 start_chronyd 11933
 sources=(--source 127.0.0.1:11931 --source 127.0.0.1:11932 --source 127.0.0.1:11933)
 
-# start_node NAME JVM_OPTIONS...: a node with the default poll (iburst, then 64 s) and an NTP port; sets node_pid
-# and start_ms, the milliseconds from its start to its first SYNCHRONIZED answer (polled every 20 ms).
+# start_node NAME JVM_OPTIONS...: a node with the default poll (iburst, then 64 s) and an NTP port; sets node_pid,
+# start_ms, the milliseconds from its start to its first SYNCHRONIZED answer (polled every 20 ms), and up_ms, those
+# to the moment it said it serves (JVM, Hazelcast and verticles started; sampling begins).
 start_node() {
   local name=$1 begin
+  up_ms=""
   shift
   begin=$(date +%s%N)
   java "$@" -jar deploy/target/timemesh.jar run "${sources[@]}" --http-host 127.0.0.1 --http-port 18931 \
     --ntp-port 11934 > "$work/node-$name.log" 2>&1 & pids+=($!)
   node_pid=$!
   for _ in $(seq 1500); do
+    if [ -z "$up_ms" ] && grep -q "serving http" "$work/node-$name.log"; then
+      up_ms=$((($(date +%s%N) - begin) / 1000000))
+    fi
     if curl -sf http://127.0.0.1:18931/time 2> /dev/null | grep -q '"status":"SYNCHRONIZED"'; then
       start_ms=$((($(date +%s%N) - begin) / 1000000))
       return 0
@@ -37,9 +42,11 @@ start_node() {
 stop_node() { kill "$node_pid"; wait "$node_pid" 2> /dev/null || true; }
 
 starts=()
+ups=()
 for i in 1 2 3; do
   start_node "start-$i" @deploy/jvm.options
   starts+=("$start_ms")
+  ups+=("${up_ms:-?}")
   stop_node
 done
 start_median=$(printf '%s\n' "${starts[@]}" | sort -n | sed -n 2p)
@@ -82,7 +89,8 @@ none_idle=$idle_rss none_idle_heap=$idle_heap none_loaded=$loaded_rss none_loade
 
 printf '\nA node against three local chronyds (load average %s)\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '| figure | deploy/jvm.options | no JVM option (README run command) | target |\n|---|---|---|---|\n'
-printf '| start to first SYNCHRONIZED (three starts) | %s ms (%s) | | ≤ 3000 ms |\n' "$start_median" "${starts[*]}"
+printf '| start to first SYNCHRONIZED (three starts; of which started and serving) | %s ms (%s; %s) | | ≤ 3000 ms |\n' \
+  "$start_median" "${starts[*]}" "${ups[*]}"
 printf '| RSS idle (heap in use) | %s MiB (%s MiB) | %s MiB (%s MiB) | ≤ 128 MiB |\n' "$opt_idle" "$opt_idle_heap" \
   "$none_idle" "$none_idle_heap"
 printf '| highest RSS under HTTP and NTP load together (heap in use after) | %s MiB (%s MiB) | %s MiB (%s MiB) | ≤ 192 MiB |\n' \
