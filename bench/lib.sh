@@ -23,12 +23,12 @@ CONF
   chronyd_pid=$!
 }
 
-# start_synchronised_node SOURCE_PORT HTTP_PORT [run options...]: a node polling the chronyd each second,
-# returning once it serves SYNCHRONIZED time.
+# start_synchronised_node SOURCE_PORT HTTP_PORT [run options...]: a node (with the JVM options the systemd unit and
+# the Kubernetes manifest use) polling the chronyd each second, returning once it serves SYNCHRONIZED time.
 start_synchronised_node() {
   local source=$1 http=$2
   shift 2
-  java -jar deploy/target/timemesh.jar run --source "127.0.0.1:$source" --poll 1 --http-host 127.0.0.1 \
+  java @deploy/jvm.options -jar deploy/target/timemesh.jar run --source "127.0.0.1:$source" --poll 1 --http-host 127.0.0.1 \
     --http-port "$http" "$@" > "$work/node-$http.log" 2>&1 & pids+=($!)
   node_pid=$!
   for _ in $(seq 60); do curl -sf "http://127.0.0.1:$http/time" | grep -q SYNCHRONIZED && return 0; sleep 1; done
@@ -38,6 +38,13 @@ start_synchronised_node() {
 
 # rss_mib PID: the process's resident set size in MiB, as top shows it.
 rss_mib() { awk '/^VmRSS:/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
+
+# heap_mib PID: the Java heap in use in MiB (survivor, eden and old spaces, as jstat -gc shows them), so what RSS
+# holds beyond the heap (metaspace, code, stacks, buffers) is visible next to it.
+heap_mib() { jstat -gc "$1" | awk 'NR == 2 {printf "%.0f", ($3 + $4 + $6 + $8) / 1024}'; }
+
+# rss_heap PID: "RSS MiB (heap H MiB)"
+rss_heap() { echo "$(rss_mib "$1") MiB (heap $(heap_mib "$1") MiB)"; }
 
 # summary BENCHMARK FIGURE TIMEMESH REFERENCE RATIO TARGET MET: a row of bench/run-all.sh's closing table
 # (the format of io.timemesh.bench.Summary).

@@ -25,6 +25,7 @@ part() {
 
 part selection java -cp "$bench_jar" org.openjdk.jmh.Main SelectionBenchmark -rf csv -rff "$out/selection.csv"
 part http bench/http-bench.sh 15
+part memory bench/memory-bench.sh
 part ntp bench/ntp-bench.sh
 part ntp-cost bench/ntp-cost.sh
 part nts bench/nts-bench.sh
@@ -49,6 +50,6 @@ part fuzz bench/fuzz.sh 200000
 
 printf '\n== Summary (%s, %s; outputs in %s)\n\n' "$(date -u +%Y-%m-%d)" "$(nproc) cores" "$out"
 printf '| benchmark | figure | timemesh | reference (same run) | ratio | target | |\n|---|---|---|---|---|---|---|\n'
-cat "$out"/selection-summary.txt "$out"/{http,ntp,ntp-cost,nts,sampling,mesh,accuracy,fuzz}.txt 2>/dev/null | awk -F'\t' '$1 == "SUMMARY" {
+cat "$out"/selection-summary.txt "$out"/{http,memory,ntp,ntp-cost,nts,sampling,mesh,accuracy,fuzz}.txt 2>/dev/null | awk -F'\t' '$1 == "SUMMARY" {
   printf "| %s | %s | %s | %s | %s | %s | %s |\n", $2, $3, $4, $5, $6, $7, $8 }'
 exit "$failed"

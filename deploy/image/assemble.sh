@@ -24,5 +24,6 @@ modules=$(tr ',' '\n' <<<"$found,jdk.unsupported,jdk.management,jdk.crypto.ec,jd
 "${bin}jlink" --add-modules "$modules" --strip-debug --no-man-pages --no-header-files --compress=2 \
   --output "$home/runtime"
 cp "$jar" "$home/timemesh.jar"
+cp "$here/../jvm.options" "$home/jvm.options" # the entrypoint's JVM options when JAVA_OPTS gives none
 install -m 0755 "$here/timemesh" "$here/healthcheck" "$home/bin/"
 echo "$home: runtime with $modules"

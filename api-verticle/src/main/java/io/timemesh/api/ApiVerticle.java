@@ -21,8 +21,6 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Route;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.config.MeterFilter;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -59,13 +57,6 @@ public final class ApiVerticle extends VerticleBase {
 
     /** The methods every route answers; HEAD as GET without the body. */
     private static final String ALLOWED_METHODS = "GET, HEAD";
-    /** Label values of Vert.x's HTTP server metrics that stay as they are; any other becomes {@link #OTHER}. */
-    private static final Set<String> KNOWN_METHODS =
-            Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE", "CONNECT");
-    private static final Set<String> ROUTES = Set.of("/time", "/", "/assets/*", "/webjars/*", "/sources", "/status",
-            "/history", "/metrics", "/health/live", "/health/ready");
-    static final String OTHER = "other";
-
     /**
      * How long one scrape of the registry serves GET /metrics, ns. A scrape walks every meter on the event loop;
      * Prometheus asks every 15 s or so, while a flood of /metrics (or HTTP/2 streams hoarding it) would otherwise
@@ -104,22 +95,6 @@ public final class ApiVerticle extends VerticleBase {
         this.clock = new ClockView(clock, reader);
         this.auth = auth;
         this.registry = registry;
-        if (registry != null) {
-            closeLabelSets(registry);
-        }
-    }
-
-    /**
-     * Makes the method and route labels of Vert.x's HTTP server metrics take values from a closed set: any
-     * method name a client invents, and any path no route serves, becomes {@value #OTHER}. Otherwise every such
-     * request adds series, and a scrape of tens of thousands of them takes seconds and the heap with it. Applies
-     * to meters registered from now on, so the registry is given here, before Vert.x records anything.
-     */
-    private static void closeLabelSets(MeterRegistry registry) {
-        registry.config().meterFilter(MeterFilter.replaceTagValues("method",
-                method -> KNOWN_METHODS.contains(method) ? method : OTHER));
-        registry.config().meterFilter(MeterFilter.replaceTagValues("route",
-                route -> ROUTES.contains(route) ? route : OTHER));
     }
 
     @Override

@@ -17,7 +17,6 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -61,7 +60,7 @@ class MetricsTest {
     @Test
     void metricsCarryTheClockTheReferenceTheSourcesAndVertxItself() throws Exception {
         vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
-                .setEnabled(true).setJvmMetricsEnabled(true))).withMetrics(new MicrometerMetricsFactory(registry)).build();
+                .setEnabled(true).setJvmMetricsEnabled(true))).withMetrics(HttpRequestMeters.factory(registry)).build();
         AtomicInteger asked = new AtomicInteger();
         // The first refresh only: later ones go unanswered, so the sample age below is the received one grown.
         vertx.eventBus().<JsonObject>consumer(EventBusAddresses.SELECTOR_SOURCES, m -> {

@@ -26,7 +26,11 @@ public final class TimemeshCli implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(withDefaultCommand(args)));
+        String[] command = withDefaultCommand(args);
+        if (command[0].equals("run")) {
+            JvmTuning.unlessConfigured();
+        }
+        System.exit(commandLine().execute(command));
     }
 
     /** {@code run} is the default: no arguments, or options only, mean {@code run} with them. */

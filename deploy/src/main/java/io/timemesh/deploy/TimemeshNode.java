@@ -1,6 +1,7 @@
 package io.timemesh.deploy;
 
 import io.timemesh.api.ApiVerticle;
+import io.timemesh.api.HttpRequestMeters;
 import io.timemesh.api.NtpServerVerticle;
 import io.timemesh.api.nts.NtsKeServer;
 import io.timemesh.api.NtpServerSettings;
@@ -33,7 +34,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import com.hazelcast.config.Config;
@@ -96,7 +96,7 @@ public final class TimemeshNode {
                 .setMetricsOptions(metricsOptions(config));
         Config hazelcast = hazelcast(config);
         HazelcastClusterManager clusterManager = new HazelcastClusterManager(hazelcast);
-        return Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry)).withClusterManager(clusterManager)
+        return Vertx.builder().with(options).withMetrics(HttpRequestMeters.factory(registry)).withClusterManager(clusterManager)
                 .buildClustered()
                 .recover(e -> Future.failedFuture(hazelcastFailure(hazelcast, e)))
                 .compose(vertx -> assemble(vertx, true, config, registry, clock, resolver).recover(e -> {

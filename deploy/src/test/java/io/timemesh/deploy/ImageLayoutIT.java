@@ -100,6 +100,11 @@ class ImageLayoutIT {
         Path java = HOME.resolve("runtime/bin/java");
         assertThat(java).isExecutable();
         assertThat(HOME.resolve("timemesh.jar")).isRegularFile();
+        assertThat(HOME.resolve("jvm.options")).hasSameTextualContentAs(Path.of("jvm.options"));
+        // Without JAVA_OPTS the entrypoint hands java that file: every option in it must be one this runtime takes.
+        Outcome version = run(Map.of(), Duration.ofSeconds(30), HOME.resolve("bin/timemesh").toString(), "--version");
+        assertThat(version.exitCode()).as(version.output()).isZero();
+        assertThat(version.output()).doesNotContain("Unrecognized", "Error", "Could not");
         Outcome modules = run(Map.of(), Duration.ofSeconds(30), java.toString(), "--list-modules");
         assertThat(modules.output()).contains("java.base@", "jdk.unsupported@", "jdk.management@")
                 .doesNotContain("jdk.compiler@", "jdk.jshell@"); // jlink-ed: not a whole JDK

@@ -84,7 +84,13 @@ class KubernetesManifestsTest {
         assertThat(percentage.find()).as("JAVA_OPTS sizes the heap from the limit: " + javaOpts).isTrue();
         assertThat(Double.parseDouble(percentage.group(1))).isBetween(25.0, 75.0); // room for metaspace, stacks, direct buffers
         assertThat(javaOpts).doesNotContain("-Xmx"); // would override the percentage and drift from the limit
-        assertThat(Quantity.getAmountInBytes(limit).longValue()).isGreaterThanOrEqualTo(384L << 20);
+        // deploy/jvm.options otherwise, and its heap cap is what the percentage gives
+        List<String> file = JvmOptionsFile.options();
+        assertThat(javaOpts).isEqualTo(String.join(" ", file).replaceFirst("-Xmx\\S+", percentage.group()));
+        long cap = Long.parseLong(file.stream().filter(o -> o.startsWith("-Xmx")).findFirst().orElseThrow()
+                .replaceAll("\\D", "")) << 20;
+        assertThat(Quantity.getAmountInBytes(limit).longValue() * Double.parseDouble(percentage.group(1)) / 100)
+                .isEqualTo((double) cap);
     }
 
     @Test

@@ -57,6 +57,13 @@ class SystemdUnitTest {
         assertThat(service.get("ExecStart")).singleElement().asString().contains("$JAVA_OPTS");
     }
 
+    @Test
+    void theJvmOptionsAreDeployJvmOptions() throws IOException {
+        String javaOpts = serviceSection().get("Environment").stream().filter(e -> e.contains("JAVA_OPTS="))
+                .findFirst().orElseThrow();
+        assertThat(javaOpts).isEqualTo("\"JAVA_OPTS=" + String.join(" ", JvmOptionsFile.options()) + "\"");
+    }
+
     /** The [Service] section's settings, every value of a repeated key in order. */
     private static Map<String, List<String>> serviceSection() throws IOException {
         Map<String, List<String>> settings = new LinkedHashMap<>();
