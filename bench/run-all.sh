@@ -28,7 +28,7 @@ part http bench/http-bench.sh 15
 part ntp bench/ntp-bench.sh
 part ntp-cost bench/ntp-cost.sh
 part nts bench/nts-bench.sh
-part sampling java -cp "$bench_jar" io.timemesh.bench.SamplingBench 1000 60 "$out/sampling"
+part sampling java -cp "$bench_jar" io.timemesh.bench.SamplingBench 100,1000,5000 30 "$out/sampling"
 part accuracy java -cp "$bench_jar" io.timemesh.bench.AccuracyBench 90 "$out/accuracy"
 part fuzz bench/fuzz.sh 200000
 

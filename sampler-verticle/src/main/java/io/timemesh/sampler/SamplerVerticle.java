@@ -273,10 +273,18 @@ public final class SamplerVerticle extends VerticleBase {
         return value;
     }
 
-    /** Removes our claim on {@code source}, if the map still holds the one we wrote last. */
-    private Future<Boolean> letGo(String source) {
-        String mine = claimed.remove(source);
-        return mine == null ? Future.succeededFuture(false) : claims.removeIfPresent(source, mine);
+    /**
+     * Stores {@code poller}'s state for whoever takes {@code source} next, then removes our claim if the map
+     * still holds it (and we did not claim the source again meanwhile).
+     */
+    private Future<Boolean> letGo(String source, SourcePoller poller) {
+        String mine = claimed.get(source);
+        return states.put(source, stateValue(source, poller)).transform(stored -> {
+            if (mine == null || !claimed.remove(source, mine)) {
+                return Future.succeededFuture(false);
+            }
+            return claims.removeIfPresent(source, mine);
+        });
     }
 
     /**
@@ -312,9 +320,7 @@ public final class SamplerVerticle extends VerticleBase {
         }) : Future.succeededFuture(false)).onComplete(done -> {
             if (done.failed() || !done.result()) {
                 starting.remove(source);
-                if (mine.equals(claimed.get(source))) {
-                    claimed.remove(source);
-                }
+                claimed.remove(source, mine);
             }
         });
     }
@@ -416,8 +422,7 @@ public final class SamplerVerticle extends VerticleBase {
 
     private void release(String source) {
         SourcePoller poller = active.remove(source);
-        // The state first: whoever sees the claim gone reads it next.
-        states.put(source, stateValue(source, poller)).onComplete(stored -> letGo(source));
+        letGo(source, poller);
         LOG.info("sampler {} hands {} over", config.nodeName(), source);
     }
 
@@ -595,7 +600,7 @@ public final class SamplerVerticle extends VerticleBase {
         List<Future<?>> handovers = new ArrayList<>();
         for (String source : List.copyOf(active.keySet())) {
             SourcePoller poller = active.remove(source);
-            handovers.add(states.put(source, stateValue(source, poller)).eventually(() -> letGo(source)));
+            handovers.add(letGo(source, poller));
         }
         handovers.add(samplers.remove(config.nodeName()));
         handovers.add(pollers.remove(config.nodeName()));
