@@ -602,8 +602,9 @@ public final class SamplerVerticle extends VerticleBase {
             SourcePoller poller = active.remove(source);
             handovers.add(letGo(source, poller));
         }
-        handovers.add(samplers.remove(config.nodeName()));
-        handovers.add(pollers.remove(config.nodeName()));
-        return Future.join(handovers).eventually(() -> socket.close());
+        // The lease goes last: while it is live nobody takes a source whose own state is not stored yet.
+        return Future.join(handovers)
+                .eventually(() -> Future.join(samplers.remove(config.nodeName()), pollers.remove(config.nodeName())))
+                .eventually(() -> socket.close());
     }
 }
