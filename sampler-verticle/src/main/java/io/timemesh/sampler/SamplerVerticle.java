@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -121,6 +122,12 @@ public final class SamplerVerticle extends VerticleBase {
     private AsyncMap<String, String> pollers;
     private long leaseRenewedNanos;
     private long pollersWrittenNanos;
+    /**
+     * Whether a rebalance is under way. One that outlasts the period (slow cluster maps, a loaded host) is
+     * not overlapped: a second one's newer reads would make the first one's older reads of the same
+     * leases replays, and the samplers they name would count as gone, moving their sources for nothing.
+     */
+    private boolean rebalancing;
     /** The sources this sampler owned for the live samplers it last saw: recomputed only when they change. */
     private Set<String> liveSeen = Set.of();
     private Set<String> owned = Set.of();
@@ -191,6 +198,10 @@ public final class SamplerVerticle extends VerticleBase {
      * and every {@value #POLLERS_WRITE_MILLIS} ms writes our pollers' states.
      */
     private void rebalance() {
+        if (rebalancing) {
+            return;
+        }
+        rebalancing = true;
         String self = config.nodeName();
         leftBehind.clear();
         long started = clock.nowNanos();
@@ -199,7 +210,9 @@ public final class SamplerVerticle extends VerticleBase {
             writePollers();
         }
         JsonObject lease = new JsonObject().put("sources", new JsonArray(new ArrayList<>(claimed.keySet())));
+        // Each step gives up after a lease's time, so a hung map operation cannot stop the rebalances for good.
         samplers.put(self, auth.sealValue(SAMPLERS_MAP, self, lease), LEASE_MILLIS)
+                .timeout(LEASE_MILLIS, TimeUnit.MILLISECONDS)
                 .onSuccess(v -> leaseRenewedNanos = clock.nowNanos())
                 .onFailure(e -> {
                     // Cut off from the cluster maps: once our lease can have lapsed, another sampler may
@@ -211,7 +224,7 @@ public final class SamplerVerticle extends VerticleBase {
                         claimed.clear();
                     }
                 })
-                .compose(v -> samplers.entries())
+                .compose(v -> samplers.entries().timeout(LEASE_MILLIS, TimeUnit.MILLISECONDS))
                 .onSuccess(entries -> {
                     Map<String, Set<String>> live = new HashMap<>();
                     long now = clock.nowNanos();
@@ -234,7 +247,8 @@ public final class SamplerVerticle extends VerticleBase {
                             claim(source, live);
                         }
                     }
-                });
+                })
+                .onComplete(done -> rebalancing = false);
     }
 
     /** The sources a lease names; none if it names them wrongly (a genuine lease always names them right). */
