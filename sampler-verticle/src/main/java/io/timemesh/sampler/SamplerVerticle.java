@@ -329,7 +329,7 @@ public final class SamplerVerticle extends VerticleBase {
             previousHolder[0] = holder;
             return claims.replaceIfPresent(source, raw, mine); // no live lease names it: nobody holds it
         }).compose(taken -> taken ? previousState(source, previousHolder[0]).map(previous -> {
-            take(source, previous, previous != null && live.containsKey(previous.owner()));
+            take(source, previous);
             return true;
         }) : Future.succeededFuture(false)).onComplete(done -> {
             if (done.failed() || !done.result()) {
@@ -397,25 +397,21 @@ public final class SamplerVerticle extends VerticleBase {
     /**
      * Starts polling a claimed source, from the previous owner's state if there is one. The stages of
      * another node's filter are rebased through the timebase link to that node, measured first; if
-     * the node is gone no link forms and only the rest of the state carries over, at once when its
-     * lease has lapsed (waiting for a link to a dead node only delayed the move by a second).
-     *
-     * @param ownerLive whether the previous owner's lease was live when the source was claimed
+     * the node is gone no link forms and only the rest of the state carries over.
      */
-    private void take(String source, PollerState previous, boolean ownerLive) {
+    private void take(String source, PollerState previous) {
         SourcePoller poller = new SourcePoller(source, new PollSchedule(config.pollSeconds(), config.iburst()),
                 precisionLog2, config.maxDrift(), config.nts().containsKey(source));
         if (previous == null) {
             begin(source, poller);
             return;
         }
-        handOver(source, poller, previous, ownerLive ? clock.nowNanos() + HANDOVER_MILLIS * 1_000_000L : 0);
+        handOver(source, poller, previous, clock.nowNanos() + HANDOVER_MILLIS * 1_000_000L);
     }
 
-    /** Waits (a little, unless its deadline is past) for the link to the previous owner's node, then continues from its state. */
+    /** Waits (a little) for the link to the previous owner's node, then continues from its state. */
     private void handOver(String source, SourcePoller poller, PollerState previous, long deadlineNanos) {
-        // The first call starts measuring: not for a dead owner, which would never answer.
-        Optional<TimebaseLink> link = deadlineNanos == 0 ? Optional.empty() : links.link(previous.owner());
+        Optional<TimebaseLink> link = links.link(previous.owner()); // the first call starts measuring
         if (link.isEmpty() && clock.nowNanos() < deadlineNanos) {
             vertx.setTimer(HANDOVER_CHECK_MILLIS, id -> handOver(source, poller, previous, deadlineNanos));
             return;
