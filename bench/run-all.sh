@@ -29,7 +29,7 @@ part memory bench/memory-bench.sh
 part ntp bench/ntp-bench.sh
 part ntp-cost bench/ntp-cost.sh
 part nts bench/nts-bench.sh
-part sampling java -cp "$bench_jar" io.timemesh.bench.SamplingBench 1000 60 "$out/sampling"
+part sampling java -cp "$bench_jar" io.timemesh.bench.SamplingBench 100,1000,5000 30 "$out/sampling"
 part mesh java -cp "$bench_jar" io.timemesh.bench.MeshScaleBench 3,8,16 30 "$out/mesh"
 part accuracy java -cp "$bench_jar" io.timemesh.bench.AccuracyBench 90 "$out/accuracy"
 part fuzz bench/fuzz.sh 200000

@@ -87,7 +87,7 @@ class MeshAttackIT {
                     EventBusAddresses.REFERENCE + " malformed", EventBusAddresses.TIMEBASE_PREFIX + "* unsigned");
         }
 
-        // Genuine map values put back: the selector lease, the samplers' leases, claims and poller state
+        // Genuine map values put back: the selector lease, the samplers' leases, claims and pollers' states
         // the intruder read 3 s before, every 100 ms for 10 s. Refused as replays; nobody steps down.
         List<String> leadersBefore = leaders(all);
         attack.replayMapValues();
@@ -216,6 +216,7 @@ class MeshAttackIT {
             for (String source : List.of("127.0.8.1", "127.0.8.2", "127.0.8.3")) {
                 overwrite("timemesh.sampler.state", source, "{\"owner\":\"ghost\"}");
             }
+            overwrite("timemesh.sampler.pollers", identities.get(1), "{\"pollers\":{}}");
         }
 
         private void overwrite(String map, String key, String value) {
@@ -232,7 +233,7 @@ class MeshAttackIT {
 
         void replayMapValues() throws Exception {
             for (String map : List.of("timemesh.selector", "timemesh.samplers", "timemesh.sampler.claims",
-                    "timemesh.sampler.state")) {
+                    "timemesh.sampler.state", "timemesh.sampler.pollers")) {
                 AsyncMap<String, String> m = vertx.sharedData().<String, String>getAsyncMap(map).await();
                 m.entries().await().forEach((key, value) -> oldValues.put(map + " " + key, value));
             }

@@ -16,7 +16,7 @@ public interface HostResolver {
 
     /** Accepts IPv4 and IPv6 literals, which need no lookup, and refuses every name. */
     HostResolver IP_LITERALS_ONLY = host -> {
-        if (Literals.IPV4.matcher(host).matches() || host.indexOf(':') >= 0) {
+        if (isLiteral(host)) {
             return new InetAddress[] {InetAddress.getByName(host)}; // a literal: parsed, never looked up
         }
         throw new UnknownHostException(host + " (only IP addresses are resolved here)");
@@ -45,6 +45,11 @@ public interface HostResolver {
      * @throws UnknownHostException when it stands for none
      */
     InetAddress[] resolveAll(String host) throws UnknownHostException;
+
+    /** Whether {@code host} is written as an IPv4 or IPv6 address, which needs no lookup. */
+    static boolean isLiteral(String host) {
+        return Literals.IPV4.matcher(host).matches() || host.indexOf(':') >= 0;
+    }
 
     /** The first address {@code host} stands for, the one a plain source asks. */
     default InetAddress resolve(String host) throws UnknownHostException {

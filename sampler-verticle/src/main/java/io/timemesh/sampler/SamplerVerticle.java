@@ -19,6 +19,7 @@ import io.timemesh.timebase.TimebaseLinks;
 import io.timemesh.sampler.nts.NtsSourceSettings;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
 import java.net.InetAddress;
@@ -33,6 +34,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,13 +43,19 @@ import org.slf4j.LoggerFactory;
  * ({@link SourceSample} on {@link EventBusAddresses#SAMPLES}) and every failure ({@link SourceFault} on
  * {@link EventBusAddresses#SOURCE_FAULTS}). All protocol logic lives in {@link SourcePoller}.
  *
- * <p>Sharing out: every second a sampler renews its entry in the cluster map of live samplers (3 s
- * TTL) and takes the sources {@link SourceAssignment} gives it. A source is polled only under a claim
- * in a second map (3 s TTL, renewed while polled); a new owner takes a source when the claim is free,
- * its own, or held by a sampler that is no longer live, and the old owner lets go at its next
- * rebalance. After each exchange the source's {@link PollerState} is written to a third map, so the
- * next owner continues the reach register, the poll (and any RATE backoff), a DENY, the duplicate
- * check and, rebased through the timebase link, the clock filter.
+ * <p>Sharing out: every second a sampler renews its lease in the cluster map of live samplers (3 s
+ * TTL), naming every source it holds, and takes the sources {@link SourceAssignment} gives it. A source
+ * is polled only under a claim in a second map, written once when taken and removed when let go; a claim
+ * holds while its holder's latest lease is live and names the source, so one lease a second renews all
+ * of a sampler's claims. A new owner takes a source when no live lease names it and the claim is free,
+ * its own, or not held; the old owner lets go at its next rebalance. Every {@value #POLLERS_WRITE_MILLIS}
+ * ms a sampler writes all its sources' {@link PollerState}s as one value to a third map, keyed by the
+ * sampler (and a source's state alone to a fourth, keyed by the source, when it lets the source go), so
+ * the next owner continues the reach register, the poll (and any RATE backoff), a DENY, the duplicate
+ * check and, rebased through the timebase link, the clock filter. A sampler that dies leaves state at
+ * most that old: the bits of its last seconds in the reach register are lost, nothing else. Per poll
+ * nothing goes to the cluster maps: at a thousand sources the per-source writes of every exchange and
+ * claim renewal were a Hazelcast operation and a sealed JSON value each, 2,000 a second.
  *
  * <p>A pool's members ({@link PoolSource}) are shared out like any source; the owner of a member resolves
  * the pool, asks the address {@link PoolChoice} gives it, keeps that address in the poller state, and
@@ -66,7 +74,14 @@ public final class SamplerVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(SamplerVerticle.class);
     static final String SAMPLERS_MAP = "timemesh.samplers";
     static final String CLAIMS_MAP = "timemesh.sampler.claims";
+    /** Source → the state of its poller as let go by a sampler, for whoever takes it next. */
     static final String STATE_MAP = "timemesh.sampler.state";
+    /** Sampler → {"pollers": {source → state}} of every source it polls, rewritten periodically. */
+    static final String POLLERS_MAP = "timemesh.sampler.pollers";
+    /** How often a sampler writes all its pollers' states: a dying sampler's successor loses at most this much. */
+    static final long POLLERS_WRITE_MILLIS = 5_000;
+    /** A sampler's pollers' states outlive it this long (ms), time enough for another to take its sources. */
+    private static final long POLLERS_TTL_MILLIS = 60_000;
     static final long REBALANCE_MILLIS = 1_000;
     /** Sampler leases and claims remembered: far more than any cluster's samplers and sources. */
     private static final int WRITERS_REMEMBERED = 65_536;
@@ -93,8 +108,6 @@ public final class SamplerVerticle extends VerticleBase {
     private final Map<String, String> claimed = new HashMap<>();
     /** Which samplers renew their leases, on our clock: a lease value that stops changing lapses. */
     private final Renewals renewals = new Renewals(LEASE_MILLIS * 1_000_000L, WRITERS_REMEMBERED);
-    /** Which holders renew their claims, per source: a claim that stops changing is replaced. */
-    private final Renewals claimRenewals = new Renewals(LEASE_MILLIS * 1_000_000L, WRITERS_REMEMBERED);
     /** Whether the latest selection with a majority called each pool member a falseticker. */
     private final Map<String, Boolean> verdicts = new HashMap<>();
     private SamplerConfig config;
@@ -110,7 +123,20 @@ public final class SamplerVerticle extends VerticleBase {
     private AsyncMap<String, String> samplers;
     private AsyncMap<String, String> claims;
     private AsyncMap<String, String> states;
+    private AsyncMap<String, String> pollers;
     private long leaseRenewedNanos;
+    private long pollersWrittenNanos;
+    /**
+     * Whether a rebalance is under way. One that outlasts the period (slow cluster maps, a loaded host) is
+     * not overlapped: a second one's newer reads would make the first one's older reads of the same
+     * leases replays, and the samplers they name would count as gone, moving their sources for nothing.
+     */
+    private boolean rebalancing;
+    /** The sources this sampler owned for the live samplers it last saw: recomputed only when they change. */
+    private Set<String> liveSeen = Set.of();
+    private Set<String> owned = Set.of();
+    /** A dead holder's pollers' states, read once per rebalance however many of its sources are taken. */
+    private final Map<String, Future<Map<String, Left>>> leftBehind = new HashMap<>();
 
     /**
      * @param clock         the node's local timescale, which samples are measured against
@@ -150,14 +176,16 @@ public final class SamplerVerticle extends VerticleBase {
         keyExchanges = new NtsKeyExchanges(vertx, clock);
         leaseRenewedNanos = clock.nowNanos();
         var shared = vertx.sharedData();
-        return Future.all(shared.<String, String>getAsyncMap(SAMPLERS_MAP), shared.<String, String>getAsyncMap(CLAIMS_MAP),
-                        shared.<String, String>getAsyncMap(STATE_MAP),
-                        NtpClientSocket.open(vertx, clock, config.sampler().bindHost(), resolver))
+        return Future.all(List.of(shared.<String, String>getAsyncMap(SAMPLERS_MAP),
+                        shared.<String, String>getAsyncMap(CLAIMS_MAP), shared.<String, String>getAsyncMap(STATE_MAP),
+                        shared.<String, String>getAsyncMap(POLLERS_MAP),
+                        NtpClientSocket.open(vertx, clock, config.sampler().bindHost(), resolver)))
                 .onSuccess(all -> {
                     samplers = all.resultAt(0);
                     claims = all.resultAt(1);
                     states = all.resultAt(2);
-                    socket = all.resultAt(3);
+                    pollers = all.resultAt(3);
+                    socket = all.resultAt(4);
                     LOG.info("sampler {} sharing {} source(s), poll {} s", config.nodeName(), sources.size(),
                             config.pollSeconds());
                     if (!poolOf.isEmpty()) {
@@ -170,10 +198,26 @@ public final class SamplerVerticle extends VerticleBase {
                 });
     }
 
-    /** Renews our lease, then takes what is ours and lets go of what is not. */
+    /**
+     * Renews our lease (naming the sources we hold), then takes what is ours and lets go of what is not,
+     * and every {@value #POLLERS_WRITE_MILLIS} ms writes our pollers' states.
+     */
     private void rebalance() {
+        if (rebalancing) {
+            return;
+        }
+        rebalancing = true;
         String self = config.nodeName();
-        samplers.put(self, auth.sealValue(SAMPLERS_MAP, self, new JsonObject()), LEASE_MILLIS)
+        leftBehind.clear();
+        long started = clock.nowNanos();
+        if (started - pollersWrittenNanos >= POLLERS_WRITE_MILLIS * 1_000_000L && !active.isEmpty()) {
+            pollersWrittenNanos = started;
+            writePollers();
+        }
+        JsonObject lease = new JsonObject().put("sources", new JsonArray(new ArrayList<>(claimed.keySet())));
+        // Each step gives up after a lease's time, so a hung map operation cannot stop the rebalances for good.
+        samplers.put(self, auth.sealValue(SAMPLERS_MAP, self, lease), LEASE_MILLIS)
+                .timeout(LEASE_MILLIS, TimeUnit.MILLISECONDS)
                 .onSuccess(v -> leaseRenewedNanos = clock.nowNanos())
                 .onFailure(e -> {
                     // Cut off from the cluster maps: once our lease can have lapsed, another sampler may
@@ -182,31 +226,63 @@ public final class SamplerVerticle extends VerticleBase {
                         LOG.warn("sampler {} cannot renew its lease ({}); pausing {} source(s)", self, e.getMessage(),
                                 active.size());
                         active.clear();
+                        claimed.clear();
                     }
                 })
-                .compose(v -> samplers.entries())
+                .compose(v -> samplers.entries().timeout(LEASE_MILLIS, TimeUnit.MILLISECONDS))
                 .onSuccess(entries -> {
-                    Set<String> live = new HashSet<>();
+                    Map<String, Set<String>> live = new HashMap<>();
                     long now = clock.nowNanos();
                     entries.forEach((node, value) -> auth.openValue(SAMPLERS_MAP, node, value)
                             .filter(opened -> opened.sender().equals(node))
                             .filter(opened -> renewals.live(node, opened.counter(), now))
-                            .ifPresent(opened -> live.add(node)));
-                    live.add(self);
-                    List<String> owned = SourceAssignment.owned(self, live, new ArrayList<>(sources.keySet()));
+                            .ifPresent(opened -> live.put(node, heldIn(opened.body()))));
+                    live.putIfAbsent(self, Set.of());
+                    if (!live.keySet().equals(liveSeen)) {
+                        liveSeen = Set.copyOf(live.keySet());
+                        owned = new HashSet<>(SourceAssignment.owned(self, liveSeen, new ArrayList<>(sources.keySet())));
+                    }
                     for (String source : List.copyOf(active.keySet())) {
                         if (!owned.contains(source)) {
                             release(source);
                         }
                     }
                     for (String source : owned) {
-                        if (active.containsKey(source)) {
-                            claims.put(source, newClaim(source), LEASE_MILLIS); // renew
-                        } else if (!starting.contains(source)) {
+                        if (!active.containsKey(source) && !starting.contains(source)) {
                             claim(source, live);
                         }
                     }
-                });
+                })
+                .onComplete(done -> rebalancing = false);
+    }
+
+    /** The sources a lease names; none if it names them wrongly (a genuine lease always names them right). */
+    private static Set<String> heldIn(JsonObject lease) {
+        Set<String> held = new HashSet<>();
+        if (lease.getValue("sources") instanceof JsonArray names) {
+            names.forEach(name -> {
+                if (name instanceof String source) {
+                    held.add(source);
+                }
+            });
+        }
+        return held;
+    }
+
+    /**
+     * All our pollers' states as one sealed value, under our name. Taken on the event loop; encoded and
+     * sealed on a worker, as a thousand sources' states take tens of milliseconds.
+     */
+    private void writePollers() {
+        String self = config.nodeName();
+        Map<String, PollerState> taken = new LinkedHashMap<>();
+        active.forEach((source, poller) -> taken.put(source, poller.state(self)));
+        vertx.executeBlocking(() -> {
+            JsonObject states = new JsonObject();
+            taken.forEach((source, state) -> states.put(source, JsonObject.mapFrom(state)));
+            return auth.sealValue(POLLERS_MAP, self, new JsonObject().put("pollers", states));
+        }, false).compose(value -> pollers.put(self, value, POLLERS_TTL_MILLIS))
+                .onFailure(e -> LOG.warn("sampler {} could not write its pollers' states: {}", self, e.getMessage()));
     }
 
     /** A new sealed claim on {@code source}, kept so that it can be removed by value. */
@@ -216,46 +292,106 @@ public final class SamplerVerticle extends VerticleBase {
         return value;
     }
 
-    /** Removes our claim on {@code source}, if the map still holds the one we wrote last. */
-    private Future<Boolean> letGo(String source) {
-        String mine = claimed.remove(source);
-        return mine == null ? Future.succeededFuture(false) : claims.removeIfPresent(source, mine);
+    /**
+     * Stores {@code poller}'s state for whoever takes {@code source} next, then removes our claim if the map
+     * still holds it (and we did not claim the source again meanwhile).
+     */
+    private Future<Boolean> letGo(String source, SourcePoller poller) {
+        String mine = claimed.get(source);
+        return states.put(source, stateValue(source, poller)).transform(stored -> {
+            if (mine == null || !claimed.remove(source, mine)) {
+                return Future.succeededFuture(false);
+            }
+            return claims.removeIfPresent(source, mine);
+        });
     }
 
-    private void claim(String source, Set<String> live) {
+    /**
+     * Takes {@code source} unless a live sampler's lease names it: with no claim, putting ours; with a
+     * claim not held (its sealer not live, or its live lease not naming the source, as with an old claim
+     * put back), replacing it. Continues from the state its previous holder left.
+     *
+     * @param live each live sampler's sources, by its name, from this round's leases
+     */
+    private void claim(String source, Map<String, Set<String>> live) {
         String self = config.nodeName();
+        for (Map.Entry<String, Set<String>> other : live.entrySet()) {
+            if (!other.getKey().equals(self) && other.getValue().contains(source)) {
+                return; // the holder lets go at its next rebalance
+            }
+        }
         String mine = newClaim(source);
         starting.add(source);
+        String[] previousHolder = new String[1];
         claims.get(source).compose(raw -> {
             if (raw == null) {
-                return claims.putIfAbsent(source, mine, LEASE_MILLIS).map(previous -> previous == null);
+                return claims.putIfAbsent(source, mine).map(previous -> previous == null);
             }
-            Optional<MeshAuth.Opened> opened = auth.openValue(CLAIMS_MAP, source, raw);
-            String holder = opened.map(MeshAuth.Opened::sender).orElse(null);
+            String holder = auth.openValue(CLAIMS_MAP, source, raw).map(MeshAuth.Opened::sender).orElse(null);
             if (self.equals(holder)) {
                 return Future.succeededFuture(true);
             }
-            // A live holder renews its claim every rebalance; one that stopped (or an old claim put back) lapses.
-            if (holder == null || !live.contains(holder)
-                    || !claimRenewals.live(source + '\n' + holder, opened.get().counter(), clock.nowNanos())) {
-                return claims.replaceIfPresent(source, raw, mine); // its holder is gone, or it was never genuine
-            }
-            return Future.succeededFuture(false); // the holder lets go at its next rebalance
-        }).compose(claimed -> claimed ? states.get(source).map(stored -> {
-            take(source, previousState(source, stored));
+            previousHolder[0] = holder;
+            return claims.replaceIfPresent(source, raw, mine); // no live lease names it: nobody holds it
+        }).compose(taken -> taken ? previousState(source, previousHolder[0]).map(previous -> {
+            take(source, previous);
             return true;
         }) : Future.succeededFuture(false)).onComplete(done -> {
             if (done.failed() || !done.result()) {
                 starting.remove(source);
+                claimed.remove(source, mine);
             }
         });
     }
 
-    /** The poller state stored for {@code source} if genuine and written by the owner it names; else null. */
-    private PollerState previousState(String source, String stored) {
+    /** A poller's state as a sampler sealed it, with that value's counter (which only grows per sampler). */
+    private record Left(PollerState state, String sender, long counter) {}
+
+    /**
+     * The state to continue {@code source} from: what {@code holder} (a sampler that died holding it, or
+     * null) last wrote of its pollers, unless the state it left when letting the source go is newer (by
+     * its counter), or the source is not in it; else the state the last sampler to let it go left; null
+     * if none is genuine.
+     */
+    private Future<PollerState> previousState(String source, String holder) {
+        Future<Map<String, Left>> theirs = holder == null ? Future.succeededFuture(Map.of())
+                : leftBehind.computeIfAbsent(holder, this::pollersOf).recover(e -> Future.succeededFuture(Map.of()));
+        return Future.all(theirs, states.get(source)).map(both -> {
+            Left written = both.<Map<String, Left>>resultAt(0).get(source);
+            Left letGo = letGoState(source, both.resultAt(1));
+            Left newer = written == null || (letGo != null && letGo.sender().equals(holder)
+                    && letGo.counter() > written.counter()) ? letGo : written;
+            return newer == null ? null : newer.state();
+        });
+    }
+
+    /** The pollers' states {@code holder} last wrote, if genuine, each written as its own; else none. */
+    private Future<Map<String, Left>> pollersOf(String holder) {
+        return pollers.get(holder).map(stored -> {
+            Map<String, Left> states = new HashMap<>();
+            auth.openValue(POLLERS_MAP, holder, stored).filter(opened -> opened.sender().equals(holder))
+                    .ifPresent(opened -> {
+                        try {
+                            opened.body().getJsonObject("pollers").forEach(entry -> {
+                                PollerState state = ((JsonObject) entry.getValue()).mapTo(PollerState.class);
+                                if (state.owner().equals(holder)) {
+                                    states.put(entry.getKey(), new Left(state, holder, opened.counter()));
+                                }
+                            });
+                        } catch (RuntimeException e) {
+                            auth.reject(POLLERS_MAP, MeshAuth.Rejection.MALFORMED, "pollers of " + holder + ": "
+                                    + e.getMessage());
+                        }
+                    });
+            return states;
+        });
+    }
+
+    /** The poller state a sampler stored for {@code source} when letting it go, if genuine and its own; else null. */
+    private Left letGoState(String source, String stored) {
         return auth.openValue(STATE_MAP, source, stored).map(opened -> {
             PollerState state = opened.body().mapTo(PollerState.class);
-            return state.owner().equals(opened.sender()) ? state : null;
+            return state.owner().equals(opened.sender()) ? new Left(state, opened.sender(), opened.counter()) : null;
         }).orElse(null);
     }
 
@@ -305,8 +441,7 @@ public final class SamplerVerticle extends VerticleBase {
 
     private void release(String source) {
         SourcePoller poller = active.remove(source);
-        states.put(source, stateValue(source, poller));
-        letGo(source);
+        letGo(source, poller);
         LOG.info("sampler {} hands {} over", config.nodeName(), source);
     }
 
@@ -327,7 +462,6 @@ public final class SamplerVerticle extends VerticleBase {
             // A pool member gets another server of the pool, as an unreachable one does; asked at once.
             poolAddress(name, pool, poller).onComplete(done -> {
                 if (active.get(name) == poller) {
-                    states.put(name, stateValue(name, poller));
                     vertx.setTimer(poller.stopped() ? poller.pollSeconds() * 1_000L : 1, id -> poll(name, poller));
                 }
             });
@@ -354,7 +488,6 @@ public final class SamplerVerticle extends VerticleBase {
                     if (active.get(name) != poller) {
                         return;
                     }
-                    states.put(name, stateValue(name, poller));
                     if (poller.ntsRequired()) {
                         publishAuth(poller);
                     }
@@ -486,10 +619,11 @@ public final class SamplerVerticle extends VerticleBase {
         List<Future<?>> handovers = new ArrayList<>();
         for (String source : List.copyOf(active.keySet())) {
             SourcePoller poller = active.remove(source);
-            handovers.add(states.put(source, stateValue(source, poller)));
-            handovers.add(letGo(source));
+            handovers.add(letGo(source, poller));
         }
-        handovers.add(samplers.remove(config.nodeName()));
-        return Future.join(handovers).eventually(() -> socket.close());
+        // The lease goes last: while it is live nobody takes a source whose own state is not stored yet.
+        return Future.join(handovers)
+                .eventually(() -> Future.join(samplers.remove(config.nodeName()), pollers.remove(config.nodeName())))
+                .eventually(() -> socket.close());
     }
 }

@@ -84,6 +84,7 @@ public final class SelectorVerticle extends VerticleBase {
     private final List<MessageConsumer<?>> consumers = new ArrayList<>();
     private long reselectTimer = -1;
     private SelectionPacer pacer;
+    private final StateEncoder stateEncoder = new StateEncoder();
     private SelectionPublisher selections;
 
     /**
@@ -402,8 +403,7 @@ public final class SelectorVerticle extends VerticleBase {
         if (held == null) {
             return Future.failedFuture("no longer leading");
         }
-        JsonObject value = new JsonObject().put("epoch", held.epoch()).put("state", JsonObject.mapFrom(state));
-        return stateMap.put(STATE_KEY, auth.sealValue(STATE_MAP, STATE_KEY, value))
+        return stateMap.put(STATE_KEY, auth.sealValueText(STATE_MAP, STATE_KEY, stateEncoder.encode(held.epoch(), state)))
                 .timeout(STORE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
     }
 

@@ -31,7 +31,8 @@ class SelectionPacerTest {
     void theIntervalGrowsWithTheSourcesFromFiftyMillisecondsToASecond() {
         assertThat(SelectionPacer.intervalFor(0)).isEqualTo(50 * MS);
         assertThat(SelectionPacer.intervalFor(5)).isEqualTo(50 * MS);
-        assertThat(SelectionPacer.intervalFor(1_000)).isEqualTo(500 * MS);
+        assertThat(SelectionPacer.intervalFor(500)).isEqualTo(500 * MS);
+        assertThat(SelectionPacer.intervalFor(1_000)).isEqualTo(1_000 * MS);
         assertThat(SelectionPacer.intervalFor(10_000)).isEqualTo(1_000 * MS);
     }
 

@@ -212,9 +212,16 @@ public final class MeshAuth {
      * that wants to compare-and-set or remove its value later keeps the string returned.
      */
     public String sealValue(String map, String mapKey, JsonObject value) {
+        return sealValueText(map, mapKey, value.encode());
+    }
+
+    /**
+     * As {@link #sealValue(String, String, JsonObject)}, for a value its caller encoded (as a large value
+     * whose parts it keeps encoded); {@code text} must be a JSON object's text, as readers open it as one.
+     */
+    public String sealValueText(String map, String mapKey, String text) {
         long ctr = counter.incrementAndGet();
         values.notBehind(map + '\n' + mapKey + '\n' + node, ctr); // our own older values are old to us too
-        String text = value.encode();
         JsonObject envelope = new JsonObject().put("from", node).put("ctr", ctr).put("body", text);
         return (key == null ? envelope : envelope.put("mac", tag(map(map, mapKey).parts(node, ctr, text)))).encode();
     }

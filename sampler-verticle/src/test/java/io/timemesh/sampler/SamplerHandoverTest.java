@@ -1,0 +1,109 @@
+package io.timemesh.sampler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.timemesh.core.mesh.ClusterKey;
+import io.timemesh.core.message.EventBusAddresses;
+import io.timemesh.core.message.SourceSample;
+import io.timemesh.core.time.MonotonicTimescale;
+import io.timemesh.testkit.ServerBehaviour;
+import io.timemesh.testkit.SimulatedNtpServer;
+import io.timemesh.timebase.MeshAuth;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Taking over a source from a sampler that died holding it: what it left in the cluster maps (its claim,
+ * and its pollers' states written as one sealed value) is continued only when genuine. The maps are
+ * Vert.x's local ones, which the sampler uses the same way as the cluster's.
+ */
+class SamplerHandoverTest {
+    private static final MonotonicTimescale TRUTH = new MonotonicTimescale();
+    private static final ClusterKey KEY = ClusterKey.random();
+    private static final String DEAD = "node-dead";
+    /** The dead sampler's reach register: its last four polls answered, the four before not. */
+    private static final int LEFT_REACH = 0b1111_0000;
+
+    private Vertx vertx;
+    private final MeshAuth taker = MeshAuth.keyed("node-b", KEY, TRUTH);
+    private final List<SourceSample> samples = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void start() {
+        vertx = Vertx.vertx();
+        MeshAuth.Inbox inbox = taker.inbox(EventBusAddresses.SAMPLES);
+        vertx.eventBus().consumer(EventBusAddresses.SAMPLES, m -> inbox.open(m.body())
+                .ifPresent(o -> samples.add(o.body().mapTo(SourceSample.class))));
+    }
+
+    @AfterEach
+    void stop() {
+        vertx.close().await();
+    }
+
+    private void put(String map, String key, String value) {
+        vertx.sharedData().<String, String>getAsyncMap(map).compose(m -> m.put(key, value)).await();
+    }
+
+    /** The dead sampler's claim on {@code source} and its pollers' states sealed by {@code writer}, as {@code edit} leaves them. */
+    private void leftBehind(String source, MeshAuth writer, java.util.function.UnaryOperator<String> edit) {
+        MeshAuth dead = MeshAuth.keyed(DEAD, KEY, TRUTH);
+        put(SamplerVerticle.CLAIMS_MAP, source, dead.sealValue(SamplerVerticle.CLAIMS_MAP, source, new JsonObject()));
+        PollerState state = new PollerState(DEAD, List.of(), LEFT_REACH, 1, 0, null, null);
+        put(SamplerVerticle.POLLERS_MAP, DEAD, edit.apply(writer.sealValue(SamplerVerticle.POLLERS_MAP, DEAD,
+                new JsonObject().put("pollers", new JsonObject().put(source, JsonObject.mapFrom(state))))));
+    }
+
+    /** node-b's first sample of {@code source}, once it has taken it. */
+    private SourceSample firstSample(String source) throws InterruptedException {
+        vertx.deployVerticle(new SamplerVerticle(TRUTH, taker, -20, HostResolver.SYSTEM), new DeploymentOptions()
+                .setConfig(new JsonObject().put("sources", new JsonArray().add(source)).put("pollSeconds", 1)
+                        .put("iburst", false).put("timeoutMillis", 1_000))).await();
+        for (int i = 0; i < 100 && samples.isEmpty(); i++) {
+            TimeUnit.MILLISECONDS.sleep(100);
+        }
+        assertThat(samples).as("a sample within 10 s").isNotEmpty();
+        return samples.get(0);
+    }
+
+    @Test
+    void aDeadSamplersSourceContinuesFromThePollersStatesItLastWrote() throws Exception {
+        try (SimulatedNtpServer server = SimulatedNtpServer.start("127.0.0.51", TRUTH, ServerBehaviour.truthful())) {
+            leftBehind(server.hostPort(), MeshAuth.keyed(DEAD, KEY, TRUTH), value -> value);
+            SourceSample first = firstSample(server.hostPort());
+            assertThat(first.samplerNode()).isEqualTo("node-b");
+            assertThat(first.reach()).as("the dead sampler's register, shifted, with this poll").isEqualTo(0b1110_0001);
+        }
+    }
+
+    @Test
+    void forgedPollersStatesAreNotContinued() throws Exception {
+        try (SimulatedNtpServer server = SimulatedNtpServer.start("127.0.0.52", TRUTH, ServerBehaviour.truthful())) {
+            leftBehind(server.hostPort(), MeshAuth.keyed(DEAD, ClusterKey.random(), TRUTH), value -> value);
+            assertThat(firstSample(server.hostPort()).reach()).as("a fresh register").isEqualTo(1);
+            assertThat(taker.rejections()).containsKey(SamplerVerticle.POLLERS_MAP + " forged");
+        }
+    }
+
+    @Test
+    void tamperedPollersStatesAreNotContinued() throws Exception {
+        try (SimulatedNtpServer server = SimulatedNtpServer.start("127.0.0.53", TRUTH, ServerBehaviour.truthful())) {
+            // The genuine MAC over a body whose register says every poll answered.
+            leftBehind(server.hostPort(), MeshAuth.keyed(DEAD, KEY, TRUTH), value -> {
+                JsonObject envelope = new JsonObject(value);
+                return envelope.put("body", envelope.getString("body").replace("\"reach\":" + LEFT_REACH, "\"reach\":255"))
+                        .encode();
+            });
+            assertThat(firstSample(server.hostPort()).reach()).as("a fresh register").isEqualTo(1);
+            assertThat(taker.rejections()).containsKey(SamplerVerticle.POLLERS_MAP + " forged");
+        }
+    }
+}
