@@ -236,6 +236,9 @@ public final class SamplerVerticle extends VerticleBase {
                     entries.forEach((node, value) -> auth.openValue(SAMPLERS_MAP, node, value)
                             .filter(opened -> opened.sender().equals(node))
                             .filter(opened -> renewals.live(node, opened.counter(), now))
+                            // and its writer answers our own challenges: captured leases fed to a restarted
+                            // sampler in rising order would otherwise keep a dead one live
+                            .filter(opened -> links.answeringWithin(node, TimebaseLinks.ANSWER_WINDOW_NANOS))
                             .ifPresent(opened -> live.put(node, heldIn(opened.body()))));
                     live.putIfAbsent(self, Set.of());
                     if (!live.keySet().equals(liveSeen)) {

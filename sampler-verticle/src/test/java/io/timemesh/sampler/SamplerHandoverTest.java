@@ -66,7 +66,7 @@ class SamplerHandoverTest {
     private SourceSample firstSample(String source) throws InterruptedException {
         vertx.deployVerticle(new SamplerVerticle(TRUTH, taker, -20, HostResolver.SYSTEM), new DeploymentOptions()
                 .setConfig(new JsonObject().put("sources", new JsonArray().add(source)).put("pollSeconds", 1)
-                        .put("iburst", false).put("timeoutMillis", 1_000))).await();
+                        .put("iburst", false).put("sampler", new JsonObject().put("timeoutMillis", 1_000)))).await();
         for (int i = 0; i < 100 && samples.isEmpty(); i++) {
             TimeUnit.MILLISECONDS.sleep(100);
         }

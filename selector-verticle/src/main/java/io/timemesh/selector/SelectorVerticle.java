@@ -43,13 +43,6 @@ public final class SelectorVerticle extends VerticleBase {
     static final long LEASE_TIMEOUT_MILLIS = 3_000;
     /** The leader publishes only this soon after a renewal began (on its clock): well inside the timeout. */
     static final long PUBLISH_WITHIN_MILLIS = 2_000;
-    /**
-     * A lease renewal counts only if its writer answered one of our probes this recently (or we began
-     * probing it this recently): long enough that probes lost on a loaded machine or a slow join do not
-     * depose a live leader, short enough that a dead writer's replayed values hold a takeover back by
-     * this much at most, even at a reader that restarted and knows none of its counters.
-     */
-    static final long CHALLENGE_WINDOW_MILLIS = 10_000;
     /** After a member joins, the merge settles this long before the leader's consumers are announced again. */
     private static final long ANNOUNCE_DELAY_MILLIS = 1_000;
     /** Time for the first timebase probe bursts to the samplers before the first selection as leader. */
@@ -152,7 +145,7 @@ public final class SelectorVerticle extends VerticleBase {
             Optional<MeshAuth.Opened> opened = auth.openValue(STATE_MAP, LEASE_KEY, raw);
             Optional<SelectorLease.Lease> genuine = genuineLease(raw, opened);
             boolean answers = genuine.isPresent()
-                    && links.answeringWithin(genuine.get().node(), TimeUnit.MILLISECONDS.toNanos(CHALLENGE_WINDOW_MILLIS));
+                    && links.answeringWithin(genuine.get().node(), TimebaseLinks.ANSWER_WINDOW_NANOS);
             if (lease.observe(raw != null, genuine.orElse(null), opened.map(MeshAuth.Opened::counter).orElse(0L),
                     answers, clock.nowNanos()) != SelectorLease.Move.TAKE) {
                 return Future.succeededFuture();

@@ -28,6 +28,13 @@ import java.security.SecureRandom;
  */
 public final class TimebaseLinks {
     private static final long PROBE_TIMEOUT_MILLIS = 1_000;
+    /**
+     * How recently a node must have answered our probes for its lease renewals to count ({@link
+     * #answeringWithin}): long enough that probes lost on a loaded machine or a slow join do not depose a live
+     * writer, short enough that a dead writer's replayed values hold a takeover back by this much at most, even
+     * at a reader that restarted and knows none of its counters. 10 s, in ns.
+     */
+    public static final long ANSWER_WINDOW_NANOS = 10_000_000_000L;
     /** The channel replies are checked and refusals counted under: every node's timebase address. */
     private static final String CHANNEL = EventBusAddresses.TIMEBASE_PREFIX + "*";
     private static final long PROBE_PERIOD_MILLIS = 1_000;
