@@ -29,6 +29,12 @@ public final class MeshScaleBench {
     private static final int FARM_PORT = 11970;
     private static final int SOURCES = 5;
     private static final Path JAR = Path.of("deploy", "target", "timemesh.jar");
+    /**
+     * Ports below the kernel's ephemeral range (32768 up here), so that no node's own outgoing connection can take
+     * one between choosing it and binding it, as happened with free ports among 16 starting nodes; offset by the
+     * process id so that two runs do not meet.
+     */
+    private static final int PORT_BASE = 20_000 + (int) (ProcessHandle.current().pid() % 100) * 64;
 
     private MeshScaleBench() {}
 
@@ -60,17 +66,20 @@ public final class MeshScaleBench {
     }
 
     private static Figures measure(int size, int seconds, Path work, Path config, Path key) throws Exception {
+        if (size < 2 || size > 32) {
+            throw new IllegalArgumentException("a mesh of 2 to 32 nodes (its ports), not " + size);
+        }
         List<String> members = new ArrayList<>();
         int[] clusterPorts = new int[size];
         for (int i = 0; i < size; i++) {
-            clusterPorts[i] = NodeProcess.freePort();
+            clusterPorts[i] = PORT_BASE + 32 + i;
             members.add("127.0.0.1:" + clusterPorts[i]);
         }
         String cluster = "mesh-scale-" + size + "-" + ProcessHandle.current().pid();
         List<NodeProcess> nodes = new ArrayList<>();
         try {
             for (int i = 0; i < size; i++) {
-                nodes.add(new NodeProcess(NodeProcess.freePort(), work.resolve("node-" + size + "-" + i + ".log"), List.of(
+                nodes.add(new NodeProcess(PORT_BASE + i, work.resolve("node-" + size + "-" + i + ".log"), List.of(
                         "--config", config.toString(), "--cluster", "--cluster-key", key.toString(), "--cluster-name",
                         cluster, "--members", String.join(",", members), "--cluster-host", "127.0.0.1", "--cluster-port",
                         String.valueOf(clusterPorts[i]), "--node-name", "node-" + i)));
