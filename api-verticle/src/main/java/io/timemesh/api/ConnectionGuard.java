@@ -52,8 +52,7 @@ final class ConnectionGuard {
         /** What Vert.x made of the socket, once it has (with h2c on, only after its first bytes); else null. */
         HttpConnection connection;
         int inFlight;
-        /** When it last began waiting for a request (accepted, or its last response done), ns. */
-        long waitingSinceNanos;
+        long headTimer = -1;
         /** Set once a request was refused: whatever the client pipelined behind it is not served. */
         boolean condemned;
         final List<HttpServerResponse> http2Responses = new ArrayList<>();
@@ -68,16 +67,9 @@ final class ConnectionGuard {
         }
     }
 
-    /**
-     * Call from the verticle's start: the head deadlines are enforced by one periodic sweep on its context
-     * (cancelled with the verticle), not by a timer set and cancelled per request, which cost about a tenth of
-     * the event loop serving {@code /time}.
-     */
     ConnectionGuard(Vertx vertx, HttpLimits limits) {
         this.vertx = vertx;
         this.limits = limits;
-        long sweepMillis = Math.max(10, Math.min(250, limits.headerTimeoutMillis() / 4));
-        vertx.setPeriodic(sweepMillis, id -> closeLateHeads());
     }
 
     /**
@@ -159,6 +151,7 @@ final class ConnectionGuard {
             return;
         }
         tracked.inFlight++;
+        cancelHeadTimer(tracked);
         ctx.addEndHandler(done -> {
             tracked.inFlight--;
             if (tracked.inFlight == 0 && open.containsKey(tracked.channel)) {
@@ -204,30 +197,17 @@ final class ConnectionGuard {
 
     /** Starts the head deadline and moves the connection to the back of the eviction order. */
     private void awaitRequest(Tracked tracked) {
+        cancelHeadTimer(tracked);
         open.remove(tracked.channel);
         open.put(tracked.channel, tracked);
-        tracked.waitingSinceNanos = System.nanoTime();
-    }
-
-    /**
-     * Closes every connection that has waited longer than the head deadline with no request in progress. The map
-     * is in the order connections began waiting, so the walk stops at the first one still within its deadline.
-     */
-    private void closeLateHeads() {
-        long deadline = System.nanoTime() - limits.headerTimeoutMillis() * 1_000_000L;
-        List<Tracked> late = new ArrayList<>();
-        for (Tracked tracked : open.values()) {
-            if (tracked.waitingSinceNanos - deadline > 0) {
-                break;
-            }
+        tracked.headTimer = vertx.setTimer(limits.headerTimeoutMillis(), id -> {
+            tracked.headTimer = -1;
             if (tracked.inFlight == 0) {
-                late.add(tracked);
+                LOG.debug("no request head from {} within {} ms: closing", tracked.remote(),
+                        limits.headerTimeoutMillis());
+                close(tracked);
             }
-        }
-        for (Tracked tracked : late) {
-            LOG.debug("no request head from {} within {} ms: closing", tracked.remote(), limits.headerTimeoutMillis());
-            close(tracked);
-        }
+        });
     }
 
     /** At most one line per {@link #WARN_EVERY_NANOS}: an attacker must not be able to flood the log. */
@@ -239,6 +219,13 @@ final class ConnectionGuard {
             suppressedWarnings = 0;
         } else {
             suppressedWarnings++;
+        }
+    }
+
+    private void cancelHeadTimer(Tracked tracked) {
+        if (tracked.headTimer >= 0) {
+            vertx.cancelTimer(tracked.headTimer);
+            tracked.headTimer = -1;
         }
     }
 
@@ -258,6 +245,7 @@ final class ConnectionGuard {
     }
 
     private void forget(Tracked tracked) {
+        cancelHeadTimer(tracked);
         open.remove(tracked.channel);
         tracked.http2Responses.clear();
     }
