@@ -108,6 +108,12 @@ public final class SamplerVerticle extends VerticleBase {
     private final Map<String, String> claimed = new HashMap<>();
     /** Which samplers renew their leases, on our clock: a lease value that stops changing lapses. */
     private final Renewals renewals = new Renewals(LEASE_MILLIS * 1_000_000L, WRITERS_REMEMBERED);
+    /** Which of each sampler's sealed states are current, as its leases say. */
+    private final StateFloors floors = new StateFloors(WRITERS_REMEMBERED);
+    /** Our own counter over time, for the let-go floor our lease names. */
+    private final StateFloors.Trail trail = new StateFloors.Trail();
+    /** The counter just before our latest stored pollers' states: the floor our lease names for them. */
+    private long pollersAfter = Long.MIN_VALUE;
     /** Whether the latest selection with a majority called each pool member a falseticker. */
     private final Map<String, Boolean> verdicts = new HashMap<>();
     private SamplerConfig config;
@@ -214,7 +220,9 @@ public final class SamplerVerticle extends VerticleBase {
             pollersWrittenNanos = started;
             writePollers();
         }
-        JsonObject lease = new JsonObject().put("sources", new JsonArray(new ArrayList<>(claimed.keySet())));
+        JsonObject lease = new JsonObject().put("sources", new JsonArray(new ArrayList<>(claimed.keySet())))
+                .put(StateFloors.POLLERS_AFTER, pollersAfter)
+                .put(StateFloors.LET_GO_AFTER, trail.note(started, auth.valueCounter()));
         // Each step gives up after a lease's time, so a hung map operation cannot stop the rebalances for good.
         samplers.put(self, auth.sealValue(SAMPLERS_MAP, self, lease), LEASE_MILLIS)
                 .timeout(LEASE_MILLIS, TimeUnit.MILLISECONDS)
@@ -235,6 +243,7 @@ public final class SamplerVerticle extends VerticleBase {
                     long now = clock.nowNanos();
                     entries.forEach((node, value) -> auth.openValue(SAMPLERS_MAP, node, value)
                             .filter(opened -> opened.sender().equals(node))
+                            .map(opened -> notingFloors(node, opened))
                             .filter(opened -> renewals.live(node, opened.counter(), now))
                             // and its writer answers our own challenges: captured leases fed to a restarted
                             // sampler in rising order would otherwise keep a dead one live
@@ -259,6 +268,15 @@ public final class SamplerVerticle extends VerticleBase {
                 .onComplete(done -> rebalancing = false);
     }
 
+    /** Notes the floors {@code node}'s genuine lease names, whether or not it is still live. */
+    private MeshAuth.Opened notingFloors(String node, MeshAuth.Opened lease) {
+        if (lease.body().getValue(StateFloors.POLLERS_AFTER) instanceof Number pollersFloor
+                && lease.body().getValue(StateFloors.LET_GO_AFTER) instanceof Number letGoFloor) {
+            floors.note(node, pollersFloor.longValue(), letGoFloor.longValue());
+        }
+        return lease;
+    }
+
     /** The sources a lease names; none if it names them wrongly (a genuine lease always names them right). */
     private static Set<String> heldIn(JsonObject lease) {
         Set<String> held = new HashSet<>();
@@ -280,11 +298,15 @@ public final class SamplerVerticle extends VerticleBase {
         String self = config.nodeName();
         Map<String, PollerState> taken = new LinkedHashMap<>();
         active.forEach((source, poller) -> taken.put(source, poller.state(self)));
+        long[] before = new long[1];
         vertx.executeBlocking(() -> {
             JsonObject states = new JsonObject();
             taken.forEach((source, state) -> states.put(source, JsonObject.mapFrom(state)));
+            before[0] = auth.valueCounter();
             return auth.sealValue(POLLERS_MAP, self, new JsonObject().put("pollers", states));
         }, false).compose(value -> pollers.put(self, value, POLLERS_TTL_MILLIS))
+                // Named by our next leases only once stored: until then the previous value is our latest.
+                .onSuccess(stored -> pollersAfter = Math.max(pollersAfter, before[0]))
                 .onFailure(e -> LOG.warn("sampler {} could not write its pollers' states: {}", self, e.getMessage()));
     }
 
@@ -373,6 +395,8 @@ public final class SamplerVerticle extends VerticleBase {
         return pollers.get(holder).map(stored -> {
             Map<String, Left> states = new HashMap<>();
             auth.openValue(POLLERS_MAP, holder, stored).filter(opened -> opened.sender().equals(holder))
+                    .filter(opened -> current(POLLERS_MAP, holder, opened.counter(),
+                            floors.pollersCurrent(holder, opened.counter())))
                     .ifPresent(opened -> {
                         try {
                             opened.body().getJsonObject("pollers").forEach(entry -> {
@@ -390,12 +414,33 @@ public final class SamplerVerticle extends VerticleBase {
         });
     }
 
-    /** The poller state a sampler stored for {@code source} when letting it go, if genuine and its own; else null. */
+    /**
+     * The poller state a sampler stored for {@code source} when letting it go, if genuine, its own and
+     * recent by its writer's leases; else null.
+     */
     private Left letGoState(String source, String stored) {
-        return auth.openValue(STATE_MAP, source, stored).map(opened -> {
+        return auth.openValue(STATE_MAP, source, stored)
+                .filter(opened -> current(STATE_MAP, opened.sender(), opened.counter(),
+                        floors.letGoCurrent(opened.sender(), opened.counter())))
+                .map(opened -> {
             PollerState state = opened.body().mapTo(PollerState.class);
             return state.owner().equals(opened.sender()) ? new Left(state, opened.sender(), opened.counter()) : null;
         }).orElse(null);
+    }
+
+    /**
+     * {@code isCurrent}, counting and logging a genuine state its writer's leases call old as a replay (an
+     * uninvited member can put older genuine states back); a state of a writer whose leases we never saw is
+     * not continued either, but that is no attack (we started after it died): logged only.
+     */
+    private boolean current(String map, String writer, long counter, boolean isCurrent) {
+        if (!isCurrent && floors.knows(writer)) {
+            auth.reject(map, MeshAuth.Rejection.REPLAYED, "state of " + writer + ", counter " + counter
+                    + ", is older than its leases allow");
+        } else if (!isCurrent) {
+            LOG.info("sampler {} does not continue {}'s state: none of its leases seen", config.nodeName(), writer);
+        }
+        return isCurrent;
     }
 
     private String stateValue(String source, SourcePoller poller) {

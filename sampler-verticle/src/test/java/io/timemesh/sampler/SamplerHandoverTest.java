@@ -53,13 +53,30 @@ class SamplerHandoverTest {
         vertx.sharedData().<String, String>getAsyncMap(map).compose(m -> m.put(key, value)).await();
     }
 
-    /** The dead sampler's claim on {@code source} and its pollers' states sealed by {@code writer}, as {@code edit} leaves them. */
+    /**
+     * The dead sampler's claim on {@code source}, its pollers' states sealed by {@code writer} as {@code edit}
+     * leaves them, and its last lease (naming the source, so node-b takes it only once the lease lapses),
+     * whose floor for pollers' states lies just below the states' counter.
+     */
     private void leftBehind(String source, MeshAuth writer, java.util.function.UnaryOperator<String> edit) {
         MeshAuth dead = MeshAuth.keyed(DEAD, KEY, TRUTH);
         put(SamplerVerticle.CLAIMS_MAP, source, dead.sealValue(SamplerVerticle.CLAIMS_MAP, source, new JsonObject()));
-        PollerState state = new PollerState(DEAD, List.of(), LEFT_REACH, 1, 0, null, null);
-        put(SamplerVerticle.POLLERS_MAP, DEAD, edit.apply(writer.sealValue(SamplerVerticle.POLLERS_MAP, DEAD,
-                new JsonObject().put("pollers", new JsonObject().put(source, JsonObject.mapFrom(state))))));
+        long before = writer.valueCounter();
+        put(SamplerVerticle.POLLERS_MAP, DEAD, edit.apply(pollers(writer, source, LEFT_REACH)));
+        lease(dead, source, before, 0);
+    }
+
+    private static String pollers(MeshAuth writer, String source, int reach) {
+        PollerState state = new PollerState(DEAD, List.of(), reach, 1, 0, null, null);
+        return writer.sealValue(SamplerVerticle.POLLERS_MAP, DEAD,
+                new JsonObject().put("pollers", new JsonObject().put(source, JsonObject.mapFrom(state))));
+    }
+
+    /** A lease of {@code writer} holding {@code source} and naming the two floors for its states. */
+    private void lease(MeshAuth writer, String source, long pollersAfter, long letGoAfter) {
+        put(SamplerVerticle.SAMPLERS_MAP, writer.node(), writer.sealValue(SamplerVerticle.SAMPLERS_MAP, writer.node(),
+                new JsonObject().put("sources", new JsonArray().add(source))
+                        .put(StateFloors.POLLERS_AFTER, pollersAfter).put(StateFloors.LET_GO_AFTER, letGoAfter)));
     }
 
     /** node-b's first sample of {@code source}, once it has taken it. */
@@ -67,10 +84,11 @@ class SamplerHandoverTest {
         vertx.deployVerticle(new SamplerVerticle(TRUTH, taker, -20, HostResolver.SYSTEM), new DeploymentOptions()
                 .setConfig(new JsonObject().put("sources", new JsonArray().add(source)).put("pollSeconds", 1)
                         .put("iburst", false).put("sampler", new JsonObject().put("timeoutMillis", 1_000)))).await();
-        for (int i = 0; i < 100 && samples.isEmpty(); i++) {
+        // The dead sampler's lease lapses after 3 s; then a poll.
+        for (int i = 0; i < 150 && samples.isEmpty(); i++) {
             TimeUnit.MILLISECONDS.sleep(100);
         }
-        assertThat(samples).as("a sample within 10 s").isNotEmpty();
+        assertThat(samples).as("a sample within 15 s").isNotEmpty();
         return samples.get(0);
     }
 
@@ -104,6 +122,70 @@ class SamplerHandoverTest {
             });
             assertThat(firstSample(server.hostPort()).reach()).as("a fresh register").isEqualTo(1);
             assertThat(taker.rejections()).containsKey(SamplerVerticle.POLLERS_MAP + " forged");
+        }
+    }
+
+    @Test
+    void anOlderGenuinePollersStateIsNotContinued() throws Exception {
+        try (SimulatedNtpServer server = SimulatedNtpServer.start("127.0.0.54", TRUTH, ServerBehaviour.truthful())) {
+            MeshAuth dead = MeshAuth.keyed(DEAD, KEY, TRUTH);
+            String source = server.hostPort();
+            put(SamplerVerticle.CLAIMS_MAP, source, dead.sealValue(SamplerVerticle.CLAIMS_MAP, source, new JsonObject()));
+            String old = pollers(dead, source, LEFT_REACH);
+            long before = dead.valueCounter();
+            pollers(dead, source, 0b0000_1111); // its latest, which an uninvited member replaces by the older one
+            lease(dead, source, before, 0);
+            put(SamplerVerticle.POLLERS_MAP, DEAD, old);
+            assertThat(firstSample(source).reach()).as("a fresh register").isEqualTo(1);
+            assertThat(taker.rejections()).containsKey(SamplerVerticle.POLLERS_MAP + " replayed");
+        }
+    }
+
+    @Test
+    void theStateOfASamplerWhoseLeasesWereNeverSeenIsNotContinued() throws Exception {
+        try (SimulatedNtpServer server = SimulatedNtpServer.start("127.0.0.55", TRUTH, ServerBehaviour.truthful())) {
+            MeshAuth dead = MeshAuth.keyed(DEAD, KEY, TRUTH);
+            String source = server.hostPort();
+            put(SamplerVerticle.CLAIMS_MAP, source, dead.sealValue(SamplerVerticle.CLAIMS_MAP, source, new JsonObject()));
+            put(SamplerVerticle.POLLERS_MAP, DEAD, pollers(dead, source, LEFT_REACH));
+            assertThat(firstSample(source).reach()).as("a fresh register: nothing says the state is its latest")
+                    .isEqualTo(1);
+            assertThat(taker.rejections()).as("no attack to count").isEmpty();
+        }
+    }
+
+    @Test
+    void aLetGoStateOlderThanItsWritersLeasesAllowIsNotContinued() throws Exception {
+        try (SimulatedNtpServer server = SimulatedNtpServer.start("127.0.0.56", TRUTH, ServerBehaviour.truthful())) {
+            MeshAuth releaser = MeshAuth.keyed("node-a", KEY, TRUTH);
+            String source = server.hostPort();
+            PollerState state = new PollerState("node-a", List.of(), LEFT_REACH, 1, 0, null, null);
+            String old = releaser.sealValue(SamplerVerticle.STATE_MAP, source, JsonObject.mapFrom(state));
+            // node-a's lease holds another source and says its states from before now are old.
+            put(SamplerVerticle.SAMPLERS_MAP, "node-a", releaser.sealValue(SamplerVerticle.SAMPLERS_MAP, "node-a",
+                    new JsonObject().put("sources", new JsonArray()).put(StateFloors.POLLERS_AFTER, 0)
+                            .put(StateFloors.LET_GO_AFTER, releaser.valueCounter())));
+            put(SamplerVerticle.STATE_MAP, source, old);
+            SourceSample first = firstSample(source);
+            assertThat(first.reach()).as("a fresh register").isEqualTo(1);
+            assertThat(taker.rejections()).containsKey(SamplerVerticle.STATE_MAP + " replayed");
+        }
+    }
+
+    @Test
+    void aRecentLetGoStateIsContinued() throws Exception {
+        try (SimulatedNtpServer server = SimulatedNtpServer.start("127.0.0.57", TRUTH, ServerBehaviour.truthful())) {
+            MeshAuth releaser = MeshAuth.keyed("node-a", KEY, TRUTH);
+            String source = server.hostPort();
+            long before = releaser.valueCounter();
+            PollerState state = new PollerState("node-a", List.of(), LEFT_REACH, 1, 0, null, null);
+            put(SamplerVerticle.STATE_MAP, source, releaser.sealValue(SamplerVerticle.STATE_MAP, source,
+                    JsonObject.mapFrom(state)));
+            put(SamplerVerticle.SAMPLERS_MAP, "node-a", releaser.sealValue(SamplerVerticle.SAMPLERS_MAP, "node-a",
+                    new JsonObject().put("sources", new JsonArray()).put(StateFloors.POLLERS_AFTER, 0)
+                            .put(StateFloors.LET_GO_AFTER, before)));
+            assertThat(firstSample(source).reach()).as("node-a's register, shifted, with this poll")
+                    .isEqualTo(0b1110_0001);
         }
     }
 }

@@ -208,6 +208,14 @@ public final class MeshAuth {
     }
 
     /**
+     * The counter of the last map value this node sealed: every value it seals after this call has a
+     * higher one (one counter for all its map values), so a writer can name a floor in a later value.
+     */
+    public long valueCounter() {
+        return counter.get();
+    }
+
+    /**
      * A cluster-map value for {@code map}/{@code mapKey}; every call takes a new counter, so a writer
      * that wants to compare-and-set or remove its value later keeps the string returned.
      */
