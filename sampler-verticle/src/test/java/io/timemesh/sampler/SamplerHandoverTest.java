@@ -154,20 +154,25 @@ class SamplerHandoverTest {
         }
     }
 
+    /**
+     * node-a's state for {@code source}, stored when it let the source go, and then its lease (holding no
+     * source), whose let-go floor lies just below the state's counter or, if {@code leaseSaysOld}, above it.
+     */
+    private void letGoBy(MeshAuth releaser, String source, boolean leaseSaysOld) {
+        long before = releaser.valueCounter();
+        PollerState state = new PollerState(releaser.node(), List.of(), LEFT_REACH, 1, 0, null, null);
+        put(SamplerVerticle.STATE_MAP, source, releaser.sealValue(SamplerVerticle.STATE_MAP, source,
+                JsonObject.mapFrom(state)));
+        put(SamplerVerticle.SAMPLERS_MAP, releaser.node(), releaser.sealValue(SamplerVerticle.SAMPLERS_MAP,
+                releaser.node(), new JsonObject().put("sources", new JsonArray()).put(StateFloors.POLLERS_AFTER, 0)
+                        .put(StateFloors.LET_GO_AFTER, leaseSaysOld ? releaser.valueCounter() : before)));
+    }
+
     @Test
     void aLetGoStateOlderThanItsWritersLeasesAllowIsNotContinued() throws Exception {
         try (SimulatedNtpServer server = SimulatedNtpServer.start("127.0.0.56", TRUTH, ServerBehaviour.truthful())) {
-            MeshAuth releaser = MeshAuth.keyed("node-a", KEY, TRUTH);
-            String source = server.hostPort();
-            PollerState state = new PollerState("node-a", List.of(), LEFT_REACH, 1, 0, null, null);
-            String old = releaser.sealValue(SamplerVerticle.STATE_MAP, source, JsonObject.mapFrom(state));
-            // node-a's lease holds another source and says its states from before now are old.
-            put(SamplerVerticle.SAMPLERS_MAP, "node-a", releaser.sealValue(SamplerVerticle.SAMPLERS_MAP, "node-a",
-                    new JsonObject().put("sources", new JsonArray()).put(StateFloors.POLLERS_AFTER, 0)
-                            .put(StateFloors.LET_GO_AFTER, releaser.valueCounter())));
-            put(SamplerVerticle.STATE_MAP, source, old);
-            SourceSample first = firstSample(source);
-            assertThat(first.reach()).as("a fresh register").isEqualTo(1);
+            letGoBy(MeshAuth.keyed("node-a", KEY, TRUTH), server.hostPort(), true);
+            assertThat(firstSample(server.hostPort()).reach()).as("a fresh register").isEqualTo(1);
             assertThat(taker.rejections()).containsKey(SamplerVerticle.STATE_MAP + " replayed");
         }
     }
@@ -175,16 +180,8 @@ class SamplerHandoverTest {
     @Test
     void aRecentLetGoStateIsContinued() throws Exception {
         try (SimulatedNtpServer server = SimulatedNtpServer.start("127.0.0.57", TRUTH, ServerBehaviour.truthful())) {
-            MeshAuth releaser = MeshAuth.keyed("node-a", KEY, TRUTH);
-            String source = server.hostPort();
-            long before = releaser.valueCounter();
-            PollerState state = new PollerState("node-a", List.of(), LEFT_REACH, 1, 0, null, null);
-            put(SamplerVerticle.STATE_MAP, source, releaser.sealValue(SamplerVerticle.STATE_MAP, source,
-                    JsonObject.mapFrom(state)));
-            put(SamplerVerticle.SAMPLERS_MAP, "node-a", releaser.sealValue(SamplerVerticle.SAMPLERS_MAP, "node-a",
-                    new JsonObject().put("sources", new JsonArray()).put(StateFloors.POLLERS_AFTER, 0)
-                            .put(StateFloors.LET_GO_AFTER, before)));
-            assertThat(firstSample(source).reach()).as("node-a's register, shifted, with this poll")
+            letGoBy(MeshAuth.keyed("node-a", KEY, TRUTH), server.hostPort(), false);
+            assertThat(firstSample(server.hostPort()).reach()).as("node-a's register, shifted, with this poll")
                     .isEqualTo(0b1110_0001);
         }
     }
