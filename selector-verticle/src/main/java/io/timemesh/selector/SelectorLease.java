@@ -11,10 +11,11 @@ import java.util.Map;
  * {@code publishWithinNanos} ago on its clock, which is shorter: so a leader that stalls (a GC pause,
  * SIGSTOP, a partition) has stopped publishing before anyone can replace it, and finds out it was
  * deposed at its next renewal, before it publishes anything. Each new leadership takes an epoch above
- * every epoch seen, the fencing token the disciplines follow; a leader that sees another selector's
- * reference at its own epoch or above (two sides of a healed split), or hears from a node that it
- * follows such a leadership, moves to a higher one at its next renewal, which only the lease holder can
- * make. So the disciplines never need to follow a lower epoch again.
+ * every epoch seen, the fencing token the disciplines follow. A leader that hears of another selector
+ * leading (its reference, or a node's word that it follows it; two sides of a healed split) yields if
+ * that leadership ranks higher and its selector answers our challenges, and otherwise, at its own epoch
+ * or above, moves to a higher one at its next renewal, which only the lease holder can make. So the
+ * disciplines never need to follow a lower epoch again, and two leaders settle without the cluster map.
  *
  * <p>Nothing here trusts the clock of another node, and no lock: Hazelcast's locks cannot fence, and an
  * uninvited member could take one and hold it forever. A value that is not genuinely sealed (a
@@ -150,6 +151,29 @@ final class SelectorLease {
         if (held != null && !self.equals(node) && epoch >= held.epoch()) {
             bumpWanted = true;
         }
+    }
+
+    /**
+     * A rival leadership heard of while leading: a genuine reference of {@code node} under {@code epoch},
+     * or a node's word that it follows that leadership. If it outranks ours (see {@link #yieldsTo}) and
+     * {@code rivalAnswers} (it answers this node's own challenges, so it is alive, not a dead selector's
+     * replayed reference), the leader steps down. Otherwise a rival at our epoch or above makes us move
+     * higher at the next renewal ({@link #sawReference}). So two leaders that hear each other but hold
+     * separate maps (two sides of a split, before Hazelcast merges them) settle at once, the lower one
+     * yielding, instead of each moving above the other at every renewal while the nodes switch between
+     * them. The lower one, now a standby, waits while the other publishes ({@link #leaderPublished}).
+     *
+     * @return whether to step down
+     */
+    boolean rivalHeard(String node, long epoch, boolean rivalAnswers) {
+        boolean yields = held != null && !self.equals(node) && rivalAnswers
+                && yieldsTo(new Lease(node, epoch, 0));
+        if (yields) {
+            highestEpoch = Math.max(highestEpoch, epoch);
+        } else {
+            sawReference(node, epoch);
+        }
+        return yields;
     }
 
     /**

@@ -112,13 +112,13 @@ public final class SelectorVerticle extends VerticleBase {
         var epochs = vertx.eventBus().consumer(EventBusAddresses.REFERENCE, m -> references.open(m.body())
                 .ifPresent(o -> {
                     long epoch = o.body().getLong("epoch", 0L);
-                    lease.sawReference(o.sender(), epoch);
+                    rivalHeard(o.sender(), epoch);
                     lease.leaderPublished(epoch, clock.nowNanos());
                 }));
         // A node following a leadership we never saw (the other side of a healed split) says so.
         MeshAuth.Inbox fences = auth.inbox(EventBusAddresses.FENCE);
         var followed = vertx.eventBus().consumer(EventBusAddresses.FENCE, m -> fences.open(m.body())
-                .ifPresent(o -> lease.sawReference(o.body().getString("leader", ""), o.body().getLong("epoch", 0L))));
+                .ifPresent(o -> rivalHeard(o.body().getString("leader", ""), o.body().getLong("epoch", 0L))));
         var members = vertx.eventBus().localConsumer(EventBusAddresses.MEMBERS_CHANGED,
                 m -> vertx.setTimer(ANNOUNCE_DELAY_MILLIS, id -> announce()));
         return Future.all(vertx.sharedData().<String, String>getAsyncMap(STATE_MAP), epochs.completion(),
@@ -411,6 +411,20 @@ public final class SelectorVerticle extends VerticleBase {
         }
         JsonObject body = new JsonObject().put("epoch", lease.held().epoch()).put("reference", JsonObject.mapFrom(reference));
         vertx.eventBus().publish(EventBusAddresses.REFERENCE, auth.seal(EventBusAddresses.REFERENCE, body));
+    }
+
+    /**
+     * Another leadership heard of: step down for a higher one whose selector has a measured timebase link
+     * to us and answers our probes (proof it is alive), else note its epoch ({@link SelectorLease#rivalHeard}).
+     */
+    private void rivalHeard(String node, long epoch) {
+        boolean rival = leading && !node.equals(auth.node());
+        if (lease.rivalHeard(node, epoch, rival && links.link(node).isPresent()
+                && links.answeringWithin(node, TimebaseLinks.ANSWER_WINDOW_NANOS))) {
+            LOG.warn("selector {} hears {} leading at epoch {}, above ours ({}); stepping down", auth.node(), node,
+                    epoch, lease.held().epoch());
+            stepDown();
+        }
     }
 
     private void stepDown() {

@@ -74,6 +74,64 @@ class SelectorLeaseTest {
         assertThat(lease.yieldsTo(new Lease("c", 6, 0))).isTrue();
     }
 
+    @Test
+    void theLeaderYieldsToAHigherRivalOnlyIfItAnswersOurChallenges() {
+        lease.held(new Lease("b", 5, 3), 0);
+        assertThat(lease.rivalHeard("b", 5, true)).as("our own reference").isFalse();
+        assertThat(lease.rivalHeard("c", 4, true)).as("a lower leadership").isFalse();
+        assertThat(lease.rivalHeard("c", 5, true)).as("our epoch, a name after ours").isFalse();
+        assertThat(lease.rivalHeard("c", 6, false)).as("a dead selector's replayed reference").isFalse();
+        assertThat(lease.nextRenewal().epoch()).as("moved above it instead").isEqualTo(7);
+        assertThat(lease.rivalHeard("a", 5, true)).as("our epoch, a name before ours").isTrue();
+        assertThat(lease.rivalHeard("c", 6, true)).isTrue();
+        lease.lost();
+        assertThat(lease.rivalHeard("c", 9, true)).as("a standby yields to nobody").isFalse();
+        assertThat(lease.candidate().epoch()).as("but knows the epoch").isEqualTo(10);
+    }
+
+    /**
+     * Two leaders holding separate maps, each hearing the other's reference after every renewal, and each
+     * able to prove the other alive from the second round on (its timebase link formed): one yields in
+     * the second round, and from then on one leadership publishes, at one epoch, so a node following the
+     * highest epoch never switches back and forth.
+     */
+    @Test
+    void twoLeadersThatHearEachOtherSettleOnOne() {
+        SelectorLease a = new SelectorLease("a", 3 * S, 2 * S);
+        SelectorLease b = new SelectorLease("b", 3 * S, 2 * S);
+        a.held(new Lease("a", 4, 0), 0);
+        b.held(new Lease("b", 4, 0), 0);
+        java.util.List<String> followed = new java.util.ArrayList<>();
+        long followedEpoch = 0;
+        for (int round = 0; round < 10; round++) {
+            java.util.Map<String, Long> published = new java.util.TreeMap<>();
+            for (SelectorLease leader : java.util.List.of(a, b)) {
+                if (leader.held() != null) {
+                    Lease next = leader.nextRenewal();
+                    leader.renewed(next, round * S);
+                    published.put(next.node(), next.epoch());
+                }
+            }
+            boolean linked = round > 0;
+            published.forEach((node, epoch) -> {
+                SelectorLease other = node.equals("a") ? b : a;
+                if (other.rivalHeard(node, epoch, linked)) {
+                    other.lost();
+                }
+            });
+            for (var reference : published.entrySet()) {
+                if (reference.getValue() > followedEpoch) {
+                    followedEpoch = reference.getValue();
+                    followed.add(reference.getKey() + "@" + reference.getValue());
+                }
+            }
+        }
+        assertThat(java.util.stream.Stream.of(a, b).filter(l -> l.held() != null)).hasSize(1);
+        assertThat(followed).as("a node following the highest epoch").hasSizeLessThanOrEqualTo(3);
+        String winner = a.held() != null ? "a@" : "b@";
+        assertThat(followed).as("never the other one").allMatch(f -> f.startsWith(winner));
+    }
+
     /** A squatter overwriting or deleting the lease between renewals: no genuine change seen, but the leader heard. */
     @Test
     void aStandbyWaitsWhileTheLeaseHolderPublishesEvenIfItsRenewalsAreOverwritten() {
