@@ -462,10 +462,13 @@ public final class SamplerVerticle extends VerticleBase {
         handOver(source, poller, previous, clock.nowNanos() + HANDOVER_MILLIS * 1_000_000L);
     }
 
-    /** Waits (a little) for the link to the previous owner's node, then continues from its state. */
+    /**
+     * Waits (a little) for the link to the previous owner's node, then continues from its state. A link to
+     * an owner that is no live sampler (it died holding the source) is not waited for: none will form.
+     */
     private void handOver(String source, SourcePoller poller, PollerState previous, long deadlineNanos) {
         Optional<TimebaseLink> link = links.link(previous.owner()); // the first call starts measuring
-        if (link.isEmpty() && clock.nowNanos() < deadlineNanos) {
+        if (link.isEmpty() && liveSeen.contains(previous.owner()) && clock.nowNanos() < deadlineNanos) {
             vertx.setTimer(HANDOVER_CHECK_MILLIS, id -> handOver(source, poller, previous, deadlineNanos));
             return;
         }
