@@ -19,7 +19,8 @@ import java.util.concurrent.TimeUnit;
  * @param trustFile  PEM certificates of the clients (or their authorities) to accept, or null; needed for
  *                   {@code clientAuth} request or required, and used only with them
  * @param clientAuth whether clients must show a certificate the trust file vouches for: {@code none} (default),
- *                   {@code request} (asked for, checked when shown) or {@code required} (refused without)
+ *                   {@code request} (asked for, but a client without one is served too) or {@code required}
+ *                   (a client without one is refused in the handshake)
  * @throws SettingException when {@code clientAuth} asks for certificates without a trust file, or a trust file is
  *                          given that {@code clientAuth} none would not use; naming {@code certFile}, {@code keyFile}
  *                          or {@code trustFile} and the file when it is missing, unreadable, not PEM, or a key that
