@@ -100,13 +100,13 @@ public final class PemTls {
     /** The PEM certificates in a file: at least one, and nothing else that claims to be one. */
     private static Collection<? extends Certificate> certificates(String key, Path file, byte[] pem) {
         if (!new String(pem, StandardCharsets.US_ASCII).contains(PEM_CERTIFICATE)) {
-            throw SettingException.of(key, file + " holds no PEM certificate (" + PEM_CERTIFICATE + ")");
+            throw SettingException.of(key, file + " holds no PEM certificate: no '" + PEM_CERTIFICATE + "' line");
         }
         try {
             Collection<? extends Certificate> found =
                     CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(pem));
             if (found.isEmpty()) {
-                throw SettingException.of(key, file + " holds no PEM certificate (" + PEM_CERTIFICATE + ")");
+                throw SettingException.of(key, file + " holds no PEM certificate: no '" + PEM_CERTIFICATE + "' line");
             }
             return found;
         } catch (GeneralSecurityException e) {
