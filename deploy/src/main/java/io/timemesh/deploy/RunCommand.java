@@ -157,7 +157,8 @@ public final class RunCommand implements Callable<Integer> {
         FatalErrors.watch(node.vertx(), FatalErrors.DEAF_AFTER);
         spec.commandLine().getOut().printf("timemesh node %s (%s) in cluster %s%s%n", config.nodeName(),
                 config.roles().stream().map(Role::toString).collect(Collectors.joining(",")), config.clusterName(), node.httpPort() < 0 ? ""
-                        : String.format(" serving http://%s:%d/time", config.api().httpHost(), node.httpPort()));
+                        : String.format(" serving %s://%s:%d/time", config.api().http().tls() == null ? "http" : "https",
+                                config.api().httpHost(), node.httpPort()));
         spec.commandLine().getOut().flush();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
