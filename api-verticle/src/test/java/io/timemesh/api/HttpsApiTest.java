@@ -32,7 +32,9 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
@@ -46,7 +48,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The HTTP API over TLS ({@code http.tls}), over real loopback sockets: /time, /status and /metrics answer over
  * HTTPS; plain HTTP to the TLS port is closed unanswered and the port goes on serving; with client certificates
  * required, a client without one (or with one the trust file does not vouch for) is refused; and the listener's
- * request-head checks still work, above TLS.
+ * limits still hold: the request-head checks above TLS, the head deadline for a socket that never shakes hands,
+ * the connection cap once connections have.
  */
 class HttpsApiTest {
     private static final long T0 = 1_795_000_000L * 1_000_000_000L;
@@ -77,13 +80,18 @@ class HttpsApiTest {
     }
 
     private void start(JsonObject tls) {
+        start(tls, new JsonObject());
+    }
+
+    /** The API with {@code http} (limits) and its {@code tls} section, with the test's server certificate. */
+    private void start(JsonObject tls, JsonObject http) {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ApiVerticle api = new ApiVerticle(new ManualTimeSource(T0), new MonotonicReader(),
                 TestMesh.node(new ManualTimeSource(T0)), registry);
         vertx = Vertx.vertx();
         vertx.deployVerticle(api, new DeploymentOptions().setConfig(new JsonObject().put("httpHost", "127.0.0.1")
                 .put("httpPort", 0).put("selectorTimeoutMillis", 300)
-                .put("http", new JsonObject().put("tls", tls.put("certFile", server.certificate().toString())
+                .put("http", http.put("tls", tls.put("certFile", server.certificate().toString())
                         .put("keyFile", server.key().toString()))))).await();
         port = api.httpPort();
     }
@@ -153,6 +161,49 @@ class HttpsApiTest {
             socket.getOutputStream().flush();
             String received = readUntilClosed(socket.getInputStream());
             assertThat(received).startsWith("HTTP/1.1 400").contains("a CR not followed by LF");
+        }
+    }
+
+    @Test
+    void aSocketThatNeverFinishesItsHandshakeIsClosedWithinTheHeadDeadline() throws Exception {
+        start(new JsonObject(), new JsonObject().put("headerTimeoutMillis", 1_000));
+        try (Socket silent = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            silent.setSoTimeout(5_000);
+            long opened = System.nanoTime();
+            assertThat(readUntilClosed(silent.getInputStream())).isEmpty();
+            assertThat((System.nanoTime() - opened) / 1_000_000).as("ms until closed").isBetween(500L, 4_000L);
+        }
+    }
+
+    @Test
+    void theConnectionCapHoldsForHandshakenConnections() throws Exception {
+        start(new JsonObject(), new JsonObject().put("maxConnections", 4));
+        SSLContext trusting = context(authority.certificate(), null);
+        List<SSLSocket> idle = new ArrayList<>();
+        try {
+            for (int i = 0; i < 12; i++) {
+                SSLSocket socket = (SSLSocket) trusting.getSocketFactory().createSocket("127.0.0.1", port);
+                socket.startHandshake();
+                idle.add(socket);
+            }
+            Thread.sleep(500);
+            int closed = 0;
+            for (SSLSocket socket : idle) {
+                socket.setSoTimeout(200);
+                try {
+                    closed += socket.getInputStream().read() < 0 ? 1 : 0;
+                } catch (SocketTimeoutException open) {
+                    // still open
+                } catch (IOException reset) {
+                    closed++;
+                }
+            }
+            assertThat(closed).as("idle TLS connections closed over the cap of 4").isGreaterThanOrEqualTo(8);
+            assertThat(get(trusting, "/health/live").statusCode()).isEqualTo(200);
+        } finally {
+            for (SSLSocket socket : idle) {
+                socket.close();
+            }
         }
     }
 
