@@ -100,11 +100,16 @@ public final class ApiVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         eventLoop = Thread.currentThread();
-        try {
-            settings = Settings.bind(ApiSettings.class, config().encode());
-        } catch (IllegalArgumentException e) {
-            return Future.failedFuture(new IllegalArgumentException("api config: " + e.getMessage(), e));
-        }
+        String config = config().encode();
+        // Off the event loop: binding checks the files of http.tls.
+        return vertx.executeBlocking(() -> Settings.bind(ApiSettings.class, config))
+                .recover(e -> Future.failedFuture(new IllegalArgumentException("api config: " + e.getMessage(), e)))
+                .compose(this::serve);
+    }
+
+    /** Registers the event-bus consumers and starts the HTTP server with its settings bound. */
+    private Future<HttpServer> serve(ApiSettings bound) {
+        settings = bound;
         var time = vertx.eventBus().consumer(EventBusAddresses.TIME, m -> m.reply(timeAnswer(m.body())));
         Future<Void> metrics = registry == null ? Future.succeededFuture() : followForMetrics();
         HttpLimits limits = settings.http();
@@ -117,6 +122,9 @@ public final class ApiVerticle extends VerticleBase {
                 .setHttp2RstFloodMaxRstFramePerWindow(limits.http2MaxResetsPerWindow())
                 .setHttp2RstFloodWindowDuration(limits.http2ResetWindowSeconds())
                 .setHttp2RstFloodWindowDurationTimeUnit(TimeUnit.SECONDS);
+        if (limits.tls() != null) {
+            limits.tls().apply(options, limits.headerTimeoutMillis());
+        }
         vertx.setPeriodic(ClockHistory.STEP_SECONDS * 1_000L, id -> history.record(clock.read(), clock.model()));
         return Future.all(clock.follow(vertx), time.completion(), metrics)
                 .compose(v -> ChannelLimits.createServer(vertx, options, guard::onAccept)
@@ -126,7 +134,8 @@ public final class ApiVerticle extends VerticleBase {
                         .recover(e -> listenFailed("HTTP", settings.httpHost(), settings.httpPort(), e)))
                 .onSuccess(s -> {
                     server = s;
-                    LOG.info("HTTP API on {}:{}", settings.httpHost(), s.actualPort());
+                    LOG.info("HTTP API on {}://{}:{}", limits.tls() == null ? "http" : "https", settings.httpHost(),
+                            s.actualPort());
                 });
     }
 

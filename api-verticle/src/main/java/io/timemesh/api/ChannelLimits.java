@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.WriteTimeoutHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Future;
@@ -117,8 +118,9 @@ final class ChannelLimits {
     }
 
     /**
-     * Fits the limits that need no HTTP yet to a socket just accepted: the write timeout, and the check of request
-     * heads that Netty would wait on rather than refuse ({@link RequestHeadCheck}).
+     * Fits the limits that need no HTTP yet to a socket just accepted (over TLS: once its handshake is done, which
+     * Vert.x bounds by the head deadline, see {@link HttpTls}): the write timeout, and the check of request heads that
+     * Netty would wait on rather than refuse ({@link RequestHeadCheck}).
      *
      * @param onWriteTimeout run when a write timed out, as the connection is closed
      */
@@ -126,9 +128,17 @@ final class ChannelLimits {
         // First in the pipeline, next to the socket: a write is done when its bytes are in the kernel's buffer.
         channel.pipeline().addFirst(WRITE_TIMEOUT, new WriteDeadline(limits.writeTimeoutMillis(), onWriteTimeout));
         // From the first read on: with h2c prior knowledge, Vert.x hands over the connection only once the decoder
-        // has read the client's SETTINGS, from a read that may hold a thousand frames more.
-        channel.pipeline().addFirst(HTTP2_GATE, new Http2Gate(Http2ConnectionHandler.class));
-        channel.pipeline().addFirst(HEAD_CHECK, new RequestHeadCheck(HTTP1_DECODER));
+        // has read the client's SETTINGS, from a read that may hold a thousand frames more. Over TLS, above the
+        // TLS handler (its handshake is done by now), so that they read requests, not TLS records.
+        ChannelPipeline pipeline = channel.pipeline();
+        ChannelHandlerContext tls = pipeline.context(SslHandler.class);
+        if (tls == null) {
+            pipeline.addFirst(HTTP2_GATE, new Http2Gate(Http2ConnectionHandler.class));
+            pipeline.addFirst(HEAD_CHECK, new RequestHeadCheck(HTTP1_DECODER));
+        } else {
+            pipeline.addAfter(tls.name(), HTTP2_GATE, new Http2Gate(Http2ConnectionHandler.class));
+            pipeline.addAfter(tls.name(), HEAD_CHECK, new RequestHeadCheck(HTTP1_DECODER));
+        }
     }
 
     /** The channel under a connection Vert.x handed over (one of its server connections, always). */

@@ -11,6 +11,7 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.ClientSSLOptions;
 import java.net.URI;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -49,15 +50,32 @@ public final class VertxTimemeshClient {
     }
 
     /**
-     * A client of the node at {@code base} (e.g. {@code http://127.0.0.1:8123}) over HTTP.
+     * A client of the node at {@code base} (e.g. {@code http://127.0.0.1:8123}) over HTTP, or over HTTPS for an
+     * {@code https://} base whose certificate the JDK's trust store vouches for.
      *
      * @param timeout for connecting and for the answer
      */
     public static VertxTimemeshClient http(Vertx vertx, URI base, Duration timeout) {
+        return http(vertx, base, timeout, null);
+    }
+
+    /**
+     * A client of the node at an {@code https://} base (a node with {@code http.tls}) trusting what {@code tls} says:
+     * e.g. {@code new ClientSSLOptions().setTrustOptions(new PemTrustOptions().addCertPath("node-ca.pem"))}, and
+     * {@code setKeyCertOptions} with this client's certificate for a node that requires one. The node's certificate
+     * must name the base's host (host names are verified).
+     *
+     * @param timeout for connecting (the TLS handshake included) and for the answer
+     * @param tls     the trust and the client certificate, or null for the JDK's trust store and none
+     */
+    public static VertxTimemeshClient http(Vertx vertx, URI base, Duration timeout, ClientSSLOptions tls) {
         URI time = URI.create(base.toString().endsWith("/") ? base.toString() : base + "/").resolve("time");
         HttpClient http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) timeout.toMillis()));
         RequestOptions request = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(time.toString())
                 .setTimeout(timeout.toMillis());
+        if (tls != null) {
+            request.setSslOptions(tls);
+        }
         return new VertxTimemeshClient(vertx, time.toString(), () -> {
             long sent = System.nanoTime();
             return http.request(request).compose(r -> r.send()).compose(response -> response.body()

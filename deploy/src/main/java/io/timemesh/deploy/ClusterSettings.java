@@ -3,6 +3,7 @@ package io.timemesh.deploy;
 import io.timemesh.core.mesh.ClusterKey;
 import io.timemesh.core.settings.SettingException;
 import io.timemesh.core.settings.Whole;
+import io.vertx.core.eventbus.EventBusOptions;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -18,16 +19,17 @@ import java.util.List;
  * @param hazelcastConfig a Hazelcast XML file (cluster.xml, Kubernetes join) instead of the settings above, or null
  * @param keyFile         the key every member shares, or null with {@code insecure}
  * @param insecure        run without a key: any process that reaches the port can then move the cluster's time
+ * @param tls             TLS with mutual authentication on the event bus ({@code cluster.tls}), or null for none
  * @throws SettingException when both or neither of {@code keyFile} and {@code insecure} are given, or the key file
  *                          is missing, unreadable or too short
  */
 public record ClusterSettings(List<String> members, String host, @Whole(min = 0, max = 65_535) int port, String busHost,
                               @Whole(min = 0, max = 65_535) int busPort, Path hazelcastConfig, Path keyFile,
-                              boolean insecure) {
+                              boolean insecure, ClusterTls tls) {
 
-    /** Loopback, Hazelcast's port 5701, any event-bus port; a key must still be given. */
+    /** Loopback, Hazelcast's port 5701, any event-bus port, no TLS; a key must still be given. */
     public static final ClusterSettings DEFAULTS = new ClusterSettings(List.of(), "127.0.0.1", 5701, null, 0, null, null,
-            false);
+            false, null);
 
     public ClusterSettings {
         members = List.copyOf(members);
@@ -56,6 +58,12 @@ public record ClusterSettings(List<String> members, String host, @Whole(min = 0,
                     + "it to every member and give it with --cluster-key FILE (env TIMEMESH_CLUSTER__KEY_FILE); or say "
                     + "--insecure-cluster to run without");
         }
+    }
+
+    /** The event bus's options: its bind address ({@code busHost}, else {@code host}), its port and TLS. */
+    EventBusOptions eventBus() {
+        EventBusOptions bus = new EventBusOptions().setHost(eventBusHost()).setPort(busPort);
+        return tls == null ? bus : tls.apply(bus);
     }
 
     /** The event bus's bind address: {@code busHost}, else {@code host}. */

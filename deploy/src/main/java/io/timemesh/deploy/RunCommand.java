@@ -116,6 +116,18 @@ public final class RunCommand implements Callable<Integer> {
             description = "Run a cluster without a key: any process that reaches its port can then move its time.")
     private boolean insecureCluster;
 
+    @Option(names = "--cluster-tls-cert", paramLabel = "PEM",
+            description = "TLS on the event bus: this member's certificate chain (with --cluster-tls-key and"
+                    + " --cluster-tls-trust; members authenticate each other).")
+    private Path clusterTlsCert;
+
+    @Option(names = "--cluster-tls-key", paramLabel = "PEM", description = "Its private key (PEM, unencrypted).")
+    private Path clusterTlsKey;
+
+    @Option(names = "--cluster-tls-trust", paramLabel = "PEM",
+            description = "The certificates (the cluster's authority) that members' certificates must chain to.")
+    private Path clusterTlsTrust;
+
     @Option(names = "--roles", paramLabel = "ROLE,...", split = ",",
             description = "What this node runs, of sampler,selector,discipline,api (default all).")
     private List<String> roles = new ArrayList<>();
@@ -145,7 +157,8 @@ public final class RunCommand implements Callable<Integer> {
         FatalErrors.watch(node.vertx(), FatalErrors.DEAF_AFTER);
         spec.commandLine().getOut().printf("timemesh node %s (%s) in cluster %s%s%n", config.nodeName(),
                 config.roles().stream().map(Role::toString).collect(Collectors.joining(",")), config.clusterName(), node.httpPort() < 0 ? ""
-                        : String.format(" serving http://%s:%d/time", config.api().httpHost(), node.httpPort()));
+                        : String.format(" serving %s://%s:%d/time", config.api().http().tls() == null ? "http" : "https",
+                                config.api().httpHost(), node.httpPort()));
         spec.commandLine().getOut().flush();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -218,7 +231,8 @@ public final class RunCommand implements Callable<Integer> {
         option(layer, "--nts-key", ntsKey, "ntsServer", "key");
         option(layer, "--cluster-name", clusterName, "clusterName");
         if (cluster || !members.isEmpty() || clusterHost != null || clusterPort != null || busHost != null
-                || busPort != null || hazelcastConfig != null || clusterKey != null || insecureCluster) {
+                || busPort != null || hazelcastConfig != null || clusterKey != null || insecureCluster
+                || clusterTlsCert != null || clusterTlsKey != null || clusterTlsTrust != null) {
             layer.put(List.of("cluster"), json.objectNode(), new Layer.Origin("option --cluster", null));
             if (!members.isEmpty()) {
                 ArrayNode entries = json.arrayNode();
@@ -233,6 +247,9 @@ public final class RunCommand implements Callable<Integer> {
             option(layer, "--hazelcast-config", hazelcastConfig, "cluster", "hazelcastConfig");
             option(layer, "--cluster-key", clusterKey, "cluster", "keyFile");
             option(layer, "--insecure-cluster", insecureCluster ? true : null, "cluster", "insecure");
+            option(layer, "--cluster-tls-cert", clusterTlsCert, "cluster", "tls", "certFile");
+            option(layer, "--cluster-tls-key", clusterTlsKey, "cluster", "tls", "keyFile");
+            option(layer, "--cluster-tls-trust", clusterTlsTrust, "cluster", "tls", "trustFile");
         }
         return layer;
     }

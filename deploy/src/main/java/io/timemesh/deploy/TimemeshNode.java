@@ -25,7 +25,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.EventBusOptions;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.LifecycleEvent;
@@ -91,8 +90,7 @@ public final class TimemeshNode {
         NodeConfig config = incarnate(named);
         ClusterSettings cluster = config.cluster();
         PrometheusMeterRegistry registry = NodeMetrics.registry(BuildInfo.current());
-        VertxOptions options = new VertxOptions().setPreferNativeTransport(true).setEventBusOptions(new EventBusOptions()
-                        .setHost(cluster.eventBusHost()).setPort(cluster.busPort()))
+        VertxOptions options = new VertxOptions().setPreferNativeTransport(true).setEventBusOptions(cluster.eventBus())
                 .setMetricsOptions(metricsOptions(config));
         Config hazelcast = hazelcast(config);
         HazelcastClusterManager clusterManager = new HazelcastClusterManager(hazelcast);
@@ -113,7 +111,8 @@ public final class TimemeshNode {
      * cluster is then the caller's. A {@code cluster} section in {@code config} with {@code keyFile} (or
      * {@code insecure}) makes the node a member sealing what it says with the key all members share; the
      * section's other settings (members, ports, Hazelcast file) are not used, and without it the node is a
-     * single node with a key of its own. Hazelcast's failure detection is the caller's configuration (it
+     * single node with a key of its own; event-bus TLS is the caller's {@code EventBusOptions}, not
+     * {@code cluster.tls}. Hazelcast's failure detection is the caller's configuration (it
      * decides how fast a dead member is noticed, and so how fast a selector is replaced). Vert.x's own HTTP,
      * event-bus and JVM metrics are the caller's affair; {@code /metrics} serves the node's own series.
      *

@@ -145,7 +145,7 @@ class ConfigLayersTest {
         "{'ntpPort': 123, 'ntsServer': {'key': 'k.pem'}} | 'ntsServer.certificate' must be a file name, was nothing",
         "{'ntpPort': 123, 'ntsServer': {'certificate': 'c.pem', 'key': 'k.pem', 'kePort': 65536}} | 'ntsServer.kePort' must be a whole number from 0 to 65535, was 65536",
         "{'cluster': {'port': 5701}}                    | 'cluster.keyFile' is missing: a cluster needs a key that every member shares, or anyone who can reach its port can move its time: make one with 'timemesh cluster-key FILE', copy it to every member and give it with --cluster-key FILE (env TIMEMESH_CLUSTER__KEY_FILE); or say --insecure-cluster to run without",
-        "{'cluster': {'insecure': true, 'memebers': []}} | unknown config key 'cluster.memebers'; known: [busHost, busPort, hazelcastConfig, host, insecure, keyFile, members, port]",
+        "{'cluster': {'insecure': true, 'memebers': []}} | unknown config key 'cluster.memebers'; known: [busHost, busPort, hazelcastConfig, host, insecure, keyFile, members, port, tls]",
     })
     void aBadValueInTheFileIsRefusedByItsFullKey(String json, String message) throws Exception {
         assertThatThrownBy(() -> bind(file(json))).isInstanceOf(SettingException.class)
