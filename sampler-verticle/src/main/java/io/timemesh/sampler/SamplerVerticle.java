@@ -80,8 +80,6 @@ public final class SamplerVerticle extends VerticleBase {
     static final String POLLERS_MAP = "timemesh.sampler.pollers";
     /** How often a sampler writes all its pollers' states: a dying sampler's successor loses at most this much. */
     static final long POLLERS_WRITE_MILLIS = 5_000;
-    /** A sampler's pollers' states outlive it this long (ms), time enough for another to take its sources. */
-    private static final long POLLERS_TTL_MILLIS = 60_000;
     static final long REBALANCE_MILLIS = 1_000;
     /** Sampler leases and claims remembered: far more than any cluster's samplers and sources. */
     private static final int WRITERS_REMEMBERED = 65_536;
@@ -132,6 +130,10 @@ public final class SamplerVerticle extends VerticleBase {
     private AsyncMap<String, String> pollers;
     private long leaseRenewedNanos;
     private long pollersWrittenNanos;
+    /** Whether a write of our pollers' states is under way: one at a time, so they land in order. */
+    private boolean pollersWriting;
+    /** Writers whose states we could not continue for want of their leases, logged this rebalance. */
+    private final Set<String> unknownLogged = new HashSet<>();
     /**
      * Whether a rebalance is under way. One that outlasts the period (slow cluster maps, a loaded host) is
      * not overlapped: a second one's newer reads would make the first one's older reads of the same
@@ -215,8 +217,11 @@ public final class SamplerVerticle extends VerticleBase {
         rebalancing = true;
         String self = config.nodeName();
         leftBehind.clear();
+        unknownLogged.clear();
         long started = clock.nowNanos();
-        if (started - pollersWrittenNanos >= POLLERS_WRITE_MILLIS * 1_000_000L && !active.isEmpty()) {
+        if (active.isEmpty()) {
+            pollersAfter = auth.valueCounter(); // we hold nothing: no pollers' state of ours is current
+        } else if (started - pollersWrittenNanos >= POLLERS_WRITE_MILLIS * 1_000_000L && !pollersWriting) {
             pollersWrittenNanos = started;
             writePollers();
         }
@@ -243,7 +248,7 @@ public final class SamplerVerticle extends VerticleBase {
                     long now = clock.nowNanos();
                     entries.forEach((node, value) -> auth.openValue(SAMPLERS_MAP, node, value)
                             .filter(opened -> opened.sender().equals(node))
-                            .map(opened -> notingFloors(node, opened))
+                            .map(opened -> notingFloors(node, opened, now))
                             .filter(opened -> renewals.live(node, opened.counter(), now))
                             // and its writer answers our own challenges: captured leases fed to a restarted
                             // sampler in rising order would otherwise keep a dead one live
@@ -269,10 +274,10 @@ public final class SamplerVerticle extends VerticleBase {
     }
 
     /** Notes the floors {@code node}'s genuine lease names, whether or not it is still live. */
-    private MeshAuth.Opened notingFloors(String node, MeshAuth.Opened lease) {
+    private MeshAuth.Opened notingFloors(String node, MeshAuth.Opened lease, long nowNanos) {
         if (lease.body().getValue(StateFloors.POLLERS_AFTER) instanceof Number pollersFloor
                 && lease.body().getValue(StateFloors.LET_GO_AFTER) instanceof Number letGoFloor) {
-            floors.note(node, pollersFloor.longValue(), letGoFloor.longValue());
+            floors.note(node, lease.counter(), pollersFloor.longValue(), letGoFloor.longValue(), nowNanos);
         }
         return lease;
     }
@@ -299,14 +304,16 @@ public final class SamplerVerticle extends VerticleBase {
         Map<String, PollerState> taken = new LinkedHashMap<>();
         active.forEach((source, poller) -> taken.put(source, poller.state(self)));
         long[] before = new long[1];
+        pollersWriting = true;
         vertx.executeBlocking(() -> {
             JsonObject states = new JsonObject();
             taken.forEach((source, state) -> states.put(source, JsonObject.mapFrom(state)));
             before[0] = auth.valueCounter();
             return auth.sealValue(POLLERS_MAP, self, new JsonObject().put("pollers", states));
-        }, false).compose(value -> pollers.put(self, value, POLLERS_TTL_MILLIS))
+        }, false).compose(value -> pollers.put(self, value, StateFloors.POLLERS_FRESH_MILLIS))
                 // Named by our next leases only once stored: until then the previous value is our latest.
                 .onSuccess(stored -> pollersAfter = Math.max(pollersAfter, before[0]))
+                .onComplete(done -> pollersWriting = false)
                 .onFailure(e -> LOG.warn("sampler {} could not write its pollers' states: {}", self, e.getMessage()));
     }
 
@@ -323,7 +330,8 @@ public final class SamplerVerticle extends VerticleBase {
      */
     private Future<Boolean> letGo(String source, SourcePoller poller) {
         String mine = claimed.get(source);
-        return states.put(source, stateValue(source, poller)).transform(stored -> {
+        // Kept only while it is current: a leftover would be refused later, and look like a replay.
+        return states.put(source, stateValue(source, poller), StateFloors.LET_GO_FRESH_MILLIS).transform(stored -> {
             if (mine == null || !claimed.remove(source, mine)) {
                 return Future.succeededFuture(false);
             }
@@ -384,9 +392,14 @@ public final class SamplerVerticle extends VerticleBase {
         return Future.all(theirs, states.get(source)).map(both -> {
             Left written = both.<Map<String, Left>>resultAt(0).get(source);
             Left letGo = letGoState(source, both.resultAt(1));
-            Left newer = written == null || (letGo != null && letGo.sender().equals(holder)
-                    && letGo.counter() > written.counter()) ? letGo : written;
-            return newer == null ? null : newer.state();
+            boolean letGoNewer = letGo != null && (written == null
+                    || (letGo.sender().equals(holder) && letGo.counter() > written.counter()));
+            // Judged only when it would be used: another sampler's leftover is no replay.
+            if (letGoNewer && current(STATE_MAP, letGo.sender(), letGo.counter(),
+                    floors.letGo(letGo.sender(), letGo.counter(), clock.nowNanos()))) {
+                return letGo.state();
+            }
+            return written == null ? null : written.state();
         });
     }
 
@@ -396,7 +409,7 @@ public final class SamplerVerticle extends VerticleBase {
             Map<String, Left> states = new HashMap<>();
             auth.openValue(POLLERS_MAP, holder, stored).filter(opened -> opened.sender().equals(holder))
                     .filter(opened -> current(POLLERS_MAP, holder, opened.counter(),
-                            floors.pollersCurrent(holder, opened.counter())))
+                            floors.pollers(holder, opened.counter(), clock.nowNanos())))
                     .ifPresent(opened -> {
                         try {
                             opened.body().getJsonObject("pollers").forEach(entry -> {
@@ -414,33 +427,36 @@ public final class SamplerVerticle extends VerticleBase {
         });
     }
 
-    /**
-     * The poller state a sampler stored for {@code source} when letting it go, if genuine, its own and
-     * recent by its writer's leases; else null.
-     */
+    /** The poller state a sampler stored for {@code source} when letting it go, if genuine and its own; else null. */
     private Left letGoState(String source, String stored) {
-        return auth.openValue(STATE_MAP, source, stored)
-                .filter(opened -> current(STATE_MAP, opened.sender(), opened.counter(),
-                        floors.letGoCurrent(opened.sender(), opened.counter())))
-                .map(opened -> {
+        return auth.openValue(STATE_MAP, source, stored).map(opened -> {
             PollerState state = opened.body().mapTo(PollerState.class);
             return state.owner().equals(opened.sender()) ? new Left(state, opened.sender(), opened.counter()) : null;
         }).orElse(null);
     }
 
     /**
-     * {@code isCurrent}, counting and logging a genuine state its writer's leases call old as a replay (an
-     * uninvited member can put older genuine states back); a state of a writer whose leases we never saw is
-     * not continued either, but that is no attack (we started after it died): logged only.
+     * Whether {@code verdict} lets a state be continued. One older than its writer's leases allow is counted
+     * and logged as a replay (an uninvited member can put older genuine states back); one of a writer gone
+     * silent, or whose leases we never saw (we started after it stopped), is no attack: logged, once per
+     * writer and rebalance.
      */
-    private boolean current(String map, String writer, long counter, boolean isCurrent) {
-        if (!isCurrent && floors.knows(writer)) {
-            auth.reject(map, MeshAuth.Rejection.REPLAYED, "state of " + writer + ", counter " + counter
-                    + ", is older than its leases allow");
-        } else if (!isCurrent) {
-            LOG.info("sampler {} does not continue {}'s state: none of its leases seen", config.nodeName(), writer);
+    private boolean current(String map, String writer, long counter, StateFloors.Verdict verdict) {
+        switch (verdict) {
+            case CURRENT -> {
+                return true;
+            }
+            case OLDER_THAN_FLOOR -> auth.reject(map, MeshAuth.Rejection.REPLAYED, "state of " + writer + ", counter "
+                    + counter + ", is older than its leases allow");
+            default -> {
+                if (unknownLogged.add(writer)) {
+                    LOG.info("sampler {} does not continue {}'s state: {}", config.nodeName(), writer,
+                            verdict == StateFloors.Verdict.UNKNOWN_WRITER ? "none of its leases seen"
+                                    : "its leases stopped too long ago");
+                }
+            }
         }
-        return isCurrent;
+        return false;
     }
 
     private String stateValue(String source, SourcePoller poller) {

@@ -19,18 +19,36 @@ import java.util.Map;
  *       letting a source go is current for that long, ample for the next owner, which takes it within a
  *       rebalance or two.</li>
  * </ul>
- * A writer whose leases this reader never saw has no floors: its states are not continued (the source
- * starts afresh, which costs its reach register and backoff, never a wrong time). Floors only rise, so a
- * replayed older lease cannot lower them. Not thread-safe: use from one context.
+ * Floors alone do not age: a writer that died, or holds nothing, names no newer ones. So a state is
+ * also current only while its writer's leases were seen renewed (a rising seal counter) within its
+ * freshness window on this reader's clock: {@value #POLLERS_FRESH_MILLIS} ms for pollers' states (their
+ * time-to-live in the map), {@value #LET_GO_FRESH_MILLIS} ms for let-go states. A writer whose leases
+ * this reader never saw has no floors: its states are not continued (the source starts afresh, which
+ * costs its reach register and backoff, never a wrong time). Floors only rise, so a replayed older
+ * lease cannot lower them. Not thread-safe: use from one context.
  */
 final class StateFloors {
-    /** How long a let-go state stays current (ms). */
+    /** How long a let-go state stays current (ms), and its time-to-live in the map. */
     static final long LET_GO_FRESH_MILLIS = 30_000;
+    /** How long a writer's pollers' states stay current after its last renewal seen (ms), and their time-to-live. */
+    static final long POLLERS_FRESH_MILLIS = 60_000;
     /** Lease fields naming the floors. */
     static final String POLLERS_AFTER = "pollersAfter";
     static final String LET_GO_AFTER = "letGoAfter";
 
-    /** writer → {pollersAfter, letGoAfter}, least recently noted first. */
+    /** Whether a sealed state may be continued, and if not, why. */
+    enum Verdict {
+        /** Its writer's latest (or recent enough), with its writer renewing recently. */
+        CURRENT,
+        /** At or below the floor its writer's leases named: an older state put back. */
+        OLDER_THAN_FLOOR,
+        /** Its writer's leases were last seen renewed longer ago than the state stays current. */
+        WRITER_SILENT,
+        /** None of its writer's leases seen (this reader started after the writer stopped). */
+        UNKNOWN_WRITER
+    }
+
+    /** writer → {pollersAfter, letGoAfter, lease counter, when it last rose (ns)}, least recently noted first. */
     private final Map<String, long[]> floors;
 
     /** @param capacity how many writers to remember (the least recently noted are forgotten) */
@@ -43,28 +61,47 @@ final class StateFloors {
         };
     }
 
-    /** Notes the floors a genuine lease of {@code writer} names; each only rises. */
-    void note(String writer, long pollersAfter, long letGoAfter) {
-        long[] known = floors.computeIfAbsent(writer, w -> new long[] {Long.MIN_VALUE, Long.MIN_VALUE});
+    /**
+     * Notes the floors a genuine lease of {@code writer} names, read at {@code nowNanos} (local timescale);
+     * each only rises, and a higher {@code leaseCounter} than any noted is a renewal seen now.
+     */
+    void note(String writer, long leaseCounter, long pollersAfter, long letGoAfter, long nowNanos) {
+        long[] known = floors.computeIfAbsent(writer,
+                w -> new long[] {Long.MIN_VALUE, Long.MIN_VALUE, Long.MIN_VALUE, nowNanos});
         known[0] = Math.max(known[0], pollersAfter);
         known[1] = Math.max(known[1], letGoAfter);
+        if (leaseCounter > known[2]) {
+            known[2] = leaseCounter;
+            known[3] = nowNanos;
+        }
     }
 
-    /** Whether a lease of {@code writer} naming floors was noted. */
-    boolean knows(String writer) {
-        return floors.containsKey(writer);
+    /**
+     * Whether {@code writer}'s pollers' states sealed with {@code counter} are its latest (or newer), and
+     * its leases were renewed within {@value #POLLERS_FRESH_MILLIS} ms of {@code nowNanos}: {@link Verdict#CURRENT}.
+     */
+    Verdict pollers(String writer, long counter, long nowNanos) {
+        return current(writer, 0, counter, nowNanos, POLLERS_FRESH_MILLIS);
     }
 
-    /** Whether {@code writer}'s pollers' states sealed with {@code counter} are its latest (or newer). */
-    boolean pollersCurrent(String writer, long counter) {
+    /**
+     * Whether a state {@code writer} left with {@code counter} when letting a source go is recent enough: above
+     * its let-go floor, and its leases renewed within {@value #LET_GO_FRESH_MILLIS} ms of {@code nowNanos}
+     * ({@link Verdict#CURRENT}).
+     */
+    Verdict letGo(String writer, long counter, long nowNanos) {
+        return current(writer, 1, counter, nowNanos, LET_GO_FRESH_MILLIS);
+    }
+
+    private Verdict current(String writer, int floor, long counter, long nowNanos, long freshMillis) {
         long[] known = floors.get(writer);
-        return known != null && counter > known[0];
-    }
-
-    /** Whether a state {@code writer} left with {@code counter} when letting a source go is recent enough. */
-    boolean letGoCurrent(String writer, long counter) {
-        long[] known = floors.get(writer);
-        return known != null && counter > known[1];
+        if (known == null) {
+            return Verdict.UNKNOWN_WRITER;
+        }
+        if (counter <= known[floor]) {
+            return Verdict.OLDER_THAN_FLOOR;
+        }
+        return nowNanos - known[3] < freshMillis * 1_000_000L ? Verdict.CURRENT : Verdict.WRITER_SILENT;
     }
 
     /**

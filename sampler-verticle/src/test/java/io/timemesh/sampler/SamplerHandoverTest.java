@@ -159,13 +159,22 @@ class SamplerHandoverTest {
      * source), whose let-go floor lies just below the state's counter or, if {@code leaseSaysOld}, above it.
      */
     private void letGoBy(MeshAuth releaser, String source, boolean leaseSaysOld) {
+        letGoBy(releaser, source, leaseSaysOld, LEFT_REACH);
+    }
+
+    private void letGoBy(MeshAuth releaser, String source, boolean leaseSaysOld, int reach) {
         long before = releaser.valueCounter();
-        PollerState state = new PollerState(releaser.node(), List.of(), LEFT_REACH, 1, 0, null, null);
+        PollerState state = new PollerState(releaser.node(), List.of(), reach, 1, 0, null, null);
         put(SamplerVerticle.STATE_MAP, source, releaser.sealValue(SamplerVerticle.STATE_MAP, source,
                 JsonObject.mapFrom(state)));
+        releaserLease(releaser, leaseSaysOld ? releaser.valueCounter() : before);
+    }
+
+    /** A lease of {@code releaser} holding no source, naming {@code letGoAfter}. */
+    private void releaserLease(MeshAuth releaser, long letGoAfter) {
         put(SamplerVerticle.SAMPLERS_MAP, releaser.node(), releaser.sealValue(SamplerVerticle.SAMPLERS_MAP,
                 releaser.node(), new JsonObject().put("sources", new JsonArray()).put(StateFloors.POLLERS_AFTER, 0)
-                        .put(StateFloors.LET_GO_AFTER, leaseSaysOld ? releaser.valueCounter() : before)));
+                        .put(StateFloors.LET_GO_AFTER, letGoAfter)));
     }
 
     @Test
@@ -183,6 +192,51 @@ class SamplerHandoverTest {
             letGoBy(MeshAuth.keyed("node-a", KEY, TRUTH), server.hostPort(), false);
             assertThat(firstSample(server.hostPort()).reach()).as("node-a's register, shifted, with this poll")
                     .isEqualTo(0b1110_0001);
+        }
+    }
+
+    /**
+     * A sampler that died holding the source left its last pollers' states and claim, and another sampler
+     * later held the source and let it go; an uninvited member keeps the dead one's claim in place. The
+     * dead sampler's state is its latest by its floors, but its leases stopped rising a freshness window
+     * ago on node-b's clock (which the test moves on): the newer let-go state is continued instead.
+     */
+    @Test
+    void aLongDeadSamplersLastStateIsNotContinued() throws Exception {
+        try (SimulatedNtpServer server = SimulatedNtpServer.start("127.0.0.58", TRUTH, ServerBehaviour.truthful())) {
+            String source = server.hostPort();
+            MeshAuth releaser = MeshAuth.keyed("node-c", KEY, TRUTH);
+            leftBehind(source, MeshAuth.keyed(DEAD, KEY, TRUTH), value -> value);
+            long letGoAfter = releaser.valueCounter();
+            letGoBy(releaser, source, false, 0b0000_1111);
+            java.util.concurrent.atomic.AtomicLong shift = new java.util.concurrent.atomic.AtomicLong();
+            vertx.deployVerticle(new SamplerVerticle(() -> TRUTH.nowNanos() + shift.get(), taker, -20,
+                    HostResolver.SYSTEM), new DeploymentOptions().setConfig(new JsonObject()
+                    .put("sources", new JsonArray().add(source)).put("pollSeconds", 1).put("iburst", false)
+                    .put("sampler", new JsonObject().put("timeoutMillis", 1_000)))).await();
+            TimeUnit.MILLISECONDS.sleep(300); // node-b has read both leases
+            shift.set(StateFloors.POLLERS_FRESH_MILLIS * 1_000_000L);
+            releaserLease(releaser, letGoAfter); // node-c lives on: its lease renewed (a higher counter)
+            for (int i = 0; i < 100 && samples.isEmpty(); i++) {
+                TimeUnit.MILLISECONDS.sleep(100);
+            }
+            assertThat(samples).as("a sample within 10 s").isNotEmpty();
+            assertThat(samples.get(0).reach()).as("node-c's register, shifted, with this poll").isEqualTo(0b0001_1111);
+            assertThat(taker.rejections()).as("no attack counted").doesNotContainKey(SamplerVerticle.POLLERS_MAP
+                    + " replayed");
+        }
+    }
+
+    /** A let-go state another sampler left long ago is not judged when the holder's own newer state is used. */
+    @Test
+    void anotherSamplersLeftoverLetGoStateRaisesNoAlarm() throws Exception {
+        try (SimulatedNtpServer server = SimulatedNtpServer.start("127.0.0.59", TRUTH, ServerBehaviour.truthful())) {
+            String source = server.hostPort();
+            letGoBy(MeshAuth.keyed("node-a", KEY, TRUTH), source, true);
+            leftBehind(source, MeshAuth.keyed(DEAD, KEY, TRUTH), value -> value);
+            assertThat(firstSample(source).reach()).as("the dead sampler's register").isEqualTo(0b1110_0001);
+            assertThat(taker.rejections()).doesNotContainKeys(SamplerVerticle.STATE_MAP + " replayed",
+                    SamplerVerticle.POLLERS_MAP + " replayed");
         }
     }
 }

@@ -2,6 +2,7 @@ package io.timemesh.sampler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.timemesh.sampler.StateFloors.Verdict;
 import org.junit.jupiter.api.Test;
 
 class StateFloorsTest {
@@ -10,34 +11,48 @@ class StateFloorsTest {
     @Test
     void aWriterNeverNotedHasNoCurrentStates() {
         StateFloors floors = new StateFloors(8);
-        assertThat(floors.knows("a")).isFalse();
-        assertThat(floors.pollersCurrent("a", Long.MAX_VALUE)).isFalse();
-        assertThat(floors.letGoCurrent("a", Long.MAX_VALUE)).isFalse();
+        assertThat(floors.pollers("a", Long.MAX_VALUE, 0)).isEqualTo(Verdict.UNKNOWN_WRITER);
+        assertThat(floors.letGo("a", Long.MAX_VALUE, 0)).isEqualTo(Verdict.UNKNOWN_WRITER);
     }
 
     @Test
     void statesAboveTheNamedFloorsAreCurrentAndFloorsOnlyRise() {
         StateFloors floors = new StateFloors(8);
-        floors.note("a", 100, 50);
-        assertThat(floors.pollersCurrent("a", 100)).isFalse();
-        assertThat(floors.pollersCurrent("a", 101)).isTrue();
-        assertThat(floors.letGoCurrent("a", 50)).isFalse();
-        assertThat(floors.letGoCurrent("a", 51)).isTrue();
-        floors.note("a", 10, 5); // a replayed older lease
-        assertThat(floors.pollersCurrent("a", 99)).isFalse();
-        assertThat(floors.letGoCurrent("a", 49)).isFalse();
-        assertThat(floors.pollersCurrent("b", 101)).as("per writer").isFalse();
+        floors.note("a", 200, 100, 50, 0);
+        assertThat(floors.pollers("a", 100, 0)).isEqualTo(Verdict.OLDER_THAN_FLOOR);
+        assertThat(floors.pollers("a", 101, 0)).isEqualTo(Verdict.CURRENT);
+        assertThat(floors.letGo("a", 50, 0)).isEqualTo(Verdict.OLDER_THAN_FLOOR);
+        assertThat(floors.letGo("a", 51, 0)).isEqualTo(Verdict.CURRENT);
+        floors.note("a", 150, 10, 5, 0); // a replayed older lease
+        assertThat(floors.pollers("a", 99, 0)).isEqualTo(Verdict.OLDER_THAN_FLOOR);
+        assertThat(floors.letGo("a", 49, 0)).isEqualTo(Verdict.OLDER_THAN_FLOOR);
+        assertThat(floors.pollers("b", 101, 0)).as("per writer").isEqualTo(Verdict.UNKNOWN_WRITER);
+    }
+
+    @Test
+    void aWritersStatesStopBeingCurrentOnceItsLeasesStopRising() {
+        StateFloors floors = new StateFloors(8);
+        floors.note("a", 200, 100, 50, 0);
+        floors.note("a", 201, 100, 50, SECOND); // its last renewal
+        long pollersFresh = StateFloors.POLLERS_FRESH_MILLIS * 1_000_000L;
+        long letGoFresh = StateFloors.LET_GO_FRESH_MILLIS * 1_000_000L;
+        floors.note("a", 201, 100, 50, SECOND + pollersFresh); // the same value read again: no renewal
+        assertThat(floors.letGo("a", 51, SECOND + letGoFresh - 1)).isEqualTo(Verdict.CURRENT);
+        assertThat(floors.letGo("a", 51, SECOND + letGoFresh)).isEqualTo(Verdict.WRITER_SILENT);
+        assertThat(floors.pollers("a", 101, SECOND + pollersFresh - 1)).isEqualTo(Verdict.CURRENT);
+        assertThat(floors.pollers("a", 101, SECOND + pollersFresh)).as("dead for good, however it is put back")
+                .isEqualTo(Verdict.WRITER_SILENT);
     }
 
     @Test
     void theLeastRecentlyNotedWriterIsForgottenBeyondCapacity() {
         StateFloors floors = new StateFloors(2);
-        floors.note("a", 1, 1);
-        floors.note("b", 1, 1);
-        floors.note("c", 1, 1);
-        assertThat(floors.knows("a")).isFalse();
-        assertThat(floors.knows("b")).isTrue();
-        assertThat(floors.knows("c")).isTrue();
+        floors.note("a", 1, 1, 1, 0);
+        floors.note("b", 1, 1, 1, 0);
+        floors.note("c", 1, 1, 1, 0);
+        assertThat(floors.pollers("a", 2, 0)).isEqualTo(Verdict.UNKNOWN_WRITER);
+        assertThat(floors.pollers("b", 2, 0)).isEqualTo(Verdict.CURRENT);
+        assertThat(floors.pollers("c", 2, 0)).isEqualTo(Verdict.CURRENT);
     }
 
     @Test

@@ -58,6 +58,12 @@ final class SelectorLease {
     private Lease held;
     private long renewalStartedNanos = NEVER;
     private boolean bumpWanted;
+    /** A higher leadership heard, whose selector answers us: yielded to at the next tick. */
+    private Lease rival;
+    /** When a rival that does not answer last moved us to a higher epoch (ns, local timescale). */
+    private long unprovenMoveNanos = NEVER;
+    /** How many lease timeouts apart a rival that does not answer may move us to a higher epoch. */
+    static final int UNPROVEN_MOVE_TIMEOUTS = 10;
 
     /**
      * @param self               this selector's node
@@ -154,26 +160,46 @@ final class SelectorLease {
     }
 
     /**
-     * A rival leadership heard of while leading: a genuine reference of {@code node} under {@code epoch},
-     * or a node's word that it follows that leadership. If it outranks ours (see {@link #yieldsTo}) and
-     * {@code rivalAnswers} (it answers this node's own challenges, so it is alive, not a dead selector's
-     * replayed reference), the leader steps down. Otherwise a rival at our epoch or above makes us move
-     * higher at the next renewal ({@link #sawReference}). So two leaders that hear each other but hold
-     * separate maps (two sides of a split, before Hazelcast merges them) settle at once, the lower one
-     * yielding, instead of each moving above the other at every renewal while the nodes switch between
-     * them. The lower one, now a standby, waits while the other publishes ({@link #leaderPublished}).
-     *
-     * @return whether to step down
+     * A rival leadership heard of while leading, at {@code nowNanos}: a genuine reference of {@code node}
+     * under {@code epoch}, or a node's word that it follows that leadership. If it outranks ours (see
+     * {@link #yieldsTo}) and {@code rivalAnswers} (it answers this node's own challenges, so it is alive,
+     * not a dead selector's replayed reference), the leader yields at its next tick ({@link #yieldDue}), not
+     * at once: a renewal in flight could still land a value that outranks the rival. Otherwise a rival at
+     * our epoch or above makes us move higher at the next renewal, so that nodes following it come to us;
+     * for a rival that does not answer, at most once per {@value #UNPROVEN_MOVE_TIMEOUTS} lease timeouts. So
+     * two leaders that hear each other but hold separate maps (two sides of a split, before Hazelcast
+     * merges them) settle at once, the lower one yielding, and if an intruder diverts their probes, they
+     * trade places at most that often instead of at every renewal. The one that yields, now a standby,
+     * waits while the other publishes ({@link #leaderPublished}).
      */
-    boolean rivalHeard(String node, long epoch, boolean rivalAnswers) {
-        boolean yields = held != null && !self.equals(node) && rivalAnswers
-                && yieldsTo(new Lease(node, epoch, 0));
-        if (yields) {
-            highestEpoch = Math.max(highestEpoch, epoch);
-        } else {
-            sawReference(node, epoch);
+    void rivalHeard(String node, long epoch, boolean rivalAnswers, long nowNanos) {
+        highestEpoch = Math.max(highestEpoch, epoch);
+        if (held == null || self.equals(node)) {
+            return;
         }
-        return yields;
+        Lease other = new Lease(node, epoch, 0);
+        if (rivalAnswers && yieldsTo(other)) {
+            if (rival == null || other.epoch() > rival.epoch()
+                    || (other.epoch() == rival.epoch() && other.node().compareTo(rival.node()) < 0)) {
+                rival = other;
+            }
+        } else if (epoch >= held.epoch() && (rivalAnswers || unprovenMoveNanos == NEVER
+                || nowNanos - unprovenMoveNanos >= UNPROVEN_MOVE_TIMEOUTS * timeoutNanos)) {
+            bumpWanted = true;
+            if (!rivalAnswers) {
+                unprovenMoveNanos = nowNanos;
+            }
+        }
+    }
+
+    /**
+     * The rival to yield to now, at a tick with no renewal in flight, if one heard since the last tick
+     * still outranks the lease we hold (a renewal may have moved us above it meanwhile); else null. Clears it.
+     */
+    Lease yieldDue() {
+        Lease due = rival;
+        rival = null;
+        return due != null && held != null && yieldsTo(due) ? due : null;
     }
 
     /**
@@ -198,6 +224,7 @@ final class SelectorLease {
     void lost() {
         held = null;
         bumpWanted = false;
+        rival = null;
         lastChangeNanos = NEVER;
         renewalStartedNanos = NEVER;
     }

@@ -135,6 +135,13 @@ public final class SelectorVerticle extends VerticleBase {
         if (ticking || stopping) {
             return;
         }
+        SelectorLease.Lease rival = leading ? lease.yieldDue() : null;
+        if (rival != null) {
+            LOG.warn("selector {} hears {} leading at epoch {}, above ours ({}); stepping down", auth.node(),
+                    rival.node(), rival.epoch(), lease.held().epoch());
+            stepDown();
+            return;
+        }
         ticking = true;
         (leading ? renew() : campaign()).timeout(2 * LEASE_TICK_MILLIS, TimeUnit.MILLISECONDS)
                 .onComplete(done -> ticking = false);
@@ -414,17 +421,13 @@ public final class SelectorVerticle extends VerticleBase {
     }
 
     /**
-     * Another leadership heard of: step down for a higher one whose selector has a measured timebase link
-     * to us and answers our probes (proof it is alive), else note its epoch ({@link SelectorLease#rivalHeard}).
+     * Another leadership heard of: noted, with whether its selector has a measured timebase link to us and
+     * answers our probes (proof it is alive); see {@link SelectorLease#rivalHeard}.
      */
     private void rivalHeard(String node, long epoch) {
         boolean rival = leading && !node.equals(auth.node());
-        if (lease.rivalHeard(node, epoch, rival && links.link(node).isPresent()
-                && links.answeringWithin(node, TimebaseLinks.ANSWER_WINDOW_NANOS))) {
-            LOG.warn("selector {} hears {} leading at epoch {}, above ours ({}); stepping down", auth.node(), node,
-                    epoch, lease.held().epoch());
-            stepDown();
-        }
+        lease.rivalHeard(node, epoch, rival && links.link(node).isPresent()
+                && links.answeringWithin(node, TimebaseLinks.ANSWER_WINDOW_NANOS), clock.nowNanos());
     }
 
     private void stepDown() {
