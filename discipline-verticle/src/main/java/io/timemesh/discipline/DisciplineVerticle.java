@@ -143,7 +143,7 @@ public final class DisciplineVerticle extends VerticleBase {
         }
         lastFenceNoticeNanos = now;
         JsonObject followed = new JsonObject().put("leader", fence.leader()).put("epoch", fence.epoch());
-        vertx.eventBus().publish(EventBusAddresses.FENCE, auth.seal(EventBusAddresses.FENCE, followed));
+        auth.publish(vertx.eventBus(), EventBusAddresses.FENCE, followed);
     }
 
     private void apply(Reference received, long epoch) {

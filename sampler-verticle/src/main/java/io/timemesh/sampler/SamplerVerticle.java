@@ -573,8 +573,7 @@ public final class SamplerVerticle extends VerticleBase {
         NtsClientSession session = poller.nts();
         SourceAuth sourceAuth = new SourceAuth(poller.source(), config.nodeName(), SourceAuth.NTS,
                 session == null ? 0 : session.cookies(), session == null ? 0 : session.keNanos());
-        vertx.eventBus().publish(EventBusAddresses.SOURCE_AUTH, auth.seal(EventBusAddresses.SOURCE_AUTH,
-                JsonObject.mapFrom(sourceAuth)));
+        auth.publish(vertx.eventBus(), EventBusAddresses.SOURCE_AUTH, JsonObject.mapFrom(sourceAuth));
     }
 
     /**
@@ -652,8 +651,7 @@ public final class SamplerVerticle extends VerticleBase {
             }
             SourceSample sample = SourceSample.of(poller.source(), address, config.nodeName(), sampled.estimate(),
                     poller.reach(), poller.pollSeconds());
-            vertx.eventBus().publish(EventBusAddresses.SAMPLES, auth.seal(EventBusAddresses.SAMPLES,
-                    JsonObject.mapFrom(sample)));
+            auth.publish(vertx.eventBus(), EventBusAddresses.SAMPLES, JsonObject.mapFrom(sample));
         } else if (step instanceof ExchangeStep.Failed failed) {
             publishFault(poller, address, counted(failed.failure()));
         }
@@ -673,8 +671,7 @@ public final class SamplerVerticle extends VerticleBase {
         }
         SourceFault fault = new SourceFault(poller.source(), address, config.nodeName(), clock.nowNanos(),
                 failure.error().label(), failure.detail(), poller.reach(), poller.stopped());
-        vertx.eventBus().publish(EventBusAddresses.SOURCE_FAULTS, auth.seal(EventBusAddresses.SOURCE_FAULTS,
-                JsonObject.mapFrom(fault)));
+        auth.publish(vertx.eventBus(), EventBusAddresses.SOURCE_FAULTS, JsonObject.mapFrom(fault));
     }
 
     @Override

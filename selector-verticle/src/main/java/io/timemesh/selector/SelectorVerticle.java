@@ -417,7 +417,7 @@ public final class SelectorVerticle extends VerticleBase {
             return;
         }
         JsonObject body = new JsonObject().put("epoch", lease.held().epoch()).put("reference", JsonObject.mapFrom(reference));
-        vertx.eventBus().publish(EventBusAddresses.REFERENCE, auth.seal(EventBusAddresses.REFERENCE, body));
+        auth.publish(vertx.eventBus(), EventBusAddresses.REFERENCE, body);
     }
 
     /**

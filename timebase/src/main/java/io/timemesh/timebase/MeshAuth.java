@@ -3,6 +3,7 @@ package io.timemesh.timebase;
 import io.timemesh.core.mesh.ClusterKey;
 import io.timemesh.core.mesh.Freshness;
 import io.timemesh.core.time.TimeSource;
+import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.util.Base64;
@@ -141,6 +142,26 @@ public final class MeshAuth {
         String text = body.encode();
         JsonObject envelope = new JsonObject().put("from", node).put("ctr", ctr).put("body", text);
         return key == null ? envelope : envelope.put("mac", tag(bus(address).parts(node, ctr, text)));
+    }
+
+    /**
+     * Seals {@code body} for {@code address} and publishes it on {@code bus}. Vert.x 5.0.8's clustered
+     * publish can throw {@link IllegalStateException} ("Promise already completed") when its write to one
+     * member fails just after a TLS handshake that member then refuses; the members after it miss that one
+     * message. That is logged (at a bounded rate) instead of thrown into the caller, whose work after the
+     * publish (the next selection, the next poll) must go on.
+     */
+    public void publish(EventBus bus, String address, JsonObject body) {
+        try {
+            bus.publish(address, seal(address, body));
+        } catch (IllegalStateException e) {
+            long now = clock.nowNanos();
+            Long last = lastLogged.get("publish " + address);
+            if (last == null || now - last >= LOG_EVERY_SECONDS * 1_000_000_000L) {
+                lastLogged.put("publish " + address, now);
+                LOG.warn("publishing on {} failed for some members: {}", address, e.getMessage());
+            }
+        }
     }
 
     /**

@@ -27,6 +27,28 @@ class MeshAuthTest {
         return new JsonObject().put("offsetSeconds", offset);
     }
 
+    /** Vert.x 5.0.8's clustered publish throwing for one member must not stop the publisher's work. */
+    @Test
+    void aPublishThatVertxFailsForSomeMembersIsNotThrownIntoThePublisher() {
+        List<Object> published = new ArrayList<>();
+        io.vertx.core.eventbus.EventBus bus = (io.vertx.core.eventbus.EventBus) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {io.vertx.core.eventbus.EventBus.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("publish")) {
+                        published.add(args[1]);
+                        if (published.size() == 1) {
+                            throw new IllegalStateException("Promise already completed");
+                        }
+                    }
+                    return null;
+                });
+        a.publish(bus, ADDRESS, body(0.1));
+        a.publish(bus, ADDRESS, body(0.2));
+        assertThat(published).hasSize(2);
+        assertThat(b.inbox(ADDRESS).open(new JsonObject(((JsonObject) published.get(1)).encode())))
+                .as("sealed for the address").hasValueSatisfying(o -> assertThat(o.body().getDouble("offsetSeconds"))
+                        .isEqualTo(0.2));
+    }
+
     @Test
     void aGenuineMessageIsOpenedOnceWithItsSender() {
         MeshAuth.Inbox inbox = b.inbox(ADDRESS);
