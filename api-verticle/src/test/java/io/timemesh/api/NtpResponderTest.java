@@ -15,6 +15,7 @@ import io.timemesh.core.ntp.NtpPacket;
 import io.timemesh.core.ntp.NtpPacketCodec;
 import io.timemesh.core.ntp.NtpTimestamp;
 import io.timemesh.core.ntp.ReferenceId;
+import io.timemesh.core.time.OffsetInterval;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.Random;
@@ -29,9 +30,11 @@ class NtpResponderTest {
     private static final long T0 = 1_795_000_000L * S;
 
     /** Synchronised at T0, 0.3 s ahead of local time, root delay 3 ms, root dispersion 1 ms, stratum 2. */
-    private static final ClockModel SYNCED = new ClockModel(true, T0, 300_000_000L, 0, 0, 0, T0, 0.003, 0.001, 15e-6,
-            true, 10 * S, 1.0, 2, LeapIndicator.NO_WARNING, "node-s", "127.0.5.1:123", 7, 3, 0, false, 0, 0, null,
-            "127.0.5.1:123");
+    private static final ClockModel SYNCED = new ClockModel(new ClockModel.Correction(T0, 300_000_000L, 0, 0, 0),
+            new ClockModel.Bound(T0, OffsetInterval.around(0.0, 0.0025)), new ClockModel.Limits(15e-6, 10 * S, 1.0),
+            new ClockModel.Upstream("node-s", 7, true, 2, LeapIndicator.NO_WARNING,
+                    "127.0.5.1:123", "127.0.5.1:123", 0.003),
+            new ClockModel.Tracking(3, 0, false, 0, null), null);
 
     private static byte[] clientRequest(long transmit) {
         return NtpPacketCodec.encode(NtpPacket.clientRequest(transmit, 6, -20));
@@ -126,19 +129,31 @@ class NtpResponderTest {
     @Test
     void theReferenceIdIsTheSystemPeersAddressHashedForIpv6() {
         TimeReading at = SYNCED.read(T0);
-        ClockModel v6 = new ClockModel(true, T0, 300_000_000L, 0, 0, 0, T0, 0.003, 0.001, 15e-6, true, 10 * S, 1.0, 2,
-                LeapIndicator.NO_WARNING, "node-s", "time6.test:123", 7, 3, 0, false, 0, 0, null, "0:0:0:0:0:0:0:1:123");
+        ClockModel v6 = new ClockModel(new ClockModel.Correction(T0, 300_000_000L, 0, 0, 0),
+                new ClockModel.Bound(T0, OffsetInterval.around(0.0, 0.0025)),
+                new ClockModel.Limits(15e-6, 10 * S, 1.0),
+                new ClockModel.Upstream("node-s", 7, true, 2, LeapIndicator.NO_WARNING,
+                        "time6.test:123", "0:0:0:0:0:0:0:1:123", 0.003),
+                new ClockModel.Tracking(3, 0, false, 0, null), null);
         assertThat(decode(answer(clientRequest(1), at, v6, at, -20).orElseThrow()).referenceId()).isEqualTo(0xcf404dc8);
-        ClockModel byName = new ClockModel(true, T0, 300_000_000L, 0, 0, 0, T0, 0.003, 0.001, 15e-6, true, 10 * S, 1.0,
-                2, LeapIndicator.NO_WARNING, "node-s", "time.test:123", 7, 3, 0, false, 0, 0, null, "127.0.9.7:123");
+        ClockModel byName = new ClockModel(new ClockModel.Correction(T0, 300_000_000L, 0, 0, 0),
+                new ClockModel.Bound(T0, OffsetInterval.around(0.0, 0.0025)),
+                new ClockModel.Limits(15e-6, 10 * S, 1.0),
+                new ClockModel.Upstream("node-s", 7, true, 2, LeapIndicator.NO_WARNING,
+                        "time.test:123", "127.0.9.7:123", 0.003),
+                new ClockModel.Tracking(3, 0, false, 0, null), null);
         assertThat(decode(answer(clientRequest(1), at, byName, at, -20).orElseThrow()).referenceId())
                 .isEqualTo(0x7F000907); // the address it was reached at, not a hash of its name
     }
 
     @Test
     void aSystemPeerOfStratum15MakesUsStratum16AndUnsynchronised() {
-        ClockModel sixteen = new ClockModel(true, T0, 300_000_000L, 0, 0, 0, T0, 0.003, 0.001, 15e-6, true, 10 * S, 1.0,
-                16, LeapIndicator.NO_WARNING, "node-s", "127.0.5.1:123", 7, 3, 0, false, 0, 0, null, "127.0.5.1:123");
+        ClockModel sixteen = new ClockModel(new ClockModel.Correction(T0, 300_000_000L, 0, 0, 0),
+                new ClockModel.Bound(T0, OffsetInterval.around(0.0, 0.0025)),
+                new ClockModel.Limits(15e-6, 10 * S, 1.0),
+                new ClockModel.Upstream("node-s", 7, true, 16, LeapIndicator.NO_WARNING,
+                        "127.0.5.1:123", "127.0.5.1:123", 0.003),
+                new ClockModel.Tracking(3, 0, false, 0, null), null);
         TimeReading at = sixteen.read(T0);
         assertThat(at.status()).isEqualTo(ClockStatus.UNSYNCHRONIZED);
         NtpPacket reply = decode(answer(clientRequest(1), at, sixteen, at, -20).orElseThrow());
@@ -156,9 +171,12 @@ class NtpResponderTest {
         long local = midnight - 10 * S - 300_000_000L; // V = 23:59:50
         for (LeapMode mode : LeapMode.values()) {
             LeapSecond leap = new LeapSecond(midnight, true, mode);
-            ClockModel model = new ClockModel(true, local, 300_000_000L, 0, 0, 0, local, 0.003, 0.001, 15e-6, true,
-                    10 * S, 1.0, 2, LeapIndicator.LAST_MINUTE_61, "node-s", "127.0.5.1:123", 7, 3, 0, false, 0, 0, null,
-                    "127.0.5.1:123", leap);
+            ClockModel model = new ClockModel(new ClockModel.Correction(local, 300_000_000L, 0, 0, 0),
+                    new ClockModel.Bound(local, OffsetInterval.around(0.0, 0.0025)),
+                    new ClockModel.Limits(15e-6, 10 * S, 1.0),
+                    new ClockModel.Upstream("node-s", 7, true, 2, LeapIndicator.LAST_MINUTE_61,
+                            "127.0.5.1:123", "127.0.5.1:123", 0.003),
+                    new ClockModel.Tracking(3, 0, false, 0, null), leap);
             TimeReading at = model.read(local);
             NtpPacket reply = decode(answer(clientRequest(1), at, model, at, -20).orElseThrow());
             assertThat(reply.leap()).isEqualTo(mode == LeapMode.STEP ? LeapIndicator.LAST_MINUTE_61

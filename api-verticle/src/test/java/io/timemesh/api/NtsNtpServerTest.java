@@ -17,6 +17,7 @@ import io.timemesh.core.nts.NtsKeResponse;
 import io.timemesh.core.nts.NtsKeys;
 import io.timemesh.core.nts.NtsServerKeys;
 import io.timemesh.core.time.MonotonicTimescale;
+import io.timemesh.core.time.OffsetInterval;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -64,9 +65,12 @@ class NtsNtpServerTest {
                 .put("ntpPort", 0))).await();
         port = server.port();
         long now = local.nowNanos(); // a model 0.25 s ahead, just synchronised, as NtpServerTest publishes
-        ClockModel model = new ClockModel(true, now, 250_000_000L, 0, 0, 0, now, 0.002, 0.001, 15e-6, true,
-                60_000_000_000L, 1.0, 2, LeapIndicator.NO_WARNING, "sel", "127.0.5.1:123", 1, 1, 0, false, 0, 0, null,
-                "127.0.5.1:123");
+        ClockModel model = new ClockModel(new ClockModel.Correction(now, 250_000_000L, 0, 0, 0),
+                new ClockModel.Bound(now, OffsetInterval.around(0.0, 0.002)),
+                new ClockModel.Limits(15e-6, 60_000_000_000L, 1.0),
+                new ClockModel.Upstream("sel", 1, true, 2, LeapIndicator.NO_WARNING,
+                        "127.0.5.1:123", "127.0.5.1:123", 0.002),
+                new ClockModel.Tracking(1, 0, false, 0, null), null);
         vertx.eventBus().publish(EventBusAddresses.CLOCK_MODEL, JsonObject.mapFrom(model),
                 new DeliveryOptions().setLocalOnly(true));
         Thread.sleep(100);

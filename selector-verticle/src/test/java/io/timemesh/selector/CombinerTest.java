@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.timemesh.core.message.SourceSample;
 import io.timemesh.core.ntp.LeapIndicator;
+import io.timemesh.core.time.OffsetInterval;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,8 +21,11 @@ class CombinerTest {
     }
 
     private static SourceSample sample(Candidate c, double estimate, double error) {
-        return new SourceSample(c.source(), c.source(), "n", 0, 0, c.offsetSeconds(), 0, 0, 0, 0, 0,
-                c.rootDistanceSeconds(), c.stratum(), "X", LeapIndicator.NO_WARNING, 255, 1, 8, estimate, error, 0);
+        return new SourceSample(c.source(), c.source(), "n", 0, 0,
+                OffsetInterval.around(c.offsetSeconds(), c.rootDistanceSeconds()),
+                new SourceSample.Filter(0, 0, 0, 8),
+                new SourceSample.ServerFields(c.stratum(), "X", LeapIndicator.NO_WARNING, 0, 0),
+                new SourceSample.Estimate(estimate, error, 0), 255, 1);
     }
 
     @Test
@@ -104,8 +108,10 @@ class CombinerTest {
     @Test
     void eachEstimateIsCarriedToTheSelectionTimeAtItsFrequency() {
         Candidate a = new Candidate("a", 0.0001, 0.001, 1, false);
-        SourceSample drifting = new SourceSample("a", "a", "n", 0, 0, 0.0001, 0, 0, 0, 0, 0, 0.001, 1, "X",
-                LeapIndicator.NO_WARNING, 255, 1, 8, 0.0003, 0, 50e-6);
+        SourceSample drifting = new SourceSample("a", "a", "n", 0, 0, OffsetInterval.around(0.0001, 0.001),
+                new SourceSample.Filter(0, 0, 0, 8),
+                new SourceSample.ServerFields(1, "X", LeapIndicator.NO_WARNING, 0, 0),
+                new SourceSample.Estimate(0.0003, 0, 50e-6), 255, 1);
         // 50 ppm for 2 s since the estimate was published: 100 µs further on.
         assertThat(Combiner.combine(List.of(a), Map.of("a", drifting), 2_000_000_000L)).isCloseTo(0.0002, within(1e-12));
     }
