@@ -29,12 +29,22 @@ class NtpResponderTest {
     private static final long S = 1_000_000_000L;
     private static final long T0 = 1_795_000_000L * S;
 
-    /** Synchronised at T0, 0.3 s ahead of local time, root delay 3 ms, root dispersion 1 ms, stratum 2. */
-    private static final ClockModel SYNCED = new ClockModel(new ClockModel.Correction(T0, 300_000_000L, 0, 0, 0),
-            new ClockModel.Bound(T0, OffsetInterval.around(0.0, 0.0025)), new ClockModel.Limits(15e-6, 10 * S, 1.0),
-            new ClockModel.Upstream("node-s", 7, true, 2, LeapIndicator.NO_WARNING,
-                    "127.0.5.1:123", "127.0.5.1:123", 0.003),
-            new ClockModel.Tracking(3, 0, false, 0, null), null);
+    /** Synchronised at T0, 0.3 s ahead of local time, ±2.5 ms, the system peer's root delay 3 ms, stratum 2. */
+    private static final ClockModel SYNCED = following(T0, 2, "127.0.5.1:123", "127.0.5.1:123", LeapIndicator.NO_WARNING,
+            null);
+
+    /**
+     * A clock synchronised at {@code localNanos}, 0.3 s ahead of it, ±2.5 ms, to a system peer {@code systemPeer}
+     * reached at {@code address}, served at {@code stratum}.
+     */
+    private static ClockModel following(long localNanos, int stratum, String systemPeer, String address,
+                                        LeapIndicator leap, LeapSecond leapSecond) {
+        return new ClockModel(new ClockModel.Correction(localNanos, 300_000_000L, 0, 0, 0),
+                new ClockModel.Bound(localNanos, OffsetInterval.around(0.0, 0.0025)),
+                new ClockModel.Limits(15e-6, 10 * S, 1.0),
+                new ClockModel.Upstream("node-s", 7, true, stratum, leap, systemPeer, address, 0.003),
+                new ClockModel.Tracking(3, 0, false, 0, null), leapSecond);
+    }
 
     private static byte[] clientRequest(long transmit) {
         return NtpPacketCodec.encode(NtpPacket.clientRequest(transmit, 6, -20));
@@ -129,31 +139,17 @@ class NtpResponderTest {
     @Test
     void theReferenceIdIsTheSystemPeersAddressHashedForIpv6() {
         TimeReading at = SYNCED.read(T0);
-        ClockModel v6 = new ClockModel(new ClockModel.Correction(T0, 300_000_000L, 0, 0, 0),
-                new ClockModel.Bound(T0, OffsetInterval.around(0.0, 0.0025)),
-                new ClockModel.Limits(15e-6, 10 * S, 1.0),
-                new ClockModel.Upstream("node-s", 7, true, 2, LeapIndicator.NO_WARNING,
-                        "time6.test:123", "0:0:0:0:0:0:0:1:123", 0.003),
-                new ClockModel.Tracking(3, 0, false, 0, null), null);
+        ClockModel v6 = following(T0, 2, "time6.test:123", "0:0:0:0:0:0:0:1:123", LeapIndicator.NO_WARNING, null);
         assertThat(decode(answer(clientRequest(1), at, v6, at, -20).orElseThrow()).referenceId()).isEqualTo(0xcf404dc8);
-        ClockModel byName = new ClockModel(new ClockModel.Correction(T0, 300_000_000L, 0, 0, 0),
-                new ClockModel.Bound(T0, OffsetInterval.around(0.0, 0.0025)),
-                new ClockModel.Limits(15e-6, 10 * S, 1.0),
-                new ClockModel.Upstream("node-s", 7, true, 2, LeapIndicator.NO_WARNING,
-                        "time.test:123", "127.0.9.7:123", 0.003),
-                new ClockModel.Tracking(3, 0, false, 0, null), null);
+        ClockModel byName = following(T0, 2, "time.test:123", "127.0.9.7:123", LeapIndicator.NO_WARNING, null);
         assertThat(decode(answer(clientRequest(1), at, byName, at, -20).orElseThrow()).referenceId())
                 .isEqualTo(0x7F000907); // the address it was reached at, not a hash of its name
     }
 
     @Test
     void aSystemPeerOfStratum15MakesUsStratum16AndUnsynchronised() {
-        ClockModel sixteen = new ClockModel(new ClockModel.Correction(T0, 300_000_000L, 0, 0, 0),
-                new ClockModel.Bound(T0, OffsetInterval.around(0.0, 0.0025)),
-                new ClockModel.Limits(15e-6, 10 * S, 1.0),
-                new ClockModel.Upstream("node-s", 7, true, 16, LeapIndicator.NO_WARNING,
-                        "127.0.5.1:123", "127.0.5.1:123", 0.003),
-                new ClockModel.Tracking(3, 0, false, 0, null), null);
+        ClockModel sixteen = following(T0, 16, "127.0.5.1:123", "127.0.5.1:123", LeapIndicator.NO_WARNING,
+                null);
         TimeReading at = sixteen.read(T0);
         assertThat(at.status()).isEqualTo(ClockStatus.UNSYNCHRONIZED);
         NtpPacket reply = decode(answer(clientRequest(1), at, sixteen, at, -20).orElseThrow());
@@ -171,12 +167,7 @@ class NtpResponderTest {
         long local = midnight - 10 * S - 300_000_000L; // V = 23:59:50
         for (LeapMode mode : LeapMode.values()) {
             LeapSecond leap = new LeapSecond(midnight, true, mode);
-            ClockModel model = new ClockModel(new ClockModel.Correction(local, 300_000_000L, 0, 0, 0),
-                    new ClockModel.Bound(local, OffsetInterval.around(0.0, 0.0025)),
-                    new ClockModel.Limits(15e-6, 10 * S, 1.0),
-                    new ClockModel.Upstream("node-s", 7, true, 2, LeapIndicator.LAST_MINUTE_61,
-                            "127.0.5.1:123", "127.0.5.1:123", 0.003),
-                    new ClockModel.Tracking(3, 0, false, 0, null), leap);
+            ClockModel model = following(local, 2, "127.0.5.1:123", "127.0.5.1:123", LeapIndicator.LAST_MINUTE_61, leap);
             TimeReading at = model.read(local);
             NtpPacket reply = decode(answer(clientRequest(1), at, model, at, -20).orElseThrow());
             assertThat(reply.leap()).isEqualTo(mode == LeapMode.STEP ? LeapIndicator.LAST_MINUTE_61

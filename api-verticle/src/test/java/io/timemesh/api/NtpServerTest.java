@@ -59,8 +59,12 @@ class NtpServerTest {
         return server.port();
     }
 
-    /** A model 0.25 s ahead of the local timescale, just synchronised, bound 2 ms. */
     private void publishModel(MonotonicTimescale local) throws InterruptedException {
+        publishModel(vertx, local);
+    }
+
+    /** Publishes to the node's API a model 0.25 s ahead of the local timescale, just synchronised, bound 2 ms. */
+    static void publishModel(Vertx vertx, MonotonicTimescale local) throws InterruptedException {
         long now = local.nowNanos();
         ClockModel model = new ClockModel(new ClockModel.Correction(now, 250_000_000L, 0, 0, 0),
                 new ClockModel.Bound(now, OffsetInterval.around(0.0, 0.002)),

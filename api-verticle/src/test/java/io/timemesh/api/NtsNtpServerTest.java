@@ -4,11 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.timemesh.core.metrics.NodeCounters;
-import io.timemesh.core.clock.ClockModel;
 import io.timemesh.core.clock.MonotonicReader;
-import io.timemesh.core.message.EventBusAddresses;
 import io.timemesh.core.ntp.DecodeResult;
-import io.timemesh.core.ntp.LeapIndicator;
 import io.timemesh.core.ntp.NtpPacket;
 import io.timemesh.core.ntp.NtpPacketCodec;
 import io.timemesh.core.ntp.NtpTimestamp;
@@ -17,10 +14,8 @@ import io.timemesh.core.nts.NtsKeResponse;
 import io.timemesh.core.nts.NtsKeys;
 import io.timemesh.core.nts.NtsServerKeys;
 import io.timemesh.core.time.MonotonicTimescale;
-import io.timemesh.core.time.OffsetInterval;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -64,16 +59,7 @@ class NtsNtpServerTest {
         vertx.deployVerticle(server, new DeploymentOptions().setConfig(new JsonObject().put("ntpHost", HOST)
                 .put("ntpPort", 0))).await();
         port = server.port();
-        long now = local.nowNanos(); // a model 0.25 s ahead, just synchronised, as NtpServerTest publishes
-        ClockModel model = new ClockModel(new ClockModel.Correction(now, 250_000_000L, 0, 0, 0),
-                new ClockModel.Bound(now, OffsetInterval.around(0.0, 0.002)),
-                new ClockModel.Limits(15e-6, 60_000_000_000L, 1.0),
-                new ClockModel.Upstream("sel", 1, true, 2, LeapIndicator.NO_WARNING,
-                        "127.0.5.1:123", "127.0.5.1:123", 0.002),
-                new ClockModel.Tracking(1, 0, false, 0, null), null);
-        vertx.eventBus().publish(EventBusAddresses.CLOCK_MODEL, JsonObject.mapFrom(model),
-                new DeliveryOptions().setLocalOnly(true));
-        Thread.sleep(100);
+        NtpServerTest.publishModel(vertx, local);
     }
 
     @AfterEach

@@ -239,14 +239,19 @@ class SelectorTest {
         assertThat(selector.history().get(4).id().sequence()).isEqualTo(11);
     }
 
+    /** A selection among a, b and c at offsets {@code a}, {@code b} and {@code c}, each ± {@code distance}. */
+    private Reference selectAmong(double a, double b, double c, double distance) {
+        selector.onSample(sample("a", T0, a, distance));
+        selector.onSample(sample("b", T0, b, distance));
+        selector.onSample(sample("c", T0, c, distance));
+        return selector.select(T0, SAME_CLOCK);
+    }
+
     @Test
     void rootDelayAndDispersionInTheDecisionsCarryExactlyTheHullEvenWhenThePeersDelayIsWider() {
         // Exact intervals narrower than the peer's round trip (δ 2 ms + root delay 1 ms): the root fields /status
         // shows must still add up to the hull's distance from the offset, never more.
-        selector.onSample(sample("a", T0, 0.3001, 0.0004));
-        selector.onSample(sample("b", T0, 0.2999, 0.0004));
-        selector.onSample(sample("c", T0, 0.3000, 0.0003));
-        Reference reference = selector.select(T0, SAME_CLOCK);
+        Reference reference = selectAmong(0.3001, 0.2999, 0.3000, 0.0004);
         assertThat(reference.usable()).isTrue();
         JsonObject decision = DecisionJson.of(reference);
         double rootDistance = decision.getDouble("rootDistanceSeconds");
@@ -263,10 +268,7 @@ class SelectorTest {
 
     @Test
     void aDecisionWithoutAMajorityShowsNoInterval() {
-        selector.onSample(sample("a", T0, 0.3, 0.001));
-        selector.onSample(sample("b", T0, 0.5, 0.001));
-        selector.onSample(sample("c", T0, 0.7, 0.001));
-        Reference reference = selector.select(T0, SAME_CLOCK);
+        Reference reference = selectAmong(0.3, 0.5, 0.7, 0.001);
         assertThat(reference.status()).isEqualTo(Reference.Status.NO_MAJORITY);
         assertThat(reference.interval()).isNull();
         JsonObject decision = DecisionJson.of(reference);
