@@ -139,8 +139,8 @@ public final class Selector {
                 exclusions.add(new Reference.Exclusion(source, record.state, record.reason));
                 continue;
             }
-            candidates.add(new Candidate(source, sample.offsetSeconds(), agedDistance(sample, nowNanos),
-                    sample.server().stratum(), settings.selection().trusted().contains(source)));
+            candidates.add(new Candidate(source, aged(sample, nowNanos), sample.server().stratum(),
+                    settings.selection().trusted().contains(source)));
             samples.put(source, sample);
         }
         excludeSmearing(candidates, samples, exclusions, nowNanos);
@@ -223,7 +223,7 @@ public final class Selector {
                     ? "; last: " + fault.error() + " " + fault.detail() : "";
             return exclude(record, SourceState.UNREACHABLE, String.format("no sample for %.1f s%s", age, last));
         }
-        double distance = agedDistance(sample, nowNanos);
+        double distance = aged(sample, nowNanos).halfWidth();
         if (distance >= settings.selection().maxDistanceSeconds()) {
             return exclude(record, SourceState.TOO_DISTANT, String.format("root distance %.6f s >= %.3f s", distance,
                     settings.selection().maxDistanceSeconds()));
@@ -238,11 +238,11 @@ public final class Selector {
     }
 
     /**
-     * λ grown by maxDrift for every second since the sampler made the estimate: the interval is of true time less
-     * the local timescale, which drifts at most that fast (the server's own error is in λ already).
+     * The sample's interval widened by maxDrift for every second since the sampler made it: the interval is of true
+     * time less the local timescale, which drifts at most that fast (the server's own error is in it already).
      */
-    private double agedDistance(SourceSample sample, long nowNanos) {
-        return sample.rootDistanceSeconds() + settings.maxDrift() * Math.max(0, nowNanos - sample.publishedNanos()) / 1e9;
+    private OffsetInterval aged(SourceSample sample, long nowNanos) {
+        return sample.interval().widened(settings.maxDrift() * Math.max(0, nowNanos - sample.publishedNanos()) / 1e9);
     }
 
     private Reference decide(Intersection intersection, Map<String, SourceSample> samples,
@@ -310,7 +310,7 @@ public final class Selector {
                     s == null ? null : nanos(s.filter().delaySeconds()),
                     s == null ? null : nanos(s.filter().dispersionSeconds()),
                     s == null ? null : nanos(s.filter().jitterSeconds()),
-                    s == null ? null : nanos(agedDistance(s, nowNanos)),
+                    s == null ? null : nanos(aged(s, nowNanos).halfWidth()),
                     s == null ? null : s.server().stratum(),
                     s == null ? null : s.server().referenceId(),
                     reach,
