@@ -32,7 +32,7 @@ class SelectorTest {
     private static SourceSample sample(String source, long at, double offset, double distance) {
         return new SourceSample(source, source, "node-a", at, at, OffsetInterval.around(offset, distance),
                 new SourceSample.Filter(0.002, 1e-6, 1e-4, 8),
-                new SourceSample.ServerFields(2, "GPS", LeapIndicator.NO_WARNING, 0.001, 0.0005),
+                new SourceSample.ServerFields(2, "GPS", LeapIndicator.NO_WARNING, 0.001),
                 new SourceSample.Estimate(offset, 0, 0), 0xFF, 1);
     }
 
@@ -105,15 +105,15 @@ class SelectorTest {
         // After a takeover: a and b were sampled on other nodes (links not measured yet), c on ours and lies.
         selector.onSample(new SourceSample("a", "a", "n0", T0, T0, OffsetInterval.around(0.0, 0.002),
                 new SourceSample.Filter(0.001, 0, 0, 1),
-                new SourceSample.ServerFields(1, "GPS", LeapIndicator.NO_WARNING, 0, 0),
+                new SourceSample.ServerFields(1, "GPS", LeapIndicator.NO_WARNING, 0),
                 new SourceSample.Estimate(0.0, 0, 0), 1, 1));
         selector.onSample(new SourceSample("b", "b", "n2", T0, T0, OffsetInterval.around(0.0, 0.002),
                 new SourceSample.Filter(0.001, 0, 0, 1),
-                new SourceSample.ServerFields(1, "GPS", LeapIndicator.NO_WARNING, 0, 0),
+                new SourceSample.ServerFields(1, "GPS", LeapIndicator.NO_WARNING, 0),
                 new SourceSample.Estimate(0.0, 0, 0), 1, 1));
         selector.onSample(new SourceSample("c", "c", "n1", T0, T0, OffsetInterval.around(1.0, 0.002),
                 new SourceSample.Filter(0.001, 0, 0, 1),
-                new SourceSample.ServerFields(1, "GPS", LeapIndicator.NO_WARNING, 0, 0),
+                new SourceSample.ServerFields(1, "GPS", LeapIndicator.NO_WARNING, 0),
                 new SourceSample.Estimate(1.0, 0, 0), 1, 1));
         Selector.Links onlyOurs = node -> node.equals("n1") ? Optional.of(TimebaseLink.self(node)) : Optional.empty();
         Reference first = selector.select(T0, onlyOurs);
@@ -287,7 +287,7 @@ class SelectorTest {
         for (String source : List.of("a", "b", "c")) {
             selector.onSample(new SourceSample(source, source, "node-a", T0 - 2 * S, T0 - 2 * S,
                     OffsetInterval.around(0.300, 0.001), new SourceSample.Filter(0.002, 1e-6, 1e-4, 8),
-                    new SourceSample.ServerFields(2, "GPS", LeapIndicator.NO_WARNING, 0.001, 0.0005),
+                    new SourceSample.ServerFields(2, "GPS", LeapIndicator.NO_WARNING, 0.001),
                     new SourceSample.Estimate(0.3005, 1e-5, 100e-6), 0xFF, 1));
         }
         Reference reference = selector.select(T0, SAME_CLOCK);
@@ -299,7 +299,7 @@ class SelectorTest {
     void theSourcesViewShowsEachSourcesOwnEstimateCarriedToNow() {
         selector.onSample(new SourceSample("a", "a", "node-a", T0, T0, OffsetInterval.around(0.301, 0.010),
                 new SourceSample.Filter(0.002, 1e-6, 1e-4, 8),
-                new SourceSample.ServerFields(2, "GPS", LeapIndicator.NO_WARNING, 0.001, 0.0005),
+                new SourceSample.ServerFields(2, "GPS", LeapIndicator.NO_WARNING, 0.001),
                 new SourceSample.Estimate(0.3005, 2e-5, 3e-6), 0xFF, 1));
         SourceView view = view("a", T0 + 10 * S);
         assertThat(view.offsetNs()).isEqualTo(301_000_000L); // the interval's centre

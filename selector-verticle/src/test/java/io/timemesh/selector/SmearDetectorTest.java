@@ -100,7 +100,7 @@ class SmearDetectorTest {
     private static SourceSample sample(String source, long at, double offset) {
         return new SourceSample(source, source + ".ip:123", "node-a", at, at, OffsetInterval.around(offset, 0.002),
                 new SourceSample.Filter(0.002, 1e-6, 1e-4, 8),
-                new SourceSample.ServerFields(2, "GPS", LeapIndicator.NO_WARNING, 0.001, 0.0005),
+                new SourceSample.ServerFields(2, "GPS", LeapIndicator.NO_WARNING, 0.001),
                 new SourceSample.Estimate(offset, 0, 0), 0xFF, 16);
     }
 

@@ -48,16 +48,16 @@ public record SourceSample(
     public record Filter(double delaySeconds, double dispersionSeconds, double jitterSeconds, int stages) {}
 
     /**
-     * What the server said of itself in its reply (RFC 5905 §7.3).
+     * What the server said of itself in its reply (RFC 5905 §7.3). Its root dispersion is not kept: with its root
+     * delay it is in {@link #interval()} already, where the sample was read from the wire.
      *
-     * @param stratum               its stratum
-     * @param referenceId           its reference id, as text
-     * @param leap                  its leap indicator
-     * @param rootDelaySeconds      its root delay, s
-     * @param rootDispersionSeconds its root dispersion, s
+     * @param stratum          its stratum
+     * @param referenceId      its reference id, as text
+     * @param leap             its leap indicator
+     * @param rootDelaySeconds its root delay, s: the start of the path NTP's root delay describes if it becomes
+     *                         the system peer
      */
-    public record ServerFields(int stratum, String referenceId, LeapIndicator leap, double rootDelaySeconds,
-                               double rootDispersionSeconds) {}
+    public record ServerFields(int stratum, String referenceId, LeapIndicator leap, double rootDelaySeconds) {}
 
     /**
      * The source's best estimate of its offset (regression over its window), inside {@link #interval()}.
@@ -81,8 +81,7 @@ public record SourceSample(
                 estimate.bound(),
                 new Filter(best.delaySeconds(), filtered.dispersionSeconds(), filtered.jitterSeconds(),
                         filtered.stages()),
-                new ServerFields(best.stratum(), best.referenceId(), best.leap(), best.rootDelaySeconds(),
-                        best.rootDispersionSeconds()),
+                new ServerFields(best.stratum(), best.referenceId(), best.leap(), best.rootDelaySeconds()),
                 new Estimate(estimate.offsetSeconds(), estimate.offsetErrorSeconds(), estimate.significantFrequency()),
                 reach, pollSeconds);
     }
