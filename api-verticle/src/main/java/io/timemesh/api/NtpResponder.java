@@ -100,8 +100,9 @@ public final class NtpResponder {
     public static byte[] header(ClockModel model, TimeReading reading, int precisionLog2) {
         boolean bounded = reading.bounded() && reading.leap() != LeapIndicator.ALARM;
         double bound = bounded ? reading.errorBoundNanos() / 1e9 : 0;
-        // Root delay and dispersion together carry our whole bound: a client's λ then includes it.
-        RootFields root = bounded ? RootFields.carrying(bound, model.upstream().rootDelaySeconds())
+        // Root delay and dispersion together carry our whole bound: a client's λ then includes it. The root delay
+        // is the reference's; what the bound has grown by since is dispersion.
+        RootFields root = bounded ? RootFields.carrying(bound, model.referenceRootFields().delaySeconds())
                 : new RootFields(0, NtpConstants.MAXDISP);
         // The reference timestamp: our clock's reading when the last majority reference was valid.
         long referenceTime = bounded && model.referenced()

@@ -83,6 +83,27 @@ class NtpResponderTest {
     }
 
     @Test
+    void theRootDelayIsTheReferencesAndTheBoundsGrowthIsDispersion() {
+        // The reference's λ is 2.5 ms and its system peer's path 3 ms: root delay 3 ms, dispersion 1 ms. A hundred
+        // seconds on, the bound has grown by 15 ppm × 100 s = 1.5 ms, all of it dispersion.
+        for (long age : new long[] {0, 100 * S}) {
+            TimeReading at = SYNCED.read(T0 + age);
+            NtpPacket reply = decode(answer(clientRequest(1), at, SYNCED, at, -20).orElseThrow());
+            double bound = at.errorBoundNanos() / 1e9;
+            assertThat(reply.rootDelaySeconds()).as("age %d", age).isCloseTo(0.003, within(1 / 65536.0));
+            assertThat(reply.rootDispersionSeconds()).isCloseTo(bound - 0.0015, within(1 / 65536.0));
+        }
+        // A hull narrower than the path caps the root delay at its width, so the two never carry more than λ.
+        ClockModel narrow = new ClockModel(SYNCED.correction(), new ClockModel.Bound(T0, OffsetInterval.around(0, 0.001)),
+                SYNCED.limits(), SYNCED.upstream(), SYNCED.tracking(), null);
+        TimeReading at = narrow.read(T0 + 100 * S);
+        NtpPacket reply = decode(answer(clientRequest(1), at, narrow, at, -20).orElseThrow());
+        assertThat(reply.rootDelaySeconds()).isCloseTo(0.002, within(1 / 65536.0));
+        assertThat(reply.rootDelaySeconds() / 2 + reply.rootDispersionSeconds())
+                .isCloseTo(at.errorBoundNanos() / 1e9, within(2 / 65536.0));
+    }
+
+    @Test
     void unsynchronisedServerSaysSo() {
         ClockModel never = ClockModel.unsynchronized(15e-6, 10 * S, 1.0);
         byte[] request = clientRequest(42);
