@@ -89,6 +89,20 @@ public record Reference(
     /** Why a source was left out. */
     public record Exclusion(String source, SourceState state, String reason) {}
 
+    /**
+     * @throws IllegalArgumentException when a part is missing, or a reference has an interval without a majority or
+     *                                  a majority without one (what a reader of another version would make of it)
+     */
+    public Reference {
+        if (id == null || status == null || region == null || vote == null || peer == null) {
+            throw new IllegalArgumentException("a reference needs its id, status, region, vote and peer");
+        }
+        if ((status == Status.MAJORITY) != (interval != null)) {
+            throw new IllegalArgumentException("a reference has an interval exactly when it has a majority, not "
+                    + status + " with " + interval);
+        }
+    }
+
     public boolean usable() {
         return status == Status.MAJORITY;
     }

@@ -37,6 +37,13 @@ public record SourceSample(
         int reach,
         int pollSeconds) {
 
+    /** @throws IllegalArgumentException when a part is missing (what a reader of another version would make of it) */
+    public SourceSample {
+        if (interval == null || filter == null || server == null || estimate == null) {
+            throw new IllegalArgumentException("a sample of " + source + " needs its interval, filter, server and estimate");
+        }
+    }
+
     /**
      * The clock filter's view of a source.
      *
