@@ -42,7 +42,7 @@ final class ClockHistory {
             points.removeFirst();
         }
         points.addLast(new Point(reading.nowNanos(), reading.status(), reading.errorBoundNanos(),
-                model.referenced() ? model.lastOffsetSeconds() : null));
+                model.referenced() ? model.tracking().lastOffsetSeconds() : null));
     }
 
     /**

@@ -37,26 +37,29 @@ final class MeshMetrics {
             Gauge.builder("timemesh_clock_status", this, m -> m.clock.read().status() == status ? 1 : 0)
                     .tag("status", status.name()).description("1 for the node's current clock status").register(registry);
         }
-        Gauge.builder("timemesh_clock_frequency_offset_ratio", this, m -> m.clock.model().frequency())
+        Gauge.builder("timemesh_clock_frequency_offset_ratio", this, m -> m.clock.model().correction().frequency())
                 .description("Frequency correction applied to the local timescale").register(registry);
         Gauge.builder("timemesh_clock_bound_growth_ratio", this, m -> m.clock.model().boundGrowthRate())
                 .description("How fast the bound grows without new references").register(registry);
-        Gauge.builder("timemesh_clock_last_offset_seconds", this, m -> m.clock.model().lastOffsetSeconds())
+        Gauge.builder("timemesh_clock_last_offset_seconds", this, m -> m.clock.model().tracking().lastOffsetSeconds())
                 .description("Correction made at the last update").register(registry);
         FunctionCounter.builder("timemesh_clock_panic_refusals", this,
-                        m -> m.clock.model().panic() == null ? 0 : m.clock.model().panic().count())
+                        m -> m.clock.model().tracking().panic() == null ? 0
+                                : m.clock.model().tracking().panic().count())
                 .description("References refused because they would have moved the clock by more than the panic threshold")
                 .register(registry);
         Gauge.builder("timemesh_reference_interval_width_seconds", this,
                         m -> m.reference == null || !m.reference.usable() ? Double.NaN
-                                : m.reference.highSeconds() - m.reference.lowSeconds())
+                                : m.reference.interval().width())
                 .description("Width of the interval a strict majority of sources agrees on").register(registry);
-        Gauge.builder("timemesh_reference_survivors", this, m -> m.reference == null ? 0 : m.reference.survivors().size())
+        Gauge.builder("timemesh_reference_survivors", this,
+                        m -> m.reference == null ? 0 : m.reference.vote().survivors().size())
                 .description("Sources combined into the reference").register(registry);
         Gauge.builder("timemesh_reference_falsetickers", this,
-                        m -> m.reference == null ? 0 : m.reference.falsetickers().size())
+                        m -> m.reference == null ? 0 : m.reference.vote().falsetickers().size())
                 .description("Sources outside the agreed region").register(registry);
-        Gauge.builder("timemesh_reference_candidates", this, m -> m.reference == null ? 0 : m.reference.candidates())
+        Gauge.builder("timemesh_reference_candidates", this,
+                        m -> m.reference == null ? 0 : m.reference.vote().candidates())
                 .description("Voters in the last selection").register(registry);
     }
 

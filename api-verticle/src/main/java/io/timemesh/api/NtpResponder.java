@@ -13,6 +13,7 @@ import io.timemesh.core.ntp.NtpPacketCodec;
 import io.timemesh.core.ntp.NtpShort;
 import io.timemesh.core.ntp.NtpTimestamp;
 import io.timemesh.core.ntp.ReferenceId;
+import io.timemesh.core.ntp.RootFields;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -77,7 +78,7 @@ public final class NtpResponder {
      * The reply to a request {@link #request} accepted: {@link #header} filled in by {@link #fill}.
      *
      * @param received  our reading when the request arrived (T2)
-     * @param model     the clock model the readings came from (reference time, root delay, system peer)
+     * @param model     the clock model the readings came from (reference time, system peer, its root delay)
      * @param transmit  our reading just before replying (T3)
      * @return the 48-byte reply: LI and stratum from {@code transmit} (LI 3 and stratum 16 when it is
      *         unsynchronised), root delay and dispersion carrying its whole bound, refid the system peer
@@ -99,11 +100,13 @@ public final class NtpResponder {
     public static byte[] header(ClockModel model, TimeReading reading, int precisionLog2) {
         boolean bounded = reading.bounded() && reading.leap() != LeapIndicator.ALARM;
         double bound = bounded ? reading.errorBoundNanos() / 1e9 : 0;
-        // Root delay and dispersion together carry our whole bound: a client's λ then includes it.
-        double rootDelay = bounded ? Math.min(model.rootDelaySeconds(), 2 * bound) : 0;
-        double rootDispersion = bounded ? bound - rootDelay / 2 : NtpConstants.MAXDISP;
+        // Root delay and dispersion together carry our whole bound: a client's λ then includes it. The root delay
+        // is the reference's; what the bound has grown by since is dispersion.
+        RootFields root = bounded ? RootFields.carrying(bound, model.referenceRootFields().delaySeconds())
+                : new RootFields(0, NtpConstants.MAXDISP);
         // The reference timestamp: our clock's reading when the last majority reference was valid.
-        long referenceTime = bounded && model.referenced() ? model.read(model.referenceLocalNanos()).nowNanos() : 0;
+        long referenceTime = bounded && model.referenced()
+                ? model.read(model.bound().referenceLocalNanos()).nowNanos() : 0;
         return NtpPacketCodec.encode(new NtpPacket(
                 bounded ? reading.leap() : LeapIndicator.ALARM,
                 0,
@@ -111,8 +114,8 @@ public final class NtpResponder {
                 bounded ? reading.stratum() : NtpConstants.MAXSTRAT,
                 0,
                 precisionLog2,
-                NtpShort.fromSeconds(rootDelay),
-                NtpShort.fromSeconds(rootDispersion),
+                NtpShort.fromSeconds(root.delaySeconds()),
+                NtpShort.fromSeconds(root.dispersionSeconds()),
                 referenceId(model),
                 referenceTime == 0 ? 0 : NtpTimestamp.fromUnixNanos(referenceTime),
                 0, 0, 0));
@@ -145,7 +148,7 @@ public final class NtpResponder {
      * MD5 hash of an IPv6 address); "INIT" before there is one.
      */
     static int referenceId(ClockModel model) {
-        return model.systemPeerAddress() == null ? ReferenceId.ofAscii("INIT")
-                : ReferenceId.ofAddress(model.systemPeerAddress());
+        String peer = model.upstream().systemPeerAddress();
+        return peer == null ? ReferenceId.ofAscii("INIT") : ReferenceId.ofAddress(peer);
     }
 }

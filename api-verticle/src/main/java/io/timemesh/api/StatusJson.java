@@ -4,6 +4,7 @@ import io.timemesh.core.clock.ClockModel;
 import io.timemesh.core.clock.LeapSecond;
 import io.timemesh.core.clock.PanicRefusals;
 import io.timemesh.core.clock.TimeReading;
+import io.timemesh.core.ntp.RootFields;
 import io.vertx.core.json.JsonObject;
 
 /** GET /status: tracking in the spirit of {@code chronyc tracking}. */
@@ -11,16 +12,16 @@ final class StatusJson {
     private StatusJson() {}
 
     static JsonObject of(ClockModel model, TimeReading reading, long nowLocalNanos) {
-        PanicRefusals panic = model.panic();
+        PanicRefusals panic = model.tracking().panic();
         JsonObject json = new JsonObject()
                 .put("status", reading.status().name())
                 .put("stratum", reading.stratum())
                 .put("leap", reading.leap().label())
                 .put("leapSecond", leapSecond(model.leapSecond()))
-                .put("systemPeer", model.systemPeer())
-                .put("referenceSelector", model.selectorNode())
-                .put("referenceSequence", model.referenceSequence())
-                .put("updates", model.updates())
+                .put("systemPeer", model.upstream().systemPeer())
+                .put("referenceSelector", model.upstream().selectorNode())
+                .put("referenceSequence", model.upstream().referenceSequence())
+                .put("updates", model.tracking().updates())
                 .put("panicRefusals", panic == null ? null : new JsonObject()
                         .put("count", panic.count())
                         .put("lastOffsetSeconds", panic.lastOffsetSeconds())
@@ -33,21 +34,23 @@ final class StatusJson {
         }
         // What was served: a hold after a backward step keeps "now" ahead of V and widens the bound up to it.
         double heldSeconds = (reading.nowNanos() - model.read(nowLocalNanos).nowNanos()) / 1e9;
+        // As chronyc tracking shows them: the reference's, not aged.
+        RootFields root = model.referenceRootFields();
         return json
-                .put("lastOffsetSeconds", model.lastOffsetSeconds())
-                .put("lastStep", model.lastStep())
-                .put("frequencyPpm", model.frequency() * 1e6)
-                .put("skewPpm", model.frequencySkew() * 1e6)
+                .put("lastOffsetSeconds", model.tracking().lastOffsetSeconds())
+                .put("lastStep", model.tracking().lastStep())
+                .put("frequencyPpm", model.correction().frequency() * 1e6)
+                .put("skewPpm", model.tracking().frequencySkew() * 1e6)
                 .put("residualSeconds", model.remainingResidualSeconds(nowLocalNanos))
-                .put("slewRatePpm", model.slewRate() * 1e6)
-                .put("rootDelaySeconds", model.rootDelaySeconds())
-                .put("rootDispersionSeconds", model.rootDispersionSeconds())
+                .put("slewRatePpm", model.correction().slewRate() * 1e6)
+                .put("rootDelaySeconds", root.delaySeconds())
+                .put("rootDispersionSeconds", root.dispersionSeconds())
                 .put("errorBoundSeconds", reading.bounded() ? reading.errorBoundNanos() / 1e9
                         : model.errorBoundSeconds(nowLocalNanos))
                 .put("heldSeconds", Math.max(0, heldSeconds))
                 .put("halfWidthSeconds", model.halfWidthSeconds(nowLocalNanos))
                 .put("boundGrowthPpm", model.boundGrowthRate() * 1e6)
-                .put("lastUpdateAgeSeconds", (nowLocalNanos - model.referenceLocalNanos()) / 1e9);
+                .put("lastUpdateAgeSeconds", (nowLocalNanos - model.bound().referenceLocalNanos()) / 1e9);
     }
 
     /** The leap second announced or under way: its midnight, insert or delete, and how it is served. */

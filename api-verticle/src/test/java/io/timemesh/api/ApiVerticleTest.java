@@ -8,6 +8,7 @@ import io.timemesh.core.message.EventBusAddresses;
 import io.timemesh.core.ntp.LeapIndicator;
 import io.timemesh.core.time.ManualTimeSource;
 import io.timemesh.core.mesh.ClusterKey;
+import io.timemesh.core.time.OffsetInterval;
 import io.timemesh.timebase.MeshAuth;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.DeploymentOptions;
@@ -64,8 +65,11 @@ class ApiVerticleTest {
 
     /** A clock synchronised at T0 to true time 0.3 s ahead of local, bound 2.5 ms. */
     private void publishSynchronisedModel() throws InterruptedException {
-        ClockModel model = new ClockModel(true, T0, 300_000_000L, 0, 0, 0, T0, 0.003, 0.001, 15e-6, true,
-                10 * S, 1.0, 2, LeapIndicator.NO_WARNING, "node-s", "127.0.0.2:123", 7, 3, 0.0001, false, 0, 0, null, null);
+        ClockModel model = new ClockModel(new ClockModel.Correction(T0, 300_000_000L, 0, 0, 0),
+                new ClockModel.Bound(T0, OffsetInterval.around(0.0, 0.0025)),
+                new ClockModel.Limits(15e-6, 10 * S, 1.0),
+                new ClockModel.Upstream("node-s", 7, true, 2, LeapIndicator.NO_WARNING, "127.0.0.2:123", null, 0.003),
+                new ClockModel.Tracking(3, 0.0001, false, 0, null), null);
         vertx.eventBus().publish(EventBusAddresses.CLOCK_MODEL, JsonObject.mapFrom(model),
                 new DeliveryOptions().setLocalOnly(true));
         Thread.sleep(100);
@@ -137,8 +141,11 @@ class ApiVerticleTest {
     void servedTimeNeverRunsBackwardsWhenTheModelStepsBack() throws Exception {
         publishSynchronisedModel();
         long before = Long.parseLong(getJson("/time", 200).getString("nowNs"));
-        ClockModel back = new ClockModel(true, T0, -700_000_000L, 0, 0, 0, T0, 0.003, 0.001, 15e-6, true,
-                10 * S, 1.0, 2, LeapIndicator.NO_WARNING, "node-s", "127.0.0.2:123", 8, 4, -1.0, true, 0, 0, null, null);
+        ClockModel back = new ClockModel(new ClockModel.Correction(T0, -700_000_000L, 0, 0, 0),
+                new ClockModel.Bound(T0, OffsetInterval.around(0.0, 0.0025)),
+                new ClockModel.Limits(15e-6, 10 * S, 1.0),
+                new ClockModel.Upstream("node-s", 8, true, 2, LeapIndicator.NO_WARNING, "127.0.0.2:123", null, 0.003),
+                new ClockModel.Tracking(4, -1.0, true, 0, null), null);
         vertx.eventBus().publish(EventBusAddresses.CLOCK_MODEL, JsonObject.mapFrom(back),
                 new DeliveryOptions().setLocalOnly(true));
         Thread.sleep(100);

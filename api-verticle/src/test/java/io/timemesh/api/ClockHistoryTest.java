@@ -6,6 +6,7 @@ import io.timemesh.core.clock.ClockModel;
 import io.timemesh.core.clock.ClockStatus;
 import io.timemesh.core.clock.TimeReading;
 import io.timemesh.core.ntp.LeapIndicator;
+import io.timemesh.core.time.OffsetInterval;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -42,8 +43,11 @@ class ClockHistoryTest {
     void servesOnlyTheSecondsAskedForWithStatusBoundAndOffset() {
         ClockHistory history = new ClockHistory(ClockHistory.CAPACITY);
         history.record(reading(T0, null, ClockStatus.UNSYNCHRONIZED), UNREFERENCED);
-        ClockModel referenced = new ClockModel(true, T0, 300_000_000L, 0, 0, 0, T0, 0.003, 0.001, 15e-6, true,
-                10 * S, 1.0, 2, LeapIndicator.NO_WARNING, "node-s", "127.0.0.2:123", 7, 3, 0.0001, false, 0, 0, null, null);
+        ClockModel referenced = new ClockModel(new ClockModel.Correction(T0, 300_000_000L, 0, 0, 0),
+                new ClockModel.Bound(T0, OffsetInterval.around(0.0, 0.0025)),
+                new ClockModel.Limits(15e-6, 10 * S, 1.0),
+                new ClockModel.Upstream("node-s", 7, true, 2, LeapIndicator.NO_WARNING, "127.0.0.2:123", null, 0.003),
+                new ClockModel.Tracking(3, 0.0001, false, 0, null), null);
         history.record(reading(T0 + 10 * S, 2_500_000L, ClockStatus.SYNCHRONIZED), referenced);
 
         JsonArray all = new JsonObject(history.encode(T0 + 11 * S, 3_600)).getJsonArray("points");

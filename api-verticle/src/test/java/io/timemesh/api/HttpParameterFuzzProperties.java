@@ -10,6 +10,7 @@ import io.timemesh.core.clock.MonotonicReader;
 import io.timemesh.core.message.EventBusAddresses;
 import io.timemesh.core.ntp.LeapIndicator;
 import io.timemesh.core.time.ManualTimeSource;
+import io.timemesh.core.time.OffsetInterval;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -57,8 +58,11 @@ class HttpParameterFuzzProperties {
         vertx.deployVerticle(api, new DeploymentOptions().setConfig(new JsonObject().put("httpHost", "127.0.0.1")
                 .put("httpPort", 0))).await();
         port = api.httpPort();
-        ClockModel synchronised = new ClockModel(true, T0, 300_000_000L, 0, 0, 0, T0, 0.003, 0.001, 15e-6, true,
-                10 * S, 1.0, 2, LeapIndicator.NO_WARNING, "node-s", "127.0.0.2:123", 7, 3, 0.0001, false, 0, 0, null, null);
+        ClockModel synchronised = new ClockModel(new ClockModel.Correction(T0, 300_000_000L, 0, 0, 0),
+                new ClockModel.Bound(T0, OffsetInterval.around(0.0, 0.0025)),
+                new ClockModel.Limits(15e-6, 10 * S, 1.0),
+                new ClockModel.Upstream("node-s", 7, true, 2, LeapIndicator.NO_WARNING, "127.0.0.2:123", null, 0.003),
+                new ClockModel.Tracking(3, 0.0001, false, 0, null), null);
         vertx.eventBus().publish(EventBusAddresses.CLOCK_MODEL, JsonObject.mapFrom(synchronised),
                 new DeliveryOptions().setLocalOnly(true));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

@@ -11,6 +11,7 @@ import io.timemesh.core.message.EventBusAddresses;
 import io.timemesh.core.message.Reference;
 import io.timemesh.core.ntp.LeapIndicator;
 import io.timemesh.core.time.ManualTimeSource;
+import io.timemesh.core.time.OffsetInterval;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -75,13 +76,17 @@ class MetricsTest {
         ApiVerticle api = new ApiVerticle(clock, new MonotonicReader(), TestMesh.node(clock), registry);
         vertx.deployVerticle(api, new DeploymentOptions().setConfig(new JsonObject().put("httpHost", "127.0.0.1")
                 .put("httpPort", 0))).await();
-        ClockModel model = new ClockModel(true, T0, 300_000_000L, 2e-6, 0, 0, T0, 0.003, 0.001, 15e-6, true,
-                10 * S, 1.0, 2, LeapIndicator.NO_WARNING, "sel", "127.0.5.1:123", 7, 3, 0.0001, false, 0, 0, null, null);
+        ClockModel model = new ClockModel(new ClockModel.Correction(T0, 300_000_000L, 2e-6, 0, 0),
+                new ClockModel.Bound(T0, OffsetInterval.around(0.0, 0.0025)),
+                new ClockModel.Limits(15e-6, 10 * S, 1.0),
+                new ClockModel.Upstream("sel", 7, true, 2, LeapIndicator.NO_WARNING, "127.0.5.1:123", null, 0.003),
+                new ClockModel.Tracking(3, 0.0001, false, 0, null), null);
         vertx.eventBus().publish(EventBusAddresses.CLOCK_MODEL, JsonObject.mapFrom(model),
                 new DeliveryOptions().setLocalOnly(true));
-        vertx.eventBus().publish(EventBusAddresses.REFERENCE_APPLIED, JsonObject.mapFrom(new Reference("sel", 1, T0, T0,
-                Reference.Status.MAJORITY, 0.3, 0.297, 0.303, 0.003, 0.003, 0.0015, 0.299, 0.301, 4, 5, 1,
-                LeapIndicator.NO_WARNING, "a", List.of("a", "b", "c", "d"), List.of("e"), List.of(), null)));
+        vertx.eventBus().publish(EventBusAddresses.REFERENCE_APPLIED, JsonObject.mapFrom(new Reference(new Reference.Identity("sel", 1, T0, T0),
+                Reference.Status.MAJORITY, 0.3, new OffsetInterval(0.297, 0.303), new OffsetInterval(0.299, 0.301),
+                new Reference.Vote(4, 5, List.of("a", "b", "c", "d"), List.of("e"), List.of()),
+                new Reference.Peer(1, LeapIndicator.NO_WARNING, "a", null, 0.003))));
         Thread.sleep(2_500); // one refresh of the per-source gauges
 
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(

@@ -15,6 +15,7 @@ import io.timemesh.core.ntp.NtpPacket;
 import io.timemesh.core.ntp.NtpPacketCodec;
 import io.timemesh.core.ntp.NtpTimestamp;
 import io.timemesh.core.ntp.ReferenceId;
+import io.timemesh.core.time.OffsetInterval;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.Random;
@@ -28,10 +29,22 @@ class NtpResponderTest {
     private static final long S = 1_000_000_000L;
     private static final long T0 = 1_795_000_000L * S;
 
-    /** Synchronised at T0, 0.3 s ahead of local time, root delay 3 ms, root dispersion 1 ms, stratum 2. */
-    private static final ClockModel SYNCED = new ClockModel(true, T0, 300_000_000L, 0, 0, 0, T0, 0.003, 0.001, 15e-6,
-            true, 10 * S, 1.0, 2, LeapIndicator.NO_WARNING, "node-s", "127.0.5.1:123", 7, 3, 0, false, 0, 0, null,
-            "127.0.5.1:123");
+    /** Synchronised at T0, 0.3 s ahead of local time, ±2.5 ms, the system peer's root delay 3 ms, stratum 2. */
+    private static final ClockModel SYNCED = following(T0, 2, "127.0.5.1:123", "127.0.5.1:123", LeapIndicator.NO_WARNING,
+            null);
+
+    /**
+     * A clock synchronised at {@code localNanos}, 0.3 s ahead of it, ±2.5 ms, to a system peer {@code systemPeer}
+     * reached at {@code address}, served at {@code stratum}.
+     */
+    private static ClockModel following(long localNanos, int stratum, String systemPeer, String address,
+                                        LeapIndicator leap, LeapSecond leapSecond) {
+        return new ClockModel(new ClockModel.Correction(localNanos, 300_000_000L, 0, 0, 0),
+                new ClockModel.Bound(localNanos, OffsetInterval.around(0.0, 0.0025)),
+                new ClockModel.Limits(15e-6, 10 * S, 1.0),
+                new ClockModel.Upstream("node-s", 7, true, stratum, leap, systemPeer, address, 0.003),
+                new ClockModel.Tracking(3, 0, false, 0, null), leapSecond);
+    }
 
     private static byte[] clientRequest(long transmit) {
         return NtpPacketCodec.encode(NtpPacket.clientRequest(transmit, 6, -20));
@@ -67,6 +80,27 @@ class NtpResponderTest {
                 .isGreaterThanOrEqualTo(later.errorBoundNanos() / 1e9).isCloseTo(later.errorBoundNanos() / 1e9, within(1e-4));
         assertThat(reply.referenceId()).isEqualTo(0x7F000501); // 127.0.5.1
         assertThat(NtpTimestamp.toUnixNanos(reply.referenceTimestamp(), T0)).isEqualTo(T0 + 300_000_000L);
+    }
+
+    @Test
+    void theRootDelayIsTheReferencesAndTheBoundsGrowthIsDispersion() {
+        // The reference's λ is 2.5 ms and its system peer's path 3 ms: root delay 3 ms, dispersion 1 ms. A hundred
+        // seconds on, the bound has grown by 15 ppm × 100 s = 1.5 ms, all of it dispersion.
+        for (long age : new long[] {0, 100 * S}) {
+            TimeReading at = SYNCED.read(T0 + age);
+            NtpPacket reply = decode(answer(clientRequest(1), at, SYNCED, at, -20).orElseThrow());
+            double bound = at.errorBoundNanos() / 1e9;
+            assertThat(reply.rootDelaySeconds()).as("age %d", age).isCloseTo(0.003, within(1 / 65536.0));
+            assertThat(reply.rootDispersionSeconds()).isCloseTo(bound - 0.0015, within(1 / 65536.0));
+        }
+        // A hull narrower than the path caps the root delay at its width, so the two never carry more than λ.
+        ClockModel narrow = new ClockModel(SYNCED.correction(), new ClockModel.Bound(T0, OffsetInterval.around(0, 0.001)),
+                SYNCED.limits(), SYNCED.upstream(), SYNCED.tracking(), null);
+        TimeReading at = narrow.read(T0 + 100 * S);
+        NtpPacket reply = decode(answer(clientRequest(1), at, narrow, at, -20).orElseThrow());
+        assertThat(reply.rootDelaySeconds()).isCloseTo(0.002, within(1 / 65536.0));
+        assertThat(reply.rootDelaySeconds() / 2 + reply.rootDispersionSeconds())
+                .isCloseTo(at.errorBoundNanos() / 1e9, within(2 / 65536.0));
     }
 
     @Test
@@ -126,19 +160,17 @@ class NtpResponderTest {
     @Test
     void theReferenceIdIsTheSystemPeersAddressHashedForIpv6() {
         TimeReading at = SYNCED.read(T0);
-        ClockModel v6 = new ClockModel(true, T0, 300_000_000L, 0, 0, 0, T0, 0.003, 0.001, 15e-6, true, 10 * S, 1.0, 2,
-                LeapIndicator.NO_WARNING, "node-s", "time6.test:123", 7, 3, 0, false, 0, 0, null, "0:0:0:0:0:0:0:1:123");
+        ClockModel v6 = following(T0, 2, "time6.test:123", "0:0:0:0:0:0:0:1:123", LeapIndicator.NO_WARNING, null);
         assertThat(decode(answer(clientRequest(1), at, v6, at, -20).orElseThrow()).referenceId()).isEqualTo(0xcf404dc8);
-        ClockModel byName = new ClockModel(true, T0, 300_000_000L, 0, 0, 0, T0, 0.003, 0.001, 15e-6, true, 10 * S, 1.0,
-                2, LeapIndicator.NO_WARNING, "node-s", "time.test:123", 7, 3, 0, false, 0, 0, null, "127.0.9.7:123");
+        ClockModel byName = following(T0, 2, "time.test:123", "127.0.9.7:123", LeapIndicator.NO_WARNING, null);
         assertThat(decode(answer(clientRequest(1), at, byName, at, -20).orElseThrow()).referenceId())
                 .isEqualTo(0x7F000907); // the address it was reached at, not a hash of its name
     }
 
     @Test
     void aSystemPeerOfStratum15MakesUsStratum16AndUnsynchronised() {
-        ClockModel sixteen = new ClockModel(true, T0, 300_000_000L, 0, 0, 0, T0, 0.003, 0.001, 15e-6, true, 10 * S, 1.0,
-                16, LeapIndicator.NO_WARNING, "node-s", "127.0.5.1:123", 7, 3, 0, false, 0, 0, null, "127.0.5.1:123");
+        ClockModel sixteen = following(T0, 16, "127.0.5.1:123", "127.0.5.1:123", LeapIndicator.NO_WARNING,
+                null);
         TimeReading at = sixteen.read(T0);
         assertThat(at.status()).isEqualTo(ClockStatus.UNSYNCHRONIZED);
         NtpPacket reply = decode(answer(clientRequest(1), at, sixteen, at, -20).orElseThrow());
@@ -156,9 +188,7 @@ class NtpResponderTest {
         long local = midnight - 10 * S - 300_000_000L; // V = 23:59:50
         for (LeapMode mode : LeapMode.values()) {
             LeapSecond leap = new LeapSecond(midnight, true, mode);
-            ClockModel model = new ClockModel(true, local, 300_000_000L, 0, 0, 0, local, 0.003, 0.001, 15e-6, true,
-                    10 * S, 1.0, 2, LeapIndicator.LAST_MINUTE_61, "node-s", "127.0.5.1:123", 7, 3, 0, false, 0, 0, null,
-                    "127.0.5.1:123", leap);
+            ClockModel model = following(local, 2, "127.0.5.1:123", "127.0.5.1:123", LeapIndicator.LAST_MINUTE_61, leap);
             TimeReading at = model.read(local);
             NtpPacket reply = decode(answer(clientRequest(1), at, model, at, -20).orElseThrow());
             assertThat(reply.leap()).isEqualTo(mode == LeapMode.STEP ? LeapIndicator.LAST_MINUTE_61

@@ -13,6 +13,7 @@ import io.timemesh.core.ntp.NtpMode;
 import io.timemesh.core.ntp.NtpPacket;
 import io.timemesh.core.ntp.NtpPacketCodec;
 import io.timemesh.core.time.MonotonicTimescale;
+import io.timemesh.core.time.OffsetInterval;
 import io.timemesh.testkit.ChronydClient;
 import io.timemesh.testkit.CountingCounters;
 import io.vertx.core.DeploymentOptions;
@@ -58,12 +59,19 @@ class NtpServerTest {
         return server.port();
     }
 
-    /** A model 0.25 s ahead of the local timescale, just synchronised, bound 2 ms. */
     private void publishModel(MonotonicTimescale local) throws InterruptedException {
+        publishModel(vertx, local);
+    }
+
+    /** Publishes to the node's API a model 0.25 s ahead of the local timescale, just synchronised, bound 2 ms. */
+    static void publishModel(Vertx vertx, MonotonicTimescale local) throws InterruptedException {
         long now = local.nowNanos();
-        ClockModel model = new ClockModel(true, now, 250_000_000L, 0, 0, 0, now, 0.002, 0.001, 15e-6, true,
-                60_000_000_000L, 1.0, 2, LeapIndicator.NO_WARNING, "sel", "127.0.5.1:123", 1, 1, 0, false, 0, 0, null,
-                "127.0.5.1:123");
+        ClockModel model = new ClockModel(new ClockModel.Correction(now, 250_000_000L, 0, 0, 0),
+                new ClockModel.Bound(now, OffsetInterval.around(0.0, 0.002)),
+                new ClockModel.Limits(15e-6, 60_000_000_000L, 1.0),
+                new ClockModel.Upstream("sel", 1, true, 2, LeapIndicator.NO_WARNING,
+                        "127.0.5.1:123", "127.0.5.1:123", 0.002),
+                new ClockModel.Tracking(1, 0, false, 0, null), null);
         vertx.eventBus().publish(EventBusAddresses.CLOCK_MODEL, JsonObject.mapFrom(model),
                 new DeliveryOptions().setLocalOnly(true));
         Thread.sleep(100);

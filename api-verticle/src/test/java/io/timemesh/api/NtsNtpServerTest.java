@@ -4,11 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.timemesh.core.metrics.NodeCounters;
-import io.timemesh.core.clock.ClockModel;
 import io.timemesh.core.clock.MonotonicReader;
-import io.timemesh.core.message.EventBusAddresses;
 import io.timemesh.core.ntp.DecodeResult;
-import io.timemesh.core.ntp.LeapIndicator;
 import io.timemesh.core.ntp.NtpPacket;
 import io.timemesh.core.ntp.NtpPacketCodec;
 import io.timemesh.core.ntp.NtpTimestamp;
@@ -19,7 +16,6 @@ import io.timemesh.core.nts.NtsServerKeys;
 import io.timemesh.core.time.MonotonicTimescale;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -63,13 +59,7 @@ class NtsNtpServerTest {
         vertx.deployVerticle(server, new DeploymentOptions().setConfig(new JsonObject().put("ntpHost", HOST)
                 .put("ntpPort", 0))).await();
         port = server.port();
-        long now = local.nowNanos(); // a model 0.25 s ahead, just synchronised, as NtpServerTest publishes
-        ClockModel model = new ClockModel(true, now, 250_000_000L, 0, 0, 0, now, 0.002, 0.001, 15e-6, true,
-                60_000_000_000L, 1.0, 2, LeapIndicator.NO_WARNING, "sel", "127.0.5.1:123", 1, 1, 0, false, 0, 0, null,
-                "127.0.5.1:123");
-        vertx.eventBus().publish(EventBusAddresses.CLOCK_MODEL, JsonObject.mapFrom(model),
-                new DeliveryOptions().setLocalOnly(true));
-        Thread.sleep(100);
+        NtpServerTest.publishModel(vertx, local);
     }
 
     @AfterEach

@@ -1,5 +1,6 @@
 package io.timemesh.bench;
 
+import io.timemesh.core.time.OffsetInterval;
 import io.timemesh.selector.Candidate;
 import io.timemesh.selector.Intersection;
 import io.timemesh.selector.IntervalSelector;
@@ -45,9 +46,10 @@ public class SelectionBenchmark {
             if (i % 10 < 7) {
                 double radius = 0.001 + random.nextDouble() * 0.049;
                 double offset = (random.nextDouble() * 2 - 1) * radius; // still covers 0
-                candidates.add(new Candidate("h" + i, offset, radius, 2, false));
+                candidates.add(new Candidate("h" + i, OffsetInterval.around(offset, radius), 2, false));
             } else {
-                candidates.add(new Candidate("l" + i, (random.nextDouble() * 2 - 1) * 2, 0.001 + random.nextDouble() * 0.05,
+                double offset = (random.nextDouble() * 2 - 1) * 2;
+                candidates.add(new Candidate("l" + i, OffsetInterval.around(offset, 0.001 + random.nextDouble() * 0.05),
                         2, false));
             }
         }

@@ -83,9 +83,9 @@ final class MicrometerCounters implements NodeCounters {
     @Override
     public void selection(Reference reference) {
         selections.get(reference.status()).increment();
-        reference.survivors().forEach(this::verdicts);
-        reference.exclusions().forEach(exclusion -> verdicts(exclusion.source()));
-        reference.falsetickers().forEach(source -> verdicts(source).increment());
+        reference.vote().survivors().forEach(this::verdicts);
+        reference.vote().exclusions().forEach(exclusion -> verdicts(exclusion.source()));
+        reference.vote().falsetickers().forEach(source -> verdicts(source).increment());
     }
 
     private Counter verdicts(String source) {

@@ -185,10 +185,12 @@ class MeshAttackIT {
                 String selector = genuine.getString("from");
                 JsonObject body = new JsonObject(genuine.getString("body"));
                 JsonObject reference = body.getJsonObject("reference");
-                reference.put("offsetSeconds", reference.getDouble("offsetSeconds") + FORGED_OFFSET_SECONDS)
-                        .put("lowSeconds", reference.getDouble("lowSeconds") + FORGED_OFFSET_SECONDS)
-                        .put("highSeconds", reference.getDouble("highSeconds") + FORGED_OFFSET_SECONDS)
-                        .put("sequence", reference.getLong("sequence") + 1_000_000);
+                JsonObject interval = reference.getJsonObject("interval");
+                JsonObject id = reference.getJsonObject("id");
+                reference.put("offsetSeconds", reference.getDouble("offsetSeconds") + FORGED_OFFSET_SECONDS);
+                interval.put("low", interval.getDouble("low") + FORGED_OFFSET_SECONDS)
+                        .put("high", interval.getDouble("high") + FORGED_OFFSET_SECONDS);
+                id.put("sequence", id.getLong("sequence") + 1_000_000);
                 body.put("epoch", Long.MAX_VALUE / 2);
                 // Tampered: the genuine MAC over another body and a higher counter.
                 bus.publish(EventBusAddresses.REFERENCE, genuine.copy().put("body", body.encode())
@@ -199,7 +201,8 @@ class MeshAttackIT {
                 bus.publish(EventBusAddresses.REFERENCE, reference);
                 // Samples in a real sampler's name, 100 s ahead.
                 JsonObject sample = new JsonObject().put("source", "127.0.8.1:123").put("address", "127.0.8.1:123")
-                        .put("samplerNode", identities.get(1)).put("offsetSeconds", FORGED_OFFSET_SECONDS);
+                        .put("samplerNode", identities.get(1)).put("interval", new JsonObject()
+                                .put("low", FORGED_OFFSET_SECONDS - 0.001).put("high", FORGED_OFFSET_SECONDS + 0.001));
                 bus.publish(EventBusAddresses.SAMPLES, impostorAs(identities.get(1)).seal(EventBusAddresses.SAMPLES, sample));
                 bus.publish(EventBusAddresses.SAMPLES, sample);
             }

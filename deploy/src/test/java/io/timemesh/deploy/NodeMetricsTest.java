@@ -12,6 +12,7 @@ import io.timemesh.core.message.Reference;
 import io.timemesh.core.metrics.NodeCounters;
 import io.timemesh.core.metrics.NodeCounters.NtpOutcome;
 import io.timemesh.core.ntp.LeapIndicator;
+import io.timemesh.core.time.OffsetInterval;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -76,7 +77,9 @@ class NodeMetricsTest {
     }
 
     private static Reference reference(Reference.Status status, List<String> falsetickers) {
-        return new Reference("sel", 1, 0, 0, status, 0, 0, 0, 0, 0, 0, 0, 0, 3, 4, 2, LeapIndicator.NO_WARNING, "a",
-                List.of("a", "b", "c"), falsetickers, List.of(), null);
+        return new Reference(new Reference.Identity("sel", 1, 0, 0), status, 0,
+                (status == Reference.Status.MAJORITY ? new OffsetInterval(0, 0) : null), new OffsetInterval(0, 0),
+                new Reference.Vote(3, 4, List.of("a", "b", "c"), falsetickers, List.of()),
+                new Reference.Peer(2, LeapIndicator.NO_WARNING, "a", null, 0));
     }
 }

@@ -104,7 +104,7 @@ class SamplerPartitionTest {
         for (String source : moving) {
             SourceSample first = samples.stream().filter(s -> s.source().equals(source)
                     && !s.samplerNode().equals("sampler-2") && s.publishedNanos() >= stoppedAt).findFirst().orElseThrow();
-            assertThat(first.filterStages()).as(source).isGreaterThan(1);
+            assertThat(first.filter().stages()).as(source).isGreaterThan(1);
             assertThat(first.reach()).as(source).isGreaterThan(1);
         }
     }

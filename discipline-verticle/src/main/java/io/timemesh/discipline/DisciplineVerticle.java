@@ -107,9 +107,9 @@ public final class DisciplineVerticle extends VerticleBase {
                     + ": " + e.getMessage());
             return;
         }
-        if (!opened.sender().equals(reference.selectorNode())) {
+        if (!opened.sender().equals(reference.id().selectorNode())) {
             auth.reject(EventBusAddresses.REFERENCE, MeshAuth.Rejection.MISDIRECTED, opened.sender()
-                    + " sent a reference of " + reference.selectorNode());
+                    + " sent a reference of " + reference.id().selectorNode());
             return;
         }
         String followed = fence.leader();
@@ -123,7 +123,7 @@ public final class DisciplineVerticle extends VerticleBase {
             }
             case STALE_EPOCH -> {
                 auth.reject(EventBusAddresses.REFERENCE, MeshAuth.Rejection.STALE_EPOCH, "reference "
-                        + reference.sequence() + " of " + opened.sender() + " at epoch " + epoch
+                        + reference.id().sequence() + " of " + opened.sender() + " at epoch " + epoch
                         + " while following " + fence.leader() + " at epoch " + fence.epoch());
                 noticeFence();
             }
@@ -148,29 +148,30 @@ public final class DisciplineVerticle extends VerticleBase {
 
     private void apply(Reference received, long epoch) {
         long now = clock.nowNanos();
-        Optional<TimebaseLink> link = links.link(received.selectorNode());
+        Optional<TimebaseLink> link = links.link(received.id().selectorNode());
         if (link.isEmpty()) {
             return; // the link to this selector is being measured; its next reference will do
         }
         lastAppliedNanos = now;
-        lastApplied = new long[] {epoch, received.sequence()};
+        lastApplied = new long[] {epoch, received.id().sequence()};
         Reference reference = link.get().rebase(received, now);
         lastHopSeconds = link.get().distanceAt(now);
         long refusedBefore = refusals(virtualClock.model());
-        ClockModel model = virtualClock.update(reference, reference.timeNanos(), now);
+        ClockModel model = virtualClock.update(reference, reference.id().timeNanos(), now);
         boolean refused = refusals(model) > refusedBefore;
         if (refused) {
-            logRefusal(model.panic(), now);
+            logRefusal(model.tracking().panic(), now);
         }
         ClockStatus status = model.status(now);
         if (status != lastStatus) {
             LOG.info("clock {} -> {} (reference {} from {}, {} of {} sources agree)", lastStatus, status,
-                    reference.sequence(), reference.selectorNode(), reference.agreeing(), reference.candidates());
+                    reference.id().sequence(), reference.id().selectorNode(), reference.vote().agreeing(),
+                    reference.vote().candidates());
             lastStatus = status;
         }
-        if (reference.usable() && !refused && model.lastStep()) {
-            LOG.info("stepped the clock by {} s", String.format("%+.9f", model.lastOffsetSeconds()));
-            counters.clockStep(model.lastOffsetSeconds() >= 0);
+        if (reference.usable() && !refused && model.tracking().lastStep()) {
+            LOG.info("stepped the clock by {} s", String.format("%+.9f", model.tracking().lastOffsetSeconds()));
+            counters.clockStep(model.tracking().lastOffsetSeconds() >= 0);
         }
         vertx.eventBus().publish(EventBusAddresses.CLOCK_MODEL, JsonObject.mapFrom(model), LOCAL);
         vertx.eventBus().publish(EventBusAddresses.REFERENCE_APPLIED, JsonObject.mapFrom(received), LOCAL);
@@ -195,7 +196,7 @@ public final class DisciplineVerticle extends VerticleBase {
     }
 
     private static long refusals(ClockModel model) {
-        return model.panic() == null ? 0 : model.panic().count();
+        return model.tracking().panic() == null ? 0 : model.tracking().panic().count();
     }
 
     /** Says so at the first refusal and then at most once a minute, with how many came in between. */

@@ -36,8 +36,6 @@ public final class VirtualClock {
     private long lastBasisNanos = Long.MIN_VALUE;
     private String lastBasisSelector;
     private int informativeUpdates;
-    /** Tolerance for the sums and differences of seconds that describe the same interval two ways. */
-    private static final double ROUNDING_SECONDS = 1e-12;
 
     public VirtualClock(DisciplineSettings settings) {
         this.settings = settings;
@@ -60,26 +58,27 @@ public final class VirtualClock {
     public ClockModel update(Reference reference, long referenceLocalNanos, long nowLocalNanos) {
         settleLeap(nowLocalNanos);
         if (!reference.usable()) {
-            model = held(reference, model.panic(), false);
+            model = held(reference, model.tracking().panic(), false);
             return model;
         }
         double leapSeconds = leapAdded(reference, referenceLocalNanos, nowLocalNanos);
         if (Double.isNaN(leapSeconds)) {
-            model = held(reference, model.panic(), model.majority()); // samples from before the leap: wait for newer
+            // Samples from before the leap: wait for newer.
+            model = held(reference, model.tracking().panic(), model.upstream().majority());
             return model;
         }
         double panicOffset = panicOffset(reference.offsetSeconds() + leapSeconds, referenceLocalNanos, nowLocalNanos);
         if (!Double.isNaN(panicOffset)) {
-            model = held(reference, PanicRefusals.after(model.panic(), panicOffset, nowLocalNanos,
-                    reference.systemPeer(), settings.panicThresholdSeconds()), false);
+            model = held(reference, PanicRefusals.after(model.tracking().panic(), panicOffset, nowLocalNanos,
+                    reference.peer().systemPeer(), settings.panicThresholdSeconds()), false);
             return model;
         }
-        if (!reference.selectorNode().equals(lastBasisSelector)) {
-            lastBasisSelector = reference.selectorNode(); // another selector's basis is on another clock
+        if (!reference.id().selectorNode().equals(lastBasisSelector)) {
+            lastBasisSelector = reference.id().selectorNode(); // another selector's basis is on another clock
             lastBasisNanos = Long.MIN_VALUE;
         }
-        if (reference.basisNanos() > lastBasisNanos) { // only new samples say anything new about the slope
-            lastBasisNanos = reference.basisNanos();
+        if (reference.id().basisNanos() > lastBasisNanos) { // only new samples say anything new about the slope
+            lastBasisNanos = reference.id().basisNanos();
             informativeUpdates++;
             frequency.add(referenceLocalNanos, reference.offsetSeconds() + leapSeconds);
         }
@@ -92,16 +91,22 @@ public final class VirtualClock {
         boolean step = !model.referenced() || Math.abs(error) > settings.stepThresholdSeconds()
                 || (converging && Math.abs(error) > settings.convergenceStepSeconds());
         long correctionAtAnchor = step ? correctionNow + Math.round(error * 1e9) : correctionNow;
-        LeapSecond leap = scheduled(reference.leap(), nowLocalNanos + correctionAtAnchor);
+        LeapSecond leap = scheduled(reference.peer().leap(), nowLocalNanos + correctionAtAnchor);
         double residual = step ? 0 : error;
         double slewRate = step ? 0 : Math.min(settings.maxSlewRate(), Math.abs(error) / settings.slewTimeConstantSeconds());
-        model = new ClockModel(true, nowLocalNanos, correctionAtAnchor, f, residual, slewRate, referenceLocalNanos,
-                reference.rootDelaySeconds(), reference.rootDispersionSeconds(), settings.maxDrift(), true,
-                holdoverAfterNanos(), settings.maxErrorBoundSeconds(),
-                Math.min(NtpConstants.MAXSTRAT, reference.stratum() + 1), // the system peer's + 1; 16 = unsynchronised
-                leap == null ? LeapIndicator.NO_WARNING : reference.leap(), reference.selectorNode(),
-                reference.systemPeer(), reference.sequence(), model.updates() + 1, error, step, frequency.skew(),
-                center(reference), model.panic(), reference.systemPeerAddress(), leap);
+        Reference.Peer peer = reference.peer();
+        model = new ClockModel(new ClockModel.Correction(nowLocalNanos, correctionAtAnchor, f, residual, slewRate),
+                // The interval about the estimate: served about V + r, so a slew moves it but never widens it.
+                new ClockModel.Bound(referenceLocalNanos, reference.interval().shifted(-reference.offsetSeconds())),
+                model.limits(),
+                new ClockModel.Upstream(reference.id().selectorNode(), reference.id().sequence(), true,
+                        // The system peer's stratum + 1; 16 = unsynchronised.
+                        Math.min(NtpConstants.MAXSTRAT, peer.stratum() + 1),
+                        leap == null ? LeapIndicator.NO_WARNING : peer.leap(), peer.systemPeer(),
+                        peer.systemPeerAddress(), peer.rootDelaySeconds()),
+                new ClockModel.Tracking(model.tracking().updates() + 1, error, step, frequency.skew(),
+                        model.tracking().panic()),
+                leap);
         return model;
     }
 
@@ -146,8 +151,10 @@ public final class VirtualClock {
             return;
         }
         frequency.shift(-leap.stepNanos() / 1e9);
-        model = copy(model, model.majority(), model.selectorNode(), model.referenceSequence(), model.panic(),
-                model.correctionAtAnchorNanos() - leap.stepNanos(), null);
+        ClockModel.Correction c = model.correction();
+        model = new ClockModel(new ClockModel.Correction(c.anchorLocalNanos(), c.atAnchorNanos() - leap.stepNanos(),
+                c.frequency(), c.residualSeconds(), c.slewRate()), model.bound(), model.limits(), model.upstream(),
+                model.tracking(), null);
     }
 
     /**
@@ -167,35 +174,18 @@ public final class VirtualClock {
     }
 
     /**
-     * The middle of the reference's interval less its offset, when the interval is the one its root
-     * delay and dispersion describe (as the selector builds it); otherwise 0, the symmetric bound.
-     */
-    private static double center(Reference r) {
-        double rootDistance = r.rootDelaySeconds() / 2 + r.rootDispersionSeconds();
-        boolean described = r.lowSeconds() <= r.offsetSeconds() && r.offsetSeconds() <= r.highSeconds()
-                && Math.max(r.offsetSeconds() - r.lowSeconds(), r.highSeconds() - r.offsetSeconds())
-                <= rootDistance + ROUNDING_SECONDS;
-        return described ? (r.lowSeconds() + r.highSeconds()) / 2 - r.offsetSeconds() : 0;
-    }
-
-    /**
      * No reference to follow (the selector has no majority, its reference was refused, or it is built of samples
      * from before a leap): keep the clock as it is and let the bound grow (HOLDOVER, then UNSYNCHRONIZED past the
      * limit).
      */
     private ClockModel held(Reference reference, PanicRefusals panic, boolean majority) {
-        return copy(model, majority, reference.selectorNode(), reference.sequence(), panic,
-                model.correctionAtAnchorNanos(), model.leapSecond());
-    }
-
-    private static ClockModel copy(ClockModel m, boolean majority, String selectorNode, long sequence,
-                                   PanicRefusals panic, long correctionAtAnchorNanos, LeapSecond leap) {
-        return new ClockModel(m.referenced(), m.anchorLocalNanos(), correctionAtAnchorNanos, m.frequency(),
-                m.residualSeconds(), m.slewRate(), m.referenceLocalNanos(), m.rootDelaySeconds(),
-                m.rootDispersionSeconds(), m.maxDrift(), majority, m.holdoverAfterNanos(), m.maxErrorBoundSeconds(),
-                m.stratum(), m.leap(), selectorNode, m.systemPeer(), sequence, m.updates(),
-                m.lastOffsetSeconds(), m.lastStep(), m.frequencySkew(), m.centerSeconds(), panic,
-                m.systemPeerAddress(), leap);
+        ClockModel.Upstream u = model.upstream();
+        ClockModel.Tracking t = model.tracking();
+        return new ClockModel(model.correction(), model.bound(), model.limits(),
+                new ClockModel.Upstream(reference.id().selectorNode(), reference.id().sequence(), majority, u.stratum(),
+                        u.leap(), u.systemPeer(), u.systemPeerAddress(), u.rootDelaySeconds()),
+                new ClockModel.Tracking(t.updates(), t.lastOffsetSeconds(), t.lastStep(), t.frequencySkew(), panic),
+                model.leapSecond());
     }
 
     private long holdoverAfterNanos() {

@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.timemesh.core.mesh.ClusterKey;
 import io.timemesh.core.message.EventBusAddresses;
+import io.timemesh.core.message.Reference;
+import io.timemesh.core.ntp.LeapIndicator;
 import io.timemesh.core.time.MonotonicTimescale;
+import io.timemesh.core.time.OffsetInterval;
 import io.timemesh.timebase.MeshAuth;
 import io.timemesh.testkit.CountingCounters;
 import io.timemesh.timebase.TimebaseVerticle;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -36,13 +38,10 @@ class DisciplineFenceTest {
 
     /** A usable reference of {@code selector}: true time {@code offset} s ahead, ±1 ms. */
     private JsonObject reference(String selector, long sequence, double offset) {
-        return new JsonObject().put("selectorNode", selector).put("sequence", sequence).put("timeNanos", clock.nowNanos())
-                .put("basisNanos", clock.nowNanos()).put("status", "MAJORITY").put("offsetSeconds", offset)
-                .put("lowSeconds", offset - 0.001).put("highSeconds", offset + 0.001).put("rootDistanceSeconds", 0.001)
-                .put("rootDelaySeconds", 0.001).put("rootDispersionSeconds", 0.0005).put("regionLowSeconds", offset)
-                .put("regionHighSeconds", offset).put("agreeing", 3).put("candidates", 3).put("stratum", 1)
-                .put("leap", "NO_WARNING").put("systemPeer", "127.0.0.1:123").put("survivors", new JsonArray())
-                .put("falsetickers", new JsonArray()).put("exclusions", new JsonArray());
+        return JsonObject.mapFrom(new Reference(new Reference.Identity(selector, sequence, clock.nowNanos(), clock.nowNanos()),
+                Reference.Status.MAJORITY, offset, OffsetInterval.around(offset, 0.001), new OffsetInterval(offset, offset),
+                new Reference.Vote(3, 3, List.of(), List.of(), List.of()),
+                new Reference.Peer(1, LeapIndicator.NO_WARNING, "127.0.0.1:123", null, 0.001)));
     }
 
     @Test
@@ -56,7 +55,7 @@ class DisciplineFenceTest {
         vertx.deployVerticle(new DisciplineVerticle(clock, node, -20)).await();
         List<String> applied = new CopyOnWriteArrayList<>();
         vertx.eventBus().<JsonObject>localConsumer(EventBusAddresses.REFERENCE_APPLIED,
-                m -> applied.add(m.body().getString("selectorNode"))).completion().await();
+                m -> applied.add(m.body().getJsonObject("id").getString("selectorNode"))).completion().await();
         List<JsonObject> notices = new CopyOnWriteArrayList<>();
         MeshAuth.Inbox fences = a.inbox(EventBusAddresses.FENCE);
         vertx.eventBus().consumer(EventBusAddresses.FENCE, m -> fences.open(m.body())

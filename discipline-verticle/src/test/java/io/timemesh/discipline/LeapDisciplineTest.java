@@ -12,6 +12,7 @@ import io.timemesh.core.clock.MonotonicReader;
 import io.timemesh.core.clock.TimeReading;
 import io.timemesh.core.message.Reference;
 import io.timemesh.core.ntp.LeapIndicator;
+import io.timemesh.core.time.OffsetInterval;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -48,9 +49,10 @@ class LeapDisciplineTest {
     }
 
     private Reference reference(double offset, LeapIndicator leap) {
-        return new Reference("sel", ++sequence, 0, sequence, Reference.Status.MAJORITY, offset, offset - DISTANCE,
-                offset + DISTANCE, DISTANCE, 0, DISTANCE, offset, offset, 3, 3, 1, leap, "a", List.of("a", "b", "c"),
-                List.of(), List.of(), null);
+        return new Reference(new Reference.Identity("sel", ++sequence, 0, sequence), Reference.Status.MAJORITY,
+                offset, new OffsetInterval(offset - DISTANCE, offset + DISTANCE), new OffsetInterval(offset, offset),
+                new Reference.Vote(3, 3, List.of("a", "b", "c"), List.of(), List.of()),
+                new Reference.Peer(1, leap, "a", null, 0));
     }
 
     /** The announcement the selector passes on: the sources' own, on the leap day by their clocks. */
@@ -113,7 +115,7 @@ class LeapDisciplineTest {
         ClockModel folded = clock.update(reference((THETA - S) / 1e9, LeapIndicator.NO_WARNING), later, later);
         assertThat(folded.leapSecond()).isNull();
         assertThat(folded.read(later).nowNanos()).isEqualTo(before.nowNanos()).isEqualTo(later + THETA - S);
-        assertThat(folded.lastStep()).isFalse();
+        assertThat(folded.tracking().lastStep()).isFalse();
     }
 
     /** V a little ahead of the sources: a reference of samples after their leap comes while V says "before". */
@@ -124,7 +126,7 @@ class LeapDisciplineTest {
         clock.update(reference(THETA / 1e9, LeapIndicator.LAST_MINUTE_61), local, local);
         local = M - S / 2 - THETA; // 23:59:59.5 by V, but the sources have already stepped
         ClockModel after = clock.update(reference((THETA - S) / 1e9 + 0.0005, LeapIndicator.NO_WARNING), local, local);
-        assertThat(after.lastOffsetSeconds()).isCloseTo(0.0005, org.assertj.core.api.Assertions.within(1e-6));
+        assertThat(after.tracking().lastOffsetSeconds()).isCloseTo(0.0005, org.assertj.core.api.Assertions.within(1e-6));
         assertThat(after.read(local).nowNanos()).isGreaterThan(M - S);
     }
 
@@ -157,7 +159,7 @@ class LeapDisciplineTest {
         clock.update(reference(THETA / 1e9, LeapIndicator.NO_WARNING), local, local);
         local += 20 * S;
         ClockModel after = clock.update(reference((THETA - S) / 1e9, LeapIndicator.NO_WARNING), local, local);
-        assertThat(after.lastStep()).isTrue();
-        assertThat(after.lastOffsetSeconds()).isCloseTo(-1.0, org.assertj.core.api.Assertions.within(1e-6));
+        assertThat(after.tracking().lastStep()).isTrue();
+        assertThat(after.tracking().lastOffsetSeconds()).isCloseTo(-1.0, org.assertj.core.api.Assertions.within(1e-6));
     }
 }

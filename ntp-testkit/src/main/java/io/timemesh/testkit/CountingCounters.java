@@ -38,7 +38,7 @@ public final class CountingCounters implements NodeCounters {
     @Override
     public void selection(Reference reference) {
         count("selection:" + reference.status());
-        reference.falsetickers().forEach(source -> count("falseticker:" + source));
+        reference.vote().falsetickers().forEach(source -> count("falseticker:" + source));
     }
 
     /** The count of {@code name}; 0 for what never happened. */

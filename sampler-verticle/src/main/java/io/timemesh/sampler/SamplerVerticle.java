@@ -584,10 +584,10 @@ public final class SamplerVerticle extends VerticleBase {
     private void onReference(MeshAuth.Opened opened) {
         try {
             Reference reference = opened.body().getJsonObject("reference").mapTo(Reference.class);
-            if (!opened.sender().equals(reference.selectorNode()) || !reference.usable()) {
+            if (!opened.sender().equals(reference.id().selectorNode()) || !reference.usable()) {
                 return;
             }
-            poolOf.keySet().forEach(member -> verdicts.put(member, reference.falsetickers().contains(member)));
+            poolOf.keySet().forEach(member -> verdicts.put(member, reference.vote().falsetickers().contains(member)));
         } catch (RuntimeException e) {
             LOG.debug("not a reference from {}: {}", opened.sender(), e.getMessage());
         }

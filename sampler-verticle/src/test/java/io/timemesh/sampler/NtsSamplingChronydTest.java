@@ -84,7 +84,7 @@ class NtsSamplingChronydTest {
             assertThat(samples).hasSizeGreaterThanOrEqualTo(4).allSatisfy(sample -> {
                 assertThat(sample.source()).isEqualTo("127.0.12.4:123");
                 assertThat(sample.address()).isEqualTo(chronyd.hostPort());
-                assertThat(sample.stratum()).isEqualTo(1);
+                assertThat(sample.server().stratum()).isEqualTo(1);
             });
             assertThat(Math.abs(samples.get(samples.size() - 1).offsetSeconds())).isLessThan(0.005);
             assertThat(faults).isEmpty();

@@ -154,7 +154,7 @@ class PoolSamplingTest {
         SourceSample moved = samples.stream().filter(s -> s.address().equals("127.0.21.2:" + port)).findFirst()
                 .orElseThrow();
         // The first sample from the new address continues the reach register and the clock filter.
-        assertThat(moved.filterStages()).isGreaterThan(before.filterStages());
+        assertThat(moved.filter().stages()).isGreaterThan(before.filter().stages());
         assertThat(Integer.bitCount(moved.reach())).isGreaterThan(Integer.bitCount(before.reach()) - 1).isGreaterThan(1);
         assertThat(servers.get(1).requestCount()).isPositive();
     }

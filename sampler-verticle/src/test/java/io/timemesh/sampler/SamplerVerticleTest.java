@@ -105,7 +105,7 @@ class SamplerVerticleTest {
             assertThat(last.samplerNode()).isEqualTo("node-a");
             assertThat(last.address()).isEqualTo(good.hostPort());
             assertThat(last.reach()).isGreaterThanOrEqualTo(0b1111);
-            assertThat(last.filterStages()).isEqualTo(fromGood.size());
+            assertThat(last.filter().stages()).isEqualTo(fromGood.size());
             assertThat(last.pollSeconds()).isEqualTo(1);
 
             assertThat(samplesOf(mute)).isEmpty();

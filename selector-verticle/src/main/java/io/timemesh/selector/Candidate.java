@@ -1,27 +1,38 @@
 package io.timemesh.selector;
 
+import io.timemesh.core.time.OffsetInterval;
+
 /**
  * One source's offset interval as the intersection sees it.
  *
- * @param offsetSeconds       θ, the interval's centre
- * @param rootDistanceSeconds λ, its half-width (aged to the selection time)
- * @param trusted             configured as trusted: wins ties
+ * @param interval the source's exact interval, aged to the selection time, s
+ * @param stratum  the source's stratum
+ * @param trusted  configured as trusted: wins ties
  */
-public record Candidate(String source, double offsetSeconds, double rootDistanceSeconds, int stratum,
-                        boolean trusted) {
+public record Candidate(String source, OffsetInterval interval, int stratum, boolean trusted) {
 
     public Candidate {
-        if (!(rootDistanceSeconds >= 0) || !Double.isFinite(offsetSeconds)) {
-            throw new IllegalArgumentException(source + ": offset must be finite and root distance >= 0");
+        if (!Double.isFinite(interval.low()) || !Double.isFinite(interval.high())) {
+            throw new IllegalArgumentException(source + ": interval must be finite, was " + interval);
         }
     }
 
+    /** θ: the interval's centre, s. */
+    public double offsetSeconds() {
+        return interval.midpoint();
+    }
+
+    /** λ: the interval's half-width, s. */
+    public double rootDistanceSeconds() {
+        return interval.halfWidth();
+    }
+
     public double low() {
-        return offsetSeconds - rootDistanceSeconds;
+        return interval.low();
     }
 
     public double high() {
-        return offsetSeconds + rootDistanceSeconds;
+        return interval.high();
     }
 
     public boolean covers(double low, double high) {

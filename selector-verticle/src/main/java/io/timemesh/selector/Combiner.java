@@ -61,8 +61,9 @@ public final class Combiner {
         for (Candidate c : truechimers) {
             SourceSample s = samples.get(c.source());
             double halfWidth = c.rootDistanceSeconds();
-            double error = Math.sqrt(s.estimateErrorSeconds() * s.estimateErrorSeconds() + halfWidth * halfWidth / 3);
-            double centre = c.offsetSeconds() + s.frequency() * (nowNanos - s.publishedNanos()) / 1e9;
+            double standardError = s.estimate().errorSeconds();
+            double error = Math.sqrt(standardError * standardError + halfWidth * halfWidth / 3);
+            double centre = c.offsetSeconds() + s.estimate().frequency() * (nowNanos - s.publishedNanos()) / 1e9;
             estimates.add(new Estimate(c.source(), centre, error));
         }
         return weightedOffset(cluster(estimates));

@@ -7,7 +7,7 @@ import io.timemesh.core.message.SourceSample;
 import io.timemesh.core.message.SourceState;
 import io.timemesh.core.message.SourceView;
 import io.timemesh.core.ntp.LeapIndicator;
-import io.timemesh.core.ntp.NtpConstants;
+import io.timemesh.core.time.OffsetInterval;
 import io.timemesh.core.time.TimebaseLink;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -139,15 +139,15 @@ public final class Selector {
                 exclusions.add(new Reference.Exclusion(source, record.state, record.reason));
                 continue;
             }
-            candidates.add(new Candidate(source, sample.offsetSeconds(), agedDistance(sample, nowNanos),
-                    sample.stratum(), settings.selection().trusted().contains(source)));
+            candidates.add(new Candidate(source, aged(sample, nowNanos), sample.server().stratum(),
+                    settings.selection().trusted().contains(source)));
             samples.put(source, sample);
         }
         excludeSmearing(candidates, samples, exclusions, nowNanos);
         Reference reference = candidates.isEmpty()
-                ? new Reference(settings.nodeName(), ++sequence, nowNanos, 0, Reference.Status.NO_CANDIDATES, 0, 0, 0, 0,
-                        0, 0, 0, 0, 0, voters, NtpConstants.MAXSTRAT, LeapIndicator.ALARM, null, List.of(), List.of(),
-                        exclusions, null)
+                ? new Reference(new Reference.Identity(settings.nodeName(), ++sequence, nowNanos, 0),
+                        Reference.Status.NO_CANDIDATES, 0, null, new OffsetInterval(0, 0),
+                        new Reference.Vote(0, voters, List.of(), List.of(), exclusions), Reference.Peer.NONE)
                 : decide(IntervalSelector.select(candidates, voters), samples, exclusions, nowNanos);
         remember(reference);
         return reference;
@@ -223,7 +223,7 @@ public final class Selector {
                     ? "; last: " + fault.error() + " " + fault.detail() : "";
             return exclude(record, SourceState.UNREACHABLE, String.format("no sample for %.1f s%s", age, last));
         }
-        double distance = agedDistance(sample, nowNanos);
+        double distance = aged(sample, nowNanos).halfWidth();
         if (distance >= settings.selection().maxDistanceSeconds()) {
             return exclude(record, SourceState.TOO_DISTANT, String.format("root distance %.6f s >= %.3f s", distance,
                     settings.selection().maxDistanceSeconds()));
@@ -238,11 +238,11 @@ public final class Selector {
     }
 
     /**
-     * λ grown by maxDrift for every second since the sampler made the estimate: the interval is of true time less
-     * the local timescale, which drifts at most that fast (the server's own error is in λ already).
+     * The sample's interval widened by maxDrift for every second since the sampler made it: the interval is of true
+     * time less the local timescale, which drifts at most that fast (the server's own error is in it already).
      */
-    private double agedDistance(SourceSample sample, long nowNanos) {
-        return sample.rootDistanceSeconds() + settings.maxDrift() * Math.max(0, nowNanos - sample.publishedNanos()) / 1e9;
+    private OffsetInterval aged(SourceSample sample, long nowNanos) {
+        return sample.interval().widened(settings.maxDrift() * Math.max(0, nowNanos - sample.publishedNanos()) / 1e9);
     }
 
     private Reference decide(Intersection intersection, Map<String, SourceSample> samples,
@@ -257,9 +257,10 @@ public final class Selector {
                         region, intersection.depth(), candidates));
                 exclusions.add(new Reference.Exclusion(source, record.state, record.reason));
             }
-            return new Reference(settings.nodeName(), ++sequence, nowNanos, 0, Reference.Status.NO_MAJORITY, 0, 0, 0, 0, 0,
-                    0, intersection.regionLow(), intersection.regionHigh(), intersection.depth(), candidates,
-                    NtpConstants.MAXSTRAT, LeapIndicator.ALARM, null, List.of(), List.of(), exclusions, null);
+            return new Reference(new Reference.Identity(settings.nodeName(), ++sequence, nowNanos, 0),
+                    Reference.Status.NO_MAJORITY, 0, null, regionOf(intersection),
+                    new Reference.Vote(intersection.depth(), candidates, List.of(), List.of(), exclusions),
+                    Reference.Peer.NONE);
         }
         for (Candidate falseticker : intersection.falsetickers()) {
             SourceRecord record = sources.get(falseticker.source());
@@ -278,20 +279,22 @@ public final class Selector {
         double low = intersection.majorityLow();
         double high = intersection.majorityHigh();
         double offset = Math.min(high, Math.max(low, Combiner.combine(intersection.truechimers(), samples, nowNanos)));
-        double rootDistance = Math.max(offset - low, high - offset);
         Candidate peer = intersection.truechimers().stream()
                 .min(Comparator.comparingDouble(Candidate::rootDistanceSeconds)).orElseThrow();
         SourceSample peerSample = samples.get(peer.source());
-        // Capped so that rootDelay/2 + rootDispersion is exactly the bound: the hull can be narrower than the peer's delay.
-        double rootDelay = Math.min(peerSample.rootDelaySeconds() + peerSample.delaySeconds(), 2 * rootDistance);
         long basis = intersection.truechimers().stream()
                 .mapToLong(c -> samples.get(c.source()).sampleTimeNanos()).max().orElseThrow();
-        return new Reference(settings.nodeName(), ++sequence, nowNanos, basis, Reference.Status.MAJORITY, offset, low, high,
-                rootDistance, rootDelay, Math.max(0, rootDistance - rootDelay / 2), intersection.regionLow(),
-                intersection.regionHigh(), intersection.depth(), candidates, peerSample.stratum(),
-                LeapVote.of(survivors.stream().map(source -> samples.get(source).leap()).toList(), nowNanos / 1e9 + offset,
-                        settings.leapDays()),
-                peer.source(), survivors, falsetickers, exclusions, peerSample.address());
+        LeapIndicator leap = LeapVote.of(survivors.stream().map(source -> samples.get(source).server().leap()).toList(),
+                nowNanos / 1e9 + offset, settings.leapDays());
+        return new Reference(new Reference.Identity(settings.nodeName(), ++sequence, nowNanos, basis),
+                Reference.Status.MAJORITY, offset, new OffsetInterval(low, high), regionOf(intersection),
+                new Reference.Vote(intersection.depth(), candidates, survivors, falsetickers, exclusions),
+                new Reference.Peer(peerSample.server().stratum(), leap, peer.source(), peerSample.address(),
+                        peerSample.server().rootDelaySeconds() + peerSample.filter().delaySeconds()));
+    }
+
+    private static OffsetInterval regionOf(Intersection intersection) {
+        return new OffsetInterval(intersection.regionLow(), intersection.regionHigh());
     }
 
     /** Every known source as of the last selection, on our timescale, sample fields aged to {@code nowNanos}. */
@@ -304,12 +307,12 @@ public final class Selector {
                     ? r.fault.reach() : r.sample == null ? 0 : r.sample.reach();
             views.add(new SourceView(entry.getKey(), r.state, r.reason,
                     s == null ? null : nanos(s.offsetSeconds()),
-                    s == null ? null : nanos(s.delaySeconds()),
-                    s == null ? null : nanos(s.dispersionSeconds()),
-                    s == null ? null : nanos(s.jitterSeconds()),
-                    s == null ? null : nanos(agedDistance(s, nowNanos)),
-                    s == null ? null : s.stratum(),
-                    s == null ? null : s.referenceId(),
+                    s == null ? null : nanos(s.filter().delaySeconds()),
+                    s == null ? null : nanos(s.filter().dispersionSeconds()),
+                    s == null ? null : nanos(s.filter().jitterSeconds()),
+                    s == null ? null : nanos(aged(s, nowNanos).halfWidth()),
+                    s == null ? null : s.server().stratum(),
+                    s == null ? null : s.server().referenceId(),
                     reach,
                     s == null ? null : (nowNanos - s.publishedNanos()) / 1e9,
                     s == null ? 0 : s.pollSeconds(),
@@ -319,8 +322,8 @@ public final class Selector {
                     r.auth == null ? null : r.auth.cookies(),
                     r.auth == null || r.auth.lastKeyExchangeNanos() == 0 ? null : r.auth.lastKeyExchangeNanos(),
                     s == null ? null : nanos(s.estimateAt(nowNanos)),
-                    s == null ? null : nanos(s.estimateErrorSeconds()),
-                    s == null ? null : s.frequency() * 1e6));
+                    s == null ? null : nanos(s.estimate().errorSeconds()),
+                    s == null ? null : s.estimate().frequency() * 1e6));
         }
         return views;
     }
@@ -344,8 +347,8 @@ public final class Selector {
         // A selector leading again may hold decisions of the same numbers: each is kept once, in order, and
         // the stored one wins (a decision of ours whose store failed was never published).
         TreeMap<Long, Reference> decisions = new TreeMap<>();
-        history.forEach(r -> decisions.put(r.sequence(), r));
-        state.recentDecisions().forEach(r -> decisions.put(r.sequence(), r));
+        history.forEach(r -> decisions.put(r.id().sequence(), r));
+        state.recentDecisions().forEach(r -> decisions.put(r.id().sequence(), r));
         history.clear();
         decisions.values().forEach(this::remember);
         for (SelectorState.Entry entry : state.sources()) {

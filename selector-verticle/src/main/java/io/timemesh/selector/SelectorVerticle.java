@@ -413,7 +413,7 @@ public final class SelectorVerticle extends VerticleBase {
         long now = clock.nowNanos();
         if (!lease.mayPublish(now)) {
             LOG.warn("selector {} holds reference {} back: its lease was last renewed too long ago", auth.node(),
-                    reference.sequence());
+                    reference.id().sequence());
             return;
         }
         JsonObject body = new JsonObject().put("epoch", lease.held().epoch()).put("reference", JsonObject.mapFrom(reference));
@@ -467,7 +467,7 @@ public final class SelectorVerticle extends VerticleBase {
         List<Reference> history = selector.history();
         JsonArray decisions = new JsonArray();
         for (int i = history.size() - 1; i >= 0 && decisions.size() < wanted; i--) {
-            decisions.add(JsonObject.mapFrom(history.get(i)));
+            decisions.add(DecisionJson.of(history.get(i)));
         }
         return new JsonObject().put("selectorNode", auth.node()).put("epoch", lease.held() == null ? null
                         : lease.held().epoch()).put("leaseSquatter", squatter()).put("decisions", decisions);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.timemesh.core.message.SourceSample;
 import io.timemesh.core.ntp.LeapIndicator;
+import io.timemesh.core.time.OffsetInterval;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,23 +21,26 @@ class CombinerTest {
     }
 
     private static SourceSample sample(Candidate c, double estimate, double error) {
-        return new SourceSample(c.source(), c.source(), "n", 0, 0, c.offsetSeconds(), 0, 0, 0, 0, 0,
-                c.rootDistanceSeconds(), c.stratum(), "X", LeapIndicator.NO_WARNING, 255, 1, 8, estimate, error, 0);
+        return new SourceSample(c.source(), c.source(), "n", 0, 0,
+                OffsetInterval.around(c.offsetSeconds(), c.rootDistanceSeconds()),
+                new SourceSample.Filter(0, 0, 0, 8),
+                new SourceSample.ServerFields(c.stratum(), "X", LeapIndicator.NO_WARNING, 0),
+                new SourceSample.Estimate(estimate, error, 0), 255, 1);
     }
 
     @Test
     void weighsByInverseSquaredError() {
         // e² = w²/3: 1e-4/3 and 4e-4/3, weights in the ratio 4 : 1, so (4·0.10 + 0.14) / 5 = 0.108.
-        Candidate a = new Candidate("a", 0.10, 0.01, 1, false);
-        Candidate b = new Candidate("b", 0.14, 0.02, 1, false);
+        Candidate a = new Candidate("a", OffsetInterval.around(0.10, 0.01), 1, false);
+        Candidate b = new Candidate("b", OffsetInterval.around(0.14, 0.02), 1, false);
         assertThat(Combiner.combine(List.of(a, b), samples(List.of(a, b)), 0)).isCloseTo(0.108, within(1e-12));
     }
 
     @Test
     void usesTheIntervalCentresNotTheRegressionsMeanAndCountsItsStandardError() {
         // The regressions' means sit 1 ms either side (latency they averaged in); the centres are what count.
-        Candidate a = new Candidate("a", 0.001, 0.003, 1, false);
-        Candidate b = new Candidate("b", -0.001, 0.003, 1, false);
+        Candidate a = new Candidate("a", OffsetInterval.around(0.001, 0.003), 1, false);
+        Candidate b = new Candidate("b", OffsetInterval.around(-0.001, 0.003), 1, false);
         Map<String, SourceSample> samples = Map.of("a", sample(a, 0.002, 0), "b", sample(b, -0.002, 0.003));
         // e² of a = 3e-6, of b = 9e-6 + 3e-6: weights 4 : 1, so (4·0.001 − 0.001) / 5 = 0.0006.
         assertThat(Combiner.combine(List.of(a, b), samples, 0)).isCloseTo(0.0006, within(1e-12));
@@ -44,8 +48,8 @@ class CombinerTest {
 
     @Test
     void aZeroWidthSurvivorDoesNotDivideByZero() {
-        Candidate z = new Candidate("z", 0.3, 0, 1, false);
-        Candidate w = new Candidate("w", 0.5, 0.1, 1, false);
+        Candidate z = new Candidate("z", OffsetInterval.around(0.3, 0), 1, false);
+        Candidate w = new Candidate("w", OffsetInterval.around(0.5, 0.1), 1, false);
         assertThat(Combiner.combine(List.of(z, w), samples(List.of(z, w)), 0)).isCloseTo(0.3, within(1e-6));
     }
 
@@ -53,8 +57,8 @@ class CombinerTest {
     void aFarWorseSurvivorBarelyMovesTheEstimate() {
         // The wide one's error is 10 times the tight one's: it counts 1/100 as much, so 1.9 ms away it moves the
         // estimate by 1.9/101 ms.
-        Candidate tight = new Candidate("tight", 0.0001, 0.0003, 1, false);
-        Candidate wide = new Candidate("wide", 0.002, 0.003, 1, false);
+        Candidate tight = new Candidate("tight", OffsetInterval.around(0.0001, 0.0003), 1, false);
+        Candidate wide = new Candidate("wide", OffsetInterval.around(0.002, 0.003), 1, false);
         assertThat(Combiner.combine(List.of(tight, wide), samples(List.of(tight, wide)), 0))
                 .isCloseTo(0.0001 + 0.0019 / 101, within(1e-12));
     }
@@ -103,9 +107,11 @@ class CombinerTest {
 
     @Test
     void eachEstimateIsCarriedToTheSelectionTimeAtItsFrequency() {
-        Candidate a = new Candidate("a", 0.0001, 0.001, 1, false);
-        SourceSample drifting = new SourceSample("a", "a", "n", 0, 0, 0.0001, 0, 0, 0, 0, 0, 0.001, 1, "X",
-                LeapIndicator.NO_WARNING, 255, 1, 8, 0.0003, 0, 50e-6);
+        Candidate a = new Candidate("a", OffsetInterval.around(0.0001, 0.001), 1, false);
+        SourceSample drifting = new SourceSample("a", "a", "n", 0, 0, OffsetInterval.around(0.0001, 0.001),
+                new SourceSample.Filter(0, 0, 0, 8),
+                new SourceSample.ServerFields(1, "X", LeapIndicator.NO_WARNING, 0),
+                new SourceSample.Estimate(0.0003, 0, 50e-6), 255, 1);
         // 50 ppm for 2 s since the estimate was published: 100 µs further on.
         assertThat(Combiner.combine(List.of(a), Map.of("a", drifting), 2_000_000_000L)).isCloseTo(0.0002, within(1e-12));
     }

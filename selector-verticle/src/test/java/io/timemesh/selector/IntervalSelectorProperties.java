@@ -2,6 +2,7 @@ package io.timemesh.selector;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.timemesh.core.time.OffsetInterval;
 import java.util.ArrayList;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
@@ -97,8 +98,7 @@ class IntervalSelectorProperties {
                 Arbitraries.integers().between(0, 300),
                 Arbitraries.integers().between(1, 15),
                 Arbitraries.strings().alpha().ofLength(6))
-                .as((offset, distance, stratum, name) -> new Candidate(name, offset / 1000.0, distance / 1000.0,
-                        stratum, false));
+                .as((offset, distance, stratum, name) -> new Candidate(name, OffsetInterval.around(offset / 1000.0, distance / 1000.0), stratum, false));
         return candidate.list().ofMinSize(1).ofMaxSize(12);
     }
 
@@ -106,10 +106,10 @@ class IntervalSelectorProperties {
     Arbitrary<List<Candidate>> honestAndLiars() {
         Arbitrary<Candidate> honest = Combinators.combine(
                 Arbitraries.doubles().between(-0.05, 0.05), Arbitraries.doubles().between(0, 0.05))
-                .as((offset, extra) -> new Candidate("h", offset, Math.abs(offset) + extra, 2, false));
+                .as((offset, extra) -> new Candidate("h", OffsetInterval.around(offset, Math.abs(offset) + extra), 2, false));
         Arbitrary<Candidate> liar = Combinators.combine(
                 Arbitraries.doubles().between(-2, 2), Arbitraries.doubles().between(0, 0.2))
-                .as((offset, distance) -> new Candidate("l", offset, distance, 2, false));
+                .as((offset, distance) -> new Candidate("l", OffsetInterval.around(offset, distance), 2, false));
         return Arbitraries.integers().between(1, 7).flatMap(honestCount ->
                 Combinators.combine(honest.list().ofSize(honestCount),
                                 liar.list().ofMaxSize((honestCount - 1)))

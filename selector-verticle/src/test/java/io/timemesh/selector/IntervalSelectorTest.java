@@ -3,6 +3,7 @@ package io.timemesh.selector;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.timemesh.core.time.OffsetInterval;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -18,7 +19,7 @@ class IntervalSelectorTest {
         for (int i = 0; i < bounds.length; i += 2) {
             double low = bounds[i];
             double high = bounds[i + 1];
-            list.add(new Candidate("s" + (i / 2 + 1), (low + high) / 2, (high - low) / 2, 2, false));
+            list.add(new Candidate("s" + (i / 2 + 1), OffsetInterval.around((low + high) / 2, (high - low) / 2), 2, false));
         }
         return list;
     }
@@ -99,14 +100,14 @@ class IntervalSelectorTest {
     void equalWidthTieGoesToTheTrustedThenLowerStratumSide() {
         // Binary-exact values, so both overlaps are exactly 0.125 wide: [0.25, 0.375] and [1.25, 1.375].
         List<Candidate> trustedRight = List.of(
-                new Candidate("a", 0.25, 0.125, 1, false), new Candidate("b", 0.375, 0.125, 1, false),
-                new Candidate("c", 1.25, 0.125, 3, true), new Candidate("d", 1.375, 0.125, 3, false));
+                new Candidate("a", OffsetInterval.around(0.25, 0.125), 1, false), new Candidate("b", OffsetInterval.around(0.375, 0.125), 1, false),
+                new Candidate("c", OffsetInterval.around(1.25, 0.125), 3, true), new Candidate("d", OffsetInterval.around(1.375, 0.125), 3, false));
         Intersection trusted = IntervalSelector.select(trustedRight);
         assertThat(trusted.tiedRegions()).isEqualTo(2);
         assertThat(names(trusted.truechimers())).containsExactly("c", "d");
         List<Candidate> noTrust = List.of(
-                new Candidate("a", 0.25, 0.125, 3, false), new Candidate("b", 0.375, 0.125, 3, false),
-                new Candidate("c", 1.25, 0.125, 1, false), new Candidate("d", 1.375, 0.125, 2, false));
+                new Candidate("a", OffsetInterval.around(0.25, 0.125), 3, false), new Candidate("b", OffsetInterval.around(0.375, 0.125), 3, false),
+                new Candidate("c", OffsetInterval.around(1.25, 0.125), 1, false), new Candidate("d", OffsetInterval.around(1.375, 0.125), 2, false));
         assertThat(names(IntervalSelector.select(noTrust).truechimers())).containsExactly("c", "d");
     }
 
@@ -129,11 +130,11 @@ class IntervalSelectorTest {
     void colludingLiarsCanWinTheDeepestRegionButNotTheMajorityHull() {
         // Truth 0. Honest h1..h3 all cover 0; liars l1, l2 overlap h1 and h2 far from 0 to make a 4-deep region.
         List<Candidate> candidates = List.of(
-                new Candidate("h1", 0.05, 0.06, 1, false),   // [-0.01, 0.11]
-                new Candidate("h2", 0.04, 0.05, 1, false),   // [-0.01, 0.09]
-                new Candidate("h3", -0.01, 0.02, 1, false),  // [-0.03, 0.01]
-                new Candidate("l1", 0.09, 0.01, 1, false),   // [0.08, 0.10]
-                new Candidate("l2", 0.09, 0.015, 1, false)); // [0.075, 0.105]
+                new Candidate("h1", OffsetInterval.around(0.05, 0.06), 1, false),   // [-0.01, 0.11]
+                new Candidate("h2", OffsetInterval.around(0.04, 0.05), 1, false),   // [-0.01, 0.09]
+                new Candidate("h3", OffsetInterval.around(-0.01, 0.02), 1, false),  // [-0.03, 0.01]
+                new Candidate("l1", OffsetInterval.around(0.09, 0.01), 1, false),   // [0.08, 0.10]
+                new Candidate("l2", OffsetInterval.around(0.09, 0.015), 1, false)); // [0.075, 0.105]
         Intersection result = IntervalSelector.select(candidates);
         assertThat(result.depth()).isEqualTo(4);
         assertThat(result.regionLow()).isGreaterThan(0.0); // the deepest region misses the truth...
@@ -159,10 +160,10 @@ class IntervalSelectorTest {
     /** Found by IntervalSelectorProperties: two deepest regions whose covering distances sum equal, but not bit for bit in every order. */
     @Test
     void equalRootDistanceSumsBreakTheTieTheSameWayInEveryOrder() {
-        List<Candidate> set = new java.util.ArrayList<>(List.of(new Candidate("a", 0.0, 0.0, 1, false),
-                new Candidate("b", 0.0, 0.001, 1, false), new Candidate("c", 0.0, 0.001, 1, false),
-                new Candidate("d", 0.001, 0.001, 1, false), new Candidate("e", 0.0, 0.008, 1, false),
-                new Candidate("f", -0.001, 0.0, 1, false), new Candidate("g", -0.002, 0.001, 1, false)));
+        List<Candidate> set = new java.util.ArrayList<>(List.of(new Candidate("a", OffsetInterval.around(0.0, 0.0), 1, false),
+                new Candidate("b", OffsetInterval.around(0.0, 0.001), 1, false), new Candidate("c", OffsetInterval.around(0.0, 0.001), 1, false),
+                new Candidate("d", OffsetInterval.around(0.001, 0.001), 1, false), new Candidate("e", OffsetInterval.around(0.0, 0.008), 1, false),
+                new Candidate("f", OffsetInterval.around(-0.001, 0.0), 1, false), new Candidate("g", OffsetInterval.around(-0.002, 0.001), 1, false)));
         Intersection forward = IntervalSelector.select(set);
         java.util.Collections.reverse(set);
         Intersection reversed = IntervalSelector.select(set);

@@ -9,6 +9,7 @@ import io.timemesh.core.message.Reference;
 import io.timemesh.core.message.SourceFault;
 import io.timemesh.core.message.SourceSample;
 import io.timemesh.core.ntp.LeapIndicator;
+import io.timemesh.core.time.OffsetInterval;
 import io.timemesh.core.time.TimebaseLink;
 import java.util.List;
 import java.util.Optional;
@@ -44,8 +45,10 @@ class MajorityOfAllSourcesTest {
     }
 
     private static SourceSample sample(String source, String address, long at, double offset, double distance) {
-        return new SourceSample(source, address, "node-a", at, at, offset, 0.002, 1e-6, 1e-4, 0.001, 0.0005, distance,
-                2, "GPS", LeapIndicator.NO_WARNING, 0xFF, 1, 8);
+        return new SourceSample(source, address, "node-a", at, at, OffsetInterval.around(offset, distance),
+                new SourceSample.Filter(0.002, 1e-6, 1e-4, 8),
+                new SourceSample.ServerFields(2, "GPS", LeapIndicator.NO_WARNING, 0.001),
+                new SourceSample.Estimate(offset, 0, 0), 0xFF, 1);
     }
 
     private static Selector selector(String... sources) {
@@ -86,17 +89,17 @@ class MajorityOfAllSourcesTest {
             selector.onSample(sample("l1", "l1.ip:123", t, LIE, 0.01));
             selector.onSample(sample("l2", "l2.ip:123", t, LIE + 0.001, 0.01));
             Reference reference = selector.select(t, SAME_CLOCK);
-            assertThat(reference.candidates()).as("every configured server votes").isEqualTo(5);
+            assertThat(reference.vote().candidates()).as("every configured server votes").isEqualTo(5);
             if (reference.usable()) {
                 majorities++;
                 assertThat(reference.offsetSeconds()).as("second %d", second).isCloseTo(HONEST, within(0.02));
-                assertThat(reference.survivors()).doesNotContain("l1", "l2");
+                assertThat(reference.vote().survivors()).doesNotContain("l1", "l2");
             }
             if (second >= 45) { // every way has shown by then (a silent source's sample is stale after 4 s)
-                assertThat(reference.status()).as("second %d: %s", second, reference.exclusions())
+                assertThat(reference.status()).as("second %d: %s", second, reference.vote().exclusions())
                         .isEqualTo(Reference.Status.NO_MAJORITY);
-                assertThat(reference.agreeing()).isEqualTo(2);
-                assertThat(reference.exclusions()).filteredOn(e -> e.source().equals("h3")).singleElement()
+                assertThat(reference.vote().agreeing()).isEqualTo(2);
+                assertThat(reference.vote().exclusions()).filteredOn(e -> e.source().equals("h3")).singleElement()
                         .satisfies(e -> assertThat(e.reason()).contains("no majority", "2 of 5"));
             }
         }
@@ -112,8 +115,8 @@ class MajorityOfAllSourcesTest {
         selector.onSample(sample("liar-too", "127.0.0.2:123", T0, LIE, 0.01));
         Reference reference = selector.select(T0, SAME_CLOCK);
         assertThat(reference.status()).isEqualTo(Reference.Status.NO_MAJORITY);
-        assertThat(reference.candidates()).isEqualTo(2);
-        assertThat(reference.exclusions()).filteredOn(e -> e.source().equals("liar-too")).singleElement()
+        assertThat(reference.vote().candidates()).isEqualTo(2);
+        assertThat(reference.vote().exclusions()).filteredOn(e -> e.source().equals("liar-too")).singleElement()
                 .satisfies(e -> {
                     assertThat(e.state()).isEqualTo(SourceState.ALIAS);
                     assertThat(e.reason()).contains("alias of liar", "127.0.0.2:123");
@@ -134,9 +137,9 @@ class MajorityOfAllSourcesTest {
         // Later faults of a stopped source carry its name only: the address it reached is remembered.
         selector.onFault(new SourceFault("deny-too", "deny-too", "node-a", T0 + S, "kiss code", "DENY", 0, true));
         Reference reference = selector.select(T0 + S, SAME_CLOCK);
-        assertThat(reference.candidates()).isEqualTo(4);
+        assertThat(reference.vote().candidates()).isEqualTo(4);
         assertThat(reference.status()).isEqualTo(Reference.Status.MAJORITY); // 3 of 4
-        assertThat(reference.exclusions()).extracting(Reference.Exclusion::state).containsExactlyInAnyOrder(SourceState.KISS, SourceState.ALIAS);
+        assertThat(reference.vote().exclusions()).extracting(Reference.Exclusion::state).containsExactlyInAnyOrder(SourceState.KISS, SourceState.ALIAS);
     }
 
     @Test
@@ -145,12 +148,12 @@ class MajorityOfAllSourcesTest {
         selector.onSample(sample("a", "127.0.0.1:123", T0, HONEST, 0.01));
         selector.onSample(sample("b", "127.0.0.2:123", T0, HONEST, 0.01));
         Reference early = selector.select(T0, SAME_CLOCK);
-        assertThat(early.candidates()).isEqualTo(3);
+        assertThat(early.vote().candidates()).isEqualTo(3);
         assertThat(early.status()).isEqualTo(Reference.Status.MAJORITY); // 2 of 3
         selector.onSample(sample("a-too", "127.0.0.1:123", T0, HONEST, 0.01));
         Reference later = selector.select(T0, SAME_CLOCK);
-        assertThat(later.candidates()).isEqualTo(2);
-        assertThat(later.survivors()).containsExactlyInAnyOrder("a", "b");
+        assertThat(later.vote().candidates()).isEqualTo(2);
+        assertThat(later.vote().survivors()).containsExactlyInAnyOrder("a", "b");
     }
 
     @Test
@@ -163,7 +166,7 @@ class MajorityOfAllSourcesTest {
         Selector successor = selector("liar", "liar-too", "honest");
         successor.restore(selector.state());
         Reference next = successor.select(T0 + S, SAME_CLOCK);
-        assertThat(next.candidates()).isEqualTo(2);
+        assertThat(next.vote().candidates()).isEqualTo(2);
         assertThat(next.status()).isEqualTo(Reference.Status.NO_MAJORITY);
     }
 
@@ -171,16 +174,22 @@ class MajorityOfAllSourcesTest {
     void theReferenceCarriesTheSystemPeersStratumAndAddress() {
         // The peer is the survivor of least root distance, here a stratum-5 server; the stratum-1 ones are wider.
         Selector selector = selector("near", "far1", "far2");
-        selector.onSample(new SourceSample("near", "127.0.0.5:123", "node-a", T0, T0, HONEST, 0.002, 1e-6, 1e-4, 0.001,
-                0.0005, 0.005, 5, "10.0.0.1", LeapIndicator.NO_WARNING, 0xFF, 1, 8));
-        selector.onSample(new SourceSample("far1", "127.0.0.6:123", "node-a", T0, T0, HONEST, 0.002, 1e-6, 1e-4, 0.001,
-                0.0005, 0.05, 1, "GPS", LeapIndicator.NO_WARNING, 0xFF, 1, 8));
-        selector.onSample(new SourceSample("far2", "127.0.0.7:123", "node-a", T0, T0, HONEST, 0.002, 1e-6, 1e-4, 0.001,
-                0.0005, 0.05, 1, "GPS", LeapIndicator.NO_WARNING, 0xFF, 1, 8));
+        selector.onSample(new SourceSample("near", "127.0.0.5:123", "node-a", T0, T0,
+                OffsetInterval.around(HONEST, 0.005), new SourceSample.Filter(0.002, 1e-6, 1e-4, 8),
+                new SourceSample.ServerFields(5, "10.0.0.1", LeapIndicator.NO_WARNING, 0.001),
+                new SourceSample.Estimate(HONEST, 0, 0), 0xFF, 1));
+        selector.onSample(new SourceSample("far1", "127.0.0.6:123", "node-a", T0, T0,
+                OffsetInterval.around(HONEST, 0.05), new SourceSample.Filter(0.002, 1e-6, 1e-4, 8),
+                new SourceSample.ServerFields(1, "GPS", LeapIndicator.NO_WARNING, 0.001),
+                new SourceSample.Estimate(HONEST, 0, 0), 0xFF, 1));
+        selector.onSample(new SourceSample("far2", "127.0.0.7:123", "node-a", T0, T0,
+                OffsetInterval.around(HONEST, 0.05), new SourceSample.Filter(0.002, 1e-6, 1e-4, 8),
+                new SourceSample.ServerFields(1, "GPS", LeapIndicator.NO_WARNING, 0.001),
+                new SourceSample.Estimate(HONEST, 0, 0), 0xFF, 1));
         Reference reference = selector.select(T0, SAME_CLOCK);
-        assertThat(reference.systemPeer()).isEqualTo("near");
-        assertThat(reference.stratum()).isEqualTo(5);
-        assertThat(reference.systemPeerAddress()).isEqualTo("127.0.0.5:123");
+        assertThat(reference.peer().systemPeer()).isEqualTo("near");
+        assertThat(reference.peer().stratum()).isEqualTo(5);
+        assertThat(reference.peer().systemPeerAddress()).isEqualTo("127.0.0.5:123");
     }
 
     @Test
@@ -195,7 +204,7 @@ class MajorityOfAllSourcesTest {
         }
         after.onSample(sample("stray", "127.0.0.5:123", T0, LIE, 0.01)); // polled by a sampler with another config
         Reference reference = after.select(T0, SAME_CLOCK);
-        assertThat(reference.candidates()).isEqualTo(3);
+        assertThat(reference.vote().candidates()).isEqualTo(3);
         assertThat(reference.status()).isEqualTo(Reference.Status.MAJORITY); // 2 of 3
         assertThat(after.sources(T0, SAME_CLOCK)).extracting(v -> v.address()).containsExactly("a", "b", "c");
     }

@@ -36,7 +36,7 @@ class SelectionPublisherTest {
         assertThat(published).isEmpty(); // a successor reading the map now would not know sequence 1
 
         stores.get(0).complete();
-        assertThat(published).singleElement().satisfies(reference -> assertThat(reference.sequence()).isEqualTo(1));
+        assertThat(published).singleElement().satisfies(reference -> assertThat(reference.id().sequence()).isEqualTo(1));
     }
 
     @Test
@@ -49,10 +49,10 @@ class SelectionPublisherTest {
         stores.get(0).complete();
         assertThat(selector.history()).hasSize(2);
         assertThat(stored).extracting(SelectorState::sequence).containsExactly(1L, 2L);
-        assertThat(published).extracting(Reference::sequence).containsExactly(1L);
+        assertThat(published).extracting(r -> r.id().sequence()).containsExactly(1L);
 
         stores.get(1).complete();
-        assertThat(published).extracting(Reference::sequence).containsExactly(1L, 2L);
+        assertThat(published).extracting(r -> r.id().sequence()).containsExactly(1L, 2L);
     }
 
     @Test
@@ -61,7 +61,7 @@ class SelectionPublisherTest {
         stores.get(0).fail("cluster map unreachable");
         publisher.select();
         stores.get(1).complete();
-        assertThat(published).extracting(Reference::sequence).containsExactly(2L);
+        assertThat(published).extracting(r -> r.id().sequence()).containsExactly(2L);
     }
 
     @Test

@@ -10,7 +10,9 @@ import io.timemesh.core.message.SourceFault;
 import io.timemesh.core.message.SourceSample;
 import io.timemesh.core.message.SourceView;
 import io.timemesh.core.ntp.LeapIndicator;
+import io.timemesh.core.time.OffsetInterval;
 import io.timemesh.core.time.TimebaseLink;
+import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -28,8 +30,10 @@ class SelectorTest {
                 LeapDays.JUNE_DECEMBER));
 
     private static SourceSample sample(String source, long at, double offset, double distance) {
-        return new SourceSample(source, source, "node-a", at, at, offset, 0.002, 1e-6, 1e-4, 0.001, 0.0005, distance,
-                2, "GPS", LeapIndicator.NO_WARNING, 0xFF, 1, 8);
+        return new SourceSample(source, source, "node-a", at, at, OffsetInterval.around(offset, distance),
+                new SourceSample.Filter(0.002, 1e-6, 1e-4, 8),
+                new SourceSample.ServerFields(2, "GPS", LeapIndicator.NO_WARNING, 0.001),
+                new SourceSample.Estimate(offset, 0, 0), 0xFF, 1);
     }
 
     private SourceView view(String source, long now) {
@@ -45,20 +49,20 @@ class SelectorTest {
         selector.onSample(sample("liar", T0, 1.2, 0.010));
         Reference reference = selector.select(T0, SAME_CLOCK);
         assertThat(reference.status()).isEqualTo(Reference.Status.MAJORITY);
-        assertThat(reference.survivors()).containsExactlyInAnyOrder("a", "b", "c", "d");
-        assertThat(reference.falsetickers()).containsExactly("liar");
-        assertThat(reference.agreeing()).isEqualTo(4);
-        assertThat(reference.candidates()).isEqualTo(5);
+        assertThat(reference.vote().survivors()).containsExactlyInAnyOrder("a", "b", "c", "d");
+        assertThat(reference.vote().falsetickers()).containsExactly("liar");
+        assertThat(reference.vote().agreeing()).isEqualTo(4);
+        assertThat(reference.vote().candidates()).isEqualTo(5);
         assertThat(reference.offsetSeconds()).isCloseTo(0.30, within(0.003));
-        assertThat(reference.lowSeconds()).isLessThanOrEqualTo(0.30);
-        assertThat(reference.highSeconds()).isGreaterThanOrEqualTo(0.30);
-        assertThat(reference.rootDistanceSeconds()).isEqualTo(Math.max(reference.offsetSeconds() - reference.lowSeconds(),
-                reference.highSeconds() - reference.offsetSeconds()));
-        assertThat(reference.rootDelaySeconds() / 2 + reference.rootDispersionSeconds())
-                .isCloseTo(reference.rootDistanceSeconds(), within(1e-12));
-        assertThat(reference.systemPeer()).isEqualTo("c"); // least root distance
-        assertThat(reference.stratum()).isEqualTo(2);
-        assertThat(reference.exclusions()).singleElement().satisfies(e -> {
+        assertThat(reference.interval().low()).isLessThanOrEqualTo(0.30);
+        assertThat(reference.interval().high()).isGreaterThanOrEqualTo(0.30);
+        assertThat(reference.rootDistanceSeconds()).isEqualTo(Math.max(reference.offsetSeconds() - reference.interval().low(),
+                reference.interval().high() - reference.offsetSeconds()));
+        // The system peer's path: its root delay (1 ms) plus our delay to it (2 ms).
+        assertThat(reference.peer().rootDelaySeconds()).isCloseTo(0.003, within(1e-15));
+        assertThat(reference.peer().systemPeer()).isEqualTo("c"); // least root distance
+        assertThat(reference.peer().stratum()).isEqualTo(2);
+        assertThat(reference.vote().exclusions()).singleElement().satisfies(e -> {
             assertThat(e.source()).isEqualTo("liar");
             assertThat(e.state()).isEqualTo(SourceState.FALSETICKER);
             assertThat(e.reason()).contains("does not cover", "4 of 5 agree");
@@ -75,13 +79,13 @@ class SelectorTest {
         configured.onSample(sample("liar2", T0, 1.2, 0.01));
         Reference early = configured.select(T0, SAME_CLOCK);
         assertThat(early.status()).isEqualTo(Reference.Status.NO_MAJORITY); // 2 of 4 voters
-        assertThat(early.candidates()).isEqualTo(4);
+        assertThat(early.vote().candidates()).isEqualTo(4);
         configured.onFault(new SourceFault("a", "a", "node-a", T0, "timeout", "", 0, false));
         configured.onFault(new SourceFault("b", "b", "node-a", T0, "timeout", "", 0, false));
         // a and b were tried and do not answer: they still vote, and the two that answer are not a majority.
         Reference tried = configured.select(T0, SAME_CLOCK);
         assertThat(tried.status()).isEqualTo(Reference.Status.NO_MAJORITY);
-        assertThat(tried.candidates()).isEqualTo(4);
+        assertThat(tried.vote().candidates()).isEqualTo(4);
     }
 
     @Test
@@ -99,20 +103,26 @@ class SelectorTest {
     @Test
     void samplesAwaitingTheirLinkStillVoteSoALocalLiarCannotWinAlone() {
         // After a takeover: a and b were sampled on other nodes (links not measured yet), c on ours and lies.
-        selector.onSample(new SourceSample("a", "a", "n0", T0, T0, 0.0, 0.001, 0, 0, 0, 0, 0.002, 1, "GPS",
-                LeapIndicator.NO_WARNING, 1, 1, 1));
-        selector.onSample(new SourceSample("b", "b", "n2", T0, T0, 0.0, 0.001, 0, 0, 0, 0, 0.002, 1, "GPS",
-                LeapIndicator.NO_WARNING, 1, 1, 1));
-        selector.onSample(new SourceSample("c", "c", "n1", T0, T0, 1.0, 0.001, 0, 0, 0, 0, 0.002, 1, "GPS",
-                LeapIndicator.NO_WARNING, 1, 1, 1));
+        selector.onSample(new SourceSample("a", "a", "n0", T0, T0, OffsetInterval.around(0.0, 0.002),
+                new SourceSample.Filter(0.001, 0, 0, 1),
+                new SourceSample.ServerFields(1, "GPS", LeapIndicator.NO_WARNING, 0),
+                new SourceSample.Estimate(0.0, 0, 0), 1, 1));
+        selector.onSample(new SourceSample("b", "b", "n2", T0, T0, OffsetInterval.around(0.0, 0.002),
+                new SourceSample.Filter(0.001, 0, 0, 1),
+                new SourceSample.ServerFields(1, "GPS", LeapIndicator.NO_WARNING, 0),
+                new SourceSample.Estimate(0.0, 0, 0), 1, 1));
+        selector.onSample(new SourceSample("c", "c", "n1", T0, T0, OffsetInterval.around(1.0, 0.002),
+                new SourceSample.Filter(0.001, 0, 0, 1),
+                new SourceSample.ServerFields(1, "GPS", LeapIndicator.NO_WARNING, 0),
+                new SourceSample.Estimate(1.0, 0, 0), 1, 1));
         Selector.Links onlyOurs = node -> node.equals("n1") ? Optional.of(TimebaseLink.self(node)) : Optional.empty();
         Reference first = selector.select(T0, onlyOurs);
         assertThat(first.status()).isEqualTo(Reference.Status.NO_MAJORITY);
-        assertThat(first.candidates()).isEqualTo(3);
+        assertThat(first.vote().candidates()).isEqualTo(3);
         assertThat(selector.samplerNodes()).containsExactlyInAnyOrder("n0", "n1", "n2");
         Reference linked = selector.select(T0, SAME_CLOCK);
         assertThat(linked.status()).isEqualTo(Reference.Status.MAJORITY);
-        assertThat(linked.falsetickers()).containsExactly("c");
+        assertThat(linked.vote().falsetickers()).containsExactly("c");
     }
 
     @Test
@@ -124,11 +134,11 @@ class SelectorTest {
         Selector successor = new Selector(new SelectorSettings("node-t", new SelectionSettings(4, 1.5, Set.of(), 5, 1_000), List.of(), 15,
                 LeapDays.JUNE_DECEMBER));
         successor.restore(selector.state());
-        assertThat(successor.history()).singleElement().satisfies(r -> assertThat(r.sequence()).isEqualTo(1));
+        assertThat(successor.history()).singleElement().satisfies(r -> assertThat(r.id().sequence()).isEqualTo(1));
         Reference next = successor.select(T0 + S, SAME_CLOCK);
-        assertThat(next.sequence()).isEqualTo(2);
+        assertThat(next.id().sequence()).isEqualTo(2);
         assertThat(successor.history()).hasSize(2);
-        assertThat(next.survivors()).containsExactlyInAnyOrder("a", "b");
+        assertThat(next.vote().survivors()).containsExactlyInAnyOrder("a", "b");
         assertThat(successor.sources(T0 + S, SAME_CLOCK).stream().filter(v -> v.address().equals("liar"))
                 .findFirst().orElseThrow().outliers()).isEqualTo(2);
     }
@@ -155,7 +165,7 @@ class SelectorTest {
         Reference reference = selector.select(T0, SAME_CLOCK);
         assertThat(reference.status()).isEqualTo(Reference.Status.NO_MAJORITY);
         assertThat(reference.usable()).isFalse();
-        assertThat(reference.survivors()).isEmpty();
+        assertThat(reference.vote().survivors()).isEmpty();
         assertThat(view("h1", T0).state()).isEqualTo(SourceState.CANDIDATE);
         assertThat(view("h1", T0).reason()).contains("no majority");
     }
@@ -167,7 +177,7 @@ class SelectorTest {
         assertThat(selector.select(T0 + 4 * S, SAME_CLOCK).status()).isEqualTo(Reference.Status.MAJORITY); // 4 polls of 1 s
         Reference reference = selector.select(T0 + 5 * S, SAME_CLOCK);
         assertThat(reference.status()).isEqualTo(Reference.Status.NO_CANDIDATES);
-        assertThat(reference.exclusions()).singleElement().satisfies(e -> {
+        assertThat(reference.vote().exclusions()).singleElement().satisfies(e -> {
             assertThat(e.state()).isEqualTo(SourceState.UNREACHABLE);
             assertThat(e.reason()).contains("no sample for 5.0 s", "timeout");
         });
@@ -183,8 +193,8 @@ class SelectorTest {
         selector.onSample(sample("near3", T0, 0.3, 0.01));
         Reference reference = selector.select(T0, SAME_CLOCK);
         assertThat(reference.status()).isEqualTo(Reference.Status.MAJORITY); // 3 of 5
-        assertThat(reference.candidates()).isEqualTo(5);
-        assertThat(reference.survivors()).containsExactlyInAnyOrder("near1", "near2", "near3");
+        assertThat(reference.vote().candidates()).isEqualTo(5);
+        assertThat(reference.vote().survivors()).containsExactlyInAnyOrder("near1", "near2", "near3");
         assertThat(view("k", T0).state()).isEqualTo(SourceState.KISS);
         assertThat(view("far", T0).state()).isEqualTo(SourceState.TOO_DISTANT);
         assertThat(view("near1", T0).state()).isEqualTo(SourceState.SELECTED);
@@ -201,7 +211,7 @@ class SelectorTest {
         assertThat(view("k", T0 + S).state()).isEqualTo(SourceState.KISS);
         selector.onSample(sample("k", T0 + 2 * S, 0.3, 0.01));
         Reference reference = selector.select(T0 + 2 * S, SAME_CLOCK);
-        assertThat(reference.survivors()).contains("k");
+        assertThat(reference.vote().survivors()).contains("k");
         assertThat(view("k", T0 + 2 * S).state()).isEqualTo(SourceState.SELECTED);
     }
 
@@ -213,8 +223,8 @@ class SelectorTest {
         selector.select(T0 + S, SAME_CLOCK);
         SelectorState written = selector.state(); // what it stored for a successor: decisions 1 and 2
         selector.restore(written); // it stepped down, nobody else led, and it leads again
-        assertThat(selector.history()).extracting(Reference::sequence).containsExactly(1L, 2L);
-        assertThat(selector.select(T0 + 2 * S, SAME_CLOCK).sequence()).isEqualTo(3);
+        assertThat(selector.history()).extracting(r -> r.id().sequence()).containsExactly(1L, 2L);
+        assertThat(selector.select(T0 + 2 * S, SAME_CLOCK).id().sequence()).isEqualTo(3);
     }
 
     @Test
@@ -226,21 +236,48 @@ class SelectorTest {
             selector.select(T0 + 2 * S, SAME_CLOCK);
         }
         assertThat(selector.history()).hasSize(5);
-        assertThat(selector.history().get(4).sequence()).isEqualTo(11);
+        assertThat(selector.history().get(4).id().sequence()).isEqualTo(11);
+    }
+
+    /** A selection among a, b and c at offsets {@code a}, {@code b} and {@code c}, each ± {@code distance}. */
+    private Reference selectAmong(double a, double b, double c, double distance) {
+        selector.onSample(sample("a", T0, a, distance));
+        selector.onSample(sample("b", T0, b, distance));
+        selector.onSample(sample("c", T0, c, distance));
+        return selector.select(T0, SAME_CLOCK);
     }
 
     @Test
-    void rootDelayAndDispersionCarryExactlyTheHullEvenWhenThePeersDelayIsWider() {
-        // Exact intervals narrower than the peer's round trip (δ 2 ms + root delay 1 ms): the root fields must
-        // still add up to the hull's distance from the offset, never more.
-        selector.onSample(sample("a", T0, 0.3001, 0.0004));
-        selector.onSample(sample("b", T0, 0.2999, 0.0004));
-        selector.onSample(sample("c", T0, 0.3000, 0.0003));
-        Reference reference = selector.select(T0, SAME_CLOCK);
+    void rootDelayAndDispersionInTheDecisionsCarryExactlyTheHullEvenWhenThePeersDelayIsWider() {
+        // Exact intervals narrower than the peer's round trip (δ 2 ms + root delay 1 ms): the root fields /status
+        // shows must still add up to the hull's distance from the offset, never more.
+        Reference reference = selectAmong(0.3001, 0.2999, 0.3000, 0.0004);
         assertThat(reference.usable()).isTrue();
-        assertThat(reference.rootDelaySeconds()).isLessThanOrEqualTo(2 * reference.rootDistanceSeconds());
-        assertThat(reference.rootDelaySeconds() / 2 + reference.rootDispersionSeconds())
-                .isCloseTo(reference.rootDistanceSeconds(), within(1e-12));
+        JsonObject decision = DecisionJson.of(reference);
+        double rootDistance = decision.getDouble("rootDistanceSeconds");
+        assertThat(rootDistance).isEqualTo(reference.rootDistanceSeconds());
+        assertThat(decision.getDouble("rootDelaySeconds")).isEqualTo(2 * rootDistance);
+        assertThat(decision.getDouble("rootDelaySeconds") / 2 + decision.getDouble("rootDispersionSeconds"))
+                .isCloseTo(rootDistance, within(1e-12));
+        assertThat(decision.getDouble("lowSeconds")).isEqualTo(reference.interval().low());
+        assertThat(decision.getDouble("highSeconds")).isEqualTo(reference.interval().high());
+        assertThat(decision.getString("systemPeer")).isEqualTo(reference.peer().systemPeer());
+        assertThat(decision.getInteger("candidates")).isEqualTo(3);
+        assertThat(decision.getLong("sequence")).isEqualTo(reference.id().sequence());
+    }
+
+    @Test
+    void aDecisionWithoutAMajorityShowsNoInterval() {
+        Reference reference = selectAmong(0.3, 0.5, 0.7, 0.001);
+        assertThat(reference.status()).isEqualTo(Reference.Status.NO_MAJORITY);
+        assertThat(reference.interval()).isNull();
+        JsonObject decision = DecisionJson.of(reference);
+        for (String field : List.of("lowSeconds", "highSeconds", "rootDistanceSeconds", "rootDelaySeconds",
+                "rootDispersionSeconds")) {
+            assertThat(decision.getDouble(field)).as(field).isZero();
+        }
+        assertThat(decision.getInteger("stratum")).isEqualTo(16);
+        assertThat(decision.getString("status")).isEqualTo("NO_MAJORITY");
     }
 
     @Test
@@ -248,18 +285,22 @@ class SelectorTest {
         // Intervals centred on 0.300, published 2 s ago, each source running 100 ppm: the reference follows the
         // centres carried to now (0.3002 s), not the regressions' means at 0.3005.
         for (String source : List.of("a", "b", "c")) {
-            selector.onSample(new SourceSample(source, source, "node-a", T0 - 2 * S, T0 - 2 * S, 0.300, 0.002, 1e-6,
-                    1e-4, 0.001, 0.0005, 0.001, 2, "GPS", LeapIndicator.NO_WARNING, 0xFF, 1, 8, 0.3005, 1e-5, 100e-6));
+            selector.onSample(new SourceSample(source, source, "node-a", T0 - 2 * S, T0 - 2 * S,
+                    OffsetInterval.around(0.300, 0.001), new SourceSample.Filter(0.002, 1e-6, 1e-4, 8),
+                    new SourceSample.ServerFields(2, "GPS", LeapIndicator.NO_WARNING, 0.001),
+                    new SourceSample.Estimate(0.3005, 1e-5, 100e-6), 0xFF, 1));
         }
         Reference reference = selector.select(T0, SAME_CLOCK);
         assertThat(reference.offsetSeconds()).isCloseTo(0.3002, within(1e-12));
-        assertThat(reference.offsetSeconds()).isBetween(reference.lowSeconds(), reference.highSeconds());
+        assertThat(reference.offsetSeconds()).isBetween(reference.interval().low(), reference.interval().high());
     }
 
     @Test
     void theSourcesViewShowsEachSourcesOwnEstimateCarriedToNow() {
-        selector.onSample(new SourceSample("a", "a", "node-a", T0, T0, 0.301, 0.002, 1e-6, 1e-4, 0.001, 0.0005, 0.010,
-                2, "GPS", LeapIndicator.NO_WARNING, 0xFF, 1, 8, 0.3005, 2e-5, 3e-6));
+        selector.onSample(new SourceSample("a", "a", "node-a", T0, T0, OffsetInterval.around(0.301, 0.010),
+                new SourceSample.Filter(0.002, 1e-6, 1e-4, 8),
+                new SourceSample.ServerFields(2, "GPS", LeapIndicator.NO_WARNING, 0.001),
+                new SourceSample.Estimate(0.3005, 2e-5, 3e-6), 0xFF, 1));
         SourceView view = view("a", T0 + 10 * S);
         assertThat(view.offsetNs()).isEqualTo(301_000_000L); // the interval's centre
         assertThat(view.estimateNs()).isEqualTo(300_530_000L); // 0.3005 s + 3 ppm × 10 s

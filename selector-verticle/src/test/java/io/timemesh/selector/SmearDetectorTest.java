@@ -11,6 +11,7 @@ import io.timemesh.core.message.Reference;
 import io.timemesh.core.message.SourceSample;
 import io.timemesh.core.message.SourceView;
 import io.timemesh.core.ntp.LeapIndicator;
+import io.timemesh.core.time.OffsetInterval;
 import io.timemesh.core.time.TimebaseLink;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -97,8 +98,10 @@ class SmearDetectorTest {
     }
 
     private static SourceSample sample(String source, long at, double offset) {
-        return new SourceSample(source, source + ".ip:123", "node-a", at, at, offset, 0.002, 1e-6, 1e-4, 0.001, 0.0005,
-                0.002, 2, "GPS", LeapIndicator.NO_WARNING, 0xFF, 16, 8);
+        return new SourceSample(source, source + ".ip:123", "node-a", at, at, OffsetInterval.around(offset, 0.002),
+                new SourceSample.Filter(0.002, 1e-6, 1e-4, 8),
+                new SourceSample.ServerFields(2, "GPS", LeapIndicator.NO_WARNING, 0.001),
+                new SourceSample.Estimate(offset, 0, 0), 0xFF, 16);
     }
 
     /** Through the selector: the smearers are shown as such in /sources and keep their votes without agreeing. */
@@ -117,8 +120,8 @@ class SmearDetectorTest {
             reference = selector.select(local, sameClock);
         }
         assertThat(reference.status()).isEqualTo(Reference.Status.MAJORITY);
-        assertThat(reference.survivors()).containsExactlyInAnyOrder("step0", "step1", "step2");
-        assertThat(reference.candidates()).as("every configured server still votes").isEqualTo(5);
+        assertThat(reference.vote().survivors()).containsExactlyInAnyOrder("step0", "step1", "step2");
+        assertThat(reference.vote().candidates()).as("every configured server still votes").isEqualTo(5);
         Map<String, SourceView> views = new HashMap<>();
         selector.sources(local, sameClock).forEach(v -> views.put(v.address(), v));
         assertThat(views.get("smear3").state()).isEqualTo(SourceState.SMEARING);
@@ -127,8 +130,8 @@ class SmearDetectorTest {
         // On the wire (GET /sources, references over the event bus) a state is its label, and reads back.
         assertThat(JsonObject.mapFrom(views.get("smear3")).getString("state")).isEqualTo("smearing");
         JsonObject wire = JsonObject.mapFrom(reference);
-        assertThat(wire.getJsonArray("exclusions").getJsonObject(0).getString("state")).isEqualTo("smearing");
-        assertThat(wire.mapTo(Reference.class).exclusions()).extracting(Reference.Exclusion::state)
+        assertThat(wire.getJsonObject("vote").getJsonArray("exclusions").getJsonObject(0).getString("state")).isEqualTo("smearing");
+        assertThat(wire.mapTo(Reference.class).vote().exclusions()).extracting(Reference.Exclusion::state)
                 .containsOnly(SourceState.SMEARING);
     }
 }

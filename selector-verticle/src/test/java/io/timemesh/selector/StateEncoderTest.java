@@ -6,6 +6,7 @@ import io.timemesh.core.clock.LeapDays;
 import io.timemesh.core.ntp.LeapIndicator;
 import io.timemesh.core.message.SourceFault;
 import io.timemesh.core.message.SourceSample;
+import io.timemesh.core.time.OffsetInterval;
 import io.timemesh.core.time.TimebaseLink;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -24,8 +25,10 @@ class StateEncoderTest {
     private final StateEncoder encoder = new StateEncoder();
 
     private static SourceSample sample(String source, long at, double offset) {
-        return new SourceSample(source, source, "node-a", at, at, offset, 0.002, 1e-6, 1e-4, 0.001, 0.0005, 0.01,
-                2, "GPS", LeapIndicator.NO_WARNING, 0xFF, 1, 8);
+        return new SourceSample(source, source, "node-a", at, at, OffsetInterval.around(offset, 0.01),
+                new SourceSample.Filter(0.002, 1e-6, 1e-4, 8),
+                new SourceSample.ServerFields(2, "GPS", LeapIndicator.NO_WARNING, 0.001),
+                new SourceSample.Estimate(offset, 0, 0), 0xFF, 1);
     }
 
     /** The value as it was written before the encoder: the whole state through Jackson at once. */

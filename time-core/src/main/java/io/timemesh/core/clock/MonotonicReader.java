@@ -36,7 +36,7 @@ public final class MonotonicReader {
         }
         long latest = Math.max(reading.latestNanos(), served);
         long bound = Math.max(reading.errorBoundNanos(), Math.max(served - reading.earliestNanos(), latest - served));
-        if (bound / 1e9 > model.maxErrorBoundSeconds()) {
+        if (bound / 1e9 > model.limits().maxErrorBoundSeconds()) {
             return new TimeReading(served, reading.earliestNanos(), latest, bound, ClockStatus.UNSYNCHRONIZED,
                     NtpConstants.MAXSTRAT, LeapIndicator.ALARM, reading.smearNanos());
         }

@@ -8,22 +8,21 @@ import io.timemesh.core.time.OffsetInterval;
 
 /**
  * A sampler's current estimate for one source, published after every accepted exchange. Times are
- * on the sampler node's local timescale; offsets are server minus that timescale.
+ * on the sampler node's local timescale; offsets are server minus that timescale. A wire type (sealed on
+ * the event bus, kept in the selector's state map).
  *
  * @param source          the source as configured ("host:port")
  * @param address         the address it resolved to ("ip:port")
- * @param sampleTimeNanos when the filter's chosen sample was received
- * @param publishedNanos  when this estimate was made (dispersion is aged to here)
- * @param offsetSeconds   the centre of the source's exact interval (see {@link #interval()})
- * @param delaySeconds    δ of the clock filter's least-delay stage; dispersion and jitter are that stage's too
- * @param rootDistanceSeconds half the width of the source's exact interval, as of {@link #publishedNanos}
+ * @param samplerNode     the node whose sampler asked it
+ * @param sampleTimeNanos when the newest exchange was received, ns
+ * @param publishedNanos  when this estimate was made (the interval is aged to here), ns
+ * @param interval        the source's exact interval as of {@code publishedNanos}, s: where its offset lies if it
+ *                        is honest (its exchanges' causal intervals intersected, widened by its root distance)
+ * @param filter          the clock filter's least-delay stage
+ * @param server          the NTP header fields the server sent with that stage
+ * @param estimate        the source's own point estimate
  * @param reach           the 8-bit reach register
- * @param filterStages    how many of the eight filter stages hold samples
- * @param estimateSeconds the source's best estimate of its offset (regression over its window), inside
- *                        {@link #interval()}
- * @param estimateErrorSeconds the standard error of {@code estimateSeconds}, seconds (0 when unknown)
- * @param frequency       how fast the source's offset changes against the sampler's local timescale, dimensionless
- *                        (1e-6 = 1 ppm; 0 when unknown): carries {@code estimateSeconds} forward in time
+ * @param pollSeconds     the current poll interval, s
  */
 public record SourceSample(
         String source,
@@ -31,60 +30,81 @@ public record SourceSample(
         String samplerNode,
         long sampleTimeNanos,
         long publishedNanos,
-        double offsetSeconds,
-        double delaySeconds,
-        double dispersionSeconds,
-        double jitterSeconds,
-        double rootDelaySeconds,
-        double rootDispersionSeconds,
-        double rootDistanceSeconds,
-        int stratum,
-        String referenceId,
-        LeapIndicator leap,
+        OffsetInterval interval,
+        Filter filter,
+        ServerFields server,
+        Estimate estimate,
         int reach,
-        int pollSeconds,
-        int filterStages,
-        double estimateSeconds,
-        double estimateErrorSeconds,
-        double frequency) {
+        int pollSeconds) {
 
-    /**
-     * A sample whose estimate is its interval's centre, with no standard error or frequency of its own
-     * (a single exchange's view, as the clock filter gives it).
-     */
-    public SourceSample(String source, String address, String samplerNode, long sampleTimeNanos, long publishedNanos,
-                        double offsetSeconds, double delaySeconds, double dispersionSeconds, double jitterSeconds,
-                        double rootDelaySeconds, double rootDispersionSeconds, double rootDistanceSeconds,
-                        int stratum, String referenceId, LeapIndicator leap, int reach, int pollSeconds,
-                        int filterStages) {
-        this(source, address, samplerNode, sampleTimeNanos, publishedNanos, offsetSeconds, delaySeconds,
-                dispersionSeconds, jitterSeconds, rootDelaySeconds, rootDispersionSeconds, rootDistanceSeconds,
-                stratum, referenceId, leap, reach, pollSeconds, filterStages, offsetSeconds, 0, 0);
+    /** @throws IllegalArgumentException when a part is missing (what a reader of another version would make of it) */
+    public SourceSample {
+        if (interval == null || filter == null || server == null || estimate == null) {
+            throw new IllegalArgumentException("a sample of " + source + " needs its interval, filter, server and estimate");
+        }
     }
 
     /**
-     * The source's exact interval (as centre and half-width) and its regression estimate; the
-     * sample time is the newest exchange's, since every exchange now moves the estimate.
+     * The clock filter's view of a source.
+     *
+     * @param delaySeconds      δ of the least-delay stage, s
+     * @param dispersionSeconds that stage's dispersion aged to the publication, s
+     * @param jitterSeconds     the stages' jitter about it, s
+     * @param stages            how many of the eight filter stages hold samples
+     */
+    public record Filter(double delaySeconds, double dispersionSeconds, double jitterSeconds, int stages) {}
+
+    /**
+     * What the server said of itself in its reply (RFC 5905 §7.3). Its root dispersion is not kept: with its root
+     * delay it is in {@link #interval()} already, where the sample was read from the wire.
+     *
+     * @param stratum          its stratum
+     * @param referenceId      its reference id, as text
+     * @param leap             its leap indicator
+     * @param rootDelaySeconds its root delay, s: the start of the path NTP's root delay describes if it becomes
+     *                         the system peer
+     */
+    public record ServerFields(int stratum, String referenceId, LeapIndicator leap, double rootDelaySeconds) {}
+
+    /**
+     * The source's best estimate of its offset (regression over its window), inside {@link #interval()}.
+     *
+     * @param offsetSeconds the estimate at {@code publishedNanos}, s
+     * @param errorSeconds  its standard error, s (0 when unknown)
+     * @param frequency     how fast the source's offset changes against the sampler's local timescale,
+     *                      dimensionless (1e-6 = 1 ppm; 0 when unknown): carries the estimate forward in time
+     */
+    public record Estimate(double offsetSeconds, double errorSeconds, double frequency) {}
+
+    /**
+     * The source's exact interval and its regression estimate; the sample time is the newest exchange's,
+     * since every exchange now moves the estimate.
      */
     public static SourceSample of(String source, String address, String samplerNode, SourceEstimate estimate,
                                   int reach, int pollSeconds) {
         FilteredEstimate filtered = estimate.filtered();
         NtpSample best = filtered.best();
         return new SourceSample(source, address, samplerNode, estimate.atNanos(), estimate.atNanos(),
-                estimate.bound().midpoint(), best.delaySeconds(), filtered.dispersionSeconds(),
-                filtered.jitterSeconds(), best.rootDelaySeconds(), best.rootDispersionSeconds(),
-                estimate.bound().width() / 2, best.stratum(), best.referenceId(), best.leap(), reach, pollSeconds,
-                filtered.stages(), estimate.offsetSeconds(), estimate.offsetErrorSeconds(),
-                estimate.significantFrequency());
+                estimate.bound(),
+                new Filter(best.delaySeconds(), filtered.dispersionSeconds(), filtered.jitterSeconds(),
+                        filtered.stages()),
+                new ServerFields(best.stratum(), best.referenceId(), best.leap(), best.rootDelaySeconds()),
+                new Estimate(estimate.offsetSeconds(), estimate.offsetErrorSeconds(), estimate.significantFrequency()),
+                reach, pollSeconds);
     }
 
-    /** [θ − λ, θ + λ] as of {@link #publishedNanos}. */
-    public OffsetInterval interval() {
-        return OffsetInterval.around(offsetSeconds, rootDistanceSeconds);
+    /** θ: the centre of {@link #interval()}, s. */
+    public double offsetSeconds() {
+        return interval.midpoint();
     }
 
-    /** The estimate carried to {@code nowNanos} (same timescale as {@link #publishedNanos}) at {@link #frequency}. */
+    /** λ: the half-width of {@link #interval()}, s. */
+    public double rootDistanceSeconds() {
+        return interval.halfWidth();
+    }
+
+    /** The estimate carried to {@code nowNanos} (same timescale as {@link #publishedNanos}) at its frequency, s. */
     public double estimateAt(long nowNanos) {
-        return estimateSeconds + frequency * (nowNanos - publishedNanos) / 1e9;
+        return estimate.offsetSeconds() + estimate.frequency() * (nowNanos - publishedNanos) / 1e9;
     }
 }

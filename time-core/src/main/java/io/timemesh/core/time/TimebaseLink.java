@@ -40,12 +40,11 @@ public record TimebaseLink(String node, double offsetSeconds, double rootDistanc
         if (identity()) {
             return s;
         }
+        SourceSample.Estimate e = s.estimate();
         return new SourceSample(s.source(), s.address(), s.samplerNode(), toLocalNanos(s.sampleTimeNanos()),
-                toLocalNanos(s.publishedNanos()), s.offsetSeconds() + offsetSeconds, s.delaySeconds(),
-                s.dispersionSeconds(), s.jitterSeconds(), s.rootDelaySeconds(), s.rootDispersionSeconds(),
-                s.rootDistanceSeconds() + distanceAt(nowNanos), s.stratum(), s.referenceId(), s.leap(), s.reach(),
-                s.pollSeconds(), s.filterStages(), s.estimateSeconds() + offsetSeconds, s.estimateErrorSeconds(),
-                s.frequency());
+                toLocalNanos(s.publishedNanos()), s.interval().shifted(offsetSeconds).widened(distanceAt(nowNanos)),
+                s.filter(), s.server(), new SourceSample.Estimate(e.offsetSeconds() + offsetSeconds, e.errorSeconds(),
+                e.frequency()), s.reach(), s.pollSeconds());
     }
 
     /** One exchange measured against their clock, as if measured against ours (for handing a source over). */
@@ -63,15 +62,12 @@ public record TimebaseLink(String node, double offsetSeconds, double rootDistanc
         if (identity()) {
             return r;
         }
-        double widen = distanceAt(nowNanos);
+        Reference.Identity id = r.id();
         // basisNanos stays as the selector wrote it: it only identifies the newest sample, and a rebased copy
         // would change with every refinement of the link and look like new data.
-        return new Reference(r.selectorNode(), r.sequence(), toLocalNanos(r.timeNanos()), r.basisNanos(),
-                r.status(), r.offsetSeconds() + offsetSeconds, r.lowSeconds() + offsetSeconds - widen,
-                r.highSeconds() + offsetSeconds + widen, r.rootDistanceSeconds() + widen, r.rootDelaySeconds(),
-                r.rootDispersionSeconds() + widen, r.regionLowSeconds() + offsetSeconds,
-                r.regionHighSeconds() + offsetSeconds, r.agreeing(), r.candidates(), r.stratum(), r.leap(),
-                r.systemPeer(), r.survivors(), r.falsetickers(), r.exclusions(),
-                r.systemPeerAddress());
+        return new Reference(new Reference.Identity(id.selectorNode(), id.sequence(), toLocalNanos(id.timeNanos()),
+                id.basisNanos()), r.status(), r.offsetSeconds() + offsetSeconds,
+                r.interval() == null ? null : r.interval().shifted(offsetSeconds).widened(distanceAt(nowNanos)),
+                r.region().shifted(offsetSeconds), r.vote(), r.peer());
     }
 }

@@ -3,6 +3,7 @@ package io.timemesh.core.clock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.timemesh.core.ntp.LeapIndicator;
+import io.timemesh.core.time.OffsetInterval;
 import java.time.Instant;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -128,9 +129,11 @@ class LeapSecondTest {
         LeapSecond leap = leap(insert, smear ? LeapMode.SMEAR : LeapMode.STEP);
         long errorNanos = (long) halfWidthMillis * error * 1_000L; // within ±halfWidth
         long correction = 5 * S; // V = L + 5 s
-        ClockModel model = new ClockModel(true, 0, correction, 0, 0, 0, Long.MAX_VALUE / 2, 0,
-                halfWidthMillis / 1e3, 0, true, Long.MAX_VALUE, 1.0, 2, LeapIndicator.NO_WARNING, "sel", "a", 1, 1, 0,
-                false, 0, 0, null, null, leap);
+        ClockModel model = new ClockModel(new ClockModel.Correction(0, correction, 0, 0, 0),
+                new ClockModel.Bound(Long.MAX_VALUE / 2, OffsetInterval.around(0, halfWidthMillis / 1e3)),
+                new ClockModel.Limits(0, Long.MAX_VALUE, 1.0),
+                new ClockModel.Upstream("sel", 1, true, 2, LeapIndicator.NO_WARNING, "a", null, 0),
+                new ClockModel.Tracking(1, 0, false, 0, null), leap);
         MonotonicReader reader = new MonotonicReader();
         java.util.Random random = new java.util.Random(seed);
         long local = M - 3 * S - correction; // three seconds before midnight

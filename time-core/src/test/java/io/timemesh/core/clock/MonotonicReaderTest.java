@@ -3,6 +3,7 @@ package io.timemesh.core.clock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.timemesh.core.ntp.LeapIndicator;
+import io.timemesh.core.time.OffsetInterval;
 import org.junit.jupiter.api.Test;
 
 class MonotonicReaderTest {
@@ -12,8 +13,11 @@ class MonotonicReaderTest {
 
     /** Synchronised at L = T0 with V = L + correction, ±1 ms, a 1 s limit on the bound. */
     private static ClockModel synced(long correctionNanos) {
-        return new ClockModel(true, T0, correctionNanos, 0, 0, 0, T0, 0, 0.001, 15e-6, true, 10 * S, 1.0, 2,
-                LeapIndicator.NO_WARNING, "sel", "127.0.0.2:123", 1, 1, 0, false, 0, 0, null, null);
+        return new ClockModel(new ClockModel.Correction(T0, correctionNanos, 0, 0, 0),
+                new ClockModel.Bound(T0, OffsetInterval.around(0.0, 0.001)),
+                new ClockModel.Limits(15e-6, 10 * S, 1.0),
+                new ClockModel.Upstream("sel", 1, true, 2, LeapIndicator.NO_WARNING, "127.0.0.2:123", null, 0),
+                new ClockModel.Tracking(1, 0, false, 0, null), null);
     }
 
     @Test

@@ -1,0 +1,50 @@
+package io.timemesh.core.message;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.timemesh.core.ntp.LeapIndicator;
+import io.timemesh.core.time.OffsetInterval;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The mesh's wire types through Jackson, as the event bus and the cluster maps carry them. */
+class WireTypesTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static final Reference MAJORITY = new Reference(new Reference.Identity("sel", 7, 1_000, 900),
+            Reference.Status.MAJORITY, 0.3005, new OffsetInterval(0.299, 0.303), new OffsetInterval(0.300, 0.301),
+            new Reference.Vote(3, 4, List.of("a", "b", "c"), List.of("d"),
+                    List.of(new Reference.Exclusion("d", SourceState.FALSETICKER, "does not cover"))),
+            new Reference.Peer(1, LeapIndicator.NO_WARNING, "a", "127.0.0.1:123", 0.003));
+
+    @Test
+    void referencesAndSamplesReadBackAsWritten() {
+        assertThat(JSON.convertValue(JSON.convertValue(MAJORITY, Map.class), Reference.class)).isEqualTo(MAJORITY);
+        SourceSample sample = new SourceSample("a", "127.0.0.1:123", "node-a", 1_000, 1_100,
+                new OffsetInterval(0.299, 0.302), new SourceSample.Filter(0.002, 1e-6, 1e-4, 8),
+                new SourceSample.ServerFields(1, "GPS", LeapIndicator.NO_WARNING, 0.001),
+                new SourceSample.Estimate(0.3004, 1e-5, 2e-6), 0xFF, 16);
+        assertThat(JSON.convertValue(JSON.convertValue(sample, Map.class), SourceSample.class)).isEqualTo(sample);
+        // Only the components are written: the derived centre and half-width are not a second encoding.
+        assertThat(JSON.convertValue(sample, Map.class)).doesNotContainKeys("offsetSeconds", "rootDistanceSeconds");
+        assertThat(JSON.convertValue(MAJORITY, Map.class)).doesNotContainKeys("rootDistanceSeconds", "usable");
+    }
+
+    @Test
+    void aMajorityWithoutAnIntervalOrASampleWithoutOneIsRefused() {
+        ObjectNode noInterval = JSON.valueToTree(MAJORITY);
+        noInterval.remove("interval");
+        assertThatThrownBy(() -> JSON.convertValue(noInterval, Reference.class))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("exactly when it has a majority");
+        ObjectNode bare = JSON.createObjectNode().put("source", "a").put("samplerNode", "node-a");
+        assertThatThrownBy(() -> JSON.convertValue(bare, SourceSample.class))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs its interval");
+        assertThatThrownBy(() -> new Reference(MAJORITY.id(), Reference.Status.NO_MAJORITY, 0,
+                MAJORITY.interval(), MAJORITY.region(), MAJORITY.vote(), Reference.Peer.NONE))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+}
