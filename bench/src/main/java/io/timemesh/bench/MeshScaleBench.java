@@ -20,10 +20,10 @@ import java.util.concurrent.TimeUnit;
  * {@code nodes per JVM} of them share a JVM ({@link MeshHost}), so that 16 nodes do not need 16 JVMs' idle CPU on
  * 2 cores, while a message between any two still crosses the cluster event bus. Node 0 starts first, alone in its
  * JVM, and takes the selector lease, so the selector node's CPU is its process's. Once every node is SYNCHRONIZED,
- * after a minute's warm-up each is asked once a second for what the selector→node timebase hop added to each side of the reference it
- * applied ({@code /status} {@code mesh.hopSeconds}). Prints, per size: the hop's median and 90th percentile over
- * every non-selector node and second, the selector node's CPU and the other nodes' mean CPU (share of one core);
- * then the hop at the largest size against the target, at most twice the hop at 3 nodes.
+ * after a minute's warm-up each is asked once a second for what the selector→node timebase hop added to each side
+ * of the reference it applied ({@code /status} {@code mesh.hopSeconds}). Prints, per size: the hop's median and
+ * 90th percentile over every non-selector node and second, the selector node's CPU and the other nodes' mean CPU
+ * (share of one core); then the hop at the largest size against the target, at most twice the hop at 3 nodes.
  * Usage: {@code MeshScaleBench [sizes, e.g. 3,8,16] [seconds] [work directory] [nodes per JVM, default 4]}.
  */
 public final class MeshScaleBench {
