@@ -46,8 +46,12 @@ public final class MeshScaleBench {
 
     private MeshScaleBench() {}
 
-    /** One size's figures: the hop in seconds (median, p90), and CPU shares of one core. */
-    record Figures(int nodes, double hopMedian, double hopP90, double selectorCpu, double otherCpu, int readings) {}
+    /**
+     * One size's figures: the hop in seconds (median, p90), CPU shares of one core, and the machine's 1-minute load
+     * average as the measurement ended.
+     */
+    record Figures(int nodes, double hopMedian, double hopP90, double selectorCpu, double otherCpu, int readings,
+                   String load) {}
 
     public static void main(String[] args) throws Exception {
         int[] sizes = Arrays.stream((args.length > 0 ? args[0] : "3,8,16").split(",")).mapToInt(Integer::parseInt).toArray();
@@ -133,10 +137,10 @@ public final class MeshScaleBench {
                 throw new IOException("no node reported a timebase hop at " + size + " nodes");
             }
             Figures figures = new Figures(size, sorted[sorted.length / 2], sorted[(int) (sorted.length * 0.9)],
-                    selectorCpu, otherCpu, sorted.length);
+                    selectorCpu, otherCpu, sorted.length, ProcessStats.loadAverage());
             System.out.printf(Locale.ROOT, "%d nodes: hop median %.1f µs, p90 %.1f µs (%d readings); selector node "
-                            + "CPU %.1f %%, other nodes %.1f %% each%n", size, figures.hopMedian() * 1e6,
-                    figures.hopP90() * 1e6, figures.readings(), selectorCpu * 100, otherCpu * 100);
+                            + "CPU %.1f %%, other nodes %.1f %% each; load average %s%n", size, figures.hopMedian() * 1e6,
+                    figures.hopP90() * 1e6, figures.readings(), selectorCpu * 100, otherCpu * 100, figures.load());
             return figures;
         } finally {
             for (NodeProcess node : nodes) {
@@ -173,14 +177,14 @@ public final class MeshScaleBench {
         Figures base = all.get(0);
         System.out.printf(Locale.ROOT, "%nA mesh of many nodes: %d s measured per size, five simulated servers polled "
                         + "each second, the selector's node alone in its JVM and the others %d to a JVM, on this machine "
-                        + "(%d cores, load average %s)%n", seconds, perJvm, Runtime.getRuntime().availableProcessors(),
-                ProcessStats.loadAverage());
+                        + "(%d cores)%n", seconds, perJvm, Runtime.getRuntime().availableProcessors());
         System.out.println("| nodes | timebase hop, median (µs) | p90 (µs) | ÷ the hop at " + base.nodes() + " nodes "
-                + "| selector node CPU | other nodes' CPU, each |");
-        System.out.println("|---|---|---|---|---|---|");
+                + "| selector node CPU | other nodes' CPU, each | load average |");
+        System.out.println("|---|---|---|---|---|---|---|");
         for (Figures f : all) {
-            System.out.printf(Locale.ROOT, "| %d | %.1f | %.1f | %.2f | %.1f %% | %.1f %% |%n", f.nodes(), f.hopMedian() * 1e6,
-                    f.hopP90() * 1e6, f.hopMedian() / base.hopMedian(), f.selectorCpu() * 100, f.otherCpu() * 100);
+            System.out.printf(Locale.ROOT, "| %d | %.1f | %.1f | %.2f | %.1f %% | %.1f %% | %s |%n", f.nodes(),
+                    f.hopMedian() * 1e6, f.hopP90() * 1e6, f.hopMedian() / base.hopMedian(), f.selectorCpu() * 100,
+                    f.otherCpu() * 100, f.load());
         }
         for (Figures f : all) {
             Summary.row("mesh", String.format(Locale.ROOT, "%d nodes: timebase hop (median) / selector node CPU",
