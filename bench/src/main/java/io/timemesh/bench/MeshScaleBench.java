@@ -173,7 +173,7 @@ public final class MeshScaleBench {
         return Integer.parseInt(name.substring("node-".length(), name.indexOf('/')));
     }
 
-    private static void report(List<Figures> all, int seconds, int perJvm) throws IOException {
+    private static void report(List<Figures> all, int seconds, int perJvm) {
         Figures base = all.get(0);
         System.out.printf(Locale.ROOT, "%nA mesh of many nodes: %d s measured per size, five simulated servers polled "
                         + "each second, the selector's node alone in its JVM and the others %d to a JVM, on this machine "
