@@ -2,8 +2,8 @@
 # A node's memory and start-up with deploy/jvm.options (the systemd unit's and the Kubernetes manifest's JVM
 # options): time from the JVM's start to the first SYNCHRONIZED /time against three local chronyds with iburst
 # (three starts, the median; target 3 s), RSS next to the heap in use idle (target 128 MiB) and at its highest
-# while HTTP and NTP load it together (target 192 MiB), and the same node started as the README starts it (no JVM
-# option) for comparison.
+# while HTTP and NTP load it together (target 192 MiB), the same node started as the README starts it (no JVM
+# option) for comparison, and a cluster member's RSS idle.
 #   bench/memory-bench.sh [load seconds]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,16 +15,18 @@ start_chronyd 11932
 start_chronyd 11933
 sources=(--source 127.0.0.1:11931 --source 127.0.0.1:11932 --source 127.0.0.1:11933)
 
-# start_node NAME JVM_OPTIONS...: a node with the default poll (iburst, then 64 s) and an NTP port; sets node_pid,
-# start_ms, the milliseconds from its start to its first SYNCHRONIZED answer (polled every 20 ms), and up_ms, those
-# to the moment it said it serves (JVM, Hazelcast and verticles started; sampling begins).
+# start_node NAME JVM_OPTIONS...: a node with the default poll (iburst, then 64 s) and an NTP port (and the run
+# options in $run_options, if any); sets node_pid, start_ms, the milliseconds from its start to its first
+# SYNCHRONIZED answer (polled every 20 ms), and up_ms, those to the moment it said it serves (JVM and verticles
+# started, and Hazelcast for a cluster member; sampling begins).
+run_options=()
 start_node() {
   local name=$1 begin
   up_ms=""
   shift
   begin=$(date +%s%N)
   java "$@" -jar deploy/target/timemesh.jar run "${sources[@]}" --http-host 127.0.0.1 --http-port 18931 \
-    --ntp-port 11934 > "$work/node-$name.log" 2>&1 & pids+=($!)
+    --ntp-port 11934 "${run_options[@]}" > "$work/node-$name.log" 2>&1 & pids+=($!)
   node_pid=$!
   for _ in $(seq 1500); do
     if [ -z "$up_ms" ] && grep -q "serving http" "$work/node-$name.log"; then
@@ -86,6 +88,14 @@ opt_idle=$idle_rss opt_idle_heap=$idle_heap opt_loaded=$loaded_rss opt_loaded_he
 opt_http=$http_rps opt_ntp=$ntp_rps
 measure none
 none_idle=$idle_rss none_idle_heap=$idle_heap none_loaded=$loaded_rss none_loaded_heap=$loaded_heap
+# A cluster member (a cluster of one) idle, with the same options: what the Hazelcast member a single node no longer
+# runs costs.
+java -jar deploy/target/timemesh.jar cluster-key "$work/cluster.key" > /dev/null
+run_options=(--cluster --cluster-key "$work/cluster.key" --cluster-port 11935 --cluster-name "memory-bench-$$")
+start_node member @deploy/jvm.options
+sleep 30
+member_idle=$(rss_mib "$node_pid") member_idle_heap=$(heap_mib "$node_pid")
+stop_node
 
 printf '\nA node against three local chronyds (load average %s)\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '| figure | deploy/jvm.options | no JVM option (README run command) | target |\n|---|---|---|---|\n'
@@ -95,6 +105,8 @@ printf '| RSS idle (heap in use) | %s MiB (%s MiB) | %s MiB (%s MiB) | ≤ 128 M
   "$none_idle" "$none_idle_heap"
 printf '| highest RSS under HTTP and NTP load together (heap in use after) | %s MiB (%s MiB) | %s MiB (%s MiB) | ≤ 192 MiB |\n' \
   "$opt_loaded" "$opt_loaded_heap" "$none_loaded" "$none_loaded_heap"
+printf '| RSS idle (heap in use), a cluster member (--cluster), deploy/jvm.options | %s MiB (%s MiB) | | |\n' \
+  "$member_idle" "$member_idle_heap"
 printf '(the load: wrk, 32 connections, %s HTTP requests/s served, with NTP at 20,000 offered, %s replies/s, for %s s)\n' \
   "$opt_http" "$opt_ntp" "$seconds"
 met() { awk -v v="$1" -v t="$2" 'BEGIN {print (v <= t ? "met" : "**missed**")}'; }
@@ -102,5 +114,7 @@ summary memory "start to first SYNCHRONIZED, 3 chronyds, iburst" "$start_median 
   "$(met "$start_median" 3000)"
 summary memory "RSS idle (heap in use), deploy/jvm.options" "$opt_idle MiB (heap $opt_idle_heap MiB)" \
   "no JVM option: $none_idle MiB (heap $none_idle_heap MiB)" "" "≤ 128 MiB" "$(met "$opt_idle" 128)"
+summary memory "RSS idle (heap in use), a cluster member (--cluster), deploy/jvm.options" \
+  "$member_idle MiB (heap $member_idle_heap MiB)" "" "" "" ""
 summary memory "RSS under HTTP + NTP load (heap in use)" "$opt_loaded MiB (heap $opt_loaded_heap MiB)" \
   "no JVM option: $none_loaded MiB (heap $none_loaded_heap MiB)" "" "≤ 192 MiB" "$(met "$opt_loaded" 192)"

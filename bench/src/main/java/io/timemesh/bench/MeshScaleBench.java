@@ -15,19 +15,27 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A mesh of many nodes (issue 14): for each size, that many node processes cluster on loopback under one
- * key, poll the same five simulated servers, and serve time. Once every node is SYNCHRONIZED, each is asked
- * once a second for what the selector→node timebase hop added to each side of the reference it applied
- * ({@code /status} {@code mesh.hopSeconds}), and the selector's process is measured for CPU. Prints, per
- * size: the hop's median and 90th percentile over every non-selector node and second, the selector node's
- * CPU and the other nodes' mean CPU (share of one core); then the hop at the largest size against the
- * target, at most twice the hop at 3 nodes.
- * Usage: {@code MeshScaleBench [sizes, e.g. 3,8,16] [seconds] [work directory]}.
+ * A mesh of many nodes (issue 14): for each size, that many nodes cluster on loopback under one key, poll the same
+ * five simulated servers, and serve time. Each node is its own Vert.x, Hazelcast member and verticles; up to
+ * {@code nodes per JVM} of them share a JVM ({@link MeshHost}), so that 16 nodes do not need 16 JVMs' idle CPU on
+ * 2 cores, while a message between any two still crosses the cluster event bus. Node 0 starts first, alone in its
+ * JVM, and takes the selector lease, so the selector node's CPU is its process's. Once every node is SYNCHRONIZED,
+ * after a minute's warm-up each is asked once a second for what the selector→node timebase hop added to each side
+ * of the reference it applied ({@code /status} {@code mesh.hopSeconds}). Prints, per size: the hop's median and
+ * 90th percentile over every non-selector node and second, the selector node's CPU and the other nodes' mean CPU
+ * (share of one core); then the hop at the largest size against the target, at most twice the hop at 3 nodes.
+ * Usage: {@code MeshScaleBench [sizes, e.g. 3,8,16] [seconds] [work directory] [nodes per JVM, default 4]}.
  */
 public final class MeshScaleBench {
     private static final int FARM_SUBNET = 5;
     private static final int FARM_PORT = 11970;
     private static final int SOURCES = 5;
+    /**
+     * From every node SYNCHRONIZED to the measurement: links warm, leadership settled after the joins, and the JIT
+     * done with the per-second paths. Four idle nodes in one JVM spent 14 % of a core compiling 15–45 s after they
+     * synchronised and 2.5 % at 75–105 s (of 21 % and 10 % in all), so a shorter wait measures the JIT.
+     */
+    private static final int WARM_UP_SECONDS = 60;
     private static final Path JAR = Path.of("deploy", "target", "timemesh.jar");
     /**
      * Ports below the kernel's ephemeral range (32768 up here), so that no node's own outgoing connection can take
@@ -38,8 +46,12 @@ public final class MeshScaleBench {
 
     private MeshScaleBench() {}
 
-    /** One size's figures: the hop in seconds (median, p90), and CPU shares of one core. */
-    record Figures(int nodes, double hopMedian, double hopP90, double selectorCpu, double otherCpu, int readings) {}
+    /**
+     * One size's figures: the hop in seconds (median, p90), CPU shares of one core, and the machine's 1-minute load
+     * average as the measurement ended.
+     */
+    record Figures(int nodes, double hopMedian, double hopP90, double selectorCpu, double otherCpu, int readings,
+                   String load) {}
 
     public static void main(String[] args) throws Exception {
         int[] sizes = Arrays.stream((args.length > 0 ? args[0] : "3,8,16").split(",")).mapToInt(Integer::parseInt).toArray();
@@ -52,6 +64,7 @@ public final class MeshScaleBench {
         if (keygen.waitFor() != 0) {
             throw new IOException("cluster-key exited with " + keygen.exitValue());
         }
+        int perJvm = args.length > 3 ? Integer.parseInt(args[3]) : 4;
         List<Figures> all = new ArrayList<>();
         try (SourceFarm farm = new SourceFarm(SOURCES, FARM_SUBNET, FARM_PORT, NodeProcess::systemNanos,
                 ServerBehaviour.truthful())) {
@@ -59,39 +72,40 @@ public final class MeshScaleBench {
             Files.writeString(config, new JsonObject().put("sources", new JsonArray(farm.hostPorts())).put("pollSeconds", 1)
                     .encode());
             for (int size : sizes) {
-                all.add(measure(size, seconds, work, config, key));
+                all.add(measure(size, perJvm, seconds, work, config, key));
             }
         }
-        report(all, seconds);
+        report(all, seconds, perJvm);
     }
 
-    private static Figures measure(int size, int seconds, Path work, Path config, Path key) throws Exception {
+    private static Figures measure(int size, int perJvm, int seconds, Path work, Path config, Path key) throws Exception {
         if (size < 2 || size > 32) {
             throw new IllegalArgumentException("a mesh of 2 to 32 nodes (its ports), not " + size);
         }
         List<String> members = new ArrayList<>();
-        int[] clusterPorts = new int[size];
         for (int i = 0; i < size; i++) {
-            clusterPorts[i] = PORT_BASE + 32 + i;
-            members.add("127.0.0.1:" + clusterPorts[i]);
+            members.add("127.0.0.1:" + (PORT_BASE + 32 + i));
         }
         String cluster = "mesh-scale-" + size + "-" + ProcessHandle.current().pid();
         List<NodeProcess> nodes = new ArrayList<>();
         try {
-            for (int i = 0; i < size; i++) {
-                nodes.add(new NodeProcess(PORT_BASE + i, work.resolve("node-" + size + "-" + i + ".log"), List.of(
-                        "--config", config.toString(), "--cluster", "--cluster-key", key.toString(), "--cluster-name",
-                        cluster, "--members", String.join(",", members), "--cluster-host", "127.0.0.1", "--cluster-port",
-                        String.valueOf(clusterPorts[i]), "--node-name", "node-" + i)));
+            nodes.addAll(startJvm(0, 1, size, work, config, key, cluster, members));
+            nodes.get(0).awaitSynchronised(Duration.ofSeconds(60));
+            for (int first = 1; first < size; first += perJvm) {
+                nodes.addAll(startJvm(first, Math.min(perJvm, size - first), size, work, config, key, cluster, members));
             }
             for (NodeProcess node : nodes) {
                 node.awaitSynchronised(Duration.ofSeconds(60 + 10L * size));
             }
-            TimeUnit.SECONDS.sleep(10); // links warm, leadership settled after the joins
+            TimeUnit.SECONDS.sleep(WARM_UP_SECONDS);
             int selector = selectorIndex(nodes.get(0));
-            double[] cpuBefore = new double[size];
-            for (int i = 0; i < size; i++) {
-                cpuBefore[i] = ProcessStats.cpuSeconds(nodes.get(i).pid());
+            if (selector != 0) {
+                throw new IOException("node-" + selector + " took the selector lease, not node 0 (alone in its JVM)");
+            }
+            List<Long> jvms = nodes.stream().map(NodeProcess::pid).distinct().toList();
+            double[] cpuBefore = new double[jvms.size()];
+            for (int j = 0; j < jvms.size(); j++) {
+                cpuBefore[j] = ProcessStats.cpuSeconds(jvms.get(j));
             }
             long start = System.nanoTime();
             List<Double> hops = new ArrayList<>();
@@ -110,15 +124,10 @@ public final class MeshScaleBench {
                 TimeUnit.NANOSECONDS.sleep(Math.max(0, TimeUnit.SECONDS.toNanos(1) - (System.nanoTime() - second)));
             }
             double elapsed = (System.nanoTime() - start) / 1e9;
-            double selectorCpu = 0;
+            double selectorCpu = (ProcessStats.cpuSeconds(jvms.get(0)) - cpuBefore[0]) / elapsed;
             double otherCpu = 0;
-            for (int i = 0; i < size; i++) {
-                double share = (ProcessStats.cpuSeconds(nodes.get(i).pid()) - cpuBefore[i]) / elapsed;
-                if (i == selector) {
-                    selectorCpu = share;
-                } else {
-                    otherCpu += share / (size - 1);
-                }
+            for (int j = 1; j < jvms.size(); j++) {
+                otherCpu += (ProcessStats.cpuSeconds(jvms.get(j)) - cpuBefore[j]) / elapsed / (size - 1);
             }
             if (selectorIndex(nodes.get(0)) != selector) {
                 throw new IOException("the selector moved during the measurement at " + size + " nodes");
@@ -128,16 +137,30 @@ public final class MeshScaleBench {
                 throw new IOException("no node reported a timebase hop at " + size + " nodes");
             }
             Figures figures = new Figures(size, sorted[sorted.length / 2], sorted[(int) (sorted.length * 0.9)],
-                    selectorCpu, otherCpu, sorted.length);
+                    selectorCpu, otherCpu, sorted.length, ProcessStats.loadAverage());
             System.out.printf(Locale.ROOT, "%d nodes: hop median %.1f µs, p90 %.1f µs (%d readings); selector node "
-                            + "CPU %.1f %%, other nodes %.1f %% each%n", size, figures.hopMedian() * 1e6,
-                    figures.hopP90() * 1e6, figures.readings(), selectorCpu * 100, otherCpu * 100);
+                            + "CPU %.1f %%, other nodes %.1f %% each; load average %s%n", size, figures.hopMedian() * 1e6,
+                    figures.hopP90() * 1e6, figures.readings(), selectorCpu * 100, otherCpu * 100, figures.load());
             return figures;
         } finally {
             for (NodeProcess node : nodes) {
                 node.close();
             }
         }
+    }
+
+    /** Nodes {@code first} to {@code first + count - 1} of the mesh in one JVM; their handles in that order. */
+    private static List<NodeProcess> startJvm(int first, int count, int size, Path work, Path config, Path key,
+                                              String cluster, List<String> members) throws IOException {
+        List<Integer> httpPorts = new ArrayList<>();
+        List<List<String>> options = new ArrayList<>();
+        for (int i = first; i < first + count; i++) {
+            httpPorts.add(PORT_BASE + i);
+            options.add(List.of("--config", config.toString(), "--cluster", "--cluster-key", key.toString(),
+                    "--cluster-name", cluster, "--members", String.join(",", members), "--cluster-host", "127.0.0.1",
+                    "--cluster-port", String.valueOf(PORT_BASE + 32 + i), "--node-name", "node-" + i));
+        }
+        return NodeProcess.inOneJvm(httpPorts, work.resolve("jvm-" + size + "-" + first + ".log"), options);
     }
 
     /** Which node (by index in its name, node-i/incarnation) answers as selector, as {@code node} sees it. */
@@ -150,16 +173,18 @@ public final class MeshScaleBench {
         return Integer.parseInt(name.substring("node-".length(), name.indexOf('/')));
     }
 
-    private static void report(List<Figures> all, int seconds) {
+    private static void report(List<Figures> all, int seconds, int perJvm) {
         Figures base = all.get(0);
         System.out.printf(Locale.ROOT, "%nA mesh of many nodes: %d s measured per size, five simulated servers polled "
-                + "each second, on this machine (%d cores)%n", seconds, Runtime.getRuntime().availableProcessors());
+                        + "each second, the selector's node alone in its JVM and the others %d to a JVM, on this machine "
+                        + "(%d cores)%n", seconds, perJvm, Runtime.getRuntime().availableProcessors());
         System.out.println("| nodes | timebase hop, median (µs) | p90 (µs) | ÷ the hop at " + base.nodes() + " nodes "
-                + "| selector node CPU | other nodes' CPU, each |");
-        System.out.println("|---|---|---|---|---|---|");
+                + "| selector node CPU | other nodes' CPU, each | load average |");
+        System.out.println("|---|---|---|---|---|---|---|");
         for (Figures f : all) {
-            System.out.printf(Locale.ROOT, "| %d | %.1f | %.1f | %.2f | %.1f %% | %.1f %% |%n", f.nodes(), f.hopMedian() * 1e6,
-                    f.hopP90() * 1e6, f.hopMedian() / base.hopMedian(), f.selectorCpu() * 100, f.otherCpu() * 100);
+            System.out.printf(Locale.ROOT, "| %d | %.1f | %.1f | %.2f | %.1f %% | %.1f %% | %s |%n", f.nodes(),
+                    f.hopMedian() * 1e6, f.hopP90() * 1e6, f.hopMedian() / base.hopMedian(), f.selectorCpu() * 100,
+                    f.otherCpu() * 100, f.load());
         }
         for (Figures f : all) {
             Summary.row("mesh", String.format(Locale.ROOT, "%d nodes: timebase hop (median) / selector node CPU",

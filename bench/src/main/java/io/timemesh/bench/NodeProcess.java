@@ -70,10 +70,42 @@ final class NodeProcess implements AutoCloseable {
 
     NodeProcess(int httpPort, Path log, List<String> runOptions) throws IOException {
         this.httpPort = httpPort;
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", JAR.toString(), "run", "--http-host", "127.0.0.1", "--http-port", String.valueOf(httpPort)));
+        List<String> command = new ArrayList<>(List.of(java(), "-jar", JAR.toString(), "run"));
+        command.addAll(httpOptions(httpPort));
         command.addAll(runOptions);
         process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    private NodeProcess(Process process, int httpPort) {
+        this.process = process;
+        this.httpPort = httpPort;
+    }
+
+    /**
+     * Several nodes in one JVM ({@link MeshHost}), node i serving HTTP on {@code httpPorts[i]} and started with
+     * {@code runOptions[i]}; one handle per node, all for the same process (its {@link #pid()}, and closing any
+     * stops them all).
+     */
+    static List<NodeProcess> inOneJvm(List<Integer> httpPorts, Path log, List<List<String>> runOptions) throws IOException {
+        List<String> command = new ArrayList<>(List.of(java(), "-cp", System.getProperty("java.class.path"),
+                MeshHost.class.getName()));
+        for (int i = 0; i < httpPorts.size(); i++) {
+            if (i > 0) {
+                command.add(MeshHost.NEXT);
+            }
+            command.addAll(httpOptions(httpPorts.get(i)));
+            command.addAll(runOptions.get(i));
+        }
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return httpPorts.stream().map(port -> new NodeProcess(process, port)).toList();
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    private static List<String> httpOptions(int httpPort) {
+        return List.of("--http-host", "127.0.0.1", "--http-port", String.valueOf(httpPort));
     }
 
     long pid() {

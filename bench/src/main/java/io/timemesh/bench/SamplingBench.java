@@ -210,7 +210,7 @@ public final class SamplingBench {
     private static List<Figures> measure(SourceFarm farm, List<Long> pids, int seconds, Callable<List<Integer>> reach,
                                          Callable<Double> heap) throws Exception {
         TimeUnit.MILLISECONDS.sleep(WARM_UP.toMillis());
-        String loadBefore = loadAverage();
+        String loadBefore = ProcessStats.loadAverage();
         double[] cpuBefore = new double[pids.size()];
         for (int i = 0; i < pids.size(); i++) {
             cpuBefore[i] = ProcessStats.cpuSeconds(pids.get(i));
@@ -227,17 +227,12 @@ public final class SamplingBench {
         }
         List<Integer> registers = reach.call();
         double missing = registers.stream().mapToInt(r -> 8 - Integer.bitCount(r & 0xFF)).sum() / (8.0 * registers.size());
-        String load = loadBefore + " → " + loadAverage();
+        String load = loadBefore + " → " + ProcessStats.loadAverage();
         double heapMiB = heap.call();
         for (int i = 0; i < pids.size(); i++) {
             figures.add(new Figures(cpu[i], missing, polls, heapMiB, ProcessStats.rssMiB(pids.get(i)), load));
         }
         return figures;
-    }
-
-    /** The 1-minute load average, as /proc/loadavg gives it. */
-    private static String loadAverage() throws IOException {
-        return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
     }
 
     /** Heap in use: the sum of the JVM's heap pools in the node's Prometheus text. */

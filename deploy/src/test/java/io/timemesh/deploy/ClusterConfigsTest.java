@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.hazelcast.config.Config;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -43,6 +44,24 @@ class ClusterConfigsTest {
         // whatever holds 5701, then sit where its peers do not look (issue 13 §6).
         assertThat(ClusterConfigs.tcpIp("x", "127.0.0.1", 5701, List.of("127.0.0.1")).getNetworkConfig()
                 .isPortAutoIncrement()).isFalse();
+    }
+
+    /** Hazelcast's metrics and health monitor cost an idle member CPU for nothing a node reads (issue 14). */
+    @Test
+    void membersCollectNoHazelcastMetricsUnlessTheirFileAsks() throws Exception {
+        for (Config config : List.of(ClusterConfigs.tcpIp("x", "127.0.0.1", 5801, List.of("127.0.0.1")),
+                ClusterConfigs.fromFile(Path.of("cluster", "cluster.xml")))) {
+            assertThat(config.getProperty("hazelcast.metrics.enabled")).isEqualTo("false");
+            assertThat(config.getProperty("hazelcast.health.monitoring.level")).isEqualTo("OFF");
+        }
+        Path file = Files.createTempFile("hazelcast", ".xml");
+        try {
+            Files.writeString(file, Files.readString(Path.of("cluster", "cluster.xml")).replace("<properties>",
+                    "<properties><property name=\"hazelcast.metrics.enabled\">true</property>"));
+            assertThat(ClusterConfigs.fromFile(file).getProperty("hazelcast.metrics.enabled")).isEqualTo("true");
+        } finally {
+            Files.delete(file);
+        }
     }
 
     @Test
