@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * A mesh of many nodes (issue 14): for each size, that many nodes cluster on loopback under one key, poll the same
@@ -24,7 +25,10 @@ import java.util.concurrent.TimeUnit;
  * of the reference it applied ({@code /status} {@code mesh.hopSeconds}). Prints, per size: the hop's median and
  * 90th percentile over every non-selector node and second, the selector node's CPU and the other nodes' mean CPU
  * (share of one core); then the hop at the largest size against the target, at most twice the hop at 3 nodes.
- * Usage: {@code MeshScaleBench [sizes, e.g. 3,8,16] [seconds] [work directory] [nodes per JVM, default 4]}.
+ * With {@code macs off} the mesh runs with {@code --insecure-cluster} instead of a key, so the same run's hop
+ * with and without the MACs can be set side by side.
+ * Usage: {@code MeshScaleBench [sizes, e.g. 3,8,16] [seconds] [work directory] [nodes per JVM, default 4]
+ * [macs on|off, default on]}.
  */
 public final class MeshScaleBench {
     private static final int FARM_SUBNET = 5;
@@ -65,6 +69,7 @@ public final class MeshScaleBench {
             throw new IOException("cluster-key exited with " + keygen.exitValue());
         }
         int perJvm = args.length > 3 ? Integer.parseInt(args[3]) : 4;
+        boolean macs = args.length <= 4 || !args[4].equals("off");
         List<Figures> all = new ArrayList<>();
         try (SourceFarm farm = new SourceFarm(SOURCES, FARM_SUBNET, FARM_PORT, NodeProcess::systemNanos,
                 ServerBehaviour.truthful())) {
@@ -72,12 +77,13 @@ public final class MeshScaleBench {
             Files.writeString(config, new JsonObject().put("sources", new JsonArray(farm.hostPorts())).put("pollSeconds", 1)
                     .encode());
             for (int size : sizes) {
-                all.add(measure(size, perJvm, seconds, work, config, key));
+                all.add(measure(size, perJvm, seconds, work, config, macs ? key : null));
             }
         }
-        report(all, seconds, perJvm);
+        report(all, seconds, perJvm, macs);
     }
 
+    /** @param key the cluster key file, or null for a mesh without MACs ({@code --insecure-cluster}) */
     private static Figures measure(int size, int perJvm, int seconds, Path work, Path config, Path key) throws Exception {
         if (size < 2 || size > 32) {
             throw new IllegalArgumentException("a mesh of 2 to 32 nodes (its ports), not " + size);
@@ -156,9 +162,10 @@ public final class MeshScaleBench {
         List<List<String>> options = new ArrayList<>();
         for (int i = first; i < first + count; i++) {
             httpPorts.add(PORT_BASE + i);
-            options.add(List.of("--config", config.toString(), "--cluster", "--cluster-key", key.toString(),
-                    "--cluster-name", cluster, "--members", String.join(",", members), "--cluster-host", "127.0.0.1",
-                    "--cluster-port", String.valueOf(PORT_BASE + 32 + i), "--node-name", "node-" + i));
+            List<String> keying = key == null ? List.of("--insecure-cluster") : List.of("--cluster-key", key.toString());
+            options.add(Stream.concat(Stream.of("--config", config.toString(), "--cluster"),
+                    Stream.concat(keying.stream(), Stream.of("--cluster-name", cluster, "--members", String.join(",", members), "--cluster-host", "127.0.0.1",
+                    "--cluster-port", String.valueOf(PORT_BASE + 32 + i), "--node-name", "node-" + i))).toList());
         }
         return NodeProcess.inOneJvm(httpPorts, work.resolve("jvm-" + size + "-" + first + ".log"), options);
     }
@@ -173,11 +180,12 @@ public final class MeshScaleBench {
         return Integer.parseInt(name.substring("node-".length(), name.indexOf('/')));
     }
 
-    private static void report(List<Figures> all, int seconds, int perJvm) {
+    private static void report(List<Figures> all, int seconds, int perJvm, boolean macs) {
         Figures base = all.get(0);
         System.out.printf(Locale.ROOT, "%nA mesh of many nodes: %d s measured per size, five simulated servers polled "
-                        + "each second, the selector's node alone in its JVM and the others %d to a JVM, on this machine "
-                        + "(%d cores)%n", seconds, perJvm, Runtime.getRuntime().availableProcessors());
+                        + "each second, the selector's node alone in its JVM and the others %d to a JVM, MACs %s, on this "
+                        + "machine (%d cores)%n", seconds, perJvm, macs ? "on" : "off (--insecure-cluster)",
+                Runtime.getRuntime().availableProcessors());
         System.out.println("| nodes | timebase hop, median (µs) | p90 (µs) | ÷ the hop at " + base.nodes() + " nodes "
                 + "| selector node CPU | other nodes' CPU, each | load average |");
         System.out.println("|---|---|---|---|---|---|---|");
@@ -186,7 +194,7 @@ public final class MeshScaleBench {
                     f.hopMedian() * 1e6, f.hopP90() * 1e6, f.hopMedian() / base.hopMedian(), f.selectorCpu() * 100,
                     f.otherCpu() * 100, f.load());
         }
-        for (Figures f : all) {
+        for (Figures f : macs ? all : List.<Figures>of()) { // the summary's rows are the default mesh's
             Summary.row("mesh", String.format(Locale.ROOT, "%d nodes: timebase hop (median) / selector node CPU",
                             f.nodes()), String.format(Locale.ROOT, "%.1f µs / %.1f %%", f.hopMedian() * 1e6, f.selectorCpu() * 100),
                     String.format(Locale.ROOT, "%.1f µs at %d nodes", base.hopMedian() * 1e6, base.nodes()),
