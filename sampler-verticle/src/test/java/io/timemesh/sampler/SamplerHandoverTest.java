@@ -59,11 +59,17 @@ class SamplerHandoverTest {
      * whose floor for pollers' states lies just below the states' counter.
      */
     private void leftBehind(String source, MeshAuth writer, java.util.function.UnaryOperator<String> edit) {
-        MeshAuth dead = MeshAuth.keyed(DEAD, KEY, TRUTH);
-        put(SamplerVerticle.CLAIMS_MAP, source, dead.sealValue(SamplerVerticle.CLAIMS_MAP, source, new JsonObject()));
+        MeshAuth dead = deadClaim(source);
         long before = writer.valueCounter();
         put(SamplerVerticle.POLLERS_MAP, DEAD, edit.apply(pollers(writer, source, LEFT_REACH)));
         lease(dead, source, before, 0);
+    }
+
+    /** The dead sampler's sealer, its genuine claim on {@code source} already in the claims map. */
+    private MeshAuth deadClaim(String source) {
+        MeshAuth dead = MeshAuth.keyed(DEAD, KEY, TRUTH);
+        put(SamplerVerticle.CLAIMS_MAP, source, dead.sealValue(SamplerVerticle.CLAIMS_MAP, source, new JsonObject()));
+        return dead;
     }
 
     private static String pollers(MeshAuth writer, String source, int reach) {
@@ -128,9 +134,8 @@ class SamplerHandoverTest {
     @Test
     void anOlderGenuinePollersStateIsNotContinued() throws Exception {
         try (SimulatedNtpServer server = SimulatedNtpServer.start("127.0.0.54", TRUTH, ServerBehaviour.truthful())) {
-            MeshAuth dead = MeshAuth.keyed(DEAD, KEY, TRUTH);
             String source = server.hostPort();
-            put(SamplerVerticle.CLAIMS_MAP, source, dead.sealValue(SamplerVerticle.CLAIMS_MAP, source, new JsonObject()));
+            MeshAuth dead = deadClaim(source);
             String old = pollers(dead, source, LEFT_REACH);
             long before = dead.valueCounter();
             pollers(dead, source, 0b0000_1111); // its latest, which an uninvited member replaces by the older one
@@ -144,9 +149,8 @@ class SamplerHandoverTest {
     @Test
     void theStateOfASamplerWhoseLeasesWereNeverSeenIsNotContinued() throws Exception {
         try (SimulatedNtpServer server = SimulatedNtpServer.start("127.0.0.55", TRUTH, ServerBehaviour.truthful())) {
-            MeshAuth dead = MeshAuth.keyed(DEAD, KEY, TRUTH);
             String source = server.hostPort();
-            put(SamplerVerticle.CLAIMS_MAP, source, dead.sealValue(SamplerVerticle.CLAIMS_MAP, source, new JsonObject()));
+            MeshAuth dead = deadClaim(source);
             put(SamplerVerticle.POLLERS_MAP, DEAD, pollers(dead, source, LEFT_REACH));
             assertThat(firstSample(source).reach()).as("a fresh register: nothing says the state is its latest")
                     .isEqualTo(1);
