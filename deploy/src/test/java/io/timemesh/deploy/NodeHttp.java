@@ -26,8 +26,13 @@ final class NodeHttp {
         return new MeshFixture.Answer(response.statusCode(), new JsonObject(response.body()), sent, received);
     }
 
+    /**
+     * GET /sources: the node's sources, or none when it answers 503 (its samplers did not all answer in time, as on a
+     * machine stalled for seconds), so that callers polling for a share simply poll again.
+     */
     static JsonArray sources(String host, int port) throws IOException, InterruptedException {
-        return new JsonArray(get(host, port, "/sources").body());
+        HttpResponse<String> response = get(host, port, "/sources");
+        return response.statusCode() == 503 ? new JsonArray() : new JsonArray(response.body());
     }
 
     /** GET /status with the selector's {@code decisions} newest decisions. */

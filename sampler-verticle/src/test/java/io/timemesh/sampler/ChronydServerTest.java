@@ -81,12 +81,17 @@ class ChronydServerTest {
                 String host = server.substring(0, server.indexOf(':'));
                 int port = Integer.parseInt(server.substring(server.indexOf(':') + 1));
                 query(server, 20, Duration.ofMillis(5));
-                double ours = query(server, 8, Duration.ofMillis(100)).estimate().best().offsetSeconds();
-                double chrony = ChronydClient.measureOffsetSeconds(host, port);
-                System.out.printf("%s: timemesh %+.6f s, chronyd -Q %+.6f s, difference %.6f s%n", server, ours, chrony,
-                        Math.abs(ours - chrony));
-                // Typically 6–100 µs apart (printed); 2 ms leaves room for a busy machine's slow exchanges.
-                assertThat(Math.abs(ours - chrony)).isLessThan(0.002);
+                double difference = Double.MAX_VALUE;
+                // Typically 6–100 µs apart (printed); 2 ms leaves room for a busy machine's slow exchanges, and a
+                // second try for one stalled by another process (2.16 ms once at load 7 on 2 cores).
+                for (int attempt = 0; attempt < 2 && difference >= 0.002; attempt++) {
+                    double ours = query(server, 8, Duration.ofMillis(100)).estimate().best().offsetSeconds();
+                    double chrony = ChronydClient.measureOffsetSeconds(host, port);
+                    difference = Math.abs(ours - chrony);
+                    System.out.printf("%s: timemesh %+.6f s, chronyd -Q %+.6f s, difference %.6f s%n", server, ours,
+                            chrony, difference);
+                }
+                assertThat(difference).isLessThan(0.002);
             }
         }
     }
