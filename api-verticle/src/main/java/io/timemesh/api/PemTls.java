@@ -21,6 +21,7 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.List;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.X509KeyManager;
 
@@ -36,6 +37,14 @@ public final class PemTls {
     private PemTls() {}
 
     /**
+     * A certificate chain and its private key, read and checked by {@link #load}.
+     *
+     * @param chain the certificates, this endpoint's first (at least one)
+     * @param key   the private key of {@code chain}'s first certificate
+     */
+    public record KeyCert(List<X509Certificate> chain, PrivateKey key) {}
+
+    /**
      * Checks that the files are there, readable and PEM, and that the key is the certificate's: it signs a random
      * message that the certificate's public key verifies (a key that does not match would only fail each handshake).
      *
@@ -47,12 +56,32 @@ public final class PemTls {
      *                          unreadable, not PEM, or (the key) not matching the certificate
      */
     public static void check(Path certFile, Path keyFile, Path trustFile) {
-        byte[] chain = read("certFile", certFile);
-        X509Certificate certificate = (X509Certificate) certificates("certFile", certFile, chain).iterator().next();
-        byte[] keyPem = read("keyFile", keyFile);
+        load("certFile", certFile, "keyFile", keyFile);
+        if (trustFile != null) {
+            certificates("trustFile", trustFile, read("trustFile", trustFile));
+        }
+    }
+
+    /**
+     * Reads a certificate chain and its private key, checked as {@link #check} does, for a TLS stack other than
+     * Vert.x's (NTS-KE's BouncyCastle TLS).
+     *
+     * @param certKey  the setting that names {@code certFile}, for errors
+     * @param certFile PEM certificate chain, this endpoint's certificate first
+     * @param keyKey   the setting that names {@code keyFile}, for errors
+     * @param keyFile  its unencrypted PEM private key (PKCS#8, or PKCS#1 RSA or SEC1 EC)
+     * @return the chain and the key
+     * @throws SettingException naming {@code certKey} or {@code keyKey} and the file: missing, unreadable, not PEM, or
+     *                          (the key) not matching the certificate
+     */
+    public static KeyCert load(String certKey, Path certFile, String keyKey, Path keyFile) {
+        byte[] chainPem = read(certKey, certFile);
+        List<X509Certificate> chain = certificates(certKey, certFile, chainPem).stream()
+                .map(X509Certificate.class::cast).toList();
+        byte[] keyPem = read(keyKey, keyFile);
         PrivateKey key;
         try {
-            PemKeyCertOptions options = new PemKeyCertOptions().setCertValue(Buffer.buffer(chain))
+            PemKeyCertOptions options = new PemKeyCertOptions().setCertValue(Buffer.buffer(chainPem))
                     .setKeyValue(Buffer.buffer(keyPem));
             KeyStore store = options.loadKeyStore(null);
             X509KeyManager manager = null;
@@ -63,16 +92,14 @@ public final class PemTls {
             }
             key = manager == null ? null : manager.getPrivateKey(Collections.list(store.aliases()).get(0));
         } catch (Exception e) { // Vert.x's reader throws RuntimeException and VertxException alike
-            throw SettingException.of("keyFile", keyFile + " is not a PEM private key Vert.x can read: "
+            throw SettingException.of(keyKey, keyFile + " is not a PEM private key Vert.x can read: "
                     + e.getMessage());
         }
-        if (key == null || !signsFor(key, certificate)) {
-            throw SettingException.of("keyFile", keyFile + " is not the private key of the certificate in " + certFile
-                    + " (" + certificate.getSubjectX500Principal().getName() + ")");
+        if (key == null || !signsFor(key, chain.get(0))) {
+            throw SettingException.of(keyKey, keyFile + " is not the private key of the certificate in " + certFile
+                    + " (" + chain.get(0).getSubjectX500Principal().getName() + ")");
         }
-        if (trustFile != null) {
-            certificates("trustFile", trustFile, read("trustFile", trustFile));
-        }
+        return new KeyCert(chain, key);
     }
 
     /** Vert.x's key and certificate options for the files ({@link #check} them first). */

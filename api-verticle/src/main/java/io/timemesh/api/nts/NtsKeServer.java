@@ -6,6 +6,8 @@ import io.timemesh.core.nts.NtsKeAnswer;
 import io.timemesh.core.nts.NtsKeRecord;
 import io.timemesh.core.nts.NtsKeys;
 import io.timemesh.core.nts.NtsServerKeys;
+import io.timemesh.api.PemTls;
+import io.timemesh.core.settings.SettingException;
 import io.timemesh.core.time.TimeSource;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -13,16 +15,11 @@ import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
-import java.security.cert.CertificateFactory;
-import java.security.spec.PKCS8EncodedKeySpec;
-import java.util.Base64;
+import java.security.cert.CertificateEncodingException;
+import java.security.interfaces.ECPrivateKey;
 import java.util.List;
 import java.util.Vector;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -56,7 +53,7 @@ import org.slf4j.LoggerFactory;
  * every handler is busy and the queue full, a new connection is closed at once.
  *
  * <p>TLS is BouncyCastle's TLS API for the exporter Java 17's JSSE lacks (see the parent pom). The
- * certificate chain and its private key are PEM files (the key PKCS#8, EC P-256 or RSA).
+ * certificate chain and its private key are PEM files read by {@link PemTls#load} (the key EC P-256 or RSA).
  */
 public final class NtsKeServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NtsKeServer.class);
@@ -121,47 +118,36 @@ public final class NtsKeServer implements AutoCloseable {
         return thread;
     }
 
+    /**
+     * The chain and key as {@link PemTls#load} reads and checks them (named by the {@code ntsServer} settings'
+     * {@code certificate} and {@code key}), with the signature scheme the key signs handshakes with.
+     */
     private static Credentials credentials(JcaTlsCrypto crypto, Path certificate, Path key) throws IOException {
+        PemTls.KeyCert loaded;
         try {
-            java.util.Collection<? extends java.security.cert.Certificate> certificates;
-            try (InputStream in = Files.newInputStream(certificate)) {
-                certificates = CertificateFactory.getInstance("X.509").generateCertificates(in);
-            }
-            if (certificates.isEmpty()) {
-                throw new IOException("no certificate in " + certificate);
-            }
-            CertificateEntry[] entries = new CertificateEntry[certificates.size()];
-            int i = 0;
-            for (var each : certificates) {
-                entries[i++] = new CertificateEntry(crypto.createCertificate(each.getEncoded()), null);
-            }
-            byte[] pkcs8 = pem(key, "PRIVATE KEY");
-            PrivateKey privateKey;
-            int scheme;
+            loaded = PemTls.load("certificate", certificate, "key", key);
+        } catch (SettingException e) {
+            throw new IOException(e.within("ntsServer").getMessage(), e);
+        }
+        int scheme = switch (loaded.key().getAlgorithm()) {
+            case "EC" -> SignatureScheme.ecdsa_secp256r1_sha256;
+            case "RSA" -> SignatureScheme.rsa_pss_rsae_sha256;
+            default -> throw new IOException("'ntsServer.key': " + key + " is a " + loaded.key().getAlgorithm()
+                    + " key; NTS-KE signs with EC P-256 or RSA keys");
+        };
+        if (loaded.key() instanceof ECPrivateKey ec && ec.getParams().getCurve().getField().getFieldSize() != 256) {
+            throw new IOException("'ntsServer.key': " + key + " is an EC key on a " + ec.getParams().getCurve().getField()
+                    .getFieldSize() + "-bit curve; NTS-KE signs with P-256 (ecdsa_secp256r1_sha256)");
+        }
+        CertificateEntry[] entries = new CertificateEntry[loaded.chain().size()];
+        for (int i = 0; i < entries.length; i++) {
             try {
-                privateKey = KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
-                scheme = SignatureScheme.ecdsa_secp256r1_sha256;
-            } catch (GeneralSecurityException notEc) {
-                privateKey = KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
-                scheme = SignatureScheme.rsa_pss_rsae_sha256;
+                entries[i] = new CertificateEntry(crypto.createCertificate(loaded.chain().get(i).getEncoded()), null);
+            } catch (CertificateEncodingException e) {
+                throw new IOException("'ntsServer.certificate': " + certificate + ": " + e.getMessage(), e);
             }
-            return new Credentials(new org.bouncycastle.tls.Certificate(new byte[0], entries), privateKey, scheme);
-        } catch (GeneralSecurityException e) {
-            throw new IOException("cannot read the NTS certificate " + certificate + " or key " + key + ": "
-                    + e.getMessage(), e);
         }
-    }
-
-    /** The DER bytes of the first PEM block labelled {@code label} in {@code file}. */
-    private static byte[] pem(Path file, String label) throws IOException {
-        String text = Files.readString(file, StandardCharsets.US_ASCII);
-        String begin = "-----BEGIN " + label + "-----";
-        int from = text.indexOf(begin);
-        int to = text.indexOf("-----END " + label + "-----");
-        if (from < 0 || to < from) {
-            throw new IOException(file + " holds no PEM '" + label + "' (a PKCS#8 key, as openssl writes by default)");
-        }
-        return Base64.getMimeDecoder().decode(text.substring(from + begin.length(), to));
+        return new Credentials(new org.bouncycastle.tls.Certificate(new byte[0], entries), loaded.key(), scheme);
     }
 
     public int port() {
