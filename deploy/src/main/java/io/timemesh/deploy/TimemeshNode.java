@@ -176,7 +176,7 @@ public final class TimemeshNode {
         NtsKeServer[] ntsKe = new NtsKeServer[1];
         List<NtpServerVerticle> ntpInstances = new ArrayList<>(ntp == null ? List.of() : List.of(ntp));
         Deployments deployed = new Deployments(vertx);
-        tellMembershipChanges(vertx, deployed);
+        deployed.removals.add(tellMembershipChanges(vertx));
         return deployed.add(new TimebaseVerticle(clock, auth), new JsonObject())
                 .compose(v -> roles.contains(Role.DISCIPLINE)
                         ? deployed.add(new DisciplineVerticle(clock, auth, precision, counters), config.discipline())
@@ -279,13 +279,22 @@ public final class TimemeshNode {
     }
 
     /**
-     * Publishes {@link EventBusAddresses#MEMBERS_CHANGED} node-locally whenever a member joins this
-     * member's view or this member merges back after a split (Hazelcast's callbacks run on its threads;
-     * the event bus hops onto the consumers' contexts).
+     * The member attribute under which HazelcastClusterManager keeps a member's Vert.x node id (its own,
+     * private name). Read from Hazelcast's events: the cluster manager's one NodeListener slot is HA's.
      */
-    private static void tellMembershipChanges(Vertx vertx, Deployments deployed) {
+    private static final String VERTX_NODE_ID_ATTRIBUTE = "__vertx.nodeId";
+
+    /**
+     * Publishes {@link EventBusAddresses#MEMBERS_CHANGED} node-locally whenever a member joins this
+     * member's view or this member merges back after a split, and {@link EventBusAddresses#MEMBER_LEFT}
+     * when one leaves it (Hazelcast's callbacks run on its threads; the event bus hops onto the consumers'
+     * contexts).
+     *
+     * @return what stops telling them; does nothing on a Vert.x without a cluster (no member ever joins)
+     */
+    static Runnable tellMembershipChanges(Vertx vertx) {
         if (!(((VertxInternal) vertx).clusterManager() instanceof HazelcastClusterManager clusterManager)) {
-            return; // a Vert.x without a cluster (a caller's): no member ever joins
+            return () -> {};
         }
         DeliveryOptions local = new DeliveryOptions().setLocalOnly(true);
         var hazelcast = clusterManager.getHazelcastInstance();
@@ -297,7 +306,12 @@ public final class TimemeshNode {
 
             @Override
             public void memberRemoved(MembershipEvent event) {
-                // a departed member has nothing to learn
+                // The samplers re-check that member's leases at once rather than wait for them to lapse. They
+                // know a member by its Vert.x node id, which the cluster manager keeps as a member attribute.
+                String nodeId = event.getMember().getAttribute(VERTX_NODE_ID_ATTRIBUTE);
+                if (nodeId != null) {
+                    vertx.eventBus().publish(EventBusAddresses.MEMBER_LEFT, nodeId, local);
+                }
             }
         });
         UUID lifecycle = hazelcast.getLifecycleService().addLifecycleListener(event -> {
@@ -305,10 +319,10 @@ public final class TimemeshNode {
                 vertx.eventBus().publish(EventBusAddresses.MEMBERS_CHANGED, "merged", local);
             }
         });
-        deployed.removals.add(() -> {
+        return () -> {
             hazelcast.getCluster().removeMembershipListener(membership);
             hazelcast.getLifecycleService().removeLifecycleListener(lifecycle);
-        });
+        };
     }
 
     /**

@@ -19,6 +19,7 @@ import io.timemesh.timebase.TimebaseLinks;
 import io.timemesh.sampler.nts.NtsSourceSettings;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
@@ -48,7 +49,11 @@ import org.slf4j.LoggerFactory;
  * is polled only under a claim in a second map, written once when taken and removed when let go; a claim
  * holds while its holder's latest lease is live and names the source, so one lease a second renews all
  * of a sampler's claims. A new owner takes a source when no live lease names it and the claim is free,
- * its own, or not held; the old owner lets go at its next rebalance. Every {@value #POLLERS_WRITE_MILLIS}
+ * its own, or not held; the old owner lets go at its next rebalance. When the cluster drops a sampler's member
+ * ({@link EventBusAddresses#MEMBER_LEFT}; each lease names its writer's member), its lease counts as lapsed
+ * at once unless it is renewed after that (a split healing, or the member back): a dead sampler's sources move
+ * as soon as the cluster notices, not a lease's time later, and a member cut off by a split is treated as its
+ * lease's lapse would treat it a little later, with the same claims and floors. Every {@value #POLLERS_WRITE_MILLIS}
  * ms a sampler writes all its sources' {@link PollerState}s as one value to a third map, keyed by the
  * sampler (and a source's state alone to a fourth, keyed by the source, when it lets the source go), so
  * the next owner continues the reach register, the poll (and any RATE backoff), a DENY, the duplicate
@@ -84,6 +89,8 @@ public final class SamplerVerticle extends VerticleBase {
     /** Sampler leases and claims remembered: far more than any cluster's samplers and sources. */
     private static final int WRITERS_REMEMBERED = 65_536;
     static final long LEASE_MILLIS = 3_000;
+    /** Lease field naming its writer's cluster member id (absent without a cluster). */
+    static final String MEMBER = "member";
     /** How long to wait for the first timebase probe to another node before giving up its filter stages. */
     private static final long HANDOVER_MILLIS = 1_000;
     private static final long HANDOVER_CHECK_MILLIS = 20;
@@ -101,6 +108,14 @@ public final class SamplerVerticle extends VerticleBase {
     private final NodeCounters counters;
     private final Map<String, ExchangeError> lastErrors = new HashMap<>();
     private final Map<String, SourcePoller> active = new LinkedHashMap<>();
+    /** Our Vert.x's cluster member id, named in our leases; null on a Vert.x without a cluster. */
+    private String member;
+    /** Each sampler's member id, as its genuine leases last read named it. */
+    private Map<String, String> memberOf = Map.of();
+    /** Samplers whose member left our view of the cluster, and which of their leases count as lapsed. */
+    private final Map<String, Departure> departed = new HashMap<>();
+    /** Whether another rebalance is due as soon as the one under way ends (a member left meanwhile). */
+    private boolean recheck;
     private final Set<String> starting = new HashSet<>();
     /** The claim value this sampler last wrote per source: the one to remove when letting go. */
     private final Map<String, String> claimed = new HashMap<>();
@@ -183,6 +198,7 @@ public final class SamplerVerticle extends VerticleBase {
         links = new TimebaseLinks(vertx, clock, auth, precisionLog2);
         keyExchanges = new NtsKeyExchanges(vertx, clock);
         leaseRenewedNanos = clock.nowNanos();
+        member = vertx.isClustered() ? ((VertxInternal) vertx).clusterManager().getNodeId() : null;
         var shared = vertx.sharedData();
         return Future.all(List.of(shared.<String, String>getAsyncMap(SAMPLERS_MAP),
                         shared.<String, String>getAsyncMap(CLAIMS_MAP), shared.<String, String>getAsyncMap(STATE_MAP),
@@ -201,9 +217,60 @@ public final class SamplerVerticle extends VerticleBase {
                         vertx.eventBus().<JsonObject>consumer(EventBusAddresses.REFERENCE,
                                 m -> references.open(m.body()).ifPresent(this::onReference));
                     }
+                    vertx.eventBus().<String>localConsumer(EventBusAddresses.MEMBER_LEFT, m -> memberLeft(m.body()));
                     rebalance();
                     vertx.setPeriodic(REBALANCE_MILLIS, id -> rebalance());
                 });
+    }
+
+    /**
+     * The leases a sampler renewed before its member left our view count as lapsed; the first one read after
+     * that is its last word unless a later one rises above it.
+     *
+     * @param sinceNanos when the member left our view (local timescale, ns)
+     * @param lastCounter the counter of its lease in the first read begun after that; {@link Long#MIN_VALUE}
+     *                    until then
+     */
+    private record Departure(long sinceNanos, long lastCounter) {}
+
+    /** Hazelcast dropped {@code memberId}: re-check at once the leases of the samplers on it. */
+    private void memberLeft(String memberId) {
+        long now = clock.nowNanos();
+        memberOf.forEach((node, of) -> {
+            if (of.equals(memberId) && !node.equals(config.nodeName())) {
+                departed.put(node, new Departure(now, Long.MIN_VALUE));
+                LOG.info("sampler {}: {}'s cluster member left; its lease counts as lapsed unless renewed",
+                        config.nodeName(), node);
+            }
+        });
+        if (rebalancing) {
+            recheck = true;
+        } else {
+            rebalance();
+        }
+    }
+
+    /**
+     * Whether {@code node}'s lease with {@code counter}, read in a read begun at {@code readNanos}, counts as
+     * lapsed because its member left: until it is renewed after the first read begun once the member had left.
+     */
+    private boolean departedWith(String node, long counter, long readNanos) {
+        Departure departure = departed.get(node);
+        if (departure == null) {
+            return false;
+        }
+        if (departure.lastCounter() == Long.MIN_VALUE) {
+            if (readNanos >= departure.sinceNanos()) {
+                departed.put(node, new Departure(departure.sinceNanos(), counter));
+            }
+            return true;
+        }
+        if (counter <= departure.lastCounter()) {
+            return true;
+        }
+        departed.remove(node); // renewed since: a split healed, or the member came back
+        LOG.info("sampler {}: {} renews its lease again", config.nodeName(), node);
+        return false;
     }
 
     /**
@@ -219,6 +286,7 @@ public final class SamplerVerticle extends VerticleBase {
         leftBehind.clear();
         unknownLogged.clear();
         long started = clock.nowNanos();
+        long[] readNanos = new long[1];
         if (active.isEmpty()) {
             pollersAfter = auth.valueCounter(); // we hold nothing: no pollers' state of ours is current
         } else if (started - pollersWrittenNanos >= POLLERS_WRITE_MILLIS * 1_000_000L && !pollersWriting) {
@@ -227,7 +295,8 @@ public final class SamplerVerticle extends VerticleBase {
         }
         JsonObject lease = new JsonObject().put("sources", new JsonArray(new ArrayList<>(claimed.keySet())))
                 .put(StateFloors.POLLERS_AFTER, pollersAfter)
-                .put(StateFloors.LET_GO_AFTER, trail.note(started, auth.valueCounter()));
+                .put(StateFloors.LET_GO_AFTER, trail.note(started, auth.valueCounter()))
+                .put(MEMBER, member);
         // Each step gives up after a lease's time, so a hung map operation cannot stop the rebalances for good.
         samplers.put(self, auth.sealValue(SAMPLERS_MAP, self, lease), LEASE_MILLIS)
                 .timeout(LEASE_MILLIS, TimeUnit.MILLISECONDS)
@@ -242,18 +311,26 @@ public final class SamplerVerticle extends VerticleBase {
                         claimed.clear();
                     }
                 })
-                .compose(v -> samplers.entries().timeout(LEASE_MILLIS, TimeUnit.MILLISECONDS))
+                .compose(v -> {
+                    readNanos[0] = clock.nowNanos();
+                    return samplers.entries().timeout(LEASE_MILLIS, TimeUnit.MILLISECONDS);
+                })
                 .onSuccess(entries -> {
                     Map<String, Set<String>> live = new HashMap<>();
+                    Map<String, String> members = new HashMap<>();
                     long now = clock.nowNanos();
+                    departed.keySet().retainAll(entries.keySet()); // a lease gone from the map lapsed anyway
                     entries.forEach((node, value) -> auth.openValue(SAMPLERS_MAP, node, value)
                             .filter(opened -> opened.sender().equals(node))
                             .map(opened -> notingFloors(node, opened, now))
+                            .map(opened -> notingMember(members, node, opened))
                             .filter(opened -> renewals.live(node, opened.counter(), now))
+                            .filter(opened -> !departedWith(node, opened.counter(), readNanos[0]))
                             // and its writer answers our own challenges: captured leases fed to a restarted
                             // sampler in rising order would otherwise keep a dead one live
                             .filter(opened -> links.answeringWithin(node, TimebaseLinks.ANSWER_WINDOW_NANOS))
                             .ifPresent(opened -> live.put(node, heldIn(opened.body()))));
+                    memberOf = members;
                     live.putIfAbsent(self, Set.of());
                     if (!live.keySet().equals(liveSeen)) {
                         liveSeen = Set.copyOf(live.keySet());
@@ -270,7 +347,21 @@ public final class SamplerVerticle extends VerticleBase {
                         }
                     }
                 })
-                .onComplete(done -> rebalancing = false);
+                .onComplete(done -> {
+                    rebalancing = false;
+                    if (recheck) {
+                        recheck = false;
+                        rebalance();
+                    }
+                });
+    }
+
+    /** Notes the member {@code node}'s genuine lease names, if any. */
+    private static MeshAuth.Opened notingMember(Map<String, String> members, String node, MeshAuth.Opened lease) {
+        if (lease.body().getValue(MEMBER) instanceof String of) {
+            members.put(node, of);
+        }
+        return lease;
     }
 
     /** Notes the floors {@code node}'s genuine lease names, whether or not it is still live. */
