@@ -6,6 +6,7 @@ import io.timemesh.core.exchange.ExchangeFailure;
 import io.timemesh.core.mesh.Renewals;
 import io.timemesh.core.message.EventBusAddresses;
 import io.timemesh.core.message.Reference;
+import io.timemesh.core.message.SampleBatch;
 import io.timemesh.core.message.SourceAuth;
 import io.timemesh.core.message.SourceFault;
 import io.timemesh.core.metrics.NodeCounters;
@@ -41,7 +42,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Polls this sampler's share of the configured sources and publishes every accepted sample
- * ({@link SourceSample} on {@link EventBusAddresses#SAMPLES}) and every failure ({@link SourceFault} on
+ * ({@link SourceSample}s in a {@link SampleBatch} on {@link EventBusAddresses#SAMPLES}, every
+ * {@value #BATCH_MILLIS} ms while there are any) and every failure ({@link SourceFault} on
  * {@link EventBusAddresses#SOURCE_FAULTS}). All protocol logic lives in {@link SourcePoller}.
  *
  * <p>Sharing out: every second a sampler renews its lease in the cluster map of live samplers (3 s
@@ -89,6 +91,11 @@ public final class SamplerVerticle extends VerticleBase {
     /** Sampler leases and claims remembered: far more than any cluster's samplers and sources. */
     private static final int WRITERS_REMEMBERED = 65_536;
     static final long LEASE_MILLIS = 3_000;
+    /**
+     * How long a sample waits for others to go out with it: at a thousand sources a second, twenty to a sealed
+     * message rather than one. It ages meanwhile like any sample (15 ppm × 20 ms = 0.3 µs of bound).
+     */
+    static final long BATCH_MILLIS = 20;
     /** Lease field naming its writer's cluster member id (absent without a cluster). */
     static final String MEMBER = "member";
     /** How long to wait for the first timebase probe to another node before giving up its filter stages. */
@@ -108,6 +115,8 @@ public final class SamplerVerticle extends VerticleBase {
     private final NodeCounters counters;
     private final Map<String, ExchangeError> lastErrors = new HashMap<>();
     private final Map<String, SourcePoller> active = new LinkedHashMap<>();
+    /** Samples made but not yet published: they go out together {@value #BATCH_MILLIS} ms after the first. */
+    private final List<SourceSample> batch = new ArrayList<>();
     /** Our Vert.x's cluster member id, named in our leases; null on a Vert.x without a cluster. */
     private String member;
     /** Each sampler's member id, as its genuine leases last read named it. */
@@ -740,11 +749,21 @@ public final class SamplerVerticle extends VerticleBase {
             if (sampled.estimate().event().restarted()) {
                 LOG.warn("source {}: {}", poller.source(), sampled.estimate().reason());
             }
-            SourceSample sample = SourceSample.of(poller.source(), address, config.nodeName(), sampled.estimate(),
-                    poller.reach(), poller.pollSeconds());
-            auth.publish(vertx.eventBus(), EventBusAddresses.SAMPLES, JsonObject.mapFrom(sample));
+            if (batch.isEmpty()) {
+                vertx.setTimer(BATCH_MILLIS, id -> publishSamples());
+            }
+            batch.add(SourceSample.of(poller.source(), address, config.nodeName(), sampled.estimate(), poller.reach(),
+                    poller.pollSeconds()));
         } else if (step instanceof ExchangeStep.Failed failed) {
             publishFault(poller, address, counted(failed.failure()));
+        }
+    }
+
+    /** Publishes the samples made since the last batch went out, as one sealed {@link SampleBatch}. */
+    private void publishSamples() {
+        if (!batch.isEmpty()) {
+            auth.publish(vertx.eventBus(), EventBusAddresses.SAMPLES, JsonObject.mapFrom(new SampleBatch(batch)));
+            batch.clear();
         }
     }
 
@@ -755,6 +774,7 @@ public final class SamplerVerticle extends VerticleBase {
     }
 
     private void publishFault(SourcePoller poller, String address, ExchangeFailure failure) {
+        publishSamples(); // what the selector hears of a source stays in the order it happened
         // Say it once when a source starts failing or fails differently, not at every poll.
         if (lastErrors.put(poller.source(), failure.error()) != failure.error()) {
             LOG.warn("source {}: {}{}", poller.source(), failure.message(), failure.error() == ExchangeError.UNKNOWN_HOST
@@ -770,6 +790,7 @@ public final class SamplerVerticle extends VerticleBase {
         if (samplers == null) {
             return Future.succeededFuture();
         }
+        publishSamples();
         // Hand everything over at once rather than letting leases run out.
         List<Future<?>> handovers = new ArrayList<>();
         for (String source : List.copyOf(active.keySet())) {

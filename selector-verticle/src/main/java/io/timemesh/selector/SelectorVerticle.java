@@ -3,6 +3,7 @@ package io.timemesh.selector;
 import io.timemesh.core.settings.Settings;
 import io.timemesh.core.message.EventBusAddresses;
 import io.timemesh.core.message.Reference;
+import io.timemesh.core.message.SampleBatch;
 import io.timemesh.core.message.SourceAuth;
 import io.timemesh.core.message.SourceFault;
 import io.timemesh.core.message.SourceSample;
@@ -303,9 +304,9 @@ public final class SelectorVerticle extends VerticleBase {
                 this::store,
                 this::publish);
         consume(EventBusAddresses.SAMPLES, opened -> {
-            SourceSample sample = opened.body().mapTo(SourceSample.class);
-            sampledBy(sample.samplerNode(), opened);
-            selector.onSample(sample);
+            List<SourceSample> samples = opened.body().mapTo(SampleBatch.class).samples();
+            samples.forEach(sample -> sampledBy(sample.samplerNode(), opened)); // all or none
+            samples.forEach(selector::onSample);
         });
         consume(EventBusAddresses.SOURCE_FAULTS, opened -> {
             SourceFault fault = opened.body().mapTo(SourceFault.class);

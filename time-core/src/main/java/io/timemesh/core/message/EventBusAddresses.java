@@ -4,7 +4,7 @@ package io.timemesh.core.message;
 public final class EventBusAddresses {
     private EventBusAddresses() {}
 
-    /** Published by samplers: one {@link SourceSample} per accepted exchange. */
+    /** Published by samplers: a {@link SampleBatch} of the {@link SourceSample}s of their last few milliseconds' exchanges. */
     public static final String SAMPLES = "timemesh.samples";
     /** Published by samplers: one {@link SourceFault} per failed exchange or source state change. */
     public static final String SOURCE_FAULTS = "timemesh.source-faults";
