@@ -56,7 +56,7 @@ import org.slf4j.LoggerFactory;
  * at once unless it is renewed after that (a split healing, or the member back): a dead sampler's sources move
  * as soon as the cluster notices, not a lease's time later, and a member cut off by a split is treated as its
  * lease's lapse would treat it a little later, with the same claims and floors. Every {@value #POLLERS_WRITE_MILLIS}
- * ms a sampler writes all its sources' {@link PollerState}s as one value to a third map, keyed by the
+ * ms a sampler in a cluster writes all its sources' {@link PollerState}s as one value to a third map, keyed by the
  * sampler (and a source's state alone to a fourth, keyed by the source, when it lets the source go), so
  * the next owner continues the reach register, the poll (and any RATE backoff), a DENY, the duplicate
  * check and, rebased through the timebase link, the clock filter. A sampler that dies leaves state at
@@ -298,7 +298,11 @@ public final class SamplerVerticle extends VerticleBase {
         long[] readNanos = new long[1];
         if (active.isEmpty()) {
             pollersAfter = auth.valueCounter(); // we hold nothing: no pollers' state of ours is current
-        } else if (started - pollersWrittenNanos >= POLLERS_WRITE_MILLIS * 1_000_000L && !pollersWriting) {
+        } else if (vertx.isClustered() && started - pollersWrittenNanos >= POLLERS_WRITE_MILLIS * 1_000_000L
+                && !pollersWriting) {
+            // Without a cluster the maps live in this process alone: no sampler elsewhere continues from them,
+            // and a sampler stopping here hands its sources over itself. A thousand states every 5 s were a
+            // tenth of a single node's CPU.
             pollersWrittenNanos = started;
             writePollers();
         }
@@ -762,7 +766,9 @@ public final class SamplerVerticle extends VerticleBase {
     /** Publishes the samples made since the last batch went out, as one sealed {@link SampleBatch}. */
     private void publishSamples() {
         if (!batch.isEmpty()) {
-            auth.publish(vertx.eventBus(), EventBusAddresses.SAMPLES, JsonObject.mapFrom(new SampleBatch(batch)));
+            // Encoded straight from the records: JsonObject.mapFrom would first build a map of every field.
+            auth.publish(vertx.eventBus(), EventBusAddresses.SAMPLES,
+                    new JsonObject().put("samples", new SampleBatch(batch).samples()));
             batch.clear();
         }
     }
