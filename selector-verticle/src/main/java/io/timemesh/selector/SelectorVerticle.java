@@ -317,7 +317,12 @@ public final class SelectorVerticle extends VerticleBase {
         consumers.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_SOURCES, this::answerSources));
         consumers.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_STATUS, this::answerStatus));
         select(); // a successor speaks at once: the nodes are waiting for references
-        reselectTimer = vertx.setPeriodic(selector.settings().selection().reselectMillis(), id -> select());
+        long reselectMillis = selector.settings().selection().reselectMillis();
+        reselectTimer = vertx.setPeriodic(reselectMillis, id -> {
+            if (pacer.reselectDue(clock.nowNanos(), reselectMillis * 1_000_000L)) {
+                select();
+            }
+        });
     }
 
     /**
@@ -452,7 +457,11 @@ public final class SelectorVerticle extends VerticleBase {
         if (wait == 0) {
             select();
         } else if (wait > 0) {
-            vertx.setTimer(Math.max(1, wait / 1_000_000), id -> select());
+            vertx.setTimer(Math.max(1, wait / 1_000_000), id -> {
+                if (pacer.due()) { // else a reselection covered it meanwhile
+                    select();
+                }
+            });
         }
     }
 
