@@ -426,7 +426,8 @@ public final class SelectorVerticle extends VerticleBase {
                     reference.id().sequence());
             return;
         }
-        JsonObject body = new JsonObject().put("epoch", lease.held().epoch()).put("reference", JsonObject.mapFrom(reference));
+        // Encoded straight from the record: JsonObject.mapFrom would first build a map of every survivor's fields.
+        JsonObject body = new JsonObject().put("epoch", lease.held().epoch()).put("reference", reference);
         auth.publish(vertx.eventBus(), EventBusAddresses.REFERENCE, body);
     }
 
