@@ -25,6 +25,9 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.DeliveryOptions;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.LifecycleEvent;
@@ -38,6 +41,7 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.NetworkConfig;
 import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.json.jackson.DatabindCodec;
 import io.timemesh.core.metrics.NodeCounters;
 import java.util.UUID;
 import java.nio.file.Path;
@@ -90,6 +94,7 @@ public final class TimemeshNode {
      * @return the started node; a failure (a port taken, bad config) after the Vert.x is closed again
      */
     public static Future<TimemeshNode> start(NodeConfig named, TimeSource clock, HostResolver resolver) {
+        fastDoubles();
         NodeConfig config = incarnate(named);
         ClusterSettings cluster = config.cluster();
         PrometheusMeterRegistry registry = NodeMetrics.registry(BuildInfo.current());
@@ -252,6 +257,18 @@ public final class TimemeshNode {
             ids.clear();
             return all;
         }
+    }
+
+    /**
+     * Doubles are most of what the node writes and reads as JSON (samples, references, source views: a
+     * tenth of a node's CPU at a thousand sources a second went to formatting and parsing them). jackson-core's
+     * own Schubfach writer and FastDoubleParser give the same values (shortest text that reads back exactly,
+     * correctly rounded reading) a few times faster than the JDK's. Set on Vert.x's one mapper, for the process.
+     */
+    private static void fastDoubles() {
+        ObjectMapper mapper = DatabindCodec.mapper();
+        mapper.configure(JsonGenerator.Feature.USE_FAST_DOUBLE_WRITER, true);
+        mapper.configure(JsonParser.Feature.USE_FAST_DOUBLE_PARSER, true);
     }
 
     /**
