@@ -39,8 +39,8 @@ public final class SamplingBench {
     private static final int TARGET_SOURCES = 1000;
     private static final double TARGET_CPU_SHARE = 0.10;
     /**
-     * A killed sampler's sources move once its 3 s lease lapses, at a survivor's next rebalance (1 s), and
-     * are sampled at their next poll (1 s): 5 s.
+     * A killed sampler's sources move once the cluster drops its member (or else its 3 s lease lapses), are
+     * claimed by the survivors and sampled at their first poll, spread over a second: the issue's 5 s.
      */
     private static final double TARGET_MOVE_SECONDS = 5;
     private static final Duration MOVE_LIMIT = Duration.ofSeconds(60);

@@ -8,6 +8,7 @@ import io.timemesh.core.time.MonotonicTimescale;
 import io.timemesh.timebase.MeshAuth;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
 import java.time.Duration;
@@ -203,8 +204,9 @@ class MeshAttackIT {
                 JsonObject sample = new JsonObject().put("source", "127.0.8.1:123").put("address", "127.0.8.1:123")
                         .put("samplerNode", identities.get(1)).put("interval", new JsonObject()
                                 .put("low", FORGED_OFFSET_SECONDS - 0.001).put("high", FORGED_OFFSET_SECONDS + 0.001));
-                bus.publish(EventBusAddresses.SAMPLES, impostorAs(identities.get(1)).seal(EventBusAddresses.SAMPLES, sample));
-                bus.publish(EventBusAddresses.SAMPLES, sample);
+                JsonObject batch = new JsonObject().put("samples", new JsonArray().add(sample));
+                bus.publish(EventBusAddresses.SAMPLES, impostorAs(identities.get(1)).seal(EventBusAddresses.SAMPLES, batch));
+                bus.publish(EventBusAddresses.SAMPLES, batch);
             }
             for (String node : identities) { // probes the nodes would answer, were they genuine
                 String address = EventBusAddresses.timebase(node);

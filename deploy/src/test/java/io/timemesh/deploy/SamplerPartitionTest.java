@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.timemesh.core.mesh.ClusterKey;
 import io.timemesh.core.message.EventBusAddresses;
 import io.timemesh.timebase.MeshAuth;
+import io.timemesh.core.message.SampleBatch;
 import io.timemesh.core.message.SourceSample;
 import io.timemesh.core.time.MonotonicTimescale;
 import io.timemesh.sampler.HostResolver;
@@ -59,7 +60,7 @@ class SamplerPartitionTest {
         ClusterKey key = ClusterKey.random();
         MeshAuth.Inbox inbox = MeshAuth.keyed("reader", key, local).inbox(EventBusAddresses.SAMPLES);
         members.get(0).eventBus().consumer(EventBusAddresses.SAMPLES, m -> inbox.open(m.body())
-                .ifPresent(o -> samples.add(o.body().mapTo(SourceSample.class)))).completion().await();
+                .ifPresent(o -> samples.addAll(o.body().mapTo(SampleBatch.class).samples()))).completion().await();
         List<String> deployments = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             String node = "sampler-" + i;

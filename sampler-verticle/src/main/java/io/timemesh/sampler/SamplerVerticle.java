@@ -6,6 +6,7 @@ import io.timemesh.core.exchange.ExchangeFailure;
 import io.timemesh.core.mesh.Renewals;
 import io.timemesh.core.message.EventBusAddresses;
 import io.timemesh.core.message.Reference;
+import io.timemesh.core.message.SampleBatch;
 import io.timemesh.core.message.SourceAuth;
 import io.timemesh.core.message.SourceFault;
 import io.timemesh.core.metrics.NodeCounters;
@@ -19,6 +20,7 @@ import io.timemesh.timebase.TimebaseLinks;
 import io.timemesh.sampler.nts.NtsSourceSettings;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
@@ -40,7 +42,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Polls this sampler's share of the configured sources and publishes every accepted sample
- * ({@link SourceSample} on {@link EventBusAddresses#SAMPLES}) and every failure ({@link SourceFault} on
+ * ({@link SourceSample}s in a {@link SampleBatch} on {@link EventBusAddresses#SAMPLES}, every
+ * {@value #BATCH_MILLIS} ms while there are any) and every failure ({@link SourceFault} on
  * {@link EventBusAddresses#SOURCE_FAULTS}). All protocol logic lives in {@link SourcePoller}.
  *
  * <p>Sharing out: every second a sampler renews its lease in the cluster map of live samplers (3 s
@@ -48,8 +51,12 @@ import org.slf4j.LoggerFactory;
  * is polled only under a claim in a second map, written once when taken and removed when let go; a claim
  * holds while its holder's latest lease is live and names the source, so one lease a second renews all
  * of a sampler's claims. A new owner takes a source when no live lease names it and the claim is free,
- * its own, or not held; the old owner lets go at its next rebalance. Every {@value #POLLERS_WRITE_MILLIS}
- * ms a sampler writes all its sources' {@link PollerState}s as one value to a third map, keyed by the
+ * its own, or not held; the old owner lets go at its next rebalance. When the cluster drops a sampler's member
+ * ({@link EventBusAddresses#MEMBER_LEFT}; each lease names its writer's member), its lease counts as lapsed
+ * at once unless it is renewed after that (a split healing, or the member back): a dead sampler's sources move
+ * as soon as the cluster notices, not a lease's time later, and a member cut off by a split is treated as its
+ * lease's lapse would treat it a little later, with the same claims and floors. Every {@value #POLLERS_WRITE_MILLIS}
+ * ms a sampler in a cluster writes all its sources' {@link PollerState}s as one value to a third map, keyed by the
  * sampler (and a source's state alone to a fourth, keyed by the source, when it lets the source go), so
  * the next owner continues the reach register, the poll (and any RATE backoff), a DENY, the duplicate
  * check and, rebased through the timebase link, the clock filter. A sampler that dies leaves state at
@@ -84,6 +91,13 @@ public final class SamplerVerticle extends VerticleBase {
     /** Sampler leases and claims remembered: far more than any cluster's samplers and sources. */
     private static final int WRITERS_REMEMBERED = 65_536;
     static final long LEASE_MILLIS = 3_000;
+    /**
+     * How long a sample waits for others to go out with it: at a thousand sources a second, twenty to a sealed
+     * message rather than one. It ages meanwhile like any sample (15 ppm × 20 ms = 0.3 µs of bound).
+     */
+    static final long BATCH_MILLIS = 20;
+    /** Lease field naming its writer's cluster member id (absent without a cluster). */
+    static final String MEMBER = "member";
     /** How long to wait for the first timebase probe to another node before giving up its filter stages. */
     private static final long HANDOVER_MILLIS = 1_000;
     private static final long HANDOVER_CHECK_MILLIS = 20;
@@ -101,6 +115,16 @@ public final class SamplerVerticle extends VerticleBase {
     private final NodeCounters counters;
     private final Map<String, ExchangeError> lastErrors = new HashMap<>();
     private final Map<String, SourcePoller> active = new LinkedHashMap<>();
+    /** Samples made but not yet published: they go out together {@value #BATCH_MILLIS} ms after the first. */
+    private final List<SourceSample> batch = new ArrayList<>();
+    /** Our Vert.x's cluster member id, named in our leases; null on a Vert.x without a cluster. */
+    private String member;
+    /** Each sampler's member id, as its genuine leases last read named it. */
+    private Map<String, String> memberOf = Map.of();
+    /** Samplers whose member left our view of the cluster, and which of their leases count as lapsed. */
+    private final Map<String, Departure> departed = new HashMap<>();
+    /** Whether another rebalance is due as soon as the one under way ends (a member left meanwhile). */
+    private boolean recheck;
     private final Set<String> starting = new HashSet<>();
     /** The claim value this sampler last wrote per source: the one to remove when letting go. */
     private final Map<String, String> claimed = new HashMap<>();
@@ -183,6 +207,7 @@ public final class SamplerVerticle extends VerticleBase {
         links = new TimebaseLinks(vertx, clock, auth, precisionLog2);
         keyExchanges = new NtsKeyExchanges(vertx, clock);
         leaseRenewedNanos = clock.nowNanos();
+        member = vertx.isClustered() ? ((VertxInternal) vertx).clusterManager().getNodeId() : null;
         var shared = vertx.sharedData();
         return Future.all(List.of(shared.<String, String>getAsyncMap(SAMPLERS_MAP),
                         shared.<String, String>getAsyncMap(CLAIMS_MAP), shared.<String, String>getAsyncMap(STATE_MAP),
@@ -201,9 +226,60 @@ public final class SamplerVerticle extends VerticleBase {
                         vertx.eventBus().<JsonObject>consumer(EventBusAddresses.REFERENCE,
                                 m -> references.open(m.body()).ifPresent(this::onReference));
                     }
+                    vertx.eventBus().<String>localConsumer(EventBusAddresses.MEMBER_LEFT, m -> memberLeft(m.body()));
                     rebalance();
                     vertx.setPeriodic(REBALANCE_MILLIS, id -> rebalance());
                 });
+    }
+
+    /**
+     * The leases a sampler renewed before its member left our view count as lapsed; the first one read after
+     * that is its last word unless a later one rises above it.
+     *
+     * @param sinceNanos when the member left our view (local timescale, ns)
+     * @param lastCounter the counter of its lease in the first read begun after that; {@link Long#MIN_VALUE}
+     *                    until then
+     */
+    private record Departure(long sinceNanos, long lastCounter) {}
+
+    /** Hazelcast dropped {@code memberId}: re-check at once the leases of the samplers on it. */
+    private void memberLeft(String memberId) {
+        long now = clock.nowNanos();
+        memberOf.forEach((node, of) -> {
+            if (of.equals(memberId) && !node.equals(config.nodeName())) {
+                departed.put(node, new Departure(now, Long.MIN_VALUE));
+                LOG.info("sampler {}: {}'s cluster member left; its lease counts as lapsed unless renewed",
+                        config.nodeName(), node);
+            }
+        });
+        if (rebalancing) {
+            recheck = true;
+        } else {
+            rebalance();
+        }
+    }
+
+    /**
+     * Whether {@code node}'s lease with {@code counter}, read in a read begun at {@code readNanos}, counts as
+     * lapsed because its member left: until it is renewed after the first read begun once the member had left.
+     */
+    private boolean departedWith(String node, long counter, long readNanos) {
+        Departure departure = departed.get(node);
+        if (departure == null) {
+            return false;
+        }
+        if (departure.lastCounter() == Long.MIN_VALUE) {
+            if (readNanos >= departure.sinceNanos()) {
+                departed.put(node, new Departure(departure.sinceNanos(), counter));
+            }
+            return true;
+        }
+        if (counter <= departure.lastCounter()) {
+            return true;
+        }
+        departed.remove(node); // renewed since: a split healed, or the member came back
+        LOG.info("sampler {}: {} renews its lease again", config.nodeName(), node);
+        return false;
     }
 
     /**
@@ -219,15 +295,21 @@ public final class SamplerVerticle extends VerticleBase {
         leftBehind.clear();
         unknownLogged.clear();
         long started = clock.nowNanos();
+        long[] readNanos = new long[1];
         if (active.isEmpty()) {
             pollersAfter = auth.valueCounter(); // we hold nothing: no pollers' state of ours is current
-        } else if (started - pollersWrittenNanos >= POLLERS_WRITE_MILLIS * 1_000_000L && !pollersWriting) {
+        } else if (vertx.isClustered() && started - pollersWrittenNanos >= POLLERS_WRITE_MILLIS * 1_000_000L
+                && !pollersWriting) {
+            // Without a cluster the maps live in this process alone: no sampler elsewhere continues from them,
+            // and a sampler stopping here hands its sources over itself. A thousand states every 5 s were a
+            // tenth of a single node's CPU.
             pollersWrittenNanos = started;
             writePollers();
         }
         JsonObject lease = new JsonObject().put("sources", new JsonArray(new ArrayList<>(claimed.keySet())))
                 .put(StateFloors.POLLERS_AFTER, pollersAfter)
-                .put(StateFloors.LET_GO_AFTER, trail.note(started, auth.valueCounter()));
+                .put(StateFloors.LET_GO_AFTER, trail.note(started, auth.valueCounter()))
+                .put(MEMBER, member);
         // Each step gives up after a lease's time, so a hung map operation cannot stop the rebalances for good.
         samplers.put(self, auth.sealValue(SAMPLERS_MAP, self, lease), LEASE_MILLIS)
                 .timeout(LEASE_MILLIS, TimeUnit.MILLISECONDS)
@@ -242,18 +324,26 @@ public final class SamplerVerticle extends VerticleBase {
                         claimed.clear();
                     }
                 })
-                .compose(v -> samplers.entries().timeout(LEASE_MILLIS, TimeUnit.MILLISECONDS))
+                .compose(v -> {
+                    readNanos[0] = clock.nowNanos();
+                    return samplers.entries().timeout(LEASE_MILLIS, TimeUnit.MILLISECONDS);
+                })
                 .onSuccess(entries -> {
                     Map<String, Set<String>> live = new HashMap<>();
+                    Map<String, String> members = new HashMap<>();
                     long now = clock.nowNanos();
+                    departed.keySet().retainAll(entries.keySet()); // a lease gone from the map lapsed anyway
                     entries.forEach((node, value) -> auth.openValue(SAMPLERS_MAP, node, value)
                             .filter(opened -> opened.sender().equals(node))
                             .map(opened -> notingFloors(node, opened, now))
+                            .map(opened -> notingMember(members, node, opened))
                             .filter(opened -> renewals.live(node, opened.counter(), now))
+                            .filter(opened -> !departedWith(node, opened.counter(), readNanos[0]))
                             // and its writer answers our own challenges: captured leases fed to a restarted
                             // sampler in rising order would otherwise keep a dead one live
                             .filter(opened -> links.answeringWithin(node, TimebaseLinks.ANSWER_WINDOW_NANOS))
                             .ifPresent(opened -> live.put(node, heldIn(opened.body()))));
+                    memberOf = members;
                     live.putIfAbsent(self, Set.of());
                     if (!live.keySet().equals(liveSeen)) {
                         liveSeen = Set.copyOf(live.keySet());
@@ -270,7 +360,21 @@ public final class SamplerVerticle extends VerticleBase {
                         }
                     }
                 })
-                .onComplete(done -> rebalancing = false);
+                .onComplete(done -> {
+                    rebalancing = false;
+                    if (recheck) {
+                        recheck = false;
+                        rebalance();
+                    }
+                });
+    }
+
+    /** Notes the member {@code node}'s genuine lease names, if any. */
+    private static MeshAuth.Opened notingMember(Map<String, String> members, String node, MeshAuth.Opened lease) {
+        if (lease.body().getValue(MEMBER) instanceof String of) {
+            members.put(node, of);
+        }
+        return lease;
     }
 
     /** Notes the floors {@code node}'s genuine lease names, whether or not it is still live. */
@@ -382,24 +486,26 @@ public final class SamplerVerticle extends VerticleBase {
 
     /**
      * The state to continue {@code source} from: what {@code holder} (a sampler that died holding it, or
-     * null) last wrote of its pollers, unless the state it left when letting the source go is newer (by
-     * its counter), or the source is not in it; else the state the last sampler to let it go left; null
-     * if none is genuine.
+     * null) last wrote of its pollers, if the source is in it; else the state the last sampler to let it go
+     * left; null if none is genuine. A let-go state the holder itself left after its last write (it let the
+     * source go and took it back within {@value #POLLERS_WRITE_MILLIS} ms) is not looked for: what it would
+     * add is that much of the reach register, and at a dead sampler's thousand sources that look was a third
+     * of the map operations of moving them.
      */
     private Future<PollerState> previousState(String source, String holder) {
         Future<Map<String, Left>> theirs = holder == null ? Future.succeededFuture(Map.of())
                 : leftBehind.computeIfAbsent(holder, this::pollersOf).recover(e -> Future.succeededFuture(Map.of()));
-        return Future.all(theirs, states.get(source)).map(both -> {
-            Left written = both.<Map<String, Left>>resultAt(0).get(source);
-            Left letGo = letGoState(source, both.resultAt(1));
-            boolean letGoNewer = letGo != null && (written == null
-                    || (letGo.sender().equals(holder) && letGo.counter() > written.counter()));
-            // Judged only when it would be used: another sampler's leftover is no replay.
-            if (letGoNewer && current(STATE_MAP, letGo.sender(), letGo.counter(),
-                    floors.letGo(letGo.sender(), letGo.counter(), clock.nowNanos()))) {
-                return letGo.state();
+        return theirs.compose(written -> {
+            Left last = written.get(source);
+            if (last != null) {
+                return Future.succeededFuture(last.state());
             }
-            return written == null ? null : written.state();
+            return states.get(source).map(stored -> {
+                Left letGo = letGoState(source, stored);
+                // Judged only when it would be used: another sampler's leftover is no replay.
+                return letGo != null && current(STATE_MAP, letGo.sender(), letGo.counter(),
+                        floors.letGo(letGo.sender(), letGo.counter(), clock.nowNanos())) ? letGo.state() : null;
+            });
         });
     }
 
@@ -649,11 +755,23 @@ public final class SamplerVerticle extends VerticleBase {
             if (sampled.estimate().event().restarted()) {
                 LOG.warn("source {}: {}", poller.source(), sampled.estimate().reason());
             }
-            SourceSample sample = SourceSample.of(poller.source(), address, config.nodeName(), sampled.estimate(),
-                    poller.reach(), poller.pollSeconds());
-            auth.publish(vertx.eventBus(), EventBusAddresses.SAMPLES, JsonObject.mapFrom(sample));
+            if (batch.isEmpty()) {
+                vertx.setTimer(BATCH_MILLIS, id -> publishSamples());
+            }
+            batch.add(SourceSample.of(poller.source(), address, config.nodeName(), sampled.estimate(), poller.reach(),
+                    poller.pollSeconds()));
         } else if (step instanceof ExchangeStep.Failed failed) {
             publishFault(poller, address, counted(failed.failure()));
+        }
+    }
+
+    /** Publishes the samples made since the last batch went out, as one sealed {@link SampleBatch}. */
+    private void publishSamples() {
+        if (!batch.isEmpty()) {
+            // Encoded straight from the records: JsonObject.mapFrom would first build a map of every field.
+            auth.publish(vertx.eventBus(), EventBusAddresses.SAMPLES,
+                    new JsonObject().put("samples", new SampleBatch(batch).samples()));
+            batch.clear();
         }
     }
 
@@ -664,6 +782,7 @@ public final class SamplerVerticle extends VerticleBase {
     }
 
     private void publishFault(SourcePoller poller, String address, ExchangeFailure failure) {
+        publishSamples(); // what the selector hears of a source stays in the order it happened
         // Say it once when a source starts failing or fails differently, not at every poll.
         if (lastErrors.put(poller.source(), failure.error()) != failure.error()) {
             LOG.warn("source {}: {}{}", poller.source(), failure.message(), failure.error() == ExchangeError.UNKNOWN_HOST
@@ -679,6 +798,7 @@ public final class SamplerVerticle extends VerticleBase {
         if (samplers == null) {
             return Future.succeededFuture();
         }
+        publishSamples();
         // Hand everything over at once rather than letting leases run out.
         List<Future<?>> handovers = new ArrayList<>();
         for (String source : List.copyOf(active.keySet())) {

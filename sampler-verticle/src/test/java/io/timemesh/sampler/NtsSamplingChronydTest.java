@@ -6,6 +6,7 @@ import io.timemesh.core.mesh.ClusterKey;
 import io.timemesh.core.message.EventBusAddresses;
 import io.timemesh.core.message.SourceAuth;
 import io.timemesh.core.message.SourceFault;
+import io.timemesh.core.message.SampleBatch;
 import io.timemesh.core.message.SourceSample;
 import io.timemesh.core.time.MonotonicTimescale;
 import io.timemesh.testkit.ChronydServer;
@@ -43,7 +44,7 @@ class NtsSamplingChronydTest {
     @BeforeEach
     void start() {
         vertx = Vertx.vertx();
-        listen(EventBusAddresses.SAMPLES, body -> samples.add(body.mapTo(SourceSample.class)));
+        listen(EventBusAddresses.SAMPLES, body -> samples.addAll(body.mapTo(SampleBatch.class).samples()));
         listen(EventBusAddresses.SOURCE_FAULTS, body -> faults.add(body.mapTo(SourceFault.class)));
         listen(EventBusAddresses.SOURCE_AUTH, body -> auths.add(body.mapTo(SourceAuth.class)));
     }

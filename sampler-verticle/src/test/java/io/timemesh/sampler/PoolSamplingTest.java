@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.timemesh.core.mesh.ClusterKey;
 import io.timemesh.core.message.EventBusAddresses;
+import io.timemesh.core.message.SampleBatch;
 import io.timemesh.core.message.SourceSample;
 import io.timemesh.core.time.MonotonicTimescale;
 import io.timemesh.testkit.ServerBehaviour;
@@ -41,7 +42,7 @@ class PoolSamplingTest {
         vertx = Vertx.vertx();
         MeshAuth.Inbox inbox = AUTH.inbox(EventBusAddresses.SAMPLES);
         vertx.eventBus().consumer(EventBusAddresses.SAMPLES, m -> inbox.open(m.body())
-                .ifPresent(o -> samples.add(o.body().mapTo(SourceSample.class))));
+                .ifPresent(o -> samples.addAll(o.body().mapTo(SampleBatch.class).samples())));
     }
 
     @AfterEach

@@ -8,6 +8,7 @@ import io.timemesh.core.mesh.ClusterKey;
 import io.timemesh.core.message.EventBusAddresses;
 import io.timemesh.timebase.MeshAuth;
 import io.timemesh.core.message.SourceFault;
+import io.timemesh.core.message.SampleBatch;
 import io.timemesh.core.message.SourceSample;
 import io.timemesh.core.time.MonotonicTimescale;
 import io.timemesh.core.metrics.NodeCounters;
@@ -43,7 +44,7 @@ class SamplerVerticleTest {
         MeshAuth.Inbox sampleInbox = AUTH.inbox(EventBusAddresses.SAMPLES);
         MeshAuth.Inbox faultInbox = AUTH.inbox(EventBusAddresses.SOURCE_FAULTS);
         vertx.eventBus().consumer(EventBusAddresses.SAMPLES, m -> sampleInbox.open(m.body())
-                .ifPresent(o -> samples.add(o.body().mapTo(SourceSample.class))));
+                .ifPresent(o -> samples.addAll(o.body().mapTo(SampleBatch.class).samples())));
         vertx.eventBus().consumer(EventBusAddresses.SOURCE_FAULTS, m -> faultInbox.open(m.body())
                 .ifPresent(o -> faults.add(o.body().mapTo(SourceFault.class))));
     }

@@ -49,6 +49,21 @@ final class SelectionPacer {
         return wait;
     }
 
+    /** Whether the selection a change was told to wait for is still to run: none has covered it meanwhile. */
+    boolean due() {
+        return due;
+    }
+
+    /**
+     * Whether the periodic reselection (every {@code periodNanos}, so that ageing and staleness show without new
+     * samples) should select at {@code nowNanos}: not when one is due, nor when one ran less than half a period
+     * ago. Samples arriving keep selections going by themselves; selecting on both clocks had doubled them.
+     * Half a period, as a timer's own jitter would otherwise skip every other tick.
+     */
+    boolean reselectDue(long nowNanos, long periodNanos) {
+        return !due && (!selectedBefore || nowNanos - lastNanos >= periodNanos / 2);
+    }
+
     /** A selection ran at {@code nowNanos}, covering every change seen so far. */
     void selected(long nowNanos) {
         lastNanos = nowNanos;

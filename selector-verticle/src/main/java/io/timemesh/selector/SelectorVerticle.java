@@ -3,9 +3,9 @@ package io.timemesh.selector;
 import io.timemesh.core.settings.Settings;
 import io.timemesh.core.message.EventBusAddresses;
 import io.timemesh.core.message.Reference;
+import io.timemesh.core.message.SampleBatch;
 import io.timemesh.core.message.SourceAuth;
 import io.timemesh.core.message.SourceFault;
-import io.timemesh.core.message.SourceSample;
 import io.timemesh.core.metrics.NodeCounters;
 import io.timemesh.core.time.TimeSource;
 import io.timemesh.timebase.MeshAuth;
@@ -23,7 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -302,25 +302,27 @@ public final class SelectorVerticle extends VerticleBase {
         selections = new SelectionPublisher(selector, clock, links::link,
                 this::store,
                 this::publish);
-        consume(EventBusAddresses.SAMPLES, opened -> {
-            SourceSample sample = opened.body().mapTo(SourceSample.class);
-            sampledBy(sample.samplerNode(), opened);
-            selector.onSample(sample);
+        consume(EventBusAddresses.SAMPLES, SampleBatch.class, (sender, batch) -> {
+            batch.samples().forEach(sample -> sampledBy(sample.samplerNode(), sender)); // all or none
+            batch.samples().forEach(selector::onSample);
         });
-        consume(EventBusAddresses.SOURCE_FAULTS, opened -> {
-            SourceFault fault = opened.body().mapTo(SourceFault.class);
-            sampledBy(fault.samplerNode(), opened);
+        consume(EventBusAddresses.SOURCE_FAULTS, SourceFault.class, (sender, fault) -> {
+            sampledBy(fault.samplerNode(), sender);
             selector.onFault(fault);
         });
-        consume(EventBusAddresses.SOURCE_AUTH, opened -> {
-            SourceAuth sourceAuth = opened.body().mapTo(SourceAuth.class);
-            sampledBy(sourceAuth.samplerNode(), opened);
+        consume(EventBusAddresses.SOURCE_AUTH, SourceAuth.class, (sender, sourceAuth) -> {
+            sampledBy(sourceAuth.samplerNode(), sender);
             selector.onAuth(sourceAuth);
         });
         consumers.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_SOURCES, this::answerSources));
         consumers.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_STATUS, this::answerStatus));
         select(); // a successor speaks at once: the nodes are waiting for references
-        reselectTimer = vertx.setPeriodic(selector.settings().selection().reselectMillis(), id -> select());
+        long reselectMillis = selector.settings().selection().reselectMillis();
+        reselectTimer = vertx.setPeriodic(reselectMillis, id -> {
+            if (pacer.reselectDue(clock.nowNanos(), reselectMillis * 1_000_000L)) {
+                select();
+            }
+        });
     }
 
     /**
@@ -345,8 +347,9 @@ public final class SelectorVerticle extends VerticleBase {
     }
 
     private void answerSources(Message<JsonObject> m) {
-        request(m).ifPresent(asked -> answer(m, asked,
-                new JsonArray(selector.sources(clock.nowNanos(), links::link).stream().map(JsonObject::mapFrom).toList())));
+        // Encoded straight from the records: JsonObject.mapFrom would first build a map of every field.
+        request(m).ifPresent(asked -> answer(m, asked, new JsonArray(new ArrayList<>(selector.sources(clock.nowNanos(),
+                links::link)))));
     }
 
     private void answerStatus(Message<JsonObject> m) {
@@ -372,23 +375,24 @@ public final class SelectorVerticle extends VerticleBase {
     }
 
     /** A sampler speaks only for itself: its samples are on its own timescale. */
-    private static void sampledBy(String samplerNode, MeshAuth.Opened opened) {
-        if (!opened.sender().equals(samplerNode)) {
+    private static void sampledBy(String samplerNode, String sender) {
+        if (!sender.equals(samplerNode)) {
             throw new IllegalArgumentException("sent for sampler " + samplerNode);
         }
     }
 
     /**
-     * Takes the authentic, fresh messages on {@code address}; one the handler refuses with an
-     * {@link IllegalArgumentException} (a body that does not map) is dropped as malformed.
+     * Takes the authentic, fresh messages on {@code address}, each body read as a {@code type}, with its sender;
+     * one that is no {@code type}, or that the handler refuses with an {@link IllegalArgumentException}, is
+     * dropped as malformed.
      */
-    private void consume(String address, Consumer<MeshAuth.Opened> handler) {
+    private <T> void consume(String address, Class<T> type, BiConsumer<String, T> handler) {
         // One inbox per address for the verticle's life: a fresh one at each leadership would take every
         // sampler's last message again.
         MeshAuth.Inbox inbox = inboxes.computeIfAbsent(address, auth::inbox);
-        consumers.add(vertx.eventBus().consumer(address, m -> inbox.open(m.body()).ifPresent(opened -> {
+        consumers.add(vertx.eventBus().consumer(address, m -> inbox.open(m.body(), type).ifPresent(opened -> {
             try {
-                handler.accept(opened);
+                handler.accept(opened.sender(), opened.body());
             } catch (IllegalArgumentException e) {
                 auth.reject(address, MeshAuth.Rejection.MALFORMED, "from " + opened.sender() + ": " + e.getMessage());
                 return;
@@ -422,7 +426,8 @@ public final class SelectorVerticle extends VerticleBase {
                     reference.id().sequence());
             return;
         }
-        JsonObject body = new JsonObject().put("epoch", lease.held().epoch()).put("reference", JsonObject.mapFrom(reference));
+        // Encoded straight from the record: JsonObject.mapFrom would first build a map of every survivor's fields.
+        JsonObject body = new JsonObject().put("epoch", lease.held().epoch()).put("reference", reference);
         auth.publish(vertx.eventBus(), EventBusAddresses.REFERENCE, body);
     }
 
@@ -453,7 +458,11 @@ public final class SelectorVerticle extends VerticleBase {
         if (wait == 0) {
             select();
         } else if (wait > 0) {
-            vertx.setTimer(Math.max(1, wait / 1_000_000), id -> select());
+            vertx.setTimer(Math.max(1, wait / 1_000_000), id -> {
+                if (pacer.due()) { // else a reselection covered it meanwhile
+                    select();
+                }
+            });
         }
     }
 

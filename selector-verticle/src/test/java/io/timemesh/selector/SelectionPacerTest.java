@@ -40,4 +40,25 @@ class SelectionPacerTest {
     void aNegativeIntervalIsRefused() {
         assertThatThrownBy(() -> new SelectionPacer(-1)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void theReselectionTimerSelectsOnlyWhenNothingElseDidForHalfItsPeriodAndNoneIsDue() {
+        long period = 1_000 * MS;
+        assertThat(pacer.reselectDue(0, period)).as("nothing selected yet").isTrue();
+        pacer.selected(0);
+        assertThat(pacer.reselectDue(400 * MS, period)).as("selected 0.4 s ago").isFalse();
+        assertThat(pacer.reselectDue(990 * MS, period)).as("a tick a little early").isTrue();
+        pacer.selected(990 * MS);
+        assertThat(pacer.onChange(1_000 * MS)).isEqualTo(40 * MS);
+        assertThat(pacer.due()).isTrue();
+        assertThat(pacer.reselectDue(1_995 * MS, period)).as("a selection is due anyway").isFalse();
+    }
+
+    @Test
+    void aWaitingSelectionThatAnotherCoveredIsNoLongerDue() {
+        pacer.selected(0);
+        assertThat(pacer.onChange(10 * MS)).isEqualTo(40 * MS);
+        pacer.selected(30 * MS); // e.g. a new leader's first selection
+        assertThat(pacer.due()).isFalse();
+    }
 }

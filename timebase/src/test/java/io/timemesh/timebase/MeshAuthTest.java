@@ -64,6 +64,26 @@ class MeshAuthTest {
         assertThat(inbox.open(a.seal(ADDRESS, body(0.4)))).isPresent();
     }
 
+    /** The typed reading of a body: the same checks as a JsonObject's, and a body of another shape is malformed. */
+    record Offset(double offsetSeconds) {}
+
+    @Test
+    void aBodyReadAsATypeIsOpenedOnceAndOnlyIfGenuineAndOfThatShape() {
+        MeshAuth.Inbox inbox = b.inbox(ADDRESS);
+        JsonObject sealed = a.seal(ADDRESS, body(0.3));
+        assertThat(inbox.open(new JsonObject(sealed.encode()), Offset.class)).hasValueSatisfying(o -> {
+            assertThat(o.sender()).isEqualTo("node-a");
+            assertThat(o.body()).isEqualTo(new Offset(0.3));
+        });
+        assertThat(inbox.open(sealed, Offset.class)).as("replayed").isEmpty();
+        JsonObject tampered = a.seal(ADDRESS, body(0.4)).put("body", body(100).encode());
+        assertThat(inbox.open(tampered, Offset.class)).as("tampered").isEmpty();
+        assertThat(inbox.open(a.seal(ADDRESS, new JsonObject().put("offsetSeconds", "soon")), Offset.class))
+                .as("not an Offset").isEmpty();
+        assertThat(inbox.open(a.seal(ADDRESS, body(0.5)), Offset.class)).isPresent();
+        assertThat(counted).containsExactly(ADDRESS + " replayed", ADDRESS + " forged", ADDRESS + " malformed");
+    }
+
     @Test
     void forgedTamperedRedirectedAndUnsignedMessagesAreRefusedAndCounted() {
         MeshAuth.Inbox inbox = b.inbox(ADDRESS);

@@ -4,7 +4,7 @@ package io.timemesh.core.message;
 public final class EventBusAddresses {
     private EventBusAddresses() {}
 
-    /** Published by samplers: one {@link SourceSample} per accepted exchange. */
+    /** Published by samplers: a {@link SampleBatch} of the {@link SourceSample}s of their last few milliseconds' exchanges. */
     public static final String SAMPLES = "timemesh.samples";
     /** Published by samplers: one {@link SourceFault} per failed exchange or source state change. */
     public static final String SOURCE_FAULTS = "timemesh.source-faults";
@@ -29,6 +29,11 @@ public final class EventBusAddresses {
      * of them (Vert.x does not refresh its cached registrations after a merge).
      */
     public static final String MEMBERS_CHANGED = "timemesh.cluster.members-changed";
+    /**
+     * Node-local: the cluster dropped a member from this node's view; the body is its Vert.x cluster node id
+     * ({@code ClusterManager#getNodeId} on that member). A hint only: a member cut off by a split looks the same.
+     */
+    public static final String MEMBER_LEFT = "timemesh.cluster.member-left";
     /** Node-local request/reply: the leader followed, its epoch and every message refused, as JSON. */
     public static final String MESH_STATUS = "timemesh.mesh.status";
     /** Request/reply to the active selector: per-source state, as a JSON array. */
