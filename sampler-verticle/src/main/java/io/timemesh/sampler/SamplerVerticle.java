@@ -154,6 +154,12 @@ public final class SamplerVerticle extends VerticleBase {
     private AsyncMap<String, String> pollers;
     private long leaseRenewedNanos;
     private long pollersWrittenNanos;
+    /**
+     * Whether we let a source go since our pollers' states were last written: they are then written at the next
+     * rebalance, so that the written states never hold a source whose let-go state (a kiss's stop, a rate
+     * backoff, a pool's new server) is newer, and a successor reading them need not read the let-go state too.
+     */
+    private boolean releasedSinceWrite;
     /** Whether a write of our pollers' states is under way: one at a time, so they land in order. */
     private boolean pollersWriting;
     /** Writers whose states we could not continue for want of their leases, logged this rebalance. */
@@ -298,12 +304,13 @@ public final class SamplerVerticle extends VerticleBase {
         long[] readNanos = new long[1];
         if (active.isEmpty()) {
             pollersAfter = auth.valueCounter(); // we hold nothing: no pollers' state of ours is current
-        } else if (vertx.isClustered() && started - pollersWrittenNanos >= POLLERS_WRITE_MILLIS * 1_000_000L
-                && !pollersWriting) {
+        } else if (vertx.isClustered() && (started - pollersWrittenNanos >= POLLERS_WRITE_MILLIS * 1_000_000L
+                || releasedSinceWrite) && !pollersWriting) {
             // Without a cluster the maps live in this process alone: no sampler elsewhere continues from them,
             // and a sampler stopping here hands its sources over itself. A thousand states every 5 s were a
             // tenth of a single node's CPU.
             pollersWrittenNanos = started;
+            releasedSinceWrite = false;
             writePollers();
         }
         JsonObject lease = new JsonObject().put("sources", new JsonArray(new ArrayList<>(claimed.keySet())))
@@ -487,10 +494,12 @@ public final class SamplerVerticle extends VerticleBase {
     /**
      * The state to continue {@code source} from: what {@code holder} (a sampler that died holding it, or
      * null) last wrote of its pollers, if the source is in it; else the state the last sampler to let it go
-     * left; null if none is genuine. A let-go state the holder itself left after its last write (it let the
-     * source go and took it back within {@value #POLLERS_WRITE_MILLIS} ms) is not looked for: what it would
-     * add is that much of the reach register, and at a dead sampler's thousand sources that look was a third
-     * of the map operations of moving them.
+     * left; null if none is genuine. A let-go state is not looked for when the holder's written states hold the
+     * source (at a dead sampler's thousand sources that look was a third of the map operations of moving them):
+     * a sampler that lets a source go writes its pollers' states again at its next rebalance, before it could take
+     * the source back, so its written states hold no source whose let-go state is newer (a kiss's stop, a rate
+     * backoff, a pool's new server) unless it died within that second, or took the source back while a write
+     * was still under way.
      */
     private Future<PollerState> previousState(String source, String holder) {
         Future<Map<String, Left>> theirs = holder == null ? Future.succeededFuture(Map.of())
@@ -615,6 +624,7 @@ public final class SamplerVerticle extends VerticleBase {
     private void release(String source) {
         SourcePoller poller = active.remove(source);
         letGo(source, poller);
+        releasedSinceWrite = true;
         LOG.info("sampler {} hands {} over", config.nodeName(), source);
     }
 
