@@ -206,12 +206,16 @@ public final class MeshAuth {
             if (opened.isEmpty()) {
                 return opened;
             }
-            long ctr = opened.get().counter();
-            if (!freshness.advance(opened.get().sender(), ctr)) {
-                reject(channel, Rejection.REPLAYED, "from " + opened.get().sender() + ", counter " + ctr);
-                return Optional.empty();
+            return fresh(opened.get().sender(), opened.get().counter()) ? opened : Optional.empty();
+        }
+
+        /** Whether {@code counter} is above every counter seen from {@code sender}; if not, counted as a replay. */
+        private boolean fresh(String sender, long counter) {
+            if (freshness.advance(sender, counter)) {
+                return true;
             }
-            return opened;
+            reject(channel, Rejection.REPLAYED, "from " + sender + ", counter " + counter);
+            return false;
         }
 
         /**
@@ -226,8 +230,7 @@ public final class MeshAuth {
             }
             String sender = sealed.get().sender();
             long ctr = sealed.get().counter();
-            if (!freshness.advance(sender, ctr)) {
-                reject(channel, Rejection.REPLAYED, "from " + sender + ", counter " + ctr);
+            if (!fresh(sender, ctr)) {
                 return Optional.empty();
             }
             try {
