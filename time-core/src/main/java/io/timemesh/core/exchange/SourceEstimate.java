@@ -15,7 +15,7 @@ import io.timemesh.core.time.OffsetInterval;
  * @param offsetErrorSeconds  the regression's standard error of that offset (0 with fewer than 3 samples)
  * @param frequency           the source's frequency against the local timescale, dimensionless (1e-6 = 1 ppm)
  * @param skew                the standard error of {@code frequency}, dimensionless
- * @param significantFrequency {@code frequency} shrunk towards 0 by three standard errors (0 from fewer than 8
+ * @param significantFrequency {@code frequency} shrunk towards 0 by one standard error (0 from fewer than 8
  *                            samples): what the bound is carried at, and what may carry the estimate forward
  * @param samples             exchanges in the window (the bound intersects all of them)
  * @param regressionSamples   exchanges the regression used (the runs test may drop the oldest, the delay test

@@ -50,12 +50,9 @@ public final class SourceStats {
     /**
      * How many standard errors of the frequency are taken off it before carrying intervals at it: any value
      * keeps the carry exact for rates within ±r, but a source whose true rate is beyond r (a local clock
-     * worse than maxDrift) stays inside only while the shrunk frequency is at least its excess over r. A
-     * carried frequency f ages one edge at r + 2|f|, so one that is only noise widens the bound for nothing:
-     * at one standard error a third of the fits of a source with no frequency at all carried one (under
-     * 0–10 ms jitter, about 10 ppm), at three 0.3 %; a real 50 ppm is measured to about 1 ppm and loses 3.
+     * worse than maxDrift) stays inside only while the shrunk frequency is at least its excess over r.
      */
-    static final double CARRY_SKEWS = 3;
+    static final double CARRY_SKEWS = 1;
     /** One-sided 5 % normal quantile: fewer runs than expected by this many σ rejects the fit. */
     private static final double RUNS_Z = 1.645;
 

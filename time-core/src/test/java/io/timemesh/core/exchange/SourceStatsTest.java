@@ -126,30 +126,6 @@ class SourceStatsTest {
         }
     }
 
-    /**
-     * A source with no frequency under 1 ms each way plus 0–10 ms of jitter (AccuracyBench's scenario 4), polled
-     * each second: its fitted frequency is noise of about ±20 ppm, and a carried one would age one edge of the
-     * bound at r + 2|f| instead of r. Shrunk by three standard errors it is carried in well under 5 % of the
-     * estimates (one standard error carried one in about a third).
-     */
-    @Test
-    void aFrequencyThatIsOnlyNoiseIsNotCarried() {
-        World world = World.steady(0, 0);
-        Random random = new Random(10);
-        SourceStats stats = new SourceStats(MAX_DRIFT);
-        int carried = 0;
-        int estimates = 0;
-        for (int i = 0; i < 600; i++) {
-            SourceEstimate estimate = stats.add(world.exchange(i, 0.001 + 0.010 * random.nextDouble(),
-                    0.001 + 0.010 * random.nextDouble()));
-            if (i >= SourceStats.MAX_SAMPLES) {
-                estimates++;
-                carried += estimate.significantFrequency() != 0 ? 1 : 0;
-            }
-        }
-        assertThat((double) carried / estimates).isLessThan(0.05);
-    }
-
     @Test
     void aShortDelayExchangeKeepsTighteningTheBoundAfterSlowerOnesArrive() {
         World world = World.steady(0, 0);
