@@ -130,22 +130,26 @@ public final class SimulatedNtpServer implements AutoCloseable {
         return trueNanos + Math.round(offsetAt(trueNanos) * 1e9);
     }
 
-    /** A reply's receive and transmit timestamps, T2 and T3, on the server's clock in Unix ns. */
-    record Stamps(long t2, long t3) {}
+    /**
+     * A reply's receive and transmit timestamps, T2 and T3, on the server's clock in Unix ns, and the true time
+     * (ns) at which it may leave, T3's instant: a processing time can put that after the reply thread's now.
+     */
+    record Stamps(long t2, long t3, long sentNanos) {}
 
     /**
      * T2 and T3 for a request that arrived at true time {@code arrivedNanos} and was held {@code outboundNanos}
      * (the simulated outbound path), answered at true time {@code transmitNanos} (≥ arrival + outbound: the reply
      * thread runs it no earlier). T2 comes from the arrival reading alone, so however late the reply thread
      * gets to the request, the wait shows as processing (T3 − T2), which a client takes out of the delay δ and
-     * which leaves θ alone; T3 is at least T2 + {@code processingNanos}.
+     * which leaves θ alone; T3 is at least {@code processingNanos} after T2.
      *
      * @param serverClock the server's clock (ns) as a function of true time (ns)
      */
     static Stamps stamps(long arrivedNanos, long outboundNanos, long transmitNanos, long processingNanos,
                          LongUnaryOperator serverClock) {
-        long t2 = serverClock.applyAsLong(arrivedNanos + outboundNanos);
-        return new Stamps(t2, Math.max(t2 + processingNanos, serverClock.applyAsLong(transmitNanos)));
+        long received = arrivedNanos + outboundNanos;
+        long sent = Math.max(transmitNanos, received + processingNanos);
+        return new Stamps(serverClock.applyAsLong(received), serverClock.applyAsLong(sent), sent);
     }
 
     private void receiveLoop() {
@@ -195,8 +199,7 @@ public final class SimulatedNtpServer implements AutoCloseable {
             case NONE, SILENT -> NtpPacketCodec.encode(reply(request, b, b.leap(), b.stratum(),
                     request.transmitTimestamp(), t2, t3));
         };
-        // Never before T3 (a processing time may put it ahead of now), then the return path.
-        long hold = (t3 - serverClockAt(transmit)) + withJitter(b.returnDelay(), b);
+        long hold = (stamps.sentNanos() - transmit) + withJitter(b.returnDelay(), b); // never before T3's instant
         if (hold <= 0) {
             send(reply, client); // no second hand-over: it would lengthen the return path after T3
         } else {

@@ -34,15 +34,15 @@ class SimulatedNtpServerProperties {
         LongUnaryOperator serverClock = t -> t + offsetNanos;
         SimulatedNtpServer.Stamps stamps = SimulatedNtpServer.stamps(arrived, outbound, arrived + outbound + hop,
                 processing, serverClock);
-        long sent = Math.max(arrived + outbound + hop, stamps.t3() - offsetNanos); // the reply leaves after T3
         long t1 = arrived - sendLatency;
-        long t4 = sent + back + receiveLatency;
+        long t4 = stamps.sentNanos() + back + receiveLatency;
 
         double theta = ExchangeMath.offsetSeconds(t1, stamps.t2(), stamps.t3(), t4);
         double expected = offsetNanos / 1e9 + (sendLatency + outbound - back - receiveLatency) / 2e9;
 
         assertThat(theta).isCloseTo(expected, within(1e-9));
         assertThat(stamps.t3() - stamps.t2()).isGreaterThanOrEqualTo(Math.max(processing, hop));
+        assertThat(stamps.t3()).isEqualTo(stamps.sentNanos() + offsetNanos); // the reply leaves at T3
         assertThat(offsetNanos).isBetween(stamps.t3() - t4, stamps.t2() - t1); // causal: the truth inside
     }
 }
