@@ -25,6 +25,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongUnaryOperator;
 
 /**
  * An NTP server on a loopback address whose clock and path are whatever a test says: offset, drift,
@@ -33,7 +34,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Delays are simulated by holding the request before stamping T2 (outbound) and holding the
  * reply after stamping T3 (return), so the client sees exactly the asymmetric path a real network
- * with those one-way delays would give it. Behaviour can be changed while it runs.
+ * with those one-way delays would give it. T2 is the request's arrival, read on the receiving thread
+ * as soon as the datagram is in, plus the outbound delay; T3 is read on the reply thread just before
+ * the reply is encoded and sent (at once when the return delay is zero). So the hand-over between the
+ * two threads, which on a loaded machine takes tens to hundreds of µs, falls between T2 and T3, where
+ * a real server's processing time does, and not on the outbound path: read after the hand-over, T2
+ * had put it there, moving every client's offset θ by half of it (chronyd's too). Behaviour can be
+ * changed while it runs.
  */
 public final class SimulatedNtpServer implements AutoCloseable {
     private static final long SPIN_MARGIN_NANOS = 2_000_000L;
@@ -118,9 +125,31 @@ public final class SimulatedNtpServer implements AutoCloseable {
         return b.offsetSeconds() + b.driftPpm() * 1e-6 * ((trueNanos - startNanos) / 1e9);
     }
 
-    private long serverClockNanos() {
-        long now = truth.nowNanos();
-        return now + Math.round(offsetAt(now) * 1e9);
+    /** This server's clock at true time {@code trueNanos}: the truth plus {@link #offsetAt}. */
+    private long serverClockAt(long trueNanos) {
+        return trueNanos + Math.round(offsetAt(trueNanos) * 1e9);
+    }
+
+    /**
+     * A reply's receive and transmit timestamps, T2 and T3, on the server's clock in Unix ns, and the true time
+     * (ns) at which it may leave, T3's instant: a processing time can put that after the reply thread's now.
+     */
+    record Stamps(long t2, long t3, long sentNanos) {}
+
+    /**
+     * T2 and T3 for a request that arrived at true time {@code arrivedNanos} and was held {@code outboundNanos}
+     * (the simulated outbound path), answered at true time {@code transmitNanos} (≥ arrival + outbound: the reply
+     * thread runs it no earlier). T2 comes from the arrival reading alone, so however late the reply thread
+     * gets to the request, the wait shows as processing (T3 − T2), which a client takes out of the delay δ and
+     * which leaves θ alone; T3 is at least {@code processingNanos} after T2.
+     *
+     * @param serverClock the server's clock (ns) as a function of true time (ns)
+     */
+    static Stamps stamps(long arrivedNanos, long outboundNanos, long transmitNanos, long processingNanos,
+                         LongUnaryOperator serverClock) {
+        long received = arrivedNanos + outboundNanos;
+        long sent = Math.max(transmitNanos, received + processingNanos);
+        return new Stamps(serverClock.applyAsLong(received), serverClock.applyAsLong(sent), sent);
     }
 
     private void receiveLoop() {
@@ -132,15 +161,17 @@ public final class SimulatedNtpServer implements AutoCloseable {
             } catch (IOException e) {
                 return; // closed
             }
+            long arrived = truth.nowNanos(); // first: the receive timestamp T2 is built on it
+            long arrivedMonotonic = System.nanoTime();
             requests.incrementAndGet();
-            log.add(new Request(truth.nowNanos(), datagram.getSocketAddress().toString()));
+            log.add(new Request(arrived, datagram.getSocketAddress().toString()));
             DecodeResult decoded = NtpPacketCodec.decode(datagram.getData(), datagram.getOffset(), datagram.getLength());
             if (decoded instanceof DecodeResult.Decoded request && request.packet().mode() == NtpMode.CLIENT) {
                 ServerBehaviour b = behaviour;
                 if (b.fault() != ServerBehaviour.Fault.SILENT) {
                     SocketAddress client = datagram.getSocketAddress();
-                    at(System.nanoTime() + withJitter(b.outboundDelay(), b),
-                            () -> stampAndReply(request.packet(), client, b));
+                    long outbound = withJitter(b.outboundDelay(), b);
+                    at(arrivedMonotonic + outbound, () -> stampAndReply(request.packet(), client, b, arrived, outbound));
                 }
             }
         }
@@ -151,9 +182,11 @@ public final class SimulatedNtpServer implements AutoCloseable {
         return delay.toNanos() + (jitter > 0 ? (long) (random.nextDouble() * jitter) : 0);
     }
 
-    private void stampAndReply(NtpPacket request, SocketAddress client, ServerBehaviour b) {
-        long t2 = serverClockNanos();
-        long t3 = Math.max(t2 + b.processing().toNanos(), serverClockNanos());
+    private void stampAndReply(NtpPacket request, SocketAddress client, ServerBehaviour b, long arrived, long outbound) {
+        long transmit = truth.nowNanos();
+        Stamps stamps = stamps(arrived, outbound, transmit, b.processing().toNanos(), this::serverClockAt);
+        long t2 = stamps.t2();
+        long t3 = stamps.t3();
         byte[] reply = switch (b.fault()) {
             case GARBAGE -> garbage();
             case KISS -> NtpPacketCodec.encode(new NtpPacket(LeapIndicator.ALARM, NtpConstants.VERSION, NtpMode.SERVER,
@@ -166,7 +199,12 @@ public final class SimulatedNtpServer implements AutoCloseable {
             case NONE, SILENT -> NtpPacketCodec.encode(reply(request, b, b.leap(), b.stratum(),
                     request.transmitTimestamp(), t2, t3));
         };
-        at(System.nanoTime() + withJitter(b.returnDelay(), b), () -> send(reply, client));
+        long hold = (stamps.sentNanos() - transmit) + withJitter(b.returnDelay(), b); // never before T3's instant
+        if (hold <= 0) {
+            send(reply, client); // no second hand-over: it would lengthen the return path after T3
+        } else {
+            at(System.nanoTime() + hold, () -> send(reply, client));
+        }
     }
 
     /**
