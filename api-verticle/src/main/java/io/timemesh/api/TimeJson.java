@@ -24,6 +24,15 @@ public final class TimeJson {
      * counts, three 30-character times, an error bound, stratum and smear of up to 20 characters each.
      */
     private static final int MAX_BYTES = 512;
+    /** 10^0 … 10^18: a long has at most 19 digits. */
+    private static final long[] POWERS_OF_TEN = new long[19];
+
+    static {
+        POWERS_OF_TEN[0] = 1;
+        for (int i = 1; i < POWERS_OF_TEN.length; i++) {
+            POWERS_OF_TEN[i] = POWERS_OF_TEN[i - 1] * 10;
+        }
+    }
 
     public static JsonObject of(TimeReading reading) {
         return new JsonObject()
@@ -70,7 +79,7 @@ public final class TimeJson {
                 value = -value;
             }
             int digits = 1;
-            for (long rest = value / 10; rest > 0; rest /= 10) {
+            while (digits < POWERS_OF_TEN.length && value >= POWERS_OF_TEN[digits]) {
                 digits++;
             }
             digits(value, digits);
@@ -78,9 +87,12 @@ public final class TimeJson {
 
         /** {@code value} (≥ 0) as exactly {@code digits} digits, zero-padded on the left. */
         void digits(long value, int digits) {
-            for (int i = length + digits - 1; i >= length; i--) {
-                out[i] = (byte) ('0' + value % 10);
-                value /= 10;
+            int i = length + digits - 1;
+            for (; value > Integer.MAX_VALUE; value /= 10) {
+                out[i--] = (byte) ('0' + value % 10);
+            }
+            for (int small = (int) value; i >= length; small /= 10) { // int division: several times faster
+                out[i--] = (byte) ('0' + small % 10);
             }
             length += digits;
         }
