@@ -135,12 +135,16 @@ final class ChannelLimits {
         // TLS handler (its handshake is done by now), so that they read requests, not TLS records.
         ChannelPipeline pipeline = channel.pipeline();
         ChannelHandlerContext tls = pipeline.context(SslHandler.class);
+        // Only with h2c can a connection turn into HTTP/2 (a TLS port speaks HTTP/1.1 only, see HttpTls); without it,
+        // neither handler looks for HTTP/2 on every read.
+        RequestHeadCheck headCheck = new RequestHeadCheck(HTTP1_DECODER, limits.h2c());
         if (tls == null) {
-            pipeline.addFirst(HTTP2_GATE, new Http2Gate(Http2ConnectionHandler.class));
-            pipeline.addFirst(HEAD_CHECK, new RequestHeadCheck(HTTP1_DECODER));
+            if (limits.h2c()) {
+                pipeline.addFirst(HTTP2_GATE, new Http2Gate(Http2ConnectionHandler.class));
+            }
+            pipeline.addFirst(HEAD_CHECK, headCheck);
         } else {
-            pipeline.addAfter(tls.name(), HTTP2_GATE, new Http2Gate(Http2ConnectionHandler.class));
-            pipeline.addAfter(tls.name(), HEAD_CHECK, new RequestHeadCheck(HTTP1_DECODER));
+            pipeline.addAfter(tls.name(), HEAD_CHECK, headCheck);
         }
     }
 

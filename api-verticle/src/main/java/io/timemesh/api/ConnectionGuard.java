@@ -1,6 +1,7 @@
 package io.timemesh.api;
 
 import io.netty.channel.Channel;
+import io.netty.util.AttributeKey;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
@@ -35,11 +36,13 @@ final class ConnectionGuard {
 
     private final Vertx vertx;
     private final HttpLimits limits;
+    /** Each socket's state, found from its channel without a lookup in {@link #open}. */
+    private static final AttributeKey<Tracked> TRACKED = AttributeKey.newInstance("timemesh.connection-guard");
     /**
-     * Open sockets, from the moment they are accepted, in the order they last began waiting for a request: the
-     * first idle one is evicted first.
+     * Open sockets, from the moment they are accepted, in the order they last began waiting for a request (access
+     * order: {@link #awaitRequest} reads its entry): the first idle one is evicted first.
      */
-    private final LinkedHashMap<Channel, Tracked> open = new LinkedHashMap<>();
+    private final LinkedHashMap<Channel, Tracked> open = new LinkedHashMap<>(16, 0.75f, true);
     /** Sockets this guard closed whose close has not completed yet. */
     private final Set<Channel> closing = new HashSet<>();
     private long evicted;
@@ -57,6 +60,8 @@ final class ConnectionGuard {
         long headTimer = -1;
         /** When it last began waiting for a request ({@link System#nanoTime()}). */
         long waitingSinceNanos;
+        /** Whether it is in {@link #open}: not closed, by its client or this guard. */
+        boolean isOpen = true;
         /** Set once a request was refused: whatever the client pipelined behind it is not served. */
         boolean condemned;
         final List<HttpServerResponse> http2Responses = new ArrayList<>();
@@ -85,6 +90,7 @@ final class ConnectionGuard {
                 + " left a response unread for " + limits.writeTimeoutMillis() + " ms: closed its connection"));
         Tracked tracked = new Tracked(channel);
         open.put(channel, tracked);
+        channel.attr(TRACKED).set(tracked);
         // On the channel's event loop, the server's.
         channel.closeFuture().addListener(f -> {
             forget(tracked);
@@ -102,8 +108,8 @@ final class ConnectionGuard {
     /** The server's connection handler: the socket, accepted earlier, is now an HTTP/1 or HTTP/2 connection. */
     void onConnection(HttpConnection connection) {
         ChannelLimits.install(connection, limits);
-        Tracked tracked = open.get(ChannelLimits.channel(connection));
-        if (tracked == null) { // closed by this guard meanwhile
+        Tracked tracked = ChannelLimits.channel(connection).attr(TRACKED).get();
+        if (tracked == null || !tracked.isOpen) { // closed by this guard meanwhile
             ChannelLimits.close(connection);
             return;
         }
@@ -176,7 +182,10 @@ final class ConnectionGuard {
      */
     private Tracked begin(HttpServerRequest request) {
         Channel channel = ChannelLimits.channel(request.connection());
-        Tracked tracked = open.get(channel);
+        Tracked tracked = channel.attr(TRACKED).get();
+        if (tracked != null && !tracked.isOpen) {
+            tracked = null;
+        }
         if (tracked == null || tracked.condemned) {
             // Being closed already (an HTTP/2 client may have sent a thousand streams in one go): nothing more is
             // done for it; the close disposes of the request.
@@ -192,7 +201,7 @@ final class ConnectionGuard {
     /** A request of the connection is over: once none is left, the head deadline runs again. */
     private void end(Tracked tracked) {
         tracked.inFlight--;
-        if (tracked.inFlight == 0 && open.containsKey(tracked.channel)) {
+        if (tracked.inFlight == 0 && tracked.isOpen) {
             awaitRequest(tracked);
         }
     }
@@ -247,8 +256,7 @@ final class ConnectionGuard {
      * cancelled around every request: on a kept-alive connection that was a tenth of GET /time's cost (issue 14).
      */
     private void awaitRequest(Tracked tracked) {
-        open.remove(tracked.channel);
-        open.put(tracked.channel, tracked);
+        open.get(tracked.channel); // to the back of the access order
         tracked.waitingSinceNanos = System.nanoTime();
         if (tracked.headTimer < 0) {
             armHeadTimer(tracked, limits.headerTimeoutMillis() * 1_000_000L);
@@ -259,7 +267,7 @@ final class ConnectionGuard {
     private void armHeadTimer(Tracked tracked, long delayNanos) {
         tracked.headTimer = vertx.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(delayNanos)), id -> {
             tracked.headTimer = -1;
-            if (tracked.inFlight > 0 || !open.containsKey(tracked.channel)) {
+            if (tracked.inFlight > 0 || !tracked.isOpen) {
                 return; // set again once the requests end
             }
             long left = limits.headerTimeoutMillis() * 1_000_000L - (System.nanoTime() - tracked.waitingSinceNanos);
@@ -310,6 +318,7 @@ final class ConnectionGuard {
     private void forget(Tracked tracked) {
         cancelHeadTimer(tracked);
         open.remove(tracked.channel);
+        tracked.isOpen = false;
         tracked.http2Responses.clear();
     }
 }
