@@ -1,12 +1,15 @@
 package io.timemesh.api;
 
+import io.timemesh.core.clock.ClockStatus;
 import io.timemesh.core.clock.TimeReading;
+import io.timemesh.core.ntp.LeapIndicator;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
 
 /**
  * The JSON of GET /time and of the {@code timemesh.time} event-bus reply. Nanosecond counts travel
@@ -24,6 +27,23 @@ public final class TimeJson {
      * counts, three 30-character times, an error bound, stratum and smear of up to 20 characters each.
      */
     private static final int MAX_BYTES = 512;
+    /** The answer's fixed parts, in ASCII. */
+    private static final byte[] NOW_NS = ascii("{\"nowNs\":\"");
+    private static final byte[] EARLIEST_NS = ascii("\",\"earliestNs\":");
+    private static final byte[] LATEST_NS = ascii(",\"latestNs\":");
+    private static final byte[] NOW = ascii(",\"now\":");
+    private static final byte[] EARLIEST = ascii(",\"earliest\":");
+    private static final byte[] LATEST = ascii(",\"latest\":");
+    private static final byte[] ERROR_BOUND_NS = ascii(",\"errorBoundNs\":");
+    private static final byte[] STATUS = ascii(",\"status\":\"");
+    private static final byte[] STRATUM = ascii("\",\"stratum\":");
+    private static final byte[] LEAP = ascii(",\"leap\":\"");
+    private static final byte[] SMEAR_NS = ascii("\",\"smearNs\":");
+    private static final byte[] NULL = ascii("null");
+    private static final byte[][] STATUS_NAMES = Arrays.stream(ClockStatus.values()).map(v -> ascii(v.name()))
+            .toArray(byte[][]::new);
+    private static final byte[][] LEAP_LABELS = Arrays.stream(LeapIndicator.values()).map(v -> ascii(v.label()))
+            .toArray(byte[][]::new);
     /** 10^0 … 10^18: a long has at most 19 digits. */
     private static final long[] POWERS_OF_TEN = new long[19];
 
@@ -32,6 +52,10 @@ public final class TimeJson {
         for (int i = 1; i < POWERS_OF_TEN.length; i++) {
             POWERS_OF_TEN[i] = POWERS_OF_TEN[i - 1] * 10;
         }
+    }
+
+    private static byte[] ascii(String text) {
+        return text.getBytes(StandardCharsets.US_ASCII);
     }
 
     public static JsonObject of(TimeReading reading) {
@@ -62,16 +86,15 @@ public final class TimeJson {
         /** "2026-11-21T06:02:37." in ASCII, for {@link #second}. */
         byte[] date;
 
-        void ascii(String text) {
-            for (int i = 0; i < text.length(); i++) {
-                out[length++] = (byte) text.charAt(i);
-            }
+        void ascii(byte[] text) {
+            System.arraycopy(text, 0, out, length, text.length);
+            length += text.length;
         }
 
         /** A signed decimal integer (Long.toString's digits, without making a String). */
         void decimal(long value) {
             if (value == Long.MIN_VALUE) {
-                ascii(Long.toString(value));
+                ascii(TimeJson.ascii(Long.toString(value)));
                 return;
             }
             if (value < 0) {
@@ -99,7 +122,7 @@ public final class TimeJson {
 
         void quotedOrNull(Long nanos) {
             if (nanos == null) {
-                ascii("null");
+                ascii(NULL);
             } else {
                 out[length++] = '"';
                 decimal(nanos);
@@ -109,7 +132,7 @@ public final class TimeJson {
 
         void timeOrNull(Long nanos) {
             if (nanos == null) {
-                ascii("null");
+                ascii(NULL);
             } else {
                 time(nanos);
             }
@@ -138,7 +161,7 @@ public final class TimeJson {
 
         void numberOrNull(Long value) {
             if (value == null) {
-                ascii("null");
+                ascii(NULL);
             } else {
                 decimal(value);
             }
@@ -157,27 +180,27 @@ public final class TimeJson {
     public static Buffer encode(TimeReading reading) {
         Scratch s = SCRATCH.get();
         s.length = 0;
-        s.ascii("{\"nowNs\":\"");
+        s.ascii(NOW_NS);
         s.decimal(reading.nowNanos());
-        s.ascii("\",\"earliestNs\":");
+        s.ascii(EARLIEST_NS);
         s.quotedOrNull(reading.earliestNanos());
-        s.ascii(",\"latestNs\":");
+        s.ascii(LATEST_NS);
         s.quotedOrNull(reading.latestNanos());
-        s.ascii(",\"now\":");
+        s.ascii(NOW);
         s.time(reading.nowNanos());
-        s.ascii(",\"earliest\":");
+        s.ascii(EARLIEST);
         s.timeOrNull(reading.earliestNanos());
-        s.ascii(",\"latest\":");
+        s.ascii(LATEST);
         s.timeOrNull(reading.latestNanos());
-        s.ascii(",\"errorBoundNs\":");
+        s.ascii(ERROR_BOUND_NS);
         s.numberOrNull(reading.errorBoundNanos());
-        s.ascii(",\"status\":\"");
-        s.ascii(reading.status().name());
-        s.ascii("\",\"stratum\":");
+        s.ascii(STATUS);
+        s.ascii(STATUS_NAMES[reading.status().ordinal()]);
+        s.ascii(STRATUM);
         s.decimal(reading.stratum());
-        s.ascii(",\"leap\":\"");
-        s.ascii(reading.leap().label());
-        s.ascii("\",\"smearNs\":");
+        s.ascii(LEAP);
+        s.ascii(LEAP_LABELS[reading.leap().ordinal()]);
+        s.ascii(SMEAR_NS);
         s.numberOrNull(reading.smearNanos());
         s.out[s.length++] = '}';
         return Buffer.buffer(s.length).appendBytes(s.out, 0, s.length);
