@@ -49,7 +49,7 @@ final class ClockHistory {
      * The points of the last {@code seconds} before {@code nowNanos}, oldest first, as the JSON text
      * {@code {"stepSeconds", "capacity", "points": [{"at" (RFC 3339), "atMs", "status", "errorBoundNs",
      * "lastOffsetSeconds"}]}}; at most {@link #CAPACITY} points however many seconds are asked for. Written
-     * straight to a string, as {@link TimeJson#encode} is: a full hour is about half a megabyte, and building it
+     * straight to a string, as {@link TimeJson#encode} writes bytes: a full hour is about half a megabyte, and building it
      * as JSON objects cost the event loop tens of milliseconds.
      */
     String encode(long nowNanos, int seconds) {

@@ -1,6 +1,8 @@
 package io.timemesh.api;
 
 import io.netty.channel.Channel;
+import io.netty.util.AttributeKey;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
@@ -15,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,11 +36,13 @@ final class ConnectionGuard {
 
     private final Vertx vertx;
     private final HttpLimits limits;
+    /** Each socket's state, found from its channel without a lookup in {@link #open}. */
+    private static final AttributeKey<Tracked> TRACKED = AttributeKey.newInstance("timemesh.connection-guard");
     /**
-     * Open sockets, from the moment they are accepted, in the order they last began waiting for a request: the
-     * first idle one is evicted first.
+     * Open sockets, from the moment they are accepted, in the order they last began waiting for a request (access
+     * order: {@link #awaitRequest} reads its entry): the first idle one is evicted first.
      */
-    private final LinkedHashMap<Channel, Tracked> open = new LinkedHashMap<>();
+    private final LinkedHashMap<Channel, Tracked> open = new LinkedHashMap<>(16, 0.75f, true);
     /** Sockets this guard closed whose close has not completed yet. */
     private final Set<Channel> closing = new HashSet<>();
     private long evicted;
@@ -53,6 +58,10 @@ final class ConnectionGuard {
         HttpConnection connection;
         int inFlight;
         long headTimer = -1;
+        /** When it last began waiting for a request ({@link System#nanoTime()}). */
+        long waitingSinceNanos;
+        /** Whether it is in {@link #open}: not closed, by its client or this guard. */
+        boolean isOpen = true;
         /** Set once a request was refused: whatever the client pipelined behind it is not served. */
         boolean condemned;
         final List<HttpServerResponse> http2Responses = new ArrayList<>();
@@ -81,6 +90,7 @@ final class ConnectionGuard {
                 + " left a response unread for " + limits.writeTimeoutMillis() + " ms: closed its connection"));
         Tracked tracked = new Tracked(channel);
         open.put(channel, tracked);
+        channel.attr(TRACKED).set(tracked);
         // On the channel's event loop, the server's.
         channel.closeFuture().addListener(f -> {
             forget(tracked);
@@ -98,8 +108,8 @@ final class ConnectionGuard {
     /** The server's connection handler: the socket, accepted earlier, is now an HTTP/1 or HTTP/2 connection. */
     void onConnection(HttpConnection connection) {
         ChannelLimits.install(connection, limits);
-        Tracked tracked = open.get(ChannelLimits.channel(connection));
-        if (tracked == null) { // closed by this guard meanwhile
+        Tracked tracked = ChannelLimits.channel(connection).attr(TRACKED).get();
+        if (tracked == null || !tracked.isOpen) { // closed by this guard meanwhile
             ChannelLimits.close(connection);
             return;
         }
@@ -134,47 +144,92 @@ final class ConnectionGuard {
     }
 
     /**
-     * The router's first handler, for every request: counts it against its connection, refuses a request framed
-     * both by Content-Length and Transfer-Encoding, and closes an HTTP/2 connection whose client leaves more than
-     * {@link HttpLimits#http2MaxQueuedResponses()} finished responses unread.
+     * The router's first handler, for every request it routes: see {@link #begin} and {@link #admitted}; the request
+     * counts until its response ends or its connection closes.
      */
     void onRequest(RoutingContext ctx) {
-        HttpServerRequest request = ctx.request();
+        Tracked tracked = begin(ctx.request());
+        if (tracked == null) {
+            return;
+        }
+        ctx.addEndHandler(done -> end(tracked));
+        if (admitted(tracked, ctx.request(), ctx.response())) {
+            ctx.next();
+        }
+    }
+
+    /**
+     * The same checks as {@link #onRequest} for a request served without the router (GET /time): {@code answer}
+     * runs if the request is admitted and must end the response before it returns, as the request stops counting
+     * then.
+     */
+    void serve(HttpServerRequest request, Handler<HttpServerRequest> answer) {
+        Tracked tracked = begin(request);
+        if (tracked == null) {
+            return;
+        }
+        if (admitted(tracked, request, request.response())) {
+            answer.handle(request);
+        }
+        end(tracked);
+    }
+
+    /**
+     * Counts a request against its connection (which stops the head deadline from closing it), or closes a connection
+     * this guard does not know.
+     *
+     * @return the connection's state, or null when it is being closed and the request is not to be served
+     */
+    private Tracked begin(HttpServerRequest request) {
         Channel channel = ChannelLimits.channel(request.connection());
-        Tracked tracked = open.get(channel);
+        Tracked tracked = channel.attr(TRACKED).get();
+        if (tracked != null && !tracked.isOpen) {
+            tracked = null;
+        }
         if (tracked == null || tracked.condemned) {
             // Being closed already (an HTTP/2 client may have sent a thousand streams in one go): nothing more is
             // done for it; the close disposes of the request.
             if (tracked == null && !closing.contains(channel)) {
                 request.connection().close();
             }
-            return;
+            return null;
         }
         tracked.inFlight++;
-        cancelHeadTimer(tracked);
-        ctx.addEndHandler(done -> {
-            tracked.inFlight--;
-            if (tracked.inFlight == 0 && open.containsKey(tracked.channel)) {
-                awaitRequest(tracked);
-            }
-        });
-        if (request.version() == HttpVersion.HTTP_2 && !admitHttp2(tracked, ctx.response())) {
-            return;
+        return tracked;
+    }
+
+    /** A request of the connection is over: once none is left, the head deadline runs again. */
+    private void end(Tracked tracked) {
+        tracked.inFlight--;
+        if (tracked.inFlight == 0 && tracked.isOpen) {
+            awaitRequest(tracked);
+        }
+    }
+
+    /**
+     * Refuses a request framed both by Content-Length and Transfer-Encoding, and closes an HTTP/2 connection whose
+     * client leaves more than {@link HttpLimits#http2MaxQueuedResponses()} finished responses unread.
+     *
+     * @return whether the request may be served; if not, it was answered or its connection closed
+     */
+    private boolean admitted(Tracked tracked, HttpServerRequest request, HttpServerResponse response) {
+        if (request.version() == HttpVersion.HTTP_2 && !admitHttp2(tracked, response)) {
+            return false;
         }
         // Netty drops the Content-Length of a chunked HTTP/1.1 request before we see it, so every request with a
         // Transfer-Encoding is refused: no route here takes a body, and one framed two ways is how requests are
         // smuggled past a proxy. RFC 9112 §6.1: the connection must be closed after answering.
         if (request.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
             tracked.condemned = true;
-            ctx.response().setStatusCode(400).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+            response.setStatusCode(400).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
                     .putHeader(HttpHeaders.CONNECTION, "close")
                     .end(new JsonObject().put("error", "bad request: a body framed by Transfer-Encoding"
                             + (request.headers().contains(HttpHeaders.CONTENT_LENGTH) ? " and Content-Length" : "")
                             + " is not accepted").encode())
                     .onComplete(v -> request.connection().close());
-            return;
+            return false;
         }
-        ctx.next();
+        return true;
     }
 
     /** How many connections are open (tests and logs). */
@@ -195,14 +250,30 @@ final class ConnectionGuard {
         return true;
     }
 
-    /** Starts the head deadline and moves the connection to the back of the eviction order. */
+    /**
+     * Starts the head deadline and moves the connection to the back of the eviction order. The deadline's timer is
+     * set once and, when it fires early (requests came meanwhile), set again for what is left, rather than set and
+     * cancelled around every request: on a kept-alive connection that was a tenth of GET /time's cost (issue 14).
+     */
     private void awaitRequest(Tracked tracked) {
-        cancelHeadTimer(tracked);
-        open.remove(tracked.channel);
-        open.put(tracked.channel, tracked);
-        tracked.headTimer = vertx.setTimer(limits.headerTimeoutMillis(), id -> {
+        open.get(tracked.channel); // to the back of the access order
+        tracked.waitingSinceNanos = System.nanoTime();
+        if (tracked.headTimer < 0) {
+            armHeadTimer(tracked, limits.headerTimeoutMillis() * 1_000_000L);
+        }
+    }
+
+    /** Closes the connection if it still waits for a request head {@code delayNanos} from now and has for long enough. */
+    private void armHeadTimer(Tracked tracked, long delayNanos) {
+        tracked.headTimer = vertx.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(delayNanos)), id -> {
             tracked.headTimer = -1;
-            if (tracked.inFlight == 0) {
+            if (tracked.inFlight > 0 || !tracked.isOpen) {
+                return; // set again once the requests end
+            }
+            long left = limits.headerTimeoutMillis() * 1_000_000L - (System.nanoTime() - tracked.waitingSinceNanos);
+            if (left > 0) {
+                armHeadTimer(tracked, left);
+            } else {
                 LOG.debug("no request head from {} within {} ms: closing", tracked.remote(),
                         limits.headerTimeoutMillis());
                 close(tracked);
@@ -247,6 +318,7 @@ final class ConnectionGuard {
     private void forget(Tracked tracked) {
         cancelHeadTimer(tracked);
         open.remove(tracked.channel);
+        tracked.isOpen = false;
         tracked.http2Responses.clear();
     }
 }

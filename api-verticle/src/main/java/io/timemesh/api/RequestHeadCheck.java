@@ -101,15 +101,24 @@ final class RequestHeadCheck extends ChannelInboundHandlerAdapter {
     }
 
     private final String decoderName;
+    /** Whether the connection may turn into HTTP/2 (h2c): only then is the pipeline searched for it on every read. */
+    private final boolean http2;
+    /** The HTTP/1 decoder's and the framing listener's places in the pipeline, once found or added. */
+    private ChannelHandlerContext decoder;
+    private ChannelHandlerContext framing;
     private final HeadGrammar grammar = new HeadGrammar();
     private Mode mode = Mode.HEAD;
     private long bodyLeft;
     /** Set by the framing listener when the decoder made a request of the head just handed on. */
     private boolean framed;
 
-    /** @param decoderName the name of Vert.x's HTTP/1 request decoder in the pipeline */
-    RequestHeadCheck(String decoderName) {
+    /**
+     * @param decoderName the name of Vert.x's HTTP/1 request decoder in the pipeline
+     * @param http2       whether the server speaks HTTP/2 on the connection (h2c), so that it may turn into HTTP/2
+     */
+    RequestHeadCheck(String decoderName, boolean http2) {
         this.decoderName = decoderName;
+        this.http2 = http2;
     }
 
     @Override
@@ -133,7 +142,7 @@ final class RequestHeadCheck extends ChannelInboundHandlerAdapter {
     /** Hands on the next part of the read: a body's bytes, or a head's up to its end or the end of the read. */
     private void step(ChannelHandlerContext ctx, ByteBuf bytes) {
         ChannelPipeline pipeline = ctx.pipeline();
-        if (pipeline.get(Http2ConnectionHandler.class) != null) {
+        if (http2 && pipeline.get(Http2ConnectionHandler.class) != null) {
             mode = Mode.PASS;
             return;
         }
@@ -144,9 +153,13 @@ final class RequestHeadCheck extends ChannelInboundHandlerAdapter {
             ctx.fireChannelRead(bytes.readRetainedSlice(n));
             return;
         }
-        boolean http1 = pipeline.get(decoderName) != null;
-        if (http1 && pipeline.get(FRAMING) == null) {
-            pipeline.addAfter(decoderName, FRAMING, new Framing());
+        // Looked up again only once removed: searching the pipeline by name on every read cost 3 % of GET /time.
+        if (decoder == null || decoder.isRemoved()) {
+            decoder = pipeline.context(decoderName);
+        }
+        boolean http1 = decoder != null;
+        if (http1 && (framing == null || framing.isRemoved())) {
+            framing = pipeline.addAfter(decoderName, FRAMING, new Framing()).context(FRAMING);
         }
         int start = bytes.readerIndex();
         int limit = http1 ? bytes.writerIndex() : start + 1;

@@ -104,6 +104,33 @@ class ApiVerticleTest {
         assertThat(time.getString("leap")).isEqualTo("none");
     }
 
+    /**
+     * A plain GET /time is answered past the router; with a query, a trailing slash or HEAD it is the same answer, and
+     * other methods are refused as on every route.
+     */
+    @Test
+    void timeAnswersAlikeWithAndWithoutTheRouter() throws Exception {
+        publishSynchronisedModel();
+        JsonObject plain = getJson("/time", 200);
+        for (String path : List.of("/time?x=1", "/time/")) {
+            // The manual clock stands still: each reading moves now on by a nanosecond (never the same twice).
+            JsonObject answer = getJson(path, 200);
+            assertThat(answer.fieldNames()).as(path).isEqualTo(plain.fieldNames());
+            for (String field : List.of("earliestNs", "latestNs", "status", "stratum", "leap")) {
+                assertThat(answer.getValue(field)).as(path + " " + field).isEqualTo(plain.getValue(field));
+            }
+        }
+        RawHttpExchange.Answer head = RawHttpExchange.send(port, "HEAD", "/time");
+        assertThat(head.status()).isEqualTo(200);
+        assertThat(head.contentType()).startsWith("application/json");
+        assertThat(head.body()).isEmpty();
+        for (String method : List.of("DELETE", "PUT")) {
+            RawHttpExchange.Answer refused = RawHttpExchange.send(port, method, "/time");
+            assertThat(refused.status()).as(method).isEqualTo(405);
+            assertThat(new JsonObject(refused.body()).getString("error")).contains("not allowed");
+        }
+    }
+
     /** The clock's history is kept by the node, a point a second: what a dashboard opened later still shows. */
     @Test
     void historyServesTheClockRecordedEverySecondBoundedAndFilteredBySeconds() throws Exception {

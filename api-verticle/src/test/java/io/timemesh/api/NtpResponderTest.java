@@ -157,6 +157,22 @@ class NtpResponderTest {
         assertThat(answer(broadcast, at, SYNCED, at, -20)).isEmpty();
     }
 
+    /** The reference ID is kept between batches while the system peer stays, and follows it when it changes. */
+    @Test
+    void theReferenceIdFollowsTheSystemPeerAsItChanges() {
+        TimeReading at = SYNCED.read(T0);
+        ClockModel first = following(T0, 2, "a.test:123", "127.0.9.1:123", LeapIndicator.NO_WARNING, null);
+        ClockModel second = following(T0, 2, "b.test:123", "127.0.9.2:123", LeapIndicator.NO_WARNING, null);
+        for (int round = 0; round < 2; round++) {
+            assertThat(NtpResponder.referenceId(first)).isEqualTo(0x7F000901);
+            assertThat(NtpResponder.referenceId(first)).isEqualTo(0x7F000901);
+            assertThat(decode(answer(clientRequest(1), at, second, at, -20).orElseThrow()).referenceId())
+                    .isEqualTo(0x7F000902);
+            assertThat(NtpResponder.referenceId(ClockModel.unsynchronized(15e-6, 10 * S, 1.0)))
+                    .isEqualTo(ReferenceId.ofAscii("INIT"));
+        }
+    }
+
     @Test
     void theReferenceIdIsTheSystemPeersAddressHashedForIpv6() {
         TimeReading at = SYNCED.read(T0);

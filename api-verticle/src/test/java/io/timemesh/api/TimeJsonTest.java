@@ -25,6 +25,11 @@ class TimeJsonTest {
         TimeReading unbounded = new TimeReading(1_000_000_000L, null, null, null, ClockStatus.UNSYNCHRONIZED, 16,
                 LeapIndicator.ALARM);
         assertThat(new JsonObject(TimeJson.encode(unbounded))).isEqualTo(TimeJson.of(unbounded));
+        // Before 1970 (negative counts: the fraction still counts forwards from the second) and at a long's limits.
+        TimeReading early = new TimeReading(-1L, -1_000_000_001L, 999_999_999L, Long.MAX_VALUE, ClockStatus.HOLDOVER, 3,
+                LeapIndicator.LAST_MINUTE_61, Long.MIN_VALUE);
+        assertThat(new JsonObject(TimeJson.encode(early))).isEqualTo(TimeJson.of(early));
+        assertThat(new JsonObject(TimeJson.encode(early)).getString("earliest")).isEqualTo("1969-12-31T23:59:58.999999999Z");
         TimeReading whole = new TimeReading(1_795_000_000_000_000_000L, 1_795_000_000_000_000_000L,
                 1_795_000_000_000_000_001L, 1L, ClockStatus.SYNCHRONIZED, 2, LeapIndicator.NO_WARNING);
         assertThat(new JsonObject(TimeJson.encode(whole)).getString("now")).isEqualTo("2026-11-18T11:06:40.000000000Z");
