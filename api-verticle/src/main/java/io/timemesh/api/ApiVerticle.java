@@ -180,9 +180,22 @@ public final class ApiVerticle extends VerticleBase {
         };
     }
 
-    /** GET /time's answer. */
+    /**
+     * GET /time's answer: the clock's reading as {@link TimeJson} with 200, or, should reading or encoding it fail, 500
+     * with a JSON error as the router's error handler answers (the connection closed when the head is already out).
+     */
     private void time(HttpServerRequest request) {
-        request.response().putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(TimeJson.encode(clock.read()));
+        try {
+            request.response().putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(TimeJson.encode(clock.read()));
+        } catch (RuntimeException e) {
+            LOG.error("internal error serving {}", request.path(), e);
+            if (request.response().headWritten()) {
+                request.connection().close();
+            } else {
+                request.response().setStatusCode(500).putHeader(HttpHeaders.CONTENT_TYPE, JSON)
+                        .end(error("internal error").encode());
+            }
+        }
     }
 
     private Router router(ConnectionGuard guard) {

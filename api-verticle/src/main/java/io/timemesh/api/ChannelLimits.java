@@ -193,10 +193,11 @@ final class ChannelLimits {
      * response is being written, throws on it and Netty logs that at WARN, once per client that stops reading).
      *
      * <p>Netty's {@code WriteTimeoutHandler} schedules a task and adds a listener for every write, two per response:
-     * 7 % of GET /time's cost (JFR, issue 14). Here one timer watches one write at a time, and which writes are done is
-     * read from the outbound buffer when it fires (messages leave it in the order they were written): a write is closed
-     * on after the timeout when nothing was queued before it, and after at most twice the timeout when it queued behind
-     * another one that completed in time.
+     * 7 % of GET /time's cost (JFR, issue 14). Here each write's time is noted in a ring, one timer watches the oldest
+     * pending write, and which writes are done is read from the outbound buffer when it fires (messages leave it in
+     * the order they were written). Every write, queued or not, is closed on once it has been pending for the timeout:
+     * the timer is set again for the next pending write's own deadline, never a fresh one, so a client that reads one
+     * answer per timeout cannot keep a queue of them waiting.
      */
     private static final class WriteDeadline extends ChannelOutboundHandlerAdapter {
         private final long timeoutNanos;
@@ -204,8 +205,10 @@ final class ChannelLimits {
         /** Messages written to the socket so far, and how many of them had been when it was last flushed. */
         private long written;
         private long flushed;
-        /** The number of the write the timer watches (counting from 1), and the timer, null while nothing is pending. */
-        private long watched;
+        /** When each write not yet known done was made (System.nanoTime), indexed by its number modulo the length. */
+        private long[] writtenAt = new long[8];
+        /** The number of the oldest write whose time {@link #writtenAt} keeps (counting from 1). */
+        private long oldestKept = 1;
         private ScheduledFuture<?> timer;
         private boolean timedOut;
 
@@ -217,8 +220,12 @@ final class ChannelLimits {
         @Override
         public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
             written++;
+            if (written - oldestKept >= writtenAt.length) {
+                grow();
+            }
+            writtenAt[slot(written)] = System.nanoTime();
             if (timer == null) {
-                watch(ctx, written);
+                timer = ctx.executor().schedule(() -> check(ctx), timeoutNanos, TimeUnit.NANOSECONDS);
             }
             ctx.write(msg, promise);
         }
@@ -237,12 +244,19 @@ final class ChannelLimits {
             }
         }
 
-        private void watch(ChannelHandlerContext ctx, long write) {
-            watched = write;
-            timer = ctx.executor().schedule(() -> check(ctx), timeoutNanos, TimeUnit.NANOSECONDS);
+        private int slot(long write) {
+            return (int) (write % writtenAt.length);
         }
 
-        /** The watched write's deadline: closes if it is still pending, else watches the oldest one that is. */
+        private void grow() {
+            long[] larger = new long[writtenAt.length * 2];
+            for (long write = oldestKept; write <= written - 1; write++) {
+                larger[(int) (write % larger.length)] = writtenAt[slot(write)];
+            }
+            writtenAt = larger;
+        }
+
+        /** Closes if the oldest pending write has been pending for the timeout, else waits for its deadline. */
         private void check(ChannelHandlerContext ctx) {
             timer = null;
             ChannelOutboundBuffer pending = ctx.channel().unsafe().outboundBuffer();
@@ -251,10 +265,13 @@ final class ChannelLimits {
             }
             // Every message written before the last flush is in the buffer's flushed part until it is done.
             long done = flushed - pending.size();
-            if (done >= watched) {
-                if (done < written) {
-                    watch(ctx, done + 1);
-                }
+            oldestKept = Math.max(oldestKept, done + 1);
+            if (done >= written) {
+                return;
+            }
+            long left = writtenAt[slot(done + 1)] + timeoutNanos - System.nanoTime();
+            if (left > 0) {
+                timer = ctx.executor().schedule(() -> check(ctx), left, TimeUnit.NANOSECONDS);
                 return;
             }
             timedOut = true;

@@ -168,10 +168,13 @@ final class ConnectionGuard {
         if (tracked == null) {
             return;
         }
-        if (admitted(tracked, request, request.response())) {
-            answer.handle(request);
+        try {
+            if (admitted(tracked, request, request.response())) {
+                answer.handle(request);
+            }
+        } finally { // a request left counted would keep the head deadline from ever closing its connection
+            end(tracked);
         }
-        end(tracked);
     }
 
     /**
