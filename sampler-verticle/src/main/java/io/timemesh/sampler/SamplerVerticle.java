@@ -686,6 +686,9 @@ public final class SamplerVerticle extends VerticleBase {
     }
 
     private void publishAuth(SourcePoller poller) {
+        // After the samples it vouches for, as before batching: a selector that starts (or is first reached) between
+        // the two must not select an NTS source's sample while showing it as unauthenticated.
+        publishSamples();
         NtsClientSession session = poller.nts();
         SourceAuth sourceAuth = new SourceAuth(poller.source(), config.nodeName(), SourceAuth.NTS,
                 session == null ? 0 : session.cookies(), session == null ? 0 : session.keNanos());
