@@ -5,9 +5,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelOutboundBuffer;
-import io.netty.channel.ChannelOutboundHandlerAdapter;
-import io.netty.channel.ChannelPromise;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpRequest;
@@ -15,6 +12,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.timeout.WriteTimeoutHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -32,7 +30,6 @@ import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.core.net.impl.NetServerImpl;
 import io.vertx.core.net.impl.NetServerInternal;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -188,95 +185,26 @@ final class ChannelLimits {
     }
 
     /**
-     * The write timeout: a write still in the socket's outbound buffer when its deadline passes closes the channel
-     * (without passing a {@code WriteTimeoutException} down the pipeline: Vert.x's HTTP/1 connection, handed one while a
-     * response is being written, throws on it and Netty logs that at WARN, once per client that stops reading).
-     *
-     * <p>Netty's {@code WriteTimeoutHandler} schedules a task and adds a listener for every write, two per response:
-     * 7 % of GET /time's cost (JFR, issue 14). Here each write's time is noted in a ring, one timer watches the oldest
-     * pending write, and which writes are done is read from the outbound buffer when it fires (messages leave it in
-     * the order they were written). Every write, queued or not, is closed on once it has been pending for the timeout:
-     * the timer is set again for the next pending write's own deadline, never a fresh one, so a client that reads one
-     * answer per timeout cannot keep a queue of them waiting.
+     * Netty's write timeout, closing the channel without first passing a {@code WriteTimeoutException} down the
+     * pipeline: Vert.x's HTTP/1 connection, handed one while a response is being written, throws on it and Netty
+     * logs that at WARN, once per client that stops reading.
      */
-    private static final class WriteDeadline extends ChannelOutboundHandlerAdapter {
-        private final long timeoutNanos;
+    private static final class WriteDeadline extends WriteTimeoutHandler {
         private final Runnable onTimeout;
-        /** Messages written to the socket so far, and how many of them had been when it was last flushed. */
-        private long written;
-        private long flushed;
-        /** When each write not yet known done was made (System.nanoTime), indexed by its number modulo the length. */
-        private long[] writtenAt = new long[8];
-        /** The number of the oldest write whose time {@link #writtenAt} keeps (counting from 1). */
-        private long oldestKept = 1;
-        private ScheduledFuture<?> timer;
         private boolean timedOut;
 
         WriteDeadline(int timeoutMillis, Runnable onTimeout) {
-            this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+            super(timeoutMillis, TimeUnit.MILLISECONDS);
             this.onTimeout = onTimeout;
         }
 
         @Override
-        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-            written++;
-            if (written - oldestKept >= writtenAt.length) {
-                grow();
+        protected void writeTimedOut(ChannelHandlerContext ctx) {
+            if (!timedOut) {
+                timedOut = true;
+                onTimeout.run();
+                ctx.close();
             }
-            writtenAt[slot(written)] = System.nanoTime();
-            if (timer == null) {
-                timer = ctx.executor().schedule(() -> check(ctx), timeoutNanos, TimeUnit.NANOSECONDS);
-            }
-            ctx.write(msg, promise);
-        }
-
-        @Override
-        public void flush(ChannelHandlerContext ctx) {
-            flushed = written;
-            ctx.flush();
-        }
-
-        @Override
-        public void handlerRemoved(ChannelHandlerContext ctx) {
-            if (timer != null) {
-                timer.cancel(false);
-                timer = null;
-            }
-        }
-
-        private int slot(long write) {
-            return (int) (write % writtenAt.length);
-        }
-
-        private void grow() {
-            long[] larger = new long[writtenAt.length * 2];
-            for (long write = oldestKept; write <= written - 1; write++) {
-                larger[(int) (write % larger.length)] = writtenAt[slot(write)];
-            }
-            writtenAt = larger;
-        }
-
-        /** Closes if the oldest pending write has been pending for the timeout, else waits for its deadline. */
-        private void check(ChannelHandlerContext ctx) {
-            timer = null;
-            ChannelOutboundBuffer pending = ctx.channel().unsafe().outboundBuffer();
-            if (pending == null || timedOut) { // closed
-                return;
-            }
-            // Every message written before the last flush is in the buffer's flushed part until it is done.
-            long done = flushed - pending.size();
-            oldestKept = Math.max(oldestKept, done + 1);
-            if (done >= written) {
-                return;
-            }
-            long left = writtenAt[slot(done + 1)] + timeoutNanos - System.nanoTime();
-            if (left > 0) {
-                timer = ctx.executor().schedule(() -> check(ctx), left, TimeUnit.NANOSECONDS);
-                return;
-            }
-            timedOut = true;
-            onTimeout.run();
-            ctx.close();
         }
     }
 

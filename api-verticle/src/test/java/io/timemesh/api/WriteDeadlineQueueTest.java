@@ -25,8 +25,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The write timeout bounds every write, not only the first of a queue: a client that reads one answer per
  * timeout, slower than the answers were queued, is closed on within about the timeout of the oldest write it left
- * pending (found by a review: a first version gave each queued write a fresh deadline, and such a client held its
- * connection and twenty queued answers for sixteen timeouts).
+ * pending (found by a review of a replacement for Netty's {@code WriteTimeoutHandler} that gave each queued write a
+ * fresh deadline: such a client held its connection and twenty queued answers for sixteen timeouts).
  */
 class WriteDeadlineQueueTest {
     private static final int TIMEOUT_MILLIS = 250;
