@@ -120,22 +120,19 @@ public final class TimeJson {
             length += digits;
         }
 
-        void quotedOrNull(Long nanos) {
-            if (nanos == null) {
+        /** Writes {@code null} and returns true when {@code value} is null; otherwise writes nothing, returns false. */
+        boolean nullWritten(Long value) {
+            if (value == null) {
                 ascii(NULL);
-            } else {
-                out[length++] = '"';
-                decimal(nanos);
-                out[length++] = '"';
             }
+            return value == null;
         }
 
-        void timeOrNull(Long nanos) {
-            if (nanos == null) {
-                ascii(NULL);
-            } else {
-                time(nanos);
-            }
+        /** {@link #decimal} in quotes (nanosecond counts beyond 2^53 stay exact in JSON readers that use doubles). */
+        void quoted(long value) {
+            out[length++] = '"';
+            decimal(value);
+            out[length++] = '"';
         }
 
         /** {@link #rfc3339} in quotes. */
@@ -158,14 +155,6 @@ public final class TimeJson {
             digits(Math.floorMod(unixNanos, 1_000_000_000L), 9);
             out[length++] = 'Z';
         }
-
-        void numberOrNull(Long value) {
-            if (value == null) {
-                ascii(NULL);
-            } else {
-                decimal(value);
-            }
-        }
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -182,18 +171,30 @@ public final class TimeJson {
         s.length = 0;
         s.ascii(NOW_NS);
         s.decimal(reading.nowNanos());
+        Long earliest = reading.earliestNanos();
+        Long latest = reading.latestNanos();
         s.ascii(EARLIEST_NS);
-        s.quotedOrNull(reading.earliestNanos());
+        if (!s.nullWritten(earliest)) {
+            s.quoted(earliest);
+        }
         s.ascii(LATEST_NS);
-        s.quotedOrNull(reading.latestNanos());
+        if (!s.nullWritten(latest)) {
+            s.quoted(latest);
+        }
         s.ascii(NOW);
         s.time(reading.nowNanos());
         s.ascii(EARLIEST);
-        s.timeOrNull(reading.earliestNanos());
+        if (!s.nullWritten(earliest)) {
+            s.time(earliest);
+        }
         s.ascii(LATEST);
-        s.timeOrNull(reading.latestNanos());
+        if (!s.nullWritten(latest)) {
+            s.time(latest);
+        }
         s.ascii(ERROR_BOUND_NS);
-        s.numberOrNull(reading.errorBoundNanos());
+        if (!s.nullWritten(reading.errorBoundNanos())) {
+            s.decimal(reading.errorBoundNanos());
+        }
         s.ascii(STATUS);
         s.ascii(STATUS_NAMES[reading.status().ordinal()]);
         s.ascii(STRATUM);
@@ -201,7 +202,9 @@ public final class TimeJson {
         s.ascii(LEAP);
         s.ascii(LEAP_LABELS[reading.leap().ordinal()]);
         s.ascii(SMEAR_NS);
-        s.numberOrNull(reading.smearNanos());
+        if (!s.nullWritten(reading.smearNanos())) {
+            s.decimal(reading.smearNanos());
+        }
         s.out[s.length++] = '}';
         return Buffer.buffer(s.length).appendBytes(s.out, 0, s.length);
     }

@@ -18,6 +18,7 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -90,22 +91,37 @@ class HardenedListenerTest {
 
     /** Whether the server has closed the socket: EOF (or a reset) within the wait. */
     private static boolean closedByServer(Socket socket, int waitMillis) throws IOException {
-        socket.setSoTimeout(waitMillis);
+        return closedWithin(socket, System.nanoTime(), waitMillis, null) >= 0;
+    }
+
+    /**
+     * ms from {@code startNanos} until the server closed the socket (EOF or a reset), reading whatever it sends, or -1
+     * if still open {@code waitMillis} after the start. A {@code drip}, when given, gets one more header line after
+     * each 100 ms of quiet (a slowloris).
+     */
+    private static long closedWithin(Socket socket, long startNanos, int waitMillis, OutputStream drip)
+            throws IOException {
+        socket.setSoTimeout(Math.max(1, Math.min(100, waitMillis)));
         InputStream in = socket.getInputStream();
         byte[] buffer = new byte[16_384];
-        long deadline = System.nanoTime() + waitMillis * 1_000_000L;
-        try {
-            while (System.nanoTime() < deadline) {
+        do {
+            try {
                 if (in.read(buffer) < 0) {
-                    return true;
+                    return (System.nanoTime() - startNanos) / 1_000_000;
                 }
+            } catch (SocketTimeoutException quiet) {
+                if (drip != null) {
+                    try {
+                        drip.write("X-A: b\r\n".getBytes(StandardCharsets.US_ASCII));
+                    } catch (SocketException closed) {
+                        return (System.nanoTime() - startNanos) / 1_000_000;
+                    }
+                }
+            } catch (SocketException reset) {
+                return (System.nanoTime() - startNanos) / 1_000_000;
             }
-            return false;
-        } catch (SocketTimeoutException e) {
-            return false;
-        } catch (SocketException reset) {
-            return true;
-        }
+        } while (System.nanoTime() - startNanos < waitMillis * 1_000_000L);
+        return -1;
     }
 
     @Test
@@ -239,14 +255,14 @@ class HardenedListenerTest {
     void responsesHoardedBehindAZeroWindowCloseTheConnection() throws Exception {
         start(new JsonObject().put("h2c", true));
         for (int i = 0; i < 3; i++) { // loads and compiles the HTTP/2 codec before the probe starts
-            try (Socket warmUp = hoard()) {
+            try (Socket warmUp = hoard("/metrics")) {
                 assertThat(closedByServer(warmUp, 5_000)).isTrue();
             }
         }
         List<Socket> attackers = new ArrayList<>();
         try (LiveProbe probe = new LiveProbe(port)) {
             for (int c = 0; c < 10; c++) {
-                attackers.add(hoard());
+                attackers.add(hoard("/metrics"));
             }
             for (Socket socket : attackers) {
                 assertThat(closedByServer(socket, 5_000)).as("a hoarding HTTP/2 connection is closed").isTrue();
@@ -261,7 +277,6 @@ class HardenedListenerTest {
         }
     }
 
-    /** An h2c connection granting no window, asking /metrics on 200 streams. */
     /**
      * The hoarder's connection is closed below the HTTP/2 handler: no GOAWAY (through the handler Netty sends one and
      * waits for the streams to end, which they never do), and the rest of its 200 streams is neither decoded nor
@@ -270,7 +285,7 @@ class HardenedListenerTest {
     @Test
     void aHoardingConnectionIsClosedAtOnceWithoutRefusingTheRestOfItsStreams() throws Exception {
         start(new JsonObject().put("h2c", true));
-        try (Socket socket = hoard()) {
+        try (Socket socket = hoard("/metrics")) {
             List<Http2Frames.Frame> frames = framesUntilQuiet(socket, 3_000);
             assertThat(closedByServer(socket, 1)).isTrue();
             assertThat(count(frames, Http2Frames.GOAWAY, -1)).as("GOAWAY frames").isZero();
@@ -278,13 +293,14 @@ class HardenedListenerTest {
         }
     }
 
-    private Socket hoard() throws IOException {
+    /** An h2c connection granting no window, asking {@code path} on 200 streams. */
+    private Socket hoard(String path) throws IOException {
         Socket socket = connect();
         ByteArrayOutputStream attack = new ByteArrayOutputStream();
         attack.write(Http2Frames.preface());
         attack.write(Http2Frames.settingsInitialWindowZero());
         for (int stream = 0; stream < 200; stream++) {
-            attack.write(Http2Frames.get(2 * stream + 1, "/metrics"));
+            attack.write(Http2Frames.get(2 * stream + 1, path));
         }
         try {
             socket.getOutputStream().write(attack.toByteArray());
@@ -292,6 +308,38 @@ class HardenedListenerTest {
             // the server may close before it has read every stream
         }
         return socket;
+    }
+
+    /** GET /time is answered before the router (ApiVerticle's fast path): its hoarders are closed too. */
+    @Test
+    void aClientHoardingTimeAnswersBehindAZeroWindowIsClosed() throws Exception {
+        start(new JsonObject().put("h2c", true));
+        try (Socket socket = hoard("/time")) {
+            assertThat(closedByServer(socket, 5_000)).as("a connection hoarding /time answers is closed").isTrue();
+        }
+    }
+
+    @Test
+    void aKeptAliveConnectionIdleAfterTimeIsClosedAtTheHeadDeadline() throws Exception {
+        start(new JsonObject().put("headerTimeoutMillis", 500));
+        try (Socket socket = connect()) {
+            long start = System.nanoTime();
+            socket.getOutputStream().write("GET /time HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(closedWithin(socket, start, 3_000, null)).isBetween(400L, 1_500L);
+        }
+    }
+
+    @Test
+    void aSlowlorisAfterTimeIsClosedAtTheHeadDeadline() throws Exception {
+        start(new JsonObject().put("headerTimeoutMillis", 500));
+        try (Socket socket = connect()) {
+            long start = System.nanoTime();
+            OutputStream out = socket.getOutputStream();
+            // Many /time answers (the fast path) to keep re-arming, then a head that never ends.
+            out.write(("GET /time HTTP/1.1\r\nHost: a\r\n\r\n".repeat(50) + "GET /time HTTP/1.1\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            assertThat(closedWithin(socket, start, 3_000, out)).isBetween(400L, 1_500L);
+        }
     }
 
     @Test

@@ -57,7 +57,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class NtsKeServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NtsKeServer.class);
-    public static final String ALPN = "ntske/1";
     static final int CONNECTION_TIMEOUT_MILLIS = 5_000;
     /** A client's request is three short records; anything much longer is not one. */
     static final int MAX_REQUEST_BYTES = 1_024;
@@ -179,7 +178,7 @@ public final class NtsKeServer implements AutoCloseable {
             Server server = new Server();
             tls.accept(server);
             ProtocolName agreed = server.context().getSecurityParametersConnection().getApplicationProtocol();
-            if (agreed == null || !ALPN.equals(agreed.getUtf8Decoding())) {
+            if (agreed == null || !NtsKeRecord.ALPN.equals(agreed.getUtf8Decoding())) {
                 return; // RFC 8915 §3: only ntske/1
             }
             List<NtsKeRecord> request = NtsKeRecord.decodeMessage(readRequest(tls.getInputStream()));
@@ -235,7 +234,7 @@ public final class NtsKeServer implements AutoCloseable {
         @Override
         protected Vector<ProtocolName> getProtocolNames() {
             Vector<ProtocolName> names = new Vector<>();
-            names.add(ProtocolName.asUtf8Encoding(ALPN));
+            names.add(ProtocolName.asUtf8Encoding(NtsKeRecord.ALPN));
             return names;
         }
 

@@ -59,7 +59,6 @@ import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCryptoProvider;
  * certificate names the host ({@link HostnameCheck}, RFC 8915 §3 and RFC 6125).
  */
 public final class NtsKeClient {
-    public static final String ALPN = "ntske/1";
     public static final int DEFAULT_KE_PORT = 4460;
     /** RFC 8915 leaves sizes open; a response past this is not a KE server's (chrony's are under 2 KiB). */
     private static final int MAX_RESPONSE_BYTES = 64 * 1024;
@@ -149,8 +148,8 @@ public final class NtsKeClient {
                 throw new NtsException(where + "TLS failed: " + message(e));
             }
             ProtocolName agreed = client.context().getSecurityParametersConnection().getApplicationProtocol();
-            if (agreed == null || !ALPN.equals(agreed.getUtf8Decoding())) {
-                throw new NtsException(where + "server did not agree to ALPN " + ALPN);
+            if (agreed == null || !NtsKeRecord.ALPN.equals(agreed.getUtf8Decoding())) {
+                throw new NtsException(where + "server did not agree to ALPN " + NtsKeRecord.ALPN);
             }
             OutputStream out = tls.getOutputStream();
             out.write(NtsKeRecord.encode(NtsKeRecord.clientRequest()));
@@ -203,7 +202,7 @@ public final class NtsKeClient {
         @Override
         protected Vector<ProtocolName> getProtocolNames() {
             Vector<ProtocolName> names = new Vector<>();
-            names.add(ProtocolName.asUtf8Encoding(ALPN));
+            names.add(ProtocolName.asUtf8Encoding(NtsKeRecord.ALPN));
             return names;
         }
 

@@ -10,6 +10,8 @@ import java.util.List;
  * on the wire as {@code C|type (2 bytes), body length (2 bytes), body}.
  */
 public record NtsKeRecord(boolean critical, int type, byte[] body) {
+    /** The TLS ALPN protocol name both NTS-KE ends must agree on (RFC 8915 §4). */
+    public static final String ALPN = "ntske/1";
     public static final int END_OF_MESSAGE = 0;
     public static final int NEXT_PROTOCOL = 1;
     public static final int ERROR = 2;
