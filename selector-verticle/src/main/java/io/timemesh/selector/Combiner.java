@@ -11,8 +11,8 @@ import java.util.Map;
  * inverse variance of its estimates).
  *
  * <p>A survivor's estimate is its source's own point estimate ({@code SourceStats}), carried to the selection
- * time at its estimated frequency: the centre of its exchanges' intervals intersected at the fitted frequency
- * ± two standard errors. Its ends are where the least-delay exchanges each way put the source, so it is what
+ * time at its estimated frequency: the centre of its exchanges' intervals intersected at its frequency
+ * ± two standard errors of it. Its ends are where the least-delay exchanges each way put the source, so it is what
  * NTP's clock filter aims at with its least-delay sample, done per direction; the regression's mean instead
  * averages every exchange's timestamping latency, which here is one-sided and varies with load: it moved
  * the combined offset by up to −0.36 ms in {@code AccuracyBench} where the centres agreed within 0.01 ms.

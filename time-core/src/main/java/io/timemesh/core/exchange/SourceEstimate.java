@@ -12,7 +12,8 @@ import io.timemesh.core.time.OffsetInterval;
  *                            the intersection of every exchange's causal interval in the window, carried to
  *                            {@code atNanos}, widened by the server's rootDelay/2 + rootDispersion; never empty
  * @param offsetSeconds       the point estimate at {@code atNanos}, inside {@code bound}: the centre of the window's
- *                            intervals carried at the fitted frequency ± two standard errors (see {@code SourceStats})
+ *                            intervals carried at {@code significantFrequency} ± two {@code skew}s (see
+ *                            {@code SourceStats})
  * @param offsetErrorSeconds  the regression's standard error of that offset (0 with fewer than 3 samples)
  * @param frequency           the source's frequency against the local timescale, dimensionless (1e-6 = 1 ppm)
  * @param skew                the standard error of {@code frequency}, dimensionless

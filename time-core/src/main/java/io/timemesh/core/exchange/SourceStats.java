@@ -30,7 +30,7 @@ import java.util.List;
  * with d = δ/2 + ε, so queued samples count little; a runs test on the residuals drops the oldest
  * samples while too few sign changes show the line no longer fits (a frequency change). The
  * frequency and the standard errors come from the fit; the offset is the centre of the window's
- * intervals carried at the fitted frequency ± {@link #POINT_SKEWS} standard errors (see
+ * intervals carried at the bound's frequency ± {@link #POINT_SKEWS} standard errors of the fit's (see
  * {@link #pointEstimate}), which the quickest exchange each way sets, not the line's mean. A
  * sample whose delay exceeds the least by more than {@link #MAX_DELAY_DEV_RATIO} standard
  * deviations, with an offset that the delay explains, is left out of the estimate (chrony's
@@ -248,8 +248,9 @@ public final class SourceStats {
     /**
      * The point estimate at {@code atNanos}: the centre of the window's own exchange intervals (θ ± δ/2 + ε, the
      * server's clock, without its root delay and dispersion, which widen both ends alike but differ between
-     * exchanges) carried at the fitted frequency ± {@link #POINT_SKEWS} standard errors (never wider than the
-     * bound's carry), so inside {@code bound}, which holds each of them widened. Its
+     * exchanges) carried at the bound's frequency (the fit's, shrunk by {@link #CARRY_SKEWS} standard error) ±
+     * {@link #POINT_SKEWS} standard errors of the fit's frequency (never wider than the bound's carry), so inside
+     * {@code bound}, which holds each of them widened. Its
      * ends come from the quickest exchange each way, as the bound's do, so one-sided timestamping latency
      * barely moves it (the regression's mean holds all of it); but an exchange ages at the frequency's own
      * error, not at maxDrift, so a quick exchange sets the centre for longer and the centre wanders less as

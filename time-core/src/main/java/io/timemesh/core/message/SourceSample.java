@@ -67,8 +67,8 @@ public record SourceSample(
     public record ServerFields(int stratum, String referenceId, LeapIndicator leap, double rootDelaySeconds) {}
 
     /**
-     * The source's best estimate of its offset (the centre of its window's intervals carried at the fitted
-     * frequency, see {@code SourceStats}), inside {@link #interval()}; the frequency and error from the regression.
+     * The source's best estimate of its offset (the centre of its window's intervals carried at its
+     * frequency ± two standard errors, see {@code SourceStats}), inside {@link #interval()}; the frequency and error from the regression.
      *
      * @param offsetSeconds the estimate at {@code publishedNanos}, s
      * @param errorSeconds  the regression's standard error of the offset, s (0 when unknown)
