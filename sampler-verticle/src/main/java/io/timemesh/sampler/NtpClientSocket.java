@@ -2,8 +2,9 @@ package io.timemesh.sampler;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
@@ -32,16 +33,25 @@ import java.util.random.RandomGenerator;
  * One UDP socket shared by all sources of a sampler (or a query), matching replies to exchanges by
  * the sender's address. It must be used from the event loop that opened it.
  *
- * <p>Timestamping: T1 is read immediately before the request is written and T4 first thing when a
- * reply is read, both from the node's monotonic timescale. The socket is a Netty datagram channel of
- * Vert.x's own transport on the opening context's event loop, written to directly: Vert.x's
- * DatagramSocket resolves even an IP literal before every send and reports it done later still,
- * which put 0.4–1.3 ms between T1 and the request leaving on a loaded machine, where a write on
- * the channel's own event loop reaches the kernel within the call. There are still no kernel
- * (SO_TIMESTAMP) timestamps, so each reading includes the event loop's latency between the socket
- * and our code. That latency lengthens the measured delay δ, and since the interval's half-width
- * includes δ/2, the bound stays honest; only the offset picks up half the difference between the
- * send-side and receive-side latencies.
+ * <p>Timestamping: T1 is read in the pipeline's last outbound step, {@link SendStamp#flush}, right before
+ * Netty's transport issues the send syscall, and T4 first thing when a reply is read, both from the node's
+ * monotonic timescale. The socket is a Netty datagram channel of Vert.x's own transport on the opening
+ * context's event loop, written to directly: Vert.x's DatagramSocket resolves even an IP literal before
+ * every send and reports it done later still, which put 0.4–1.3 ms between T1 and the request leaving on
+ * a loaded machine. The request is copied into a direct buffer before T1, so the transport's own
+ * heap-to-direct copy is not between T1 and the syscall either. There are still no kernel (SO_TIMESTAMP)
+ * timestamps (Netty's epoll transport has no such option), so each reading includes some of the event
+ * loop's latency between the socket and our code: that lengthens the measured delay δ, and since the
+ * interval's half-width includes δ/2, the bound stays honest; only the offset picks up half the
+ * difference between the send-side and receive-side latencies.
+ *
+ * <p>Why the bound stays exact: the causal interval [T3 − T4, T2 − T1] needs a T1 no later than the
+ * request's real departure and a T4 no earlier than the reply's real arrival. T1 is read on the event
+ * loop before the syscall that hands the datagram to the kernel (a datagram the kernel cannot take at once
+ * stays queued and leaves later still); T4 after the read that returned the datagram. The send's
+ * completion is no usable upper end for T1: on loopback the syscall wakes the server, which on a machine
+ * of two cores read its T2 before our send returned in most exchanges measured, so the middle of such a
+ * bracket would have put T1 after the server's T2.
  */
 public final class NtpClientSocket {
     private static final int RECEIVE_BUFFER_BYTES = 1 << 20;
@@ -56,6 +66,7 @@ public final class NtpClientSocket {
     private final RandomGenerator random;
     private final HostResolver resolver;
     private final Map<String, Exchange> inFlight = new HashMap<>();
+    private final SendStamp sendStamp = new SendStamp();
 
     private record Exchange(SourcePoller poller, Promise<ExchangeStep> promise, long timerId) {}
 
@@ -93,7 +104,7 @@ public final class NtpClientSocket {
         // One socket serves every source of the sampler: room for a thousand replies arriving close together.
         transport.configure(channel, new DatagramSocketOptions().setIpV6(ipv6).setReceiveBufferSize(RECEIVE_BUFFER_BYTES));
         NtpClientSocket socket = new NtpClientSocket(context, channel, clock, new SecureRandom(), resolver);
-        channel.pipeline().addLast(socket.new Receiver());
+        channel.pipeline().addLast(socket.new Receiver(), socket.sendStamp);
         PromiseInternal<Void> bound = context.promise();
         context.nettyEventLoop().register(channel).addListener(registered -> {
             if (registered.isSuccess()) {
@@ -111,8 +122,14 @@ public final class NtpClientSocket {
     /** Writes one datagram; completes once it was handed to the kernel. */
     private Future<Void> write(byte[] data, InetSocketAddress target) {
         PromiseInternal<Void> sent = context.promise();
-        channel.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(data), target)).addListener(sent);
+        send(data, target).addListener(sent);
         return sent.future();
+    }
+
+    /** Writes one datagram from a direct buffer, so the transport need not copy it after {@link SendStamp} reads T1. */
+    private ChannelFuture send(byte[] data, InetSocketAddress target) {
+        ByteBuf direct = channel.alloc().directBuffer(data.length).writeBytes(data);
+        return channel.writeAndFlush(new DatagramPacket(direct, target));
     }
 
     /** Every address of a host name (a pool), resolved off the event loop; failure is the UNKNOWN_HOST error. */
@@ -161,16 +178,40 @@ public final class NtpClientSocket {
         });
         inFlight.put(key, new Exchange(poller, promise, timerId));
         byte[] request = poller.startExchange(clock.nowNanos(), random.nextInt());
-        poller.onSending(clock.nowNanos()); // T1 after building the request, which for NTS includes sealing it
-        write(request, target).onFailure(e -> {
-            Exchange exchange = inFlight.remove(key);
-            if (exchange != null) {
-                vertx.cancelTimer(exchange.timerId());
-                exchange.promise().complete(new ExchangeStep.Failed(poller.onLocalFailure(
-                        new ExchangeFailure(ExchangeError.SEND_FAILED, String.valueOf(e.getMessage())))));
+        // The write completes on the event loop within the flush that sent it, before any reply can be read, so
+        // T1 is in place before the reply is matched. The last pipeline flush came before this datagram's send
+        // syscall (a datagram the kernel refused at first is sent later still), so the bound holds whichever
+        // flush that was; for NTS, T1 also comes after sealing the request.
+        send(request, target).addListener(written -> {
+            if (written.isSuccess()) {
+                poller.onSending(sendStamp.lastFlushNanos);
+                return;
             }
+            context.emit(null, v -> {
+                Exchange exchange = inFlight.remove(key);
+                if (exchange != null) {
+                    vertx.cancelTimer(exchange.timerId());
+                    exchange.promise().complete(new ExchangeStep.Failed(poller.onLocalFailure(new ExchangeFailure(
+                            ExchangeError.SEND_FAILED, String.valueOf(written.cause().getMessage())))));
+                }
+            });
         });
         return promise.future();
+    }
+
+    /**
+     * T1: the last outbound step before Netty's transport makes the send syscall (the channel's head only
+     * adds the datagram to its buffer on write, and sends it on flush).
+     */
+    private final class SendStamp extends ChannelOutboundHandlerAdapter {
+        /** Local timescale, ns; written and read on the channel's event loop only. */
+        private long lastFlushNanos;
+
+        @Override
+        public void flush(ChannelHandlerContext ctx) {
+            lastFlushNanos = clock.nowNanos();
+            ctx.flush();
+        }
     }
 
     /** Reads T4 first, then hands the datagram to the exchange it answers, as a Vert.x event of this context. */

@@ -10,13 +10,14 @@ import java.util.Map;
  * then the survivors' estimates combined with weights 1/e² (§11.2.3 weights by 1/λ; chrony by the
  * inverse variance of its estimates).
  *
- * <p>A survivor's estimate is the centre of its exact interval, carried to the selection time at its
- * estimated frequency. That centre is where the least-delay exchanges each way put the source (the
- * intersection's edges come from them), so it is what NTP's clock filter aims at with its least-delay
- * sample, done per direction; the regression's mean instead averages every exchange's timestamping
- * latency, which here is one-sided (T1 is read before the send, T4 after the event loop gets to the
- * reply) and varies with load: it moved the combined offset by up to −0.36 ms in {@code AccuracyBench}
- * where the centres agreed within 0.01 ms. The regression still gives the frequency.
+ * <p>A survivor's estimate is its source's own point estimate ({@code SourceStats}), carried to the selection
+ * time at its estimated frequency: the centre of its exchanges' intervals intersected at its frequency
+ * ± two standard errors of it. Its ends are where the least-delay exchanges each way put the source, so it is what
+ * NTP's clock filter aims at with its least-delay sample, done per direction; the regression's mean instead
+ * averages every exchange's timestamping latency, which here is one-sided and varies with load: it moved
+ * the combined offset by up to −0.36 ms in {@code AccuracyBench} where the centres agreed within 0.01 ms.
+ * The exact interval's own centre, whose exchanges age at maxDrift, wandered with the ageing of the quickest
+ * exchange each way (tens of µs under 0.5 ms of jitter) where the frequency is known far better than that.
  *
  * <p>A survivor's error e is what is known about how far its estimate may be from the truth: the
  * regression's standard error σ, and its interval's half-width w taken as a uniform spread of the
@@ -53,7 +54,7 @@ public final class Combiner {
      * @param truechimers the intersection's survivors (their intervals)
      * @param samples     every candidate's sample by source, on the selector's timescale (their frequencies and
      *                    standard errors)
-     * @param nowNanos    the selection time: each interval's centre is carried here at its source's frequency
+     * @param nowNanos    the selection time: each source's estimate is carried here at its frequency
      * @throws IllegalArgumentException without survivors
      */
     public static double combine(List<Candidate> truechimers, Map<String, SourceSample> samples, long nowNanos) {
@@ -63,8 +64,7 @@ public final class Combiner {
             double halfWidth = c.rootDistanceSeconds();
             double standardError = s.estimate().errorSeconds();
             double error = Math.sqrt(standardError * standardError + halfWidth * halfWidth / 3);
-            double centre = c.offsetSeconds() + s.estimate().frequency() * (nowNanos - s.publishedNanos()) / 1e9;
-            estimates.add(new Estimate(c.source(), centre, error));
+            estimates.add(new Estimate(c.source(), s.estimateAt(nowNanos), error));
         }
         return weightedOffset(cluster(estimates));
     }

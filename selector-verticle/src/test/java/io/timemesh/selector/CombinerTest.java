@@ -37,13 +37,13 @@ class CombinerTest {
     }
 
     @Test
-    void usesTheIntervalCentresNotTheRegressionsMeanAndCountsItsStandardError() {
-        // The regressions' means sit 1 ms either side (latency they averaged in); the centres are what count.
+    void usesEachSourcesPointEstimateNotItsIntervalsCentreAndCountsItsStandardError() {
+        // The points sit 1 ms from the centres (the exact intervals' ageing moved those); the points are what count.
         Candidate a = new Candidate("a", OffsetInterval.around(0.001, 0.003), 1, false);
         Candidate b = new Candidate("b", OffsetInterval.around(-0.001, 0.003), 1, false);
         Map<String, SourceSample> samples = Map.of("a", sample(a, 0.002, 0), "b", sample(b, -0.002, 0.003));
-        // e² of a = 3e-6, of b = 9e-6 + 3e-6: weights 4 : 1, so (4·0.001 − 0.001) / 5 = 0.0006.
-        assertThat(Combiner.combine(List.of(a, b), samples, 0)).isCloseTo(0.0006, within(1e-12));
+        // e² of a = 3e-6, of b = 9e-6 + 3e-6: weights 4 : 1, so (4·0.002 − 0.002) / 5 = 0.0012.
+        assertThat(Combiner.combine(List.of(a, b), samples, 0)).isCloseTo(0.0012, within(1e-12));
     }
 
     @Test
@@ -113,6 +113,6 @@ class CombinerTest {
                 new SourceSample.ServerFields(1, "X", LeapIndicator.NO_WARNING, 0),
                 new SourceSample.Estimate(0.0003, 0, 50e-6), 255, 1);
         // 50 ppm for 2 s since the estimate was published: 100 µs further on.
-        assertThat(Combiner.combine(List.of(a), Map.of("a", drifting), 2_000_000_000L)).isCloseTo(0.0002, within(1e-12));
+        assertThat(Combiner.combine(List.of(a), Map.of("a", drifting), 2_000_000_000L)).isCloseTo(0.0004, within(1e-12));
     }
 }

@@ -281,9 +281,9 @@ class SelectorTest {
     }
 
     @Test
-    void theCombinedOffsetIsTheSurvivorsCentresCarriedAtTheirFrequencyInsideTheHull() {
-        // Intervals centred on 0.300, published 2 s ago, each source running 100 ppm: the reference follows the
-        // centres carried to now (0.3002 s), not the regressions' means at 0.3005.
+    void theCombinedOffsetIsTheSurvivorsEstimatesCarriedAtTheirFrequencyInsideTheHull() {
+        // Intervals centred on 0.300, published 2 s ago, each source's estimate at 0.3005 and running 100 ppm: the
+        // reference follows the estimates carried to now (0.3007 s), not the intervals' centres.
         for (String source : List.of("a", "b", "c")) {
             selector.onSample(new SourceSample(source, source, "node-a", T0 - 2 * S, T0 - 2 * S,
                     OffsetInterval.around(0.300, 0.001), new SourceSample.Filter(0.002, 1e-6, 1e-4, 8),
@@ -291,7 +291,7 @@ class SelectorTest {
                     new SourceSample.Estimate(0.3005, 1e-5, 100e-6), 0xFF, 1));
         }
         Reference reference = selector.select(T0, SAME_CLOCK);
-        assertThat(reference.offsetSeconds()).isCloseTo(0.3002, within(1e-12));
+        assertThat(reference.offsetSeconds()).isCloseTo(0.3007, within(1e-12));
         assertThat(reference.offsetSeconds()).isBetween(reference.interval().low(), reference.interval().high());
     }
 

@@ -11,8 +11,11 @@ import io.timemesh.core.time.OffsetInterval;
  * @param bound               where true time minus local time lies if the server's root delay and dispersion hold:
  *                            the intersection of every exchange's causal interval in the window, carried to
  *                            {@code atNanos}, widened by the server's rootDelay/2 + rootDispersion; never empty
- * @param offsetSeconds       the weighted regression's offset at {@code atNanos}, clamped into {@code bound}
- * @param offsetErrorSeconds  the regression's standard error of that offset (0 with fewer than 3 samples)
+ * @param offsetSeconds       the point estimate at {@code atNanos}, inside {@code bound}: the centre of the window's
+ *                            intervals carried at {@code significantFrequency} ± two {@code skew}s (see
+ *                            {@code SourceStats})
+ * @param offsetErrorSeconds  the regression's standard error of its offset at {@code atNanos}: how well the window pins the
+ *                            offset down (0 with fewer than 3 samples)
  * @param frequency           the source's frequency against the local timescale, dimensionless (1e-6 = 1 ppm)
  * @param skew                the standard error of {@code frequency}, dimensionless
  * @param significantFrequency {@code frequency} shrunk towards 0 by one standard error (0 from fewer than 8

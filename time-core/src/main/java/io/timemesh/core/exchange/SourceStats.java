@@ -29,7 +29,9 @@ import java.util.List;
  * offsets against local time, each weighted by 1/(1 + {@link #SD_TO_DIST_RATIO} × (d − dmin)/dmin)²
  * with d = δ/2 + ε, so queued samples count little; a runs test on the residuals drops the oldest
  * samples while too few sign changes show the line no longer fits (a frequency change). The
- * offset at the newest exchange, the frequency and their standard errors come from the fit. A
+ * frequency and the standard errors come from the fit; the offset is the centre of the window's
+ * intervals carried at the bound's frequency ± {@link #POINT_SKEWS} standard errors of the fit's (see
+ * {@link #pointEstimate}), which the quickest exchange each way sets, not the line's mean. A
  * sample whose delay exceeds the least by more than {@link #MAX_DELAY_DEV_RATIO} standard
  * deviations, with an offset that the delay explains, is left out of the estimate (chrony's
  * maxdelaydevratio) but still tightens the bound, which holds whatever the delay.
@@ -53,6 +55,11 @@ public final class SourceStats {
      * worse than maxDrift) stays inside only while the shrunk frequency is at least its excess over r.
      */
     static final double CARRY_SKEWS = 1;
+    /**
+     * How many standard errors of the fitted frequency either way the point estimate's carry allows (about 95 % of a
+     * normal error): the frequency is known that well, and maxDrift, which the bound must allow, is usually far more.
+     */
+    static final double POINT_SKEWS = 2;
     /** One-sided 5 % normal quantile: fewer runs than expected by this many σ rejects the fit. */
     private static final double RUNS_Z = 1.645;
 
@@ -102,9 +109,9 @@ public final class SourceStats {
         }
         FilteredEstimate filtered = filter.add(sample);
         OffsetInterval bound = bound(sample.t4Nanos());
+        double offset = pointEstimate(bound, sample.t4Nanos());
         fit = regress(sample.t4Nanos());
         carryFrequency = carryFrequency(fit);
-        double offset = Math.min(bound.high(), Math.max(bound.low(), fit.intercept()));
         return new SourceEstimate(filtered, sample.t4Nanos(), bound, offset, fit.interceptError(), fit.slope(),
                 fit.slopeError(), carryFrequency, window.size(), fit.n(), event, reason);
     }
@@ -148,22 +155,37 @@ public final class SourceStats {
         return s.delaySeconds() / 2 + s.dispersionSeconds() + localDrift * (s.t4Nanos() - s.t1Nanos()) / 1e9;
     }
 
-    private double carriedLow(NtpSample s, long atNanos) {
-        double age = Math.max(0, atNanos - s.t4Nanos()) / 1e9;
-        return s.offsetSeconds() - halfWidth(s) + (carryFrequency - localDrift - Math.abs(carryFrequency)) * age;
+    /** How far either way from {@link #carryFrequency} the bound's carry allows the rate: r + |f|, exact for ±r. */
+    private double boundSpread() {
+        return localDrift + Math.abs(carryFrequency);
     }
 
-    private double carriedHigh(NtpSample s, long atNanos) {
+    /** The exchange's interval's low end carried to {@code atNanos} at carryFrequency − {@code spread}. */
+    private double carriedLow(NtpSample s, long atNanos, double spread) {
+        return carriedLow(s, atNanos, spread, halfWidth(s));
+    }
+
+    /** The exchange's interval's high end carried to {@code atNanos} at carryFrequency + {@code spread}. */
+    private double carriedHigh(NtpSample s, long atNanos, double spread) {
+        return carriedHigh(s, atNanos, spread, halfWidth(s));
+    }
+
+    private double carriedLow(NtpSample s, long atNanos, double spread, double halfWidth) {
         double age = Math.max(0, atNanos - s.t4Nanos()) / 1e9;
-        return s.offsetSeconds() + halfWidth(s) + (carryFrequency + localDrift + Math.abs(carryFrequency)) * age;
+        return s.offsetSeconds() - halfWidth + (carryFrequency - spread) * age;
+    }
+
+    private double carriedHigh(NtpSample s, long atNanos, double spread, double halfWidth) {
+        double age = Math.max(0, atNanos - s.t4Nanos()) / 1e9;
+        return s.offsetSeconds() + halfWidth + (carryFrequency + spread) * age;
     }
 
     private boolean intersects(NtpSample sample) {
         double low = sample.offsetSeconds() - halfWidth(sample);
         double high = sample.offsetSeconds() + halfWidth(sample);
         for (Entry e : window) {
-            low = Math.max(low, carriedLow(e.sample(), sample.t4Nanos()));
-            high = Math.min(high, carriedHigh(e.sample(), sample.t4Nanos()));
+            low = Math.max(low, carriedLow(e.sample(), sample.t4Nanos(), boundSpread()));
+            high = Math.min(high, carriedHigh(e.sample(), sample.t4Nanos(), boundSpread()));
         }
         return low <= high;
     }
@@ -171,8 +193,8 @@ public final class SourceStats {
     /** Whether the exchange's interval misses the previous exchange's too: a jump, not a drift. */
     private boolean stepped(NtpSample sample) {
         NtpSample previous = window.get(window.size() - 1).sample();
-        return sample.offsetSeconds() - halfWidth(sample) > carriedHigh(previous, sample.t4Nanos())
-                || sample.offsetSeconds() + halfWidth(sample) < carriedLow(previous, sample.t4Nanos());
+        return sample.offsetSeconds() - halfWidth(sample) > carriedHigh(previous, sample.t4Nanos(), boundSpread())
+                || sample.offsetSeconds() + halfWidth(sample) < carriedLow(previous, sample.t4Nanos(), boundSpread());
     }
 
     /** Why the exchange misses the window, in words with the figures. */
@@ -180,9 +202,9 @@ public final class SourceStats {
         if (event == SourceEstimate.Event.STEPPED) {
             NtpSample previous = window.get(window.size() - 1).sample();
             double newLow = sample.offsetSeconds() - halfWidth(sample);
-            double high = carriedHigh(previous, sample.t4Nanos());
+            double high = carriedHigh(previous, sample.t4Nanos(), boundSpread());
             double jump = newLow > high ? newLow - high : sample.offsetSeconds() + halfWidth(sample)
-                    - carriedLow(previous, sample.t4Nanos());
+                    - carriedLow(previous, sample.t4Nanos(), boundSpread());
             return String.format("stepped: its offset jumped %+.6f s beyond the previous exchange's interval; "
                     + "window restarted", jump);
         }
@@ -217,10 +239,36 @@ public final class SourceStats {
         double low = Double.NEGATIVE_INFINITY;
         double high = Double.POSITIVE_INFINITY;
         for (Entry e : window) {
-            low = Math.max(low, carriedLow(e.sample(), atNanos));
-            high = Math.min(high, carriedHigh(e.sample(), atNanos));
+            low = Math.max(low, carriedLow(e.sample(), atNanos, boundSpread()));
+            high = Math.min(high, carriedHigh(e.sample(), atNanos, boundSpread()));
         }
         return new OffsetInterval(low, high);
+    }
+
+    /**
+     * The point estimate at {@code atNanos}: the centre of the window's own exchange intervals (θ ± δ/2 + ε, the
+     * server's clock, without its root delay and dispersion, which widen both ends alike but differ between
+     * exchanges) carried at the bound's frequency (the fit's, shrunk by {@link #CARRY_SKEWS} standard error) ±
+     * {@link #POINT_SKEWS} standard errors of the fit's frequency (never wider than the bound's carry), so inside
+     * {@code bound}, which holds each of them widened. Its
+     * ends come from the quickest exchange each way, as the bound's do, so one-sided timestamping latency
+     * barely moves it (the regression's mean holds all of it); but an exchange ages at the frequency's own
+     * error, not at maxDrift, so a quick exchange sets the centre for longer and the centre wanders less as
+     * exchanges age out. Before the fit has {@link #MIN_RUNS_TEST_SAMPLES} samples, or where the narrower carry
+     * leaves no intersection (the frequency is off by more than its error says), it is the bound's centre.
+     */
+    private double pointEstimate(OffsetInterval bound, long atNanos) {
+        if (fit.n() < MIN_RUNS_TEST_SAMPLES) {
+            return bound.midpoint();
+        }
+        double spread = Math.min(POINT_SKEWS * fit.slopeError(), boundSpread());
+        double low = Double.NEGATIVE_INFINITY;
+        double high = Double.POSITIVE_INFINITY;
+        for (Entry e : window) {
+            low = Math.max(low, carriedLow(e.sample(), atNanos, spread, peerDistance(e.sample())));
+            high = Math.min(high, carriedHigh(e.sample(), atNanos, spread, peerDistance(e.sample())));
+        }
+        return low <= high ? low + (high - low) / 2 : bound.midpoint();
     }
 
     /** The weighted regression over the estimated samples since {@link #regressionFromNanos}, runs-tested. */

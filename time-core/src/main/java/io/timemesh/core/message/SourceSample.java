@@ -67,17 +67,18 @@ public record SourceSample(
     public record ServerFields(int stratum, String referenceId, LeapIndicator leap, double rootDelaySeconds) {}
 
     /**
-     * The source's best estimate of its offset (regression over its window), inside {@link #interval()}.
+     * The source's best estimate of its offset (the centre of its window's intervals carried at its
+     * frequency ± two standard errors, see {@code SourceStats}), inside {@link #interval()}; the frequency and error from the regression.
      *
      * @param offsetSeconds the estimate at {@code publishedNanos}, s
-     * @param errorSeconds  its standard error, s (0 when unknown)
+     * @param errorSeconds  the regression's standard error of the offset, s (0 when unknown)
      * @param frequency     how fast the source's offset changes against the sampler's local timescale,
      *                      dimensionless (1e-6 = 1 ppm; 0 when unknown): carries the estimate forward in time
      */
     public record Estimate(double offsetSeconds, double errorSeconds, double frequency) {}
 
     /**
-     * The source's exact interval and its regression estimate; the sample time is the newest exchange's,
+     * The source's exact interval and its point estimate; the sample time is the newest exchange's,
      * since every exchange now moves the estimate.
      */
     public static SourceSample of(String source, String address, String samplerNode, SourceEstimate estimate,
