@@ -30,7 +30,7 @@ import java.util.List;
  * with d = δ/2 + ε, so queued samples count little; a runs test on the residuals drops the oldest
  * samples while too few sign changes show the line no longer fits (a frequency change). The
  * frequency and the standard errors come from the fit; the offset is the centre of the window's
- * intervals carried at the bound's frequency ± {@link #POINT_SKEWS} standard errors of the fit's (see
+ * intervals carried at the fit's frequency ± {@link #POINT_SKEWS} standard errors (see
  * {@link #pointEstimate}), which the quickest exchange each way sets, not the line's mean. A
  * sample whose delay exceeds the least by more than {@link #MAX_DELAY_DEV_RATIO} standard
  * deviations, with an offset that the delay explains, is left out of the estimate (chrony's
@@ -248,9 +248,10 @@ public final class SourceStats {
     /**
      * The point estimate at {@code atNanos}: the centre of the window's own exchange intervals (θ ± δ/2 + ε, the
      * server's clock, without its root delay and dispersion, which widen both ends alike but differ between
-     * exchanges) carried at the bound's frequency (the fit's, shrunk by {@link #CARRY_SKEWS} standard error) ±
-     * {@link #POINT_SKEWS} standard errors of the fit's frequency (never wider than the bound's carry), so inside
-     * {@code bound}, which holds each of them widened. Its
+     * exchanges) carried at the fit's frequency ± {@link #POINT_SKEWS} standard errors, each way kept within the
+     * bound's carry (carryFrequency ± r + |f|), so inside {@code bound}, which holds each of them widened. Carrying
+     * at the bound's shrunk frequency instead lagged a source far from ours by σ × age (−7.5 µs at 50 ppm in
+     * {@code PointEstimateBiasTest}). The fit and carryFrequency are the previous exchange's, as the bound's. Its
      * ends come from the quickest exchange each way, as the bound's do, so one-sided timestamping latency
      * barely moves it (the regression's mean holds all of it); but an exchange ages at the frequency's own
      * error, not at maxDrift, so a quick exchange sets the centre for longer and the centre wanders less as
@@ -261,12 +262,14 @@ public final class SourceStats {
         if (fit.n() < MIN_RUNS_TEST_SAMPLES) {
             return bound.midpoint();
         }
-        double spread = Math.min(POINT_SKEWS * fit.slopeError(), boundSpread());
+        // The fitted frequency ± POINT_SKEWS σ, kept within the bound's carry so the point stays inside it.
+        double below = Math.min(carryFrequency - (fit.slope() - POINT_SKEWS * fit.slopeError()), boundSpread());
+        double above = Math.min(fit.slope() + POINT_SKEWS * fit.slopeError() - carryFrequency, boundSpread());
         double low = Double.NEGATIVE_INFINITY;
         double high = Double.POSITIVE_INFINITY;
         for (Entry e : window) {
-            low = Math.max(low, carriedLow(e.sample(), atNanos, spread, peerDistance(e.sample())));
-            high = Math.min(high, carriedHigh(e.sample(), atNanos, spread, peerDistance(e.sample())));
+            low = Math.max(low, carriedLow(e.sample(), atNanos, below, peerDistance(e.sample())));
+            high = Math.min(high, carriedHigh(e.sample(), atNanos, above, peerDistance(e.sample())));
         }
         return low <= high ? low + (high - low) / 2 : bound.midpoint();
     }
