@@ -299,4 +299,36 @@ class SourceStatsTest {
         }
         assertThat(pointError / counted).isLessThan(0.6 * centreError / counted);
     }
+
+    /** Mean signed point-estimate error, s, over 536 exchanges with 2–2.5 ms each way, our clock {@code rho} off. */
+    private static double meanSignedPointError(double rho) {
+        World world = World.steady(rho, 0);
+        Random random = new Random(5);
+        SourceStats stats = new SourceStats(15e-6);
+        double sum = 0;
+        int counted = 0;
+        for (int i = 0; i < 600; i++) {
+            double d1 = 0.002 + random.nextDouble() * 0.0005;
+            double d2 = 0.002 + random.nextDouble() * 0.0005;
+            SourceEstimate estimate = stats.add(world.exchange(i, d1, d2, 0, 1e-5));
+            if (i >= 64) {
+                sum += estimate.offsetSeconds() - world.truthOffset(i + d1 + 50e-6 + d2);
+                counted++;
+            }
+        }
+        return sum / counted;
+    }
+
+    /**
+     * A source far from our frequency (our clock 50 ppm off, far beyond the fit's standard error) gets no systematic
+     * point-estimate bias: the point is carried at the fitted frequency, not the bound's shrunk one, which lagged
+     * the truth by σ_f × age (−7.5 µs here).
+     */
+    @Test
+    void aSourceFarFromOurFrequencyGetsNoSystematicPointBias() {
+        double exact = meanSignedPointError(0);
+        double fiftyPpm = meanSignedPointError(-50e-6);
+        assertThat(Math.abs(fiftyPpm)).as("mean signed error at 50 ppm, s (clock exact: %s)", exact)
+                .isLessThan(Math.abs(exact) + 2e-6);
+    }
 }
