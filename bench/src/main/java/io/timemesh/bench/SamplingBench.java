@@ -24,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  * source's reach register), polls per second the sources saw, heap in use and RSS. Then a three-node
  * mesh sharing 5,000 sources: CPU per node, then one node that is not the selector killed (SIGKILL) and
  * the time until a survivor has sampled every source it held.
- * Usage: {@code SamplingBench [sources,sources,...] [seconds] [work directory] [mesh sources]}.
+ * Usage: {@code SamplingBench [sources,sources,...] [seconds] [work directory] [mesh sources]}; sources 0 runs
+ * only the mesh.
  */
 public final class SamplingBench {
     private static final int FARM_SUBNET = 1;
@@ -53,7 +54,7 @@ public final class SamplingBench {
 
     public static void main(String[] args) throws Exception {
         int[] counts = Arrays.stream((args.length > 0 ? args[0] : "100,1000,5000").split(","))
-                .mapToInt(Integer::parseInt).toArray();
+                .mapToInt(Integer::parseInt).filter(count -> count > 0).toArray();
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 60;
         Path work = Files.createDirectories(args.length > 2 ? Path.of(args[2]) : Files.createTempDirectory("sampling-"));
         int meshSources = args.length > 3 ? Integer.parseInt(args[3]) : 5000;

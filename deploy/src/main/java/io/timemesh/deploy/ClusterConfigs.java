@@ -2,12 +2,14 @@ package io.timemesh.deploy;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MultiMapConfig;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.config.XmlConfigBuilder;
-import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /** Hazelcast configurations for the nodes. */
 public final class ClusterConfigs {
@@ -34,6 +36,22 @@ public final class ClusterConfigs {
      */
     static final String METRICS_ENABLED = "false";
     static final String HEALTH_MONITORING_LEVEL = "OFF";
+    /**
+     * A member's footprint, for a cluster of a few members holding a few small maps (issue 14: a member was
+     * 154 MiB resident idle against a single node's 106): one thread each where Hazelcast sizes its pools for
+     * large clusters (event delivery 5, network input and output 3 each, generic operations and responses 2),
+     * and 71 partitions rather than 271 (the maps hold a few entries per source and sampler; a partition costs
+     * a record store per map on every member, and a batch of claims one operation per partition it touches).
+     * Every member of a cluster must have the same partition count: Hazelcast refuses to join a member whose
+     * count differs, so a cluster moves to this one by restarting all of its members.
+     */
+    static final Map<String, String> FOOTPRINT = Map.of(
+            "hazelcast.partition.count", "71",
+            "hazelcast.event.thread.count", "1",
+            "hazelcast.io.input.thread.count", "1",
+            "hazelcast.io.output.thread.count", "1",
+            "hazelcast.operation.generic.thread.count", "1",
+            "hazelcast.operation.response.thread.count", "1");
 
     /**
      * A member of a real cluster: TCP-IP join to {@code members}, bound to {@code host}:{@code port} and no
@@ -65,6 +83,7 @@ public final class ClusterConfigs {
             config.getProperties().putIfAbsent("hazelcast.health.monitoring.level", HEALTH_MONITORING_LEVEL);
             // Only the interfaces the file names: Hazelcast otherwise listens on every address.
             config.getProperties().putIfAbsent("hazelcast.socket.bind.any", "false");
+            FOOTPRINT.forEach(config.getProperties()::putIfAbsent);
             return config;
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("cannot read Hazelcast config " + file + ": " + e.getMessage(), e);
@@ -74,10 +93,16 @@ public final class ClusterConfigs {
     /**
      * A member that only ever talks on loopback: no multicast, no cloud auto-detection, no
      * phone-home, and TCP-IP join to {@code members} (none: a cluster of one that looks for no
-     * peers). Built on Vert.x's default config so its __vertx.* maps stay.
+     * peers). Vert.x's own maps configured as its default cluster.xml configures them, built here rather than
+     * read from that file: parsing and validating XML loads some 550 classes (the JDK's Xerces and XPath) that
+     * stay loaded, 4-5 MiB of a member's metaspace.
      */
     public static Config loopback(String clusterName, List<String> members) {
-        Config config = ConfigUtil.loadConfig();
+        Config config = new Config();
+        config.addMultiMapConfig(new MultiMapConfig("__vertx.subs").setBackupCount(1)
+                .setValueCollectionType(MultiMapConfig.ValueCollectionType.SET));
+        config.addMapConfig(new MapConfig("__vertx.haInfo").setBackupCount(1));
+        config.addMapConfig(new MapConfig("__vertx.nodeInfo").setBackupCount(1));
         config.setClusterName(clusterName);
         config.setProperty("hazelcast.phone.home.enabled", "false");
         config.setProperty("hazelcast.wait.seconds.before.join", "0");
@@ -87,6 +112,7 @@ public final class ClusterConfigs {
         config.setProperty("hazelcast.health.monitoring.level", HEALTH_MONITORING_LEVEL);
         // Listen on the configured interface alone (loopback, or --cluster-host), not on every address.
         config.setProperty("hazelcast.socket.bind.any", "false");
+        FOOTPRINT.forEach(config::setProperty);
         NetworkConfig network = config.getNetworkConfig();
         network.setPort(5701).setPortAutoIncrement(true).setPortCount(100);
         network.getInterfaces().setEnabled(true).setInterfaces(List.of("127.0.0.1"));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.hazelcast.config.Config;
+import com.hazelcast.config.MultiMapConfig;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
@@ -59,6 +60,34 @@ class ClusterConfigsTest {
             Files.writeString(file, Files.readString(Path.of("cluster", "cluster.xml")).replace("<properties>",
                     "<properties><property name=\"hazelcast.metrics.enabled\">true</property>"));
             assertThat(ClusterConfigs.fromFile(file).getProperty("hazelcast.metrics.enabled")).isEqualTo("true");
+        } finally {
+            Files.delete(file);
+        }
+    }
+
+    /**
+     * A member's footprint (issue 14): Vert.x's maps configured as its default cluster.xml would, without parsing
+     * XML; Hazelcast's thread pools and partition count for a small cluster, in every generated config and in a
+     * file that does not set its own (all members must agree on the partition count).
+     */
+    @Test
+    void membersKeepVertxMapsAndASmallFootprint() throws Exception {
+        Config member = ClusterConfigs.tcpIp("x", "127.0.0.1", 5801, List.of("127.0.0.1"));
+        assertThat(member.getMultiMapConfig("__vertx.subs").getBackupCount()).isEqualTo(1);
+        assertThat(member.getMultiMapConfig("__vertx.subs").getValueCollectionType())
+                .isEqualTo(MultiMapConfig.ValueCollectionType.SET);
+        assertThat(member.getMapConfig("__vertx.haInfo").getBackupCount()).isEqualTo(1);
+        assertThat(member.getMapConfig("__vertx.nodeInfo").getBackupCount()).isEqualTo(1);
+        assertThat(member.getNetworkConfig().getJoin().getMulticastConfig().isEnabled()).isFalse();
+        for (Config config : List.of(member, ClusterConfigs.fromFile(Path.of("cluster", "cluster.xml")),
+                ClusterConfigs.fromFile(Path.of("kubernetes", "hazelcast.xml")))) {
+            ClusterConfigs.FOOTPRINT.forEach((name, value) -> assertThat(config.getProperty(name)).as(name).isEqualTo(value));
+        }
+        Path file = Files.createTempFile("hazelcast", ".xml");
+        try {
+            Files.writeString(file, Files.readString(Path.of("cluster", "cluster.xml")).replace("<properties>",
+                    "<properties><property name=\"hazelcast.partition.count\">271</property>"));
+            assertThat(ClusterConfigs.fromFile(file).getProperty("hazelcast.partition.count")).isEqualTo("271");
         } finally {
             Files.delete(file);
         }

@@ -149,7 +149,10 @@ public final class SamplerVerticle extends VerticleBase {
     private NtsKeyExchanges keyExchanges;
     private TimebaseLinks links;
     private AsyncMap<String, String> samplers;
+    /** Claims removed one at a time, as sources are let go. */
     private AsyncMap<String, String> claims;
+    /** Claims read and taken a rebalance's worth at a time. */
+    private ClaimMap claimMap;
     private AsyncMap<String, String> states;
     private AsyncMap<String, String> pollers;
     private long leaseRenewedNanos;
@@ -218,13 +221,15 @@ public final class SamplerVerticle extends VerticleBase {
         return Future.all(List.of(shared.<String, String>getAsyncMap(SAMPLERS_MAP),
                         shared.<String, String>getAsyncMap(CLAIMS_MAP), shared.<String, String>getAsyncMap(STATE_MAP),
                         shared.<String, String>getAsyncMap(POLLERS_MAP),
-                        NtpClientSocket.open(vertx, clock, config.sampler().bindHost(), resolver)))
+                        NtpClientSocket.open(vertx, clock, config.sampler().bindHost(), resolver),
+                        ClaimMap.of(vertx, CLAIMS_MAP)))
                 .onSuccess(all -> {
                     samplers = all.resultAt(0);
                     claims = all.resultAt(1);
                     states = all.resultAt(2);
                     pollers = all.resultAt(3);
                     socket = all.resultAt(4);
+                    claimMap = all.resultAt(5);
                     LOG.info("sampler {} sharing {} source(s), poll {} s", config.nodeName(), sources.size(),
                             config.pollSeconds());
                     if (!poolOf.isEmpty()) {
@@ -361,11 +366,8 @@ public final class SamplerVerticle extends VerticleBase {
                             release(source);
                         }
                     }
-                    for (String source : owned) {
-                        if (!active.containsKey(source) && !starting.contains(source)) {
-                            claim(source, live);
-                        }
-                    }
+                    claimAll(owned.stream().filter(source -> !active.containsKey(source) && !starting.contains(source))
+                            .toList(), live);
                 })
                 .onComplete(done -> {
                     rebalancing = false;
@@ -451,41 +453,58 @@ public final class SamplerVerticle extends VerticleBase {
     }
 
     /**
-     * Takes {@code source} unless a live sampler's lease names it: with no claim, putting ours; with a
-     * claim not held (its sealer not live, or its live lease not naming the source, as with an old claim
-     * put back), replacing it. Continues from the state its previous holder left.
+     * Takes each of {@code sources} that no other live sampler's lease names: with no claim, putting ours; with a
+     * claim not held (its sealer not live, or its live lease not naming the source, as with an old claim put
+     * back), replacing it. All claims are read together, then swapped together, each by compare-and-set so that
+     * of two samplers claiming one source one wins. Each taken source continues from the state its previous
+     * holder left.
      *
      * @param live each live sampler's sources, by its name, from this round's leases
      */
-    private void claim(String source, Map<String, Set<String>> live) {
+    private void claimAll(List<String> sources, Map<String, Set<String>> live) {
         String self = config.nodeName();
-        for (Map.Entry<String, Set<String>> other : live.entrySet()) {
-            if (!other.getKey().equals(self) && other.getValue().contains(source)) {
-                return; // the holder lets go at its next rebalance
+        Map<String, String> mine = new HashMap<>();
+        for (String source : sources) {
+            boolean held = live.entrySet().stream()
+                    .anyMatch(other -> !other.getKey().equals(self) && other.getValue().contains(source));
+            if (!held) { // else the holder lets go at its next rebalance
+                mine.put(source, newClaim(source));
+                starting.add(source);
             }
         }
-        String mine = newClaim(source);
-        starting.add(source);
-        String[] previousHolder = new String[1];
-        claims.get(source).compose(raw -> {
-            if (raw == null) {
-                return claims.putIfAbsent(source, mine).map(previous -> previous == null);
-            }
-            String holder = auth.openValue(CLAIMS_MAP, source, raw).map(MeshAuth.Opened::sender).orElse(null);
-            if (self.equals(holder)) {
-                return Future.succeededFuture(true);
-            }
-            previousHolder[0] = holder;
-            return claims.replaceIfPresent(source, raw, mine); // no live lease names it: nobody holds it
-        }).compose(taken -> taken ? previousState(source, previousHolder[0]).map(previous -> {
-            take(source, previous);
-            return true;
-        }) : Future.succeededFuture(false)).onComplete(done -> {
-            if (done.failed() || !done.result()) {
-                starting.remove(source);
-                claimed.remove(source, mine);
-            }
-        });
+        if (mine.isEmpty()) {
+            return;
+        }
+        Map<String, String> previousHolder = new HashMap<>();
+        Set<String> ours = new HashSet<>();
+        claimMap.getAll(mine.keySet()).compose(read -> {
+            Map<String, ClaimMap.Swap> swaps = new HashMap<>();
+            mine.forEach((source, claim) -> {
+                String raw = read.get(source);
+                String holder = raw == null ? null
+                        : auth.openValue(CLAIMS_MAP, source, raw).map(MeshAuth.Opened::sender).orElse(null);
+                if (self.equals(holder)) {
+                    ours.add(source);
+                } else {
+                    if (holder != null) {
+                        previousHolder.put(source, holder);
+                    }
+                    swaps.put(source, new ClaimMap.Swap(raw, claim)); // no live lease names it: nobody holds it
+                }
+            });
+            return claimMap.swapAll(swaps);
+        }).onComplete(done -> mine.forEach((source, claim) -> {
+            boolean taken = ours.contains(source) || done.succeeded() && Boolean.TRUE.equals(done.result().get(source));
+            (taken ? previousState(source, previousHolder.get(source)).map(previous -> {
+                take(source, previous);
+                return true;
+            }) : Future.succeededFuture(false)).onComplete(took -> {
+                if (took.failed() || !took.result()) {
+                    starting.remove(source);
+                    claimed.remove(source, claim);
+                }
+            });
+        }));
     }
 
     /** A poller's state as a sampler sealed it, with that value's counter (which only grows per sampler). */
