@@ -11,6 +11,7 @@ import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.InternetProtocolFamily;
+import io.netty.channel.socket.SocketProtocolFamily;
 import io.timemesh.core.settings.Settings;
 import io.timemesh.core.clock.MonotonicReader;
 import io.timemesh.core.clock.TimeReading;
@@ -142,8 +143,7 @@ public final class NtpServerVerticle extends VerticleBase {
             return local;
         }).compose(local -> {
             Transport transport = context.owner().transport();
-            DatagramChannel candidate = transport.datagramChannel(local.getAddress() instanceof Inet6Address
-                    ? InternetProtocolFamily.IPv6 : InternetProtocolFamily.IPv4);
+            DatagramChannel candidate = datagramChannel(transport, local.getAddress() instanceof Inet6Address);
             transport.configure(candidate, new DatagramSocketOptions().setReusePort(reusePort)
                     .setReceiveBufferSize(RECEIVE_BUFFER));
             batched(candidate);
@@ -161,6 +161,22 @@ public final class NtpServerVerticle extends VerticleBase {
                 return Future.failedFuture(e);
             });
         }).onSuccess(c -> host = address).recover(e -> ApiVerticle.listenFailed("NTP (UDP)", address, port, e));
+    }
+
+    /**
+     * An unbound datagram channel of the transport for the address family. Vert.x's epoll transport opens a
+     * dual-stack IPv6 socket whatever the family asked for, which would take every IPv4 request through the IPv6
+     * stack as a mapped address (measured with perf: udpv6_recvmsg and udpv6_sendmsg per datagram, issue 14): an
+     * IPv4 address gets an IPv4 socket, as chronyd's bindaddress does.
+     */
+    private static DatagramChannel datagramChannel(Transport transport, boolean ipv6) {
+        DatagramChannel channel = transport.datagramChannel(ipv6 ? InternetProtocolFamily.IPv6
+                : InternetProtocolFamily.IPv4);
+        if (ipv6 || !(channel instanceof EpollDatagramChannel)) {
+            return channel;
+        }
+        channel.unsafe().closeForcibly();
+        return new EpollDatagramChannel(SocketProtocolFamily.INET);
     }
 
     /** Up to {@link #BATCH} datagrams a read on epoll (one recvmmsg), each of up to {@link #MAX_REQUEST} bytes. */
