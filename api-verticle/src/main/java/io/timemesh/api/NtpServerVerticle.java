@@ -59,9 +59,9 @@ public final class NtpServerVerticle extends VerticleBase {
     /** Datagrams read per batch: one recvmmsg on epoll, as the floor's 64. */
     private static final int BATCH = 64;
     /**
-     * Datagrams one recvmmsg reads at most: its buffer is {@link #MAX_REQUEST} × this, 32 KiB, the largest the pooled
-     * allocator caches per thread (a 128 KiB buffer for 64 was taken from the arena at every read: 8 % of the NTP
-     * loop at 50,000/s, when a read brings about 3 datagrams); a batch goes on reading up to {@link #BATCH}.
+     * Datagrams one recvmmsg reads at most, into a buffer of {@link #MAX_REQUEST} × this (32 KiB, kept: see
+     * {@link UntilShortRead}): Netty sets up every slot before each recvmmsg, and a read brought about 3 datagrams
+     * at 50,000/s, so 64 slots cost more than they saved (issue 14); a batch goes on reading up to {@link #BATCH}.
      */
     private static final int SLOTS = 16;
     /**
@@ -181,22 +181,29 @@ public final class NtpServerVerticle extends VerticleBase {
 
     /** Up to {@link #BATCH} datagrams a read on epoll (one recvmmsg), each of up to {@link #MAX_REQUEST} bytes. */
     private static void batched(DatagramChannel channel) {
-        boolean epoll = channel instanceof EpollDatagramChannel;
-        if (epoll) {
+        if (channel instanceof EpollDatagramChannel) {
             channel.config().setOption(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_REQUEST);
+            UntilShortRead reads = new UntilShortRead(MAX_REQUEST * SLOTS);
+            channel.config().setRecvByteBufAllocator(reads.maxMessagesPerRead(BATCH));
+            channel.closeFuture().addListener(closed -> reads.release());
+        } else {
+            channel.config().setRecvByteBufAllocator(new FixedRecvByteBufAllocator(MAX_REQUEST)
+                    .maxMessagesPerRead(BATCH));
         }
-        channel.config().setRecvByteBufAllocator((epoll ? new UntilShortRead(MAX_REQUEST * SLOTS)
-                : new FixedRecvByteBufAllocator(MAX_REQUEST)).maxMessagesPerRead(BATCH));
     }
 
     /**
-     * Fixed-size receive buffers, and a batch that ends at the first read that did not fill its buffer: such a
+     * Receive buffers for one channel, and a batch that ends at the first read that did not fill its buffer: such a
      * recvmmsg found the socket empty, so reading on (as Netty does until EAGAIN) would mostly cost a recvmmsg for
      * the two or three datagrams that arrived meanwhile (issue 14: about eight per wake-up at 50,000/s). Those raise
-     * epoll again (edge-triggered, every arrival does) and come in the next batch.
+     * epoll again (edge-triggered, every arrival does) and come in the next batch. The buffer is kept from read to
+     * read: Netty 4.2's adaptive allocator does not pool 32 KiB, so every read allocated and zeroed a new direct
+     * buffer with a cleaner (JFR and perf at 50,000/s, issue 14). Each datagram read is a retained slice of it, so
+     * it is reused only once every slice of the last read has been released (as {@link Answering} does at once).
      */
     private static final class UntilShortRead extends DefaultMaxMessagesRecvByteBufAllocator {
         private final int bufferSize;
+        private ByteBuf kept;
 
         UntilShortRead(int bufferSize) {
             this.bufferSize = bufferSize;
@@ -205,6 +212,15 @@ public final class NtpServerVerticle extends VerticleBase {
         @Override
         public Handle newHandle() {
             return new MaxMessageHandle() {
+                @Override
+                public ByteBuf allocate(ByteBufAllocator alloc) {
+                    if (kept == null || kept.refCnt() != 1) {
+                        release();
+                        kept = alloc.directBuffer(bufferSize);
+                    }
+                    return kept.retain().clear();
+                }
+
                 @Override
                 public int guess() {
                     return bufferSize;
@@ -215,6 +231,14 @@ public final class NtpServerVerticle extends VerticleBase {
                     return super.continueReading(maybeMoreData) && lastBytesRead() == attemptedBytesRead();
                 }
             };
+        }
+
+        /** Gives the kept buffer back; called once the channel is closed. */
+        void release() {
+            if (kept != null) {
+                kept.release();
+                kept = null;
+            }
         }
     }
 
