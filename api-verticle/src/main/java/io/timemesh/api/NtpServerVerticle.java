@@ -1,14 +1,18 @@
 package io.timemesh.api;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.DefaultMaxMessagesRecvByteBufAllocator;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.InternetProtocolFamily;
+import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.util.UncheckedBooleanSupplier;
 import io.timemesh.core.settings.Settings;
 import io.timemesh.core.clock.MonotonicReader;
 import io.timemesh.core.clock.TimeReading;
@@ -55,9 +59,9 @@ public final class NtpServerVerticle extends VerticleBase {
     /** Datagrams read per batch: one recvmmsg on epoll, as the floor's 64. */
     private static final int BATCH = 64;
     /**
-     * Datagrams one recvmmsg reads at most: its buffer is {@link #MAX_REQUEST} × this, 32 KiB, the largest the pooled
-     * allocator caches per thread (a 128 KiB buffer for 64 was taken from the arena at every read: 8 % of the NTP
-     * loop at 50,000/s, when a read brings about 3 datagrams); a batch goes on reading up to {@link #BATCH}.
+     * Datagrams one recvmmsg reads at most, into a buffer of {@link #MAX_REQUEST} × this (32 KiB, kept: see
+     * {@link UntilShortRead}): Netty sets up every slot before each recvmmsg, and a read brought about 3 datagrams
+     * at 50,000/s, so 64 slots cost more than they saved (issue 14); a batch goes on reading up to {@link #BATCH}.
      */
     private static final int SLOTS = 16;
     /**
@@ -139,8 +143,7 @@ public final class NtpServerVerticle extends VerticleBase {
             return local;
         }).compose(local -> {
             Transport transport = context.owner().transport();
-            DatagramChannel candidate = transport.datagramChannel(local.getAddress() instanceof Inet6Address
-                    ? InternetProtocolFamily.IPv6 : InternetProtocolFamily.IPv4);
+            DatagramChannel candidate = datagramChannel(transport, local.getAddress() instanceof Inet6Address);
             transport.configure(candidate, new DatagramSocketOptions().setReusePort(reusePort)
                     .setReceiveBufferSize(RECEIVE_BUFFER));
             batched(candidate);
@@ -160,14 +163,83 @@ public final class NtpServerVerticle extends VerticleBase {
         }).onSuccess(c -> host = address).recover(e -> ApiVerticle.listenFailed("NTP (UDP)", address, port, e));
     }
 
+    /**
+     * An unbound datagram channel of the transport for the address family. Vert.x's epoll transport opens a
+     * dual-stack IPv6 socket whatever the family asked for, which would take every IPv4 request through the IPv6
+     * stack as a mapped address (measured with perf: udpv6_recvmsg and udpv6_sendmsg per datagram, issue 14): an
+     * IPv4 address gets an IPv4 socket, as chronyd's bindaddress does.
+     */
+    private static DatagramChannel datagramChannel(Transport transport, boolean ipv6) {
+        DatagramChannel channel = transport.datagramChannel(ipv6 ? InternetProtocolFamily.IPv6
+                : InternetProtocolFamily.IPv4);
+        if (ipv6 || !(channel instanceof EpollDatagramChannel)) {
+            return channel;
+        }
+        channel.unsafe().closeForcibly();
+        return new EpollDatagramChannel(SocketProtocolFamily.INET);
+    }
+
     /** Up to {@link #BATCH} datagrams a read on epoll (one recvmmsg), each of up to {@link #MAX_REQUEST} bytes. */
     private static void batched(DatagramChannel channel) {
-        boolean epoll = channel instanceof EpollDatagramChannel;
-        if (epoll) {
+        if (channel instanceof EpollDatagramChannel) {
             channel.config().setOption(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_REQUEST);
+            UntilShortRead reads = new UntilShortRead(MAX_REQUEST * SLOTS);
+            channel.config().setRecvByteBufAllocator(reads.maxMessagesPerRead(BATCH));
+            channel.closeFuture().addListener(closed -> reads.release());
+        } else {
+            channel.config().setRecvByteBufAllocator(new FixedRecvByteBufAllocator(MAX_REQUEST)
+                    .maxMessagesPerRead(BATCH));
         }
-        channel.config().setRecvByteBufAllocator(
-                new FixedRecvByteBufAllocator(epoll ? MAX_REQUEST * SLOTS : MAX_REQUEST).maxMessagesPerRead(BATCH));
+    }
+
+    /**
+     * Receive buffers for one channel, and a batch that ends at the first read that did not fill its buffer: such a
+     * recvmmsg found the socket empty, so reading on (as Netty does until EAGAIN) would mostly cost a recvmmsg for
+     * the two or three datagrams that arrived meanwhile (issue 14: about eight per wake-up at 50,000/s). Those raise
+     * epoll again (edge-triggered, every arrival does) and come in the next batch. The buffer is kept from read to
+     * read: Netty 4.2's adaptive allocator does not pool 32 KiB, so every read allocated and zeroed a new direct
+     * buffer with a cleaner (JFR and perf at 50,000/s, issue 14). Each datagram read is a retained slice of it, so
+     * it is reused only once every slice of the last read has been released (as {@link Answering} does at once).
+     */
+    private static final class UntilShortRead extends DefaultMaxMessagesRecvByteBufAllocator {
+        private final int bufferSize;
+        private ByteBuf kept;
+
+        UntilShortRead(int bufferSize) {
+            this.bufferSize = bufferSize;
+        }
+
+        @Override
+        public Handle newHandle() {
+            return new MaxMessageHandle() {
+                @Override
+                public ByteBuf allocate(ByteBufAllocator alloc) {
+                    if (kept == null || kept.refCnt() != 1) {
+                        release();
+                        kept = alloc.directBuffer(bufferSize);
+                    }
+                    return kept.retain().clear();
+                }
+
+                @Override
+                public int guess() {
+                    return bufferSize;
+                }
+
+                @Override
+                public boolean continueReading(UncheckedBooleanSupplier maybeMoreData) {
+                    return super.continueReading(maybeMoreData) && lastBytesRead() == attemptedBytesRead();
+                }
+            };
+        }
+
+        /** Gives the kept buffer back; called once the channel is closed. */
+        void release() {
+            if (kept != null) {
+                kept.release();
+                kept = null;
+            }
+        }
     }
 
     /** The address the server listens on: as configured, else "::" (dual-stack) or "0.0.0.0". */
@@ -185,6 +257,7 @@ public final class NtpServerVerticle extends VerticleBase {
         private final byte[] request = new byte[MAX_REQUEST];
         private final List<ByteBuf> stamped = new ArrayList<>();
         private final byte[] reply = new byte[NtpConstants.HEADER_LENGTH];
+        private final ReplyBlock replies = new ReplyBlock();
         private TimeReading received;
         private long receivedLocal;
         /** The batch's replies in common ({@link NtpResponder#header}), worked out at its first request. */
@@ -242,7 +315,7 @@ public final class NtpServerVerticle extends VerticleBase {
             counters.ntpRequest(NtpOutcome.ANSWERED);
             System.arraycopy(header, 0, reply, 0, reply.length);
             NtpResponder.fill(reply, ask.get(), receiveStamp, receiveStamp); // T3 written when the batch is sent
-            ByteBuf out = ctx.alloc().directBuffer(reply.length).writeBytes(reply);
+            ByteBuf out = replies.next(ctx.alloc()).writeBytes(reply);
             stamped.add(out);
             return out;
         }
@@ -277,11 +350,56 @@ public final class NtpServerVerticle extends VerticleBase {
             received = null;
             header = null;
             ctx.flush(); // the batch's replies as one sendmmsg on epoll
+            replies.batchSent();
+        }
+
+        @Override
+        public void handlerRemoved(ChannelHandlerContext ctx) {
+            replies.release();
         }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             LOG.debug("NTP server: {}", cause.toString()); // a bad datagram must not close the server
+        }
+    }
+
+    /**
+     * Where a batch's plain replies are written: 48-byte slices of one direct buffer kept from batch to batch, as a
+     * pooled buffer taken per reply was 5 % of the NTP event loop at 50,000 requests/s (JFR, issue 14). A reply in
+     * flight holds a reference to the block (Netty releases it once sent); a block still referenced when a batch
+     * starts, its replies queued behind a full socket buffer, is left to them and a new one taken.
+     */
+    private static final class ReplyBlock {
+        private final ByteBuf[] slots = new ByteBuf[BATCH];
+        private ByteBuf block;
+        private int used;
+
+        /** An empty 48-byte buffer for the next reply of this batch, which the write will release. */
+        ByteBuf next(ByteBufAllocator alloc) {
+            if (used == 0 && (block == null || block.refCnt() != 1)) {
+                release();
+                block = alloc.directBuffer(BATCH * NtpConstants.HEADER_LENGTH);
+                for (int i = 0; i < slots.length; i++) {
+                    slots[i] = block.slice(i * NtpConstants.HEADER_LENGTH, NtpConstants.HEADER_LENGTH);
+                }
+            }
+            if (used == slots.length) {
+                return alloc.directBuffer(NtpConstants.HEADER_LENGTH); // a batch's last read may bring more
+            }
+            return slots[used++].retain().clear();
+        }
+
+        /** The batch's replies were handed to the socket: the next batch starts at the first slot again. */
+        void batchSent() {
+            used = 0;
+        }
+
+        void release() {
+            if (block != null) {
+                block.release();
+                block = null;
+            }
         }
     }
 

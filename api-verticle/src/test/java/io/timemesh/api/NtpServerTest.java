@@ -25,6 +25,8 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.SocketTimeoutException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -166,6 +168,22 @@ class NtpServerTest {
         vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
         assertThat(vertx.isNativeTransportEnabled()).isTrue();
         assertBurstAnswered();
+    }
+
+    /**
+     * An IPv4 address is served from an IPv4 socket over epoll too, where Vert.x's transport would open a dual-stack
+     * IPv6 one: the kernel lists the port with the IPv4 UDP sockets, not as a v4-mapped IPv6 one.
+     */
+    @Test
+    void anIpv4AddressIsServedFromAnIpv4SocketOverEpoll() throws Exception {
+        vertx.close().await();
+        vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+        assertThat(vertx.isNativeTransportEnabled()).isTrue();
+        int port = deploy(new MonotonicTimescale(), new JsonObject().put("ntpHost", "127.0.0.1").put("ntpPort", 0));
+        String bound = String.format("0100007F:%04X ", port);
+        assertThat(Files.readAllLines(Path.of("/proc/net/udp"))).anyMatch(line -> line.contains(bound));
+        assertThat(Files.readAllLines(Path.of("/proc/net/udp6")))
+                .noneMatch(line -> line.contains("0000000000000000FFFF0000" + bound));
     }
 
     /**

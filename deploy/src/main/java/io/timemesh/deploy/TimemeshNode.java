@@ -379,15 +379,18 @@ public final class TimemeshNode {
     }
 
     /**
-     * The NTP server: one instance per core on the port the first one bound, when the transport can
-     * share a port (epoll's SO_REUSEPORT) and no rate limit needs one table, so replies are not
-     * limited to one event loop. No instance shares the HTTP API's event loop, so that a flood of
-     * either cannot starve the other.
+     * The NTP server: one instance per two cores (at least one) on the port the first one bound, when the
+     * transport can share a port (epoll's SO_REUSEPORT) and no rate limit needs one table, so replies are not
+     * limited to one event loop. Not one per core: on loopback the kernel's work per datagram (delivery,
+     * wake-ups) is most of a reply's cost and needs the other cores, and each instance sleeps and wakes for
+     * its own half-filled batches: on 2 cores at 50,000 requests/s one instance cost 1.11× chronyd's CPU per
+     * reply where two cost 1.41×, and it kept up at 100,000/s without loss (bench/ntp-cost.sh, issue 14).
+     * No instance shares the HTTP API's event loop, so that a flood of either cannot starve the other.
      */
     private static Future<String> deployNtp(Deployments deployed, NtpServerVerticle first, NtpServerSettings config,
                                             Supplier<NtpServerVerticle> more, Thread apiLoop) {
         int extra = deployed.vertx.isNativeTransportEnabled() && config.shareable()
-                ? Runtime.getRuntime().availableProcessors() - 1 : 0;
+                ? Math.max(1, Runtime.getRuntime().availableProcessors() / 2) - 1 : 0;
         return offLoop(deployed, first, config, apiLoop, VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE).compose(id -> {
             NtpServerSettings joining = config.joining(first.port(), first.host());
             Future<String> instances = Future.succeededFuture(id);

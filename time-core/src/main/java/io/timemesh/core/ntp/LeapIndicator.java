@@ -22,7 +22,10 @@ public enum LeapIndicator {
         };
     }
 
+    /** values() clones its array at every call, and the NTP server decodes every request through here. */
+    private static final LeapIndicator[] BY_CODE = values();
+
     public static LeapIndicator of(int code) {
-        return values()[code & 0b11];
+        return BY_CODE[code & 0b11];
     }
 }

@@ -17,7 +17,10 @@ public enum NtpMode {
         return ordinal();
     }
 
+    /** values() clones its array at every call, and the NTP server decodes every request through here. */
+    private static final NtpMode[] BY_CODE = values();
+
     public static NtpMode of(int code) {
-        return values()[code & 0b111];
+        return BY_CODE[code & 0b111];
     }
 }
