@@ -235,9 +235,10 @@ public final class NtpServerVerticle extends VerticleBase {
 
         /** Gives the kept buffer back; called once the channel is closed. */
         void release() {
-            if (kept != null) {
-                kept.release();
-                kept = null;
+            ByteBuf last = kept;
+            kept = null; // first, so that a failing release cannot leave every later read failing on it
+            if (last != null) {
+                last.release();
             }
         }
     }
@@ -396,9 +397,10 @@ public final class NtpServerVerticle extends VerticleBase {
         }
 
         void release() {
-            if (block != null) {
-                block.release();
-                block = null;
+            ByteBuf last = block;
+            block = null; // first, so that a failing release cannot leave every later batch failing on it
+            if (last != null) {
+                last.release();
             }
         }
     }
