@@ -55,11 +55,16 @@ class ClusterConfigsTest {
             assertThat(config.getProperty("hazelcast.metrics.enabled")).isEqualTo("false");
             assertThat(config.getProperty("hazelcast.health.monitoring.level")).isEqualTo("OFF");
         }
+        assertThat(withOwnProperty("hazelcast.metrics.enabled", "true")).isEqualTo("true");
+    }
+
+    /** The value {@code name} ends with in a config read from cluster.xml with that property set to {@code value}. */
+    private static String withOwnProperty(String name, String value) throws Exception {
         Path file = Files.createTempFile("hazelcast", ".xml");
         try {
             Files.writeString(file, Files.readString(Path.of("cluster", "cluster.xml")).replace("<properties>",
-                    "<properties><property name=\"hazelcast.metrics.enabled\">true</property>"));
-            assertThat(ClusterConfigs.fromFile(file).getProperty("hazelcast.metrics.enabled")).isEqualTo("true");
+                    "<properties><property name=\"" + name + "\">" + value + "</property>"));
+            return ClusterConfigs.fromFile(file).getProperty(name);
         } finally {
             Files.delete(file);
         }
@@ -84,14 +89,7 @@ class ClusterConfigsTest {
             ClusterConfigs.FOOTPRINT.forEach((name, value) -> assertThat(config.getProperty(name)).as(name).isEqualTo(value));
             assertThat(config.getProperty("hazelcast.partition.count")).isNull();
         }
-        Path file = Files.createTempFile("hazelcast", ".xml");
-        try {
-            Files.writeString(file, Files.readString(Path.of("cluster", "cluster.xml")).replace("<properties>",
-                    "<properties><property name=\"hazelcast.event.thread.count\">5</property>"));
-            assertThat(ClusterConfigs.fromFile(file).getProperty("hazelcast.event.thread.count")).isEqualTo("5");
-        } finally {
-            Files.delete(file);
-        }
+        assertThat(withOwnProperty("hazelcast.event.thread.count", "5")).isEqualTo("5");
     }
 
     @Test
