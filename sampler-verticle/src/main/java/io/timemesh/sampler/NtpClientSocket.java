@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
@@ -24,9 +25,11 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.LongConsumer;
 import java.util.random.RandomGenerator;
 
 /**
@@ -122,14 +125,24 @@ public final class NtpClientSocket {
     /** Writes one datagram; completes once it was handed to the kernel. */
     private Future<Void> write(byte[] data, InetSocketAddress target) {
         PromiseInternal<Void> sent = context.promise();
-        send(data, target).addListener(sent);
+        send(data, target, null).addListener(sent);
         return sent.future();
     }
 
-    /** Writes one datagram from a direct buffer, so the transport need not copy it after {@link SendStamp} reads T1. */
-    private ChannelFuture send(byte[] data, InetSocketAddress target) {
+    /**
+     * Writes one datagram from a direct buffer, so the transport need not copy it after {@link SendStamp} reads T1.
+     *
+     * @param onT1 given T1 (local timescale, ns) by the flush that sends this datagram, before its send syscall; or
+     *             null
+     */
+    private ChannelFuture send(byte[] data, InetSocketAddress target, LongConsumer onT1) {
         ByteBuf direct = channel.alloc().directBuffer(data.length).writeBytes(data);
-        return channel.writeAndFlush(new DatagramPacket(direct, target));
+        DatagramPacket packet = new DatagramPacket(direct, target);
+        return channel.writeAndFlush(onT1 == null ? packet : new Stamped(packet, onT1));
+    }
+
+    /** A datagram whose T1 {@link SendStamp} hands to {@code onT1} at the flush that sends it. */
+    private record Stamped(DatagramPacket packet, LongConsumer onT1) {
     }
 
     /** Every address of a host name (a pool), resolved off the event loop; failure is the UNKNOWN_HOST error. */
@@ -178,13 +191,12 @@ public final class NtpClientSocket {
         });
         inFlight.put(key, new Exchange(poller, promise, timerId));
         byte[] request = poller.startExchange(clock.nowNanos(), random.nextInt());
-        // The write completes on the event loop within the flush that sent it, before any reply can be read, so
-        // T1 is in place before the reply is matched. The last pipeline flush came before this datagram's send
-        // syscall (a datagram the kernel refused at first is sent later still), so the bound holds whichever
-        // flush that was; for NTS, T1 also comes after sealing the request.
-        send(request, target).addListener(written -> {
+        // T1 is handed over by the flush that sends this datagram, on the event loop before its send syscall (a
+        // datagram the kernel refused at first is sent later still), so before any reply can be read, and never by
+        // a later flush: not the write's completion, which Netty may notify after other flushes. For NTS, T1 also
+        // comes after sealing the request.
+        send(request, target, poller::onSending).addListener(written -> {
             if (written.isSuccess()) {
-                poller.onSending(sendStamp.lastFlushNanos);
                 return;
             }
             context.emit(null, v -> {
@@ -204,12 +216,25 @@ public final class NtpClientSocket {
      * adds the datagram to its buffer on write, and sends it on flush).
      */
     private final class SendStamp extends ChannelOutboundHandlerAdapter {
-        /** Local timescale, ns; written and read on the channel's event loop only. */
-        private long lastFlushNanos;
+        /** Who gets T1 from the next flush: the datagrams written since the last one. Channel's event loop only. */
+        private final ArrayDeque<LongConsumer> awaitingT1 = new ArrayDeque<>();
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object message, ChannelPromise promise) {
+            if (message instanceof Stamped stamped) {
+                awaitingT1.add(stamped.onT1());
+                ctx.write(stamped.packet(), promise);
+            } else {
+                ctx.write(message, promise);
+            }
+        }
 
         @Override
         public void flush(ChannelHandlerContext ctx) {
-            lastFlushNanos = clock.nowNanos();
+            long t1 = clock.nowNanos();
+            for (LongConsumer onT1; (onT1 = awaitingT1.poll()) != null; ) {
+                onT1.accept(t1);
+            }
             ctx.flush();
         }
     }
