@@ -14,7 +14,6 @@ import io.timemesh.testkit.ChronydClient;
 import io.timemesh.testkit.SimulatedNtpServer;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -68,7 +67,7 @@ class ImageLayoutIT {
         for (String address : List.of("127.0.15.11", "127.0.15.12", "127.0.15.13")) {
             servers.add(SimulatedNtpServer.start(address, local, MeshFixture.truthful(1, 1)));
         }
-        httpPort = freePort();
+        httpPort = LoopbackCluster.freeTcpPort();
         nodeLog = Path.of("target", "image-layout-node.log");
         node = startNode(List.of(), "image", httpPort, nodeLog);
     }
@@ -122,8 +121,8 @@ class ImageLayoutIT {
     void theHealthCheckPassesOnceTheNodeIsLiveAndFailsWithoutIt() throws Exception {
         Outcome healthy = awaitHealthy();
         assertThat(healthy.exitCode()).as(healthy.output() + log()).isZero();
-        Outcome nobody = run(Map.of("TIMEMESH_HTTP_PORT", String.valueOf(freePort())), Duration.ofSeconds(30),
-                HOME.resolve("bin/healthcheck").toString());
+        Outcome nobody = run(Map.of("TIMEMESH_HTTP_PORT", String.valueOf(LoopbackCluster.freeTcpPort())),
+                Duration.ofSeconds(30), HOME.resolve("bin/healthcheck").toString());
         assertThat(nobody.exitCode()).isNotZero();
     }
 
@@ -153,12 +152,12 @@ class ImageLayoutIT {
         String[] ntp = {"--ntp-port", "123"};
 
         Path refusedLog = Path.of("target", "image-layout-no-capability.log");
-        Process refused = startNode(nobody, "nocap", freePort(), refusedLog, ntp);
+        Process refused = startNode(nobody, "nocap", LoopbackCluster.freeTcpPort(), refusedLog, ntp);
         assertThat(refused.waitFor(90, TimeUnit.SECONDS)).isTrue();
         assertThat(refused.exitValue()).isNotZero();
         assertThat(Files.readString(refusedLog)).contains("Permission denied");
 
-        int port = freePort();
+        int port = LoopbackCluster.freeTcpPort();
         Path log = Path.of("target", "image-layout-ntp123.log");
         Process served = startNode(withBind, "ntp123", port, log, ntp);
         try {
@@ -339,11 +338,5 @@ class ImageLayoutIT {
 
     private static String log() throws IOException {
         return "\nnode log:\n" + Files.readString(nodeLog);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

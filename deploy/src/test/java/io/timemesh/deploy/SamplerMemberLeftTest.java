@@ -20,7 +20,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -73,14 +72,14 @@ class SamplerMemberLeftTest {
             member.deployVerticle(new SamplerVerticle(local, auth, -20, HostResolver.IP_LITERALS_ONLY),
                     new DeploymentOptions().setConfig(samplerConfig.copy().put("nodeName", "sampler-" + i))).await();
         }
-        Map<String, String> owners = steadyOwners(3, 10);
+        Map<String, String> owners = steadyOwners(3);
         assertThat(Set.copyOf(owners.values())).hasSize(3);
 
         // Member 1 only looks gone to member 0: its lease is renewed, so after a rebalance or two nothing has moved.
         members.get(0).eventBus().publish(EventBusAddresses.MEMBER_LEFT, memberId(members.get(1)),
                 new DeliveryOptions().setLocalOnly(true));
         TimeUnit.SECONDS.sleep(3);
-        assertThat(steadyOwners(3, 10)).as("owners after a false report").isEqualTo(owners);
+        assertThat(steadyOwners(3)).as("owners after a false report").isEqualTo(owners);
 
         // Member 2 dies: Hazelcast stopped without leaving, then its Vert.x (its sampler's stop reaches no map).
         List<String> moving = SourceAssignment.owned("sampler-2", Set.of("sampler-0", "sampler-1", "sampler-2"),
@@ -109,29 +108,14 @@ class SamplerMemberLeftTest {
                 moving, movedAfter);
         assertThat(movedAfter).as("seconds until the survivors asked every source the dead sampler held")
                 .isLessThan(LAPSE_AFTER_KILL_SECONDS);
-        Map<String, String> after = steadyOwners(2, 10);
+        Map<String, String> after = steadyOwners(2);
         assertThat(after.values()).doesNotContain(victimClient);
         assertThat(after.keySet()).hasSize(SOURCES);
     }
 
-    /**
-     * Every source's one client over two polls, once every source has had exactly one for two polls and
-     * {@code samplers} share them, waiting at most {@code limitSeconds}.
-     */
-    private Map<String, String> steadyOwners(int samplers, int limitSeconds) throws InterruptedException {
-        long deadline = local.nowNanos() + limitSeconds * 1_000_000_000L;
-        while (true) {
-            long since = local.nowNanos();
-            TimeUnit.SECONDS.sleep(2);
-            Map<String, Set<String>> pollers = SamplingWatch.pollersSince(servers, since);
-            boolean steady = pollers.size() == SOURCES && pollers.values().stream().allMatch(set -> set.size() == 1);
-            Map<String, String> owners = new HashMap<>();
-            pollers.forEach((server, set) -> owners.put(server, set.iterator().next()));
-            if (steady && Set.copyOf(owners.values()).size() == samplers) {
-                return owners;
-            }
-            assertThat(local.nowNanos()).as("one sampler per source, %s", pollers).isLessThan(deadline);
-        }
+    /** Every source's one client over two polls, once {@code samplers} share them (within 10 s). */
+    private Map<String, String> steadyOwners(int samplers) throws InterruptedException {
+        return SamplingWatch.steadyOwners(servers, local, samplers, 2, 10);
     }
 
     /** Seconds after {@code sinceNanos} at which a client other than {@code client} first asked {@code source}. */

@@ -1,5 +1,6 @@
 package io.timemesh.deploy;
 
+import io.timemesh.core.time.MonotonicTimescale;
 import io.timemesh.testkit.SimulatedNtpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -8,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
@@ -65,6 +67,34 @@ final class SamplingWatch {
                     .map(SimulatedNtpServer.Request::client).collect(Collectors.toSet()));
         }
         return pollers;
+    }
+
+    /**
+     * Every server's one client socket over the last window, once every server was asked by exactly one client
+     * during a window of {@code windowSeconds} (longer than a poll) and {@code samplers} clients share them: a
+     * fixed wait would take the share while sources are still moving between samplers joining on a loaded machine.
+     *
+     * @param truth the servers' truth timescale
+     * @return server host:port → client host:port
+     * @throws AssertionError if no window within {@code limitSeconds} was steady
+     */
+    static Map<String, String> steadyOwners(List<SimulatedNtpServer> servers, MonotonicTimescale truth, int samplers,
+                                            double windowSeconds, int limitSeconds) throws InterruptedException {
+        long deadline = truth.nowNanos() + TimeUnit.SECONDS.toNanos(limitSeconds);
+        while (true) {
+            long since = truth.nowNanos();
+            TimeUnit.NANOSECONDS.sleep((long) (windowSeconds * 1e9));
+            Map<String, Set<String>> pollers = pollersSince(servers, since);
+            Map<String, String> owners = new HashMap<>();
+            pollers.forEach((server, set) -> owners.put(server, set.size() == 1 ? set.iterator().next() : null));
+            if (!owners.containsValue(null) && Set.copyOf(owners.values()).size() == samplers) {
+                return owners;
+            }
+            if (truth.nowNanos() > deadline) {
+                throw new AssertionError("not one sampler per source among " + samplers + " within " + limitSeconds
+                        + " s: " + pollers);
+            }
+        }
     }
 
     /**

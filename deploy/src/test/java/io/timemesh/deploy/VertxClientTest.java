@@ -15,7 +15,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -143,10 +142,7 @@ class VertxClientTest {
 
     @Test
     void anUnreachableNodeFailsTheFutureWithTimeUnavailable() throws Exception {
-        int closed;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            closed = socket.getLocalPort();
-        }
+        int closed = LoopbackCluster.freeTcpPort(); // outside the ephemeral range: nothing takes it meanwhile
         Vertx vertx = Vertx.vertx();
         try {
             VertxTimemeshClient client = VertxTimemeshClient.http(vertx, URI.create("http://127.0.0.1:" + closed),
