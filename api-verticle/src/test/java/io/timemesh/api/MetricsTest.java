@@ -2,6 +2,7 @@ package io.timemesh.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -23,6 +24,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -87,12 +89,16 @@ class MetricsTest {
                 Reference.Status.MAJORITY, 0.3, new OffsetInterval(0.297, 0.303), new OffsetInterval(0.299, 0.301),
                 new Reference.Vote(4, 5, List.of("a", "b", "c", "d"), List.of("e"), List.of()),
                 new Reference.Peer(1, LeapIndicator.NO_WARNING, "a", null, 0.003))));
-        Thread.sleep(2_500); // one refresh of the per-source gauges
-
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + api.httpPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).isEqualTo(200);
-        Map<String, Double> series = parse(response.body());
+        // One refresh of the per-source gauges (every 2 s) and the reference applied: waited for, not slept on, as a
+        // loaded machine runs the refresh late.
+        Map<String, Double> series = await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200))
+                .until(() -> {
+                    HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                            + api.httpPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+                    assertThat(response.statusCode()).isEqualTo(200);
+                    return parse(response.body());
+                }, scraped -> scraped.containsKey("timemesh_source_reach{source=\"127.0.5.1:123\"}")
+                        && Double.valueOf(4.0).equals(scraped.get("timemesh_reference_survivors")));
         assertThat(series.get("timemesh_clock_error_bound_seconds")).isCloseTo(0.0025, within(1e-6));
         assertThat(series.get("timemesh_clock_status{status=\"SYNCHRONIZED\"}")).isEqualTo(1.0);
         assertThat(series.get("timemesh_clock_status{status=\"HOLDOVER\"}")).isEqualTo(0.0);
