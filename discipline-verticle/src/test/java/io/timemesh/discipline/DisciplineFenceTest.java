@@ -61,31 +61,42 @@ class DisciplineFenceTest {
         vertx.eventBus().consumer(EventBusAddresses.FENCE, m -> fences.open(m.body())
                 .ifPresent(o -> notices.add(o.body().put("from", o.sender())))).completion().await();
 
-        // sel-a leads at epoch 1; from the 40th reference on, sel-b publishes at epoch 2 as well.
-        for (int i = 0; i < 120; i++) {
+        // sel-a leads at epoch 1 (40 references, and more until the node has measured its link to sel-a and applied
+        // one); then sel-b publishes at epoch 2 as well (80 rounds, and more until over 40 of sel-b's were applied and
+        // 70 of sel-a's refused): how soon a link is measured is up to the machine's load, so counts of rounds are
+        // floors, not the window.
+        String stale = EventBusAddresses.REFERENCE + " stale-epoch";
+        int i = 0;
+        for (; i < 40 || (applied.isEmpty() && i < 1_000); i++) {
             vertx.eventBus().publish(EventBusAddresses.REFERENCE, a.seal(EventBusAddresses.REFERENCE,
                     new JsonObject().put("epoch", 1).put("reference", reference("sel-a", i, 1.0))));
-            if (i >= 40) {
-                vertx.eventBus().publish(EventBusAddresses.REFERENCE, b.seal(EventBusAddresses.REFERENCE,
-                        new JsonObject().put("epoch", 2).put("reference", reference("sel-b", i, 2.0))));
-            }
+            TimeUnit.MILLISECONDS.sleep(15);
+        }
+        long rival = System.nanoTime();
+        for (int both = 0; both < 80 || ((applied.stream().filter("sel-b"::equals).count() <= 40
+                || node.rejections().getOrDefault(stale, 0L) < 70) && both < 1_000); both++, i++) {
+            vertx.eventBus().publish(EventBusAddresses.REFERENCE, a.seal(EventBusAddresses.REFERENCE,
+                    new JsonObject().put("epoch", 1).put("reference", reference("sel-a", i, 1.0))));
+            vertx.eventBus().publish(EventBusAddresses.REFERENCE, b.seal(EventBusAddresses.REFERENCE,
+                    new JsonObject().put("epoch", 2).put("reference", reference("sel-b", i, 2.0))));
             TimeUnit.MILLISECONDS.sleep(15);
         }
         TimeUnit.MILLISECONDS.sleep(100);
+        double rivalSeconds = (System.nanoTime() - rival) / 1e9;
 
         int firstB = applied.indexOf("sel-b");
         assertThat(applied.subList(0, firstB)).isNotEmpty().containsOnly("sel-a");
         assertThat(applied.subList(firstB, applied.size())).hasSizeGreaterThan(40).containsOnly("sel-b");
-        assertThat(node.rejections().getOrDefault(EventBusAddresses.REFERENCE + " stale-epoch", 0L))
-                .isGreaterThanOrEqualTo(70);
+        assertThat(node.rejections().getOrDefault(stale, 0L)).isGreaterThanOrEqualTo(70);
         JsonObject mesh = vertx.eventBus().<JsonObject>request(EventBusAddresses.MESH_STATUS, null).await().body();
         assertThat(mesh.getString("leader")).isEqualTo("sel-b");
         assertThat(mesh.getLong("epoch")).isEqualTo(2);
         // sel-b is another node (on the same clock here): its link's δ/2 + ε widened what was applied.
         assertThat(mesh.getDouble("hopSeconds")).isPositive().isLessThan(0.05);
-        // About 80 refused references in 1.2 s: one notice a second at most, each naming the leadership followed.
-        assertThat(notices).hasSizeBetween(1, 3).allSatisfy(n -> assertThat(n).isEqualTo(new JsonObject()
-                .put("leader", "sel-b").put("epoch", 2L).put("from", "node")));
+        // About 80 refused references in 1.2 s (longer on a loaded machine): one notice a second at most, each naming
+        // the leadership followed.
+        assertThat(notices).hasSizeBetween(1, 1 + (int) rivalSeconds).allSatisfy(n -> assertThat(n).isEqualTo(
+                new JsonObject().put("leader", "sel-b").put("epoch", 2L).put("from", "node")));
     }
 
     /** Each step of the clock is counted with its direction; a slew is not a step. */
