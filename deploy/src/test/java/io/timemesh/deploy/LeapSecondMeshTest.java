@@ -1,6 +1,7 @@
 package io.timemesh.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.timemesh.core.clock.LeapMode;
 import io.timemesh.core.clock.LeapSecond;
@@ -69,7 +70,11 @@ class LeapSecondMeshTest {
             TimeUnit.MILLISECONDS.sleep(100);
         }
         assertThat(mesh.servers).as(mesh.sources().encodePrettily()).allMatch(this::selected);
-        TimeUnit.MILLISECONDS.sleep(1_500); // a selection with all three reaches the clock
+        // A selection with all three reaches the clock: a reference newer than the decision that showed them
+        // selected (a fixed 1.5 s was a poll and a half, which a loaded machine can outlast).
+        long seenSelected = System.nanoTime();
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100)).until(() -> mesh.status()
+                .getDouble("lastUpdateAgeSeconds") < (System.nanoTime() - seenSelected) / 1e9);
         MeshFixture.Answer answer = mesh.time();
         CliRun query = CliRun.of("query", "--json", "--samples", "1", "127.0.0.1:" + mesh.node.ntpPort());
         assertThat(query.exitCode()).as(query.out()).isZero();
