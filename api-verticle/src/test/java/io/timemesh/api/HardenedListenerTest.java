@@ -165,12 +165,14 @@ class HardenedListenerTest {
                 silent.add(connect());
             }
             Thread.sleep(500);
+            // The newest first, well inside its 1.5 s head deadline: the count below waits up to 1 ms on each of the
+            // 100 kept, which a loaded machine stretches.
+            assertThat(closedByServer(silent.get(silent.size() - 1), 1)).as("the newest kept").isFalse();
             int keptOverCap = 0;
             for (Socket socket : silent) {
                 keptOverCap += closedByServer(socket, 1) ? 0 : 1;
             }
             assertThat(keptOverCap).as("silent sockets kept open, cap 100").isLessThanOrEqualTo(100);
-            assertThat(closedByServer(silent.get(silent.size() - 1), 1)).as("the newest kept").isFalse();
             List<Socket> open = new ArrayList<>(silent);
             while (!open.isEmpty() && System.nanoTime() - start < 8_000_000_000L) {
                 open.removeIf(socket -> {
