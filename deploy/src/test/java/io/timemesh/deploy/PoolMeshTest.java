@@ -1,6 +1,7 @@
 package io.timemesh.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.timemesh.sampler.HostResolver;
 import io.timemesh.testkit.ServerBehaviour;
@@ -38,6 +39,14 @@ class PoolMeshTest {
             mesh.servers.add(server);
         }
         return port;
+    }
+
+    /** Until /sources shows {@code member} selected, judged on one answer (not asked again after the wait). */
+    private void awaitSelected(String member, Duration limit) {
+        await().atMost(limit).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+            JsonObject source = source(member);
+            assertThat(source.getString("state")).as(source.encode()).isEqualTo("selected");
+        });
     }
 
     private JsonObject source(String name) throws Exception {
@@ -99,11 +108,7 @@ class PoolMeshTest {
             Thread.sleep(3_000); // more than a poll: asked no more once replaced
         }
         assertThat(asked).as("the liar is no longer asked").isEqualTo(liar.requestCount());
-        long settle = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < settle && !source(member).getString("state").equals("selected")) {
-            Thread.sleep(200);
-        }
-        assertThat(source(member).getString("state")).isEqualTo("selected");
+        awaitSelected(member, Duration.ofSeconds(10));
         assertThat(mesh.servers.stream().filter(s -> s.host().equals("127.0.18.5")).findFirst().orElseThrow()
                 .requestCount()).isPositive();
     }
@@ -119,11 +124,7 @@ class PoolMeshTest {
                 HostResolver.table(Map.of("pool.test", List.of("127.0.19.1", "127.0.19.2", "127.0.19.3", "127.0.19.4", "127.0.19.5"))));
         assertThat(mesh.awaitStatus("SYNCHRONIZED", Duration.ofSeconds(20)).status()).isEqualTo("SYNCHRONIZED");
         String member = "pool.test:" + port + "#1"; // 127.0.19.2 until it kisses, then the spare 127.0.19.5
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (System.nanoTime() < deadline && !source(member).getString("state").equals("selected")) {
-            Thread.sleep(200);
-        }
-        assertThat(source(member).getString("state")).as(source(member).encode()).isEqualTo("selected");
+        awaitSelected(member, Duration.ofSeconds(15));
         SimulatedNtpServer kisser = mesh.servers.stream().filter(s -> s.host().equals("127.0.19.2")).findFirst().orElseThrow();
         assertThat(kisser.requestCount()).as("asked once, never again").isEqualTo(1);
         assertThat(mesh.servers.stream().filter(s -> s.host().equals("127.0.19.5")).findFirst().orElseThrow()
