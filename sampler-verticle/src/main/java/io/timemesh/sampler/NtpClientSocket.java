@@ -23,6 +23,7 @@ import io.vertx.core.spi.transport.Transport;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -31,6 +32,8 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.function.LongConsumer;
 import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One UDP socket shared by all sources of a sampler (or a query), matching replies to exchanges by
@@ -55,12 +58,26 @@ import java.util.random.RandomGenerator;
  * completion is no usable upper end for T1: on loopback the syscall wakes the server, which on a machine
  * of two cores read its T2 before our send returned in most exchanges measured, so the middle of such a
  * bracket would have put T1 after the server's T2.
+ *
+ * <p>Self-probe: T4 is late by the receive side's latency (the event loop's wake-up and read), which θ takes half
+ * of, low. At most once a second, when an exchange starts, the socket sends an 8-byte token to itself, T1 read in
+ * {@link SendStamp#flush} and T4 in {@link Receiver} as for an exchange: its T4 − T1 is our own stack's one-way
+ * latency (send syscall, loopback, receive path). The least of the last {@value #PROBE_WINDOW} is handed with
+ * each reply to {@link SourcePoller#onDatagram}, which moves only the point estimate's T4 earlier by it; the exact
+ * interval is computed from the raw T4 and rests on no probe. The least, as the clock filter keeps least-delay
+ * exchanges: a probe delayed by other work on the loop says nothing about the stack's own latency.
  */
 public final class NtpClientSocket {
     private static final int RECEIVE_BUFFER_BYTES = 1 << 20;
     private static final String LOOPBACK = "127.0.0.1";
     private static final String WILDCARD_V4 = "0.0.0.0";
     private static final String WILDCARD_V6 = "::";
+    private static final Logger LOG = LoggerFactory.getLogger(NtpClientSocket.class);
+    /** Self-probes the least latency is taken over: half a minute at one a second. */
+    static final int PROBE_WINDOW = 32;
+    /** Least time between self-probes, ns (issue 14 counts the CPU each poll costs). */
+    private static final long PROBE_INTERVAL_NANOS = 1_000_000_000L;
+    private static final int PROBE_BYTES = Long.BYTES;
 
     private final Vertx vertx;
     private final ContextInternal context;
@@ -70,6 +87,14 @@ public final class NtpClientSocket {
     private final HostResolver resolver;
     private final Map<String, Exchange> inFlight = new HashMap<>();
     private final SendStamp sendStamp = new SendStamp();
+    /** The latest self-probes' T4 − T1, ns, a ring of {@link #PROBE_WINDOW}. */
+    private final long[] probeLatencies = new long[PROBE_WINDOW];
+    private int probes;
+    private long leastProbeLatency;
+    /** The token of the self-probe in flight (a newer probe replaces a lost one), its T1 once sent, ns. */
+    private long probeToken;
+    private long probeT1 = Long.MIN_VALUE;
+    private long probeStarted = Long.MIN_VALUE;
 
     private record Exchange(SourcePoller poller, Promise<ExchangeStep> promise, long timerId) {}
 
@@ -208,7 +233,53 @@ public final class NtpClientSocket {
                 }
             });
         });
+        probeIfDue(); // after the request, so its send syscall is not inside the request's T1 to departure
         return promise.future();
+    }
+
+    /** Sends a self-probe when none was sent for {@link #PROBE_INTERVAL_NANOS}; one lost is replaced then too. */
+    private void probeIfDue() {
+        long now = clock.nowNanos();
+        if (probeStarted != Long.MIN_VALUE && now - probeStarted < PROBE_INTERVAL_NANOS) {
+            return;
+        }
+        probeStarted = now;
+        probeToken = random.nextLong();
+        probeT1 = Long.MIN_VALUE;
+        long token = probeToken;
+        byte[] payload = ByteBuffer.allocate(PROBE_BYTES).putLong(token).array();
+        send(payload, new InetSocketAddress(LOOPBACK, localPort()), t1 -> {
+            if (probeToken == token) {
+                probeT1 = t1;
+            }
+        });
+    }
+
+    /** Whether the datagram is the self-probe in flight; if so its latency joins the window. */
+    private boolean onProbe(InetSocketAddress sender, byte[] data, long t4) {
+        if (sender.getPort() != localPort() || data.length != PROBE_BYTES || probeT1 == Long.MIN_VALUE
+                || ByteBuffer.wrap(data).getLong() != probeToken) {
+            return false;
+        }
+        long latency = t4 - probeT1;
+        probeT1 = Long.MIN_VALUE;
+        probeLatencies[probes++ % PROBE_WINDOW] = latency;
+        long least = Long.MAX_VALUE;
+        for (int i = 0; i < Math.min(probes, PROBE_WINDOW); i++) {
+            least = Math.min(least, probeLatencies[i]);
+        }
+        leastProbeLatency = Math.max(0, least);
+        LOG.debug("self-probe latency {} ns; least of the last {}: {} ns", latency, Math.min(probes, PROBE_WINDOW),
+                leastProbeLatency);
+        return true;
+    }
+
+    /**
+     * Our stack's least one-way latency over the last {@value #PROBE_WINDOW} self-probes (T1 before the send
+     * syscall to T4 after the read, on loopback), ns; 0 before the first probe came back.
+     */
+    public long leastProbeLatencyNanos() {
+        return leastProbeLatency;
     }
 
     /**
@@ -252,12 +323,15 @@ public final class NtpClientSocket {
     }
 
     private void onPacket(InetSocketAddress sender, byte[] data, long t4) {
+        if (onProbe(sender, data, t4)) {
+            return;
+        }
         String key = key(sender.getAddress(), sender.getPort());
         Exchange exchange = inFlight.get(key);
         if (exchange == null) {
-            return; // late replies, strays and our own warm-up datagram
+            return; // late replies, strays, lost self-probes and our own warm-up datagram
         }
-        ExchangeStep step = exchange.poller().onDatagram(data, data.length, t4);
+        ExchangeStep step = exchange.poller().onDatagram(data, data.length, t4, leastProbeLatency);
         if (step.ended()) {
             inFlight.remove(key);
             vertx.cancelTimer(exchange.timerId());

@@ -74,8 +74,11 @@ public record SourceSample(
      * @param errorSeconds  the regression's standard error of the offset, s (0 when unknown)
      * @param frequency     how fast the source's offset changes against the sampler's local timescale,
      *                      dimensionless (1e-6 = 1 ppm; 0 when unknown): carries the estimate forward in time
+     * @param receiveLatencySeconds the sampler's least self-probe latency when it took the newest exchange, s (0 when
+     *                      none was measured): how much later than the reply's arrival its T4 is read at least, which
+     *                      the estimate corrects for and the interval does not
      */
-    public record Estimate(double offsetSeconds, double errorSeconds, double frequency) {}
+    public record Estimate(double offsetSeconds, double errorSeconds, double frequency, double receiveLatencySeconds) {}
 
     /**
      * The source's exact interval and its point estimate; the sample time is the newest exchange's,
@@ -90,7 +93,8 @@ public record SourceSample(
                 new Filter(best.delaySeconds(), filtered.dispersionSeconds(), filtered.jitterSeconds(),
                         filtered.stages()),
                 new ServerFields(best.stratum(), best.referenceId(), best.leap(), best.rootDelaySeconds()),
-                new Estimate(estimate.offsetSeconds(), estimate.offsetErrorSeconds(), estimate.significantFrequency()),
+                new Estimate(estimate.offsetSeconds(), estimate.offsetErrorSeconds(), estimate.significantFrequency(),
+                        estimate.receiveLatencySeconds()),
                 reach, pollSeconds);
     }
 

@@ -15,6 +15,9 @@ package io.timemesh.core.message;
  *                      frequency
  * @param estimateErrorNs the regression's standard error of that estimate (0 when unknown)
  * @param frequencyPpm  how fast the source's offset changes against the selector's timescale, ppm (0 when unknown)
+ * @param receiveLatencyNs its sampler's least self-probe latency when it took the newest exchange (0 when unmeasured):
+ *                      how late that sampler reads T4 at least, which {@code estimateNs} corrects for and the
+ *                      exact interval does not
  */
 public record SourceView(
         String address,
@@ -37,5 +40,6 @@ public record SourceView(
         Long ntsLastKeyExchangeNs,
         Long estimateNs,
         Long estimateErrorNs,
-        Double frequencyPpm) {
+        Double frequencyPpm,
+        Long receiveLatencyNs) {
 }

@@ -1,0 +1,99 @@
+package io.timemesh.sampler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.timemesh.core.ntp.NtpConstants;
+import io.timemesh.core.time.MonotonicTimescale;
+import io.timemesh.testkit.ServerBehaviour;
+import io.timemesh.testkit.SimulatedNtpServer;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The socket's self-probe over real loopback: what it measures, what it hands each reply, what it ignores. */
+class NtpClientSocketProbeTest {
+
+    private static final MonotonicTimescale CLOCK = new MonotonicTimescale();
+    private static final Duration TIMEOUT = Duration.ofSeconds(1);
+    private static Vertx vertx;
+
+    @BeforeAll
+    static void startVertx() {
+        vertx = Vertx.vertx();
+    }
+
+    @AfterAll
+    static void stopVertx() {
+        vertx.close().await();
+    }
+
+    /** Opens a socket on 127.0.0.1 on one context, runs {@code body} there and closes the socket after it. */
+    private static <T> T onSocket(Function<NtpClientSocket, Future<T>> body) throws Exception {
+        Context context = vertx.getOrCreateContext();
+        Promise<T> done = Promise.promise();
+        context.runOnContext(v -> NtpClientSocket.open(vertx, CLOCK, "127.0.0.1", HostResolver.SYSTEM)
+                .compose(socket -> body.apply(socket).eventually(socket::close))
+                .onComplete(done));
+        return done.future().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+
+    /** One exchange's receive latency as the poller was given it, and the socket's least right after, ns. */
+    private record Seen(long givenNanos, long leastNanos) {}
+
+    private static Future<List<Seen>> exchanges(NtpClientSocket socket, SourcePoller poller, InetSocketAddress target,
+                                                int remaining, List<Seen> seen) {
+        return socket.exchange(poller, target, TIMEOUT).compose(step -> {
+            assertThat(step).isInstanceOf(ExchangeStep.Sampled.class);
+            long given = Math.round(((ExchangeStep.Sampled) step).estimate().receiveLatencySeconds() * 1e9);
+            seen.add(new Seen(given, socket.leastProbeLatencyNanos()));
+            return remaining <= 1 ? Future.succeededFuture(seen)
+                    : vertx.timer(100).compose(t -> exchanges(socket, poller, target, remaining - 1, seen));
+        });
+    }
+
+    @Test
+    void theLeastSelfProbeLatencyIsMeasuredAboutOnceASecondAndHandedWithEachReply() throws Exception {
+        try (SimulatedNtpServer server = SimulatedNtpServer.start("127.0.0.71", CLOCK, ServerBehaviour.truthful())) {
+            SourcePoller poller = new SourcePoller(server.hostPort(),
+                    new PollSchedule(NtpConstants.MIN_POLL_SECONDS, false), MonotonicTimescale.measurePrecisionLog2());
+            InetSocketAddress target = new InetSocketAddress(InetAddress.getByName(server.host()), server.port());
+            // 30 exchanges 0.1 s apart: about three seconds, so three probes or more.
+            List<Seen> seen = onSocket(socket -> exchanges(socket, poller, target, 30, new ArrayList<>()));
+            Seen last = seen.get(seen.size() - 1);
+            // A probe on loopback comes back within the exchange's timeout, so its latency is set by the last reply,
+            assertThat(last.leastNanos()).isPositive().isLessThan(TIMEOUT.toNanos());
+            // and each reply was handed the least the socket held when it came in.
+            assertThat(seen).allSatisfy(s -> assertThat(s.givenNanos()).isEqualTo(s.leastNanos()));
+        }
+    }
+
+    @Test
+    void aDatagramThatIsNotTheProbeInFlightIsNoProbe() throws Exception {
+        long least = onSocket(socket -> {
+            // Eight bytes, the probe's size, from another port, before any probe was sent: a stray or a forgery.
+            try (DatagramSocket other = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+                byte[] token = ByteBuffer.allocate(Long.BYTES).putLong(42).array();
+                other.send(new DatagramPacket(token, token.length, InetAddress.getByName("127.0.0.1"),
+                        socket.localPort()));
+            } catch (java.io.IOException e) {
+                return Future.failedFuture(e);
+            }
+            return vertx.timer(300).map(t -> socket.leastProbeLatencyNanos());
+        });
+        assertThat(least).isZero();
+    }
+}
