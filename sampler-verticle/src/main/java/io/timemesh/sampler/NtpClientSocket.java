@@ -6,10 +6,13 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.EventLoop;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.InternetProtocolFamily;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.timemesh.core.exchange.ExchangeError;
 import io.timemesh.core.exchange.ExchangeFailure;
 import io.timemesh.core.time.TimeSource;
@@ -30,6 +33,7 @@ import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -60,12 +64,16 @@ import org.slf4j.LoggerFactory;
  * bracket would have put T1 after the server's T2.
  *
  * <p>Self-probe: T4 is late by the receive side's latency (the event loop's wake-up and read), which θ takes half
- * of, low. At most once a second, when an exchange starts, the socket sends an 8-byte token to itself, T1 read in
- * {@link SendStamp#flush} and T4 in {@link Receiver} as for an exchange: its T4 − T1 is our own stack's one-way
- * latency (send syscall, loopback, receive path). The least of the last {@value #PROBE_WINDOW} is handed with
- * each reply to {@link SourcePoller#onDatagram}, which moves only the point estimate's T4 earlier by it; the exact
- * interval is computed from the raw T4 and rests on no probe. The least, as the clock filter keeps least-delay
- * exchanges: a probe delayed by other work on the loop says nothing about the stack's own latency.
+ * of, low. Once a second while the socket is open, a second socket on another event loop sends this one a probe,
+ * T1 read in its own {@link SendStamp#flush} (and written into the probe there, before the send syscall) and T4 in
+ * {@link Receiver}, as for an exchange: its T4 − T1 is our own stack's one-way latency (send path, loopback, the
+ * wake-up of a sleeping event loop and the read). Sent from this loop instead, the probe was in this socket's queue
+ * before the loop went back to waiting, so it measured no wake-up at all, and it came in next to the replies, whose
+ * handling it waited behind. The least of the last {@value #PROBE_WINDOW} is handed with each reply to
+ * {@link SourcePoller#onDatagram}, which moves only the point estimate's T4 earlier by it; the exact interval is
+ * computed from the raw T4 and rests on no probe. The least, as the clock filter keeps least-delay exchanges: a
+ * probe delayed by other work on the loop says nothing about the stack's own latency. A probe counts only from the
+ * probe socket's port with the secret token of the probe in flight, so nobody else can set the correction.
  */
 public final class NtpClientSocket {
     private static final int RECEIVE_BUFFER_BYTES = 1 << 20;
@@ -77,7 +85,8 @@ public final class NtpClientSocket {
     static final int PROBE_WINDOW = 32;
     /** Least time between self-probes, ns (issue 14 counts the CPU each poll costs). */
     private static final long PROBE_INTERVAL_NANOS = 1_000_000_000L;
-    private static final int PROBE_BYTES = Long.BYTES;
+    /** A probe: its token, then its T1 (local timescale, ns). */
+    private static final int PROBE_BYTES = 2 * Long.BYTES;
 
     private final Vertx vertx;
     private final ContextInternal context;
@@ -91,10 +100,8 @@ public final class NtpClientSocket {
     private final long[] probeLatencies = new long[PROBE_WINDOW];
     private int probes;
     private long leastProbeLatency;
-    /** The token of the self-probe in flight (a newer probe replaces a lost one), its T1 once sent, ns. */
-    private long probeToken;
-    private long probeT1 = Long.MIN_VALUE;
-    private long probeStarted = Long.MIN_VALUE;
+    /** The probes' sender, null until {@link #startProbes} and after {@link #close}. */
+    private SelfProbe selfProbe;
 
     private record Exchange(SourcePoller poller, Promise<ExchangeStep> promise, long timerId) {}
 
@@ -121,7 +128,64 @@ public final class NtpClientSocket {
                 ? listen(context, clock, resolver, WILDCARD_V6).recover(noIpv6 -> listen(context, clock, resolver, WILDCARD_V4))
                 : listen(context, clock, resolver, bindHost);
         return bound.compose(opened -> opened.write(new byte[1], new InetSocketAddress(LOOPBACK, opened.localPort()))
-                .map(sent -> opened));
+                .compose(sent -> opened.startProbes()).map(started -> opened));
+    }
+
+    /**
+     * Opens the probe socket on an event loop other than this socket's (the acceptor's when Vert.x has one loop), on
+     * loopback, or on this socket's own address when it is bound to one, and starts its probes.
+     */
+    private Future<Void> startProbes() {
+        InetSocketAddress local = (InetSocketAddress) channel.localAddress();
+        InetSocketAddress target = local.getAddress().isAnyLocalAddress()
+                ? new InetSocketAddress(LOOPBACK, local.getPort()) : local;
+        boolean ipv6 = target.getAddress() instanceof java.net.Inet6Address;
+        Transport transport = context.owner().transport();
+        DatagramChannel sender = transport.datagramChannel(ipv6 ? InternetProtocolFamily.IPv6 : InternetProtocolFamily.IPv4);
+        transport.configure(sender, new DatagramSocketOptions().setIpV6(ipv6));
+        sender.config().setAutoRead(false); // it only sends
+        SendStamp stamp = new SendStamp();
+        sender.pipeline().addLast(stamp);
+        EventLoop loop = otherEventLoop();
+        PromiseInternal<Void> bound = context.promise();
+        loop.register(sender).addListener(registered -> {
+            if (registered.isSuccess()) {
+                sender.bind(new InetSocketAddress(target.getAddress(), 0)).addListener(bound);
+            } else {
+                bound.fail(registered.cause());
+            }
+        });
+        return bound.map(ok -> {
+            selfProbe = new SelfProbe(sender, target, loop.scheduleAtFixedRate(() -> sendProbe(sender, target),
+                    0, PROBE_INTERVAL_NANOS, TimeUnit.NANOSECONDS));
+            return (Void) null;
+        }).recover(e -> {
+            sender.close();
+            return Future.failedFuture(e);
+        });
+    }
+
+    private EventLoop otherEventLoop() {
+        for (EventExecutor executor : context.owner().nettyEventLoopGroup()) {
+            if (executor != context.nettyEventLoop()) {
+                return (EventLoop) executor;
+            }
+        }
+        return context.owner().acceptorEventLoopGroup().next();
+    }
+
+    /** The probe socket, where it sends, and its schedule. */
+    private record SelfProbe(DatagramChannel sender, InetSocketAddress target, ScheduledFuture<?> schedule) {}
+
+    /** The token of the probe in flight: set on the probe socket's loop before it sends, read on this one. */
+    private volatile long probeToken;
+
+    /** On the probe socket's loop: a new token, and T1 written into the probe by the flush that sends it. */
+    private void sendProbe(DatagramChannel sender, InetSocketAddress target) {
+        long token = random.nextLong();
+        probeToken = token;
+        ByteBuf probe = sender.alloc().directBuffer(PROBE_BYTES).writeLong(token).writeLong(0);
+        sender.writeAndFlush(new Stamped(new DatagramPacket(probe, target), t1 -> probe.setLong(Long.BYTES, t1)));
     }
 
     private static Future<NtpClientSocket> listen(ContextInternal context, TimeSource clock, HostResolver resolver,
@@ -233,36 +297,22 @@ public final class NtpClientSocket {
                 }
             });
         });
-        probeIfDue(); // after the request, so its send syscall is not inside the request's T1 to departure
         return promise.future();
     }
 
-    /** Sends a self-probe when none was sent for {@link #PROBE_INTERVAL_NANOS}; one lost is replaced then too. */
-    private void probeIfDue() {
-        long now = clock.nowNanos();
-        if (probeStarted != Long.MIN_VALUE && now - probeStarted < PROBE_INTERVAL_NANOS) {
-            return;
-        }
-        probeStarted = now;
-        probeToken = random.nextLong();
-        probeT1 = Long.MIN_VALUE;
-        long token = probeToken;
-        byte[] payload = ByteBuffer.allocate(PROBE_BYTES).putLong(token).array();
-        send(payload, new InetSocketAddress(LOOPBACK, localPort()), t1 -> {
-            if (probeToken == token) {
-                probeT1 = t1;
-            }
-        });
-    }
-
-    /** Whether the datagram is the self-probe in flight; if so its latency joins the window. */
+    /** Whether the datagram is the probe in flight; if so its latency joins the window. */
     private boolean onProbe(InetSocketAddress sender, byte[] data, long t4) {
-        if (sender.getPort() != localPort() || data.length != PROBE_BYTES || probeT1 == Long.MIN_VALUE
-                || ByteBuffer.wrap(data).getLong() != probeToken) {
+        SelfProbe probe = selfProbe;
+        if (probe == null || data.length != PROBE_BYTES
+                || sender.getPort() != ((InetSocketAddress) probe.sender().localAddress()).getPort()) {
             return false;
         }
-        long latency = t4 - probeT1;
-        probeT1 = Long.MIN_VALUE;
+        ByteBuffer content = ByteBuffer.wrap(data);
+        if (content.getLong() != probeToken) {
+            return true; // a probe replaced by a newer one, or a forgery: no latency from it
+        }
+        probeToken = random.nextLong(); // each probe counts once
+        long latency = t4 - content.getLong();
         probeLatencies[probes++ % PROBE_WINDOW] = latency;
         long least = Long.MAX_VALUE;
         for (int i = 0; i < Math.min(probes, PROBE_WINDOW); i++) {
@@ -365,6 +415,11 @@ public final class NtpClientSocket {
     public Future<Void> close() {
         inFlight.values().forEach(e -> vertx.cancelTimer(e.timerId()));
         inFlight.clear();
+        if (selfProbe != null) {
+            selfProbe.schedule().cancel(false);
+            selfProbe.sender().close();
+            selfProbe = null;
+        }
         PromiseInternal<Void> closed = context.promise();
         channel.close().addListener(closed);
         return closed.future();
