@@ -66,14 +66,20 @@ import org.slf4j.LoggerFactory;
  * <p>Self-probe: T4 is late by the receive side's latency (the event loop's wake-up and read), which θ takes half
  * of, low. Once a second while the socket is open, a second socket on another event loop sends this one a probe,
  * T1 read in its own {@link SendStamp#flush} (and written into the probe there, before the send syscall) and T4 in
- * {@link Receiver}, as for an exchange: its T4 − T1 is our own stack's one-way latency (send path, loopback, the
- * wake-up of a sleeping event loop and the read). Sent from this loop instead, the probe was in this socket's queue
- * before the loop went back to waiting, so it measured no wake-up at all, and it came in next to the replies, whose
- * handling it waited behind. The least of the last {@value #PROBE_WINDOW} is handed with each reply to
+ * {@link Receiver}, as for an exchange: its T4 − T1 is P = s + r, our own stack's one-way latency: the send path s
+ * from T1 to the datagram in the peer's queue, then r, the wake-up of a sleeping event loop and the read. Sent from
+ * this loop instead, the probe was in this socket's queue before the loop went back to waiting, so it measured no
+ * wake-up at all, and it came in next to the replies, whose handling it waited behind. θ is off by (s − r)/2 (s
+ * makes T2 − T1 long, r makes T4 late), so the correction is r − s = P − 2s, not P: moving T4 by all of P would
+ * add s to θ. s is bounded by the send syscall's duration, which {@link SendStamp} measures for every request
+ * (T1 to the flush's return; on loopback the datagram is queued, and its reader woken, inside that syscall): so
+ * the correction is P − 2 × that, at least 0; since the syscall outlasts s, it is short of r − s rather than over.
+ * Each is the least of the last {@value #PROBE_WINDOW}, as the clock filter keeps least-delay exchanges (a
+ * probe delayed by other work on the loop says nothing about the stack's own latency), and the estimate's
+ * ends come from the quickest exchange each way. The correction is handed with each reply to
  * {@link SourcePoller#onDatagram}, which moves only the point estimate's T4 earlier by it; the exact interval is
- * computed from the raw T4 and rests on no probe. The least, as the clock filter keeps least-delay exchanges: a
- * probe delayed by other work on the loop says nothing about the stack's own latency. A probe counts only from the
- * probe socket's port with the secret token of the probe in flight, so nobody else can set the correction.
+ * computed from the raw T4 and rests on no probe. A probe counts only from the probe socket's port with the secret
+ * token of the probe in flight, so nobody else can set the correction.
  */
 public final class NtpClientSocket {
     private static final int RECEIVE_BUFFER_BYTES = 1 << 20;
@@ -95,11 +101,13 @@ public final class NtpClientSocket {
     private final RandomGenerator random;
     private final HostResolver resolver;
     private final Map<String, Exchange> inFlight = new HashMap<>();
-    private final SendStamp sendStamp = new SendStamp();
-    /** The latest self-probes' T4 − T1, ns, a ring of {@link #PROBE_WINDOW}. */
-    private final long[] probeLatencies = new long[PROBE_WINDOW];
-    private int probes;
-    private long leastProbeLatency;
+    /** The latest self-probes' T4 − T1, ns. This socket's event loop only. */
+    private final LeastOfWindow probeLatencies = new LeastOfWindow();
+    /** The latest requests' send syscall durations (T1 to the flush's return), ns. This socket's event loop only. */
+    private final LeastOfWindow sendDurations = new LeastOfWindow();
+    private final SendStamp sendStamp = new SendStamp(sendDurations);
+    /** What {@link #receiveLatencyNanos} returns, ns. */
+    private long receiveLatency;
     /** The probes' sender, null until {@link #startProbes} and after {@link #close}. */
     private SelfProbe selfProbe;
 
@@ -144,7 +152,7 @@ public final class NtpClientSocket {
         DatagramChannel sender = transport.datagramChannel(ipv6 ? InternetProtocolFamily.IPv6 : InternetProtocolFamily.IPv4);
         transport.configure(sender, new DatagramSocketOptions().setIpV6(ipv6));
         sender.config().setAutoRead(false); // it only sends
-        SendStamp stamp = new SendStamp();
+        SendStamp stamp = new SendStamp(null);
         sender.pipeline().addLast(stamp);
         EventLoop loop = otherEventLoop();
         PromiseInternal<Void> bound = context.promise();
@@ -313,23 +321,54 @@ public final class NtpClientSocket {
         }
         probeToken = random.nextLong(); // each probe counts once
         long latency = t4 - content.getLong();
-        probeLatencies[probes++ % PROBE_WINDOW] = latency;
-        long least = Long.MAX_VALUE;
-        for (int i = 0; i < Math.min(probes, PROBE_WINDOW); i++) {
-            least = Math.min(least, probeLatencies[i]);
-        }
-        leastProbeLatency = Math.max(0, least);
-        LOG.debug("self-probe latency {} ns; least of the last {}: {} ns", latency, Math.min(probes, PROBE_WINDOW),
-                leastProbeLatency);
+        probeLatencies.add(latency);
+        receiveLatency = sendDurations.isEmpty() ? 0
+                : Math.max(0, probeLatencies.least() - 2 * sendDurations.least());
+        LOG.debug("self-probe latency {} ns; least of the last {}: {} ns; least send syscall {} ns; correction {} ns",
+                latency, probeLatencies.size(), probeLatencies.least(), sendDurations.least(), receiveLatency);
         return true;
     }
 
     /**
-     * Our stack's least one-way latency over the last {@value #PROBE_WINDOW} self-probes (T1 before the send
-     * syscall to T4 after the read, on loopback), ns; 0 before the first probe came back.
+     * How late T4 is read at least, less how early T1 is (r − s in the class comment): the least self-probe latency
+     * less twice the least send syscall's, over the last {@value #PROBE_WINDOW} of each, ns; 0 before both were
+     * measured, and never below 0.
      */
-    public long leastProbeLatencyNanos() {
-        return leastProbeLatency;
+    public long receiveLatencyNanos() {
+        return receiveLatency;
+    }
+
+    /** The least self-probe latency P over the last {@value #PROBE_WINDOW} probes, ns; Long.MAX_VALUE before one. */
+    long leastProbeLatencyNanos() {
+        return probeLatencies.least();
+    }
+
+    /** The least of the last {@value #PROBE_WINDOW} values added, ns. One thread only. */
+    private static final class LeastOfWindow {
+        private final long[] values = new long[PROBE_WINDOW];
+        private int added;
+        private long least = Long.MAX_VALUE;
+
+        void add(long value) {
+            values[added++ % PROBE_WINDOW] = value;
+            least = Long.MAX_VALUE;
+            for (int i = 0; i < size(); i++) {
+                least = Math.min(least, values[i]);
+            }
+        }
+
+        int size() {
+            return Math.min(added, PROBE_WINDOW);
+        }
+
+        boolean isEmpty() {
+            return added == 0;
+        }
+
+        /** Long.MAX_VALUE while empty. */
+        long least() {
+            return least;
+        }
     }
 
     /**
@@ -339,6 +378,12 @@ public final class NtpClientSocket {
     private final class SendStamp extends ChannelOutboundHandlerAdapter {
         /** Who gets T1 from the next flush: the datagrams written since the last one. Channel's event loop only. */
         private final ArrayDeque<LongConsumer> awaitingT1 = new ArrayDeque<>();
+        /** Where a stamped flush's duration goes (T1 to its return, ns), or null. */
+        private final LeastOfWindow durations;
+
+        SendStamp(LeastOfWindow durations) {
+            this.durations = durations;
+        }
 
         @Override
         public void write(ChannelHandlerContext ctx, Object message, ChannelPromise promise) {
@@ -353,10 +398,14 @@ public final class NtpClientSocket {
         @Override
         public void flush(ChannelHandlerContext ctx) {
             long t1 = clock.nowNanos();
+            boolean stamped = !awaitingT1.isEmpty();
             for (LongConsumer onT1; (onT1 = awaitingT1.poll()) != null; ) {
                 onT1.accept(t1);
             }
             ctx.flush();
+            if (stamped && durations != null) {
+                durations.add(clock.nowNanos() - t1);
+            }
         }
     }
 
@@ -381,7 +430,7 @@ public final class NtpClientSocket {
         if (exchange == null) {
             return; // late replies, strays, lost self-probes and our own warm-up datagram
         }
-        ExchangeStep step = exchange.poller().onDatagram(data, data.length, t4, leastProbeLatency);
+        ExchangeStep step = exchange.poller().onDatagram(data, data.length, t4, receiveLatency);
         if (step.ended()) {
             inFlight.remove(key);
             vertx.cancelTimer(exchange.timerId());

@@ -51,22 +51,25 @@ class NtpClientSocketProbeTest {
         return done.future().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
-    /** One exchange's receive latency as the poller was given it, and the socket's least right after, ns. */
-    private record Seen(long givenNanos, long leastNanos) {}
+    /**
+     * One exchange's receive correction as the poller was given it, the socket's right after, and its least probe
+     * latency then, ns.
+     */
+    private record Seen(long givenNanos, long correctionNanos, long leastProbeNanos) {}
 
     private static Future<List<Seen>> exchanges(NtpClientSocket socket, SourcePoller poller, InetSocketAddress target,
                                                 int remaining, List<Seen> seen) {
         return socket.exchange(poller, target, TIMEOUT).compose(step -> {
             assertThat(step).isInstanceOf(ExchangeStep.Sampled.class);
             long given = Math.round(((ExchangeStep.Sampled) step).estimate().receiveLatencySeconds() * 1e9);
-            seen.add(new Seen(given, socket.leastProbeLatencyNanos()));
+            seen.add(new Seen(given, socket.receiveLatencyNanos(), socket.leastProbeLatencyNanos()));
             return remaining <= 1 ? Future.succeededFuture(seen)
                     : vertx.timer(100).compose(t -> exchanges(socket, poller, target, remaining - 1, seen));
         });
     }
 
     @Test
-    void theLeastSelfProbeLatencyIsMeasuredAboutOnceASecondAndHandedWithEachReply() throws Exception {
+    void theSelfProbeIsMeasuredAboutOnceASecondAndItsCorrectionHandedWithEachReply() throws Exception {
         try (SimulatedNtpServer server = SimulatedNtpServer.start("127.0.0.71", CLOCK, ServerBehaviour.truthful())) {
             SourcePoller poller = new SourcePoller(server.hostPort(),
                     new PollSchedule(NtpConstants.MIN_POLL_SECONDS, false), MonotonicTimescale.measurePrecisionLog2());
@@ -74,10 +77,12 @@ class NtpClientSocketProbeTest {
             // 30 exchanges 0.1 s apart: about three seconds, so three probes or more.
             List<Seen> seen = onSocket(socket -> exchanges(socket, poller, target, 30, new ArrayList<>()));
             Seen last = seen.get(seen.size() - 1);
-            // A probe on loopback comes back within the exchange's timeout, so its latency is set by the last reply,
-            assertThat(last.leastNanos()).isPositive().isLessThan(TIMEOUT.toNanos());
-            // and each reply was handed the least the socket held when it came in.
-            assertThat(seen).allSatisfy(s -> assertThat(s.givenNanos()).isEqualTo(s.leastNanos()));
+            // Probes on loopback come back within the exchange's timeout, so P is known by the last reply; the
+            // correction (P less twice the least send syscall) is at least 0 and below P;
+            assertThat(last.leastProbeNanos()).isPositive().isLessThan(TIMEOUT.toNanos());
+            assertThat(last.correctionNanos()).isBetween(0L, last.leastProbeNanos());
+            // and each reply was handed the correction the socket held when it came in.
+            assertThat(seen).allSatisfy(s -> assertThat(s.givenNanos()).isEqualTo(s.correctionNanos()));
         }
     }
 
