@@ -150,9 +150,10 @@ public final class SourcePoller {
     /**
      * A datagram from the source's address was read at {@code t4Nanos}.
      *
-     * @param receiveLatencyNanos how late T4 is read at least after the datagram's arrival (the socket's least
-     *                            self-probe latency), ns, 0 when unmeasured: corrects the point estimate only, never
-     *                            the exact interval ({@link SourceStats})
+     * @param receiveLatencyNanos how much later than the datagram's arrival T4 is read, less how much earlier than
+     *                            the request's departure T1 was (r − s, from the socket's self-probe), ns, 0 when
+     *                            unmeasured: corrects the point estimate only, never the exact interval
+     *                            ({@link SourceStats})
      */
     public ExchangeStep onDatagram(byte[] data, int length, long t4Nanos, long receiveLatencyNanos) {
         if (!inFlight) {

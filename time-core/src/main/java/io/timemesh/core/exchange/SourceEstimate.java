@@ -25,8 +25,8 @@ import io.timemesh.core.time.OffsetInterval;
  *                            queued ones)
  * @param event               what this exchange did beyond adding a sample
  * @param reason              why, in words (with the figures), or null with {@link Event#NONE}
- * @param receiveLatencySeconds the receive latency given with the newest exchange (our stack's least self-probe
- *                            latency), s; 0 when none was measured
+ * @param receiveLatencySeconds the receive correction given with the newest exchange (r − s from the sampler's
+ *                            self-probe), s; 0 when none was measured
  */
 public record SourceEstimate(FilteredEstimate filtered, long atNanos, OffsetInterval bound, double offsetSeconds,
                              double offsetErrorSeconds, double frequency, double skew,

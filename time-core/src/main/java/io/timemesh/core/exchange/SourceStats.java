@@ -36,11 +36,11 @@ import java.util.List;
  * deviations, with an offset that the delay explains, is left out of the estimate (chrony's
  * maxdelaydevratio) but still tightens the bound, which holds whatever the delay.
  *
- * <p><b>Receive latency</b> (estimate only). Our T4 is read after the event loop wakes to the reply, so it is late
- * by that wake-up and θ is low by half of it. Each exchange may come with our stack's least measured one-way
- * latency (the sampler's self-probe): for the point estimate that exchange's T4 is moved that much earlier, which
- * raises its interval's low end T3 − T4 by it (at most by δ, so the round trip stays ≥ 0) and its centre by half
- * of it, and the estimate is then clamped inside the exact intersection. The bound never uses it: it comes from
+ * <p><b>Receive latency</b> (estimate only). Our T4 is read r after the reply arrives (the event loop's wake-up and
+ * read) and T1 s before the request leaves (the send path), so θ is off by (s − r)/2. Each exchange may come with
+ * r − s as our own stack measured it (the sampler's self-probe): for the point estimate that exchange's T4 is moved
+ * that much earlier, which raises its interval's low end T3 − T4 by it (at most by δ, so the round trip stays
+ * ≥ 0) and its centre by half of it, and the estimate is then clamped inside the exact intersection. The bound never uses it: it comes from
  * the raw T4, which is no earlier than the reply's arrival, so promise 1 (truth inside the bound) rests on no
  * measurement of latency at all.
  */
@@ -100,8 +100,9 @@ public final class SourceStats {
     /**
      * Adds an accepted exchange and returns the estimate as of its T4.
      *
-     * @param receiveLatencySeconds how late our T4 is known to be at least (the least self-probe latency), s; moves
-     *                              only the point estimate (see the class comment), taken within [0, δ]; 0 for none
+     * @param receiveLatencySeconds r − s, how much later our T4 is read than the reply arrives less how much earlier
+     *                              T1 is than the request leaves (the sampler's self-probe), s; moves only the point
+     *                              estimate (see the class comment), taken within [0, δ]; 0 for none
      * @throws IllegalArgumentException for a latency that is NaN
      */
     public SourceEstimate add(NtpSample sample, double receiveLatencySeconds) {

@@ -74,9 +74,9 @@ public record SourceSample(
      * @param errorSeconds  the regression's standard error of the offset, s (0 when unknown)
      * @param frequency     how fast the source's offset changes against the sampler's local timescale,
      *                      dimensionless (1e-6 = 1 ppm; 0 when unknown): carries the estimate forward in time
-     * @param receiveLatencySeconds the sampler's least self-probe latency when it took the newest exchange, s (0 when
-     *                      none was measured): how much later than the reply's arrival its T4 is read at least, which
-     *                      the estimate corrects for and the interval does not
+     * @param receiveLatencySeconds how much earlier the sampler took the newest exchange's T4 for the estimate, s (0
+     *                      when unmeasured): its receive side's latency less its send side's, from its self-probe,
+     *                      which the estimate corrects for and the interval does not
      */
     public record Estimate(double offsetSeconds, double errorSeconds, double frequency, double receiveLatencySeconds) {}
 

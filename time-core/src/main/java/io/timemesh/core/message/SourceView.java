@@ -15,9 +15,9 @@ package io.timemesh.core.message;
  *                      frequency
  * @param estimateErrorNs the regression's standard error of that estimate (0 when unknown)
  * @param frequencyPpm  how fast the source's offset changes against the selector's timescale, ppm (0 when unknown)
- * @param receiveLatencyNs its sampler's least self-probe latency when it took the newest exchange (0 when unmeasured):
- *                      how late that sampler reads T4 at least, which {@code estimateNs} corrects for and the
- *                      exact interval does not
+ * @param receiveLatencyNs how much earlier its sampler took the newest exchange's T4 for the estimate (0 when
+ *                      unmeasured): the receive side's latency less the send side's, from that sampler's self-probe,
+ *                      which {@code estimateNs} corrects for and the exact interval does not
  */
 public record SourceView(
         String address,
