@@ -89,6 +89,8 @@ public final class NtpClientSocket {
     private static final Logger LOG = LoggerFactory.getLogger(NtpClientSocket.class);
     /** Self-probes the least latency is taken over: half a minute at one a second. */
     static final int PROBE_WINDOW = 32;
+    /** Probes before there is any correction. */
+    static final int MIN_PROBES = PROBE_WINDOW / 4;
     /** Least time between self-probes, ns (issue 14 counts the CPU each poll costs). */
     private static final long PROBE_INTERVAL_NANOS = 1_000_000_000L;
     /** A probe: its token, then its T1 (local timescale, ns). */
@@ -322,7 +324,9 @@ public final class NtpClientSocket {
         probeToken = random.nextLong(); // each probe counts once
         long latency = t4 - content.getLong();
         probeLatencies.add(latency);
-        receiveLatency = sendDurations.isEmpty() ? 0
+        // The first probes of a fresh JVM run cold code (52 ms measured for the first), and one correction that
+        // large pins an exchange's estimate to its interval's edge for the whole window: none before a quarter of it.
+        receiveLatency = sendDurations.isEmpty() || probeLatencies.size() < MIN_PROBES ? 0
                 : Math.max(0, probeLatencies.least() - 2 * sendDurations.least());
         LOG.debug("self-probe latency {} ns; least of the last {}: {} ns; least send syscall {} ns; correction {} ns",
                 latency, probeLatencies.size(), probeLatencies.least(), sendDurations.least(), receiveLatency);
@@ -331,8 +335,8 @@ public final class NtpClientSocket {
 
     /**
      * How late T4 is read at least, less how early T1 is (r − s in the class comment): the least self-probe latency
-     * less twice the least send syscall's, over the last {@value #PROBE_WINDOW} of each, ns; 0 before both were
-     * measured, and never below 0.
+     * less twice the least send syscall's, over the last {@value #PROBE_WINDOW} of each, ns; 0 before
+     * {@value #MIN_PROBES} probes and a request were measured, and never below 0.
      */
     public long receiveLatencyNanos() {
         return receiveLatency;

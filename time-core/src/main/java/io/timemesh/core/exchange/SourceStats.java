@@ -39,8 +39,8 @@ import java.util.List;
  * <p><b>Receive latency</b> (estimate only). Our T4 is read r after the reply arrives (the event loop's wake-up and
  * read) and T1 s before the request leaves (the send path), so θ is off by (s − r)/2. Each exchange may come with
  * r − s as our own stack measured it (the sampler's self-probe): for the point estimate that exchange's T4 is moved
- * that much earlier, which raises its interval's low end T3 − T4 by it (at most by δ, so the round trip stays
- * ≥ 0) and its centre by half of it, and the estimate is then clamped inside the exact intersection. The bound never uses it: it comes from
+ * that much earlier, which raises its interval's low end T3 − T4 by it (at most by the window's least δ, which holds
+ * s + r) and its centre by half of it, and the estimate is then clamped inside the exact intersection. The bound never uses it: it comes from
  * the raw T4, which is no earlier than the reply's arrival, so promise 1 (truth inside the bound) rests on no
  * measurement of latency at all.
  */
@@ -73,7 +73,7 @@ public final class SourceStats {
 
     /**
      * An exchange, whether the estimate uses it (the delay test may leave it out), and how far the point estimate
-     * moves its T4 earlier (the receive latency, within [0, δ]), s.
+     * moves its T4 earlier (r − s, within [0, the window's least δ]), s.
      */
     private record Entry(NtpSample sample, boolean estimated, double receiveCorrection) {}
 
@@ -102,7 +102,7 @@ public final class SourceStats {
      *
      * @param receiveLatencySeconds r − s, how much later our T4 is read than the reply arrives less how much earlier
      *                              T1 is than the request leaves (the sampler's self-probe), s; moves only the point
-     *                              estimate (see the class comment), taken within [0, δ]; 0 for none
+     *                              estimate (see the class comment), taken within [0, the window's least δ]; 0 for none
      * @throws IllegalArgumentException for a latency that is NaN
      */
     public SourceEstimate add(NtpSample sample, double receiveLatencySeconds) {
@@ -124,8 +124,7 @@ public final class SourceStats {
                 event = SourceEstimate.Event.QUEUED;
             }
         }
-        window.add(new Entry(sample, estimated,
-                Math.min(Math.max(0, receiveLatencySeconds), Math.max(0, sample.delaySeconds()))));
+        window.add(new Entry(sample, estimated, receiveCorrection(sample, receiveLatencySeconds)));
         if (window.size() > MAX_SAMPLES) {
             window.remove(0);
         }
@@ -136,6 +135,18 @@ public final class SourceStats {
         carryFrequency = carryFrequency(fit);
         return new SourceEstimate(filtered, sample.t4Nanos(), bound, offset, fit.interceptError(), fit.slope(),
                 fit.slopeError(), carryFrequency, window.size(), fit.n(), event, reason, receiveLatencySeconds);
+    }
+
+    /**
+     * The given r − s kept within [0, the least δ of the window and this exchange]: every exchange's δ holds s + r
+     * (besides the paths), so r − s can be no more, and a measurement beyond it is wrong, not the stack.
+     */
+    private double receiveCorrection(NtpSample sample, double receiveLatencySeconds) {
+        double leastDelay = sample.delaySeconds();
+        for (Entry e : window) {
+            leastDelay = Math.min(leastDelay, e.sample().delaySeconds());
+        }
+        return Math.min(Math.max(0, receiveLatencySeconds), Math.max(0, leastDelay));
     }
 
     /** The exchanges kept for a handover (the clock filter's eight), oldest first. */
