@@ -6,13 +6,10 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
-import io.netty.channel.EventLoop;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.InternetProtocolFamily;
-import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.timemesh.core.exchange.ExchangeError;
 import io.timemesh.core.exchange.ExchangeFailure;
 import io.timemesh.core.time.TimeSource;
@@ -26,18 +23,14 @@ import io.vertx.core.spi.transport.Transport;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
 import java.util.random.RandomGenerator;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One UDP socket shared by all sources of a sampler (or a query), matching replies to exchanges by
@@ -62,39 +55,12 @@ import org.slf4j.LoggerFactory;
  * completion is no usable upper end for T1: on loopback the syscall wakes the server, which on a machine
  * of two cores read its T2 before our send returned in most exchanges measured, so the middle of such a
  * bracket would have put T1 after the server's T2.
- *
- * <p>Self-probe: T4 is late by the receive side's latency (the event loop's wake-up and read), which θ takes half
- * of, low. Once a second while the socket is open, a second socket on another event loop sends this one a probe,
- * T1 read in its own {@link SendStamp#flush} (and written into the probe there, before the send syscall) and T4 in
- * {@link Receiver}, as for an exchange: its T4 − T1 is P = s + r, our own stack's one-way latency: the send path s
- * from T1 to the datagram in the peer's queue, then r, the wake-up of a sleeping event loop and the read. Sent from
- * this loop instead, the probe was in this socket's queue before the loop went back to waiting, so it measured no
- * wake-up at all, and it came in next to the replies, whose handling it waited behind. θ is off by (s − r)/2 (s
- * makes T2 − T1 long, r makes T4 late), so the correction is r − s = P − 2s, not P: moving T4 by all of P would
- * add s to θ. s is bounded by the send syscall's duration, which {@link SendStamp} measures for every request
- * (T1 to the flush's return; on loopback the datagram is queued, and its reader woken, inside that syscall): so
- * the correction is P − 2 × that, at least 0; since the syscall outlasts s, it is short of r − s rather than over.
- * Each is the least of the last {@value #PROBE_WINDOW}, as the clock filter keeps least-delay exchanges (a
- * probe delayed by other work on the loop says nothing about the stack's own latency), and the estimate's
- * ends come from the quickest exchange each way. The correction is handed with each reply to
- * {@link SourcePoller#onDatagram}, which moves only the point estimate's T4 earlier by it; the exact interval is
- * computed from the raw T4 and rests on no probe. A probe counts only from the probe socket's port with the secret
- * token of the probe in flight, so nobody else can set the correction.
  */
 public final class NtpClientSocket {
     private static final int RECEIVE_BUFFER_BYTES = 1 << 20;
     private static final String LOOPBACK = "127.0.0.1";
     private static final String WILDCARD_V4 = "0.0.0.0";
     private static final String WILDCARD_V6 = "::";
-    private static final Logger LOG = LoggerFactory.getLogger(NtpClientSocket.class);
-    /** Self-probes the least latency is taken over: half a minute at one a second. */
-    static final int PROBE_WINDOW = 32;
-    /** Probes before there is any correction. */
-    static final int MIN_PROBES = PROBE_WINDOW / 4;
-    /** Least time between self-probes, ns (issue 14 counts the CPU each poll costs). */
-    private static final long PROBE_INTERVAL_NANOS = 1_000_000_000L;
-    /** A probe: its token, then its T1 (local timescale, ns). */
-    private static final int PROBE_BYTES = 2 * Long.BYTES;
 
     private final Vertx vertx;
     private final ContextInternal context;
@@ -103,15 +69,7 @@ public final class NtpClientSocket {
     private final RandomGenerator random;
     private final HostResolver resolver;
     private final Map<String, Exchange> inFlight = new HashMap<>();
-    /** The latest self-probes' T4 − T1, ns. This socket's event loop only. */
-    private final LeastOfWindow probeLatencies = new LeastOfWindow();
-    /** The latest requests' send syscall durations (T1 to the flush's return), ns. This socket's event loop only. */
-    private final LeastOfWindow sendDurations = new LeastOfWindow();
-    private final SendStamp sendStamp = new SendStamp(sendDurations);
-    /** What {@link #receiveLatencyNanos} returns, ns. */
-    private long receiveLatency;
-    /** The probes' sender, null until {@link #startProbes} and after {@link #close}. */
-    private SelfProbe selfProbe;
+    private final SendStamp sendStamp = new SendStamp();
 
     private record Exchange(SourcePoller poller, Promise<ExchangeStep> promise, long timerId) {}
 
@@ -138,64 +96,7 @@ public final class NtpClientSocket {
                 ? listen(context, clock, resolver, WILDCARD_V6).recover(noIpv6 -> listen(context, clock, resolver, WILDCARD_V4))
                 : listen(context, clock, resolver, bindHost);
         return bound.compose(opened -> opened.write(new byte[1], new InetSocketAddress(LOOPBACK, opened.localPort()))
-                .compose(sent -> opened.startProbes()).map(started -> opened));
-    }
-
-    /**
-     * Opens the probe socket on an event loop other than this socket's (the acceptor's when Vert.x has one loop), on
-     * loopback, or on this socket's own address when it is bound to one, and starts its probes.
-     */
-    private Future<Void> startProbes() {
-        InetSocketAddress local = (InetSocketAddress) channel.localAddress();
-        InetSocketAddress target = local.getAddress().isAnyLocalAddress()
-                ? new InetSocketAddress(LOOPBACK, local.getPort()) : local;
-        boolean ipv6 = target.getAddress() instanceof java.net.Inet6Address;
-        Transport transport = context.owner().transport();
-        DatagramChannel sender = transport.datagramChannel(ipv6 ? InternetProtocolFamily.IPv6 : InternetProtocolFamily.IPv4);
-        transport.configure(sender, new DatagramSocketOptions().setIpV6(ipv6));
-        sender.config().setAutoRead(false); // it only sends
-        SendStamp stamp = new SendStamp(null);
-        sender.pipeline().addLast(stamp);
-        EventLoop loop = otherEventLoop();
-        PromiseInternal<Void> bound = context.promise();
-        loop.register(sender).addListener(registered -> {
-            if (registered.isSuccess()) {
-                sender.bind(new InetSocketAddress(target.getAddress(), 0)).addListener(bound);
-            } else {
-                bound.fail(registered.cause());
-            }
-        });
-        return bound.map(ok -> {
-            selfProbe = new SelfProbe(sender, target, loop.scheduleAtFixedRate(() -> sendProbe(sender, target),
-                    0, PROBE_INTERVAL_NANOS, TimeUnit.NANOSECONDS));
-            return (Void) null;
-        }).recover(e -> {
-            sender.close();
-            return Future.failedFuture(e);
-        });
-    }
-
-    private EventLoop otherEventLoop() {
-        for (EventExecutor executor : context.owner().nettyEventLoopGroup()) {
-            if (executor != context.nettyEventLoop()) {
-                return (EventLoop) executor;
-            }
-        }
-        return context.owner().acceptorEventLoopGroup().next();
-    }
-
-    /** The probe socket, where it sends, and its schedule. */
-    private record SelfProbe(DatagramChannel sender, InetSocketAddress target, ScheduledFuture<?> schedule) {}
-
-    /** The token of the probe in flight: set on the probe socket's loop before it sends, read on this one. */
-    private volatile long probeToken;
-
-    /** On the probe socket's loop: a new token, and T1 written into the probe by the flush that sends it. */
-    private void sendProbe(DatagramChannel sender, InetSocketAddress target) {
-        long token = random.nextLong();
-        probeToken = token;
-        ByteBuf probe = sender.alloc().directBuffer(PROBE_BYTES).writeLong(token).writeLong(0);
-        sender.writeAndFlush(new Stamped(new DatagramPacket(probe, target), t1 -> probe.setLong(Long.BYTES, t1)));
+                .map(sent -> opened));
     }
 
     private static Future<NtpClientSocket> listen(ContextInternal context, TimeSource clock, HostResolver resolver,
@@ -310,71 +211,6 @@ public final class NtpClientSocket {
         return promise.future();
     }
 
-    /** Whether the datagram is the probe in flight; if so its latency joins the window. */
-    private boolean onProbe(InetSocketAddress sender, byte[] data, long t4) {
-        SelfProbe probe = selfProbe;
-        if (probe == null || data.length != PROBE_BYTES
-                || sender.getPort() != ((InetSocketAddress) probe.sender().localAddress()).getPort()) {
-            return false;
-        }
-        ByteBuffer content = ByteBuffer.wrap(data);
-        if (content.getLong() != probeToken) {
-            return true; // a probe replaced by a newer one, or a forgery: no latency from it
-        }
-        probeToken = random.nextLong(); // each probe counts once
-        long latency = t4 - content.getLong();
-        probeLatencies.add(latency);
-        // The first probes of a fresh JVM run cold code (52 ms measured for the first), and one correction that
-        // large pins an exchange's estimate to its interval's edge for the whole window: none before a quarter of it.
-        receiveLatency = sendDurations.isEmpty() || probeLatencies.size() < MIN_PROBES ? 0
-                : Math.max(0, probeLatencies.least() - 2 * sendDurations.least());
-        LOG.debug("self-probe latency {} ns; least of the last {}: {} ns; least send syscall {} ns; correction {} ns",
-                latency, probeLatencies.size(), probeLatencies.least(), sendDurations.least(), receiveLatency);
-        return true;
-    }
-
-    /**
-     * How late T4 is read at least, less how early T1 is (r − s in the class comment): the least self-probe latency
-     * less twice the least send syscall's, over the last {@value #PROBE_WINDOW} of each, ns; 0 before
-     * {@value #MIN_PROBES} probes and a request were measured, and never below 0.
-     */
-    public long receiveLatencyNanos() {
-        return receiveLatency;
-    }
-
-    /** The least self-probe latency P over the last {@value #PROBE_WINDOW} probes, ns; Long.MAX_VALUE before one. */
-    long leastProbeLatencyNanos() {
-        return probeLatencies.least();
-    }
-
-    /** The least of the last {@value #PROBE_WINDOW} values added, ns. One thread only. */
-    private static final class LeastOfWindow {
-        private final long[] values = new long[PROBE_WINDOW];
-        private int added;
-        private long least = Long.MAX_VALUE;
-
-        void add(long value) {
-            values[added++ % PROBE_WINDOW] = value;
-            least = Long.MAX_VALUE;
-            for (int i = 0; i < size(); i++) {
-                least = Math.min(least, values[i]);
-            }
-        }
-
-        int size() {
-            return Math.min(added, PROBE_WINDOW);
-        }
-
-        boolean isEmpty() {
-            return added == 0;
-        }
-
-        /** Long.MAX_VALUE while empty. */
-        long least() {
-            return least;
-        }
-    }
-
     /**
      * T1: the last outbound step before Netty's transport makes the send syscall (the channel's head only
      * adds the datagram to its buffer on write, and sends it on flush).
@@ -382,12 +218,6 @@ public final class NtpClientSocket {
     private final class SendStamp extends ChannelOutboundHandlerAdapter {
         /** Who gets T1 from the next flush: the datagrams written since the last one. Channel's event loop only. */
         private final ArrayDeque<LongConsumer> awaitingT1 = new ArrayDeque<>();
-        /** Where a stamped flush's duration goes (T1 to its return, ns), or null. */
-        private final LeastOfWindow durations;
-
-        SendStamp(LeastOfWindow durations) {
-            this.durations = durations;
-        }
 
         @Override
         public void write(ChannelHandlerContext ctx, Object message, ChannelPromise promise) {
@@ -402,14 +232,10 @@ public final class NtpClientSocket {
         @Override
         public void flush(ChannelHandlerContext ctx) {
             long t1 = clock.nowNanos();
-            boolean stamped = !awaitingT1.isEmpty();
             for (LongConsumer onT1; (onT1 = awaitingT1.poll()) != null; ) {
                 onT1.accept(t1);
             }
             ctx.flush();
-            if (stamped && durations != null) {
-                durations.add(clock.nowNanos() - t1);
-            }
         }
     }
 
@@ -426,15 +252,12 @@ public final class NtpClientSocket {
     }
 
     private void onPacket(InetSocketAddress sender, byte[] data, long t4) {
-        if (onProbe(sender, data, t4)) {
-            return;
-        }
         String key = key(sender.getAddress(), sender.getPort());
         Exchange exchange = inFlight.get(key);
         if (exchange == null) {
-            return; // late replies, strays, lost self-probes and our own warm-up datagram
+            return; // late replies, strays and our own warm-up datagram
         }
-        ExchangeStep step = exchange.poller().onDatagram(data, data.length, t4, receiveLatency);
+        ExchangeStep step = exchange.poller().onDatagram(data, data.length, t4);
         if (step.ended()) {
             inFlight.remove(key);
             vertx.cancelTimer(exchange.timerId());
@@ -468,11 +291,6 @@ public final class NtpClientSocket {
     public Future<Void> close() {
         inFlight.values().forEach(e -> vertx.cancelTimer(e.timerId()));
         inFlight.clear();
-        if (selfProbe != null) {
-            selfProbe.schedule().cancel(false);
-            selfProbe.sender().close();
-            selfProbe = null;
-        }
         PromiseInternal<Void> closed = context.promise();
         channel.close().addListener(closed);
         return closed.future();

@@ -147,15 +147,8 @@ public final class SourcePoller {
         }
     }
 
-    /**
-     * A datagram from the source's address was read at {@code t4Nanos}.
-     *
-     * @param receiveLatencyNanos how much later than the datagram's arrival T4 is read, less how much earlier than
-     *                            the request's departure T1 was (r − s, from the socket's self-probe), ns, 0 when
-     *                            unmeasured: corrects the point estimate only, never the exact interval
-     *                            ({@link SourceStats})
-     */
-    public ExchangeStep onDatagram(byte[] data, int length, long t4Nanos, long receiveLatencyNanos) {
+    /** A datagram from the source's address arrived at {@code t4Nanos}. */
+    public ExchangeStep onDatagram(byte[] data, int length, long t4Nanos) {
         if (!inFlight) {
             return new ExchangeStep.Unsolicited();
         }
@@ -182,8 +175,7 @@ public final class SourcePoller {
             lastServerTransmit = reply.transmitTimestamp();
             lastFailure = null;
             reach.onValidReply();
-            return new ExchangeStep.Sampled(accepted.sample(), stats.add(accepted.sample(),
-                    receiveLatencyNanos / 1e9));
+            return new ExchangeStep.Sampled(accepted.sample(), stats.add(accepted.sample()));
         }
         ExchangeFailure failure = ((ReplyVerdict.Rejected) verdict).failure();
         if (failure.error().dropOnly()) {
@@ -261,8 +253,7 @@ public final class SourcePoller {
 
     /**
      * Continues from another sampler's state. Its filter stages are on its clock: they are kept only
-     * when {@code link} relates that clock to ours (rebased and widened by the link), else dropped. Their T4s were
-     * read by the other node's stack, whose receive latency this one has not measured: they are taken uncorrected.
+     * when {@code link} relates that clock to ours (rebased and widened by the link), else dropped.
      */
     public void restore(PollerState state, Optional<TimebaseLink> link, long nowNanos) {
         reach.restore(state.reach());
@@ -273,7 +264,7 @@ public final class SourcePoller {
             stopped = true;
             lastFailure = new ExchangeFailure(ExchangeError.KISS, state.stoppedBy());
         }
-        link.ifPresent(l -> state.stages().forEach(stage -> stats.add(l.rebase(stage, nowNanos), 0)));
+        link.ifPresent(l -> state.stages().forEach(stage -> stats.add(l.rebase(stage, nowNanos))));
     }
 
     /** The reason the last exchange failed, or null if it succeeded. */

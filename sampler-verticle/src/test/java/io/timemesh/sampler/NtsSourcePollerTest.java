@@ -62,7 +62,7 @@ class NtsSourcePollerTest {
     }
 
     private ExchangeStep deliver(byte[] reply) {
-        return poller.onDatagram(reply, reply.length, T1 + 6 * MS, 0);
+        return poller.onDatagram(reply, reply.length, T1 + 6 * MS);
     }
 
     @Test

@@ -52,7 +52,7 @@ class SourcePollerTest {
     void genuineReplyGivesASampleAndSetsReach() {
         long sent = request(poller.startExchange(T1, 7)).transmitTimestamp();
         byte[] reply = reply(sent, 1, "GPS", 0);
-        ExchangeStep step = poller.onDatagram(reply, reply.length, T1 + 6 * MS, 0);
+        ExchangeStep step = poller.onDatagram(reply, reply.length, T1 + 6 * MS);
         assertThat(step).isInstanceOf(ExchangeStep.Sampled.class);
         var estimate = ((ExchangeStep.Sampled) step).estimate();
         // T2 − T1 = 103 ms and T3 − T4 = 104 − 6 = 98 ms, so θ = 100.5 ms; δ = 6 − 1 = 5 ms
@@ -72,19 +72,19 @@ class SourcePollerTest {
     void forgedAndGarbagePacketsAreDroppedAndTheGenuineReplyStillCounts() {
         long sent = request(poller.startExchange(T1, 7)).transmitTimestamp();
         byte[] forged = reply(sent + 1, 1, "GPS", 0);
-        assertThat(poller.onDatagram(forged, forged.length, T1 + 2 * MS, 0)).isInstanceOf(ExchangeStep.Dropped.class);
+        assertThat(poller.onDatagram(forged, forged.length, T1 + 2 * MS)).isInstanceOf(ExchangeStep.Dropped.class);
         byte[] garbage = {1, 2, 3};
-        ExchangeStep dropped = poller.onDatagram(garbage, garbage.length, T1 + 3 * MS, 0);
+        ExchangeStep dropped = poller.onDatagram(garbage, garbage.length, T1 + 3 * MS);
         assertThat(((ExchangeStep.Dropped) dropped).failure().error()).isEqualTo(ExchangeError.MALFORMED);
         byte[] genuine = reply(sent, 1, "GPS", 0);
-        assertThat(poller.onDatagram(genuine, genuine.length, T1 + 6 * MS, 0)).isInstanceOf(ExchangeStep.Sampled.class);
+        assertThat(poller.onDatagram(genuine, genuine.length, T1 + 6 * MS)).isInstanceOf(ExchangeStep.Sampled.class);
     }
 
     @Test
     void timeoutAfterOnlyForgedRepliesNamesTheForgery() {
         long sent = request(poller.startExchange(T1, 7)).transmitTimestamp();
         byte[] forged = reply(sent ^ 0xFFFF, 1, "GPS", 0);
-        poller.onDatagram(forged, forged.length, T1 + 2 * MS, 0);
+        poller.onDatagram(forged, forged.length, T1 + 2 * MS);
         assertThat(poller.onTimeout("no reply").error()).isEqualTo(ExchangeError.BOGUS_ORIGIN);
         assertThat(poller.reach()).isZero();
     }
@@ -101,18 +101,18 @@ class SourcePollerTest {
         long sent = request(poller.startExchange(T1, 7)).transmitTimestamp();
         poller.onTimeout("no reply");
         byte[] late = reply(sent, 1, "GPS", 0);
-        assertThat(poller.onDatagram(late, late.length, T1 + 900 * MS, 0)).isInstanceOf(ExchangeStep.Unsolicited.class);
+        assertThat(poller.onDatagram(late, late.length, T1 + 900 * MS)).isInstanceOf(ExchangeStep.Unsolicited.class);
     }
 
     @Test
     void replayedServerTransmitIsADuplicate() {
         long sent = request(poller.startExchange(T1, 7)).transmitTimestamp();
         byte[] first = reply(sent, 1, "GPS", 0);
-        poller.onDatagram(first, first.length, T1 + 6 * MS, 0);
+        poller.onDatagram(first, first.length, T1 + 6 * MS);
         // The next request is answered with the very same server timestamps (a replay) but a correct origin.
         long sentAgain = request(poller.startExchange(T1 + 16_000 * MS, 8)).transmitTimestamp();
         byte[] replay = reply(sentAgain, 1, "GPS", 0);
-        ExchangeStep step = poller.onDatagram(replay, replay.length, T1 + 16_006 * MS, 0);
+        ExchangeStep step = poller.onDatagram(replay, replay.length, T1 + 16_006 * MS);
         assertThat(((ExchangeStep.Dropped) step).failure().error()).isEqualTo(ExchangeError.DUPLICATE);
     }
 
@@ -120,7 +120,7 @@ class SourcePollerTest {
     void rateKissSlowsPolling() {
         long sent = request(poller.startExchange(T1, 7)).transmitTimestamp();
         byte[] kiss = reply(sent, 0, "RATE", 0);
-        ExchangeStep step = poller.onDatagram(kiss, kiss.length, T1 + 6 * MS, 0);
+        ExchangeStep step = poller.onDatagram(kiss, kiss.length, T1 + 6 * MS);
         assertThat(((ExchangeStep.Failed) step).failure().message()).isEqualTo("kiss code: RATE");
         assertThat(poller.pollSeconds()).isEqualTo(32);
         assertThat(poller.stopped()).isFalse();
@@ -130,7 +130,7 @@ class SourcePollerTest {
     void denyKissStopsPollingForGood() {
         long sent = request(poller.startExchange(T1, 7)).transmitTimestamp();
         byte[] kiss = reply(sent, 0, "DENY", 0);
-        poller.onDatagram(kiss, kiss.length, T1 + 6 * MS, 0);
+        poller.onDatagram(kiss, kiss.length, T1 + 6 * MS);
         assertThat(poller.stopped()).isTrue();
         assertThatThrownBy(() -> poller.startExchange(T1 + 16_000 * MS, 1)).hasMessageContaining("DENY");
     }
@@ -139,7 +139,7 @@ class SourcePollerTest {
     void unknownHostCountsAsAnUnansweredPoll() {
         long sent = request(poller.startExchange(T1, 7)).transmitTimestamp();
         byte[] genuine = reply(sent, 1, "GPS", 0);
-        poller.onDatagram(genuine, genuine.length, T1 + 6 * MS, 0);
+        poller.onDatagram(genuine, genuine.length, T1 + 6 * MS);
         poller.onLocalFailure(new ExchangeFailure(ExchangeError.UNKNOWN_HOST, "sim"));
         assertThat(poller.reach()).isEqualTo(0b10);
         assertThat(poller.lastFailure().error()).isEqualTo(ExchangeError.UNKNOWN_HOST);

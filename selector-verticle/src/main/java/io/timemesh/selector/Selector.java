@@ -323,8 +323,7 @@ public final class Selector {
                     r.auth == null || r.auth.lastKeyExchangeNanos() == 0 ? null : r.auth.lastKeyExchangeNanos(),
                     s == null ? null : nanos(s.estimateAt(nowNanos)),
                     s == null ? null : nanos(s.estimate().errorSeconds()),
-                    s == null ? null : s.estimate().frequency() * 1e6,
-                    s == null ? null : nanos(s.estimate().receiveLatencySeconds())));
+                    s == null ? null : s.estimate().frequency() * 1e6));
         }
         return views;
     }

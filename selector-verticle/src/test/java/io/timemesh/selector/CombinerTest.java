@@ -25,7 +25,7 @@ class CombinerTest {
                 OffsetInterval.around(c.offsetSeconds(), c.rootDistanceSeconds()),
                 new SourceSample.Filter(0, 0, 0, 8),
                 new SourceSample.ServerFields(c.stratum(), "X", LeapIndicator.NO_WARNING, 0),
-                new SourceSample.Estimate(estimate, error, 0, 0), 255, 1);
+                new SourceSample.Estimate(estimate, error, 0), 255, 1);
     }
 
     @Test
@@ -111,7 +111,7 @@ class CombinerTest {
         SourceSample drifting = new SourceSample("a", "a", "n", 0, 0, OffsetInterval.around(0.0001, 0.001),
                 new SourceSample.Filter(0, 0, 0, 8),
                 new SourceSample.ServerFields(1, "X", LeapIndicator.NO_WARNING, 0),
-                new SourceSample.Estimate(0.0003, 0, 50e-6, 0), 255, 1);
+                new SourceSample.Estimate(0.0003, 0, 50e-6), 255, 1);
         // 50 ppm for 2 s since the estimate was published: 100 µs further on.
         assertThat(Combiner.combine(List.of(a), Map.of("a", drifting), 2_000_000_000L)).isCloseTo(0.0004, within(1e-12));
     }

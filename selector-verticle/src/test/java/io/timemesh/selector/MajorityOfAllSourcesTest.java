@@ -48,7 +48,7 @@ class MajorityOfAllSourcesTest {
         return new SourceSample(source, address, "node-a", at, at, OffsetInterval.around(offset, distance),
                 new SourceSample.Filter(0.002, 1e-6, 1e-4, 8),
                 new SourceSample.ServerFields(2, "GPS", LeapIndicator.NO_WARNING, 0.001),
-                new SourceSample.Estimate(offset, 0, 0, 0), 0xFF, 1);
+                new SourceSample.Estimate(offset, 0, 0), 0xFF, 1);
     }
 
     private static Selector selector(String... sources) {
@@ -177,15 +177,15 @@ class MajorityOfAllSourcesTest {
         selector.onSample(new SourceSample("near", "127.0.0.5:123", "node-a", T0, T0,
                 OffsetInterval.around(HONEST, 0.005), new SourceSample.Filter(0.002, 1e-6, 1e-4, 8),
                 new SourceSample.ServerFields(5, "10.0.0.1", LeapIndicator.NO_WARNING, 0.001),
-                new SourceSample.Estimate(HONEST, 0, 0, 0), 0xFF, 1));
+                new SourceSample.Estimate(HONEST, 0, 0), 0xFF, 1));
         selector.onSample(new SourceSample("far1", "127.0.0.6:123", "node-a", T0, T0,
                 OffsetInterval.around(HONEST, 0.05), new SourceSample.Filter(0.002, 1e-6, 1e-4, 8),
                 new SourceSample.ServerFields(1, "GPS", LeapIndicator.NO_WARNING, 0.001),
-                new SourceSample.Estimate(HONEST, 0, 0, 0), 0xFF, 1));
+                new SourceSample.Estimate(HONEST, 0, 0), 0xFF, 1));
         selector.onSample(new SourceSample("far2", "127.0.0.7:123", "node-a", T0, T0,
                 OffsetInterval.around(HONEST, 0.05), new SourceSample.Filter(0.002, 1e-6, 1e-4, 8),
                 new SourceSample.ServerFields(1, "GPS", LeapIndicator.NO_WARNING, 0.001),
-                new SourceSample.Estimate(HONEST, 0, 0, 0), 0xFF, 1));
+                new SourceSample.Estimate(HONEST, 0, 0), 0xFF, 1));
         Reference reference = selector.select(T0, SAME_CLOCK);
         assertThat(reference.peer().systemPeer()).isEqualTo("near");
         assertThat(reference.peer().stratum()).isEqualTo(5);

@@ -33,7 +33,7 @@ class SelectorTest {
         return new SourceSample(source, source, "node-a", at, at, OffsetInterval.around(offset, distance),
                 new SourceSample.Filter(0.002, 1e-6, 1e-4, 8),
                 new SourceSample.ServerFields(2, "GPS", LeapIndicator.NO_WARNING, 0.001),
-                new SourceSample.Estimate(offset, 0, 0, 0), 0xFF, 1);
+                new SourceSample.Estimate(offset, 0, 0), 0xFF, 1);
     }
 
     private SourceView view(String source, long now) {
@@ -106,15 +106,15 @@ class SelectorTest {
         selector.onSample(new SourceSample("a", "a", "n0", T0, T0, OffsetInterval.around(0.0, 0.002),
                 new SourceSample.Filter(0.001, 0, 0, 1),
                 new SourceSample.ServerFields(1, "GPS", LeapIndicator.NO_WARNING, 0),
-                new SourceSample.Estimate(0.0, 0, 0, 0), 1, 1));
+                new SourceSample.Estimate(0.0, 0, 0), 1, 1));
         selector.onSample(new SourceSample("b", "b", "n2", T0, T0, OffsetInterval.around(0.0, 0.002),
                 new SourceSample.Filter(0.001, 0, 0, 1),
                 new SourceSample.ServerFields(1, "GPS", LeapIndicator.NO_WARNING, 0),
-                new SourceSample.Estimate(0.0, 0, 0, 0), 1, 1));
+                new SourceSample.Estimate(0.0, 0, 0), 1, 1));
         selector.onSample(new SourceSample("c", "c", "n1", T0, T0, OffsetInterval.around(1.0, 0.002),
                 new SourceSample.Filter(0.001, 0, 0, 1),
                 new SourceSample.ServerFields(1, "GPS", LeapIndicator.NO_WARNING, 0),
-                new SourceSample.Estimate(1.0, 0, 0, 0), 1, 1));
+                new SourceSample.Estimate(1.0, 0, 0), 1, 1));
         Selector.Links onlyOurs = node -> node.equals("n1") ? Optional.of(TimebaseLink.self(node)) : Optional.empty();
         Reference first = selector.select(T0, onlyOurs);
         assertThat(first.status()).isEqualTo(Reference.Status.NO_MAJORITY);
@@ -288,7 +288,7 @@ class SelectorTest {
             selector.onSample(new SourceSample(source, source, "node-a", T0 - 2 * S, T0 - 2 * S,
                     OffsetInterval.around(0.300, 0.001), new SourceSample.Filter(0.002, 1e-6, 1e-4, 8),
                     new SourceSample.ServerFields(2, "GPS", LeapIndicator.NO_WARNING, 0.001),
-                    new SourceSample.Estimate(0.3005, 1e-5, 100e-6, 0), 0xFF, 1));
+                    new SourceSample.Estimate(0.3005, 1e-5, 100e-6), 0xFF, 1));
         }
         Reference reference = selector.select(T0, SAME_CLOCK);
         assertThat(reference.offsetSeconds()).isCloseTo(0.3007, within(1e-12));
@@ -300,7 +300,7 @@ class SelectorTest {
         selector.onSample(new SourceSample("a", "a", "node-a", T0, T0, OffsetInterval.around(0.301, 0.010),
                 new SourceSample.Filter(0.002, 1e-6, 1e-4, 8),
                 new SourceSample.ServerFields(2, "GPS", LeapIndicator.NO_WARNING, 0.001),
-                new SourceSample.Estimate(0.3005, 2e-5, 3e-6, 0), 0xFF, 1));
+                new SourceSample.Estimate(0.3005, 2e-5, 3e-6), 0xFF, 1));
         SourceView view = view("a", T0 + 10 * S);
         assertThat(view.offsetNs()).isEqualTo(301_000_000L); // the interval's centre
         assertThat(view.estimateNs()).isEqualTo(300_530_000L); // 0.3005 s + 3 ppm × 10 s

@@ -101,7 +101,7 @@ class SmearDetectorTest {
         return new SourceSample(source, source + ".ip:123", "node-a", at, at, OffsetInterval.around(offset, 0.002),
                 new SourceSample.Filter(0.002, 1e-6, 1e-4, 8),
                 new SourceSample.ServerFields(2, "GPS", LeapIndicator.NO_WARNING, 0.001),
-                new SourceSample.Estimate(offset, 0, 0, 0), 0xFF, 16);
+                new SourceSample.Estimate(offset, 0, 0), 0xFF, 16);
     }
 
     /** Through the selector: the smearers are shown as such in /sources and keep their votes without agreeing. */

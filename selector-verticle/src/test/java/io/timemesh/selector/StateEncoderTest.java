@@ -28,7 +28,7 @@ class StateEncoderTest {
         return new SourceSample(source, source, "node-a", at, at, OffsetInterval.around(offset, 0.01),
                 new SourceSample.Filter(0.002, 1e-6, 1e-4, 8),
                 new SourceSample.ServerFields(2, "GPS", LeapIndicator.NO_WARNING, 0.001),
-                new SourceSample.Estimate(offset, 0, 0, 0), 0xFF, 1);
+                new SourceSample.Estimate(offset, 0, 0), 0xFF, 1);
     }
 
     /** The value as it was written before the encoder: the whole state through Jackson at once. */

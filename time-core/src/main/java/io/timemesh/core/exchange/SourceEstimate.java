@@ -12,8 +12,8 @@ import io.timemesh.core.time.OffsetInterval;
  *                            the intersection of every exchange's causal interval in the window, carried to
  *                            {@code atNanos}, widened by the server's rootDelay/2 + rootDispersion; never empty
  * @param offsetSeconds       the point estimate at {@code atNanos}, inside {@code bound}: the centre of the window's
- *                            intervals carried at {@code frequency} ± two {@code skew}s, each exchange's T4 moved
- *                            earlier by its receive latency (see {@code SourceStats}); {@code bound} does not use it
+ *                            intervals carried at {@code significantFrequency} ± two {@code skew}s (see
+ *                            {@code SourceStats})
  * @param offsetErrorSeconds  the regression's standard error of its offset at {@code atNanos}: how well the window pins the
  *                            offset down (0 with fewer than 3 samples)
  * @param frequency           the source's frequency against the local timescale, dimensionless (1e-6 = 1 ppm)
@@ -25,13 +25,11 @@ import io.timemesh.core.time.OffsetInterval;
  *                            queued ones)
  * @param event               what this exchange did beyond adding a sample
  * @param reason              why, in words (with the figures), or null with {@link Event#NONE}
- * @param receiveLatencySeconds the receive correction given with the newest exchange (r − s from the sampler's
- *                            self-probe), s; 0 when none was measured
  */
 public record SourceEstimate(FilteredEstimate filtered, long atNanos, OffsetInterval bound, double offsetSeconds,
                              double offsetErrorSeconds, double frequency, double skew,
                              double significantFrequency, int samples,
-                             int regressionSamples, Event event, String reason, double receiveLatencySeconds) {
+                             int regressionSamples, Event event, String reason) {
 
     /** What an exchange did to its source's window beyond adding a sample. */
     public enum Event {

@@ -35,14 +35,6 @@ import java.util.List;
  * sample whose delay exceeds the least by more than {@link #MAX_DELAY_DEV_RATIO} standard
  * deviations, with an offset that the delay explains, is left out of the estimate (chrony's
  * maxdelaydevratio) but still tightens the bound, which holds whatever the delay.
- *
- * <p><b>Receive latency</b> (estimate only). Our T4 is read r after the reply arrives (the event loop's wake-up and
- * read) and T1 s before the request leaves (the send path), so θ is off by (s − r)/2. Each exchange may come with
- * r − s as our own stack measured it (the sampler's self-probe): for the point estimate that exchange's T4 is moved
- * that much earlier, which raises its interval's low end T3 − T4 by it (at most by the window's least δ, which holds
- * s + r) and its centre by half of it, and the estimate is then clamped inside the exact intersection. The bound never uses it: it comes from
- * the raw T4, which is no earlier than the reply's arrival, so promise 1 (truth inside the bound) rests on no
- * measurement of latency at all.
  */
 public final class SourceStats {
     /** chrony's MAX_SAMPLES: the longest window. */
@@ -71,11 +63,8 @@ public final class SourceStats {
     /** One-sided 5 % normal quantile: fewer runs than expected by this many σ rejects the fit. */
     private static final double RUNS_Z = 1.645;
 
-    /**
-     * An exchange, whether the estimate uses it (the delay test may leave it out), and how far the point estimate
-     * moves its T4 earlier (r − s, within [0, the window's least δ]), s.
-     */
-    private record Entry(NtpSample sample, boolean estimated, double receiveCorrection) {}
+    /** An exchange, and whether the estimate uses it (the delay test may leave it out). */
+    private record Entry(NtpSample sample, boolean estimated) {}
 
     /** r: how fast true time minus our clock may change, dimensionless. */
     private final double localDrift;
@@ -97,18 +86,8 @@ public final class SourceStats {
         this.localDrift = localDrift;
     }
 
-    /**
-     * Adds an accepted exchange and returns the estimate as of its T4.
-     *
-     * @param receiveLatencySeconds r − s, how much later our T4 is read than the reply arrives less how much earlier
-     *                              T1 is than the request leaves (the sampler's self-probe), s; moves only the point
-     *                              estimate (see the class comment), taken within [0, the window's least δ]; 0 for none
-     * @throws IllegalArgumentException for a latency that is NaN
-     */
-    public SourceEstimate add(NtpSample sample, double receiveLatencySeconds) {
-        if (Double.isNaN(receiveLatencySeconds)) {
-            throw new IllegalArgumentException("receiveLatencySeconds is NaN");
-        }
+    /** Adds an accepted exchange and returns the estimate as of its T4. */
+    public SourceEstimate add(NtpSample sample) {
         SourceEstimate.Event event = SourceEstimate.Event.NONE;
         String reason = null;
         if (!window.isEmpty() && !intersects(sample)) {
@@ -124,29 +103,17 @@ public final class SourceStats {
                 event = SourceEstimate.Event.QUEUED;
             }
         }
-        window.add(new Entry(sample, estimated, receiveCorrection(sample, receiveLatencySeconds)));
+        window.add(new Entry(sample, estimated));
         if (window.size() > MAX_SAMPLES) {
             window.remove(0);
         }
         FilteredEstimate filtered = filter.add(sample);
         OffsetInterval bound = bound(sample.t4Nanos());
-        double offset = pointEstimate(sample.t4Nanos());
+        double offset = pointEstimate(bound, sample.t4Nanos());
         fit = regress(sample.t4Nanos());
         carryFrequency = carryFrequency(fit);
         return new SourceEstimate(filtered, sample.t4Nanos(), bound, offset, fit.interceptError(), fit.slope(),
-                fit.slopeError(), carryFrequency, window.size(), fit.n(), event, reason, receiveLatencySeconds);
-    }
-
-    /**
-     * The given r − s kept within [0, the least δ of the window and this exchange]: every exchange's δ holds s + r
-     * (besides the paths), so r − s can be no more, and a measurement beyond it is wrong, not the stack.
-     */
-    private double receiveCorrection(NtpSample sample, double receiveLatencySeconds) {
-        double leastDelay = sample.delaySeconds();
-        for (Entry e : window) {
-            leastDelay = Math.min(leastDelay, e.sample().delaySeconds());
-        }
-        return Math.min(Math.max(0, receiveLatencySeconds), Math.max(0, leastDelay));
+                fit.slopeError(), carryFrequency, window.size(), fit.n(), event, reason);
     }
 
     /** The exchanges kept for a handover (the clock filter's eight), oldest first. */
@@ -289,45 +256,22 @@ public final class SourceStats {
      * barely moves it (the regression's mean holds all of it); but an exchange ages at the frequency's own
      * error, not at maxDrift, so a quick exchange sets the centre for longer and the centre wanders less as
      * exchanges age out. Before the fit has {@link #MIN_RUNS_TEST_SAMPLES} samples, or where the narrower carry
-     * leaves no intersection (the frequency is off by more than its error says), it is the centre of the bound's own
-     * intersection. Either way each exchange's low end is raised by its receive correction, and the low end kept
-     * no higher than the high one, so the point stays inside {@code bound}.
+     * leaves no intersection (the frequency is off by more than its error says), it is the bound's centre.
      */
-    private double pointEstimate(long atNanos) {
-        if (fit.n() >= MIN_RUNS_TEST_SAMPLES) {
-            // The fitted frequency ± POINT_SKEWS σ, kept within the bound's carry so the point stays inside it.
-            double below = Math.min(carryFrequency - (fit.slope() - POINT_SKEWS * fit.slopeError()), boundSpread());
-            double above = Math.min(fit.slope() + POINT_SKEWS * fit.slopeError() - carryFrequency, boundSpread());
-            double centre = correctedCentre(atNanos, below, above, false);
-            if (!Double.isNaN(centre)) {
-                return centre;
-            }
+    private double pointEstimate(OffsetInterval bound, long atNanos) {
+        if (fit.n() < MIN_RUNS_TEST_SAMPLES) {
+            return bound.midpoint();
         }
-        return correctedCentre(atNanos, boundSpread(), boundSpread(), true);
-    }
-
-    /**
-     * The centre of the window's intervals carried to {@code atNanos} at carryFrequency − {@code below} and
-     * + {@code above}, each low end raised by its exchange's receive correction but kept at most the high end; NaN
-     * when the uncorrected intervals do not intersect. {@code withRoot}: the bound's half-widths (with the server's
-     * root delay and dispersion), else the exchanges' own.
-     */
-    private double correctedCentre(long atNanos, double below, double above, boolean withRoot) {
-        double rawLow = Double.NEGATIVE_INFINITY;
+        // The fitted frequency ± POINT_SKEWS σ, kept within the bound's carry so the point stays inside it.
+        double below = Math.min(carryFrequency - (fit.slope() - POINT_SKEWS * fit.slopeError()), boundSpread());
+        double above = Math.min(fit.slope() + POINT_SKEWS * fit.slopeError() - carryFrequency, boundSpread());
         double low = Double.NEGATIVE_INFINITY;
         double high = Double.POSITIVE_INFINITY;
         for (Entry e : window) {
-            double halfWidth = withRoot ? halfWidth(e.sample()) : peerDistance(e.sample());
-            double carried = carriedLow(e.sample(), atNanos, below, halfWidth);
-            rawLow = Math.max(rawLow, carried);
-            low = Math.max(low, carried + e.receiveCorrection());
-            high = Math.min(high, carriedHigh(e.sample(), atNanos, above, halfWidth));
+            low = Math.max(low, carriedLow(e.sample(), atNanos, below, peerDistance(e.sample())));
+            high = Math.min(high, carriedHigh(e.sample(), atNanos, above, peerDistance(e.sample())));
         }
-        if (!(rawLow <= high)) {
-            return Double.NaN;
-        }
-        low = Math.min(low, high);
-        return low + (high - low) / 2;
+        return low <= high ? low + (high - low) / 2 : bound.midpoint();
     }
 
     /** The weighted regression over the estimated samples since {@link #regressionFromNanos}, runs-tested. */

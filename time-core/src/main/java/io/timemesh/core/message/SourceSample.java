@@ -74,11 +74,8 @@ public record SourceSample(
      * @param errorSeconds  the regression's standard error of the offset, s (0 when unknown)
      * @param frequency     how fast the source's offset changes against the sampler's local timescale,
      *                      dimensionless (1e-6 = 1 ppm; 0 when unknown): carries the estimate forward in time
-     * @param receiveLatencySeconds how much earlier the sampler took the newest exchange's T4 for the estimate, s (0
-     *                      when unmeasured): its receive side's latency less its send side's, from its self-probe,
-     *                      which the estimate corrects for and the interval does not
      */
-    public record Estimate(double offsetSeconds, double errorSeconds, double frequency, double receiveLatencySeconds) {}
+    public record Estimate(double offsetSeconds, double errorSeconds, double frequency) {}
 
     /**
      * The source's exact interval and its point estimate; the sample time is the newest exchange's,
@@ -93,8 +90,7 @@ public record SourceSample(
                 new Filter(best.delaySeconds(), filtered.dispersionSeconds(), filtered.jitterSeconds(),
                         filtered.stages()),
                 new ServerFields(best.stratum(), best.referenceId(), best.leap(), best.rootDelaySeconds()),
-                new Estimate(estimate.offsetSeconds(), estimate.offsetErrorSeconds(), estimate.significantFrequency(),
-                        estimate.receiveLatencySeconds()),
+                new Estimate(estimate.offsetSeconds(), estimate.offsetErrorSeconds(), estimate.significantFrequency()),
                 reach, pollSeconds);
     }
 

@@ -15,9 +15,6 @@ package io.timemesh.core.message;
  *                      frequency
  * @param estimateErrorNs the regression's standard error of that estimate (0 when unknown)
  * @param frequencyPpm  how fast the source's offset changes against the selector's timescale, ppm (0 when unknown)
- * @param receiveLatencyNs how much earlier its sampler took the newest exchange's T4 for the estimate (0 when
- *                      unmeasured): the receive side's latency less the send side's, from that sampler's self-probe,
- *                      which {@code estimateNs} corrects for and the exact interval does not
  */
 public record SourceView(
         String address,
@@ -40,6 +37,5 @@ public record SourceView(
         Long ntsLastKeyExchangeNs,
         Long estimateNs,
         Long estimateErrorNs,
-        Double frequencyPpm,
-        Long receiveLatencyNs) {
+        Double frequencyPpm) {
 }

@@ -44,7 +44,7 @@ public record TimebaseLink(String node, double offsetSeconds, double rootDistanc
         return new SourceSample(s.source(), s.address(), s.samplerNode(), toLocalNanos(s.sampleTimeNanos()),
                 toLocalNanos(s.publishedNanos()), s.interval().shifted(offsetSeconds).widened(distanceAt(nowNanos)),
                 s.filter(), s.server(), new SourceSample.Estimate(e.offsetSeconds() + offsetSeconds, e.errorSeconds(),
-                e.frequency(), e.receiveLatencySeconds()), s.reach(), s.pollSeconds());
+                e.frequency()), s.reach(), s.pollSeconds());
     }
 
     /** One exchange measured against their clock, as if measured against ours (for handing a source over). */

@@ -87,7 +87,7 @@ class SourceStatsTest {
             double d1 = random.nextDouble() * 0.010 + (outbound ? asymmetry : 0);
             double d2 = random.nextDouble() * 0.010 + (outbound ? 0 : asymmetry);
             NtpSample sample = world.exchange(t, d1, d2);
-            SourceEstimate estimate = stats.add(sample, 0);
+            SourceEstimate estimate = stats.add(sample);
             double arrival = t + d1 + 50e-6 + d2;
             assertThat(estimate.bound().contains(world.truthOffset(arrival)))
                     .as("exchange %d: truth %.9f outside %s", i, world.truthOffset(arrival), estimate.bound())
@@ -116,7 +116,7 @@ class SourceStatsTest {
             double error = (2 * random.nextDouble() - 1) * claimed;
             double d1 = random.nextDouble() * 0.010;
             double d2 = random.nextDouble() * 0.010;
-            SourceEstimate estimate = stats.add(exact.exchange(t, d1, d2, error, claimed), 0);
+            SourceEstimate estimate = stats.add(exact.exchange(t, d1, d2, error, claimed));
             double arrival = t + d1 + 50e-6 + d2;
             assertThat(estimate.bound().contains(exact.truthOffset(arrival)))
                     .as("exchange %d: truth %.9f outside %s", i, exact.truthOffset(arrival), estimate.bound())
@@ -130,10 +130,10 @@ class SourceStatsTest {
     void aShortDelayExchangeKeepsTighteningTheBoundAfterSlowerOnesArrive() {
         World world = World.steady(0, 0);
         SourceStats stats = new SourceStats(MAX_DRIFT);
-        SourceEstimate fast = stats.add(world.exchange(0, 0.0002, 0.0002), 0);
+        SourceEstimate fast = stats.add(world.exchange(0, 0.0002, 0.0002));
         SourceEstimate later = null;
         for (int i = 1; i <= 5; i++) {
-            later = stats.add(world.exchange(i, 0.008, 0.002), 0);
+            later = stats.add(world.exchange(i, 0.008, 0.002));
         }
         // The slow exchanges alone would give ±5 ms; the fast one, 5 s older, still bounds it to about ±0.2 ms,
         // grown by our own drift bound alone: true time is carried, not the server's clock.
@@ -149,17 +149,17 @@ class SourceStatsTest {
         SourceStats stats = new SourceStats(MAX_DRIFT);
         SourceEstimate estimate = null;
         for (int i = 0; i < 20; i++) {
-            estimate = stats.add(world.exchange(i, 0.001, 0.001), 0);
+            estimate = stats.add(world.exchange(i, 0.001, 0.001));
             assertThat(estimate.event()).isEqualTo(SourceEstimate.Event.NONE);
         }
         assertThat(estimate.samples()).isEqualTo(20);
-        estimate = stats.add(world.exchange(20, 0.001, 0.001), 0);
+        estimate = stats.add(world.exchange(20, 0.001, 0.001));
         assertThat(estimate.event()).isEqualTo(SourceEstimate.Event.STEPPED);
         assertThat(estimate.reason()).startsWith("stepped").contains("+0.99");
         assertThat(estimate.samples()).isEqualTo(1);
         // The bound follows the source's new time and is never empty.
         assertThat(estimate.bound().contains(world.server(20.001) - world.local(20.001))).isTrue();
-        assertThat(stats.add(world.exchange(21, 0.001, 0.001), 0).event()).isEqualTo(SourceEstimate.Event.NONE);
+        assertThat(stats.add(world.exchange(21, 0.001, 0.001)).event()).isEqualTo(SourceEstimate.Event.NONE);
     }
 
     @Test
@@ -170,12 +170,12 @@ class SourceStatsTest {
         SourceStats stats = new SourceStats(MAX_DRIFT);
         World steady = World.steady(0, 0);
         for (int i = 0; i < 30; i++) {
-            stats.add(steady.exchange(i, 0.001, 0.001), 0);
+            stats.add(steady.exchange(i, 0.001, 0.001));
         }
         SourceEstimate estimate = null;
         for (int i = 30; i < 60 && (estimate == null || estimate.event() == SourceEstimate.Event.NONE); i++) {
             World fast = new World(0.25, 0, -1500e-6 * 30, 1500e-6, Double.POSITIVE_INFINITY, 0);
-            estimate = stats.add(fast.exchange(i, 0.001, 0.001, 0, 0.001), 0);
+            estimate = stats.add(fast.exchange(i, 0.001, 0.001, 0, 0.001));
         }
         assertThat(estimate.event()).isEqualTo(SourceEstimate.Event.DRIFTED);
         assertThat(estimate.reason()).startsWith("drifted faster than 15 ppm");
@@ -192,7 +192,7 @@ class SourceStatsTest {
         for (int i = 0; i < 64; i++) {
             double d1 = random.nextDouble() * 0.002;
             double d2 = random.nextDouble() * 0.002;
-            estimate = stats.add(world.exchange(i * 2, d1, d2), 0);
+            estimate = stats.add(world.exchange(i * 2, d1, d2));
             arrival = i * 2 + d1 + 50e-6 + d2;
         }
         // True time minus local time grows at 1/(1+ρ) − 1 ≈ +12 ppm against local time.
@@ -217,7 +217,7 @@ class SourceStatsTest {
             for (int i = 0; i < 64; i++) {
                 double d1 = random.nextDouble() * 0.002;
                 double d2 = random.nextDouble() * 0.002;
-                SourceEstimate estimate = stats.add(world.exchange(i, d1, d2), 0);
+                SourceEstimate estimate = stats.add(world.exchange(i, d1, d2));
                 double error = Math.abs(estimate.offsetSeconds() - world.truthOffset(i + d1 + 50e-6 + d2));
                 if (i == 7) {
                     errorAt8 += error / runs;
@@ -239,10 +239,10 @@ class SourceStatsTest {
         SourceStats stats = new SourceStats(MAX_DRIFT);
         SourceEstimate before = null;
         for (int i = 0; i < 10; i++) {
-            before = stats.add(world.exchange(i, 0.0005 + random.nextDouble() * 1e-5, 0.0005), 0);
+            before = stats.add(world.exchange(i, 0.0005 + random.nextDouble() * 1e-5, 0.0005));
         }
         // 60 ms queued on the way back: the offset moves by −30 ms, which the delay explains.
-        SourceEstimate queued = stats.add(world.exchange(10, 0.0005, 0.0605), 0);
+        SourceEstimate queued = stats.add(world.exchange(10, 0.0005, 0.0605));
         assertThat(queued.event()).isEqualTo(SourceEstimate.Event.QUEUED);
         assertThat(queued.reason()).startsWith("queued");
         assertThat(queued.regressionSamples()).isEqualTo(before.regressionSamples());
@@ -264,7 +264,7 @@ class SourceStatsTest {
         for (int i = 0; i < 64; i++) {
             double d1 = 0.001 + random.nextDouble() * 0.0006;
             double d2 = 0.001 + random.nextDouble() * 0.0001;
-            estimate = stats.add(world.exchange(i, d1, d2), 0);
+            estimate = stats.add(world.exchange(i, d1, d2));
             arrival = i + d1 + 50e-6 + d2;
         }
         double truth = world.truthOffset(arrival);
@@ -288,7 +288,7 @@ class SourceStatsTest {
         for (int i = 0; i < 600; i++) {
             double d1 = 0.002 + random.nextDouble() * 0.0005;
             double d2 = 0.002 + random.nextDouble() * 0.0005;
-            SourceEstimate estimate = stats.add(world.exchange(i, d1, d2, 0, rootDispersion), 0);
+            SourceEstimate estimate = stats.add(world.exchange(i, d1, d2, 0, rootDispersion));
             double truth = world.truthOffset(i + d1 + 50e-6 + d2);
             assertThat(estimate.bound().contains(estimate.offsetSeconds())).isTrue();
             if (i >= 64) {
@@ -310,7 +310,7 @@ class SourceStatsTest {
         for (int i = 0; i < 600; i++) {
             double d1 = 0.002 + random.nextDouble() * 0.0005;
             double d2 = 0.002 + random.nextDouble() * 0.0005;
-            SourceEstimate estimate = stats.add(world.exchange(i, d1, d2, 0, 1e-5), 0);
+            SourceEstimate estimate = stats.add(world.exchange(i, d1, d2, 0, 1e-5));
             if (i >= 64) {
                 sum += estimate.offsetSeconds() - world.truthOffset(i + d1 + 50e-6 + d2);
                 counted++;

@@ -27,7 +27,7 @@ class WireTypesTest {
         SourceSample sample = new SourceSample("a", "127.0.0.1:123", "node-a", 1_000, 1_100,
                 new OffsetInterval(0.299, 0.302), new SourceSample.Filter(0.002, 1e-6, 1e-4, 8),
                 new SourceSample.ServerFields(1, "GPS", LeapIndicator.NO_WARNING, 0.001),
-                new SourceSample.Estimate(0.3004, 1e-5, 2e-6, 0), 0xFF, 16);
+                new SourceSample.Estimate(0.3004, 1e-5, 2e-6), 0xFF, 16);
         assertThat(JSON.convertValue(JSON.convertValue(sample, Map.class), SourceSample.class)).isEqualTo(sample);
         // Only the components are written: the derived centre and half-width are not a second encoding.
         assertThat(JSON.convertValue(sample, Map.class)).doesNotContainKeys("offsetSeconds", "rootDistanceSeconds");
@@ -39,7 +39,7 @@ class WireTypesTest {
         SourceSample sample = new SourceSample("a", "127.0.0.1:123", "node-a", 1_000, 1_100,
                 new OffsetInterval(0.299, 0.302), new SourceSample.Filter(0.002, 1e-6, 1e-4, 8),
                 new SourceSample.ServerFields(1, "GPS", LeapIndicator.NO_WARNING, 0.001),
-                new SourceSample.Estimate(0.3004, 1e-5, 2e-6, 0), 0xFF, 16);
+                new SourceSample.Estimate(0.3004, 1e-5, 2e-6), 0xFF, 16);
         SampleBatch batch = new SampleBatch(List.of(sample, sample));
         assertThat(JSON.readValue(JSON.writeValueAsString(batch), SampleBatch.class)).isEqualTo(batch);
         assertThatThrownBy(() -> JSON.readValue("{\"samples\": []}", SampleBatch.class))

@@ -23,7 +23,7 @@ class TimebaseLinkTest {
         SourceSample theirs = new SourceSample("s", "s", "a", T0 + 2_000_000L, T0 + 2_000_000L,
                 OffsetInterval.around(0.300, 0.005), new SourceSample.Filter(0.001, 0, 0, 1),
                 new SourceSample.ServerFields(1, "GPS", LeapIndicator.NO_WARNING, 0),
-                new SourceSample.Estimate(0.300, 0, 0, 0), 1, 1);
+                new SourceSample.Estimate(0.300, 0, 0), 1, 1);
         SourceSample ours = link.rebase(theirs, T0 + 10 * S);
         assertThat(ours.offsetSeconds()).isCloseTo(0.302, within(1e-12));
         assertThat(ours.sampleTimeNanos()).isEqualTo(T0);
@@ -55,7 +55,7 @@ class TimebaseLinkTest {
         SourceSample sample = new SourceSample("s", "s", "me", T0, T0, OffsetInterval.around(0.3, 0.005),
                 new SourceSample.Filter(0, 0, 0, 1),
                 new SourceSample.ServerFields(1, "GPS", LeapIndicator.NO_WARNING, 0),
-                new SourceSample.Estimate(0.3, 0, 0, 0), 1, 1);
+                new SourceSample.Estimate(0.3, 0, 0), 1, 1);
         assertThat(self.rebase(sample, T0 + S)).isSameAs(sample);
     }
 }
