@@ -176,6 +176,11 @@ public final class SamplerVerticle extends VerticleBase {
     /** The sources this sampler owned for the live samplers it last saw: recomputed only when they change. */
     private Set<String> liveSeen = Set.of();
     private Set<String> owned = Set.of();
+    /**
+     * The sources each sampler's latest genuine lease named, live or not, and when we read it: who held a source
+     * when its claim no longer says so. Forgotten once its pollers' states would be too old to continue anyway.
+     */
+    private final Map<String, Named> lastNamed = new HashMap<>();
     /** A dead holder's pollers' states, read once per rebalance however many of its sources are taken. */
     private final Map<String, Future<Map<String, Left>>> leftBehind = new HashMap<>();
 
@@ -349,12 +354,15 @@ public final class SamplerVerticle extends VerticleBase {
                             .filter(opened -> opened.sender().equals(node))
                             .map(opened -> notingFloors(node, opened, now))
                             .map(opened -> notingMember(members, node, opened))
+                            .map(opened -> notingNamed(node, opened, now))
                             .filter(opened -> renewals.live(node, opened.counter(), now))
                             .filter(opened -> !departedWith(node, opened.counter(), readNanos[0]))
                             // and its writer answers our own challenges: captured leases fed to a restarted
                             // sampler in rising order would otherwise keep a dead one live
                             .filter(opened -> links.answeringWithin(node, TimebaseLinks.ANSWER_WINDOW_NANOS))
-                            .ifPresent(opened -> live.put(node, heldIn(opened.body()))));
+                            .ifPresent(opened -> live.put(node, lastNamed.get(node).sources())));
+                    lastNamed.values().removeIf(named -> now - named.readNanos()
+                            > StateFloors.POLLERS_FRESH_MILLIS * 1_000_000L);
                     memberOf = members;
                     live.putIfAbsent(self, Set.of());
                     if (!live.keySet().equals(liveSeen)) {
@@ -393,6 +401,26 @@ public final class SamplerVerticle extends VerticleBase {
             floors.note(node, lease.counter(), pollersFloor.longValue(), letGoFloor.longValue(), nowNanos);
         }
         return lease;
+    }
+
+    /** The sources a sampler's lease named, and when we read it (local timescale, ns): see {@link #lastNamed}. */
+    private record Named(Set<String> sources, long readNanos) {}
+
+    /** Notes the sources {@code node}'s genuine lease names, whether or not it is still live. */
+    private MeshAuth.Opened notingNamed(String node, MeshAuth.Opened lease, long nowNanos) {
+        lastNamed.put(node, new Named(heldIn(lease.body()), nowNanos));
+        return lease;
+    }
+
+    /**
+     * The sampler other than us whose latest lease named {@code source}, if any: its holder, which a claim can fail
+     * to name. A sampler slow to answer (its lease judged lapsed) can have its claims replaced by one that takes
+     * its sources, and then removed when that one lets them go again: it polls them on, with no claim in the map.
+     */
+    private Optional<String> lastHolder(String source) {
+        return lastNamed.entrySet().stream()
+                .filter(named -> !named.getKey().equals(config.nodeName()) && named.getValue().sources().contains(source))
+                .map(Map.Entry::getKey).findFirst();
     }
 
     /** The sources a lease names; none if it names them wrongly (a genuine lease always names them right). */
@@ -486,9 +514,9 @@ public final class SamplerVerticle extends VerticleBase {
                 if (self.equals(holder)) {
                     ours.add(source);
                 } else {
-                    if (holder != null) {
-                        previousHolder.put(source, holder);
-                    }
+                    // Whose pollers' states to continue: the sampler whose lease last named the source held it.
+                    lastHolder(source).or(() -> Optional.ofNullable(holder))
+                            .ifPresent(previous -> previousHolder.put(source, previous));
                     swaps.put(source, new ClaimMap.Swap(raw, claim)); // no live lease names it: nobody holds it
                 }
             });

@@ -114,6 +114,24 @@ class SamplerHandoverTest {
         }
     }
 
+    /**
+     * Issue 14's three-node run: while the sampler was slow to answer, another took its sources (its lease
+     * judged lapsed) by replacing its claims, then let them go again when it answered, removing its own claims;
+     * the sampler kept polling them with no claim in the map. Its lease still says it held them.
+     */
+    @Test
+    void aDeadSamplersSourceWhoseClaimWasRemovedContinuesFromThePollersStatesItLastWrote() throws Exception {
+        try (SimulatedNtpServer server = SimulatedNtpServer.start("127.0.0.60", TRUTH, ServerBehaviour.truthful())) {
+            String source = server.hostPort();
+            MeshAuth dead = MeshAuth.keyed(DEAD, KEY, TRUTH);
+            long before = dead.valueCounter();
+            put(SamplerVerticle.POLLERS_MAP, DEAD, pollers(dead, source, LEFT_REACH));
+            lease(dead, source, before, 0);
+            SourceSample first = firstSample(source);
+            assertThat(first.reach()).as("the dead sampler's register, shifted, with this poll").isEqualTo(0b1110_0001);
+        }
+    }
+
     @Test
     void forgedPollersStatesAreNotContinued() throws Exception {
         try (SimulatedNtpServer server = SimulatedNtpServer.start("127.0.0.52", TRUTH, ServerBehaviour.truthful())) {
