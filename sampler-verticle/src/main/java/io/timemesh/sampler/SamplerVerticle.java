@@ -545,8 +545,8 @@ public final class SamplerVerticle extends VerticleBase {
      * source (at a dead sampler's thousand sources that look was a third of the map operations of moving them):
      * a sampler that lets a source go writes its pollers' states again at its next rebalance, before it could take
      * the source back, so its written states hold no source whose let-go state is newer (a kiss's stop, a rate
-     * backoff, a pool's new server) unless it died within that second, or took the source back while a write
-     * was still under way.
+     * backoff, a pool's new server) unless it died within that second (before a lease no longer naming the source,
+     * so that it still counts as the holder), or took the source back while a write was still under way.
      */
     private Future<PollerState> previousState(String source, String holder) {
         Future<Map<String, Left>> theirs = holder == null ? Future.succeededFuture(Map.of())
