@@ -412,6 +412,12 @@ public final class SamplerVerticle extends VerticleBase {
         return lease;
     }
 
+    /** Whether {@code node}'s latest genuine lease we read named {@code source}. */
+    private boolean named(String node, String source) {
+        Named named = lastNamed.get(node);
+        return named != null && named.sources().contains(source);
+    }
+
     /**
      * The sampler other than us whose latest lease named {@code source}, if any: its holder, which a claim can fail
      * to name. A sampler slow to answer (its lease judged lapsed) can have its claims replaced by one that takes
@@ -419,8 +425,8 @@ public final class SamplerVerticle extends VerticleBase {
      */
     private Optional<String> lastHolder(String source) {
         return lastNamed.entrySet().stream()
-                .filter(named -> !named.getKey().equals(config.nodeName()) && named.getValue().sources().contains(source))
-                .map(Map.Entry::getKey).findFirst();
+                .map(Map.Entry::getKey).filter(node -> !node.equals(config.nodeName()) && named(node, source))
+                .sorted().findFirst(); // the same choice on every run, should two leases name it during a move
     }
 
     /** The sources a lease names; none if it names them wrongly (a genuine lease always names them right). */
@@ -514,8 +520,10 @@ public final class SamplerVerticle extends VerticleBase {
                 if (self.equals(holder)) {
                     ours.add(source);
                 } else {
-                    // Whose pollers' states to continue: the sampler whose lease last named the source held it.
-                    lastHolder(source).or(() -> Optional.ofNullable(holder))
+                    // Whose pollers' states to continue: the claim's sealer if its last lease named the source,
+                    // else the sampler whose lease last did (its claim can be gone), else the sealer.
+                    Optional.ofNullable(holder).filter(h -> named(h, source)).or(() -> lastHolder(source))
+                            .or(() -> Optional.ofNullable(holder))
                             .ifPresent(previous -> previousHolder.put(source, previous));
                     swaps.put(source, new ClaimMap.Swap(raw, claim)); // no live lease names it: nobody holds it
                 }
