@@ -28,6 +28,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -424,9 +425,13 @@ public final class SamplerVerticle extends VerticleBase {
      * its sources, and then removed when that one lets them go again: it polls them on, with no claim in the map.
      */
     private Optional<String> lastHolder(String source) {
+        // Of two leases naming it during a move, the one read last: a dead sampler's stays in lastNamed after its
+        // lease is gone from the map, and a live one's is read every rebalance. Then by name, the same on every run.
         return lastNamed.entrySet().stream()
-                .map(Map.Entry::getKey).filter(node -> !node.equals(config.nodeName()) && named(node, source))
-                .sorted().findFirst(); // the same choice on every run, should two leases name it during a move
+                .filter(named -> !named.getKey().equals(config.nodeName()) && named.getValue().sources().contains(source))
+                .max(Comparator.comparingLong((Map.Entry<String, Named> named) -> named.getValue().readNanos())
+                        .thenComparing(Map.Entry::getKey, Comparator.reverseOrder()))
+                .map(Map.Entry::getKey);
     }
 
     /** The sources a lease names; none if it names them wrongly (a genuine lease always names them right). */
