@@ -428,7 +428,7 @@ public final class SamplerVerticle extends VerticleBase {
         // Of two leases naming it during a move, the one read last: a dead sampler's stays in lastNamed after its
         // lease is gone from the map, and a live one's is read every rebalance. Then by name, the same on every run.
         return lastNamed.entrySet().stream()
-                .filter(named -> !named.getKey().equals(config.nodeName()) && named.getValue().sources().contains(source))
+                .filter(named -> !named.getKey().equals(config.nodeName()) && named(named.getKey(), source))
                 .max(Comparator.comparingLong((Map.Entry<String, Named> named) -> named.getValue().readNanos())
                         .thenComparing(Map.Entry::getKey, Comparator.reverseOrder()))
                 .map(Map.Entry::getKey);
