@@ -132,6 +132,20 @@ class SamplerHandoverTest {
         }
     }
 
+    /** The lease names the holder when no claim does, so a lease in a sampler's name, forged, names none. */
+    @Test
+    void aForgedLeaseNamingASourceWithoutAClaimMakesNoHolder() throws Exception {
+        try (SimulatedNtpServer server = SimulatedNtpServer.start("127.0.0.61", TRUTH, ServerBehaviour.truthful())) {
+            String source = server.hostPort();
+            MeshAuth dead = MeshAuth.keyed(DEAD, KEY, TRUTH);
+            long before = dead.valueCounter();
+            put(SamplerVerticle.POLLERS_MAP, DEAD, pollers(dead, source, LEFT_REACH)); // genuine states
+            lease(MeshAuth.keyed(DEAD, ClusterKey.random(), TRUTH), source, before, 0); // in its name, another key
+            assertThat(firstSample(source).reach()).as("a fresh register").isEqualTo(1);
+            assertThat(taker.rejections()).containsKey(SamplerVerticle.SAMPLERS_MAP + " forged");
+        }
+    }
+
     @Test
     void forgedPollersStatesAreNotContinued() throws Exception {
         try (SimulatedNtpServer server = SimulatedNtpServer.start("127.0.0.52", TRUTH, ServerBehaviour.truthful())) {
