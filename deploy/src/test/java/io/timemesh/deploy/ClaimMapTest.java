@@ -2,11 +2,13 @@ package io.timemesh.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.hazelcast.core.HazelcastInstance;
 import io.timemesh.sampler.ClaimMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.shareddata.AsyncMap;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -14,6 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -89,10 +92,17 @@ class ClaimMapTest {
             assertThat(value).isEqualTo((firstWon.get(source) ? "first-" : "second-") + source);
         });
 
-        // The owner of a third of the partitions dies without leaving: its backups hold every swap.
-        ((HazelcastClusterManager) ((VertxInternal) members.get(0)).clusterManager()).getHazelcastInstance()
-                .getLifecycleService().terminate();
+        // The owner of a third of the partitions dies without leaving: its backups hold every swap. Once the
+        // cluster is safe, that is: while the three members' partitions still migrate, a replica may not have
+        // its backup yet, and no backup processor changes that (Hazelcast's PartitionService#isClusterSafe).
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> members.stream().allMatch(member ->
+                hazelcast(member).getPartitionService().isClusterSafe()));
+        hazelcast(members.get(0)).getLifecycleService().terminate();
         assertThat(second.getAll(all).await()).isEqualTo(after);
+    }
+
+    private static HazelcastInstance hazelcast(Vertx member) {
+        return ((HazelcastClusterManager) ((VertxInternal) member).clusterManager()).getHazelcastInstance();
     }
 
     private static String source(int i) {
