@@ -91,6 +91,17 @@ class SamplerHandoverTest {
                         .put(StateFloors.POLLERS_AFTER, pollersAfter).put(StateFloors.LET_GO_AFTER, letGoAfter)));
     }
 
+    /**
+     * The dead sampler's genuine pollers' states for {@code source}, with no claim on it, and a lease naming it sealed
+     * by {@code leaseWriter} (the dead sampler's own sealer, or a forger's in its name).
+     */
+    private void unclaimed(String source, MeshAuth leaseWriter) {
+        MeshAuth dead = MeshAuth.keyed(DEAD, KEY, TRUTH);
+        long before = dead.valueCounter();
+        put(SamplerVerticle.POLLERS_MAP, DEAD, pollers(dead, source, LEFT_REACH));
+        lease(leaseWriter, source, before, 0);
+    }
+
     /** node-b's first sample of {@code source}, once it has taken it. */
     private SourceSample firstSample(String source) throws InterruptedException {
         vertx.deployVerticle(new SamplerVerticle(TRUTH, taker, -20, HostResolver.SYSTEM), new DeploymentOptions()
@@ -123,10 +134,7 @@ class SamplerHandoverTest {
     void aDeadSamplersSourceWhoseClaimWasRemovedContinuesFromThePollersStatesItLastWrote() throws Exception {
         try (SimulatedNtpServer server = SimulatedNtpServer.start("127.0.0.60", TRUTH, ServerBehaviour.truthful())) {
             String source = server.hostPort();
-            MeshAuth dead = MeshAuth.keyed(DEAD, KEY, TRUTH);
-            long before = dead.valueCounter();
-            put(SamplerVerticle.POLLERS_MAP, DEAD, pollers(dead, source, LEFT_REACH));
-            lease(dead, source, before, 0);
+            unclaimed(source, MeshAuth.keyed(DEAD, KEY, TRUTH));
             SourceSample first = firstSample(source);
             assertThat(first.reach()).as("the dead sampler's register, shifted, with this poll").isEqualTo(0b1110_0001);
         }
@@ -137,10 +145,7 @@ class SamplerHandoverTest {
     void aForgedLeaseNamingASourceWithoutAClaimMakesNoHolder() throws Exception {
         try (SimulatedNtpServer server = SimulatedNtpServer.start("127.0.0.61", TRUTH, ServerBehaviour.truthful())) {
             String source = server.hostPort();
-            MeshAuth dead = MeshAuth.keyed(DEAD, KEY, TRUTH);
-            long before = dead.valueCounter();
-            put(SamplerVerticle.POLLERS_MAP, DEAD, pollers(dead, source, LEFT_REACH)); // genuine states
-            lease(MeshAuth.keyed(DEAD, ClusterKey.random(), TRUTH), source, before, 0); // in its name, another key
+            unclaimed(source, MeshAuth.keyed(DEAD, ClusterKey.random(), TRUTH)); // the lease in its name, another key
             assertThat(firstSample(source).reach()).as("a fresh register").isEqualTo(1);
             assertThat(taker.rejections()).containsKey(SamplerVerticle.SAMPLERS_MAP + " forged");
         }
