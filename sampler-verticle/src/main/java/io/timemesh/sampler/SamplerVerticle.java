@@ -502,47 +502,53 @@ public final class SamplerVerticle extends VerticleBase {
      */
     private void claimAll(List<String> sources, Map<String, Set<String>> live) {
         String self = config.nodeName();
-        Map<String, String> mine = new HashMap<>();
+        List<String> wanted = new ArrayList<>();
         for (String source : sources) {
             boolean held = live.entrySet().stream()
                     .anyMatch(other -> !other.getKey().equals(self) && other.getValue().contains(source));
             if (!held) { // else the holder lets go at its next rebalance
-                mine.put(source, newClaim(source));
+                wanted.add(source);
                 starting.add(source);
             }
         }
-        if (mine.isEmpty()) {
+        if (wanted.isEmpty()) {
             return;
         }
+        Map<String, String> mine = new HashMap<>();
         Map<String, String> previousHolder = new HashMap<>();
-        Set<String> ours = new HashSet<>();
-        claimMap.getAll(mine.keySet()).compose(read -> {
+        claimMap.getAll(new HashSet<>(wanted)).compose(read -> {
             Map<String, ClaimMap.Swap> swaps = new HashMap<>();
-            mine.forEach((source, claim) -> {
+            for (String source : wanted) {
                 String raw = read.get(source);
+                // Opened before we seal our new claim on the source, which would make a claim of ours still there
+                // (left when our lease could not be renewed) look old: a replay, counted as an attack.
                 String holder = raw == null ? null
                         : auth.openValue(CLAIMS_MAP, source, raw).map(MeshAuth.Opened::sender).orElse(null);
-                if (self.equals(holder)) {
-                    ours.add(source);
-                } else {
-                    // Whose pollers' states to continue: the claim's sealer if its last lease named the source,
-                    // else the sampler whose lease last did (its claim can be gone), else the sealer.
-                    Optional.ofNullable(holder).filter(h -> named(h, source)).or(() -> lastHolder(source))
-                            .or(() -> Optional.ofNullable(holder))
-                            .ifPresent(previous -> previousHolder.put(source, previous));
-                    swaps.put(source, new ClaimMap.Swap(raw, claim)); // no live lease names it: nobody holds it
-                }
-            });
+                // Whose pollers' states to continue: the claim's sealer if its last lease named the source, else the
+                // sampler whose lease last did (its claim can be gone), else the sealer; never our own written ones,
+                // which our leases stopped calling current when we held nothing.
+                Optional.ofNullable(holder).filter(h -> named(h, source)).or(() -> lastHolder(source))
+                        .or(() -> Optional.ofNullable(holder)).filter(previous -> !previous.equals(self))
+                        .ifPresent(previous -> previousHolder.put(source, previous));
+                String claim = newClaim(source);
+                mine.put(source, claim);
+                // No live lease names it, so nobody holds it; even our own claim is swapped, so that of two samplers
+                // claiming the source one wins, and a let-go still under way removes only the claim it knew.
+                swaps.put(source, new ClaimMap.Swap(raw, claim));
+            }
             return claimMap.swapAll(swaps);
-        }).onComplete(done -> mine.forEach((source, claim) -> {
-            boolean taken = ours.contains(source) || done.succeeded() && Boolean.TRUE.equals(done.result().get(source));
+        }).onComplete(done -> wanted.forEach(source -> {
+            String claim = mine.get(source); // none if the claims could not be read
+            boolean taken = done.succeeded() && Boolean.TRUE.equals(done.result().get(source));
             (taken ? previousState(source, previousHolder.get(source)).map(previous -> {
                 take(source, previous);
                 return true;
             }) : Future.succeededFuture(false)).onComplete(took -> {
                 if (took.failed() || !took.result()) {
                     starting.remove(source);
-                    claimed.remove(source, claim);
+                    if (claim != null) {
+                        claimed.remove(source, claim);
+                    }
                 }
             });
         }));
