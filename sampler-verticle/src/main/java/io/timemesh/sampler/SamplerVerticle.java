@@ -129,6 +129,12 @@ public final class SamplerVerticle extends VerticleBase {
     private final Set<String> starting = new HashSet<>();
     /** The claim value this sampler last wrote per source: the one to remove when letting go. */
     private final Map<String, String> claimed = new HashMap<>();
+    /**
+     * Our pollers' states when we last paused (our lease could not be renewed), by source, and when (local timescale,
+     * ns): continued when we take a source back whose claim in the map is still ours, so nobody polled it meanwhile.
+     */
+    private final Map<String, PollerState> paused = new HashMap<>();
+    private long pausedNanos;
     /** Which samplers renew their leases, on our clock: a lease value that stops changing lapses. */
     private final Renewals renewals = new Renewals(LEASE_MILLIS * 1_000_000L, WRITERS_REMEMBERED);
     /** Which of each sampler's sealed states are current, as its leases say. */
@@ -338,6 +344,9 @@ public final class SamplerVerticle extends VerticleBase {
                     if (clock.nowNanos() - leaseRenewedNanos > LEASE_MILLIS * 1_000_000L && !active.isEmpty()) {
                         LOG.warn("sampler {} cannot renew its lease ({}); pausing {} source(s)", self, e.getMessage(),
                                 active.size());
+                        paused.clear();
+                        active.forEach((source, poller) -> paused.put(source, poller.state(self)));
+                        pausedNanos = clock.nowNanos();
                         active.clear();
                         claimed.clear();
                     }
@@ -496,7 +505,7 @@ public final class SamplerVerticle extends VerticleBase {
      * claim not held (its sealer not live, or its live lease not naming the source, as with an old claim put
      * back), replacing it. All claims are read together, then swapped together, each by compare-and-set so that
      * of two samplers claiming one source one wins. Each taken source continues from the state its previous
-     * holder left.
+     * holder left, or from our own at our last pause when nobody held it since.
      *
      * @param live each live sampler's sources, by its name, from this round's leases
      */
@@ -516,6 +525,8 @@ public final class SamplerVerticle extends VerticleBase {
         }
         Map<String, String> mine = new HashMap<>();
         Map<String, String> previousHolder = new HashMap<>();
+        Map<String, PollerState> resumed = new HashMap<>();
+        boolean pauseRecent = clock.nowNanos() - pausedNanos <= StateFloors.POLLERS_FRESH_MILLIS * 1_000_000L;
         claimMap.getAll(new HashSet<>(wanted)).compose(read -> {
             Map<String, ClaimMap.Swap> swaps = new HashMap<>();
             for (String source : wanted) {
@@ -530,6 +541,12 @@ public final class SamplerVerticle extends VerticleBase {
                 Optional.ofNullable(holder).filter(h -> named(h, source)).or(() -> lastHolder(source))
                         .or(() -> Optional.ofNullable(holder)).filter(previous -> !previous.equals(self))
                         .ifPresent(previous -> previousHolder.put(source, previous));
+                // Ours from before a pause, if the map still holds our claim and no other sampler's lease has named
+                // the source since (one that held it, even through a claim of ours put back, left newer states).
+                PollerState own = paused.remove(source);
+                if (own != null && pauseRecent && self.equals(holder) && !previousHolder.containsKey(source)) {
+                    resumed.put(source, own);
+                }
                 String claim = newClaim(source);
                 mine.put(source, claim);
                 // No live lease names it, so nobody holds it; even our own claim is swapped, so that of two samplers
@@ -540,7 +557,8 @@ public final class SamplerVerticle extends VerticleBase {
         }).onComplete(done -> wanted.forEach(source -> {
             String claim = mine.get(source); // none if the claims could not be read
             boolean taken = done.succeeded() && Boolean.TRUE.equals(done.result().get(source));
-            (taken ? previousState(source, previousHolder.get(source)).map(previous -> {
+            (taken ? (resumed.containsKey(source) ? Future.succeededFuture(resumed.get(source))
+                    : previousState(source, previousHolder.get(source))).map(previous -> {
                 take(source, previous);
                 return true;
             }) : Future.succeededFuture(false)).onComplete(took -> {

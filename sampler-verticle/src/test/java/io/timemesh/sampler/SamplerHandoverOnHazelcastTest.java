@@ -1,20 +1,33 @@
 package io.timemesh.sampler;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import com.hazelcast.config.Config;
 import com.hazelcast.config.MultiMapConfig;
 import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.map.IMap;
+import com.hazelcast.map.MapInterceptor;
+import io.timemesh.core.message.SourceSample;
+import io.timemesh.testkit.ServerBehaviour;
+import io.timemesh.testkit.SimulatedNtpServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.List;
+import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 
 /**
  * {@link SamplerHandoverTest}'s cases on a Vert.x clustered by a real (one-member, loopback) Hazelcast, so that the
  * claims go through {@link HazelcastClaimMap}'s entry processors rather than one compare-and-set each.
  */
 class SamplerHandoverOnHazelcastTest extends SamplerHandoverTest {
+    private HazelcastClusterManager cluster;
+
     @Override
     Vertx newVertx() {
         Config config = new Config();
@@ -31,6 +44,79 @@ class SamplerHandoverOnHazelcastTest extends SamplerHandoverTest {
         network.getJoin().getAutoDetectionConfig().setEnabled(false);
         network.getJoin().getTcpIpConfig().setEnabled(true).setMembers(List.of());
         return Vertx.builder().with(new VertxOptions().setEventBusOptions(new EventBusOptions().setHost("127.0.0.1")
-                .setPort(0))).withClusterManager(new HazelcastClusterManager(config)).buildClustered().await();
+                .setPort(0))).withClusterManager(cluster = new HazelcastClusterManager(config)).buildClustered()
+                .await();
+    }
+
+    /** Refuses every put into the map it is added to: a member that cannot write its lease. */
+    private static final class RefusePuts implements MapInterceptor {
+        @Override
+        public Object interceptGet(Object value) {
+            return null;
+        }
+
+        @Override
+        public void afterGet(Object value) {
+        }
+
+        @Override
+        public Object interceptPut(Object oldValue, Object newValue) {
+            throw new IllegalStateException("the test refuses puts");
+        }
+
+        @Override
+        public void afterPut(Object value) {
+        }
+
+        @Override
+        public Object interceptRemove(Object removedValue) {
+            return null;
+        }
+
+        @Override
+        public void afterRemove(Object value) {
+        }
+    }
+
+    /**
+     * A sampler that cannot renew its lease for longer than it lasts stops polling (another may take its sources);
+     * when it can again and takes them back with its claims still in the map (nobody took them), it continues its
+     * own pollers' states rather than starting afresh, and counts no replay of its own claims.
+     */
+    @Test
+    void aSamplerThatPausedContinuesItsOwnStateWhenItTakesItsSourceBack() throws Exception {
+        try (SimulatedNtpServer server = SimulatedNtpServer.start("127.0.0.64", TRUTH,
+                ServerBehaviour.truthful())) {
+            String source = server.hostPort();
+            firstSample(source);
+            await().atMost(Duration.ofSeconds(15))
+                    .until(() -> Integer.bitCount(samples.get(samples.size() - 1).reach()) >= 3);
+            IMap<Object, Object> leases = cluster.getHazelcastInstance().getMap(SamplerVerticle.SAMPLERS_MAP);
+            String refusing = leases.addInterceptor(new RefusePuts());
+            awaitNoSampleFor(Duration.ofMillis(2_500), Duration.ofSeconds(15)); // paused: its lease older than 3 s
+            int before = samples.size();
+            leases.removeInterceptor(refusing);
+            await().atMost(Duration.ofSeconds(15)).until(() -> samples.size() > before);
+            SourceSample resumed = samples.get(before);
+            assertThat(resumed.samplerNode()).isEqualTo("node-b");
+            assertThat(Integer.bitCount(resumed.reach())).as("its register continued (a fresh one is 1): %s",
+                    Integer.toBinaryString(resumed.reach())).isGreaterThanOrEqualTo(3);
+            assertThat(taker.rejections()).as("no attack to count").isEmpty();
+        }
+    }
+
+    /** Waits until no sample arrived for {@code quiet}, failing after {@code atMost}. */
+    private void awaitNoSampleFor(Duration quiet, Duration atMost) throws InterruptedException {
+        long deadline = System.nanoTime() + atMost.toNanos();
+        int seen = samples.size();
+        long changed = System.nanoTime();
+        while (System.nanoTime() - changed < quiet.toNanos()) {
+            assertThat(System.nanoTime()).as("samples stop within %s", atMost).isLessThan(deadline);
+            TimeUnit.MILLISECONDS.sleep(100);
+            if (samples.size() != seen) {
+                seen = samples.size();
+                changed = System.nanoTime();
+            }
+        }
     }
 }

@@ -27,15 +27,15 @@ import org.junit.jupiter.api.Test;
  * Vert.x's local ones, which the sampler uses the same way as the cluster's.
  */
 class SamplerHandoverTest {
-    private static final MonotonicTimescale TRUTH = new MonotonicTimescale();
+    static final MonotonicTimescale TRUTH = new MonotonicTimescale();
     private static final ClusterKey KEY = ClusterKey.random();
     private static final String DEAD = "node-dead";
     /** The dead sampler's reach register: its last four polls answered, the four before not. */
     private static final int LEFT_REACH = 0b1111_0000;
 
     private Vertx vertx;
-    private final MeshAuth taker = MeshAuth.keyed("node-b", KEY, TRUTH);
-    private final List<SourceSample> samples = new CopyOnWriteArrayList<>();
+    final MeshAuth taker = MeshAuth.keyed("node-b", KEY, TRUTH);
+    final List<SourceSample> samples = new CopyOnWriteArrayList<>();
 
     /** The Vert.x the taker runs on: a plain one here, so the claims go one compare-and-set each. */
     Vertx newVertx() {
@@ -103,7 +103,7 @@ class SamplerHandoverTest {
     }
 
     /** node-b's first sample of {@code source}, once it has taken it. */
-    private SourceSample firstSample(String source) throws InterruptedException {
+    SourceSample firstSample(String source) throws InterruptedException {
         vertx.deployVerticle(new SamplerVerticle(TRUTH, taker, -20, HostResolver.SYSTEM), new DeploymentOptions()
                 .setConfig(new JsonObject().put("sources", new JsonArray().add(source)).put("pollSeconds", 1)
                         .put("iburst", false).put("sampler", new JsonObject().put("timeoutMillis", 1_000)))).await();
