@@ -130,10 +130,12 @@ public final class SamplerVerticle extends VerticleBase {
     /** The claim value this sampler last wrote per source: the one to remove when letting go. */
     private final Map<String, String> claimed = new HashMap<>();
     /**
-     * Our pollers' states when we last paused (our lease could not be renewed), by source, and when (local timescale,
-     * ns): continued when we take a source back whose claim in the map is still ours, so nobody polled it meanwhile.
+     * Our pollers when we last paused (our lease could not be renewed), by source, and when (local timescale, ns):
+     * continued when we take a source back whose claim in the map is still ours, so nobody polled it meanwhile. The
+     * pollers themselves, not their states then, so that an exchange under way at the pause (a kiss, a reach bit)
+     * is in what we continue.
      */
-    private final Map<String, PollerState> paused = new HashMap<>();
+    private final Map<String, SourcePoller> paused = new HashMap<>();
     private long pausedNanos;
     /** Which samplers renew their leases, on our clock: a lease value that stops changing lapses. */
     private final Renewals renewals = new Renewals(LEASE_MILLIS * 1_000_000L, WRITERS_REMEMBERED);
@@ -345,7 +347,7 @@ public final class SamplerVerticle extends VerticleBase {
                         LOG.warn("sampler {} cannot renew its lease ({}); pausing {} source(s)", self, e.getMessage(),
                                 active.size());
                         paused.clear();
-                        active.forEach((source, poller) -> paused.put(source, poller.state(self)));
+                        paused.putAll(active);
                         pausedNanos = clock.nowNanos();
                         active.clear();
                         claimed.clear();
@@ -526,7 +528,7 @@ public final class SamplerVerticle extends VerticleBase {
         Map<String, String> mine = new HashMap<>();
         Map<String, String> previousHolder = new HashMap<>();
         Map<String, PollerState> resumed = new HashMap<>();
-        boolean pauseRecent = clock.nowNanos() - pausedNanos <= StateFloors.POLLERS_FRESH_MILLIS * 1_000_000L;
+        boolean pauseRecent = clock.nowNanos() - pausedNanos <= StateFloors.LET_GO_FRESH_MILLIS * 1_000_000L;
         claimMap.getAll(new HashSet<>(wanted)).compose(read -> {
             Map<String, ClaimMap.Swap> swaps = new HashMap<>();
             for (String source : wanted) {
@@ -543,9 +545,9 @@ public final class SamplerVerticle extends VerticleBase {
                         .ifPresent(previous -> previousHolder.put(source, previous));
                 // Ours from before a pause, if the map still holds our claim and no other sampler's lease has named
                 // the source since (one that held it, even through a claim of ours put back, left newer states).
-                PollerState own = paused.remove(source);
+                SourcePoller own = paused.remove(source);
                 if (own != null && pauseRecent && self.equals(holder) && !previousHolder.containsKey(source)) {
-                    resumed.put(source, own);
+                    resumed.put(source, own.state(self));
                 }
                 String claim = newClaim(source);
                 mine.put(source, claim);
@@ -557,8 +559,11 @@ public final class SamplerVerticle extends VerticleBase {
         }).onComplete(done -> wanted.forEach(source -> {
             String claim = mine.get(source); // none if the claims could not be read
             boolean taken = done.succeeded() && Boolean.TRUE.equals(done.result().get(source));
-            (taken ? (resumed.containsKey(source) ? Future.succeededFuture(resumed.get(source))
+            (taken ? (resumed.containsKey(source) ? ownOrLetGo(source, resumed.get(source))
                     : previousState(source, previousHolder.get(source))).map(previous -> {
+                if (!claim.equals(claimed.get(source))) {
+                    return false; // we paused meanwhile, dropping the claim: taken back at a later rebalance
+                }
                 take(source, previous);
                 return true;
             }) : Future.succeededFuture(false)).onComplete(took -> {
@@ -570,6 +575,16 @@ public final class SamplerVerticle extends VerticleBase {
                 }
             });
         }));
+    }
+
+    /**
+     * What to continue a source from that we take back after a pause: another sampler's current let-go state if
+     * there is one (it held the source meanwhile, as a claim of ours put back can hide, and its kiss or backoff
+     * is newer than ours), else {@code own}.
+     */
+    private Future<PollerState> ownOrLetGo(String source, PollerState own) {
+        return previousState(source, null).map(letGo -> letGo != null && !letGo.owner().equals(config.nodeName())
+                ? letGo : own);
     }
 
     /** A poller's state as a sampler sealed it, with that value's counter (which only grows per sampler). */

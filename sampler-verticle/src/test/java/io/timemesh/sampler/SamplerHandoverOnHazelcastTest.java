@@ -11,6 +11,7 @@ import com.hazelcast.map.MapInterceptor;
 import io.timemesh.core.message.SourceSample;
 import io.timemesh.testkit.ServerBehaviour;
 import io.timemesh.testkit.SimulatedNtpServer;
+import io.timemesh.timebase.MeshAuth;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
@@ -48,8 +49,8 @@ class SamplerHandoverOnHazelcastTest extends SamplerHandoverTest {
                 .await();
     }
 
-    /** Refuses every put into the map it is added to: a member that cannot write its lease. */
-    private static final class RefusePuts implements MapInterceptor {
+    /** Refuses every put of a value node-b sealed into the map it is added to: node-b cannot write its lease. */
+    private static final class RefuseNodeB implements MapInterceptor {
         @Override
         public Object interceptGet(Object value) {
             return null;
@@ -61,7 +62,10 @@ class SamplerHandoverOnHazelcastTest extends SamplerHandoverTest {
 
         @Override
         public Object interceptPut(Object oldValue, Object newValue) {
-            throw new IllegalStateException("the test refuses puts");
+            if (String.valueOf(newValue).contains("\"from\":\"node-b\"")) {
+                throw new IllegalStateException("the test refuses node-b's puts");
+            }
+            return null;
         }
 
         @Override
@@ -79,6 +83,28 @@ class SamplerHandoverOnHazelcastTest extends SamplerHandoverTest {
     }
 
     /**
+     * Runs node-b's sampler on {@code source} until three polls answered, then refuses its lease writes until it has
+     * paused (its lease gone from the map, no sample for 2.5 s), runs {@code meanwhile}, lets it write again, and
+     * returns its first sample after that.
+     */
+    private SourceSample pausedAndBack(String source, Runnable meanwhile) throws Exception {
+        firstSample(source);
+        await().atMost(Duration.ofSeconds(15))
+                .until(() -> Integer.bitCount(samples.get(samples.size() - 1).reach()) >= 3);
+        IMap<Object, Object> leases = cluster.getHazelcastInstance().getMap(SamplerVerticle.SAMPLERS_MAP);
+        String refusing = leases.addInterceptor(new RefuseNodeB());
+        await().atMost(Duration.ofSeconds(15)).until(() -> !leases.containsKey("node-b")); // its lease lapsed
+        awaitNoSampleFor(Duration.ofMillis(2_500), Duration.ofSeconds(15));
+        meanwhile.run();
+        int before = samples.size();
+        leases.removeInterceptor(refusing);
+        await().atMost(Duration.ofSeconds(15)).until(() -> samples.size() > before);
+        SourceSample back = samples.get(before);
+        assertThat(back.samplerNode()).isEqualTo("node-b");
+        return back;
+    }
+
+    /**
      * A sampler that cannot renew its lease for longer than it lasts stops polling (another may take its sources);
      * when it can again and takes them back with its claims still in the map (nobody took them), it continues its
      * own pollers' states rather than starting afresh, and counts no replay of its own claims.
@@ -87,21 +113,25 @@ class SamplerHandoverOnHazelcastTest extends SamplerHandoverTest {
     void aSamplerThatPausedContinuesItsOwnStateWhenItTakesItsSourceBack() throws Exception {
         try (SimulatedNtpServer server = SimulatedNtpServer.start("127.0.0.64", TRUTH,
                 ServerBehaviour.truthful())) {
-            String source = server.hostPort();
-            firstSample(source);
-            await().atMost(Duration.ofSeconds(15))
-                    .until(() -> Integer.bitCount(samples.get(samples.size() - 1).reach()) >= 3);
-            IMap<Object, Object> leases = cluster.getHazelcastInstance().getMap(SamplerVerticle.SAMPLERS_MAP);
-            String refusing = leases.addInterceptor(new RefusePuts());
-            awaitNoSampleFor(Duration.ofMillis(2_500), Duration.ofSeconds(15)); // paused: its lease older than 3 s
-            int before = samples.size();
-            leases.removeInterceptor(refusing);
-            await().atMost(Duration.ofSeconds(15)).until(() -> samples.size() > before);
-            SourceSample resumed = samples.get(before);
-            assertThat(resumed.samplerNode()).isEqualTo("node-b");
-            assertThat(Integer.bitCount(resumed.reach())).as("its register continued (a fresh one is 1): %s",
-                    Integer.toBinaryString(resumed.reach())).isGreaterThanOrEqualTo(3);
+            SourceSample back = pausedAndBack(server.hostPort(), () -> { });
+            assertThat(Integer.bitCount(back.reach())).as("its register continued (a fresh one is 1): %s",
+                    Integer.toBinaryString(back.reach())).isGreaterThanOrEqualTo(3);
             assertThat(taker.rejections()).as("no attack to count").isEmpty();
+        }
+    }
+
+    /**
+     * Another sampler held the source during the pause and let it go (as when it took the source and an uninvited
+     * member put our claim back): its let-go state is newer than ours and is continued instead.
+     */
+    @Test
+    void aSourceLetGoByAnotherDuringThePauseContinuesFromItsState() throws Exception {
+        try (SimulatedNtpServer server = SimulatedNtpServer.start("127.0.0.65", TRUTH,
+                ServerBehaviour.truthful())) {
+            String source = server.hostPort();
+            SourceSample back = pausedAndBack(source,
+                    () -> letGoBy(MeshAuth.keyed("node-a", KEY, TRUTH), source, false, 0b0000_1111));
+            assertThat(back.reach()).as("node-a's register, shifted, with this poll").isEqualTo(0b0001_1111);
         }
     }
 

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
  */
 class SamplerHandoverTest {
     static final MonotonicTimescale TRUTH = new MonotonicTimescale();
-    private static final ClusterKey KEY = ClusterKey.random();
+    static final ClusterKey KEY = ClusterKey.random();
     private static final String DEAD = "node-dead";
     /** The dead sampler's reach register: its last four polls answered, the four before not. */
     private static final int LEFT_REACH = 0b1111_0000;
@@ -209,7 +209,7 @@ class SamplerHandoverTest {
         letGoBy(releaser, source, leaseSaysOld, LEFT_REACH);
     }
 
-    private void letGoBy(MeshAuth releaser, String source, boolean leaseSaysOld, int reach) {
+    void letGoBy(MeshAuth releaser, String source, boolean leaseSaysOld, int reach) {
         long before = releaser.valueCounter();
         PollerState state = new PollerState(releaser.node(), List.of(), reach, 1, 0, null, null);
         put(SamplerVerticle.STATE_MAP, source, releaser.sealValue(SamplerVerticle.STATE_MAP, source,
