@@ -12,6 +12,7 @@ import io.timemesh.timebase.MeshAuth;
 import io.timemesh.timebase.TimebaseLinks;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
@@ -24,6 +25,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,6 +59,7 @@ public final class SelectorVerticle extends VerticleBase {
     private final int precisionLog2;
     private final MeshAuth auth;
     private final NodeCounters counters;
+    private final Function<Vertx, Future<AsyncMap<String, String>>> stateMaps;
     private Selector selector;
     private SelectorLease lease;
     private TimebaseLinks links;
@@ -91,10 +94,17 @@ public final class SelectorVerticle extends VerticleBase {
 
     /** @param counters where every selection it makes while leading, and every falseticker verdict, is counted */
     public SelectorVerticle(TimeSource clock, MeshAuth auth, int precisionLog2, NodeCounters counters) {
+        this(clock, auth, precisionLog2, counters, vertx -> vertx.sharedData().getAsyncMap(STATE_MAP));
+    }
+
+    /** @param stateMaps the map of the lease and the stored state, given the Vert.x; a test's, to order its operations */
+    SelectorVerticle(TimeSource clock, MeshAuth auth, int precisionLog2, NodeCounters counters,
+                     Function<Vertx, Future<AsyncMap<String, String>>> stateMaps) {
         this.counters = counters;
         this.clock = clock;
         this.auth = auth;
         this.precisionLog2 = precisionLog2;
+        this.stateMaps = stateMaps;
     }
 
     @Override
@@ -121,7 +131,7 @@ public final class SelectorVerticle extends VerticleBase {
                 .ifPresent(o -> rivalHeard(o.body().getString("leader", ""), o.body().getLong("epoch", 0L))));
         var members = vertx.eventBus().localConsumer(EventBusAddresses.MEMBERS_CHANGED,
                 m -> vertx.setTimer(ANNOUNCE_DELAY_MILLIS, id -> announce()));
-        return Future.all(vertx.sharedData().<String, String>getAsyncMap(STATE_MAP), epochs.completion(),
+        return Future.all(stateMaps.apply(vertx), epochs.completion(),
                         followed.completion(), members.completion())
                 .onSuccess(all -> {
                     stateMap = all.resultAt(0);
@@ -198,7 +208,13 @@ public final class SelectorVerticle extends VerticleBase {
         String value = seal(next);
         long started = clock.nowNanos();
         return stateMap.replaceIfPresent(LEASE_KEY, heldValue, value)
-                .compose(renewed -> renewed ? Future.succeededFuture(Renewal.WRITTEN) : rewrite(value))
+                .compose(renewed -> {
+                    if (renewed) {
+                        heldValue = value;
+                        return Future.succeededFuture(Renewal.WRITTEN);
+                    }
+                    return rewrite(next);
+                })
                 .onSuccess(outcome -> {
                     if (!leading || outcome == Renewal.DEPOSED || outcome == Renewal.UNDECIDED) {
                         return;
@@ -208,23 +224,26 @@ public final class SelectorVerticle extends VerticleBase {
                                 next.epoch(), lease.held().epoch());
                     }
                     lease.renewed(next, started);
-                    if (outcome == Renewal.WRITTEN) {
-                        heldValue = value;
-                    }
                 });
     }
 
-    /** The lease was not our last value: reads it, and writes ours again unless a higher leadership holds it. */
-    private Future<Renewal> rewrite(String value) {
+    /**
+     * The lease was not our last value: reads it, and writes {@code next} again unless a higher leadership holds
+     * it. What it writes is sealed after that read, so it is newer than every value the map held before, ours
+     * included: a renewal that outlived its tick can run beside the next one, and a value sealed before the read
+     * could land over a newer one of ours and be counted by every standby as a replay (seen once under load).
+     */
+    private Future<Renewal> rewrite(SelectorLease.Lease next) {
         return stateMap.get(LEASE_KEY).compose(raw -> {
             if (raw == null) {
-                return stateMap.putIfAbsent(LEASE_KEY, value).map(previous -> previous == null ? Renewal.WRITTEN
-                        : Renewal.UNDECIDED);
+                String value = seal(next);
+                return stateMap.putIfAbsent(LEASE_KEY, value).map(previous -> written(previous == null, value,
+                        Renewal.UNDECIDED));
             }
             Optional<SelectorLease.Lease> genuine = genuineLease(raw, auth.openValue(STATE_MAP, LEASE_KEY, raw));
             if (genuine.isPresent() && genuine.get().node().equals(auth.node())) {
                 // Ours after all: a compare-and-set that Hazelcast retried after a migration finds its own
-                // first attempt (or an old value of ours put back). Renew from the value the map holds.
+                // first attempt, a renewal beside this one wrote first, or an old value of ours was put back.
                 heldValue = raw;
             } else if (genuine.isPresent() && !genuine.get().released() && lease.yieldsTo(genuine.get())) {
                 LOG.warn("selector {} finds {} leading at epoch {}; stepping down", auth.node(),
@@ -235,8 +254,18 @@ public final class SelectorVerticle extends VerticleBase {
                 lease.sawReference(genuine.get().node(), genuine.get().epoch()); // released, or below us: stay above
             }
             // A squatter's, an old value put back, a released one, or a leadership below ours: ours again.
-            return stateMap.replaceIfPresent(LEASE_KEY, raw, value).map(won -> won ? Renewal.WRITTEN : Renewal.OUTRUN);
+            String value = seal(next);
+            return stateMap.replaceIfPresent(LEASE_KEY, raw, value).map(won -> written(won, value, Renewal.OUTRUN));
         });
+    }
+
+    /** WRITTEN, with {@code value} now the one the next compare-and-set names, if it was written; else {@code lost}. */
+    private Renewal written(boolean won, String value, Renewal lost) {
+        if (won) {
+            heldValue = value;
+            return Renewal.WRITTEN;
+        }
+        return lost;
     }
 
     /** The lease value if genuinely sealed; a squatter's is counted by {@link MeshAuth} and its claim kept. */
