@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
@@ -80,6 +81,8 @@ class SamplerMemberLeftTest {
                 new DeliveryOptions().setLocalOnly(true));
         TimeUnit.SECONDS.sleep(3);
         assertThat(steadyOwners(3)).as("owners after a false report").isEqualTo(owners);
+        assertThat(claimants(members.get(0), key)).as("every source's claim, by the sampler polling it")
+                .isEqualTo(assignment(Set.of("sampler-0", "sampler-1", "sampler-2")));
 
         // Member 2 dies: Hazelcast stopped without leaving, then its Vert.x (its sampler's stop reaches no map).
         List<String> moving = SourceAssignment.owned("sampler-2", Set.of("sampler-0", "sampler-1", "sampler-2"),
@@ -111,6 +114,29 @@ class SamplerMemberLeftTest {
         Map<String, String> after = steadyOwners(2);
         assertThat(after.values()).doesNotContain(victimClient);
         assertThat(after.keySet()).hasSize(SOURCES);
+    }
+
+    /** Each source's sampler as the assignment among {@code samplers} gives it. */
+    private Map<String, String> assignment(Set<String> samplers) {
+        List<String> sources = servers.stream().map(SimulatedNtpServer::hostPort).toList();
+        Map<String, String> owner = new TreeMap<>();
+        samplers.forEach(sampler -> SourceAssignment.owned(sampler, samplers, sources)
+                .forEach(source -> owner.put(source, sampler)));
+        return owner;
+    }
+
+    /** Each source's claimant, as the genuine claim in the cluster's claims map names it ("none" without one). */
+    private Map<String, String> claimants(Vertx member, ClusterKey key) {
+        MeshAuth reader = MeshAuth.keyed("reader", key, local);
+        Map<String, String> claimant = new TreeMap<>();
+        for (SimulatedNtpServer server : servers) {
+            String source = server.hostPort();
+            String claim = member.sharedData().<String, String>getAsyncMap(SamplerVerticle.CLAIMS_MAP)
+                    .compose(claims -> claims.get(source)).await();
+            claimant.put(source, reader.openValue(SamplerVerticle.CLAIMS_MAP, source, claim)
+                    .map(MeshAuth.Opened::sender).orElse("none"));
+        }
+        return claimant;
     }
 
     /** Every source's one client over two polls, once {@code samplers} share them (within 10 s). */

@@ -81,7 +81,8 @@ import org.slf4j.LoggerFactory;
 public final class SamplerVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(SamplerVerticle.class);
     static final String SAMPLERS_MAP = "timemesh.samplers";
-    static final String CLAIMS_MAP = "timemesh.sampler.claims";
+    /** Source → the sealed claim of the sampler that polls it, swapped by compare-and-set (the cluster map's name). */
+    public static final String CLAIMS_MAP = "timemesh.sampler.claims";
     /** Source → the state of its poller as let go by a sampler, for whoever takes it next. */
     static final String STATE_MAP = "timemesh.sampler.state";
     /** Sampler → {"pollers": {source → state}} of every source it polls, rewritten periodically. */
@@ -129,6 +130,12 @@ public final class SamplerVerticle extends VerticleBase {
     private final Set<String> starting = new HashSet<>();
     /** The claim value this sampler last wrote per source: the one to remove when letting go. */
     private final Map<String, String> claimed = new HashMap<>();
+    /**
+     * The claims we replaced when taking sources whose claimant's lease still named them (it looked dead to us, as
+     * after a false report of its member leaving), by source: put back if we let the source go while that sampler's
+     * live lease still names it, so that the sampler polling it on keeps its claim rather than none.
+     */
+    private final Map<String, Displaced> displaced = new HashMap<>();
     /**
      * Our pollers when we last paused (our lease could not be renewed), by source, and when (local timescale, ns):
      * continued when we take a source back whose claim in the map is still ours, so nobody polled it meanwhile. The
@@ -351,6 +358,7 @@ public final class SamplerVerticle extends VerticleBase {
                         pausedNanos = clock.nowNanos();
                         active.clear();
                         claimed.clear();
+                        displaced.clear();
                     }
                 })
                 .compose(v -> {
@@ -433,7 +441,8 @@ public final class SamplerVerticle extends VerticleBase {
     /**
      * The sampler other than us whose latest lease named {@code source}, if any: its holder, which a claim can fail
      * to name. A sampler slow to answer (its lease judged lapsed) can have its claims replaced by one that takes
-     * its sources, and then removed when that one lets them go again: it polls them on, with no claim in the map.
+     * its sources, and removed rather than put back when that one lets them go again (the slow one's lease did not
+     * name them then): it polls them on, with no claim in the map.
      */
     private Optional<String> lastHolder(String source) {
         // Of two leases naming it during a move, the one read last: a dead sampler's stays in lastNamed after its
@@ -480,6 +489,9 @@ public final class SamplerVerticle extends VerticleBase {
                 .onFailure(e -> LOG.warn("sampler {} could not write its pollers' states: {}", self, e.getMessage()));
     }
 
+    /** Another sampler's genuine claim, as the map held it, and its sealer. */
+    private record Displaced(String holder, String claim) {}
+
     /** A new sealed claim on {@code source}, kept so that it can be removed by value. */
     private String newClaim(String source) {
         String value = auth.sealValue(CLAIMS_MAP, source, new JsonObject());
@@ -489,16 +501,20 @@ public final class SamplerVerticle extends VerticleBase {
 
     /**
      * Stores {@code poller}'s state for whoever takes {@code source} next, then removes our claim if the map
-     * still holds it (and we did not claim the source again meanwhile).
+     * still holds it (and we did not claim the source again meanwhile), or puts back the claim we displaced if its
+     * sampler is live and its lease names the source: it never stopped polling it.
      */
     private Future<Boolean> letGo(String source, SourcePoller poller) {
         String mine = claimed.get(source);
+        Displaced theirs = displaced.remove(source);
         // Kept only while it is current: a leftover would be refused later, and look like a replay.
         return states.put(source, stateValue(source, poller), StateFloors.LET_GO_FRESH_MILLIS).transform(stored -> {
             if (mine == null || !claimed.remove(source, mine)) {
                 return Future.succeededFuture(false);
             }
-            return claims.removeIfPresent(source, mine);
+            return theirs != null && liveSeen.contains(theirs.holder()) && named(theirs.holder(), source)
+                    ? claims.replaceIfPresent(source, mine, theirs.claim())
+                    : claims.removeIfPresent(source, mine);
         });
     }
 
@@ -528,6 +544,7 @@ public final class SamplerVerticle extends VerticleBase {
         Map<String, String> mine = new HashMap<>();
         Map<String, String> previousHolder = new HashMap<>();
         Map<String, PollerState> resumed = new HashMap<>();
+        Map<String, Displaced> displacing = new HashMap<>();
         boolean pauseRecent = clock.nowNanos() - pausedNanos <= StateFloors.LET_GO_FRESH_MILLIS * 1_000_000L;
         claimMap.getAll(new HashSet<>(wanted)).compose(read -> {
             Map<String, ClaimMap.Swap> swaps = new HashMap<>();
@@ -543,6 +560,9 @@ public final class SamplerVerticle extends VerticleBase {
                 Optional.ofNullable(holder).filter(h -> named(h, source)).or(() -> lastHolder(source))
                         .or(() -> Optional.ofNullable(holder)).filter(previous -> !previous.equals(self))
                         .ifPresent(previous -> previousHolder.put(source, previous));
+                if (holder != null && !holder.equals(self) && named(holder, source)) {
+                    displacing.put(source, new Displaced(holder, raw));
+                }
                 // Ours from before a pause, if the map still holds our claim and no other sampler's lease has named
                 // the source since (one that held it, even through a claim of ours put back, left newer states).
                 SourcePoller own = paused.remove(source);
@@ -564,6 +584,8 @@ public final class SamplerVerticle extends VerticleBase {
                 if (!claim.equals(claimed.get(source))) {
                     return false; // we paused meanwhile, dropping the claim: taken back at a later rebalance
                 }
+                Optional.ofNullable(displacing.get(source)).ifPresentOrElse(theirs -> displaced.put(source, theirs),
+                        () -> displaced.remove(source));
                 take(source, previous);
                 return true;
             }) : Future.succeededFuture(false)).onComplete(took -> {
