@@ -212,12 +212,21 @@ final class SelectorLease {
                 || (other.epoch() == held.epoch() && other.node().compareTo(self) < 0);
     }
 
-    /** Renewed to {@code lease}: clears a wanted epoch move once made. */
+    /**
+     * Renewed to {@code lease} by a compare-and-set begun at {@code startedNanos}: clears a wanted epoch move once made.
+     * A renewal that completes after a newer one (its compare-and-set outlived its tick) only counts as begun then:
+     * the lease held never goes back to a lower epoch or renewal.
+     */
     void renewed(Lease lease, long startedNanos) {
+        renewalStartedNanos = Math.max(renewalStartedNanos, startedNanos);
+        if (lease.epoch() < held.epoch() || (lease.epoch() == held.epoch() && lease.renewal() < held.renewal())) {
+            return;
+        }
         if (lease.epoch() > held.epoch()) {
             bumpWanted = false;
         }
-        held(lease, startedNanos);
+        held = lease;
+        highestEpoch = Math.max(highestEpoch, lease.epoch());
     }
 
     /** Leadership ended: back to watching, from scratch. */

@@ -18,7 +18,9 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -66,6 +68,12 @@ public final class SelectorVerticle extends VerticleBase {
     private AsyncMap<String, String> stateMap;
     /** The lease value as the map holds it while we lead: what the next compare-and-set names. */
     private String heldValue;
+    /** The renewal begun last (or our stepping down), so that an older one still under way writes nothing more. */
+    private long renewalGeneration;
+    /** How many of the lease values we sealed last are known as ours by their text. */
+    private static final int SEALED_LEASES_KEPT = 8;
+    /** The lease values we sealed last, oldest first: found in the map, ours without a replay check. */
+    private final Deque<String> sealedLeases = new ArrayDeque<>();
     private boolean ticking;
     private boolean leading;
     private boolean stopping;
@@ -193,7 +201,9 @@ public final class SelectorVerticle extends VerticleBase {
         /** Another value came in between (perhaps a rival's): decided at the next tick. */
         UNDECIDED,
         /** A higher leadership holds it: we stepped down. */
-        DEPOSED
+        DEPOSED,
+        /** A newer renewal began meanwhile (this one outlived its tick), or we stopped leading: that one decides. */
+        SUPERSEDED
     }
 
     /**
@@ -201,22 +211,19 @@ public final class SelectorVerticle extends VerticleBase {
      * of a lower leadership or a released one; only a higher one deposes us (see
      * {@link SelectorLease#yieldsTo}). A renewal that found no genuine rival counts for publishing even
      * when a squatter rewrote the lease first, so rewriting it faster than we can does not silence us
-     * (standbys credit our references all the same).
+     * (standbys credit our references all the same). A renewal that outlives its tick runs beside the next one:
+     * only the newest writes again or names the value the next compare-and-set swaps.
      */
     private Future<?> renew() {
+        long generation = ++renewalGeneration;
         SelectorLease.Lease next = lease.nextRenewal();
         String value = seal(next);
         long started = clock.nowNanos();
         return stateMap.replaceIfPresent(LEASE_KEY, heldValue, value)
-                .compose(renewed -> {
-                    if (renewed) {
-                        heldValue = value;
-                        return Future.succeededFuture(Renewal.WRITTEN);
-                    }
-                    return rewrite(next);
-                })
+                .compose(renewed -> renewed ? Future.succeededFuture(written(true, value, generation, null))
+                        : rewrite(next, generation))
                 .onSuccess(outcome -> {
-                    if (!leading || outcome == Renewal.DEPOSED || outcome == Renewal.UNDECIDED) {
+                    if (!leading || (outcome != Renewal.WRITTEN && outcome != Renewal.OUTRUN)) {
                         return;
                     }
                     if (next.epoch() > lease.held().epoch()) {
@@ -229,43 +236,55 @@ public final class SelectorVerticle extends VerticleBase {
 
     /**
      * The lease was not our last value: reads it, and writes {@code next} again unless a higher leadership holds
-     * it. What it writes is sealed after that read, so it is newer than every value the map held before, ours
-     * included: a renewal that outlived its tick can run beside the next one, and a value sealed before the read
-     * could land over a newer one of ours and be counted by every standby as a replay (seen once under load).
+     * it or a newer renewal began meanwhile. What it writes is sealed after that read, so it is newer than every
+     * value the map held before, ours included (a value sealed before the read could land over a newer one of ours,
+     * which every standby counted as a replay; seen once under load). One of our own last values is known as ours
+     * by its text, not opened: opening it would count it as older than the last one we sealed, a replay.
      */
-    private Future<Renewal> rewrite(SelectorLease.Lease next) {
+    private Future<Renewal> rewrite(SelectorLease.Lease next, long generation) {
         return stateMap.get(LEASE_KEY).compose(raw -> {
+            if (generation != renewalGeneration) {
+                return Future.succeededFuture(Renewal.SUPERSEDED);
+            }
             if (raw == null) {
                 String value = seal(next);
                 return stateMap.putIfAbsent(LEASE_KEY, value).map(previous -> written(previous == null, value,
-                        Renewal.UNDECIDED));
+                        generation, Renewal.UNDECIDED));
             }
-            Optional<SelectorLease.Lease> genuine = genuineLease(raw, auth.openValue(STATE_MAP, LEASE_KEY, raw));
-            if (genuine.isPresent() && genuine.get().node().equals(auth.node())) {
-                // Ours after all: a compare-and-set that Hazelcast retried after a migration finds its own
-                // first attempt, a renewal beside this one wrote first, or an old value of ours was put back.
-                heldValue = raw;
-            } else if (genuine.isPresent() && !genuine.get().released() && lease.yieldsTo(genuine.get())) {
-                LOG.warn("selector {} finds {} leading at epoch {}; stepping down", auth.node(),
-                        genuine.get().node(), genuine.get().epoch());
-                stepDown();
-                return Future.succeededFuture(Renewal.DEPOSED);
-            } else if (genuine.isPresent()) {
-                lease.sawReference(genuine.get().node(), genuine.get().epoch()); // released, or below us: stay above
+            if (sealedLeases.contains(raw)) {
+                heldValue = raw; // a renewal beside this one wrote first, or Hazelcast retried our swap after a migration
+            } else {
+                Optional<SelectorLease.Lease> genuine = genuineLease(raw, auth.openValue(STATE_MAP, LEASE_KEY, raw));
+                if (genuine.isPresent() && genuine.get().node().equals(auth.node())) {
+                    heldValue = raw; // ours, sealed before this verticle started on this node: renew from it
+                } else if (genuine.isPresent() && !genuine.get().released() && lease.yieldsTo(genuine.get())) {
+                    LOG.warn("selector {} finds {} leading at epoch {}; stepping down", auth.node(),
+                            genuine.get().node(), genuine.get().epoch());
+                    stepDown();
+                    return Future.succeededFuture(Renewal.DEPOSED);
+                } else if (genuine.isPresent()) {
+                    lease.sawReference(genuine.get().node(), genuine.get().epoch()); // released, or below us: stay above
+                }
             }
             // A squatter's, an old value put back, a released one, or a leadership below ours: ours again.
             String value = seal(next);
-            return stateMap.replaceIfPresent(LEASE_KEY, raw, value).map(won -> written(won, value, Renewal.OUTRUN));
+            return stateMap.replaceIfPresent(LEASE_KEY, raw, value)
+                    .map(won -> written(won, value, generation, Renewal.OUTRUN));
         });
     }
 
-    /** WRITTEN, with {@code value} now the one the next compare-and-set names, if it was written; else {@code lost}. */
-    private Renewal written(boolean won, String value, Renewal lost) {
-        if (won) {
-            heldValue = value;
-            return Renewal.WRITTEN;
+    /**
+     * WRITTEN if {@code value} was written, and then the value the next compare-and-set names unless a newer renewal
+     * began meanwhile (which will find it in the map); else {@code lost}.
+     */
+    private Renewal written(boolean won, String value, long generation, Renewal lost) {
+        if (!won) {
+            return lost;
         }
-        return lost;
+        if (generation == renewalGeneration) {
+            heldValue = value;
+        }
+        return Renewal.WRITTEN;
     }
 
     /** The lease value if genuinely sealed; a squatter's is counted by {@link MeshAuth} and its claim kept. */
@@ -286,8 +305,14 @@ public final class SelectorVerticle extends VerticleBase {
         }
     }
 
+    /** {@code value} sealed, and kept among {@link #sealedLeases}. */
     private String seal(SelectorLease.Lease value) {
-        return auth.sealValue(STATE_MAP, LEASE_KEY, JsonObject.mapFrom(value));
+        String sealed = auth.sealValue(STATE_MAP, LEASE_KEY, JsonObject.mapFrom(value));
+        if (sealedLeases.size() == SEALED_LEASES_KEPT) {
+            sealedLeases.removeFirst();
+        }
+        sealedLeases.addLast(sealed);
+        return sealed;
     }
 
     /**
@@ -472,6 +497,7 @@ public final class SelectorVerticle extends VerticleBase {
 
     private void stepDown() {
         leading = false;
+        renewalGeneration++; // a renewal still under way writes nothing more
         vertx.cancelTimer(reselectTimer);
         if (selections != null) {
             selections.stop();
@@ -532,7 +558,13 @@ public final class SelectorVerticle extends VerticleBase {
         SelectorLease.Lease released = lease.held().release();
         stepDown();
         // Let a successor take over at once rather than after the timeout: a sealed "released" value, not a
-        // deletion, which anyone could make.
-        return stateMap.replaceIfPresent(LEASE_KEY, heldValue, seal(released)).otherwiseEmpty();
+        // deletion, which anyone could make. Should a renewal that outlived its tick have landed meanwhile, the
+        // release replaces that value of ours, sealed after reading it.
+        return stateMap.replaceIfPresent(LEASE_KEY, heldValue, seal(released))
+                .compose(done -> done ? Future.succeededFuture() : stateMap.get(LEASE_KEY)
+                        .compose(raw -> raw != null && sealedLeases.contains(raw)
+                                ? stateMap.replaceIfPresent(LEASE_KEY, raw, seal(released))
+                                : Future.succeededFuture()))
+                .otherwiseEmpty();
     }
 }

@@ -52,6 +52,22 @@ class SelectorLeaseTest {
         assertThat(lease.mayPublish(16 * S)).isFalse();
     }
 
+    /** Two renewals side by side (the first outlived its tick): the one that completes last sets nothing back. */
+    @Test
+    void aRenewalCompletingAfterANewerOneNeverSetsTheLeaseBack() {
+        lease.held(new Lease("b", 5, 3), 0);
+        Lease slow = lease.nextRenewal(); // begun at 1 s
+        lease.sawReference("a", 5); // a rival at our epoch: the next renewal moves up
+        Lease newer = lease.nextRenewal(); // begun at 2 s
+        assertThat(newer).isEqualTo(new Lease("b", 6, 4));
+        lease.renewed(newer, 2 * S);
+        lease.renewed(slow, S);
+        assertThat(lease.held()).isEqualTo(newer);
+        assertThat(lease.nextRenewal()).as("the move made, not wanted again").isEqualTo(new Lease("b", 6, 5));
+        assertThat(lease.mayPublish(4 * S - 1)).as("counted from the newer renewal's start").isTrue();
+        assertThat(lease.mayPublish(4 * S)).isFalse();
+    }
+
     @Test
     void aRivalAtOurEpochOrAboveMovesTheLeaderToAHigherEpochAtItsNextRenewal() {
         lease.held(new Lease("b", 5, 3), 0);

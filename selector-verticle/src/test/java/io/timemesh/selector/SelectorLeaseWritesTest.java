@@ -7,6 +7,7 @@ import io.timemesh.core.mesh.ClusterKey;
 import io.timemesh.core.metrics.NodeCounters;
 import io.timemesh.core.time.MonotonicTimescale;
 import io.timemesh.timebase.MeshAuth;
+import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -17,10 +18,13 @@ import io.vertx.core.shareddata.AsyncMap;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -33,6 +37,8 @@ class SelectorLeaseWritesTest {
     private final Vertx vertx = Vertx.vertx();
     private final MonotonicTimescale clock = new MonotonicTimescale();
     private final ClusterKey key = ClusterKey.random();
+    private final MeshAuth leader = MeshAuth.keyed("selector-a", key, clock);
+    private String deployment;
 
     @AfterEach
     void close() {
@@ -41,75 +47,130 @@ class SelectorLeaseWritesTest {
 
     @Test
     void aRenewalThatOutlivesItsTickNeverLandsAnOlderValueOverANewerOne() {
-        LeaseWrites map = new LeaseWrites(vertx.sharedData().<String, String>getLocalAsyncMap(SelectorVerticle.STATE_MAP)
-                .await());
-        vertx.deployVerticle(new SelectorVerticle(clock, MeshAuth.keyed("selector-a", key, clock), -20,
-                        NodeCounters.NONE, v -> Future.succeededFuture(map)),
-                new DeploymentOptions().setConfig(new JsonObject().put("sources", new JsonArray()))).await();
-        await().atMost(Duration.ofSeconds(10)).until(() -> map.written.size() >= 3); // taken, renewed twice
-
+        LeaseWrites map = leading();
         // The next renewal's compare-and-set reaches the map only after the next two ticks' renewals have landed.
-        map.delayNextSwap(2_400);
+        map.delayNextSwaps(2_400);
         await().atMost(Duration.ofSeconds(10)).until(() -> map.delayedSwapFound.get() != null);
         int after = map.written.size();
         await().atMost(Duration.ofSeconds(5)).until(() -> map.written.size() >= after + 2);
 
         assertThat(map.delayedSwapFound.get()).as("the delayed renewal found a newer value of ours").isFalse();
+        assertThat(openedInOrder(map)).as("every value taken, in the order written").containsOnly(true);
+        assertThat(leader.rejections()).as("nothing the leader counts against its own values").isEmpty();
+    }
+
+    /**
+     * A renewal that outlived its tick lands first, and the next ones find that value of ours in the map: the leader
+     * knows it as its own, not as a replay (nor as a squatter's in /status), and standbys see values in order.
+     */
+    @Test
+    void aSlowRenewalLandingBeforeTheNextIsNoReplayToTheLeader() {
+        LeaseWrites map = leading();
+        // The next renewal begins 1 or 1.5 s after this one (its tick timed out), and its swap runs after this one's.
+        map.delayNextSwaps(1_700, 900);
+        await().atMost(Duration.ofSeconds(10)).until(() -> map.delayedSwapFound.get() != null);
+        int after = map.written.size();
+        await().atMost(Duration.ofSeconds(6)).until(() -> map.written.size() >= after + 2);
+
+        assertThat(map.delayedSwapFound.get()).as("the slow renewal landed").isTrue();
+        assertThat(openedInOrder(map)).as("every value taken, in the order written").containsOnly(true);
+        assertThat(leader.rejections()).as("nothing the leader counts against its own values").isEmpty();
+    }
+
+    /** A renewal under way when the leader stops writes nothing after the release, so a standby takes over at once. */
+    @Test
+    void aRenewalUnderWayAtStopLeavesTheReleaseInTheMap() {
+        LeaseWrites map = leading();
+        map.delayNextSwaps(1_500);
+        await().atMost(Duration.ofSeconds(10)).until(() -> map.delayedSwapPending.get());
+        vertx.undeploy(deployment).await();
+        await().atMost(Duration.ofSeconds(5)).until(() -> map.delayedSwapFound.get() != null);
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> true); // its rewrite, if any
+
+        assertThat(map.delayedSwapFound.get()).as("the release came first").isFalse();
+        assertThat(openedInOrder(map)).as("every value taken, in the order written").containsOnly(true);
+        String last = map.written.get(map.written.size() - 1);
+        assertThat(MeshAuth.keyed("reader", key, clock).openValue(SelectorVerticle.STATE_MAP,
+                SelectorVerticle.LEASE_KEY, last).orElseThrow().body().getBoolean("released"))
+                .as("the last value written is the release").isTrue();
+    }
+
+    /** The leader on {@link LeaseWrites}, once it has taken the lease and renewed it twice. */
+    private LeaseWrites leading() {
+        LeaseWrites map = new LeaseWrites(vertx.sharedData().<String, String>getLocalAsyncMap(SelectorVerticle.STATE_MAP)
+                .await());
+        deployment = vertx.deployVerticle(new SelectorVerticle(clock, leader, -20, NodeCounters.NONE,
+                        v -> Future.succeededFuture(map)),
+                new DeploymentOptions().setConfig(new JsonObject().put("sources", new JsonArray()))).await();
+        await().atMost(Duration.ofSeconds(10)).until(() -> map.written.size() >= 3);
+        return map;
+    }
+
+    /** Whether a standby that read every value the map took, in order, would take each (none older than the last). */
+    private List<Boolean> openedInOrder(LeaseWrites map) {
         MeshAuth standby = MeshAuth.keyed("selector-b", key, clock);
         List<Boolean> opened = map.written.stream().map(value -> standby.openValue(SelectorVerticle.STATE_MAP,
                 SelectorVerticle.LEASE_KEY, value).isPresent()).toList();
         assertThat(standby.rejections()).as("nothing for a standby to count").isEmpty();
-        assertThat(opened).as("every value taken, in the order written").containsOnly(true);
-        assertThat(map.written).as("lease values written").hasSizeGreaterThanOrEqualTo(after + 2);
+        return opened;
     }
 
     /** The local map, recording every lease value it took in order, with one compare-and-set held back on request. */
     private final class LeaseWrites implements AsyncMap<String, String> {
         private final AsyncMap<String, String> map;
         final List<String> written = new CopyOnWriteArrayList<>();
-        private final AtomicLong delayMillis = new AtomicLong();
-        /** Whether the held-back compare-and-set succeeded, once it has run. */
+        private final Queue<Long> delays = new ConcurrentLinkedQueue<>();
+        /** Whether the first held-back compare-and-set succeeded, once it has run. */
         final AtomicReference<Boolean> delayedSwapFound = new AtomicReference<>();
+        /** Whether a compare-and-set is being held back. */
+        final AtomicBoolean delayedSwapPending = new AtomicBoolean();
 
         LeaseWrites(AsyncMap<String, String> map) {
             this.map = map;
         }
 
-        void delayNextSwap(long millis) {
-            delayMillis.set(millis);
+        /** Holds the next lease compare-and-sets back, each by its own delay (ms), in order. */
+        void delayNextSwaps(long... millis) {
+            for (long delay : millis) {
+                delays.add(delay);
+            }
         }
 
-        private <T> Future<T> recorded(String key, String value, Future<T> result, boolean stored) {
+        private void record(String key, String value, boolean stored) {
             if (stored && key.equals(SelectorVerticle.LEASE_KEY)) {
                 written.add(value);
             }
-            return result;
         }
 
         @Override
         public Future<Boolean> replaceIfPresent(String key, String oldValue, String newValue) {
-            long delay = key.equals(SelectorVerticle.LEASE_KEY) ? delayMillis.getAndSet(0) : 0;
-            if (delay == 0) {
-                return map.replaceIfPresent(key, oldValue, newValue)
-                        .compose(won -> recorded(key, newValue, Future.succeededFuture(won), won));
+            Long delay = key.equals(SelectorVerticle.LEASE_KEY) ? delays.poll() : null;
+            if (delay == null) {
+                return map.replaceIfPresent(key, oldValue, newValue).onSuccess(won -> record(key, newValue, won));
             }
             Promise<Boolean> later = Promise.promise();
-            vertx.setTimer(delay, id -> map.replaceIfPresent(key, oldValue, newValue).onSuccess(won -> {
-                recorded(key, newValue, Future.succeededFuture(won), won);
-                delayedSwapFound.set(won);
-            }).onComplete(later));
+            delayedSwapPending.set(true);
+            Context caller = vertx.getOrCreateContext(); // answered there, as Vert.x answers a cluster map's calls
+            // Not a Vert.x timer: the verticle's would be cancelled with it, where a slow cluster map still answers.
+            CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS).execute(() -> map.replaceIfPresent(key,
+                    oldValue, newValue).onComplete(done -> caller.runOnContext(v -> {
+                        if (done.succeeded()) {
+                            record(key, newValue, done.result());
+                            delayedSwapFound.compareAndSet(null, done.result());
+                        }
+                        later.handle(done);
+                    })));
             return later.future();
         }
 
         @Override
         public Future<String> putIfAbsent(String key, String value) {
-            return map.putIfAbsent(key, value).compose(previous ->
-                    recorded(key, value, Future.succeededFuture(previous), previous == null));
+            return map.putIfAbsent(key, value).onSuccess(previous -> record(key, value, previous == null));
         }
 
         @Override
         public Future<Void> put(String key, String value) {
-            return map.put(key, value).compose(v -> recorded(key, value, Future.succeededFuture(v), true));
+            return map.put(key, value).onSuccess(v -> record(key, value, true));
         }
 
         @Override
