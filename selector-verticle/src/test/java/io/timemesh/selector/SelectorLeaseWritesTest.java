@@ -45,18 +45,10 @@ class SelectorLeaseWritesTest {
         vertx.close().await();
     }
 
+    /** A renewal's compare-and-set reaches the map only after the next two ticks' renewals have landed. */
     @Test
     void aRenewalThatOutlivesItsTickNeverLandsAnOlderValueOverANewerOne() {
-        LeaseWrites map = leading();
-        // The next renewal's compare-and-set reaches the map only after the next two ticks' renewals have landed.
-        map.delayNextSwaps(2_400);
-        await().atMost(Duration.ofSeconds(10)).until(() -> map.delayedSwapFound.get() != null);
-        int after = map.written.size();
-        await().atMost(Duration.ofSeconds(5)).until(() -> map.written.size() >= after + 2);
-
-        assertThat(map.delayedSwapFound.get()).as("the delayed renewal found a newer value of ours").isFalse();
-        assertThat(openedInOrder(map)).as("every value taken, in the order written").containsOnly(true);
-        assertThat(leader.rejections()).as("nothing the leader counts against its own values").isEmpty();
+        assertThat(renewalsSideBySide(2_400)).as("the delayed renewal found a newer value of ours").isFalse();
     }
 
     /**
@@ -65,16 +57,25 @@ class SelectorLeaseWritesTest {
      */
     @Test
     void aSlowRenewalLandingBeforeTheNextIsNoReplayToTheLeader() {
-        LeaseWrites map = leading();
         // The next renewal begins 1 or 1.5 s after this one (its tick timed out), and its swap runs after this one's.
-        map.delayNextSwaps(1_700, 900);
+        assertThat(renewalsSideBySide(1_700, 900)).as("the slow renewal landed").isTrue();
+    }
+
+    /**
+     * Holds the leader's next compare-and-sets back by {@code delays} (ms) and checks every value the map took after,
+     * as a standby and as the leader read them.
+     *
+     * @return whether the first held-back compare-and-set succeeded
+     */
+    private boolean renewalsSideBySide(long... delays) {
+        LeaseWrites map = leading();
+        map.delayNextSwaps(delays);
         await().atMost(Duration.ofSeconds(10)).until(() -> map.delayedSwapFound.get() != null);
         int after = map.written.size();
         await().atMost(Duration.ofSeconds(6)).until(() -> map.written.size() >= after + 2);
-
-        assertThat(map.delayedSwapFound.get()).as("the slow renewal landed").isTrue();
         assertThat(openedInOrder(map)).as("every value taken, in the order written").containsOnly(true);
         assertThat(leader.rejections()).as("nothing the leader counts against its own values").isEmpty();
+        return map.delayedSwapFound.get();
     }
 
     /** A renewal under way when the leader stops writes nothing after the release, so a standby takes over at once. */
