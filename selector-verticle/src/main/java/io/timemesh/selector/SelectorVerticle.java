@@ -68,8 +68,6 @@ public final class SelectorVerticle extends VerticleBase {
     private AsyncMap<String, String> stateMap;
     /** The lease value as the map holds it while we lead: what the next compare-and-set names. */
     private String heldValue;
-    /** The renewal begun last (or our stepping down), so that an older one still under way writes nothing more. */
-    private long renewalGeneration;
     /** How many of the lease values we sealed last are known as ours by their text. */
     private static final int SEALED_LEASES_KEPT = 8;
     /** The lease values we sealed last, oldest first: found in the map, ours without a replay check. */
@@ -202,54 +200,56 @@ public final class SelectorVerticle extends VerticleBase {
         UNDECIDED,
         /** A higher leadership holds it: we stepped down. */
         DEPOSED,
-        /** A newer renewal began meanwhile (this one outlived its tick), or we stopped leading: that one decides. */
-        SUPERSEDED
+        /** We stopped leading meanwhile (deposed, or stopping): nothing more is written. */
+        STOPPED
     }
+
+    /** What a renewal found, and the lease it counts as renewed to (null unless WRITTEN or OUTRUN). */
+    private record Renewed(Renewal outcome, SelectorLease.Lease lease) {}
 
     /**
      * Renews by compare-and-set; an absent or squatted value is written again, and so is a genuine one
      * of a lower leadership or a released one; only a higher one deposes us (see
      * {@link SelectorLease#yieldsTo}). A renewal that found no genuine rival counts for publishing even
      * when a squatter rewrote the lease first, so rewriting it faster than we can does not silence us
-     * (standbys credit our references all the same). A renewal that outlives its tick runs beside the next one:
-     * only the newest writes again or names the value the next compare-and-set swaps.
+     * (standbys credit our references all the same). A renewal that outlives its tick runs beside the next one;
+     * whichever completes last sets nothing back ({@link SelectorLease#renewed}).
      */
     private Future<?> renew() {
-        long generation = ++renewalGeneration;
         SelectorLease.Lease next = lease.nextRenewal();
         String value = seal(next);
         long started = clock.nowNanos();
         return stateMap.replaceIfPresent(LEASE_KEY, heldValue, value)
-                .compose(renewed -> renewed ? Future.succeededFuture(written(true, value, generation, null))
-                        : rewrite(next, generation))
-                .onSuccess(outcome -> {
-                    if (!leading || (outcome != Renewal.WRITTEN && outcome != Renewal.OUTRUN)) {
+                .compose(renewed -> renewed ? Future.succeededFuture(written(true, value, next, null)) : rewrite())
+                .onSuccess(renewed -> {
+                    if (!leading || renewed.lease() == null) {
                         return;
                     }
-                    if (next.epoch() > lease.held().epoch()) {
+                    if (renewed.lease().epoch() > lease.held().epoch()) {
                         LOG.info("selector {} moves to epoch {}: another selector claimed epoch {}", auth.node(),
-                                next.epoch(), lease.held().epoch());
+                                renewed.lease().epoch(), lease.held().epoch());
                     }
-                    lease.renewed(next, started);
+                    lease.renewed(renewed.lease(), started);
                 });
     }
 
     /**
-     * The lease was not our last value: reads it, and writes {@code next} again unless a higher leadership holds
-     * it or a newer renewal began meanwhile. What it writes is sealed after that read, so it is newer than every
-     * value the map held before, ours included (a value sealed before the read could land over a newer one of ours,
-     * which every standby counted as a replay; seen once under load). One of our own last values is known as ours
-     * by its text, not opened: opening it would count it as older than the last one we sealed, a replay.
+     * The lease was not our last value: reads it, and writes our next renewal unless a higher leadership holds it or
+     * we stopped leading meanwhile. What it writes is made and sealed after that read, so it is newer than every value
+     * the map held before, ours included, in its counter and in its lease (a value sealed before the read could land
+     * over a newer one of ours, which every standby counted as a replay; seen once under load). One of our own last
+     * values is known as ours by its text, not opened: opening it would count it as older than our last seal.
      */
-    private Future<Renewal> rewrite(SelectorLease.Lease next, long generation) {
+    private Future<Renewed> rewrite() {
         return stateMap.get(LEASE_KEY).compose(raw -> {
-            if (generation != renewalGeneration) {
-                return Future.succeededFuture(Renewal.SUPERSEDED);
+            if (!leading) {
+                return Future.succeededFuture(new Renewed(Renewal.STOPPED, null));
             }
             if (raw == null) {
+                SelectorLease.Lease next = lease.nextRenewal();
                 String value = seal(next);
-                return stateMap.putIfAbsent(LEASE_KEY, value).map(previous -> written(previous == null, value,
-                        generation, Renewal.UNDECIDED));
+                return stateMap.putIfAbsent(LEASE_KEY, value).map(previous -> written(previous == null, value, next,
+                        Renewal.UNDECIDED));
             }
             if (sealedLeases.contains(raw)) {
                 heldValue = raw; // a renewal beside this one wrote first, or Hazelcast retried our swap after a migration
@@ -261,30 +261,30 @@ public final class SelectorVerticle extends VerticleBase {
                     LOG.warn("selector {} finds {} leading at epoch {}; stepping down", auth.node(),
                             genuine.get().node(), genuine.get().epoch());
                     stepDown();
-                    return Future.succeededFuture(Renewal.DEPOSED);
+                    return Future.succeededFuture(new Renewed(Renewal.DEPOSED, null));
                 } else if (genuine.isPresent()) {
                     lease.sawReference(genuine.get().node(), genuine.get().epoch()); // released, or below us: stay above
                 }
             }
             // A squatter's, an old value put back, a released one, or a leadership below ours: ours again.
+            SelectorLease.Lease next = lease.nextRenewal();
             String value = seal(next);
             return stateMap.replaceIfPresent(LEASE_KEY, raw, value)
-                    .map(won -> written(won, value, generation, Renewal.OUTRUN));
+                    .map(won -> written(won, value, next, Renewal.OUTRUN));
         });
     }
 
     /**
-     * WRITTEN if {@code value} was written, and then the value the next compare-and-set names unless a newer renewal
-     * began meanwhile (which will find it in the map); else {@code lost}.
+     * WRITTEN to {@code next}, with {@code value} the one the next compare-and-set names, if it was written (a late
+     * completion can name an older value of ours: that compare-and-set then fails, and its rewrite finds ours);
+     * else {@code lost}, which still counts as renewed to {@code next} if OUTRUN.
      */
-    private Renewal written(boolean won, String value, long generation, Renewal lost) {
-        if (!won) {
-            return lost;
-        }
-        if (generation == renewalGeneration) {
+    private Renewed written(boolean won, String value, SelectorLease.Lease next, Renewal lost) {
+        if (won) {
             heldValue = value;
+            return new Renewed(Renewal.WRITTEN, next);
         }
-        return Renewal.WRITTEN;
+        return new Renewed(lost, lost == Renewal.OUTRUN ? next : null);
     }
 
     /** The lease value if genuinely sealed; a squatter's is counted by {@link MeshAuth} and its claim kept. */
@@ -497,7 +497,6 @@ public final class SelectorVerticle extends VerticleBase {
 
     private void stepDown() {
         leading = false;
-        renewalGeneration++; // a renewal still under way writes nothing more
         vertx.cancelTimer(reselectTimer);
         if (selections != null) {
             selections.stop();
