@@ -18,9 +18,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -68,10 +66,10 @@ public final class SelectorVerticle extends VerticleBase {
     private AsyncMap<String, String> stateMap;
     /** The lease value as the map holds it while we lead: what the next compare-and-set names. */
     private String heldValue;
-    /** How many of the lease values we sealed last are known as ours by their text. */
-    private static final int SEALED_LEASES_KEPT = 8;
-    /** The lease values we sealed last, oldest first: found in the map, ours without a replay check. */
-    private final Deque<String> sealedLeases = new ArrayDeque<>();
+    /** How often a stop reads the lease again to release it when a late value of ours landed meanwhile. */
+    private static final int RELEASE_ATTEMPTS = 3;
+    /** The tick under way (a renewal or a campaign), which a stop waits for before releasing the lease. */
+    private Future<?> tickInFlight = Future.succeededFuture();
     private boolean ticking;
     private boolean leading;
     private boolean stopping;
@@ -159,13 +157,14 @@ public final class SelectorVerticle extends VerticleBase {
             return;
         }
         ticking = true;
-        (leading ? renew() : campaign()).timeout(2 * LEASE_TICK_MILLIS, TimeUnit.MILLISECONDS)
+        tickInFlight = (leading ? renew() : campaign()).timeout(2 * LEASE_TICK_MILLIS, TimeUnit.MILLISECONDS)
                 .onComplete(done -> ticking = false);
     }
 
     private Future<?> campaign() {
         return stateMap.get(LEASE_KEY).compose(raw -> {
-            Optional<MeshAuth.Opened> opened = auth.openValue(STATE_MAP, LEASE_KEY, raw);
+            // Ours, from a leadership we stepped down from (a renewal of it can land late), is no replay.
+            Optional<MeshAuth.Opened> opened = ownLease(raw).or(() -> auth.openValue(STATE_MAP, LEASE_KEY, raw));
             Optional<SelectorLease.Lease> genuine = genuineLease(raw, opened);
             boolean answers = genuine.isPresent()
                     && links.answeringWithin(genuine.get().node(), TimebaseLinks.ANSWER_WINDOW_NANOS);
@@ -237,8 +236,8 @@ public final class SelectorVerticle extends VerticleBase {
      * The lease was not our last value: reads it, and writes our next renewal unless a higher leadership holds it or
      * we stopped leading meanwhile. What it writes is made and sealed after that read, so it is newer than every value
      * the map held before, ours included, in its counter and in its lease (a value sealed before the read could land
-     * over a newer one of ours, which every standby counted as a replay; seen once under load). One of our own last
-     * values is known as ours by its text, not opened: opening it would count it as older than our last seal.
+     * over a newer one of ours, which every standby counted as a replay; seen once under load). A value of ours is known
+     * as ours, not opened: opening it would count it as older than our last seal, a replay.
      */
     private Future<Renewed> rewrite() {
         return stateMap.get(LEASE_KEY).compose(raw -> {
@@ -251,13 +250,13 @@ public final class SelectorVerticle extends VerticleBase {
                 return stateMap.putIfAbsent(LEASE_KEY, value).map(previous -> written(previous == null, value, next,
                         Renewal.UNDECIDED));
             }
-            if (sealedLeases.contains(raw)) {
-                heldValue = raw; // a renewal beside this one wrote first, or Hazelcast retried our swap after a migration
+            if (ownLease(raw).isPresent()) {
+                // A renewal beside this one wrote first, Hazelcast retried our swap after a migration, or an old value of
+                // ours was put back: renew from it.
+                heldValue = raw;
             } else {
                 Optional<SelectorLease.Lease> genuine = genuineLease(raw, auth.openValue(STATE_MAP, LEASE_KEY, raw));
-                if (genuine.isPresent() && genuine.get().node().equals(auth.node())) {
-                    heldValue = raw; // ours, sealed before this verticle started on this node: renew from it
-                } else if (genuine.isPresent() && !genuine.get().released() && lease.yieldsTo(genuine.get())) {
+                if (genuine.isPresent() && !genuine.get().released() && lease.yieldsTo(genuine.get())) {
                     LOG.warn("selector {} finds {} leading at epoch {}; stepping down", auth.node(),
                             genuine.get().node(), genuine.get().epoch());
                     stepDown();
@@ -305,14 +304,16 @@ public final class SelectorVerticle extends VerticleBase {
         }
     }
 
-    /** {@code value} sealed, and kept among {@link #sealedLeases}. */
     private String seal(SelectorLease.Lease value) {
-        String sealed = auth.sealValue(STATE_MAP, LEASE_KEY, JsonObject.mapFrom(value));
-        if (sealedLeases.size() == SEALED_LEASES_KEPT) {
-            sealedLeases.removeFirst();
-        }
-        sealedLeases.addLast(sealed);
-        return sealed;
+        return auth.sealValue(STATE_MAP, LEASE_KEY, JsonObject.mapFrom(value));
+    }
+
+    /**
+     * The lease in {@code raw} if this node sealed it, however old (see {@link MeshAuth#openOwnValue}): a value of ours
+     * that landed after we sealed a later one is ours, not a replay, and is not counted as one.
+     */
+    private Optional<MeshAuth.Opened> ownLease(String raw) {
+        return auth.openOwnValue(STATE_MAP, LEASE_KEY, raw);
     }
 
     /**
@@ -551,19 +552,27 @@ public final class SelectorVerticle extends VerticleBase {
     @Override
     public Future<?> stop() {
         stopping = true;
-        if (!leading) {
+        if (leading) {
+            stepDown();
+        }
+        if (stateMap == null) {
             return Future.succeededFuture();
         }
-        SelectorLease.Lease released = lease.held().release();
-        stepDown();
-        // Let a successor take over at once rather than after the timeout: a sealed "released" value, not a
-        // deletion, which anyone could make. Should a renewal that outlived its tick have landed meanwhile, the
-        // release replaces that value of ours, sealed after reading it.
-        return stateMap.replaceIfPresent(LEASE_KEY, heldValue, seal(released))
-                .compose(done -> done ? Future.succeededFuture() : stateMap.get(LEASE_KEY)
-                        .compose(raw -> raw != null && sealedLeases.contains(raw)
-                                ? stateMap.replaceIfPresent(LEASE_KEY, raw, seal(released))
-                                : Future.succeededFuture()))
-                .otherwiseEmpty();
+        // Let a successor take over at once rather than after the timeout: once the tick under way is done (a renewal
+        // or a campaign can still land a value of ours), a live lease of ours in the map is replaced by its release, a
+        // sealed "released" value rather than a deletion, which anyone could make. Not after the lease's timeout, when
+        // it has lapsed anyway: a map cut off from the cluster must not hold the stop up.
+        return tickInFlight.transform(done -> release(RELEASE_ATTEMPTS))
+                .timeout(LEASE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS).otherwiseEmpty();
+    }
+
+    /** Replaces a live lease of ours in the map by its release, reading again if a late value of ours lands between. */
+    private Future<?> release(int attempts) {
+        return stateMap.get(LEASE_KEY).compose(raw -> ownLease(raw)
+                .map(ours -> ours.body().mapTo(SelectorLease.Lease.class))
+                .filter(ours -> !ours.released())
+                .<Future<?>>map(ours -> stateMap.replaceIfPresent(LEASE_KEY, raw, seal(ours.release()))
+                        .compose(done -> done || attempts == 1 ? Future.succeededFuture() : release(attempts - 1)))
+                .orElse(Future.succeededFuture()));
     }
 }

@@ -25,7 +25,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -78,22 +80,47 @@ class SelectorLeaseWritesTest {
         return map.delayedSwapFound.get();
     }
 
-    /** A renewal under way when the leader stops writes nothing after the release, so a standby takes over at once. */
+    /**
+     * A map slower than a tick after one stall (every lease read and swap takes 0.8 s): renewals run side by side and
+     * still land, in order, and the leader counts none of its own values against itself.
+     */
+    @Test
+    void renewalsGoOnLandingOnAMapSlowerThanATick() {
+        LeaseWrites map = leading();
+        map.delayNextSwaps(2_000);
+        map.slow(800);
+        int before = map.written.size();
+        await().atMost(Duration.ofSeconds(10)).until(() -> map.written.size() >= before + 4);
+        map.slow(0);
+        assertThat(openedInOrder(map)).as("every value taken, in the order written").containsOnly(true);
+        assertThat(leader.rejections()).as("nothing the leader counts against its own values").isEmpty();
+    }
+
+    /** A renewal under way when the leader stops lands nothing after the release, so a standby takes over at once. */
     @Test
     void aRenewalUnderWayAtStopLeavesTheReleaseInTheMap() {
         LeaseWrites map = leading();
-        map.delayNextSwaps(1_500);
+        assertThat(stoppedDuringARenewal(map, 1_500)).as("the release came first").isFalse();
+    }
+
+    /**
+     * Holds the leader's next compare-and-set back by {@code delay} ms, stops the leader meanwhile, and checks that the
+     * last value the map took is our release, every value in order.
+     *
+     * @return whether the held-back compare-and-set succeeded
+     */
+    private boolean stoppedDuringARenewal(LeaseWrites map, long delay) {
+        map.delayNextSwaps(delay);
         await().atMost(Duration.ofSeconds(10)).until(() -> map.delayedSwapPending.get());
         vertx.undeploy(deployment).await();
         await().atMost(Duration.ofSeconds(5)).until(() -> map.delayedSwapFound.get() != null);
         await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> true); // its rewrite, if any
-
-        assertThat(map.delayedSwapFound.get()).as("the release came first").isFalse();
         assertThat(openedInOrder(map)).as("every value taken, in the order written").containsOnly(true);
         String last = map.written.get(map.written.size() - 1);
         assertThat(MeshAuth.keyed("reader", key, clock).openValue(SelectorVerticle.STATE_MAP,
                 SelectorVerticle.LEASE_KEY, last).orElseThrow().body().getBoolean("released"))
                 .as("the last value written is the release").isTrue();
+        return map.delayedSwapFound.get();
     }
 
     /** The leader on {@link LeaseWrites}, once it has taken the lease and renewed it twice. */
@@ -121,6 +148,7 @@ class SelectorLeaseWritesTest {
         private final AsyncMap<String, String> map;
         final List<String> written = new CopyOnWriteArrayList<>();
         private final Queue<Long> delays = new ConcurrentLinkedQueue<>();
+        private final AtomicLong slowMillis = new AtomicLong();
         /** Whether the first held-back compare-and-set succeeded, once it has run. */
         final AtomicReference<Boolean> delayedSwapFound = new AtomicReference<>();
         /** Whether a compare-and-set is being held back. */
@@ -128,6 +156,11 @@ class SelectorLeaseWritesTest {
 
         LeaseWrites(AsyncMap<String, String> map) {
             this.map = map;
+        }
+
+        /** Makes every lease read and compare-and-set that is not held back take {@code millis} ms (0: at once). */
+        void slow(long millis) {
+            slowMillis.set(millis);
         }
 
         /** Holds the next lease compare-and-sets back, each by its own delay (ms), in order. */
@@ -145,22 +178,31 @@ class SelectorLeaseWritesTest {
 
         @Override
         public Future<Boolean> replaceIfPresent(String key, String oldValue, String newValue) {
-            Long delay = key.equals(SelectorVerticle.LEASE_KEY) ? delays.poll() : null;
-            if (delay == null) {
-                return map.replaceIfPresent(key, oldValue, newValue).onSuccess(won -> record(key, newValue, won));
+            boolean lease = key.equals(SelectorVerticle.LEASE_KEY);
+            Long held = lease ? delays.poll() : null;
+            long delay = held != null ? held : lease ? slowMillis.get() : 0;
+            if (held != null) {
+                delayedSwapPending.set(true);
             }
-            Promise<Boolean> later = Promise.promise();
-            delayedSwapPending.set(true);
+            // Recorded as the swap runs, so that the values written are in the map's order.
+            return after(delay, () -> map.replaceIfPresent(key, oldValue, newValue).onSuccess(won -> {
+                record(key, newValue, won);
+                if (held != null) {
+                    delayedSwapFound.compareAndSet(null, won);
+                }
+            }));
+        }
+
+        /** {@code operation} run {@code delay} ms from now (at once if 0), answered on the caller's context. */
+        private <T> Future<T> after(long delay, Supplier<Future<T>> operation) {
+            if (delay == 0) {
+                return operation.get();
+            }
+            Promise<T> later = Promise.promise();
             Context caller = vertx.getOrCreateContext(); // answered there, as Vert.x answers a cluster map's calls
             // Not a Vert.x timer: the verticle's would be cancelled with it, where a slow cluster map still answers.
-            CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS).execute(() -> map.replaceIfPresent(key,
-                    oldValue, newValue).onComplete(done -> caller.runOnContext(v -> {
-                        if (done.succeeded()) {
-                            record(key, newValue, done.result());
-                            delayedSwapFound.compareAndSet(null, done.result());
-                        }
-                        later.handle(done);
-                    })));
+            CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS).execute(() -> operation.get()
+                    .onComplete(done -> caller.runOnContext(v -> later.handle(done))));
             return later.future();
         }
 
@@ -176,7 +218,7 @@ class SelectorLeaseWritesTest {
 
         @Override
         public Future<String> get(String key) {
-            return map.get(key);
+            return after(key.equals(SelectorVerticle.LEASE_KEY) ? slowMillis.get() : 0, () -> map.get(key));
         }
 
         @Override

@@ -319,6 +319,32 @@ public final class MeshAuth {
         return opened;
     }
 
+    /**
+     * The value's body if this node sealed it itself for {@code map}/{@code mapKey} (its MAC verifies under the key, and
+     * its sender is this node), however old; otherwise empty, and nothing is counted: a writer that finds one of its own
+     * values in the map, landed after a later one was sealed (a slow compare-and-set), knows it as its own rather than
+     * as a replay. Anything else is for {@link #openValue}, which counts what it refuses.
+     */
+    public Optional<Opened> openOwnValue(String map, String mapKey, String stored) {
+        if (stored == null) {
+            return Optional.empty();
+        }
+        try {
+            JsonObject envelope = new JsonObject(stored);
+            if (!node.equals(envelope.getValue("from")) || !(envelope.getValue("body") instanceof String text)
+                    || !(envelope.getValue("ctr") instanceof Number ctr)) {
+                return Optional.empty();
+            }
+            if (key != null && !(envelope.getValue("mac") instanceof String mac
+                    && key.verify(decode(mac), map(map, mapKey).parts(node, ctr.longValue(), text)))) {
+                return Optional.empty();
+            }
+            return Optional.of(new Opened(node, new JsonObject(text), ctr.longValue()));
+        } catch (DecodeException e) {
+            return Optional.empty();
+        }
+    }
+
     /** What a MAC covers besides the body: where the value was sent or stored, who sealed it, its counter. */
     @FunctionalInterface
     private interface Scope {

@@ -155,6 +155,39 @@ class MeshAuthTest {
         assertThat(b.rejections()).containsEntry("timemesh.selector forged", 1L);
     }
 
+    /**
+     * A writer finds an older value of its own in the map (its slow compare-and-set landed after it sealed a newer
+     * one): it knows it as its own, counting nothing; a value in its name that it did not seal (forged, tampered, for
+     * another key or without a MAC) or another writer's is not its own.
+     */
+    @Test
+    void aWritersOwnOlderValueIsItsOwnAndNothingElseIs() {
+        a.onRejection((channel, reason) -> counted.add(channel + " " + reason.label()));
+        String older = a.sealValue("timemesh.selector", "lease", new JsonObject().put("renewal", 1));
+        a.sealValue("timemesh.selector", "lease", new JsonObject().put("renewal", 2));
+        assertThat(a.openOwnValue("timemesh.selector", "lease", older)).hasValueSatisfying(o -> {
+            assertThat(o.sender()).isEqualTo("node-a");
+            assertThat(o.body().getInteger("renewal")).isEqualTo(1);
+        });
+        assertThat(a.openValue("timemesh.selector", "lease", older)).as("opened as anyone's").isEmpty();
+        assertThat(a.rejections()).containsOnlyKeys("timemesh.selector replayed");
+
+        String theirs = b.sealValue("timemesh.selector", "lease", new JsonObject().put("renewal", 9));
+        String tampered = new JsonObject(older).put("body", "{\"renewal\":7}").encode();
+        JsonObject withoutMac = new JsonObject(older);
+        withoutMac.remove("mac");
+        String unmacked = withoutMac.encode();
+        String otherKey = MeshAuth.keyed("node-a", ClusterKey.random(), clock)
+                .sealValue("timemesh.selector", "lease", new JsonObject().put("renewal", 3));
+        for (String notOurs : List.of(theirs, tampered, unmacked, otherKey, "junk", "{\"from\":\"node-a\"}")) {
+            assertThat(a.openOwnValue("timemesh.selector", "lease", notOurs)).as(notOurs).isEmpty();
+        }
+        assertThat(a.openOwnValue("timemesh.selector", "other-key", older)).as("moved to another key").isEmpty();
+        assertThat(a.openOwnValue("timemesh.selector", "lease", null)).isEmpty();
+        assertThat(a.rejections()).as("nothing more counted").containsOnlyKeys("timemesh.selector replayed")
+                .containsEntry("timemesh.selector replayed", 1L);
+    }
+
     @Test
     void aReplyCountsOnlyFromTheNodeAskedAndForTheRequestAsked() {
         String address = "timemesh.timebase.node-a";
