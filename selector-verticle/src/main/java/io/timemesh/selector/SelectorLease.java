@@ -86,7 +86,8 @@ final class SelectorLease {
      * writer also answers this node's own challenges (sealed timebase probes with fresh nonces): a reader
      * that restarted, and so knows no counters, could otherwise be fed a dead writer's captured values in
      * rising order, each looking like a renewal, for as long as the stock lasts. A released value, fresh,
-     * is taken at once (its writer has stopped, so it cannot answer). An absent value is taken at once
+     * is taken at once (its writer has stopped, so it cannot answer), unless its leadership is older than one already
+     * seen: that release says nothing of the leader now. An absent value is taken at once
      * only by a selector that has never read a genuine lease (a new cluster); otherwise it is a deletion,
      * as a squatter's value is, and the holder gets the timeout to write again.
      *
@@ -98,15 +99,17 @@ final class SelectorLease {
      */
     Move observe(boolean present, Lease genuine, long counter, boolean writerAnswers, long nowNanos) {
         if (genuine != null) {
+            long highestBefore = highestEpoch;
             highestEpoch = Math.max(highestEpoch, genuine.epoch());
             Long before = counters.get(genuine.node());
             if (before == null || counter > before) {
                 counters.put(genuine.node(), counter);
                 if (genuine.released()) {
-                    lastChangeNanos = nowNanos;
-                    return Move.TAKE;
-                }
-                if (writerAnswers) {
+                    if (genuine.epoch() >= highestBefore) {
+                        lastChangeNanos = nowNanos;
+                        return Move.TAKE;
+                    }
+                } else if (writerAnswers) {
                     lastChangeNanos = nowNanos;
                 }
             }

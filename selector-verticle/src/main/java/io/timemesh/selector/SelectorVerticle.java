@@ -20,9 +20,11 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
@@ -68,8 +70,10 @@ public final class SelectorVerticle extends VerticleBase {
     private String heldValue;
     /** How often a stop reads the lease again to release it when a late value of ours landed meanwhile. */
     private static final int RELEASE_ATTEMPTS = 3;
-    /** The tick under way (a renewal or a campaign), which a stop waits for before releasing the lease. */
-    private Future<?> tickInFlight = Future.succeededFuture();
+    /** The lease operations under way (renewals, one outliving its tick, or a campaign), which a stop waits for. */
+    private final Set<Future<?>> leaseWrites = new HashSet<>();
+    /** The epoch of the candidate lease a campaign under way has sealed, else -1: a stop releases it if it landed. */
+    private long campaigning = -1;
     private boolean ticking;
     private boolean leading;
     private boolean stopping;
@@ -157,8 +161,10 @@ public final class SelectorVerticle extends VerticleBase {
             return;
         }
         ticking = true;
-        tickInFlight = (leading ? renew() : campaign()).timeout(2 * LEASE_TICK_MILLIS, TimeUnit.MILLISECONDS)
-                .onComplete(done -> ticking = false);
+        Future<?> write = leading ? renew() : campaign();
+        leaseWrites.add(write);
+        write.onComplete(done -> leaseWrites.remove(write));
+        write.timeout(2 * LEASE_TICK_MILLIS, TimeUnit.MILLISECONDS).onComplete(done -> ticking = false);
     }
 
     private Future<?> campaign() {
@@ -166,18 +172,23 @@ public final class SelectorVerticle extends VerticleBase {
             // Ours, from a leadership we stepped down from (a renewal of it can land late), is no replay.
             Optional<MeshAuth.Opened> opened = ownLease(raw).or(() -> auth.openValue(STATE_MAP, LEASE_KEY, raw));
             Optional<SelectorLease.Lease> genuine = genuineLease(raw, opened);
-            boolean answers = genuine.isPresent()
+            // A lease of ours, which we do not hold, shows no live leader, however well we answer ourselves.
+            boolean answers = genuine.isPresent() && !genuine.get().node().equals(auth.node())
                     && links.answeringWithin(genuine.get().node(), TimebaseLinks.ANSWER_WINDOW_NANOS);
             if (lease.observe(raw != null, genuine.orElse(null), opened.map(MeshAuth.Opened::counter).orElse(0L),
                     answers, clock.nowNanos()) != SelectorLease.Move.TAKE) {
                 return Future.succeededFuture();
             }
+            if (stopping) {
+                return Future.succeededFuture(); // a stop under way releases only what it knows of
+            }
             SelectorLease.Lease mine = lease.candidate();
             String value = seal(mine);
+            campaigning = mine.epoch();
             long started = clock.nowNanos();
             Future<Boolean> taken = raw == null ? stateMap.putIfAbsent(LEASE_KEY, value).map(previous -> previous == null)
                     : stateMap.replaceIfPresent(LEASE_KEY, raw, value);
-            return taken.onSuccess(won -> {
+            return taken.onComplete(done -> campaigning = -1).onSuccess(won -> {
                 if (won && !stopping) {
                     lease.held(mine, started);
                     heldValue = value;
@@ -552,27 +563,33 @@ public final class SelectorVerticle extends VerticleBase {
     @Override
     public Future<?> stop() {
         stopping = true;
+        // Only the leadership we hold, or the one a campaign under way asks for, is ours to release: an older lease of
+        // ours (an intruder can put one back) released now would look to standbys like a leader stepping down.
+        long releasable = leading ? lease.held().epoch() : campaigning;
         if (leading) {
             stepDown();
         }
-        if (stateMap == null) {
+        if (stateMap == null || releasable < 0) {
             return Future.succeededFuture();
         }
-        // Let a successor take over at once rather than after the timeout: once the tick under way is done (a renewal
-        // or a campaign can still land a value of ours), a live lease of ours in the map is replaced by its release, a
-        // sealed "released" value rather than a deletion, which anyone could make. Not after the lease's timeout, when
-        // it has lapsed anyway: a map cut off from the cluster must not hold the stop up.
-        return tickInFlight.transform(done -> release(RELEASE_ATTEMPTS))
+        // Let a successor take over at once rather than after the timeout: once the lease operations under way are done
+        // (a renewal or a campaign can still land a value of ours), a live lease of ours in the map is replaced by its
+        // release, a sealed "released" value rather than a deletion, which anyone could make. Not after the lease's
+        // timeout, when it has lapsed anyway: a map cut off from the cluster must not hold the stop up.
+        return Future.join(List.copyOf(leaseWrites)).transform(done -> release(releasable, RELEASE_ATTEMPTS))
                 .timeout(LEASE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS).otherwiseEmpty();
     }
 
-    /** Replaces a live lease of ours in the map by its release, reading again if a late value of ours lands between. */
-    private Future<?> release(int attempts) {
+    /**
+     * Replaces a live lease of ours at {@code epoch} or above in the map by its release, reading again if a late value
+     * of ours lands between.
+     */
+    private Future<?> release(long epoch, int attempts) {
         return stateMap.get(LEASE_KEY).compose(raw -> ownLease(raw)
                 .map(ours -> ours.body().mapTo(SelectorLease.Lease.class))
-                .filter(ours -> !ours.released())
+                .filter(ours -> !ours.released() && ours.epoch() >= epoch)
                 .<Future<?>>map(ours -> stateMap.replaceIfPresent(LEASE_KEY, raw, seal(ours.release()))
-                        .compose(done -> done || attempts == 1 ? Future.succeededFuture() : release(attempts - 1)))
+                        .compose(done -> done || attempts == 1 ? Future.succeededFuture() : release(epoch, attempts - 1)))
                 .orElse(Future.succeededFuture()));
     }
 }

@@ -219,6 +219,15 @@ class SelectorLeaseTest {
         assertThat(lease.candidate().epoch()).isEqualTo(5);
     }
 
+    /** A released value of a leadership older than one seen (put back, or a former leader's stop) is no stop now. */
+    @Test
+    void anOlderLeadershipsReleasedLeaseIsNotTakenAtOnce() {
+        assertThat(lease.observe(true, new Lease("a", 7, 3), 100, true, 0)).isEqualTo(Move.WAIT);
+        Lease old = new Lease("c", 5, 9).release(); // an intruder's put-back, or a stale stop of a former leader
+        assertThat(lease.observe(true, old, 50, true, S)).as("says nothing of the leader now").isEqualTo(Move.WAIT);
+        assertThat(lease.observe(true, old, 50, true, 3 * S)).as("a's timeout, from its last renewal").isEqualTo(Move.TAKE);
+    }
+
     /** A graceful stop writes a released value: a standby takes it at once, but not an old one put back. */
     @Test
     void aFreshReleasedLeaseIsTakenAtOnce() {

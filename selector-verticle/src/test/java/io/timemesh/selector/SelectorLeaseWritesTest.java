@@ -100,38 +100,74 @@ class SelectorLeaseWritesTest {
     @Test
     void aRenewalUnderWayAtStopLeavesTheReleaseInTheMap() {
         LeaseWrites map = leading();
-        assertThat(stoppedDuringARenewal(map, 1_500)).as("the release came first").isFalse();
+        stopDuringARenewal(map, 1_500);
+        assertThat(releasedInTheMap(map)).as("the lease in the map at the end: released").isTrue();
     }
 
     /**
-     * Holds the leader's next compare-and-set back by {@code delay} ms, stops the leader meanwhile, and checks that the
-     * last value the map took is our release, every value in order.
-     *
-     * @return whether the held-back compare-and-set succeeded
+     * An uninvited member's junk in the map, which a renewal writes over slowly (its second compare-and-set held back
+     * past the tick's timeout) while the leader stops: the stop waits for it, then releases that value of ours.
      */
-    private boolean stoppedDuringARenewal(LeaseWrites map, long delay) {
-        map.delayNextSwaps(delay);
+    @Test
+    void aRenewalOverJunkLandingAfterTheStopBeganIsReleased() {
+        LeaseWrites map = leading();
+        map.putUnrecorded(SelectorVerticle.LEASE_KEY, "{\"from\":\"squatter\",\"ctr\":1,\"body\":\"{}\"}");
+        stopDuringARenewal(map, 0, 1_500);
+        assertThat(map.delayedSwapFound.get()).as("the renewal wrote over the junk").isTrue();
+        assertThat(releasedInTheMap(map)).as("the lease in the map at the end: released").isTrue();
+    }
+
+    /**
+     * A standby that stops while an old lease of its own is in the map (an intruder put it back) releases nothing: to
+     * every other standby a fresh release looks like the leader stepping down.
+     */
+    @Test
+    void aStandbyThatStopsReleasesNoOldLeaseOfItsOwn() {
+        LeaseWrites map = new LeaseWrites(vertx.sharedData().<String, String>getLocalAsyncMap(SelectorVerticle.STATE_MAP)
+                .await());
+        MeshAuth other = MeshAuth.keyed("selector-x", key, clock); // leading, as far as the standby can tell
+        map.putUnrecorded(SelectorVerticle.LEASE_KEY, other.sealValue(SelectorVerticle.STATE_MAP,
+                SelectorVerticle.LEASE_KEY, JsonObject.mapFrom(new SelectorLease.Lease("selector-x", 4, 7))));
+        deployment = deploy(map);
+        map.putUnrecorded(SelectorVerticle.LEASE_KEY, leader.sealValue(SelectorVerticle.STATE_MAP,
+                SelectorVerticle.LEASE_KEY, JsonObject.mapFrom(new SelectorLease.Lease("selector-a", 2, 30))));
+        vertx.undeploy(deployment).await();
+        assertThat(map.written).as("values the standby wrote").isEmpty();
+    }
+
+    /**
+     * Holds the leader's next compare-and-sets back by {@code delays} ms, stops the leader while the first one held back
+     * (of a delay above 0) is under way, and checks every value the map took, in order.
+     */
+    private void stopDuringARenewal(LeaseWrites map, long... delays) {
+        map.delayNextSwaps(delays);
         await().atMost(Duration.ofSeconds(10)).until(() -> map.delayedSwapPending.get());
         vertx.undeploy(deployment).await();
         await().atMost(Duration.ofSeconds(5)).until(() -> map.delayedSwapFound.get() != null);
         await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> true); // its rewrite, if any
         assertThat(openedInOrder(map)).as("every value taken, in the order written").containsOnly(true);
-        String last = map.written.get(map.written.size() - 1);
-        assertThat(MeshAuth.keyed("reader", key, clock).openValue(SelectorVerticle.STATE_MAP,
-                SelectorVerticle.LEASE_KEY, last).orElseThrow().body().getBoolean("released"))
-                .as("the last value written is the release").isTrue();
-        return map.delayedSwapFound.get();
+    }
+
+    /** Whether the map's lease value is a released lease of the leader's. */
+    private boolean releasedInTheMap(LeaseWrites map) {
+        return leader.openOwnValue(SelectorVerticle.STATE_MAP, SelectorVerticle.LEASE_KEY,
+                map.get(SelectorVerticle.LEASE_KEY).await()).orElseThrow().body().getBoolean("released");
     }
 
     /** The leader on {@link LeaseWrites}, once it has taken the lease and renewed it twice. */
     private LeaseWrites leading() {
         LeaseWrites map = new LeaseWrites(vertx.sharedData().<String, String>getLocalAsyncMap(SelectorVerticle.STATE_MAP)
                 .await());
-        deployment = vertx.deployVerticle(new SelectorVerticle(clock, leader, -20, NodeCounters.NONE,
-                        v -> Future.succeededFuture(map)),
-                new DeploymentOptions().setConfig(new JsonObject().put("sources", new JsonArray()))).await();
+        deployment = deploy(map);
         await().atMost(Duration.ofSeconds(10)).until(() -> map.written.size() >= 3);
         return map;
+    }
+
+    /** A selector sealing with {@link #leader}'s key on {@code map}; its deployment id. */
+    private String deploy(LeaseWrites map) {
+        return vertx.deployVerticle(new SelectorVerticle(clock, leader, -20, NodeCounters.NONE,
+                        v -> Future.succeededFuture(map)),
+                new DeploymentOptions().setConfig(new JsonObject().put("sources", new JsonArray()))).await();
     }
 
     /** Whether a standby that read every value the map took, in order, would take each (none older than the last). */
@@ -158,12 +194,17 @@ class SelectorLeaseWritesTest {
             this.map = map;
         }
 
+        /** Puts {@code value} as an uninvited member would, not recorded among the values written. */
+        void putUnrecorded(String key, String value) {
+            map.put(key, value).await();
+        }
+
         /** Makes every lease read and compare-and-set that is not held back take {@code millis} ms (0: at once). */
         void slow(long millis) {
             slowMillis.set(millis);
         }
 
-        /** Holds the next lease compare-and-sets back, each by its own delay (ms), in order. */
+        /** Holds the next lease compare-and-sets back, each by its own delay (ms; 0: not held back), in order. */
         void delayNextSwaps(long... millis) {
             for (long delay : millis) {
                 delays.add(delay);
@@ -179,8 +220,9 @@ class SelectorLeaseWritesTest {
         @Override
         public Future<Boolean> replaceIfPresent(String key, String oldValue, String newValue) {
             boolean lease = key.equals(SelectorVerticle.LEASE_KEY);
-            Long held = lease ? delays.poll() : null;
-            long delay = held != null ? held : lease ? slowMillis.get() : 0;
+            Long queued = lease ? delays.poll() : null;
+            Long held = queued != null && queued > 0 ? queued : null; // a queued 0 lets one swap through at once
+            long delay = queued != null ? queued : lease ? slowMillis.get() : 0;
             if (held != null) {
                 delayedSwapPending.set(true);
             }
