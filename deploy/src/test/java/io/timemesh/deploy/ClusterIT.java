@@ -1,6 +1,7 @@
 package io.timemesh.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.timemesh.testkit.ServerBehaviour;
 import java.time.Duration;
@@ -87,8 +88,13 @@ class ClusterIT {
         assertThat(decisions.handovers).containsExactly(killedSelector + " → " + successor);
         assertThat(rounds.queries).isGreaterThanOrEqualTo(500);
         assertThat(takeover).isLessThanOrEqualTo(5.0);
+        // SYNCHRONIZED again within the same bound: on a loaded host the successor's first selections can still lack
+        // a majority when the rounds above end (a fresh-clone run saw HOLDOVER 3.71-4.44 s after the kill, and then).
         for (String node : survivors) {
-            assertThat(nodes.time(node).status()).isEqualTo("SYNCHRONIZED");
+            long left = killed + (long) (ClusterFaultsIT.TAKEOVER_LIMIT_SECONDS * 1e9) - nodes.local.nowNanos();
+            await().atMost(Duration.ofNanos(Math.max(left, 100_000_000L))).pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(() -> nodes.time(node).status().equals("SYNCHRONIZED"));
         }
     }
 }
