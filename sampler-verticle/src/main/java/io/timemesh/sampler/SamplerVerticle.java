@@ -131,9 +131,10 @@ public final class SamplerVerticle extends VerticleBase {
     /** The claim value this sampler last wrote per source: the one to remove when letting go. */
     private final Map<String, String> claimed = new HashMap<>();
     /**
-     * The claims we replaced when taking sources whose claimant's lease still named them (it looked dead to us, as
-     * after a false report of its member leaving), by source: put back if we let the source go while that sampler's
-     * live lease still names it, so that the sampler polling it on keeps its claim rather than none.
+     * Another sampler's claims we replaced when taking sources, by source: put back if we let the source go while that
+     * sampler is live and its lease names the source, so that the sampler polling it on keeps its claim rather than
+     * none. That happens when it only looked dead to us (a false report of its member leaving), and at start, when
+     * samplers that do not yet see each other's leases claim the same sources and the share then gives them back.
      */
     private final Map<String, Displaced> displaced = new HashMap<>();
     /**
@@ -560,7 +561,7 @@ public final class SamplerVerticle extends VerticleBase {
                 Optional.ofNullable(holder).filter(h -> named(h, source)).or(() -> lastHolder(source))
                         .or(() -> Optional.ofNullable(holder)).filter(previous -> !previous.equals(self))
                         .ifPresent(previous -> previousHolder.put(source, previous));
-                if (holder != null && !holder.equals(self) && named(holder, source)) {
+                if (holder != null && !holder.equals(self)) {
                     displacing.put(source, new Displaced(holder, raw));
                 }
                 // Ours from before a pause, if the map still holds our claim and no other sampler's lease has named
