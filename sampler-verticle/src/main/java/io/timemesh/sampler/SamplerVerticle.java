@@ -153,6 +153,8 @@ public final class SamplerVerticle extends VerticleBase {
     private final StateFloors.Trail trail = new StateFloors.Trail();
     /** The counter just before our latest stored pollers' states: the floor our lease names for them. */
     private long pollersAfter = Long.MIN_VALUE;
+    /** The seal counter of our latest stored pollers' states, named by our leases (see {@link StateFloors}). */
+    private long pollersLatest = Long.MIN_VALUE;
     /** Whether the latest selection with a majority called each pool member a falseticker. */
     private final Map<String, Boolean> verdicts = new HashMap<>();
     private SamplerConfig config;
@@ -342,6 +344,7 @@ public final class SamplerVerticle extends VerticleBase {
         }
         JsonObject lease = new JsonObject().put("sources", new JsonArray(new ArrayList<>(claimed.keySet())))
                 .put(StateFloors.POLLERS_AFTER, pollersAfter)
+                .put(StateFloors.POLLERS_LATEST, pollersLatest)
                 .put(StateFloors.LET_GO_AFTER, trail.note(started, auth.valueCounter()))
                 .put(MEMBER, member);
         // Each step gives up after a lease's time, so a hung map operation cannot stop the rebalances for good.
@@ -420,6 +423,9 @@ public final class SamplerVerticle extends VerticleBase {
         if (lease.body().getValue(StateFloors.POLLERS_AFTER) instanceof Number pollersFloor
                 && lease.body().getValue(StateFloors.LET_GO_AFTER) instanceof Number letGoFloor) {
             floors.note(node, lease.counter(), pollersFloor.longValue(), letGoFloor.longValue(), nowNanos);
+            if (lease.body().getValue(StateFloors.POLLERS_LATEST) instanceof Number latest) {
+                floors.notePollersLatest(node, latest.longValue());
+            }
         }
         return lease;
     }
@@ -477,15 +483,21 @@ public final class SamplerVerticle extends VerticleBase {
         Map<String, PollerState> taken = new LinkedHashMap<>();
         active.forEach((source, poller) -> taken.put(source, poller.state(self)));
         long[] before = new long[1];
+        long[] sealed = new long[1];
         pollersWriting = true;
         vertx.executeBlocking(() -> {
             JsonObject states = new JsonObject();
             taken.forEach((source, state) -> states.put(source, JsonObject.mapFrom(state)));
             before[0] = auth.valueCounter();
-            return auth.sealValue(POLLERS_MAP, self, new JsonObject().put("pollers", states));
+            String value = auth.sealValue(POLLERS_MAP, self, new JsonObject().put("pollers", states));
+            sealed[0] = new JsonObject(value).getLong("ctr"); // its own: others may seal meanwhile
+            return value;
         }, false).compose(value -> pollers.put(self, value, StateFloors.POLLERS_FRESH_MILLIS))
                 // Named by our next leases only once stored: until then the previous value is our latest.
-                .onSuccess(stored -> pollersAfter = Math.max(pollersAfter, before[0]))
+                .onSuccess(stored -> {
+                    pollersAfter = Math.max(pollersAfter, before[0]);
+                    pollersLatest = Math.max(pollersLatest, sealed[0]);
+                })
                 .onComplete(done -> pollersWriting = false)
                 .onFailure(e -> LOG.warn("sampler {} could not write its pollers' states: {}", self, e.getMessage()));
     }
@@ -675,8 +687,8 @@ public final class SamplerVerticle extends VerticleBase {
     /**
      * Whether {@code verdict} lets a state be continued. One older than its writer's leases allow is counted
      * and logged as a replay (an uninvited member can put older genuine states back); one of a writer gone
-     * silent, or whose leases we never saw (we started after it stopped), is no attack: logged, once per
-     * writer and rebalance.
+     * silent, or whose leases we never saw (we started after it stopped), or its latest pollers' states after it held
+     * nothing (a pause), is no attack: logged, once per writer and rebalance.
      */
     private boolean current(String map, String writer, long counter, StateFloors.Verdict verdict) {
         switch (verdict) {
@@ -688,8 +700,11 @@ public final class SamplerVerticle extends VerticleBase {
             default -> {
                 if (unknownLogged.add(writer)) {
                     LOG.info("sampler {} does not continue {}'s state: {}", config.nodeName(), writer,
-                            verdict == StateFloors.Verdict.UNKNOWN_WRITER ? "none of its leases seen"
-                                    : "its leases stopped too long ago");
+                            switch (verdict) {
+                                case UNKNOWN_WRITER -> "none of its leases seen";
+                                case WITHDRAWN -> "its latest, but it has held nothing since";
+                                default -> "its leases stopped too long ago";
+                            });
                 }
             }
         }

@@ -35,6 +35,8 @@ final class StateFloors {
     /** Lease fields naming the floors. */
     static final String POLLERS_AFTER = "pollersAfter";
     static final String LET_GO_AFTER = "letGoAfter";
+    /** Lease field naming the counter of the writer's latest stored pollers' states. */
+    static final String POLLERS_LATEST = "pollersLatest";
 
     /** Whether a sealed state may be continued, and if not, why. */
     enum Verdict {
@@ -42,13 +44,21 @@ final class StateFloors {
         CURRENT,
         /** At or below the floor its writer's leases named: an older state put back. */
         OLDER_THAN_FLOOR,
+        /**
+         * At or below the floor, but its writer's latest stored pollers' states: no replay, only no longer its word (it
+         * held nothing since, as after a pause).
+         */
+        WITHDRAWN,
         /** Its writer's leases were last seen renewed longer ago than the state stays current. */
         WRITER_SILENT,
         /** None of its writer's leases seen (this reader started after the writer stopped). */
         UNKNOWN_WRITER
     }
 
-    /** writer → {pollersAfter, letGoAfter, lease counter, when it last rose (ns)}, least recently noted first. */
+    /**
+     * writer → {pollersAfter, letGoAfter, lease counter, when it last rose (ns), its latest pollers' states' counter},
+     * least recently noted first.
+     */
     private final Map<String, long[]> floors;
 
     /** @param capacity how many writers to remember (the least recently noted are forgotten) */
@@ -67,12 +77,24 @@ final class StateFloors {
      */
     void note(String writer, long leaseCounter, long pollersAfter, long letGoAfter, long nowNanos) {
         long[] known = floors.computeIfAbsent(writer,
-                w -> new long[] {Long.MIN_VALUE, Long.MIN_VALUE, Long.MIN_VALUE, nowNanos});
+                w -> new long[] {Long.MIN_VALUE, Long.MIN_VALUE, Long.MIN_VALUE, nowNanos, Long.MIN_VALUE});
         known[0] = Math.max(known[0], pollersAfter);
         known[1] = Math.max(known[1], letGoAfter);
         if (leaseCounter > known[2]) {
             known[2] = leaseCounter;
             known[3] = nowNanos;
+        }
+    }
+
+    /**
+     * Notes the counter of {@code writer}'s latest stored pollers' states that a genuine lease of it names (it only
+     * rises), after {@link #note} for that lease: one state with that counter below the floor is its own last word,
+     * withdrawn, not an older one put back.
+     */
+    void notePollersLatest(String writer, long counter) {
+        long[] known = floors.get(writer);
+        if (known != null) {
+            known[4] = Math.max(known[4], counter);
         }
     }
 
@@ -99,7 +121,7 @@ final class StateFloors {
             return Verdict.UNKNOWN_WRITER;
         }
         if (counter <= known[floor]) {
-            return Verdict.OLDER_THAN_FLOOR;
+            return floor == 0 && counter == known[4] ? Verdict.WITHDRAWN : Verdict.OLDER_THAN_FLOOR;
         }
         return nowNanos - known[3] < freshMillis * 1_000_000L ? Verdict.CURRENT : Verdict.WRITER_SILENT;
     }

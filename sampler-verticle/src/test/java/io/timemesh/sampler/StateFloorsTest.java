@@ -29,6 +29,27 @@ class StateFloorsTest {
         assertThat(floors.pollers("b", 101, 0)).as("per writer").isEqualTo(Verdict.UNKNOWN_WRITER);
     }
 
+    /**
+     * A writer that held nothing (paused) raises its pollers' floor above its latest stored states, which stay in the
+     * map: that one is withdrawn, not put back; an older one is still a replay. Seen as false replays in a heavy start.
+     */
+    @Test
+    void aWritersLatestPollersStatesBelowItsFloorAreWithdrawnAndOlderOnesAReplay() {
+        StateFloors floors = new StateFloors(8);
+        floors.note("a", 200, 100, 50, 0);
+        floors.notePollersLatest("a", 101);
+        assertThat(floors.pollers("a", 101, 0)).isEqualTo(Verdict.CURRENT);
+        floors.note("a", 201, 300, 50, SECOND); // it holds nothing now
+        floors.notePollersLatest("a", 101);
+        assertThat(floors.pollers("a", 101, SECOND)).isEqualTo(Verdict.WITHDRAWN);
+        assertThat(floors.pollers("a", 99, SECOND)).as("an older one put back").isEqualTo(Verdict.OLDER_THAN_FLOOR);
+        floors.notePollersLatest("a", 50); // a replayed older lease
+        assertThat(floors.pollers("a", 101, SECOND)).as("only rises").isEqualTo(Verdict.WITHDRAWN);
+        assertThat(floors.letGo("a", 50, SECOND)).as("let-go states: floors only").isEqualTo(Verdict.OLDER_THAN_FLOOR);
+        floors.notePollersLatest("b", 7);
+        assertThat(floors.pollers("b", 7, SECOND)).as("no lease of b noted").isEqualTo(Verdict.UNKNOWN_WRITER);
+    }
+
     @Test
     void aWritersStatesStopBeingCurrentOnceItsLeasesStopRising() {
         StateFloors floors = new StateFloors(8);
