@@ -520,13 +520,15 @@ public final class SamplerVerticle extends VerticleBase {
     private Future<Boolean> letGo(String source, SourcePoller poller) {
         String mine = claimed.get(source);
         Displaced theirs = displaced.remove(source);
+        // Decided on the leases of this rebalance, which still name the source as ours: one naming it too polls it.
+        String putBack = theirs != null && liveSeen.contains(theirs.holder()) && named(theirs.holder(), source)
+                ? theirs.claim() : null;
         // Kept only while it is current: a leftover would be refused later, and look like a replay.
         return states.put(source, stateValue(source, poller), StateFloors.LET_GO_FRESH_MILLIS).transform(stored -> {
             if (mine == null || !claimed.remove(source, mine)) {
                 return Future.succeededFuture(false);
             }
-            return theirs != null && liveSeen.contains(theirs.holder()) && named(theirs.holder(), source)
-                    ? claims.replaceIfPresent(source, mine, theirs.claim())
+            return putBack != null ? claims.replaceIfPresent(source, mine, putBack)
                     : claims.removeIfPresent(source, mine);
         });
     }

@@ -45,8 +45,8 @@ final class StateFloors {
         /** At or below the floor its writer's leases named: an older state put back. */
         OLDER_THAN_FLOOR,
         /**
-         * At or below the floor, but its writer's latest stored pollers' states: no replay, only no longer its word (it
-         * held nothing since, as after a pause).
+         * At or below the floor, but its writer's latest stored pollers' states (or one it was storing): no replay, only
+         * no longer its word (it held nothing since, as after a pause).
          */
         WITHDRAWN,
         /** Its writer's leases were last seen renewed longer ago than the state stays current. */
@@ -121,7 +121,10 @@ final class StateFloors {
             return Verdict.UNKNOWN_WRITER;
         }
         if (counter <= known[floor]) {
-            return floor == 0 && counter == known[4] ? Verdict.WITHDRAWN : Verdict.OLDER_THAN_FLOOR;
+            // From its latest stored pollers' states up: its own, sealed before it held nothing (one still being stored
+            // then lands after its lease named the older one); below: an older state put back.
+            return floor == 0 && known[4] != Long.MIN_VALUE && counter >= known[4] ? Verdict.WITHDRAWN
+                    : Verdict.OLDER_THAN_FLOOR;
         }
         return nowNanos - known[3] < freshMillis * 1_000_000L ? Verdict.CURRENT : Verdict.WRITER_SILENT;
     }

@@ -42,10 +42,14 @@ class StateFloorsTest {
         floors.note("a", 201, 300, 50, SECOND); // it holds nothing now
         floors.notePollersLatest("a", 101);
         assertThat(floors.pollers("a", 101, SECOND)).isEqualTo(Verdict.WITHDRAWN);
+        assertThat(floors.pollers("a", 150, SECOND)).as("one it was storing as it let go").isEqualTo(Verdict.WITHDRAWN);
         assertThat(floors.pollers("a", 99, SECOND)).as("an older one put back").isEqualTo(Verdict.OLDER_THAN_FLOOR);
         floors.notePollersLatest("a", 50); // a replayed older lease
         assertThat(floors.pollers("a", 101, SECOND)).as("only rises").isEqualTo(Verdict.WITHDRAWN);
-        assertThat(floors.letGo("a", 50, SECOND)).as("let-go states: floors only").isEqualTo(Verdict.OLDER_THAN_FLOOR);
+        floors.note("a", 202, 300, 200, SECOND);
+        assertThat(floors.letGo("a", 150, SECOND)).as("let-go states: floors only").isEqualTo(Verdict.OLDER_THAN_FLOOR);
+        floors.note("c", 10, 100, 50, SECOND); // leases that name no latest pollers' states
+        assertThat(floors.pollers("c", 99, SECOND)).as("as before that field").isEqualTo(Verdict.OLDER_THAN_FLOOR);
         floors.notePollersLatest("b", 7);
         assertThat(floors.pollers("b", 7, SECOND)).as("no lease of b noted").isEqualTo(Verdict.UNKNOWN_WRITER);
     }
