@@ -84,7 +84,6 @@ public final class ApiVerticle extends VerticleBase {
     /** The last scrape, encoded once: each answer sends a slice of it, not a new UTF-8 copy of 20 KB. */
     private Buffer scrape;
     private long scrapedAtNanos;
-    private volatile Thread eventLoop;
 
     /**
      * @param clock  the node's local timescale
@@ -104,7 +103,6 @@ public final class ApiVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        eventLoop = Thread.currentThread();
         String config = config().encode();
         // Off the event loop: binding checks the files of http.tls.
         return vertx.executeBlocking(() -> Settings.bind(ApiSettings.class, config))
@@ -142,11 +140,6 @@ public final class ApiVerticle extends VerticleBase {
                     LOG.info("HTTP API on {}://{}:{}", limits.tls() == null ? "http" : "https", settings.httpHost(),
                             s.actualPort());
                 });
-    }
-
-    /** The event-loop thread serving HTTP (every connection of this instance), once started. */
-    public Thread eventLoop() {
-        return eventLoop;
     }
 
     /**

@@ -18,7 +18,8 @@ import io.vertx.core.json.JsonObject;
 final class ClockView {
     private final TimeSource clock;
     private final MonotonicReader reader;
-    private ClockModel model = ClockModel.unsynchronized(15e-6, 10_000_000_000L, 1.0);
+    /** Volatile: the NTP server reads it on threads of its own. */
+    private volatile ClockModel model = ClockModel.unsynchronized(15e-6, 10_000_000_000L, 1.0);
 
     ClockView(TimeSource clock, MonotonicReader reader) {
         this.clock = clock;

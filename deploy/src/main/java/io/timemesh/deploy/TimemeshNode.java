@@ -194,7 +194,7 @@ public final class TimemeshNode {
                     NtpServerVerticle more = new NtpServerVerticle(clock, reader, precision, ntsKeys, counters);
                     ntpInstances.add(more);
                     return more;
-                }, api.eventLoop()) : Future.succeededFuture())
+                }) : Future.succeededFuture())
                 .compose(v -> nts == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
                     ntsKe[0] = NtsKeServer.start(ntp.host(), nts.kePort(), nts.certificate(), nts.key(), ntsKeys,
                             clock, nts.ntpServer(), ntp.port());
@@ -379,35 +379,23 @@ public final class TimemeshNode {
     }
 
     /**
-     * The NTP server: one instance per two cores (at least one) on the port the first one bound, when the
-     * transport can share a port (epoll's SO_REUSEPORT) and no rate limit needs one table, so replies are not
-     * limited to one event loop. Not one per core: on loopback the kernel's work per datagram (delivery,
-     * wake-ups) is most of a reply's cost and needs the other cores, and each instance sleeps and wakes for
-     * its own half-filled batches: on 2 cores at 50,000 requests/s one instance cost 1.11× chronyd's CPU per
-     * reply where two cost 1.41×, and it kept up at 100,000/s without loss (bench/ntp-cost.sh, issue 14).
-     * No instance shares the HTTP API's event loop, so that a flood of either cannot starve the other.
+     * The NTP server: one instance per two cores (at least one) on the port the first one bound, each reading on a
+     * thread of its own (SO_REUSEPORT), when no rate limit needs one table. Not one per core: on loopback the
+     * kernel's work per datagram (delivery, wake-ups) is most of a reply's cost and needs the other cores; on 2 cores
+     * at 50,000 requests/s one instance cost 1.11× chronyd's CPU per reply where two cost 1.41× (bench/ntp-cost.sh,
+     * issue 14, when instances still ran on event loops).
      */
     private static Future<String> deployNtp(Deployments deployed, NtpServerVerticle first, NtpServerSettings config,
-                                            Supplier<NtpServerVerticle> more, Thread apiLoop) {
-        int extra = deployed.vertx.isNativeTransportEnabled() && config.shareable()
-                ? Math.max(1, Runtime.getRuntime().availableProcessors() / 2) - 1 : 0;
-        return offLoop(deployed, first, config, apiLoop, VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE).compose(id -> {
+                                            Supplier<NtpServerVerticle> more) {
+        int extra = config.shareable() ? Math.max(1, Runtime.getRuntime().availableProcessors() / 2) - 1 : 0;
+        return deployed.add(first, config).compose(id -> {
             NtpServerSettings joining = config.joining(first.port(), first.host());
             Future<String> instances = Future.succeededFuture(id);
             for (int i = 0; i < extra; i++) {
-                instances = instances.compose(v -> offLoop(deployed, more.get(), joining, apiLoop,
-                        VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE));
+                instances = instances.compose(v -> deployed.add(more.get(), joining));
             }
             return instances;
         });
-    }
-
-    /** Deploys it again while it lands on {@code apiLoop}: Vert.x hands event loops out in turn. */
-    private static Future<String> offLoop(Deployments deployed, NtpServerVerticle ntp, NtpServerSettings config,
-                                          Thread apiLoop, int tries) {
-        return deployed.add(ntp, config).compose(id -> ntp.eventLoop() != apiLoop || tries <= 1
-                ? Future.succeededFuture(id)
-                : deployed.remove(id).compose(v -> offLoop(deployed, ntp, config, apiLoop, tries - 1)));
     }
 
     /** The HTTP port, or -1 on a node without the api role. */
@@ -429,9 +417,9 @@ public final class TimemeshNode {
         return vertx;
     }
 
-    /** Whether some NTP server instance answers on the HTTP API's event loop (it should not: see deployNtp). */
-    boolean ntpSharesHttpEventLoop() {
-        return ntpInstances.stream().anyMatch(instance -> instance.eventLoop() == api.eventLoop());
+    /** The threads the NTP server instances answer on. */
+    List<Thread> ntpServingThreads() {
+        return ntpInstances.stream().map(NtpServerVerticle::servingThread).toList();
     }
 
     /**

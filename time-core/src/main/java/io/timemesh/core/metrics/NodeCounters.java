@@ -48,8 +48,6 @@ public interface NodeCounters {
         MALFORMED("dropped", "malformed"),
         /** A mode a server does not answer: control (6), private (7), server, broadcast, or mode 0 after NTPv1. */
         UNANSWERED_MODE("dropped", "unanswered_mode"),
-        /** Dropped because the socket's send queue was full: the server is overloaded. */
-        OVERLOADED("dropped", "overloaded"),
         /** An NTS request whose cookie could not be opened: answered with an NTS NAK (RFC 8915 §5.7). */
         NTS_NAK("answered", "nts_nak"),
         /** An NTS request that did not authenticate: not answered. */
