@@ -489,9 +489,9 @@ public final class SamplerVerticle extends VerticleBase {
             JsonObject states = new JsonObject();
             taken.forEach((source, state) -> states.put(source, JsonObject.mapFrom(state)));
             before[0] = auth.valueCounter();
-            String value = auth.sealValue(POLLERS_MAP, self, new JsonObject().put("pollers", states));
-            sealed[0] = new JsonObject(value).getLong("ctr"); // its own: others may seal meanwhile
-            return value;
+            MeshAuth.SealedValue value = auth.sealValueCounted(POLLERS_MAP, self, new JsonObject().put("pollers", states));
+            sealed[0] = value.counter();
+            return value.value();
         }, false).compose(value -> pollers.put(self, value, StateFloors.POLLERS_FRESH_MILLIS))
                 // Named by our next leases only once stored: until then the previous value is our latest.
                 .onSuccess(stored -> {

@@ -287,10 +287,27 @@ public final class MeshAuth {
      * whose parts it keeps encoded); {@code text} must be a JSON object's text, as readers open it as one.
      */
     public String sealValueText(String map, String mapKey, String text) {
+        return seal(map, mapKey, text).value();
+    }
+
+    /**
+     * As {@link #sealValue(String, String, JsonObject)}, with the counter the value was sealed under, for a writer that
+     * names its latest value in later ones (others may seal meanwhile, so {@link #valueCounter()} after the call may be
+     * higher).
+     */
+    public SealedValue sealValueCounted(String map, String mapKey, JsonObject value) {
+        return seal(map, mapKey, value.encode());
+    }
+
+    /** A sealed map value and the counter it was sealed under. */
+    public record SealedValue(String value, long counter) {}
+
+    private SealedValue seal(String map, String mapKey, String text) {
         long ctr = counter.incrementAndGet();
         values.notBehind(map + '\n' + mapKey + '\n' + node, ctr); // our own older values are old to us too
         JsonObject envelope = new JsonObject().put("from", node).put("ctr", ctr).put("body", text);
-        return (key == null ? envelope : envelope.put("mac", tag(map(map, mapKey).parts(node, ctr, text)))).encode();
+        return new SealedValue((key == null ? envelope
+                : envelope.put("mac", tag(map(map, mapKey).parts(node, ctr, text)))).encode(), ctr);
     }
 
     /**

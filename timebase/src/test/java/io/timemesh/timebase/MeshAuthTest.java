@@ -131,6 +131,18 @@ class MeshAuthTest {
         assertThat(counted).hasSize(4);
     }
 
+    /** A value sealed with its counter opens with that counter, above every counter sealed before it. */
+    @Test
+    void aValueSealedWithItsCounterOpensWithThatCounter() {
+        long before = a.valueCounter();
+        MeshAuth.SealedValue sealed = a.sealValueCounted("timemesh.sampler.pollers", "node-a", new JsonObject().put("n", 1));
+        assertThat(sealed.counter()).isGreaterThan(before).isEqualTo(a.valueCounter());
+        assertThat(b.openValue("timemesh.sampler.pollers", "node-a", sealed.value())).hasValueSatisfying(o -> {
+            assertThat(o.counter()).isEqualTo(sealed.counter());
+            assertThat(o.body().getInteger("n")).isEqualTo(1);
+        });
+    }
+
     /**
      * An uninvited member can read the map and put an old genuine value back (an old lease, a claim of a
      * sampler long gone): a reader that has read a newer one from the same writer under the same key
