@@ -40,6 +40,11 @@ final class ClockView {
     }
 
     TimeReading read() {
+        return read(model);
+    }
+
+    /** A reading of {@code model}, one of this view's: for a caller that uses that model again (a reply's header). */
+    TimeReading read(ClockModel model) {
         return reader.read(model, clock.nowNanos());
     }
 

@@ -1,5 +1,6 @@
 package io.timemesh.api;
 
+import io.timemesh.core.clock.ClockModel;
 import io.timemesh.core.clock.MonotonicReader;
 import io.timemesh.core.clock.TimeReading;
 import io.timemesh.core.metrics.NodeCounters;
@@ -13,7 +14,6 @@ import io.timemesh.core.time.TimeSource;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -36,9 +36,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Why a thread and not the event loop (issue 14): per reply, a blocking {@code recvfrom} and {@code sendto} and
  * nothing else is what chronyd's and the floor's loops do. Netty's epoll channel paid an {@code epoll_wait}, a
- * {@code getsockopt(IP_RECVORIGDSTADDR)} per {@code recvmmsg} and per-datagram JNI on top, 1.12–1.20× chronyd's CPU per
- * reply where this costs less than chronyd's (README, "NTP serving cost"). The thread also keeps a flood of NTP off
- * every event loop.
+ * {@code getsockopt(IP_RECVORIGDSTADDR)} per {@code recvmmsg} and per-datagram JNI on top: 1.15–1.34× chronyd's CPU
+ * per reply, where this costs 0.84–1.04× on the same VM (README, "NTP serving cost"). Past saturation Netty's batches
+ * served more. The thread also keeps a flood of NTP off every event loop.
  */
 public final class NtpServerVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(NtpServerVerticle.class);
@@ -52,7 +52,7 @@ public final class NtpServerVerticle extends VerticleBase {
     private static final String ANY_V4 = "0.0.0.0";
     /**
      * The largest request read whole, in bytes (Netty's default datagram buffer, as Vert.x's socket had):
-     * room for NTS's extension fields; the rest of a longer datagram is discarded.
+     * room for NTS's extension fields; a longer datagram is dropped unanswered (counted malformed).
      */
     private static final int MAX_REQUEST = 2048;
     /**
@@ -60,9 +60,16 @@ public final class NtpServerVerticle extends VerticleBase {
      * out the thread being descheduled for a few milliseconds on a busy machine instead of dropping them.
      */
     private static final int RECEIVE_BUFFER = 4 << 20;
+    /** How often the kernel's drops of this server's socket(s) are read into the counters, in ms. */
+    private static final long DROPS_MILLIS = 5_000;
     private DatagramChannel channel;
+    /** Where the channel is bound, kept for {@link #port()} after the channel closed. */
+    private InetSocketAddress bound;
+    private boolean sharesPort;
     private Thread serving;
     private volatile String host;
+    /** The kernel's drops last read ({@link UdpDrops}): what is counted is the growth since. */
+    private long dropsRead;
 
     /** The cookie keys when serving NTS, or null. */
     private final NtsServerKeys ntsKeys;
@@ -74,7 +81,8 @@ public final class NtpServerVerticle extends VerticleBase {
 
     /**
      * @param ntsKeys  the cookie keys its NTS-KE server hands out, to serve NTS; null for plain NTP only
-     * @param counters where every request read is counted, by what became of it ({@link NtpOutcome})
+     * @param counters where every request read is counted, by what became of it ({@link NtpOutcome}), and every
+     *                 request the kernel dropped unread as {@link NtpOutcome#OVERLOADED}
      */
     public NtpServerVerticle(TimeSource clock, MonotonicReader reader, int precisionLog2, NtsServerKeys ntsKeys,
                              NodeCounters counters) {
@@ -102,19 +110,44 @@ public final class NtpServerVerticle extends VerticleBase {
         // host without IPv6.
         return clock.follow(vertx).compose(v -> configured != null ? listen(configured, port, config)
                 : listen(ANY_V6, port, config).recover(noIpv6 -> listen(ANY_V4, port, config)))
-                .onSuccess(c -> {
-                    channel = c;
-                    serving = new Thread(() -> serve(c), "timemesh-ntp-" + port() + "-" + deploymentID());
-                    serving.setDaemon(true);
-                    serving.start();
+                .compose(this::serveOn)
+                .onSuccess(v -> {
+                    if (!config.ntpJoinsPort()) { // the first instance counts the drops of every socket on the port
+                        vertx.setPeriodic(DROPS_MILLIS, id -> countDrops());
+                    }
                     LOG.info("NTP server on {}:{}{}", host, port(), limiter == null ? "" : " (rate limited)");
                 });
+    }
+
+    /** Starts the serving thread on the bound channel; a thread that cannot start closes the channel. */
+    private Future<Void> serveOn(DatagramChannel socket) {
+        channel = socket;
+        try {
+            serving = new Thread(() -> serve(socket), "timemesh-ntp-" + port() + "-" + deploymentID());
+            serving.setDaemon(true);
+            serving.start();
+            return Future.succeededFuture();
+        } catch (RuntimeException | OutOfMemoryError e) { // OutOfMemoryError: no native thread to be had
+            return vertx.executeBlocking(() -> {
+                socket.close();
+                return null;
+            }).transform(closed -> Future.failedFuture(new IllegalStateException("NTP server thread: " + e, e)));
+        }
+    }
+
+    /** Counts the requests the kernel dropped unread since the last reading, as OVERLOADED. */
+    private void countDrops() {
+        vertx.executeBlocking(() -> UdpDrops.of(bound), false).onSuccess(read -> read.ifPresent(drops -> {
+            // Less than before: an instance's socket closed and took its count along.
+            counters.ntpRequests(NtpOutcome.OVERLOADED, Math.max(0, drops - dropsRead));
+            dropsRead = drops;
+        })).onFailure(e -> LOG.debug("NTP server: the kernel's drops: {}", e.toString()));
     }
 
     /**
      * A blocking datagram channel bound to {@code address}: IPv4 for an IPv4 address (as chronyd's bindaddress), so
      * that IPv4 requests do not take the IPv6 stack as mapped addresses. Shared with the node's other instances
-     * (SO_REUSEPORT) when the settings allow it.
+     * (SO_REUSEPORT) when the settings allow it and the platform has it ({@link #sharesPort()}).
      */
     private Future<DatagramChannel> listen(String address, int port, NtpServerSettings config) {
         // SO_REUSEPORT would also let another process share the port unnoticed: the first instance
@@ -126,12 +159,16 @@ public final class NtpServerVerticle extends VerticleBase {
             try {
                 boolean reusePort = config.shareable()
                         && candidate.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT);
-                if (reusePort && port != 0 && !config.ntpJoinsPort()) {
-                    new java.net.DatagramSocket(local).close();
+                if (reusePort) {
+                    if (port != 0 && !config.ntpJoinsPort()) {
+                        new java.net.DatagramSocket(local).close();
+                    }
+                    candidate.setOption(StandardSocketOptions.SO_REUSEPORT, true);
                 }
-                candidate.setOption(StandardSocketOptions.SO_REUSEPORT, reusePort);
                 candidate.setOption(StandardSocketOptions.SO_RCVBUF, RECEIVE_BUFFER);
                 candidate.bind(local);
+                bound = (InetSocketAddress) candidate.getLocalAddress();
+                sharesPort = reusePort;
                 return candidate;
             } catch (IOException | RuntimeException e) {
                 candidate.close();
@@ -147,35 +184,63 @@ public final class NtpServerVerticle extends VerticleBase {
 
     /**
      * The serving thread's loop, until the channel is closed: read a datagram, answer it. Nothing a datagram holds
-     * ends it: whatever goes wrong with one is logged and the next is read.
+     * ends it: whatever goes wrong with one is logged and the next is read. A VM error (out of memory) ends the
+     * thread for the node's handler of uncaught errors (FatalErrors exits, so that the node is restarted); a thread
+     * that ends while its channel is open closes it, so that SO_REUSEPORT sends no more requests to a socket nobody
+     * reads.
      */
     private void serve(DatagramChannel socket) {
-        ByteBuffer in = ByteBuffer.allocateDirect(MAX_REQUEST);
+        ByteBuffer in = ByteBuffer.allocateDirect(MAX_REQUEST + 1);
         ByteBuffer out = ByteBuffer.allocateDirect(MAX_REQUEST);
         byte[] request = new byte[MAX_REQUEST];
-        while (socket.isOpen()) {
-            try {
-                in.clear();
-                SocketAddress sender = socket.receive(in);
-                TimeReading received = clock.read();
-                int length = in.flip().remaining();
-                in.get(request, 0, length);
-                byte[] reply = answer(request, length, (InetSocketAddress) sender, received);
-                if (reply != null) {
-                    out.clear();
-                    out.put(reply).flip();
-                    socket.send(out, sender);
+        try {
+            while (socket.isOpen()) {
+                try {
+                    in.clear();
+                    SocketAddress sender = socket.receive(in);
+                    ClockModel model = clock.model(); // one model for the reading and the header
+                    TimeReading received = clock.read(model);
+                    int length = in.flip().remaining();
+                    if (length > MAX_REQUEST) {
+                        counters.ntpRequest(NtpOutcome.MALFORMED); // longer than any request we answer
+                        continue;
+                    }
+                    in.get(request, 0, length);
+                    byte[] reply = answer(request, length, (InetSocketAddress) sender, model, received);
+                    if (reply != null) {
+                        out.clear();
+                        out.put(reply).flip();
+                        socket.send(out, sender);
+                    }
+                } catch (ClosedChannelException closed) {
+                    return; // stop() closed it
+                } catch (IOException | RuntimeException e) {
+                    LOG.debug("NTP server: {}", e.toString()); // a bad datagram must not end the server
+                } catch (VirtualMachineError e) {
+                    if (e instanceof StackOverflowError) {
+                        LOG.warn("NTP server: {}", e.toString());
+                    } else {
+                        throw e;
+                    }
+                } catch (Error e) { // e.g. a cipher that cannot be set up: NTS fails, plain NTP goes on
+                    LOG.warn("NTP server: {}", e.toString());
                 }
-            } catch (ClosedChannelException closed) {
-                return; // stop() closed it
-            } catch (IOException | RuntimeException e) {
-                LOG.debug("NTP server: {}", e.toString()); // a bad datagram must not end the server
+            }
+        } finally {
+            if (socket.isOpen()) {
+                LOG.error("NTP server thread on port {} ended; closing its socket", bound.getPort());
+                try {
+                    socket.close();
+                } catch (IOException e) {
+                    LOG.warn("NTP server: closing its socket: {}", e.toString());
+                }
             }
         }
     }
 
     /** The reply to one datagram, with its T3 read last thing; null for one that gets none. */
-    private byte[] answer(byte[] request, int length, InetSocketAddress sender, TimeReading received) {
+    private byte[] answer(byte[] request, int length, InetSocketAddress sender, ClockModel model,
+                          TimeReading received) {
         Optional<NtpPacket> ask = NtpResponder.request(request, length);
         if (ask.isEmpty()) {
             counters.ntpRequest(NtpResponder.refusal(request, length));
@@ -186,28 +251,29 @@ public final class NtpServerVerticle extends VerticleBase {
             counters.ntpRequest(kissOfDeath ? NtpOutcome.RATE_LIMITED_KISS : NtpOutcome.RATE_LIMITED_DROPPED);
             return kissOfDeath ? NtpResponder.kissRate(ask.get(), received) : null;
         }
-        byte[] reply = NtpResponder.header(clock.model(), received, precisionLog2);
+        byte[] reply = NtpResponder.header(model, received, precisionLog2);
         long receiveStamp = NtpTimestamp.fromUnixNanos(received.nowNanos());
         if (ntsKeys != null) {
             NtsServerExchange.Request nts = NtsServerExchange.read(request, length, ntsKeys);
             if (!(nts instanceof NtsServerExchange.Request.Plain)) {
                 counters.ntpRequest(nts instanceof NtsServerExchange.Request.Refused ? NtpOutcome.NTS_REFUSED
                         : nts instanceof NtsServerExchange.Request.Nak ? NtpOutcome.NTS_NAK : NtpOutcome.ANSWERED);
-                return ntsReply(nts, ask.get(), length, reply, receiveStamp);
+                return ntsReply(nts, ask.get(), length, reply, receiveStamp, model);
             }
         }
         counters.ntpRequest(NtpOutcome.ANSWERED);
-        NtpResponder.fill(reply, ask.get(), receiveStamp, NtpTimestamp.fromUnixNanos(clock.read().nowNanos()));
+        NtpResponder.fill(reply, ask.get(), receiveStamp, NtpTimestamp.fromUnixNanos(clock.read(model).nowNanos()));
         return reply;
     }
 
     /** The reply to an NTS request: sealed (T3 read before, as it is authenticated), an NTS NAK, or null if refused. */
-    private byte[] ntsReply(NtsServerExchange.Request nts, NtpPacket ask, int length, byte[] base, long receiveStamp) {
+    private byte[] ntsReply(NtsServerExchange.Request nts, NtpPacket ask, int length, byte[] base, long receiveStamp,
+                            ClockModel model) {
         if (nts instanceof NtsServerExchange.Request.Refused refused) {
             LOG.debug("NTS request refused: {}", refused.reason());
             return null;
         }
-        NtpResponder.fill(base, ask, receiveStamp, NtpTimestamp.fromUnixNanos(clock.read().nowNanos()));
+        NtpResponder.fill(base, ask, receiveStamp, NtpTimestamp.fromUnixNanos(clock.read(model).nowNanos()));
         if (nts instanceof NtsServerExchange.Request.Nak nak) {
             return NtsServerExchange.nak(base, nak.uniqueId());
         }
@@ -220,13 +286,14 @@ public final class NtpServerVerticle extends VerticleBase {
         return serving;
     }
 
-    /** The UDP port it listens on (useful when configured with 0). */
+    /** Whether it shares its port with the node's other instances (SO_REUSEPORT, where the platform has it). */
+    public boolean sharesPort() {
+        return sharesPort;
+    }
+
+    /** The UDP port it listens on (useful when configured with 0), also after it stopped. */
     public int port() {
-        try {
-            return ((InetSocketAddress) channel.getLocalAddress()).getPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return bound.getPort();
     }
 
     /** Closes the socket, which ends the serving thread's receive, and waits for the thread to finish. */
@@ -238,6 +305,9 @@ public final class NtpServerVerticle extends VerticleBase {
         return vertx.executeBlocking(() -> {
             channel.close();
             serving.join(5_000);
+            if (serving.isAlive()) {
+                LOG.warn("NTP server thread {} still running 5 s after its socket closed", serving.getName());
+            }
             return null;
         });
     }

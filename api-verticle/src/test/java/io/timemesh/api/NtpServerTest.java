@@ -29,6 +29,7 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -210,22 +211,96 @@ class NtpServerTest {
     }
 
     /**
-     * Datagrams that are empty, or longer than the server reads (the rest is discarded), get no answer and do not end
-     * its serving thread: the next request is answered.
+     * A datagram longer than any request the server reads is dropped whole, not answered from its first part (its
+     * first 48 bytes are a request); an empty one gets nothing either, and both are counted as malformed.
      */
     @Test
-    void emptyAndOversizedDatagramsLeaveTheServerServing() throws Exception {
+    void emptyAndOversizedDatagramsAreDroppedAndCounted() throws Exception {
         MonotonicTimescale local = new MonotonicTimescale();
-        int port = deploy(local, new JsonObject().put("ntpHost", "127.0.0.1").put("ntpPort", 0));
+        CountingCounters counters = new CountingCounters();
+        int port = deploy(local, new JsonObject().put("ntpHost", "127.0.0.1").put("ntpPort", 0), counters);
         publishModel(local);
         try (DatagramSocket client = new DatagramSocket()) {
-            byte[] oversized = new byte[9_000];
+            byte[] oversized = new byte[2_049];
             System.arraycopy(NtpPacketCodec.encode(NtpPacket.clientRequest(5, 6, -20)), 0, oversized, 0, 48);
             assertThat(exchange(client, port, new byte[0])).isNull();
-            assertThat(exchange(client, port, oversized)).isNull(); // read truncated: its extension fields are cut
+            assertThat(exchange(client, port, oversized)).isNull();
             assertThat(exchange(client, port, NtpPacketCodec.encode(NtpPacket.clientRequest(6, 6, -20)))
                     .originTimestamp()).isEqualTo(6);
         }
+        assertThat(counters.all()).isEqualTo(Map.of("ntp:dropped/malformed", 2L, "ntp:answered/served", 1L));
+    }
+
+    /**
+     * Whatever goes wrong while answering one request, an exception or an error short of the VM's, the serving thread
+     * goes on to the next.
+     */
+    @Test
+    void aFailureWhileAnsweringOneRequestLeavesTheServerServing() throws Exception {
+        MonotonicTimescale local = new MonotonicTimescale();
+        AtomicInteger calls = new AtomicInteger();
+        CountingCounters failing = new CountingCounters() {
+            @Override
+            public void ntpRequest(NodeCounters.NtpOutcome outcome) {
+                switch (calls.incrementAndGet()) {
+                    case 1 -> throw new IllegalStateException("first");
+                    case 2 -> throw new ExceptionInInitializerError("second");
+                    default -> super.ntpRequest(outcome);
+                }
+            }
+        };
+        int port = deploy(local, new JsonObject().put("ntpHost", "127.0.0.1").put("ntpPort", 0), failing);
+        publishModel(local);
+        try (DatagramSocket client = new DatagramSocket()) {
+            for (int i = 0; i < 2; i++) {
+                assertThat(exchange(client, port, NtpPacketCodec.encode(NtpPacket.clientRequest(10 + i, 6, -20))))
+                        .as("request %d, failed while answering", i).isNull();
+            }
+            assertThat(exchange(client, port, NtpPacketCodec.encode(NtpPacket.clientRequest(12, 6, -20)))
+                    .originTimestamp()).isEqualTo(12);
+        }
+    }
+
+    /**
+     * Requests the server cannot keep up with, which the kernel drops from its full receive queue, are counted as
+     * dropped/overloaded: here its thread is held for 2 s while 20,000 requests arrive.
+     */
+    @Test
+    void requestsTheKernelDropsAreCountedAsOverloaded() throws Exception {
+        MonotonicTimescale local = new MonotonicTimescale();
+        CountingCounters slow = new CountingCounters() {
+            private boolean held;
+
+            @Override
+            public void ntpRequest(NodeCounters.NtpOutcome outcome) {
+                if (!held) {
+                    held = true;
+                    try {
+                        Thread.sleep(2_000);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                super.ntpRequest(outcome);
+            }
+        };
+        int port = deploy(local, new JsonObject().put("ntpHost", "127.0.0.1").put("ntpPort", 0), slow);
+        publishModel(local);
+        try (DatagramSocket client = new DatagramSocket()) {
+            byte[] request = NtpPacketCodec.encode(NtpPacket.clientRequest(1, 6, -20));
+            for (int i = 0; i < 20_000; i++) {
+                client.send(new DatagramPacket(request, request.length, InetAddress.getByName("127.0.0.1"), port));
+            }
+        }
+        long deadline = System.nanoTime() + 15_000_000_000L;
+        while (slow.all().getOrDefault("ntp:dropped/overloaded", 0L) == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        long overloaded = slow.all().getOrDefault("ntp:dropped/overloaded", 0L);
+        assertThat(overloaded).isPositive();
+        Thread.sleep(6_000); // the next reading adds only what was dropped since
+        assertThat(slow.all().get("ntp:dropped/overloaded") + slow.all().get("ntp:answered/served"))
+                .isLessThanOrEqualTo(20_000L);
     }
 
     /** Answered, rate-limited (with and without a kiss) and dropped, each request once, by reason. */

@@ -15,7 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * registered at start, at 0, so that rates and alerts have something to read before the first event:
  * <ul>
  *   <li>{@code timemesh_ntp_requests_total{outcome, reason}}: answered/served, rate_limited/kiss_of_death,
- *       rate_limited/dropped, dropped/malformed, dropped/unanswered_mode;</li>
+ *       rate_limited/dropped, dropped/malformed, dropped/unanswered_mode, dropped/overloaded (the kernel dropped them
+ *       unread: {@code UdpDrops});</li>
  *   <li>{@code timemesh_exchanges_total{outcome}}: ok, timeout, each kiss code, bogus_origin, malformed, …;</li>
  *   <li>{@code timemesh_clock_steps_total{direction}}: forward, backward;</li>
  *   <li>{@code timemesh_selections_total{status}}: majority, no_majority, no_candidates;</li>
@@ -64,6 +65,11 @@ final class MicrometerCounters implements NodeCounters {
     @Override
     public void ntpRequest(NtpOutcome outcome) {
         ntp.get(outcome).increment();
+    }
+
+    @Override
+    public void ntpRequests(NtpOutcome outcome, long count) {
+        ntp.get(outcome).increment(count);
     }
 
     @Override

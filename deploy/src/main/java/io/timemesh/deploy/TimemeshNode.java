@@ -380,15 +380,15 @@ public final class TimemeshNode {
 
     /**
      * The NTP server: one instance per two cores (at least one) on the port the first one bound, each reading on a
-     * thread of its own (SO_REUSEPORT), when no rate limit needs one table. Not one per core: on loopback the
+     * thread of its own, when no rate limit needs one table and the platform shares ports (SO_REUSEPORT); else one. Not one per core: on loopback the
      * kernel's work per datagram (delivery, wake-ups) is most of a reply's cost and needs the other cores; on 2 cores
      * at 50,000 requests/s one instance cost 1.11× chronyd's CPU per reply where two cost 1.41× (bench/ntp-cost.sh,
      * issue 14, when instances still ran on event loops).
      */
     private static Future<String> deployNtp(Deployments deployed, NtpServerVerticle first, NtpServerSettings config,
                                             Supplier<NtpServerVerticle> more) {
-        int extra = config.shareable() ? Math.max(1, Runtime.getRuntime().availableProcessors() / 2) - 1 : 0;
         return deployed.add(first, config).compose(id -> {
+            int extra = first.sharesPort() ? Math.max(1, Runtime.getRuntime().availableProcessors() / 2) - 1 : 0;
             NtpServerSettings joining = config.joining(first.port(), first.host());
             Future<String> instances = Future.succeededFuture(id);
             for (int i = 0; i < extra; i++) {

@@ -13,16 +13,25 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code step:forward} or {@code step:backward}, selections as {@code selection:<STATUS>} and falseticker verdicts
  * as {@code falseticker:<source>}. Safe to read from the test's thread while event loops count.
  */
-public final class CountingCounters implements NodeCounters {
+public class CountingCounters implements NodeCounters {
     private final Map<String, AtomicLong> counts = new ConcurrentHashMap<>();
 
     private void count(String name) {
-        counts.computeIfAbsent(name, n -> new AtomicLong()).incrementAndGet();
+        count(name, 1);
+    }
+
+    private void count(String name, long times) {
+        counts.computeIfAbsent(name, n -> new AtomicLong()).addAndGet(times);
     }
 
     @Override
     public void ntpRequest(NtpOutcome outcome) {
         count("ntp:" + outcome.outcome() + "/" + outcome.reason());
+    }
+
+    @Override
+    public void ntpRequests(NtpOutcome outcome, long count) {
+        count("ntp:" + outcome.outcome() + "/" + outcome.reason(), count);
     }
 
     @Override

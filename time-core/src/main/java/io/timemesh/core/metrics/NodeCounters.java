@@ -24,6 +24,10 @@ public interface NodeCounters {
         }
 
         @Override
+        public void ntpRequests(NtpOutcome outcome, long count) {
+        }
+
+        @Override
         public void exchange(String outcome) {
         }
 
@@ -44,6 +48,8 @@ public interface NodeCounters {
         RATE_LIMITED_KISS("rate_limited", "kiss_of_death"),
         /** Over its client's rate limit and not answered. */
         RATE_LIMITED_DROPPED("rate_limited", "dropped"),
+        /** Dropped by the kernel unread, the server's receive queue being full: the server is overloaded. */
+        OVERLOADED("dropped", "overloaded"),
         /** Not a readable NTP header (short, a version outside 1..4, bad extension fields). */
         MALFORMED("dropped", "malformed"),
         /** A mode a server does not answer: control (6), private (7), server, broadcast, or mode 0 after NTPv1. */
@@ -107,6 +113,9 @@ public interface NodeCounters {
 
     /** One NTP request read by the server, and what became of it. */
     void ntpRequest(NtpOutcome outcome);
+
+    /** {@code count} NTP requests with one outcome, counted together (the kernel's drops, read in bulk). */
+    void ntpRequests(NtpOutcome outcome, long count);
 
     /** One exchange with a source ended; {@code outcome} is {@link #EXCHANGE_OK} or an {@link #exchangeOutcome}. */
     void exchange(String outcome);
