@@ -68,8 +68,13 @@ public final class NtpServerVerticle extends VerticleBase {
     private boolean sharesPort;
     private Thread serving;
     private volatile String host;
-    /** The kernel's drops last read ({@link UdpDrops}): what is counted is the growth since. */
-    private long dropsRead;
+    /** The kernel's drops of the port's sockets, followed by the first instance only; null in the others. */
+    private UdpDrops drops;
+    private boolean dropsUnreadable;
+    /** Set by {@link #stop()}: a channel closed without it is logged as the error it is. */
+    private volatile boolean stopping;
+    /** Failures of single requests that were errors, not exceptions: logged at the 1st, 2nd, 4th, 8th, … only. */
+    private long errors;
 
     /** The cookie keys when serving NTS, or null. */
     private final NtsServerKeys ntsKeys;
@@ -113,6 +118,8 @@ public final class NtpServerVerticle extends VerticleBase {
                 .compose(this::serveOn)
                 .onSuccess(v -> {
                     if (!config.ntpJoinsPort()) { // the first instance counts the drops of every socket on the port
+                        drops = new UdpDrops(bound);
+                        countDrops();
                         vertx.setPeriodic(DROPS_MILLIS, id -> countDrops());
                     }
                     LOG.info("NTP server on {}:{}{}", host, port(), limiter == null ? "" : " (rate limited)");
@@ -137,11 +144,13 @@ public final class NtpServerVerticle extends VerticleBase {
 
     /** Counts the requests the kernel dropped unread since the last reading, as OVERLOADED. */
     private void countDrops() {
-        vertx.executeBlocking(() -> UdpDrops.of(bound), false).onSuccess(read -> read.ifPresent(drops -> {
-            // Less than before: an instance's socket closed and took its count along.
-            counters.ntpRequests(NtpOutcome.OVERLOADED, Math.max(0, drops - dropsRead));
-            dropsRead = drops;
-        })).onFailure(e -> LOG.debug("NTP server: the kernel's drops: {}", e.toString()));
+        vertx.executeBlocking(drops::sinceLast, true).onSuccess(read -> read.filter(n -> n > 0)
+                .ifPresent(n -> counters.ntpRequests(NtpOutcome.OVERLOADED, n))).onFailure(e -> {
+                    if (!dropsUnreadable) { // once: a list that cannot be read now will not be read later either
+                        dropsUnreadable = true;
+                        LOG.warn("NTP server: the kernel's drops of its socket cannot be read: {}", e.toString());
+                    }
+                });
     }
 
     /**
@@ -213,29 +222,43 @@ public final class NtpServerVerticle extends VerticleBase {
                         socket.send(out, sender);
                     }
                 } catch (ClosedChannelException closed) {
-                    return; // stop() closed it
+                    if (!stopping) {
+                        LOG.error("NTP server on port {}: its socket closed while serving: {}", bound.getPort(),
+                                closed.toString());
+                    }
+                    return;
                 } catch (IOException | RuntimeException e) {
                     LOG.debug("NTP server: {}", e.toString()); // a bad datagram must not end the server
-                } catch (VirtualMachineError e) {
-                    if (e instanceof StackOverflowError) {
-                        LOG.warn("NTP server: {}", e.toString());
-                    } else {
+                } catch (Error e) { // e.g. a cipher that cannot be set up: NTS fails, plain NTP goes on
+                    if (vmError(e)) {
                         throw e;
                     }
-                } catch (Error e) { // e.g. a cipher that cannot be set up: NTS fails, plain NTP goes on
-                    LOG.warn("NTP server: {}", e.toString());
+                    if (Long.bitCount(++errors) == 1) { // one a datagram could fill the disk
+                        LOG.warn("NTP server: {} ({} so far)", e.toString(), errors);
+                    }
                 }
             }
         } finally {
             if (socket.isOpen()) {
-                LOG.error("NTP server thread on port {} ended; closing its socket", bound.getPort());
                 try {
-                    socket.close();
+                    socket.close(); // first: logging may fail where the thread failed (a full heap)
                 } catch (IOException e) {
-                    LOG.warn("NTP server: closing its socket: {}", e.toString());
+                    // nothing more to be done for it
+                } finally {
+                    LOG.error("NTP server thread on port {} ended; its socket is closed", bound.getPort());
                 }
             }
         }
+    }
+
+    /** Whether it leaves the JVM unfit to go on: a VM error, but a stack overflow, anywhere in its causes. */
+    private static boolean vmError(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof VirtualMachineError && !(t instanceof StackOverflowError)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The reply to one datagram, with its T3 read last thing; null for one that gets none. */
@@ -302,6 +325,7 @@ public final class NtpServerVerticle extends VerticleBase {
         if (channel == null) {
             return Future.succeededFuture();
         }
+        stopping = true;
         return vertx.executeBlocking(() -> {
             channel.close();
             serving.join(5_000);

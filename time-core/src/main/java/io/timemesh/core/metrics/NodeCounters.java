@@ -13,7 +13,8 @@ import java.util.Set;
  * sources, clock steps and selections. Kept free of any metrics library so the verticle modules need none;
  * the node backs it with its Prometheus registry once and hands it to every verticle that counts. Every label
  * takes its values from a closed set (but a falseticker's source, which is one of the configured sources), so
- * nothing a client or a server sends can add series. Called on event loops: implementations must not block.
+ * nothing a client or a server sends can add series. Called on event loops and on the NTP server's threads at once:
+ * implementations must be thread-safe and must not block.
  */
 public interface NodeCounters {
 
@@ -48,7 +49,10 @@ public interface NodeCounters {
         RATE_LIMITED_KISS("rate_limited", "kiss_of_death"),
         /** Over its client's rate limit and not answered. */
         RATE_LIMITED_DROPPED("rate_limited", "dropped"),
-        /** Dropped by the kernel unread, the server's receive queue being full: the server is overloaded. */
+        /**
+         * Dropped by the kernel unread: mostly a full receive queue (the server is overloaded), also a bad checksum
+         * found when read, and memory pressure (the socket's kernel drop count).
+         */
         OVERLOADED("dropped", "overloaded"),
         /** Not a readable NTP header (short, a version outside 1..4, bad extension fields). */
         MALFORMED("dropped", "malformed"),
