@@ -316,6 +316,70 @@ class NtpServerTest {
         assertThat(slow.all().get("ntp:dropped/overloaded") + slow.all().get("ntp:answered/served")).isEqualTo(20_000);
     }
 
+    /**
+     * A second instance joins the first one's port (SO_REUSEPORT, as a node of four cores or more deploys them): both
+     * answer (the kernel spreads clients over them by their address and port), and every request is answered once.
+     */
+    @Test
+    void aJoiningInstanceSharesThePortAndBothAnswer() throws Exception {
+        MonotonicTimescale local = new MonotonicTimescale();
+        CountingCounters counters = new CountingCounters();
+        CountingCounters joiningCounters = new CountingCounters();
+        NtpServerVerticle first = new NtpServerVerticle(local, new MonotonicReader(), -20, null, counters);
+        vertx.deployVerticle(first, new DeploymentOptions().setConfig(new JsonObject().put("ntpHost", "127.0.0.1")
+                .put("ntpPort", 0))).await();
+        assertThat(first.sharesPort()).isTrue();
+        NtpServerVerticle joining = new NtpServerVerticle(local, new MonotonicReader(), -20, null, joiningCounters);
+        vertx.deployVerticle(joining, new DeploymentOptions().setConfig(new JsonObject().put("ntpHost", "127.0.0.1")
+                .put("ntpPort", first.port()).put("ntpJoinsPort", true))).await();
+        assertThat(joining.port()).isEqualTo(first.port());
+        publishModel(local);
+        int clients = 40;
+        for (int i = 0; i < clients; i++) {
+            try (DatagramSocket client = new DatagramSocket()) { // a new source port each: the kernel's hash spreads them
+                assertThat(exchange(client, first.port(), NtpPacketCodec.encode(NtpPacket.clientRequest(300 + i, 6, -20)))
+                        .originTimestamp()).isEqualTo(300 + i);
+            }
+        }
+        long byFirst = counters.all().getOrDefault("ntp:answered/served", 0L);
+        long byJoining = joiningCounters.all().getOrDefault("ntp:answered/served", 0L);
+        assertThat(byFirst + byJoining).isEqualTo(clients);
+        assertThat(byFirst).as("the first instance's share of %d clients", clients).isPositive();
+        assertThat(byJoining).as("the joining instance's share").isPositive(); // all on one: 1 in 2^39
+        String port = String.format(":%04X ", first.port());
+        assertThat(Files.readAllLines(Path.of("/proc/net/udp")).stream().filter(line -> line.contains("0100007F" + port)))
+                .hasSize(2);
+    }
+
+    /**
+     * A VM error while answering ends the serving thread (for the node's handler, which exits) and the thread closes
+     * its socket on the way out, so that no request waits on a socket nobody reads.
+     */
+    @Test
+    void aVmErrorEndsTheThreadAndClosesItsSocket() throws Exception {
+        MonotonicTimescale local = new MonotonicTimescale();
+        CountingCounters failing = new CountingCounters() {
+            @Override
+            public void ntpRequest(NodeCounters.NtpOutcome outcome) {
+                throw new InternalError("a VM error, as the JVM raises it");
+            }
+        };
+        NtpServerVerticle server = new NtpServerVerticle(local, new MonotonicReader(), -20, null, failing);
+        vertx.deployVerticle(server, new DeploymentOptions().setConfig(new JsonObject().put("ntpHost", "127.0.0.1")
+                .put("ntpPort", 0))).await();
+        Thread serving = server.servingThread();
+        serving.setUncaughtExceptionHandler((thread, error) -> { }); // the node's handler would exit here
+        String bound = String.format("0100007F:%04X ", server.port());
+        assertThat(Files.readAllLines(Path.of("/proc/net/udp"))).anyMatch(line -> line.contains(bound));
+        try (DatagramSocket client = new DatagramSocket()) {
+            assertThat(exchange(client, server.port(), NtpPacketCodec.encode(NtpPacket.clientRequest(1, 6, -20))))
+                    .isNull();
+        }
+        serving.join(5_000);
+        assertThat(serving.isAlive()).isFalse();
+        assertThat(Files.readAllLines(Path.of("/proc/net/udp"))).noneMatch(line -> line.contains(bound));
+    }
+
     /** Answered, rate-limited (with and without a kiss) and dropped, each request once, by reason. */
     @Test
     void everyRequestIsCountedByWhatBecameOfIt() throws Exception {
