@@ -1,5 +1,6 @@
 package io.timemesh.api;
 
+import io.timemesh.core.FatalError;
 import io.timemesh.core.clock.ClockModel;
 import io.timemesh.core.clock.MonotonicReader;
 import io.timemesh.core.clock.TimeReading;
@@ -230,7 +231,7 @@ public final class NtpServerVerticle extends VerticleBase {
                 } catch (IOException | RuntimeException e) {
                     LOG.debug("NTP server: {}", e.toString()); // a bad datagram must not end the server
                 } catch (Error e) { // e.g. a cipher that cannot be set up: NTS fails, plain NTP goes on
-                    if (vmError(e)) {
+                    if (FatalError.in(e)) {
                         throw e;
                     }
                     if (Long.bitCount(++errors) == 1) { // one a datagram could fill the disk
@@ -249,16 +250,6 @@ public final class NtpServerVerticle extends VerticleBase {
                 }
             }
         }
-    }
-
-    /** Whether it leaves the JVM unfit to go on: a VM error, but a stack overflow, anywhere in its causes. */
-    private static boolean vmError(Throwable error) {
-        for (Throwable t = error; t != null; t = t.getCause()) {
-            if (t instanceof VirtualMachineError && !(t instanceof StackOverflowError)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** The reply to one datagram, with its T3 read last thing; null for one that gets none. */

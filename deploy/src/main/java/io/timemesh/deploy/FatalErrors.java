@@ -5,6 +5,7 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.OutOfMemoryHandler;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
+import io.timemesh.core.FatalError;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.VertxInternal;
@@ -46,12 +47,7 @@ public final class FatalErrors {
      * internal error) but a stack overflow, which unwinds cleanly and is a request's problem only.
      */
     static boolean fatal(Throwable error) {
-        for (Throwable t = error; t != null; t = t.getCause()) {
-            if (t instanceof VirtualMachineError && !(t instanceof StackOverflowError)) {
-                return true;
-            }
-        }
-        return false;
+        return FatalError.in(error);
     }
 
     /**
