@@ -6,6 +6,7 @@ import io.timemesh.sampler.HostResolver;
 import io.timemesh.sampler.NtpQuery;
 import io.timemesh.sampler.nts.NtsSourceSettings;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -65,7 +66,8 @@ public final class QueryCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<ServerAddress> addresses = validated();
-        Vertx vertx = Vertx.vertx();
+        // The native transport, as the node's: T4 from the kernel's receive timestamp (KernelReceiveStamps).
+        Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
         List<NtpQuery.Result> results;
         try {
             results = NtpQuery.run(vertx, new MonotonicTimescale(), MonotonicTimescale.measurePrecisionLog2(),

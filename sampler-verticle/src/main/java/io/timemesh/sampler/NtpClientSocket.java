@@ -37,16 +37,16 @@ import java.util.random.RandomGenerator;
  * the sender's address. It must be used from the event loop that opened it.
  *
  * <p>Timestamping: T1 is read in the pipeline's last outbound step, {@link SendStamp#flush}, right before
- * Netty's transport issues the send syscall, and T4 first thing when a reply is read, both from the node's
+ * Netty's transport issues the send syscall, and T4 first thing when a reply is read (see below), both on the node's
  * monotonic timescale. The socket is a Netty datagram channel of Vert.x's own transport on the opening
  * context's event loop, written to directly: Vert.x's DatagramSocket resolves even an IP literal before
  * every send and reports it done later still, which put 0.4–1.3 ms between T1 and the request leaving on
  * a loaded machine. The request is copied into a direct buffer before T1, so the transport's own
- * heap-to-direct copy is not between T1 and the syscall either. There are still no kernel (SO_TIMESTAMP)
- * timestamps (Netty's epoll transport has no such option), so each reading includes some of the event
- * loop's latency between the socket and our code: that lengthens the measured delay δ, and since the
- * interval's half-width includes δ/2, the bound stays honest; only the offset picks up half the
- * difference between the send-side and receive-side latencies.
+ * heap-to-direct copy is not between T1 and the syscall either. On Linux's epoll transport T4 is the
+ * kernel's receive timestamp ({@link KernelReceiveStamps}), as chronyd's is, so the event loop's wake-up
+ * after a reply arrives is neither in δ nor in θ. Elsewhere T4 is read in user space and includes that
+ * wake-up: it lengthens δ, and since the interval's half-width includes δ/2, the bound stays honest;
+ * only the offset picks up half the difference between the send-side and receive-side latencies.
  *
  * <p>Why the bound stays exact: the causal interval [T3 − T4, T2 − T1] needs a T1 no later than the
  * request's real departure and a T4 no earlier than the reply's real arrival. T1 is read on the event
@@ -70,6 +70,8 @@ public final class NtpClientSocket {
     private final HostResolver resolver;
     private final Map<String, Exchange> inFlight = new HashMap<>();
     private final SendStamp sendStamp = new SendStamp();
+    /** T4 from the kernel, or null where the socket cannot give it (then T4 is read after the read). */
+    private final KernelReceiveStamps receiveStamps;
 
     private record Exchange(SourcePoller poller, Promise<ExchangeStep> promise, long timerId) {}
 
@@ -81,6 +83,7 @@ public final class NtpClientSocket {
         this.clock = clock;
         this.random = random;
         this.resolver = resolver;
+        this.receiveStamps = KernelReceiveStamps.of(channel, clock);
     }
 
     /**
@@ -239,11 +242,15 @@ public final class NtpClientSocket {
         }
     }
 
-    /** Reads T4 first, then hands the datagram to the exchange it answers, as a Vert.x event of this context. */
+    /**
+     * Takes T4 first (the kernel's stamp of this datagram, asked before the next is read, or the time now), then
+     * hands the datagram to the exchange it answers, as a Vert.x event of this context.
+     */
     private final class Receiver extends SimpleChannelInboundHandler<DatagramPacket> {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
-            long t4 = clock.nowNanos();
+            long read = clock.nowNanos();
+            long t4 = receiveStamps == null ? read : receiveStamps.arrival(read);
             ByteBuf content = packet.content();
             byte[] data = ByteBufUtil.getBytes(content, content.readerIndex(), content.readableBytes(), false);
             InetSocketAddress sender = packet.sender();

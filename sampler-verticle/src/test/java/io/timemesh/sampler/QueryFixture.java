@@ -9,8 +9,17 @@ import java.util.List;
 
 /** One Vert.x for a test class and a one-server {@link NtpQuery} on it. */
 final class QueryFixture implements AutoCloseable {
-    private final Vertx vertx = Vertx.vertx();
+    private final Vertx vertx;
     private final int precision = MonotonicTimescale.measurePrecisionLog2();
+
+    QueryFixture() {
+        this(Vertx.vertx());
+    }
+
+    /** On {@code vertx}, which {@link #close} closes. */
+    QueryFixture(Vertx vertx) {
+        this.vertx = vertx;
+    }
 
     NtpQuery.Result query(TimeSource clock, String hostPort, int samples, Duration timeout, Duration spacing) {
         List<NtpQuery.Result> results = NtpQuery.run(vertx, clock, precision, List.of(ServerAddress.parse(hostPort)),
