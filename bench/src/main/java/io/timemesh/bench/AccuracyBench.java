@@ -189,6 +189,12 @@ public final class AccuracyBench {
                         + " %.0f µs%n", Readings.percentile(signedErrors, 0.5) * 1e6,
                         Readings.percentile(referenceErrors, 0.5) * 1e6, Readings.percentile(chronySigned, 0.5) * 1e6,
                         Readings.percentile(roundTrips, 0.5) * 1e6);
+                // Which part of our |error| is the estimate's and which the reading's: the selector's offset is read
+                // from /status, with no HTTP round trip in it.
+                System.out.printf(Locale.ROOT, "  |error| median: served %.0f µs, the selector's combined offset %.0f µs,"
+                        + " chrony %.0f µs%n", Readings.percentile(timemesh.errors, 0.5) * 1e6,
+                        Readings.percentile(referenceErrors.stream().map(Math::abs).toList(), 0.5) * 1e6,
+                        Readings.percentile(chronyd.errors, 0.5) * 1e6);
                 System.out.println("  timemesh sources: " + node.get("/sources"));
                 System.out.println("  chronyd reach: " + chrony.reach());
                 return row(index, scenario, timemesh, chronyd, Readings.percentile(limits, 0.5),

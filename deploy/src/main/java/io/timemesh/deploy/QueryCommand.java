@@ -66,7 +66,7 @@ public final class QueryCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<ServerAddress> addresses = validated();
-        // The native transport, as the node's: T4 from the kernel's receive timestamp (KernelReceiveStamps).
+        // The native transport, as the node's: T1 and T4 from the kernel's timestamps (KernelTimestamps).
         Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
         List<NtpQuery.Result> results;
         try {

@@ -37,16 +37,17 @@ import java.util.random.RandomGenerator;
  * the sender's address. It must be used from the event loop that opened it.
  *
  * <p>Timestamping: T1 is read in the pipeline's last outbound step, {@link SendStamp#flush}, right before
- * Netty's transport issues the send syscall, and T4 first thing when a reply is read (see below), both on the node's
+ * Netty's transport issues the send syscall, and T4 first thing when a reply is read, both on the node's
  * monotonic timescale. The socket is a Netty datagram channel of Vert.x's own transport on the opening
  * context's event loop, written to directly: Vert.x's DatagramSocket resolves even an IP literal before
  * every send and reports it done later still, which put 0.4–1.3 ms between T1 and the request leaving on
  * a loaded machine. The request is copied into a direct buffer before T1, so the transport's own
- * heap-to-direct copy is not between T1 and the syscall either. On Linux's epoll transport T4 is the
- * kernel's receive timestamp ({@link KernelReceiveStamps}), as chronyd's is, so the event loop's wake-up
- * after a reply arrives is neither in δ nor in θ. Elsewhere T4 is read in user space and includes that
- * wake-up: it lengthens δ, and since the interval's half-width includes δ/2, the bound stays honest;
- * only the offset picks up half the difference between the send-side and receive-side latencies.
+ * heap-to-direct copy is not between T1 and the syscall either. On Linux's epoll transport both then give
+ * way to the kernel's own stamps ({@link KernelTimestamps}), as chronyd's do: T1 to the transmit stamp,
+ * read off the error queue as the send syscall returns, and T4 to the receive stamp, so neither the send
+ * path nor the event loop's wake-up after a reply arrives is in δ or θ. Elsewhere, the user-space readings
+ * include them: they lengthen δ, and since the interval's half-width includes δ/2, the bound stays
+ * honest; only the offset picks up half the difference between the send-side and receive-side latencies.
  *
  * <p>Why the bound stays exact: the causal interval [T3 − T4, T2 − T1] needs a T1 no later than the
  * request's real departure and a T4 no earlier than the reply's real arrival. T1 is read on the event
@@ -70,8 +71,8 @@ public final class NtpClientSocket {
     private final HostResolver resolver;
     private final Map<String, Exchange> inFlight = new HashMap<>();
     private final SendStamp sendStamp = new SendStamp();
-    /** T4 from the kernel, or null where the socket cannot give it (then T4 is read after the read). */
-    private final KernelReceiveStamps receiveStamps;
+    /** T1 and T4 from the kernel, or null where the socket cannot give them (then both are read in user space). */
+    private final KernelTimestamps kernelStamps;
 
     private record Exchange(SourcePoller poller, Promise<ExchangeStep> promise, long timerId) {}
 
@@ -83,7 +84,7 @@ public final class NtpClientSocket {
         this.clock = clock;
         this.random = random;
         this.resolver = resolver;
-        this.receiveStamps = KernelReceiveStamps.of(channel, clock);
+        this.kernelStamps = KernelTimestamps.of(channel, clock);
     }
 
     /**
@@ -135,8 +136,8 @@ public final class NtpClientSocket {
     /**
      * Writes one datagram from a direct buffer, so the transport need not copy it after {@link SendStamp} reads T1.
      *
-     * @param onT1 given T1 (local timescale, ns) by the flush that sends this datagram, before its send syscall; or
-     *             null
+     * @param onT1 given T1 (local timescale, ns) by the flush that sends this datagram, before its send syscall, and
+     *             again, later, the kernel's transmit stamp as the syscall returns where there is one; or null
      */
     private ChannelFuture send(byte[] data, InetSocketAddress target, LongConsumer onT1) {
         ByteBuf direct = channel.alloc().directBuffer(data.length).writeBytes(data);
@@ -216,11 +217,16 @@ public final class NtpClientSocket {
 
     /**
      * T1: the last outbound step before Netty's transport makes the send syscall (the channel's head only
-     * adds the datagram to its buffer on write, and sends it on flush).
+     * adds the datagram to its buffer on write, and sends it on flush); then, as the syscall returns, the
+     * kernel's transmit stamps where it has them.
      */
     private final class SendStamp extends ChannelOutboundHandlerAdapter {
-        /** Who gets T1 from the next flush: the datagrams written since the last one. Channel's event loop only. */
+        private static final LongConsumer NO_T1 = t1 -> { };
+        /** Who gets T1 from the next flush, one per datagram written since the last one. Channel's event loop only. */
         private final ArrayDeque<LongConsumer> awaitingT1 = new ArrayDeque<>();
+        /** Flushes under way (more than one: a flush from inside another), and whether one was nested. */
+        private int depth;
+        private boolean nested;
 
         @Override
         public void write(ChannelHandlerContext ctx, Object message, ChannelPromise promise) {
@@ -228,6 +234,7 @@ public final class NtpClientSocket {
                 awaitingT1.add(stamped.onT1());
                 ctx.write(stamped.packet(), promise);
             } else {
+                awaitingT1.add(NO_T1);
                 ctx.write(message, promise);
             }
         }
@@ -235,10 +242,30 @@ public final class NtpClientSocket {
         @Override
         public void flush(ChannelHandlerContext ctx) {
             long t1 = clock.nowNanos();
-            for (LongConsumer onT1; (onT1 = awaitingT1.poll()) != null; ) {
+            LongConsumer[] sending = awaitingT1.toArray(LongConsumer[]::new);
+            awaitingT1.clear();
+            for (LongConsumer onT1 : sending) {
                 onT1.accept(t1);
             }
-            ctx.flush();
+            depth++;
+            nested |= depth > 1;
+            try {
+                ctx.flush();
+            } finally {
+                depth--;
+            }
+            if (kernelStamps != null) {
+                // A flush from inside another (a write's listener) sends nothing itself: the outer one sends both
+                // sends' datagrams, so neither can pair its own with the stamps.
+                long[] departures = nested || sending.length == 0 ? null : kernelStamps.departures(sending.length, t1);
+                if (departures == null) {
+                    kernelStamps.dropStaleTransmitStamps();
+                }
+                for (int i = 0; departures != null && i < sending.length; i++) {
+                    sending[i].accept(departures[i]); // later than t1: the exchange moves its T1 to it
+                }
+            }
+            nested &= depth > 0;
         }
     }
 
@@ -250,11 +277,20 @@ public final class NtpClientSocket {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
             long read = clock.nowNanos();
-            long t4 = receiveStamps == null ? read : receiveStamps.arrival(read);
+            long t4 = kernelStamps == null ? read : kernelStamps.arrival(read);
             ByteBuf content = packet.content();
             byte[] data = ByteBufUtil.getBytes(content, content.readerIndex(), content.readableBytes(), false);
             InetSocketAddress sender = packet.sender();
             context.emit(null, v -> onPacket(sender, data, t4));
+        }
+
+        /** After each wake-up for the socket: transmit stamps of datagrams the kernel sent after their flush. */
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            if (kernelStamps != null) {
+                kernelStamps.dropStaleTransmitStamps();
+            }
+            ctx.fireChannelReadComplete();
         }
     }
 
