@@ -9,6 +9,8 @@ import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.unix.FileDescriptor;
 import io.timemesh.core.time.TimeSource;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,37 +26,37 @@ import org.slf4j.LoggerFactory;
  *       Netty's epoll channel fires each datagram read without {@code recvmmsg} down the pipeline before it
  *       reads the next, so asked from the pipeline, it is that datagram's. The first ask switches the
  *       socket's receive stamps on.</li>
- *   <li>T1: {@code SO_TIMESTAMPING} with {@code SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_OPT_ID |
- *       SOF_TIMESTAMPING_OPT_TSONLY} puts a transmit stamp on the socket's error queue for each datagram sent,
- *       numbered by the socket's count of datagrams sent. Reading one with {@code recvmsg(MSG_ERRQUEUE)} makes
- *       it the socket's last stamp, which the same ioctl then gives. No reporting flag is set: with one, Linux
- *       stops keeping the receive stamp the ioctl reads. The queue is read right after the send syscall, on the
- *       event loop; what is left on it (a datagram the kernel sent later) is drained after each read, so epoll
- *       (level-triggered in Netty 4.2) wakes once for it, not for ever.</li>
+ *   <li>T1: {@code SO_TIMESTAMPING} with {@code SOF_TIMESTAMPING_TX_SOFTWARE} loops each datagram sent back
+ *       to the socket's error queue with its transmit stamp. Reading one with {@code recvmsg(MSG_ERRQUEUE)} makes
+ *       the stamp the socket's last, which the same ioctl then gives. The looped packet ends with our payload:
+ *       a stamp is a datagram's only if that payload is the datagram's bytes, as chronyd matches them
+ *       (ntp_io_linux.c), so neither a stamp late from an earlier send nor a datagram that left without one can
+ *       pair a request with a stamp taken after it left (each request carries a random transmit timestamp).
+ *       No reporting flag is set: with one, Linux stops keeping the receive stamp the ioctl reads. The queue is
+ *       read right after the send syscall, on the event loop; what is left on it (a datagram the kernel sent
+ *       later) is drained after each read, so epoll (level-triggered in Netty 4.2) wakes once for it.</li>
  * </ul>
- * Stamps are on the system clock (CLOCK_REALTIME) and carried to the local timescale by their age:
- * the local timescale's reading just before the system clock's, less the age, for a T1 (so never late);
- * the reading just after, less the age, for a T4 (so never early). Both clocks tick at the same rate (CLOCK_MONOTONIC, under the
- * local timescale, is slewed with CLOCK_REALTIME); only a step of the system clock separates them.
+ * Stamps are on the system clock (CLOCK_REALTIME) and carried to the local timescale by their age: the
+ * local timescale's reading just before the system clock's, less the age, for a T1 (so never late); the
+ * reading just after, less the age, for a T4 (so never early). Both clocks tick at the same rate
+ * (CLOCK_MONOTONIC, under the local timescale, is slewed with CLOCK_REALTIME); only a step of the system
+ * clock separates them.
  *
  * <p>Why the interval stays exact: [T3 − T4, T2 − T1] needs a T1 no later than the request's real departure
  * and a T4 no earlier than the reply's real arrival. Transmit stamps are taken as the datagram leaves for
  * the device, before the server can have it; receive stamps after the datagram arrived; and each is carried
- * from the side of the clocks' bracket that keeps it so. Every
- * doubt keeps the reading from user space (T1 before the send, T4 after the read: wider, still exact):
+ * from the side of the clocks' bracket that keeps it so. Every doubt keeps the reading from user space (T1
+ * before the send, T4 after the read: wider, still exact):
  * <ul>
  *   <li>the two clocks read more than {@link #MAX_BRACKET_NANOS} apart (the thread was preempted between them);</li>
  *   <li>the system clock moved against the local timescale by more than {@link #MAX_STEP_NANOS} since the
  *       last stamp: it was stepped, and every stamp from before the step is refused too;</li>
  *   <li>a stamp younger than zero or older than {@link #MAX_AGE_NANOS}, or none;</li>
- *   <li>a T4 after the read, or a T1 before the user-space T1 or after the send returned;</li>
- *   <li>a send whose transmit stamps are not, by their numbers, exactly its datagrams, each once and in order,
- *       right after the last stamp seen (a datagram that left without a stamp, or a send that failed, would
- *       otherwise pair the others with the wrong stamps); and a send made from inside another (a listener of
- *       a write, flushing), whose datagrams leave in the outer one.</li>
+ *   <li>a T4 after the read, or a T1 before the user-space T1;</li>
+ *   <li>no stamp on the queue carrying the datagram's bytes.</li>
  * </ul>
  * A step of the system clock smaller than {@link #MAX_STEP_NANOS} inside the µs between a stamp and its
- * reading is the one case left: it could move that T1 late or that T4 early by at most that much.
+ * reading is the case left: it could move that T1 late or that T4 early by at most that much.
  *
  * <p>Used only from the socket's event loop. Where the socket is not an epoll channel (Vert.x without the
  * native transport, as in most unit tests), or JNA cannot load, or the platform is not 64-bit Linux on
@@ -67,17 +69,20 @@ final class KernelTimestamps {
     /** asm-generic/socket.h: SOL_SOCKET and SO_TIMESTAMPING (its _OLD value, with 64-bit time_t). */
     private static final int SOL_SOCKET = 1;
     private static final int SO_TIMESTAMPING = 37;
-    /** linux/net_tstamp.h: SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_OPT_ID | SOF_TIMESTAMPING_OPT_TSONLY. */
-    private static final int TRANSMIT_FLAGS = (1 << 1) | (1 << 7) | (1 << 11);
+    /** linux/net_tstamp.h: SOF_TIMESTAMPING_TX_SOFTWARE, the packet looped back with its stamp (no OPT_TSONLY). */
+    private static final int TRANSMIT_FLAGS = 1 << 1;
     /** MSG_ERRQUEUE | MSG_DONTWAIT. */
     private static final int ERRQUEUE_NOW = 0x2000 | 0x40;
-    /** struct msghdr (56 bytes), its iovec (16), a 1-byte payload buffer and 128 bytes of control messages. */
+    /** struct msghdr (56 bytes), its iovec (16), room for a looped packet (headers and our largest request), 128 bytes of control messages. */
     private static final int MSGHDR = 56;
     private static final int IOVEC = 16;
+    private static final int PACKET = 4096;
     private static final int CONTROL = 128;
+    /** MSG_TRUNC in msg_flags: the looped packet did not fit. */
+    private static final int MSG_TRUNC = 0x20;
     /**
      * linux/errqueue.h: a transmit stamp's struct sock_extended_err has ee_errno ENOMSG, ee_origin
-     * SO_EE_ORIGIN_TIMESTAMPING and its number in ee_data; in.h and in6.h: IP_RECVERR and IPV6_RECVERR, its cmsg.
+     * SO_EE_ORIGIN_TIMESTAMPING and ee_info SCM_TSTAMP_SND (0); in.h and in6.h: IP_RECVERR and IPV6_RECVERR, its cmsg.
      */
     private static final int ENOMSG = 42;
     private static final int ORIGIN_TIMESTAMPING = 4;
@@ -102,35 +107,41 @@ final class KernelTimestamps {
         private CLibrary() {}
     }
 
-    /**
-     * An entry of the error queue: a transmit stamp, its number among the socket's datagrams and its system-clock
-     * time (Unix ns); or, with number −1, an entry of another kind (an ICMP error).
-     */
-    record Transmitted(long number, long stamp) {
-        static final Transmitted OTHER = new Transmitted(-1, Long.MIN_VALUE);
-    }
+    /** A transmit stamp: the looped-back packet as the kernel gives it (headers, then our payload) and its system-clock time (Unix ns). */
+    record Transmitted(byte[] packet, long stamp) {}
 
-    /** The socket's stamps: its last one, and the entries of its error queue. */
+    /** The socket's stamps: its last one, and the transmit stamps on its error queue. */
     interface Socket {
         /** The stamp of the datagram last read, or of the error-queue entry last read (system clock, Unix ns), or {@link Long#MIN_VALUE}. */
         long lastStamp();
 
-        /** Takes the next entry off the error queue; null when it is empty. */
+        /** Takes the next transmit stamp off the error queue (skipping entries of any other kind); null when there is none. */
         Transmitted nextTransmitted();
     }
 
     private final TimeSource clock;
+    private final LongSupplier systemClock;
     private final Socket socket;
     /** System clock less local timescale at the last reading (ns); {@link Long#MIN_VALUE} before the first. */
     private long systemLessLocal = Long.MIN_VALUE;
     /** Stamps at or before this system-clock instant (ns) were taken before a step and are refused. */
     private long refuseUpTo = Long.MIN_VALUE;
-    /** The number of the last transmit stamp read, or −1 before the first. */
-    private long lastNumber = -1;
 
-    KernelTimestamps(TimeSource clock, Socket socket) {
+    /**
+     * @param clock       the local timescale (ns)
+     * @param systemClock the system clock the kernel stamps on (CLOCK_REALTIME, Unix ns)
+     * @param socket      the socket's stamps
+     */
+    KernelTimestamps(TimeSource clock, LongSupplier systemClock, Socket socket) {
         this.clock = clock;
+        this.systemClock = systemClock;
         this.socket = socket;
+    }
+
+    /** The system clock in Unix ns, as {@link Instant#now} reads it (CLOCK_REALTIME). */
+    static long systemNanos() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 
     /**
@@ -156,7 +167,7 @@ final class KernelTimestamps {
             socket.lastStamp(); // switches the socket's receive stamps on before any datagram arrives
             LOG.info(transmit ? "T1 and T4 from the kernel: transmit and receive timestamps on the sampler's socket"
                     : "T4 from the kernel, T1 from user space: the socket refused SO_TIMESTAMPING");
-            return new KernelTimestamps(clock, socket);
+            return new KernelTimestamps(clock, KernelTimestamps::systemNanos, socket);
         } catch (VirtualMachineError e) {
             throw e;
         } catch (Throwable e) { // JNA cannot load (no libjnidispatch, an incompatible one, a /tmp without exec): read in user space
@@ -181,60 +192,52 @@ final class KernelTimestamps {
 
     /**
      * T1 of each datagram of a send: its kernel transmit timestamp on the local timescale, read off the error
-     * queue right after the send syscall. All or nothing: unless the queue holds exactly {@code count} stamps,
-     * numbered on from the last one seen, none is used.
+     * queue right after the send syscall, from the stamp whose looped packet ends with the datagram's bytes.
+     * Stamps of no datagram here (sent later from an earlier flush) are dropped.
      *
-     * @param count      datagrams written since the last send
-     * @param userNanos  T1 read in user space before the send syscall (local timescale, ns)
-     * @return each datagram's T1 in the order written (ns; {@code userNanos} where its stamp cannot be trusted),
-     *         or null where the queue did not match
+     * @param payloads  the bytes of each datagram written since the last send, in order (null: no T1 wanted)
+     * @param userNanos T1 read in user space before the send syscall (local timescale, ns)
+     * @return each datagram's T1 (ns): its stamp carried to the local timescale, or {@code userNanos} where there
+     *         is none to trust
      */
-    long[] departures(int count, long userNanos) {
-        long first = lastNumber + 1;
-        boolean inStep = lastNumber >= 0;
-        long[] stamps = new long[count];
-        int found = 0;
-        for (Transmitted t; (t = socket.nextTransmitted()) != null; found++) {
-            if (t.number() < 0) {
-                inStep = false;
-                continue;
+    long[] departures(byte[][] payloads, long userNanos) {
+        long[] stamps = new long[payloads.length];
+        Arrays.fill(stamps, Long.MIN_VALUE);
+        for (Transmitted t; (t = socket.nextTransmitted()) != null; ) {
+            for (int i = 0; i < payloads.length; i++) {
+                if (stamps[i] == Long.MIN_VALUE && payloads[i] != null && endsWith(t.packet(), payloads[i])) {
+                    stamps[i] = t.stamp();
+                    break;
+                }
             }
-            inStep &= found < count && t.number() == first + found;
-            if (found < count) {
-                stamps[found] = t.stamp();
-            }
-            lastNumber = t.number();
-        }
-        if (!inStep || found != count) {
-            return null;
         }
         long[] now = now();
-        long[] t1 = new long[count];
-        for (int i = 0; i < count; i++) {
+        long[] t1 = new long[payloads.length];
+        for (int i = 0; i < t1.length; i++) {
             long carried = carried(stamps[i], now[0], now[1], now[2], true);
             t1[i] = carried == Long.MIN_VALUE || carried < userNanos ? userNanos : carried;
         }
         return t1;
     }
 
-    /**
-     * Empties the error queue of transmit stamps nobody waits for (a datagram the kernel sent after its flush, or
-     * one sent inside another send), keeping count of their numbers.
-     */
+    private static boolean endsWith(byte[] packet, byte[] payload) {
+        return packet.length >= payload.length
+                && Arrays.equals(packet, packet.length - payload.length, packet.length, payload, 0, payload.length);
+    }
+
+    /** Empties the error queue of transmit stamps nobody waits for (datagrams the kernel sent after their flush). */
     void dropStaleTransmitStamps() {
-        for (Transmitted t; (t = socket.nextTransmitted()) != null; ) {
-            if (t.number() >= 0) {
-                lastNumber = t.number();
-            }
+        while (socket.nextTransmitted() != null) {
+            // their sends are past
         }
     }
 
     /** Local timescale, system clock, local timescale, read in that order (ns). */
     private long[] now() {
         long localBefore = clock.nowNanos();
-        Instant system = Instant.now();
+        long system = systemClock.getAsLong();
         long localAfter = clock.nowNanos();
-        return new long[] {localBefore, system.getEpochSecond() * 1_000_000_000L + system.getNano(), localAfter};
+        return new long[] {localBefore, system, localAfter};
     }
 
     /**
@@ -275,7 +278,7 @@ final class KernelTimestamps {
         NativeSocket(FileDescriptor fd, boolean transmit) {
             this.fd = fd;
             this.transmit = transmit;
-            this.message = transmit ? new Memory(MSGHDR + IOVEC + 8 + CONTROL) : null;
+            this.message = transmit ? new Memory(MSGHDR + IOVEC + PACKET + CONTROL) : null;
         }
 
         @Override
@@ -286,42 +289,45 @@ final class KernelTimestamps {
 
         @Override
         public Transmitted nextTransmitted() {
-            if (!transmit || !fd.isOpen()) {
-                return null;
+            while (transmit && fd.isOpen()) {
+                // struct msghdr: no name; one iovec for the looped packet; the control buffer.
+                message.clear(MSGHDR + IOVEC);
+                long iovec = Pointer.nativeValue(message) + MSGHDR;
+                long packet = iovec + IOVEC;
+                message.setLong(16, iovec);
+                message.setLong(24, 1);
+                message.setLong(32, packet + PACKET);
+                message.setLong(40, CONTROL);
+                message.setLong(MSGHDR, packet);
+                message.setLong(MSGHDR + 8, PACKET);
+                long length = CLibrary.recvmsg(fd.intValue(), message, ERRQUEUE_NOW);
+                if (length < 0) {
+                    return null;
+                }
+                if ((message.getInt(48) & MSG_TRUNC) == 0
+                        && isTransmitStamp(message.share(MSGHDR + IOVEC + PACKET), Math.min(message.getLong(40), CONTROL))) {
+                    return new Transmitted(message.getByteArray(MSGHDR + IOVEC, (int) length), lastStamp());
+                }
             }
-            // struct msghdr: no name; one iovec of one byte (OPT_TSONLY sends no payload back); the control buffer.
-            message.clear();
-            long iovec = Pointer.nativeValue(message) + MSGHDR;
-            message.setLong(16, iovec);
-            message.setLong(24, 1);
-            message.setLong(32, iovec + IOVEC + 8);
-            message.setLong(40, CONTROL);
-            message.setLong(MSGHDR, iovec + IOVEC);
-            message.setLong(MSGHDR + 8, 1);
-            if (CLibrary.recvmsg(fd.intValue(), message, ERRQUEUE_NOW) < 0) {
-                return null;
-            }
-            long number = stampNumber(message.share(MSGHDR + IOVEC + 8), Math.min(message.getLong(40), CONTROL));
-            return number < 0 ? Transmitted.OTHER : new Transmitted(number, lastStamp());
+            return null;
         }
 
-        /** The transmit stamp's number from its struct sock_extended_err, or −1 where the entry is no transmit stamp. */
-        private static long stampNumber(Pointer control, long length) {
+        /** Whether the control messages say the entry is a transmit stamp (its struct sock_extended_err). */
+        private static boolean isTransmitStamp(Pointer control, long length) {
             for (long at = 0; at + 16 <= length; ) {
                 long cmsgLength = control.getLong(at);
                 if (cmsgLength < 16 || at + cmsgLength > length) {
-                    return -1;
+                    return false;
                 }
                 int level = control.getInt(at + 8);
                 int type = control.getInt(at + 12);
                 if ((level == 0 && type == IP_RECVERR) || (level == 41 && type == IPV6_RECVERR)) {
-                    boolean stamp = cmsgLength >= 16 + 16 && control.getInt(at + 16) == ENOMSG
-                            && control.getByte(at + 16 + 4) == ORIGIN_TIMESTAMPING;
-                    return stamp ? Integer.toUnsignedLong(control.getInt(at + 16 + 12)) : -1;
+                    return cmsgLength >= 16 + 16 && control.getInt(at + 16) == ENOMSG
+                            && control.getByte(at + 16 + 4) == ORIGIN_TIMESTAMPING && control.getInt(at + 16 + 8) == 0;
                 }
                 at += (cmsgLength + 7) & ~7L;
             }
-            return -1;
+            return false;
         }
     }
 }

@@ -142,11 +142,14 @@ public final class NtpClientSocket {
     private ChannelFuture send(byte[] data, InetSocketAddress target, LongConsumer onT1) {
         ByteBuf direct = channel.alloc().directBuffer(data.length).writeBytes(data);
         DatagramPacket packet = new DatagramPacket(direct, target);
-        return channel.writeAndFlush(onT1 == null ? packet : new Stamped(packet, onT1));
+        return channel.writeAndFlush(onT1 == null ? packet : new Stamped(packet, data, onT1));
     }
 
-    /** A datagram whose T1 {@link SendStamp} hands to {@code onT1} at the flush that sends it. */
-    private record Stamped(DatagramPacket packet, LongConsumer onT1) {
+    /**
+     * A datagram whose T1 {@link SendStamp} hands to {@code onT1} at the flush that sends it; its bytes find its
+     * kernel transmit stamp.
+     */
+    private record Stamped(DatagramPacket packet, byte[] data, LongConsumer onT1) {
     }
 
     /** Every address of a host name (a pool), resolved off the event loop; failure is the UNKNOWN_HOST error. */
@@ -221,20 +224,15 @@ public final class NtpClientSocket {
      * kernel's transmit stamps where it has them.
      */
     private final class SendStamp extends ChannelOutboundHandlerAdapter {
-        private static final LongConsumer NO_T1 = t1 -> { };
-        /** Who gets T1 from the next flush, one per datagram written since the last one. Channel's event loop only. */
-        private final ArrayDeque<LongConsumer> awaitingT1 = new ArrayDeque<>();
-        /** Flushes under way (more than one: a flush from inside another), and whether one was nested. */
-        private int depth;
-        private boolean nested;
+        /** Who gets T1 from the next flush, and the bytes to find its stamp by. Channel's event loop only. */
+        private final ArrayDeque<Stamped> awaitingT1 = new ArrayDeque<>();
 
         @Override
         public void write(ChannelHandlerContext ctx, Object message, ChannelPromise promise) {
             if (message instanceof Stamped stamped) {
-                awaitingT1.add(stamped.onT1());
+                awaitingT1.add(stamped);
                 ctx.write(stamped.packet(), promise);
             } else {
-                awaitingT1.add(NO_T1);
                 ctx.write(message, promise);
             }
         }
@@ -242,30 +240,23 @@ public final class NtpClientSocket {
         @Override
         public void flush(ChannelHandlerContext ctx) {
             long t1 = clock.nowNanos();
-            LongConsumer[] sending = awaitingT1.toArray(LongConsumer[]::new);
+            Stamped[] sending = awaitingT1.toArray(Stamped[]::new);
             awaitingT1.clear();
-            for (LongConsumer onT1 : sending) {
-                onT1.accept(t1);
+            for (Stamped s : sending) {
+                s.onT1().accept(t1);
             }
-            depth++;
-            nested |= depth > 1;
-            try {
-                ctx.flush();
-            } finally {
-                depth--;
+            ctx.flush();
+            if (kernelStamps == null) {
+                return;
             }
-            if (kernelStamps != null) {
-                // A flush from inside another (a write's listener) sends nothing itself: the outer one sends both
-                // sends' datagrams, so neither can pair its own with the stamps.
-                long[] departures = nested || sending.length == 0 ? null : kernelStamps.departures(sending.length, t1);
-                if (departures == null) {
-                    kernelStamps.dropStaleTransmitStamps();
-                }
-                for (int i = 0; departures != null && i < sending.length; i++) {
-                    sending[i].accept(departures[i]); // later than t1: the exchange moves its T1 to it
-                }
+            byte[][] payloads = new byte[sending.length][];
+            for (int i = 0; i < sending.length; i++) {
+                payloads[i] = sending[i].data();
             }
-            nested &= depth > 0;
+            long[] departures = kernelStamps.departures(payloads, t1);
+            for (int i = 0; i < sending.length; i++) {
+                sending[i].onT1().accept(departures[i]); // t1 or later: the exchange moves its T1 to it
+            }
         }
     }
 
