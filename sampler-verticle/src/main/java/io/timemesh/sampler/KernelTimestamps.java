@@ -28,10 +28,13 @@ import org.slf4j.LoggerFactory;
  *       socket's receive stamps on.</li>
  *   <li>T1: {@code SO_TIMESTAMPING} with {@code SOF_TIMESTAMPING_TX_SOFTWARE} loops each datagram sent back
  *       to the socket's error queue with its transmit stamp. Reading one with {@code recvmsg(MSG_ERRQUEUE)} makes
- *       the stamp the socket's last, which the same ioctl then gives. The looped packet ends with our payload:
- *       a stamp is a datagram's only if that payload is the datagram's bytes, as chronyd matches them
- *       (ntp_io_linux.c), so neither a stamp late from an earlier send nor a datagram that left without one can
- *       pair a request with a stamp taken after it left (each request carries a random transmit timestamp).
+ *       the stamp the socket's last, which the same ioctl then gives. The looped packet holds our payload after
+ *       its headers: a stamp is a datagram's only if the packet holds the datagram's bytes (chronyd, too, pairs
+ *       its stamps by the looped packet's contents, ntp_io_linux.c), so neither a stamp late from an earlier
+ *       send nor a datagram that left without one can pair a request with a stamp taken after it left (each
+ *       request carries a random transmit timestamp). Bytes after the payload (a device's trailer) do not
+ *       matter. Where the kernel gives no stamps (net.core.tstamp_allow_data 0 without CAP_NET_RAW, a driver
+ *       that stamps nothing), T1 stays the user-space reading, and a warning says so once.
  *       No reporting flag is set: with one, Linux stops keeping the receive stamp the ioctl reads. The queue is
  *       read right after the send syscall, on the event loop; what is left on it (a datagram the kernel sent
  *       later) is drained after each read, so epoll (level-triggered in Netty 4.2) wakes once for it.</li>
@@ -126,6 +129,10 @@ final class KernelTimestamps {
     private long systemLessLocal = Long.MIN_VALUE;
     /** Stamps at or before this system-clock instant (ns) were taken before a step and are refused. */
     private long refuseUpTo = Long.MIN_VALUE;
+    /** Sends in a row whose requests found no transmit stamp; {@link #UNSTAMPED_WARNING} of them are warned of once. */
+    private int unstampedSends;
+    private boolean warnedUnstamped;
+    static final int UNSTAMPED_WARNING = 8;
 
     /**
      * @param clock       the local timescale (ns)
@@ -205,12 +212,13 @@ final class KernelTimestamps {
         Arrays.fill(stamps, Long.MIN_VALUE);
         for (Transmitted t; (t = socket.nextTransmitted()) != null; ) {
             for (int i = 0; i < payloads.length; i++) {
-                if (stamps[i] == Long.MIN_VALUE && payloads[i] != null && endsWith(t.packet(), payloads[i])) {
+                if (stamps[i] == Long.MIN_VALUE && payloads[i] != null && holds(t.packet(), payloads[i])) {
                     stamps[i] = t.stamp();
                     break;
                 }
             }
         }
+        noteUnstamped(payloads, stamps);
         long[] now = now();
         long[] t1 = new long[payloads.length];
         for (int i = 0; i < t1.length; i++) {
@@ -220,9 +228,34 @@ final class KernelTimestamps {
         return t1;
     }
 
-    private static boolean endsWith(byte[] packet, byte[] payload) {
-        return packet.length >= payload.length
-                && Arrays.equals(packet, packet.length - payload.length, packet.length, payload, 0, payload.length);
+    /** Counts sends of requests that found no stamp at all, and warns once when the kernel seems to give none. */
+    private void noteUnstamped(byte[][] payloads, long[] stamps) {
+        boolean wanted = false;
+        boolean found = false;
+        for (int i = 0; i < payloads.length; i++) {
+            wanted |= payloads[i] != null;
+            found |= stamps[i] != Long.MIN_VALUE;
+        }
+        if (!wanted) {
+            return;
+        }
+        unstampedSends = found ? 0 : unstampedSends + 1;
+        if (unstampedSends == UNSTAMPED_WARNING && !warnedUnstamped) {
+            warnedUnstamped = true;
+            LOG.warn("T1 from user space: the kernel gave no transmit stamp for {} sends in a row (net.core.tstamp_allow_data"
+                    + " 0 without CAP_NET_RAW, or a device that stamps nothing); the interval stays exact, only wider",
+                    UNSTAMPED_WARNING);
+        }
+    }
+
+    /** Whether {@code packet} holds {@code payload} anywhere (after its headers, perhaps before a trailer). */
+    private static boolean holds(byte[] packet, byte[] payload) {
+        for (int at = 0; at + payload.length <= packet.length; at++) {
+            if (Arrays.equals(packet, at, at + payload.length, payload, 0, payload.length)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Empties the error queue of transmit stamps nobody waits for (datagrams the kernel sent after their flush). */
