@@ -4,6 +4,7 @@ import io.vertx.core.json.JsonObject;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -141,8 +142,16 @@ final class NodeProcess implements AutoCloseable {
             timeInput = new BufferedInputStream(timeConnection.getInputStream(), 8192);
         }
         InputStream in = timeInput;
+        OutputStream out = timeConnection.getOutputStream();
         long sent = systemNanos();
-        timeConnection.getOutputStream().write(TIME_REQUEST);
+        out.write(TIME_REQUEST);
+        // The answer's arrival is when its first byte can be read, not after the headers are parsed.
+        in.mark(1);
+        if (in.read() < 0) {
+            throw new IOException("connection closed before the answer");
+        }
+        long received = systemNanos();
+        in.reset();
         int length = -1;
         for (String line = headerLine(in); !line.isEmpty(); line = headerLine(in)) {
             if (line.regionMatches(true, 0, "content-length:", 0, 15)) {
@@ -153,7 +162,6 @@ final class NodeProcess implements AutoCloseable {
             throw new IOException("GET /time answered without a Content-Length");
         }
         byte[] body = in.readNBytes(length);
-        long received = systemNanos();
         return new Answer(new JsonObject(new String(body, StandardCharsets.UTF_8)), sent, received);
     }
 
