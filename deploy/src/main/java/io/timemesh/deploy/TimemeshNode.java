@@ -189,7 +189,7 @@ public final class TimemeshNode {
                 .compose(v -> roles.contains(Role.SELECTOR)
                         ? deployed.add(new SelectorVerticle(clock, auth, precision, counters), config.selector())
                         : Future.succeededFuture())
-                .compose(v -> api != null ? deployed.add(api, config.api()) : Future.succeededFuture())
+                .compose(v -> api != null ? deployed.addServing(api, config.api()) : Future.succeededFuture())
                 .compose(v -> ntp != null ? deployNtp(deployed, ntp, ntpConfig, () -> {
                     NtpServerVerticle more = new NtpServerVerticle(clock, reader, precision, ntsKeys, counters);
                     ntpInstances.add(more);
@@ -225,6 +225,8 @@ public final class TimemeshNode {
     private static final class Deployments {
         private final Vertx vertx;
         private final List<String> ids = new ArrayList<>();
+        /** The API and NTP servers' deployments (also in {@link #ids}): they consume the discipline's clock. */
+        private final List<String> serving = new ArrayList<>();
         private final List<Runnable> removals = new ArrayList<>();
 
         Deployments(Vertx vertx) {
@@ -240,21 +242,40 @@ public final class TimemeshNode {
             return vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config)).onSuccess(ids::add);
         }
 
+        /** As {@link #add(Deployable, Record)}, for a server of the clock: undeployed after the rest. */
+        Future<String> addServing(Deployable verticle, Record settings) {
+            return add(verticle, settings).onSuccess(serving::add);
+        }
+
         Future<Void> remove(String id) {
             ids.remove(id);
             return vertx.undeploy(id);
         }
 
-        /** Newest first, so the sampler stops before the selector and the discipline it feeds. */
+        /**
+         * Each verticle after those that send to it: newest first, so the sampler stops before the selector and the
+         * discipline it feeds, and the API and NTP servers last, after the discipline whose clock they take (stopped
+         * before it, one of them could be handed a clock message after its consumer went, which Vert.x logs as a
+         * warning).
+         */
         Future<Void> undeployAll() {
             removals.forEach(Runnable::run);
             removals.clear();
-            Future<Void> all = Future.succeededFuture();
+            List<String> order = new ArrayList<>();
             for (int i = ids.size() - 1; i >= 0; i--) {
-                String id = ids.get(i);
+                if (!serving.contains(ids.get(i))) {
+                    order.add(ids.get(i));
+                }
+            }
+            for (int i = serving.size() - 1; i >= 0; i--) {
+                order.add(serving.get(i));
+            }
+            Future<Void> all = Future.succeededFuture();
+            for (String id : order) {
                 all = all.eventually(() -> vertx.undeploy(id));
             }
             ids.clear();
+            serving.clear();
             return all;
         }
     }
@@ -387,12 +408,12 @@ public final class TimemeshNode {
      */
     private static Future<String> deployNtp(Deployments deployed, NtpServerVerticle first, NtpServerSettings config,
                                             Supplier<NtpServerVerticle> more) {
-        return deployed.add(first, config).compose(id -> {
+        return deployed.addServing(first, config).compose(id -> {
             int extra = first.sharesPort() ? Math.max(1, Runtime.getRuntime().availableProcessors() / 2) - 1 : 0;
             NtpServerSettings joining = config.joining(first.port(), first.host());
             Future<String> instances = Future.succeededFuture(id);
             for (int i = 0; i < extra; i++) {
-                instances = instances.compose(v -> deployed.add(more.get(), joining));
+                instances = instances.compose(v -> deployed.addServing(more.get(), joining));
             }
             return instances;
         });
@@ -430,6 +451,7 @@ public final class TimemeshNode {
         if (ntsKe != null) {
             ntsKe.close();
         }
-        return ownsVertx ? vertx.close() : deployments.undeployAll();
+        // Undeployed in order first: Vert.x's close would undeploy them in an order of its own.
+        return ownsVertx ? deployments.undeployAll().eventually(vertx::close) : deployments.undeployAll();
     }
 }
