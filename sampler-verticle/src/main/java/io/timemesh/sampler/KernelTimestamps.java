@@ -199,7 +199,7 @@ final class KernelTimestamps {
 
     /**
      * T1 of each datagram of a send: its kernel transmit timestamp on the local timescale, read off the error
-     * queue right after the send syscall, from the stamp whose looped packet ends with the datagram's bytes.
+     * queue right after the send syscall, from the stamp whose looped packet holds the datagram's bytes.
      * Stamps of no datagram here (sent later from an earlier flush) are dropped.
      *
      * @param payloads  the bytes of each datagram written since the last send, in order (null: no T1 wanted)
