@@ -36,7 +36,7 @@ import java.util.stream.IntStream;
 public final class AccuracyBench {
     private static final double TRUE_OFFSET = 0.3;
     private static final Duration WARM_UP = Duration.ofSeconds(30);
-    private static final int READS = 5;
+    private static final int READS = 20;
     private static final int FIRST_HTTP_PORT = 18911;
     /** Simulated seconds of polling behind each scenario's carried limit. */
     private static final int CARRIED_SECONDS = 3_600;
@@ -158,6 +158,7 @@ public final class AccuracyBench {
                 List<Double> signedErrors = new ArrayList<>();
                 List<Double> roundTrips = new ArrayList<>();
                 List<Double> chronySigned = new ArrayList<>();
+                List<Double> residuals = new ArrayList<>();
                 for (int i = 0; i < seconds; i++) {
                     if (i == seconds / 2 && scenario.stepServer() >= 0) {
                         SimulatedNtpServer stepping = servers.get(scenario.stepServer());
@@ -173,7 +174,9 @@ public final class AccuracyBench {
                                     && answer.sentSystemNanos()
                                     + Math.round(truthTeller.offsetAt(answer.sentSystemNanos()) * 1e9) <= answer.latest());
                     limits.add(majorityLimit(servers, truth, middle));
-                    referenceErrors.add(referenceOffset(node) - truthTeller.offsetAt(NodeProcess.systemNanos()));
+                    JsonObject status = new JsonObject(node.get("/status?decisions=1"));
+                    referenceErrors.add(referenceOffset(status) - truthTeller.offsetAt(NodeProcess.systemNanos()));
+                    residuals.add(Math.abs(status.getDouble("residualSeconds", Double.NaN)));
                     signedErrors.add(answer.offsetSeconds() - truth);
                     roundTrips.add(answer.roundTrip() / 1e9);
                     TrackingChronyd.Tracking tracking = chrony.tracking();
@@ -195,6 +198,10 @@ public final class AccuracyBench {
                         + " chrony %.0f µs%n", Readings.percentile(timemesh.errors, 0.5) * 1e6,
                         Readings.percentile(referenceErrors.stream().map(Math::abs).toList(), 0.5) * 1e6,
                         Readings.percentile(chronyd.errors, 0.5) * 1e6);
+                // The discipline's share: how far the served clock still was from the selector's reference, the
+                // slew not yet done, when the selector's offset was read.
+                System.out.printf(Locale.ROOT, "  the discipline's slew still to do (|residual|) median %.1f µs, p99 %.1f µs%n",
+                        Readings.percentile(residuals, 0.5) * 1e6, Readings.percentile(residuals, 0.99) * 1e6);
                 System.out.println("  timemesh sources: " + node.get("/sources"));
                 System.out.println("  chronyd reach: " + chrony.reach());
                 return row(index, scenario, timemesh, chronyd, Readings.percentile(limits, 0.5),
@@ -206,9 +213,8 @@ public final class AccuracyBench {
     }
 
     /** The newest reference's offset: true time less the node's local timescale, which starts as the system clock. */
-    private static double referenceOffset(NodeProcess node) throws Exception {
-        JsonArray decisions = new JsonObject(node.get("/status?decisions=1")).getJsonObject("selection")
-                .getJsonArray("decisions");
+    private static double referenceOffset(JsonObject status) {
+        JsonArray decisions = status.getJsonObject("selection").getJsonArray("decisions");
         return decisions.isEmpty() ? Double.NaN : decisions.getJsonObject(decisions.size() - 1).getDouble("offsetSeconds");
     }
 

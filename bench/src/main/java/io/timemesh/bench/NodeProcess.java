@@ -1,18 +1,18 @@
 package io.timemesh.bench;
 
 import io.vertx.core.json.JsonObject;
-import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
+import java.net.StandardSocketOptions;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -40,9 +40,9 @@ final class NodeProcess implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static final byte[] TIME_REQUEST = "GET /time HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
             .getBytes(StandardCharsets.US_ASCII);
-    private Socket timeConnection;
-    /** Buffered: reading the headers a byte per system call would lengthen the answer's way back by far more than its way out. */
-    private InputStream timeInput;
+    /** Non-blocking, read by spinning: a blocked reader's wake-up would add to the answer's way back alone. */
+    private SocketChannel timeConnection;
+    private final ByteBuffer timeAnswer = ByteBuffer.allocate(8192);
 
     /** One GET /time: the served interval and this machine's system clock just before and after asking. */
     record Answer(JsonObject json, long sentSystemNanos, long receivedSystemNanos) {
@@ -61,11 +61,6 @@ final class NodeProcess implements AutoCloseable {
         /** The served time less the system clock at the middle of the exchange. */
         double offsetSeconds() {
             return (Long.parseLong(json.getString("nowNs")) - (sentSystemNanos + receivedSystemNanos) / 2) / 1e9;
-        }
-
-        /** Whether true time, the system clock plus {@code trueOffset}, was inside at some moment of the exchange. */
-        boolean holds(long trueOffsetNanos) {
-            return earliest() <= receivedSystemNanos + trueOffsetNanos && sentSystemNanos + trueOffsetNanos <= latest();
         }
     }
 
@@ -120,8 +115,10 @@ final class NodeProcess implements AutoCloseable {
 
     /**
      * The least-round-trip of {@code tries} GET /time, so the reading is as close to one instant as loopback
-     * allows. Asked over one kept-alive connection with blocking writes and reads on this thread: an HTTP
-     * client library's thread hops would add an unknown share of the round trip before the request leaves.
+     * allows. Asked over one kept-alive connection, written and read on this thread, which spins on a
+     * non-blocking read rather than sleeping in one: an HTTP client library's thread hops would add an unknown
+     * share of the round trip before the request leaves, and a blocked reader's wake-up (tens of µs on a VM, and
+     * varying) would lengthen only the way back, moving the middle of the exchange away from the node's reading.
      */
     Answer time(int tries) throws IOException {
         Answer best = null;
@@ -135,25 +132,28 @@ final class NodeProcess implements AutoCloseable {
     }
 
     private Answer timeOnce() throws IOException {
-        if (timeConnection == null || timeConnection.isClosed()) {
-            timeConnection = new Socket("127.0.0.1", httpPort);
-            timeConnection.setTcpNoDelay(true);
-            timeConnection.setSoTimeout(10_000);
-            timeInput = new BufferedInputStream(timeConnection.getInputStream(), 8192);
+        if (timeConnection == null || !timeConnection.isOpen()) {
+            timeConnection = SocketChannel.open(new InetSocketAddress("127.0.0.1", httpPort));
+            timeConnection.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            timeConnection.configureBlocking(false);
         }
-        InputStream in = timeInput;
-        OutputStream out = timeConnection.getOutputStream();
+        ByteBuffer request = ByteBuffer.wrap(TIME_REQUEST);
+        timeAnswer.clear();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         long sent = systemNanos();
-        out.write(TIME_REQUEST);
-        // The answer's arrival is when its first byte can be read, not after the headers are parsed.
-        in.mark(1);
-        if (in.read() < 0) {
-            throw new IOException("connection closed before the answer");
+        while (request.hasRemaining()) {
+            timeConnection.write(request);
         }
+        // The answer's arrival is when its first bytes can be read, not after the headers are parsed.
+        readSome(deadline);
         long received = systemNanos();
-        in.reset();
+        int bodyStart;
+        while ((bodyStart = headerEnd()) < 0) {
+            readSome(deadline);
+        }
+        String headers = new String(timeAnswer.array(), 0, bodyStart, StandardCharsets.US_ASCII);
         int length = -1;
-        for (String line = headerLine(in); !line.isEmpty(); line = headerLine(in)) {
+        for (String line : headers.split("\r\n")) {
             if (line.regionMatches(true, 0, "content-length:", 0, 15)) {
                 length = Integer.parseInt(line.substring(15).trim());
             }
@@ -161,21 +161,39 @@ final class NodeProcess implements AutoCloseable {
         if (length < 0) {
             throw new IOException("GET /time answered without a Content-Length");
         }
-        byte[] body = in.readNBytes(length);
-        return new Answer(new JsonObject(new String(body, StandardCharsets.UTF_8)), sent, received);
+        while (timeAnswer.position() < bodyStart + length) {
+            readSome(deadline);
+        }
+        return new Answer(new JsonObject(new String(timeAnswer.array(), bodyStart, length, StandardCharsets.UTF_8)),
+                sent, received);
     }
 
-    private static String headerLine(InputStream in) throws IOException {
-        StringBuilder line = new StringBuilder();
-        for (int c = in.read(); c != '\n'; c = in.read()) {
-            if (c < 0) {
-                throw new IOException("connection closed in the headers");
+    /** Spins until at least one more byte of the answer is in {@link #timeAnswer}. */
+    private void readSome(long deadline) throws IOException {
+        while (true) {
+            int read = timeConnection.read(timeAnswer);
+            if (read < 0) {
+                throw new IOException("connection closed before the whole answer");
             }
-            if (c != '\r') {
-                line.append((char) c);
+            if (read > 0) {
+                return;
+            }
+            if (!timeAnswer.hasRemaining() || System.nanoTime() > deadline) {
+                throw new IOException("no whole answer to GET /time within 10 s, or one over 8 KiB");
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    /** The offset just after the blank line that ends the answer's headers, or −1 while it has not arrived. */
+    private int headerEnd() {
+        byte[] a = timeAnswer.array();
+        for (int i = 3; i < timeAnswer.position(); i++) {
+            if (a[i - 3] == '\r' && a[i - 2] == '\n' && a[i - 1] == '\r' && a[i] == '\n') {
+                return i + 1;
             }
         }
-        return line.toString();
+        return -1;
     }
 
     String get(String path) throws IOException, InterruptedException {

@@ -248,6 +248,11 @@ final class KernelTimestamps {
         }
     }
 
+    /** Whether the warning that the kernel gives no transmit stamps has been logged. */
+    boolean warnedUnstamped() {
+        return warnedUnstamped;
+    }
+
     /** Whether {@code packet} holds {@code payload} anywhere (after its headers, perhaps before a trailer). */
     private static boolean holds(byte[] packet, byte[] payload) {
         for (int at = 0; at + payload.length <= packet.length; at++) {

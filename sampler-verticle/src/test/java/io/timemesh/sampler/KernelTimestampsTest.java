@@ -198,6 +198,28 @@ class KernelTimestampsTest {
         assertThat(socket.queue).isEmpty();
     }
 
+    @Test
+    void sendsThatFindNoTransmitStampAreWarnedOfOnceWhenEightComeInARow() {
+        FakeClocks clocks = new FakeClocks();
+        FakeSocket socket = new FakeSocket();
+        KernelTimestamps stamps = clocks.stamps(socket);
+        long userT1 = clocks.local.get();
+        // Seven unstamped, then one stamped: the count starts again.
+        for (int i = 1; i < KernelTimestamps.UNSTAMPED_WARNING; i++) {
+            stamps.departures(new byte[][] {payload(i)}, userT1);
+        }
+        socket.transmitted(payload(100), clocks.system() - 1_000);
+        stamps.departures(new byte[][] {payload(100)}, userT1);
+        // Sends that want no T1 (the warm-up) neither count nor reset.
+        for (int i = 1; i < KernelTimestamps.UNSTAMPED_WARNING; i++) {
+            stamps.departures(new byte[][] {payload(200 + i)}, userT1);
+            stamps.departures(new byte[][] {null}, userT1);
+        }
+        assertThat(stamps.warnedUnstamped()).isFalse();
+        stamps.departures(new byte[][] {payload(300)}, userT1);
+        assertThat(stamps.warnedUnstamped()).isTrue();
+    }
+
     /**
      * The native part over a real epoll socket, IPv4 and dual-stack IPv6 (the sampler's, whose stamps come in
      * IPv6 control messages), sending to an IPv4 peer. A datagram sent gets its transmit stamp off the error
