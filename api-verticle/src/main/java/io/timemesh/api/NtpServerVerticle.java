@@ -30,8 +30,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Serves NTP to standard clients from the node's disciplined clock. Each instance reads its socket on a thread of its
- * own, blocked in the receive syscall between requests, and answers each request as it is read: T2 is read just after
- * the datagram arrived, T3 just before its reply is sent. Optional per-client rate limiting, with an optional
+ * own, blocked in the receive syscall between requests, and answers each request as it is read: T2 is the kernel's
+ * receive stamp ({@link ReceiveStamps}; else the clock read just after the receive), T3 is read just before the reply
+ * is sent. Optional per-client rate limiting, with an optional
  * kiss-o'-death RATE for limited clients. With {@link NtsServerKeys}, NTS requests (RFC 8915 §5.7) get replies sealed
  * under their cookie's keys; a stale cookie gets an NTS NAK, a request that does not authenticate nothing.
  *
@@ -200,6 +201,7 @@ public final class NtpServerVerticle extends VerticleBase {
      * reads.
      */
     private void serve(DatagramChannel socket) {
+        ReceiveStamps stamps = ReceiveStamps.of(socket, clock::localNanos);
         ByteBuffer in = ByteBuffer.allocateDirect(MAX_REQUEST + 1);
         ByteBuffer out = ByteBuffer.allocateDirect(MAX_REQUEST);
         byte[] request = new byte[MAX_REQUEST];
@@ -209,7 +211,11 @@ public final class NtpServerVerticle extends VerticleBase {
                     in.clear();
                     SocketAddress sender = socket.receive(in);
                     ClockModel model = clock.model(); // one model for the reading and the header
-                    TimeReading received = clock.read(model);
+                    long read = clock.localNanos();
+                    TimeReading reading = clock.reader().read(model, read);
+                    // T2: the served time at the request's arrival, which the kernel stamped before this thread woke.
+                    Received received = new Received(reading, read,
+                            reading.nowNanos() - (stamps == null ? 0 : read - stamps.arrival(read)));
                     int length = in.flip().remaining();
                     if (length > MAX_REQUEST) {
                         counters.ntpRequest(NtpOutcome.MALFORMED); // longer than any request we answer
@@ -252,9 +258,23 @@ public final class NtpServerVerticle extends VerticleBase {
         }
     }
 
+    /**
+     * The clock read after a receive.
+     *
+     * @param reading    the reading (the header's root fields and status)
+     * @param localNanos the local time it was read at (ns)
+     * @param t2Nanos    the receive timestamp T2, Unix ns on the served timescale: the reading's time less how long
+     *                   before it the kernel stamped the datagram
+     */
+    private record Received(TimeReading reading, long localNanos, long t2Nanos) {}
+
+    /** T3, Unix ns: the reading carried to now, cheaply, so that as little as can be happens between it and the send. */
+    private long transmitNanos(Received received) {
+        return clock.reader().carriedNow(received.reading(), received.localNanos(), clock.localNanos());
+    }
+
     /** The reply to one datagram, with its T3 read last thing; null for one that gets none. */
-    private byte[] answer(byte[] request, int length, InetSocketAddress sender, ClockModel model,
-                          TimeReading received) {
+    private byte[] answer(byte[] request, int length, InetSocketAddress sender, ClockModel model, Received received) {
         Optional<NtpPacket> ask = NtpResponder.request(request, length);
         if (ask.isEmpty()) {
             counters.ntpRequest(NtpResponder.refusal(request, length));
@@ -263,31 +283,30 @@ public final class NtpServerVerticle extends VerticleBase {
         if (limiter != null && limiter.check(sender.getAddress().getHostAddress(), clock.localNanos())
                 == ClientRateLimiter.Verdict.LIMIT) {
             counters.ntpRequest(kissOfDeath ? NtpOutcome.RATE_LIMITED_KISS : NtpOutcome.RATE_LIMITED_DROPPED);
-            return kissOfDeath ? NtpResponder.kissRate(ask.get(), received) : null;
+            return kissOfDeath ? NtpResponder.kissRate(ask.get(), received.reading()) : null;
         }
-        byte[] reply = NtpResponder.header(model, received, precisionLog2);
-        long receiveStamp = NtpTimestamp.fromUnixNanos(received.nowNanos());
+        byte[] reply = NtpResponder.header(model, received.reading(), precisionLog2);
+        NtpResponder.fill(reply, ask.get(), NtpTimestamp.fromUnixNanos(received.t2Nanos()));
         if (ntsKeys != null) {
             NtsServerExchange.Request nts = NtsServerExchange.read(request, length, ntsKeys);
             if (!(nts instanceof NtsServerExchange.Request.Plain)) {
                 counters.ntpRequest(nts instanceof NtsServerExchange.Request.Refused ? NtpOutcome.NTS_REFUSED
                         : nts instanceof NtsServerExchange.Request.Nak ? NtpOutcome.NTS_NAK : NtpOutcome.ANSWERED);
-                return ntsReply(nts, ask.get(), length, reply, receiveStamp, model);
+                return ntsReply(nts, length, reply, received);
             }
         }
         counters.ntpRequest(NtpOutcome.ANSWERED);
-        NtpResponder.fill(reply, ask.get(), receiveStamp, NtpTimestamp.fromUnixNanos(clock.read(model).nowNanos()));
+        NtpResponder.transmit(reply, NtpTimestamp.fromUnixNanos(transmitNanos(received)));
         return reply;
     }
 
     /** The reply to an NTS request: sealed (T3 read before, as it is authenticated), an NTS NAK, or null if refused. */
-    private byte[] ntsReply(NtsServerExchange.Request nts, NtpPacket ask, int length, byte[] base, long receiveStamp,
-                            ClockModel model) {
+    private byte[] ntsReply(NtsServerExchange.Request nts, int length, byte[] base, Received received) {
         if (nts instanceof NtsServerExchange.Request.Refused refused) {
             LOG.debug("NTS request refused: {}", refused.reason());
             return null;
         }
-        NtpResponder.fill(base, ask, receiveStamp, NtpTimestamp.fromUnixNanos(clock.read(model).nowNanos()));
+        NtpResponder.transmit(base, NtpTimestamp.fromUnixNanos(transmitNanos(received)));
         if (nts instanceof NtsServerExchange.Request.Nak nak) {
             return NtsServerExchange.nak(base, nak.uniqueId());
         }

@@ -1,14 +1,13 @@
 package io.timemesh.sampler;
 
 import com.sun.jna.Memory;
-import com.sun.jna.Native;
-import com.sun.jna.Platform;
 import com.sun.jna.Pointer;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.unix.FileDescriptor;
+import io.timemesh.core.time.KernelStamps;
+import io.timemesh.core.time.KernelStamps.CLibrary;
 import io.timemesh.core.time.TimeSource;
-import java.time.Instant;
 import java.util.Arrays;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -39,27 +38,19 @@ import org.slf4j.LoggerFactory;
  *       read right after the send syscall, on the event loop; what is left on it (a datagram the kernel sent
  *       later) is drained after each read, so epoll (level-triggered in Netty 4.2) wakes once for it.</li>
  * </ul>
- * Stamps are on the system clock (CLOCK_REALTIME) and carried to the local timescale by their age: the
- * local timescale's reading just before the system clock's, less the age, for a T1 (so never late); the
- * reading just after, less the age, for a T4 (so never early). Both clocks tick at the same rate
- * (CLOCK_MONOTONIC, under the local timescale, is slewed with CLOCK_REALTIME); only a step of the system
- * clock separates them.
+ * Stamps are on the system clock (CLOCK_REALTIME) and carried to the local timescale by {@link KernelStamps}:
+ * a T1 as a departure (never late), a T4 as an arrival (never early).
  *
  * <p>Why the interval stays exact: [T3 − T4, T2 − T1] needs a T1 no later than the request's real departure
  * and a T4 no earlier than the reply's real arrival. Transmit stamps are taken as the datagram leaves for
  * the device, before the server can have it; receive stamps after the datagram arrived; and each is carried
  * from the side of the clocks' bracket that keeps it so. Every doubt keeps the reading from user space (T1
- * before the send, T4 after the read: wider, still exact):
+ * before the send, T4 after the read: wider, still exact): each that {@link KernelStamps} refuses (a preempted
+ * reading of the clocks, a step of the system clock, a stamp too old or missing), and
  * <ul>
- *   <li>the two clocks read more than {@link #MAX_BRACKET_NANOS} apart (the thread was preempted between them);</li>
- *   <li>the system clock moved against the local timescale by more than {@link #MAX_STEP_NANOS} since the
- *       last stamp: it was stepped, and every stamp from before the step is refused too;</li>
- *   <li>a stamp younger than zero or older than {@link #MAX_AGE_NANOS}, or none;</li>
  *   <li>a T4 after the read, or a T1 before the user-space T1;</li>
  *   <li>no stamp on the queue carrying the datagram's bytes.</li>
  * </ul>
- * A step of the system clock smaller than {@link #MAX_STEP_NANOS} inside the µs between a stamp and its
- * reading is the case left: it could move that T1 late or that T4 early by at most that much.
  *
  * <p>Used only from the socket's event loop. Where the socket is not an epoll channel (Vert.x without the
  * native transport, as in most unit tests), or JNA cannot load, or the platform is not 64-bit Linux on
@@ -67,8 +58,6 @@ import org.slf4j.LoggerFactory;
  */
 final class KernelTimestamps {
     private static final Logger LOG = LoggerFactory.getLogger(KernelTimestamps.class);
-    /** linux/sockios.h; a struct timespec of two 64-bit longs on 64-bit Linux. */
-    private static final long SIOCGSTAMPNS = 0x8907;
     /** asm-generic/socket.h: SOL_SOCKET and SO_TIMESTAMPING (its _OLD value, with 64-bit time_t). */
     private static final int SOL_SOCKET = 1;
     private static final int SO_TIMESTAMPING = 37;
@@ -91,25 +80,6 @@ final class KernelTimestamps {
     private static final int ORIGIN_TIMESTAMPING = 4;
     private static final int IP_RECVERR = 11;
     private static final int IPV6_RECVERR = 25;
-    static final long MAX_BRACKET_NANOS = 20_000;
-    static final long MAX_STEP_NANOS = 50_000;
-    static final long MAX_AGE_NANOS = 1_000_000_000L;
-
-    /** Direct JNA mappings of the C library's calls; −1 and errno on failure, which we treat as "no stamp". */
-    static final class CLibrary {
-        static {
-            Native.register("c");
-        }
-
-        static native int ioctl(int fd, long request, Pointer argument);
-
-        static native int setsockopt(int fd, int level, int name, Pointer value, int length);
-
-        static native long recvmsg(int fd, Pointer message, int flags);
-
-        private CLibrary() {}
-    }
-
     /** A transmit stamp: the looped-back packet as the kernel gives it (headers, then our payload) and its system-clock time (Unix ns). */
     record Transmitted(byte[] packet, long stamp) {}
 
@@ -122,13 +92,8 @@ final class KernelTimestamps {
         Transmitted nextTransmitted();
     }
 
-    private final TimeSource clock;
-    private final LongSupplier systemClock;
+    private final KernelStamps carrier;
     private final Socket socket;
-    /** System clock less local timescale at the last reading (ns); {@link Long#MIN_VALUE} before the first. */
-    private long systemLessLocal = Long.MIN_VALUE;
-    /** Stamps at or before this system-clock instant (ns) were taken before a step and are refused. */
-    private long refuseUpTo = Long.MIN_VALUE;
     /** Sends in a row whose requests found no transmit stamp; {@link #UNSTAMPED_WARNING} of them are warned of once. */
     private int unstampedSends;
     private boolean warnedUnstamped;
@@ -140,15 +105,8 @@ final class KernelTimestamps {
      * @param socket      the socket's stamps
      */
     KernelTimestamps(TimeSource clock, LongSupplier systemClock, Socket socket) {
-        this.clock = clock;
-        this.systemClock = systemClock;
+        this.carrier = new KernelStamps(clock, systemClock);
         this.socket = socket;
-    }
-
-    /** The system clock in Unix ns, as {@link Instant#now} reads it (CLOCK_REALTIME). */
-    static long systemNanos() {
-        Instant now = Instant.now();
-        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 
     /**
@@ -161,7 +119,7 @@ final class KernelTimestamps {
             LOG.info("T1 and T4 from user space: the sampler's socket is not an epoll channel (Vert.x's native transport is off)");
             return null;
         }
-        if (!Platform.isLinux() || !Platform.is64Bit() || !(Platform.isIntel() || Platform.isARM())) {
+        if (!KernelStamps.platformSupported()) {
             LOG.info("T1 and T4 from user space: kernel timestamps are read on 64-bit Linux on x86-64 and AArch64 only");
             return null;
         }
@@ -174,7 +132,7 @@ final class KernelTimestamps {
             socket.lastStamp(); // switches the socket's receive stamps on before any datagram arrives
             LOG.info(transmit ? "T1 and T4 from the kernel: transmit and receive timestamps on the sampler's socket"
                     : "T4 from the kernel, T1 from user space: the socket refused SO_TIMESTAMPING");
-            return new KernelTimestamps(clock, KernelTimestamps::systemNanos, socket);
+            return new KernelTimestamps(clock, KernelStamps::systemNanos, socket);
         } catch (VirtualMachineError e) {
             throw e;
         } catch (Throwable e) { // JNA cannot load (no libjnidispatch, an incompatible one, a /tmp without exec): read in user space
@@ -191,10 +149,7 @@ final class KernelTimestamps {
      * @return T4 on the local timescale (ns), never after {@code readNanos}
      */
     long arrival(long readNanos) {
-        long stamp = socket.lastStamp();
-        long[] now = now();
-        long t4 = carried(stamp, now[0], now[1], now[2], false);
-        return t4 == Long.MIN_VALUE || t4 > readNanos ? readNanos : t4;
+        return carrier.arrival(socket.lastStamp(), readNanos);
     }
 
     /**
@@ -219,10 +174,10 @@ final class KernelTimestamps {
             }
         }
         noteUnstamped(payloads, stamps);
-        long[] now = now();
+        long[] now = carrier.now();
         long[] t1 = new long[payloads.length];
         for (int i = 0; i < t1.length; i++) {
-            long carried = carried(stamps[i], now[0], now[1], now[2], true);
+            long carried = carrier.carried(stamps[i], now[0], now[1], now[2], true);
             t1[i] = carried == Long.MIN_VALUE || carried < userNanos ? userNanos : carried;
         }
         return t1;
@@ -270,39 +225,6 @@ final class KernelTimestamps {
         }
     }
 
-    /** Local timescale, system clock, local timescale, read in that order (ns). */
-    private long[] now() {
-        long localBefore = clock.nowNanos();
-        long system = systemClock.getAsLong();
-        long localAfter = clock.nowNanos();
-        return new long[] {localBefore, system, localAfter};
-    }
-
-    /**
-     * A stamp on the system clock carried to the local timescale, or {@link Long#MIN_VALUE} where it cannot be
-     * trusted (see the class comment); all ns, the clocks read in the order of the parameters.
-     *
-     * @param departure a T1, carried from the earlier local reading so that it is never late; else a T4, carried
-     *                  from the later one so that it is never early
-     */
-    long carried(long stamp, long localBefore, long systemNow, long localAfter, boolean departure) {
-        if (localAfter - localBefore > MAX_BRACKET_NANOS) {
-            return Long.MIN_VALUE;
-        }
-        long offset = systemNow - localBefore / 2 - localAfter / 2;
-        boolean stepped = systemLessLocal != Long.MIN_VALUE && Math.abs(offset - systemLessLocal) > MAX_STEP_NANOS;
-        systemLessLocal = offset;
-        if (stepped) {
-            refuseUpTo = systemNow;
-            return Long.MIN_VALUE;
-        }
-        if (stamp == Long.MIN_VALUE || stamp <= refuseUpTo) {
-            return Long.MIN_VALUE;
-        }
-        long age = systemNow - stamp;
-        return age < 0 || age > MAX_AGE_NANOS ? Long.MIN_VALUE : (departure ? localBefore : localAfter) - age;
-    }
-
     /**
      * The socket's stamps through the C library, with buffers of its own (event loop only). Nothing is asked of a
      * closed descriptor, whose number another socket may have by then.
@@ -321,8 +243,7 @@ final class KernelTimestamps {
 
         @Override
         public long lastStamp() {
-            return fd.isOpen() && CLibrary.ioctl(fd.intValue(), SIOCGSTAMPNS, timespec) == 0
-                    ? timespec.getLong(0) * 1_000_000_000L + timespec.getLong(8) : Long.MIN_VALUE;
+            return fd.isOpen() ? KernelStamps.lastStamp(fd.intValue(), timespec) : Long.MIN_VALUE;
         }
 
         @Override

@@ -34,6 +34,19 @@ class MonotonicReaderTest {
     }
 
     @Test
+    void aCarriedTransmitTimeMovesOnByTheLocalTimeAndIsServedLikeAReading() {
+        MonotonicReader reader = new MonotonicReader();
+        ClockModel model = synced(250_000L);
+        TimeReading received = reader.read(model, T0);
+        // 40 µs later on the local timescale: the reading's time plus 40 µs, the model's own time then.
+        long t3 = reader.carriedNow(received, T0, T0 + 40_000);
+        assertThat(t3).isEqualTo(received.nowNanos() + 40_000).isEqualTo(model.read(T0 + 40_000).nowNanos());
+        // Counted as served: a reading at the same instant comes after it, and a carried time is never one served before.
+        assertThat(reader.read(model, T0 + 40_000).nowNanos()).isGreaterThan(t3);
+        assertThat(reader.carriedNow(received, T0, T0 + 10_000)).isGreaterThan(t3 + 1);
+    }
+
+    @Test
     void aHoldWithinTheLimitKeepsTheStatusAndWidensTheBound() {
         MonotonicReader reader = new MonotonicReader();
         reader.read(synced(500_000_000L), T0);

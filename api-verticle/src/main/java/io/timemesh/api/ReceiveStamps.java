@@ -1,0 +1,74 @@
+package io.timemesh.api;
+
+import com.sun.jna.Memory;
+import io.timemesh.core.time.KernelStamps;
+import io.timemesh.core.time.TimeSource;
+import java.lang.reflect.Field;
+import java.nio.channels.DatagramChannel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * T2 from the kernel: when a request entered the host's network stack, rather than when the NTP server's thread,
+ * blocked in its receive, woke up and read a clock. On an idle VM that wake-up is most of the delay δ a client
+ * measures to us: 130–145 µs least of 30 against chronyd's 19 µs, which stamps its requests in the kernel
+ * (ntp_io_linux.c). After each receive the {@code SIOCGSTAMPNS} ioctl gives the datagram's receive stamp, which
+ * {@link KernelStamps} carries to the local timescale as an arrival: never early, so a client's interval
+ * [T3 − T4, T2 − T1] stays exact, and the reading after the receive wherever the stamp is in doubt.
+ *
+ * <p>A JDK channel does not give its descriptor: it is read from the channel's {@code fdVal} field, which needs
+ * {@code java.base/sun.nio.ch} opened (the launcher's manifest opens it for {@code java -jar}; elsewhere,
+ * {@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED}). Where it is not, or JNA cannot load, or the platform is
+ * not 64-bit Linux on x86-64 or AArch64, there is no instance and T2 is read in user space, as the log says.
+ * One instance per socket, used by its serving thread alone. Nothing is asked of a closed channel; one closed
+ * between the receive and the ask cannot send the reply.
+ */
+final class ReceiveStamps {
+    private static final Logger LOG = LoggerFactory.getLogger(ReceiveStamps.class);
+
+    private final DatagramChannel channel;
+    private final int fd;
+    private final KernelStamps carrier;
+    private final Memory timespec = new Memory(16);
+
+    private ReceiveStamps(DatagramChannel channel, int fd, TimeSource clock) {
+        this.channel = channel;
+        this.fd = fd;
+        this.carrier = new KernelStamps(clock, KernelStamps::systemNanos);
+    }
+
+    /**
+     * Receive stamps for {@code channel}, switched on before any request is read, or null (logged at INFO, with the
+     * reason) where they cannot be had.
+     */
+    static ReceiveStamps of(DatagramChannel channel, TimeSource clock) {
+        if (!KernelStamps.platformSupported()) {
+            LOG.info("NTP server: T2 from user space: kernel timestamps are read on 64-bit Linux on x86-64 and AArch64 only");
+            return null;
+        }
+        try {
+            Field fdVal = channel.getClass().getDeclaredField("fdVal");
+            fdVal.setAccessible(true);
+            ReceiveStamps stamps = new ReceiveStamps(channel, fdVal.getInt(channel), clock);
+            KernelStamps.lastStamp(stamps.fd, stamps.timespec); // switches the socket's receive stamps on
+            LOG.info("NTP server: T2 from the kernel's receive timestamps");
+            return stamps;
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable e) { // java.base/sun.nio.ch not opened, another JDK's channel, JNA that cannot load
+            LOG.info("NTP server: T2 from user space: kernel timestamps unavailable ({})", e.toString());
+            return null;
+        }
+    }
+
+    /**
+     * When the datagram just received arrived, on the local timescale (ns): its kernel stamp carried, or
+     * {@code readNanos} where there is none to trust.
+     *
+     * @param readNanos the local timescale (ns) read after the receive that returned the datagram
+     * @return the arrival (ns), never after {@code readNanos}
+     */
+    long arrival(long readNanos) {
+        return carrier.arrival(channel.isOpen() ? KernelStamps.lastStamp(fd, timespec) : Long.MIN_VALUE, readNanos);
+    }
+}
