@@ -201,11 +201,11 @@ public final class NtpServerVerticle extends VerticleBase {
      * reads.
      */
     private void serve(DatagramChannel socket) {
-        ReceiveStamps stamps = ReceiveStamps.of(socket, clock::localNanos);
-        ByteBuffer in = ByteBuffer.allocateDirect(MAX_REQUEST + 1);
-        ByteBuffer out = ByteBuffer.allocateDirect(MAX_REQUEST);
-        byte[] request = new byte[MAX_REQUEST];
         try {
+            ReceiveStamps stamps = ReceiveStamps.of(socket, clock::localNanos);
+            ByteBuffer in = ByteBuffer.allocateDirect(MAX_REQUEST + 1);
+            ByteBuffer out = ByteBuffer.allocateDirect(MAX_REQUEST);
+            byte[] request = new byte[MAX_REQUEST];
             while (socket.isOpen()) {
                 try {
                     in.clear();
@@ -213,9 +213,7 @@ public final class NtpServerVerticle extends VerticleBase {
                     ClockModel model = clock.model(); // one model for the reading and the header
                     long read = clock.localNanos();
                     TimeReading reading = clock.reader().read(model, read);
-                    // T2: the served time at the request's arrival, which the kernel stamped before this thread woke.
-                    Received received = new Received(reading, read,
-                            reading.nowNanos() - (stamps == null ? 0 : read - stamps.arrival(read)));
+                    Received received = Received.of(model, reading, read, stamps == null ? read : stamps.arrival(read));
                     int length = in.flip().remaining();
                     if (length > MAX_REQUEST) {
                         counters.ntpRequest(NtpOutcome.MALFORMED); // longer than any request we answer
@@ -261,19 +259,40 @@ public final class NtpServerVerticle extends VerticleBase {
     /**
      * The clock read after a receive.
      *
+     * @param model      the model read
      * @param reading    the reading (the header's root fields and status)
      * @param localNanos the local time it was read at (ns)
-     * @param t2Nanos    the receive timestamp T2, Unix ns on the served timescale: the reading's time less how long
-     *                   before it the kernel stamped the datagram
+     * @param t2Nanos    the receive timestamp T2, Unix ns on the served timescale
+     * @param plain      whether the reading is the model's own (not held after a step back) and no leap second is
+     *                   scheduled: the served scale then runs with true time, which T3 may be carried along
      */
-    private record Received(TimeReading reading, long localNanos, long t2Nanos) {}
-
-    /** T3, Unix ns: the reading carried to now, cheaply, so that as little as can be happens between it and the send. */
-    private long transmitNanos(Received received) {
-        return clock.reader().carriedNow(received.reading(), received.localNanos(), clock.localNanos());
+    record Received(ClockModel model, TimeReading reading, long localNanos, long t2Nanos, boolean plain) {
+        /**
+         * T2 for a request that arrived at local time {@code arrivalNanos} ({@code localNanos} where unknown): the
+         * reading's time less the time since, counted at the slowest rate true time can have run (1 − maxDrift), so
+         * that true time at the arrival is inside the reading's bound moved back by it: never early for the
+         * client's interval. With a leap second scheduled (the served scale may stand still), the reading's time.
+         */
+        static Received of(ClockModel model, TimeReading reading, long localNanos, long arrivalNanos) {
+            boolean leap = model.leapSecond() != null;
+            long age = leap ? 0 : localNanos - arrivalNanos;
+            long t2 = reading.nowNanos() - age + (long) Math.ceil(age * model.limits().maxDrift());
+            return new Received(model, reading, localNanos, t2,
+                    !leap && reading.nowNanos() == model.read(localNanos).nowNanos());
+        }
     }
 
-    /** The reply to one datagram, with its T3 read last thing; null for one that gets none. */
+    /**
+     * T3, Unix ns: the reading carried to now in a few instructions, so that as little as can be happens between it and
+     * the send; a whole reading where the served scale may not run with true time (a hold, a leap second).
+     */
+    private long transmitNanos(Received received) {
+        return received.plain()
+                ? clock.reader().carriedNow(received.model(), received.reading(), received.localNanos(), clock.localNanos())
+                : clock.read(received.model()).nowNanos();
+    }
+
+    /** The reply to one datagram, with its T3 read last thing (before the seal, for NTS); null for one that gets none. */
     private byte[] answer(byte[] request, int length, InetSocketAddress sender, ClockModel model, Received received) {
         Optional<NtpPacket> ask = NtpResponder.request(request, length);
         if (ask.isEmpty()) {

@@ -11,17 +11,20 @@ import org.slf4j.LoggerFactory;
 /**
  * T2 from the kernel: when a request entered the host's network stack, rather than when the NTP server's thread,
  * blocked in its receive, woke up and read a clock. On an idle VM that wake-up is most of the delay δ a client
- * measures to us: 130–145 µs least of 30 against chronyd's 19 µs, which stamps its requests in the kernel
+ * measures to us: 128–167 µs least of 30 against chronyd's 17–25 µs, which stamps its requests in the kernel
  * (ntp_io_linux.c). After each receive the {@code SIOCGSTAMPNS} ioctl gives the datagram's receive stamp, which
- * {@link KernelStamps} carries to the local timescale as an arrival: never early, so a client's interval
- * [T3 − T4, T2 − T1] stays exact, and the reading after the receive wherever the stamp is in doubt.
+ * {@link KernelStamps} carries to the local timescale as an arrival (never early; the reading after the receive
+ * wherever the stamp is in doubt); T2 is then the reading less the wait at the slowest rate true time can run
+ * ({@code NtpServerVerticle.Received}), so a client's interval [T3 − T4, T2 − T1] stays exact.
  *
  * <p>A JDK channel does not give its descriptor: it is read from the channel's {@code fdVal} field, which needs
  * {@code java.base/sun.nio.ch} opened (the launcher's manifest opens it for {@code java -jar}; elsewhere,
  * {@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED}). Where it is not, or JNA cannot load, or the platform is
  * not 64-bit Linux on x86-64 or AArch64, there is no instance and T2 is read in user space, as the log says.
- * One instance per socket, used by its serving thread alone. Nothing is asked of a closed channel; one closed
- * between the receive and the ask cannot send the reply.
+ * One instance per socket, used by its serving thread alone. Nothing is asked of a channel seen closed; one closed
+ * between that check and the ask may have its descriptor's number taken by another socket, whose stamp is then
+ * read, but a closed channel cannot send the reply. Where the stamps stop coming (every one refused), a warning
+ * says so once.
  */
 final class ReceiveStamps {
     private static final Logger LOG = LoggerFactory.getLogger(ReceiveStamps.class);
@@ -30,6 +33,10 @@ final class ReceiveStamps {
     private final int fd;
     private final KernelStamps carrier;
     private final Memory timespec = new Memory(16);
+    /** Receives in a row whose stamp was refused; {@link #UNSTAMPED_WARNING} of them are warned of once. */
+    private int unstamped;
+    private boolean warned;
+    static final int UNSTAMPED_WARNING = 8;
 
     private ReceiveStamps(DatagramChannel channel, int fd, TimeSource clock) {
         this.channel = channel;
@@ -69,6 +76,12 @@ final class ReceiveStamps {
      * @return the arrival (ns), never after {@code readNanos}
      */
     long arrival(long readNanos) {
-        return carrier.arrival(channel.isOpen() ? KernelStamps.lastStamp(fd, timespec) : Long.MIN_VALUE, readNanos);
+        long arrival = carrier.arrival(channel.isOpen() ? KernelStamps.lastStamp(fd, timespec) : Long.MIN_VALUE, readNanos);
+        unstamped = arrival == readNanos ? unstamped + 1 : 0;
+        if (unstamped == UNSTAMPED_WARNING && !warned) {
+            warned = true;
+            LOG.warn("NTP server: T2 from user space: no usable receive stamp for {} requests in a row", UNSTAMPED_WARNING);
+        }
+        return arrival;
     }
 }

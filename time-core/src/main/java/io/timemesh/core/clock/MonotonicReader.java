@@ -25,19 +25,6 @@ public final class MonotonicReader {
      * @return a reading whose {@code nowNanos} is greater than every earlier reading's of this reader
      *         (by 1 ns at least), with an interval that still holds true time and an honest status
      */
-    /**
-     * The time of {@code reading}, taken at local time {@code readLocalNanos}, carried to local time {@code localNanos}
-     * at the local timescale's rate, and served as {@link #read} serves it (greater than every earlier reading): a
-     * transmit timestamp got in a few instructions, for a reply whose other fields came from {@code reading}. It
-     * leaves out the model's frequency and slew over the gap (500 ppm at most: 0.5 ns per µs).
-     *
-     * @return Unix ns on the served timescale
-     */
-    public long carriedNow(TimeReading reading, long readLocalNanos, long localNanos) {
-        long now = reading.nowNanos() + (localNanos - readLocalNanos);
-        return lastServed.accumulateAndGet(now, (last, next) -> Math.max(last + 1, next));
-    }
-
     public TimeReading read(ClockModel model, long localNanos) {
         TimeReading reading = model.read(localNanos);
         long served = lastServed.accumulateAndGet(reading.nowNanos(), (last, now) -> Math.max(last + 1, now));
@@ -55,5 +42,21 @@ public final class MonotonicReader {
         }
         return new TimeReading(served, reading.earliestNanos(), latest, bound, reading.status(), reading.stratum(),
                 reading.leap(), reading.smearNanos());
+    }
+
+    /**
+     * T3 got in a few instructions: the time of {@code reading}, taken at local time {@code readLocalNanos} and not
+     * held, carried to local time {@code localNanos} at the slowest rate the true time can have run against the local
+     * timescale (1 − maxDrift), so never later than true time is inside the reading's bound; served as {@link #read}
+     * serves (greater than every earlier reading). For a reply whose other fields came from {@code reading}: it leaves
+     * out the model's frequency and slew over the gap, a few ns per µs.
+     *
+     * @param reading a reading of {@code model} that was not held (its time the model's own)
+     * @return Unix ns on the served timescale
+     */
+    public long carriedNow(ClockModel model, TimeReading reading, long readLocalNanos, long localNanos) {
+        long gap = localNanos - readLocalNanos;
+        long now = reading.nowNanos() + gap - (long) Math.ceil(gap * model.limits().maxDrift());
+        return lastServed.accumulateAndGet(now, (last, next) -> Math.max(last + 1, next));
     }
 }

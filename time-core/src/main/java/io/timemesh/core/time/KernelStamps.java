@@ -126,9 +126,11 @@ public final class KernelStamps {
         }
         long offset = systemNow - localBefore / 2 - localAfter / 2;
         boolean stepped = systemLessLocal != Long.MIN_VALUE && Math.abs(offset - systemLessLocal) > MAX_STEP_NANOS;
+        long back = stepped ? Math.max(0, systemLessLocal - offset) : 0;
         systemLessLocal = offset;
         if (stepped) {
-            refuseUpTo = systemNow;
+            // Every stamp from before the step; after a step back, those of its last moments read as younger.
+            refuseUpTo = systemNow + back;
             return Long.MIN_VALUE;
         }
         if (stamp == Long.MIN_VALUE || stamp <= refuseUpTo) {

@@ -34,16 +34,21 @@ class MonotonicReaderTest {
     }
 
     @Test
-    void aCarriedTransmitTimeMovesOnByTheLocalTimeAndIsServedLikeAReading() {
+    void aCarriedTransmitTimeMovesOnAtTheSlowestRateTrueTimeCanRunAndIsServedLikeAReading() {
         MonotonicReader reader = new MonotonicReader();
         ClockModel model = synced(250_000L);
         TimeReading received = reader.read(model, T0);
-        // 40 µs later on the local timescale: the reading's time plus 40 µs, the model's own time then.
-        long t3 = reader.carriedNow(received, T0, T0 + 40_000);
-        assertThat(t3).isEqualTo(received.nowNanos() + 40_000).isEqualTo(model.read(T0 + 40_000).nowNanos());
+        // 40 µs later on the local timescale: 40 µs less maxDrift's 15 ppm of it (0.6 ns, rounded up), so never later
+        // than the model's own time then, which runs with the local timescale here.
+        long t3 = reader.carriedNow(model, received, T0, T0 + 40_000);
+        assertThat(t3).isEqualTo(received.nowNanos() + 40_000 - 1)
+                .isLessThanOrEqualTo(model.read(T0 + 40_000).nowNanos());
+        // 10 ms on, 150 ns of it held back.
+        assertThat(reader.carriedNow(model, received, T0, T0 + 10_000_000)).isEqualTo(received.nowNanos() + 10_000_000 - 150);
         // Counted as served: a reading at the same instant comes after it, and a carried time is never one served before.
-        assertThat(reader.read(model, T0 + 40_000).nowNanos()).isGreaterThan(t3);
-        assertThat(reader.carriedNow(received, T0, T0 + 10_000)).isGreaterThan(t3 + 1);
+        long later = reader.read(model, T0 + 10_000_000).nowNanos();
+        assertThat(later).isGreaterThan(received.nowNanos() + 10_000_000 - 150);
+        assertThat(reader.carriedNow(model, received, T0, T0 + 20_000)).isEqualTo(later + 1);
     }
 
     @Test

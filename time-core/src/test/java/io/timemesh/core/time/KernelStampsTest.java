@@ -66,6 +66,29 @@ class KernelStampsTest {
     }
 
     @Test
+    void aStepBackRefusesTheStampsOfItsLastMomentsThatNowLookYounger() {
+        KernelStamps stamps = rule();
+        long local = 10_000_000_000L;
+        carried(stamps, local, SYSTEM_LESS_LOCAL, 300_000);
+        // The system clock is stepped 40 ms back: a stamp taken 10 ms before the step reads as 30 ms in the future,
+        // and later, as younger than it is: refused until the system clock has passed where it stood at the step.
+        long stepped = SYSTEM_LESS_LOCAL - 40_000_000;
+        long later = local + 1_000_000_000L;
+        long system = later + 1_000 + stepped;
+        long beforeStep = system + 30_000_000;
+        assertThat(stamps.carried(beforeStep, later, system, later + 2_000, true)).isEqualTo(Long.MIN_VALUE);
+        long next = later + 35_000_000;
+        long systemNext = next + 1_000 + stepped;
+        assertThat(stamps.carried(beforeStep, next, systemNext, next + 2_000, true)).as("looks 5 ms old")
+                .isEqualTo(Long.MIN_VALUE);
+        // Stamps the clock reads as from after that are used again (before it, a stamp cannot say which side it is).
+        long after = later + 50_000_000;
+        long systemAfter = after + 1_000 + stepped;
+        assertThat(stamps.carried(systemAfter - 200_000, after, systemAfter, after + 2_000, false)).as("one from after")
+                .isEqualTo(after + 2_000 - 200_000);
+    }
+
+    @Test
     void slewingBelowTheStepLimitKeepsTheStamps() {
         KernelStamps stamps = rule();
         long local = 10_000_000_000L;
