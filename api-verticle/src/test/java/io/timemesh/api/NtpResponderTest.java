@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import io.timemesh.core.clock.ClockModel;
 import io.timemesh.core.clock.LeapMode;
 import io.timemesh.core.clock.LeapSecond;
+import io.timemesh.core.clock.MonotonicReader;
 import io.timemesh.core.clock.ClockStatus;
 import io.timemesh.core.clock.TimeReading;
 import io.timemesh.core.ntp.DecodeResult;
@@ -192,6 +193,30 @@ class NtpResponderTest {
         NtpPacket reply = decode(answer(clientRequest(1), at, sixteen, at, -20).orElseThrow());
         assertThat(reply.leap()).isEqualTo(LeapIndicator.ALARM);
         assertThat(reply.stratum()).isEqualTo(16);
+    }
+
+    @Test
+    void t2IsTheReadingLessTheRequestsWaitAtTheSlowestRateTrueTimeRuns() {
+        MonotonicReader reader = new MonotonicReader();
+        long read = T0 + S;
+        TimeReading reading = reader.read(SYNCED, read);
+        // Arrived 100 µs before the read: 100 µs back, less 15 ppm of it (1.5 ns, rounded up), so never early.
+        NtpServerVerticle.Received received = NtpServerVerticle.Received.of(SYNCED, reading, read, read - 100_000);
+        assertThat(received.t2Nanos()).isEqualTo(reading.nowNanos() - 100_000 + 2);
+        assertThat(received.plain()).as("the model's own reading: T3 carried from it").isTrue();
+        assertThat(NtpServerVerticle.Received.of(SYNCED, reading, read, read).t2Nanos()).as("arrival unknown")
+                .isEqualTo(reading.nowNanos());
+        // A reading held (time would have gone back) is not carried along for T3.
+        TimeReading held = reader.read(SYNCED, read - 1_000);
+        assertThat(NtpServerVerticle.Received.of(SYNCED, held, read - 1_000, read - 101_000).plain()).isFalse();
+        // With a leap second scheduled the served scale may stand still: T2 is the reading, T3 a whole reading.
+        long midnight = java.time.Instant.parse("2027-01-01T00:00:00Z").getEpochSecond() * S;
+        ClockModel leaping = following(T0, 2, "127.0.5.1:123", "127.0.5.1:123", LeapIndicator.LAST_MINUTE_61,
+                new LeapSecond(midnight, true, LeapMode.STEP));
+        TimeReading beforeLeap = leaping.read(read);
+        NtpServerVerticle.Received leap = NtpServerVerticle.Received.of(leaping, beforeLeap, read, read - 100_000);
+        assertThat(leap.t2Nanos()).isEqualTo(beforeLeap.nowNanos());
+        assertThat(leap.plain()).isFalse();
     }
 
     /**
