@@ -264,7 +264,8 @@ public final class NtpServerVerticle extends VerticleBase {
      * @param localNanos the local time it was read at (ns)
      * @param t2Nanos    the receive timestamp T2, Unix ns on the served timescale
      * @param plain      whether the reading is the model's own (not held after a step back) and no leap second is
-     *                   scheduled: the served scale then runs with true time, which T3 may be carried along
+     *                   scheduled (from its announcement to a day after it): T3 may then be carried from the reading at
+     *                   the slowest rate true time can run
      */
     record Received(ClockModel model, TimeReading reading, long localNanos, long t2Nanos, boolean plain) {
         /**

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * One instance per socket, used by its serving thread alone. Nothing is asked of a channel seen closed; one closed
  * between that check and the ask may have its descriptor's number taken by another socket, whose stamp is then
  * read, but a closed channel cannot send the reply. Where the stamps stop coming (every one refused), a warning
- * says so once.
+ * says so, once until they come again.
  */
 final class ReceiveStamps {
     private static final Logger LOG = LoggerFactory.getLogger(ReceiveStamps.class);
@@ -78,6 +78,7 @@ final class ReceiveStamps {
     long arrival(long readNanos) {
         long arrival = carrier.arrival(channel.isOpen() ? KernelStamps.lastStamp(fd, timespec) : Long.MIN_VALUE, readNanos);
         unstamped = arrival == readNanos ? unstamped + 1 : 0;
+        warned &= unstamped > 0; // stamps came again: a later stop is worth a warning of its own
         if (unstamped == UNSTAMPED_WARNING && !warned) {
             warned = true;
             LOG.warn("NTP server: T2 from user space: no usable receive stamp for {} requests in a row", UNSTAMPED_WARNING);

@@ -49,7 +49,8 @@ public final class MonotonicReader {
      * held, carried to local time {@code localNanos} at the slowest rate the true time can have run against the local
      * timescale (1 − maxDrift), so never later than true time is inside the reading's bound; served as {@link #read}
      * serves (greater than every earlier reading). For a reply whose other fields came from {@code reading}: it leaves
-     * out the model's frequency and slew over the gap, a few ns per µs.
+     * out the model's frequency and slew over the gap (about 0.5 ns per µs at most by default), which can only make
+     * it earlier.
      *
      * @param reading a reading of {@code model} that was not held (its time the model's own)
      * @return Unix ns on the served timescale

@@ -18,7 +18,8 @@ import java.util.function.LongSupplier;
  * <ul>
  *   <li>the two clocks read more than {@link #MAX_BRACKET_NANOS} apart (the thread was preempted between them);</li>
  *   <li>the system clock moved against the local timescale by more than {@link #MAX_STEP_NANOS} since the
- *       last stamp: it was stepped, and every stamp from before the step is refused too;</li>
+ *       last stamp: it was stepped, and every stamp from before the step is refused too (after a step back, every
+ *       stamp up to where the clock stood before it);</li>
  *   <li>a stamp younger than zero or older than {@link #MAX_AGE_NANOS}, or none.</li>
  * </ul>
  * A step smaller than {@link #MAX_STEP_NANOS} inside the µs between a stamp and its reading is the case left: it
@@ -40,7 +41,7 @@ public final class KernelStamps {
     private final LongSupplier systemClock;
     /** System clock less local timescale at the last reading (ns); {@link Long#MIN_VALUE} before the first. */
     private long systemLessLocal = Long.MIN_VALUE;
-    /** Stamps at or before this system-clock instant (ns) were taken before a step and are refused. */
+    /** Stamps at or before this system-clock instant (ns) may have been taken before a step and are refused. */
     private long refuseUpTo = Long.MIN_VALUE;
 
     /**
@@ -129,8 +130,9 @@ public final class KernelStamps {
         long back = stepped ? Math.max(0, systemLessLocal - offset) : 0;
         systemLessLocal = offset;
         if (stepped) {
-            // Every stamp from before the step; after a step back, those of its last moments read as younger.
-            refuseUpTo = systemNow + back;
+            // Every stamp from before the step; after a step back, those of its last moments read as younger (the
+            // step measured to a bracket's width; a second step never lowers the line).
+            refuseUpTo = Math.max(refuseUpTo, systemNow + back + MAX_BRACKET_NANOS);
             return Long.MIN_VALUE;
         }
         if (stamp == Long.MIN_VALUE || stamp <= refuseUpTo) {
