@@ -67,10 +67,10 @@ class KernelTimestampsTest {
     /** A local timescale that advances 1 µs at each reading, from 10 s, and a system clock {@link #SYSTEM_LESS_LOCAL} ahead. */
     private static final class FakeClocks {
         final AtomicLong local = new AtomicLong(10_000_000_000L);
-
-        KernelTimestamps stamps(FakeSocket socket) {
-            return new KernelTimestamps(() -> local.getAndAdd(1_000), () -> local.get() + SYSTEM_LESS_LOCAL, socket);
-        }
+        final FakeSocket socket = new FakeSocket();
+        /** The rule under test, on these clocks and {@link #socket}. */
+        final KernelTimestamps stamps = new KernelTimestamps(() -> local.getAndAdd(1_000),
+                () -> local.get() + SYSTEM_LESS_LOCAL, socket);
 
         long system() {
             return local.get() + SYSTEM_LESS_LOCAL;
@@ -86,72 +86,66 @@ class KernelTimestampsTest {
     @Test
     void aReceiveStampIsCarriedToItsArrivalAndNeverAfterTheRead() {
         FakeClocks clocks = new FakeClocks();
-        FakeSocket socket = new FakeSocket();
-        KernelTimestamps stamps = clocks.stamps(socket);
         long read = clocks.local.get();
-        socket.last = clocks.system() - 300_000; // arrived 300 µs before the read
+        clocks.socket.last = clocks.system() - 300_000; // arrived 300 µs before the read
         // The local clock read at read and read + 1 µs, the system clock at read + 1 µs: carried from the later
         // local reading, T4 is exactly the arrival.
-        assertThat(stamps.arrival(read)).isEqualTo(read - 300_000);
+        assertThat(clocks.stamps.arrival(read)).isEqualTo(read - 300_000);
         // A stamp that would put the arrival after the read (a read reported early) gives the read.
         long early = clocks.local.get() - 500_000;
-        socket.last = clocks.system() - 100_000;
-        assertThat(stamps.arrival(early)).isEqualTo(early);
+        clocks.socket.last = clocks.system() - 100_000;
+        assertThat(clocks.stamps.arrival(early)).isEqualTo(early);
     }
 
     @Test
     void aTransmitStampIsADatagramsOnlyIfItCarriesTheDatagramsBytes() {
         FakeClocks clocks = new FakeClocks();
-        FakeSocket socket = new FakeSocket();
-        KernelTimestamps stamps = clocks.stamps(socket);
         long userT1 = clocks.local.get() - 1_000_000;
         byte[] a = payload(1);
         byte[] b = payload(2);
         // Both stamped, in either order: each datagram gets its own, carried from the local reading 1 µs before the
         // system clock's, so 1 µs early rather than late.
-        socket.transmitted(b, clocks.system() - 40_000);
-        socket.transmitted(a, clocks.system() - 80_000);
+        clocks.socket.transmitted(b, clocks.system() - 40_000);
+        clocks.socket.transmitted(a, clocks.system() - 80_000);
         long base = clocks.local.get();
-        assertThat(stamps.departures(new byte[][] {a, b}, userT1)).containsExactly(base - 81_000, base - 41_000);
+        assertThat(clocks.stamps.departures(new byte[][] {a, b}, userT1)).containsExactly(base - 81_000, base - 41_000);
         // A stamp late from an earlier send, and a datagram that left without one: the stale stamp is nobody's.
-        socket.transmitted(payload(3), clocks.system() - 10_000);
-        assertThat(stamps.departures(new byte[][] {payload(4)}, userT1)).containsExactly(userT1);
-        assertThat(socket.queue).isEmpty();
+        clocks.socket.transmitted(payload(3), clocks.system() - 10_000);
+        assertThat(clocks.stamps.departures(new byte[][] {payload(4)}, userT1)).containsExactly(userT1);
+        assertThat(clocks.socket.queue).isEmpty();
         // A datagram that wants no T1 (the warm-up) takes no stamp; one from before the user-space T1 is refused.
-        socket.transmitted(a, clocks.system() - 10_000);
-        assertThat(stamps.departures(new byte[][] {null}, userT1)).containsExactly(userT1);
+        clocks.socket.transmitted(a, clocks.system() - 10_000);
+        assertThat(clocks.stamps.departures(new byte[][] {null}, userT1)).containsExactly(userT1);
         long justNow = clocks.local.get();
-        socket.transmitted(a, clocks.system() - 5_000_000);
-        assertThat(stamps.departures(new byte[][] {a}, justNow)).containsExactly(justNow);
+        clocks.socket.transmitted(a, clocks.system() - 5_000_000);
+        assertThat(clocks.stamps.departures(new byte[][] {a}, justNow)).containsExactly(justNow);
         // A payload the looped packet is too short to end with.
-        socket.queue.add(new KernelTimestamps.Transmitted(new byte[10], clocks.system() - 10_000));
-        assertThat(stamps.departures(new byte[][] {a}, userT1)).containsExactly(userT1);
+        clocks.socket.queue.add(new KernelTimestamps.Transmitted(new byte[10], clocks.system() - 10_000));
+        assertThat(clocks.stamps.departures(new byte[][] {a}, userT1)).containsExactly(userT1);
         // Stamps drained unpaired are gone.
-        socket.transmitted(a, clocks.system() - 10_000);
-        stamps.dropStaleTransmitStamps();
-        assertThat(socket.queue).isEmpty();
+        clocks.socket.transmitted(a, clocks.system() - 10_000);
+        clocks.stamps.dropStaleTransmitStamps();
+        assertThat(clocks.socket.queue).isEmpty();
     }
 
     @Test
     void sendsThatFindNoTransmitStampAreWarnedOfOnceWhenEightComeInARow() {
         FakeClocks clocks = new FakeClocks();
-        FakeSocket socket = new FakeSocket();
-        KernelTimestamps stamps = clocks.stamps(socket);
         long userT1 = clocks.local.get();
         // Seven unstamped, then one stamped: the count starts again.
         for (int i = 1; i < KernelTimestamps.UNSTAMPED_WARNING; i++) {
-            stamps.departures(new byte[][] {payload(i)}, userT1);
+            clocks.stamps.departures(new byte[][] {payload(i)}, userT1);
         }
-        socket.transmitted(payload(100), clocks.system() - 1_000);
-        stamps.departures(new byte[][] {payload(100)}, userT1);
+        clocks.socket.transmitted(payload(100), clocks.system() - 1_000);
+        clocks.stamps.departures(new byte[][] {payload(100)}, userT1);
         // Sends that want no T1 (the warm-up) neither count nor reset.
         for (int i = 1; i < KernelTimestamps.UNSTAMPED_WARNING; i++) {
-            stamps.departures(new byte[][] {payload(200 + i)}, userT1);
-            stamps.departures(new byte[][] {null}, userT1);
+            clocks.stamps.departures(new byte[][] {payload(200 + i)}, userT1);
+            clocks.stamps.departures(new byte[][] {null}, userT1);
         }
-        assertThat(stamps.warnedUnstamped()).isFalse();
-        stamps.departures(new byte[][] {payload(300)}, userT1);
-        assertThat(stamps.warnedUnstamped()).isTrue();
+        assertThat(clocks.stamps.warnedUnstamped()).isFalse();
+        clocks.stamps.departures(new byte[][] {payload(300)}, userT1);
+        assertThat(clocks.stamps.warnedUnstamped()).isTrue();
     }
 
     /**
