@@ -220,7 +220,7 @@ public final class NtpServerVerticle extends VerticleBase {
                         continue;
                     }
                     in.get(request, 0, length);
-                    byte[] reply = answer(request, length, (InetSocketAddress) sender, model, received);
+                    byte[] reply = answer(request, length, (InetSocketAddress) sender, received);
                     if (reply != null) {
                         out.clear();
                         out.put(reply).flip();
@@ -294,7 +294,7 @@ public final class NtpServerVerticle extends VerticleBase {
     }
 
     /** The reply to one datagram, with its T3 read last thing (before the seal, for NTS); null for one that gets none. */
-    private byte[] answer(byte[] request, int length, InetSocketAddress sender, ClockModel model, Received received) {
+    private byte[] answer(byte[] request, int length, InetSocketAddress sender, Received received) {
         Optional<NtpPacket> ask = NtpResponder.request(request, length);
         if (ask.isEmpty()) {
             counters.ntpRequest(NtpResponder.refusal(request, length));
@@ -305,7 +305,7 @@ public final class NtpServerVerticle extends VerticleBase {
             counters.ntpRequest(kissOfDeath ? NtpOutcome.RATE_LIMITED_KISS : NtpOutcome.RATE_LIMITED_DROPPED);
             return kissOfDeath ? NtpResponder.kissRate(ask.get(), received.reading()) : null;
         }
-        byte[] reply = NtpResponder.header(model, received.reading(), precisionLog2);
+        byte[] reply = NtpResponder.header(received.model(), received.reading(), precisionLog2);
         NtpResponder.fill(reply, ask.get(), NtpTimestamp.fromUnixNanos(received.t2Nanos()));
         if (ntsKeys != null) {
             NtsServerExchange.Request nts = NtsServerExchange.read(request, length, ntsKeys);
