@@ -15,18 +15,17 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.logging.LoggingPreferences;
-import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -123,16 +122,29 @@ class DashboardTest {
         assertThat(times).allMatch(t -> t.matches("([01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d"), "ISO 8601, 24-hour");
         assertThat((String) js.executeScript("return window.timemeshCharts.history.options.scales.x.title.text"))
                 .contains("UTC", "24-hour");
-        List<WebElement> sources = browser.findElements(By.cssSelector("#sources tr.source"));
+        // The page redraws its tables every poll, so a row read element by element can go stale between two
+        // reads: one script takes the rows, the falsetickers and the status from the same drawing.
+        @SuppressWarnings("unchecked")
+        Map<String, Object> page = (Map<String, Object>) js.executeScript(
+                "return {rows: Array.from(document.querySelectorAll('#sources tr.source')).map(r => ({"
+                        + " text: r.innerText, state: r.getAttribute('data-state'),"
+                        + " auth: r.querySelectorAll('td')[2].innerText})),"
+                        + " falsetickers: Array.from(document.querySelectorAll('#falsetickers li.falseticker'))"
+                        + ".map(li => li.innerText),"
+                        + " status: document.getElementById('status').innerText};");
+        @SuppressWarnings("unchecked")
+        List<Map<String, String>> sources = (List<Map<String, String>>) page.get("rows");
         assertThat(sources).hasSize(6);
-        WebElement silent = sources.stream().filter(r -> r.getText().startsWith(mute.hostPort())).findFirst().orElseThrow();
-        assertThat(silent.getAttribute("data-state")).isEqualTo("unreachable");
-        assertThat(silent.getText()).contains("timeout"); // why: its exchanges time out
+        Map<String, String> silent = sources.stream().filter(r -> r.get("text").startsWith(mute.hostPort()))
+                .findFirst().orElseThrow();
+        assertThat(silent.get("state")).isEqualTo("unreachable");
+        assertThat(silent.get("text")).contains("timeout"); // why: its exchanges time out
         // The auth column: plain NTP sources here (NTS ones show NTS:cookies, as NtsSourceNodeTest checks the CLI).
-        assertThat(silent.findElements(By.tagName("td")).get(2).getText()).isEqualTo("–");
-        List<WebElement> falsetickers = browser.findElements(By.cssSelector("#falsetickers li.falseticker"));
-        assertThat(falsetickers).singleElement().satisfies(li -> assertThat(li.getText()).startsWith(liar.hostPort()));
-        assertThat(browser.findElement(By.id("status")).getText()).isEqualTo("SYNCHRONIZED");
+        assertThat(silent.get("auth")).isEqualTo("–");
+        @SuppressWarnings("unchecked")
+        List<String> falsetickers = (List<String>) page.get("falsetickers");
+        assertThat(falsetickers).singleElement().satisfies(li -> assertThat(li).startsWith(liar.hostPort()));
+        assertThat(page.get("status")).isEqualTo("SYNCHRONIZED");
 
         new WebDriverWait(browser, Duration.ofSeconds(15)).until(b -> ((Number) js.executeScript(
                 "return window.timemeshCharts.history.data.labels.length")).intValue() >= 8); // a little history
