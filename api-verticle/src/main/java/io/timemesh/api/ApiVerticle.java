@@ -69,9 +69,6 @@ public final class ApiVerticle extends VerticleBase {
      */
     private static final long SCRAPE_REUSE_NANOS = 1_000_000_000L;
 
-    /** How often the per-source gauges are refreshed from the selector. */
-    private static final long SOURCE_METRICS_MILLIS = 2_000;
-
     /** Unpredictable nonces: an uninvited member that could guess them could collect answers in advance. */
     private static final SecureRandom NONCES = new SecureRandom();
 
@@ -84,6 +81,10 @@ public final class ApiVerticle extends VerticleBase {
     /** The last scrape, encoded once: each answer sends a slice of it, not a new UTF-8 copy of 20 KB. */
     private Buffer scrape;
     private long scrapedAtNanos;
+    /** The scrape under way (the selector asked for its sources' views), which later requests wait for; else null. */
+    private Future<Buffer> scraping;
+    /** timemesh's own gauges; null without a registry. */
+    private MeshMetrics meshMetrics;
 
     /**
      * @param clock  the node's local timescale
@@ -232,14 +233,43 @@ public final class ApiVerticle extends VerticleBase {
         return router;
     }
 
-    /** The Prometheus text exposition (format 0.0.4, as Vert.x's scraping handler serves it), at most 1 s old. */
+    /**
+     * The Prometheus text exposition (format 0.0.4, as Vert.x's scraping handler serves it), at most 1 s old. The
+     * per-source gauges are refreshed from the selector when a scrape is due, not on a timer: a node asks for every
+     * source's view once per scrape (Prometheus's 15 s to 1 min), and the gauges are as fresh as the scrape. Should
+     * the selector not answer within {@code selectorTimeoutMillis}, the scrape shows the views last received (their
+     * sample ages still growing).
+     */
     private void metrics(RoutingContext ctx) {
-        long now = System.nanoTime();
-        if (scrape == null || now - scrapedAtNanos >= SCRAPE_REUSE_NANOS) {
-            scrape = Buffer.buffer(registry.scrape());
-            scrapedAtNanos = now;
+        if (scrape != null && System.nanoTime() - scrapedAtNanos < SCRAPE_REUSE_NANOS) {
+            sendScrape(ctx, scrape);
+            return;
         }
-        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8").end(scrape);
+        if (scraping == null) {
+            scraping = askSelector(EventBusAddresses.SELECTOR_SOURCES, new JsonObject())
+                    .andThen(views -> {
+                        if (views.succeeded()) {
+                            meshMetrics.onSources((JsonArray) views.result());
+                        }
+                    })
+                    .transform(ignored -> {
+                        scraping = null; // first: a scrape that throws fails this one, not every later one
+                        scrape = Buffer.buffer(registry.scrape());
+                        scrapedAtNanos = System.nanoTime();
+                        return Future.succeededFuture(scrape);
+                    });
+        }
+        scraping.onComplete(text -> {
+            if (text.succeeded()) {
+                sendScrape(ctx, text.result());
+            } else {
+                ctx.fail(text.cause());
+            }
+        });
+    }
+
+    private static void sendScrape(RoutingContext ctx, Buffer text) {
+        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8").end(text);
     }
 
     /** A route answering GET, and HEAD as GET without the body (Vert.x drops a HEAD response's body). */
@@ -265,12 +295,10 @@ public final class ApiVerticle extends VerticleBase {
     }
 
     private Future<Void> followForMetrics() {
-        MeshMetrics metrics = new MeshMetrics(registry, clock);
-        vertx.setPeriodic(SOURCE_METRICS_MILLIS, id -> askSelector(EventBusAddresses.SELECTOR_SOURCES, new JsonObject())
-                .onSuccess(views -> metrics.onSources((JsonArray) views)));
+        meshMetrics = new MeshMetrics(registry, clock);
         // Only what this node's discipline authenticated and applied: never a forged reference's figures.
         return vertx.eventBus().<JsonObject>localConsumer(EventBusAddresses.REFERENCE_APPLIED,
-                m -> metrics.onReference(m.body().mapTo(Reference.class))).completion();
+                m -> meshMetrics.onReference(m.body().mapTo(Reference.class))).completion();
     }
 
     /** Ready to serve: a bound, not UNSYNCHRONIZED, no wider than the configured limit. */

@@ -21,7 +21,8 @@ import java.util.concurrent.TimeUnit;
  * Sampling at scale. First the curve: one timemesh node polling 100, 1,000 and 5,000 sources each second
  * (and, at 1,000, {@code chronyd -x} polling the same sources the same way), each on this machine in turn.
  * For each: the CPU it used (share of one core), polls that brought no sample (missing bits of every
- * source's reach register), polls per second the sources saw, heap in use and RSS. Then a three-node
+ * source's reach register), polls per second the sources saw, heap in use and RSS; the single node's /metrics
+ * is read every 15 s meanwhile, as Prometheus would. Then a three-node
  * mesh sharing 5,000 sources: CPU per node, then one node that is not the selector killed (SIGKILL) and
  * the time until a survivor has sampled every source it held.
  * Usage: {@code SamplingBench [sources,sources,...] [seconds] [work directory] [mesh sources]}; sources 0 runs
@@ -36,6 +37,8 @@ public final class SamplingBench {
     private static final int MESH_CLUSTER_PORT = 15981;
     private static final int MESH_NODES = 3;
     private static final Duration WARM_UP = Duration.ofSeconds(20);
+    /** How often a node's /metrics is read during the window, as a Prometheus server would (its default is 1 min). */
+    private static final Duration SCRAPE_INTERVAL = Duration.ofSeconds(15);
     /** The target: 1,000 sources at 1 s in at most a tenth of a core. */
     private static final int TARGET_SOURCES = 1000;
     private static final double TARGET_CPU_SHARE = 0.10;
@@ -207,7 +210,10 @@ public final class SamplingBench {
         return sources.stream().mapToInt(s -> ((JsonObject) s).getInteger("reach")).boxed().toList();
     }
 
-    /** Each process's figures over the same window; samples lost and polls are the whole client's. */
+    /**
+     * Each process's figures over the same window; samples lost and polls are the whole client's. {@code heap} is
+     * read every {@link #SCRAPE_INTERVAL} during the window and once after it.
+     */
     private static List<Figures> measure(SourceFarm farm, List<Long> pids, int seconds, Callable<List<Integer>> reach,
                                          Callable<Double> heap) throws Exception {
         TimeUnit.MILLISECONDS.sleep(WARM_UP.toMillis());
@@ -218,7 +224,13 @@ public final class SamplingBench {
         }
         long requestsBefore = farm.requests();
         long start = System.nanoTime();
-        TimeUnit.SECONDS.sleep(seconds);
+        // Scraped as Prometheus would be, every 15 s: a scrape asks the selector for every source's view.
+        for (long end = start + TimeUnit.SECONDS.toNanos(seconds), now = start; now < end; now = System.nanoTime()) {
+            TimeUnit.NANOSECONDS.sleep(Math.min(end - now, SCRAPE_INTERVAL.toNanos()));
+            if (end - System.nanoTime() > 0) {
+                heap.call();
+            }
+        }
         double elapsed = (System.nanoTime() - start) / 1e9;
         double polls = (farm.requests() - requestsBefore) / elapsed;
         List<Figures> figures = new ArrayList<>();

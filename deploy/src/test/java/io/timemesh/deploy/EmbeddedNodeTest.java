@@ -89,7 +89,10 @@ class EmbeddedNodeTest {
         }
     }
 
-    /** /metrics as series → value, once a series named {@code wanted} is in it (the per-source gauges come every 2 s). */
+    /**
+     * /metrics as series → value, once a series named {@code wanted} is in it (the per-source gauges come with a
+     * scrape once the selector has the sources' views).
+     */
     private static Map<String, Double> awaitMetrics(MeshFixture mesh, String wanted) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         String text = NodeHttp.text("127.0.0.1", mesh.node.httpPort(), "/metrics");

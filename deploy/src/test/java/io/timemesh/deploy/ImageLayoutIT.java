@@ -277,8 +277,8 @@ class ImageLayoutIT {
     private static String scrape() throws Exception {
         awaitSynchronized();
         get("/nothing-here"); // an error response too
-        // The per-source series come with the API's next look at the selector's sources (every 2 s), which a
-        // node that synchronises within a second may not have taken yet.
+        // The per-source series come with a scrape that finds the selector's views of the sources; a scrape within a
+        // second of the last serves the same text.
         String metrics = get("/metrics").body();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!metrics.contains("timemesh_source_state{") && System.nanoTime() < deadline) {
