@@ -110,7 +110,7 @@ class EventBusTlsTest {
             AtomicInteger heardByFriend = new AtomicInteger();
             friend.eventBus().consumer(EventBusAddresses.REFERENCE, m -> heardByFriend.incrementAndGet()).completion()
                     .await();
-            int intruderAnswers = 0;
+            AtomicInteger intruderAnswers = new AtomicInteger();
             int intruderAsked = 0;
             int friendAnswers = 0;
             int trueAnswers = 0;
@@ -124,11 +124,10 @@ class EventBusTlsTest {
                 // A reference 100 s ahead, sealed under the stolen key, and a request for the time.
                 intruder.eventBus().publish(EventBusAddresses.REFERENCE, stolenKey.seal(EventBusAddresses.REFERENCE,
                         new JsonObject().put("offsetNanos", 100_000_000_000L).put("epoch", Long.MAX_VALUE)));
+                // Not waited for: each goes unanswered for its second, which would leave the loop few node answers.
                 intruderAsked++;
-                Future<?> asked = intruder.eventBus().request(EventBusAddresses.TIME, new JsonObject(), oneSecond);
-                if (asked.transform(done -> Future.succeededFuture(done.succeeded())).await().equals(Boolean.TRUE)) {
-                    intruderAnswers++;
-                }
+                intruder.eventBus().request(EventBusAddresses.TIME, new JsonObject(), oneSecond)
+                        .onSuccess(answer -> intruderAnswers.incrementAndGet());
                 if (sealedFriend.now().transform(done -> Future.succeededFuture(done.succeeded())).await()
                         .equals(Boolean.TRUE)) {
                     friendAnswers++;
@@ -144,11 +143,12 @@ class EventBusTlsTest {
                 }
                 TimeUnit.MILLISECONDS.sleep(200);
             }
+            TimeUnit.MILLISECONDS.sleep(1_100); // the intruder's last requests time out
             System.out.printf("event-bus TLS: intruder answered %d of %d, overheard %d messages; member with an issued "
                     + "certificate answered %d times and heard %d references; %d of %d node answers true and "
-                    + "SYNCHRONIZED; the others: %s%n", intruderAnswers, intruderAsked, overheard.get(), friendAnswers,
+                    + "SYNCHRONIZED; the others: %s%n", intruderAnswers.get(), intruderAsked, overheard.get(), friendAnswers,
                     heardByFriend.get(), trueAnswers, answers, missed);
-            assertThat(intruderAnswers).as("requests the intruder delivered to a node").isZero();
+            assertThat(intruderAnswers.get()).as("requests the intruder delivered to a node").isZero();
             assertThat(overheard.get()).as("references and samples the intruder received").isZero();
             assertThat(friendAnswers).as("sealed answers to the member with an issued certificate").isPositive();
             assertThat(heardByFriend.get()).as("references the member with an issued certificate received").isPositive();
