@@ -22,6 +22,9 @@ import java.util.Optional;
 import java.util.Random;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.constraints.DoubleRange;
+import net.jqwik.api.constraints.LongRange;
+import net.jqwik.api.constraints.Scale;
 import net.jqwik.api.constraints.Size;
 import org.junit.jupiter.api.Test;
 
@@ -217,6 +220,47 @@ class NtpResponderTest {
         NtpServerVerticle.Received leap = NtpServerVerticle.Received.of(leaping, beforeLeap, read, read - 100_000);
         assertThat(leap.t2Nanos()).isEqualTo(beforeLeap.nowNanos());
         assertThat(leap.plain()).isFalse();
+    }
+
+    /**
+     * The rule behind T2 and T3, for any model: true time at the request's arrival is never after T2 plus the
+     * reading's bound above it, and at the reply's send never before T3 less the bound below it, so the client's
+     * interval [T3 − T4, T2 − T1] widened by the root distance the reply carries holds the truth. True time at the
+     * read anywhere in the reading's bound, running at any rate within maxDrift of the local timescale (the
+     * design's premise, {@code ClockModel.Limits}); the model's frequency, slew and bound random. Differences are
+     * taken from the reading's time, so that doubles hold them to well under a nanosecond.
+     */
+    @Property(tries = 2000)
+    void t2AndT3KeepTrueTimeInsideTheReadingsBound(
+            @ForAll @Scale(12) @DoubleRange(min = -100e-6, max = 100e-6) double frequency,
+            @ForAll @Scale(12) @DoubleRange(min = -1e-3, max = 1e-3) double residual,
+            @ForAll @Scale(12) @DoubleRange(min = 1e-6, max = 0.1) double halfWidth,
+            @ForAll @LongRange(min = 0, max = 5 * S) long sinceAnchor,
+            @ForAll @LongRange(min = 0, max = S) long age,
+            // T3 within a nanosecond of the reading would be served 1 ns after it (as every reading after another is),
+            // past a bound that could sit right there; the server reads T3 microseconds later.
+            @ForAll @LongRange(min = 2, max = S) long gap,
+            @ForAll @DoubleRange(min = 0, max = 1) double where,
+            @ForAll @DoubleRange(min = -1, max = 1) double rateIn,
+            @ForAll @DoubleRange(min = -1, max = 1) double rateOut) {
+        ClockModel model = new ClockModel(new ClockModel.Correction(T0, 300_000_000L, frequency, residual,
+                Math.min(500e-6, Math.abs(residual))), new ClockModel.Bound(T0, OffsetInterval.around(0.0, halfWidth)),
+                new ClockModel.Limits(15e-6, 10 * S, 1.0), SYNCED.upstream(), SYNCED.tracking(), null);
+        MonotonicReader reader = new MonotonicReader();
+        long read = T0 + sinceAnchor;
+        TimeReading reading = reader.read(model, read);
+        NtpServerVerticle.Received received = NtpServerVerticle.Received.of(model, reading, read, read - age);
+        assertThat(received.plain()).isTrue();
+        long t3 = reader.carriedNow(model, reading, read, read + gap);
+        double drift = model.limits().maxDrift();
+        double below = reading.earliestNanos() - reading.nowNanos(); // ≤ 0
+        double above = reading.latestNanos() - reading.nowNanos(); // ≥ 0
+        double trueAtRead = below + where * (above - below);
+        double trueAtArrival = trueAtRead - age * (1 + rateIn * drift);
+        double trueAtSend = trueAtRead + gap * (1 + rateOut * drift);
+        assertThat(received.t2Nanos() - reading.nowNanos() + above).as("T2 plus the bound above")
+                .isGreaterThanOrEqualTo(trueAtArrival);
+        assertThat(t3 - reading.nowNanos() + below).as("T3 less the bound below").isLessThanOrEqualTo(trueAtSend);
     }
 
     /**
