@@ -9,7 +9,7 @@ import io.timemesh.core.settings.Whole;
  *
  * @param httpHost                  where the HTTP API listens
  * @param httpPort                  its port (0: any free port)
- * @param selectorTimeoutMillis     how long /sources and /status wait for the selector, ms
+ * @param selectorTimeoutMillis     how long /sources, /status and /metrics wait for the selector, ms
  * @param readyMaxErrorBoundSeconds /health/ready needs a bound no wider than this, s
  * @param http                      the HTTP server's limits (config section "http")
  */

@@ -68,6 +68,11 @@ public final class ApiVerticle extends VerticleBase {
      * pay for a scrape per request.
      */
     private static final long SCRAPE_REUSE_NANOS = 1_000_000_000L;
+    /**
+     * How long the sources' views one scrape asked the selector for serve later scrapes, ns: a flood of /metrics asks
+     * no more often than the 2 s timer these asks replaced.
+     */
+    private static final long SOURCES_REUSE_NANOS = 2_000_000_000L;
 
     /** Unpredictable nonces: an uninvited member that could guess them could collect answers in advance. */
     private static final SecureRandom NONCES = new SecureRandom();
@@ -83,6 +88,8 @@ public final class ApiVerticle extends VerticleBase {
     private long scrapedAtNanos;
     /** The scrape under way (the selector asked for its sources' views), which later requests wait for; else null. */
     private Future<Buffer> scraping;
+    /** When (System.nanoTime) a scrape last asked the selector for the sources' views; null before the first. */
+    private Long sourcesAskedAtNanos;
     /** timemesh's own gauges; null without a registry. */
     private MeshMetrics meshMetrics;
 
@@ -235,37 +242,56 @@ public final class ApiVerticle extends VerticleBase {
 
     /**
      * The Prometheus text exposition (format 0.0.4, as Vert.x's scraping handler serves it), at most 1 s old. The
-     * per-source gauges are refreshed from the selector when a scrape is due, not on a timer: a node asks for every
-     * source's view once per scrape (Prometheus's 15 s to 1 min), and the gauges are as fresh as the scrape. Should
-     * the selector not answer within {@code selectorTimeoutMillis}, the scrape shows the views last received (their
-     * sample ages still growing).
+     * per-source gauges are refreshed from the selector when a scrape is due, not on a timer, as Prometheus advises
+     * for collectors: the gauges are as fresh as the scrape (or at most {@link #SOURCES_REUSE_NANOS} old), and a node
+     * nobody scrapes does not build, seal and read every source's view. Should the selector not answer within
+     * {@code selectorTimeoutMillis}, the scrape shows the views last received (their sample ages still growing).
      */
     private void metrics(RoutingContext ctx) {
-        if (scrape != null && System.nanoTime() - scrapedAtNanos < SCRAPE_REUSE_NANOS) {
+        long now = System.nanoTime();
+        if (scrape != null && now - scrapedAtNanos < SCRAPE_REUSE_NANOS) {
             sendScrape(ctx, scrape);
             return;
         }
-        if (scraping == null) {
-            scraping = askSelector(EventBusAddresses.SELECTOR_SOURCES, new JsonObject())
-                    .andThen(views -> {
-                        if (views.succeeded()) {
-                            meshMetrics.onSources((JsonArray) views.result());
-                        }
-                    })
-                    .transform(ignored -> {
-                        scraping = null; // first: a scrape that throws fails this one, not every later one
-                        scrape = Buffer.buffer(registry.scrape());
-                        scrapedAtNanos = System.nanoTime();
-                        return Future.succeededFuture(scrape);
-                    });
+        Future<Buffer> pending = scraping;
+        if (pending == null) {
+            boolean ask = sourcesAskedAtNanos == null || now - sourcesAskedAtNanos >= SOURCES_REUSE_NANOS;
+            Future<Void> views = ask ? refreshSources(now) : Future.succeededFuture();
+            pending = views.transform(ignored -> {
+                try {
+                    scrape = Buffer.buffer(registry.scrape());
+                } finally {
+                    scrapedAtNanos = System.nanoTime(); // a scrape that threw is not retried by every request
+                }
+                return Future.succeededFuture(scrape);
+            });
+            // Later requests wait for this scrape; an ask that failed at once (no selector's handler on this node)
+            // has completed it already, and it must not stay in place.
+            if (!pending.isComplete()) {
+                Future<Buffer> started = pending;
+                scraping = started;
+                started.onComplete(done -> scraping = null);
+            }
         }
-        scraping.onComplete(text -> {
+        pending.onComplete(text -> {
             if (text.succeeded()) {
                 sendScrape(ctx, text.result());
             } else {
                 ctx.fail(text.cause());
             }
         });
+    }
+
+    /** Asks the selector for every source's view for the per-source gauges; completes when answered or not. */
+    private Future<Void> refreshSources(long now) {
+        sourcesAskedAtNanos = now;
+        return Future.<Object>future(asked -> askSelector(EventBusAddresses.SELECTOR_SOURCES, new JsonObject())
+                        .onComplete(asked))
+                .andThen(views -> {
+                    if (views.succeeded()) {
+                        meshMetrics.onSources((JsonArray) views.result());
+                    }
+                }).mapEmpty();
     }
 
     private static void sendScrape(RoutingContext ctx, Buffer text) {
