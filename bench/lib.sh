@@ -7,6 +7,17 @@ pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
+# build_tools NAME...: the C tools of ../shared/tools (ntpload.c, ntpfloor.c) compiled into bench/target, again only
+# when the source is newer.
+build_tools() {
+  local tools=../shared/tools tool
+  [ -d "$tools" ] || tools=/work/shared/tools
+  mkdir -p bench/target
+  for tool in "$@"; do
+    [ "bench/target/$tool" -nt "$tools/$tool.c" ] || gcc -O2 -o "bench/target/$tool" "$tools/$tool.c"
+  done
+}
+
 # start_chronyd PORT [DIRECTIVE]: a local-stratum-1 chronyd on 127.0.0.1:PORT that never touches this machine's
 # clock, with one more chrony.conf line if given (e.g. "ratelimit interval 3 burst 8 leak 2").
 start_chronyd() {

@@ -11,13 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rates=${1:-50000,100000,130000}
 seconds=${2:-5}
-tools=../shared/tools
-[ -d "$tools" ] || tools=/work/shared/tools
-mkdir -p bench/target
-for tool in ntpload ntpfloor; do
-  [ bench/target/$tool -nt "$tools/$tool.c" ] || gcc -O2 -o bench/target/$tool "$tools/$tool.c"
-done
 . bench/lib.sh
+build_tools ntpload ntpfloor
 limits="interval 3 burst 8 leak 2"
 hz=$(getconf CLK_TCK)
 
