@@ -212,8 +212,9 @@ public final class NtpServerVerticle extends VerticleBase {
                     SocketAddress sender = socket.receive(in);
                     ClockModel model = clock.model(); // one model for the reading and the header
                     long read = clock.localNanos();
-                    TimeReading reading = clock.reader().read(model, read);
-                    Received received = Received.of(model, reading, read, stamps == null ? read : stamps.arrival(read));
+                    TimeReading own = model.read(read);
+                    TimeReading reading = clock.reader().serve(model, own);
+                    Received received = Received.of(model, own, reading, read, stamps == null ? read : stamps.arrival(read));
                     int length = in.flip().remaining();
                     if (length > MAX_REQUEST) {
                         counters.ntpRequest(NtpOutcome.MALFORMED); // longer than any request we answer
@@ -274,12 +275,11 @@ public final class NtpServerVerticle extends VerticleBase {
          * that true time at the arrival is inside the reading's bound moved back by it: never early for the
          * client's interval. With a leap second scheduled (the served scale may stand still), the reading's time.
          */
-        static Received of(ClockModel model, TimeReading reading, long localNanos, long arrivalNanos) {
+        static Received of(ClockModel model, TimeReading own, TimeReading reading, long localNanos, long arrivalNanos) {
             boolean leap = model.leapSecond() != null;
             long age = leap ? 0 : localNanos - arrivalNanos;
             long t2 = reading.nowNanos() - age + (long) Math.ceil(age * model.limits().maxDrift());
-            return new Received(model, reading, localNanos, t2,
-                    !leap && reading.nowNanos() == model.read(localNanos).nowNanos());
+            return new Received(model, reading, localNanos, t2, !leap && reading.nowNanos() == own.nowNanos());
         }
     }
 

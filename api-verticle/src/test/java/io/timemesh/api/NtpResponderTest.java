@@ -204,20 +204,21 @@ class NtpResponderTest {
         long read = T0 + S;
         TimeReading reading = reader.read(SYNCED, read);
         // Arrived 100 µs before the read: 100 µs back, less 15 ppm of it (1.5 ns, rounded up), so never early.
-        NtpServerVerticle.Received received = NtpServerVerticle.Received.of(SYNCED, reading, read, read - 100_000);
+        NtpServerVerticle.Received received = NtpServerVerticle.Received.of(SYNCED, SYNCED.read(read), reading, read, read - 100_000);
         assertThat(received.t2Nanos()).isEqualTo(reading.nowNanos() - 100_000 + 2);
         assertThat(received.plain()).as("the model's own reading: T3 carried from it").isTrue();
-        assertThat(NtpServerVerticle.Received.of(SYNCED, reading, read, read).t2Nanos()).as("arrival unknown")
+        assertThat(NtpServerVerticle.Received.of(SYNCED, SYNCED.read(read), reading, read, read).t2Nanos()).as("arrival unknown")
                 .isEqualTo(reading.nowNanos());
         // A reading held (time would have gone back) is not carried along for T3.
         TimeReading held = reader.read(SYNCED, read - 1_000);
-        assertThat(NtpServerVerticle.Received.of(SYNCED, held, read - 1_000, read - 101_000).plain()).isFalse();
+        assertThat(NtpServerVerticle.Received.of(SYNCED, SYNCED.read(read - 1_000), held, read - 1_000,
+                read - 101_000).plain()).isFalse();
         // With a leap second scheduled the served scale may stand still: T2 is the reading, T3 a whole reading.
         long midnight = java.time.Instant.parse("2027-01-01T00:00:00Z").getEpochSecond() * S;
         ClockModel leaping = following(T0, 2, "127.0.5.1:123", "127.0.5.1:123", LeapIndicator.LAST_MINUTE_61,
                 new LeapSecond(midnight, true, LeapMode.STEP));
         TimeReading beforeLeap = leaping.read(read);
-        NtpServerVerticle.Received leap = NtpServerVerticle.Received.of(leaping, beforeLeap, read, read - 100_000);
+        NtpServerVerticle.Received leap = NtpServerVerticle.Received.of(leaping, beforeLeap, beforeLeap, read, read - 100_000);
         assertThat(leap.t2Nanos()).isEqualTo(beforeLeap.nowNanos());
         assertThat(leap.plain()).isFalse();
     }
@@ -249,7 +250,7 @@ class NtpResponderTest {
         MonotonicReader reader = new MonotonicReader();
         long read = T0 + sinceAnchor;
         TimeReading reading = reader.read(model, read);
-        NtpServerVerticle.Received received = NtpServerVerticle.Received.of(model, reading, read, read - age);
+        NtpServerVerticle.Received received = NtpServerVerticle.Received.of(model, model.read(read), reading, read, read - age);
         assertThat(received.plain()).isTrue();
         long t3 = reader.carriedNow(model, reading, read, read + gap);
         double drift = model.limits().maxDrift();

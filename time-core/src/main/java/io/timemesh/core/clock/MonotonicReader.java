@@ -26,7 +26,16 @@ public final class MonotonicReader {
      *         (by 1 ns at least), with an interval that still holds true time and an honest status
      */
     public TimeReading read(ClockModel model, long localNanos) {
-        TimeReading reading = model.read(localNanos);
+        return serve(model, model.read(localNanos));
+    }
+
+    /**
+     * Serves {@code reading}, the model's own reading ({@link ClockModel#read}), as {@link #read} does: for a caller
+     * that needs both, e.g. to tell a held reading from the model's own by their times.
+     *
+     * @return {@code reading} itself where its time is past every earlier reading's, else it held just past them
+     */
+    public TimeReading serve(ClockModel model, TimeReading reading) {
         long served = lastServed.accumulateAndGet(reading.nowNanos(), (last, now) -> Math.max(last + 1, now));
         if (served == reading.nowNanos()) {
             return reading;
