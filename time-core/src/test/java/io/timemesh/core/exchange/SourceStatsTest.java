@@ -144,6 +144,33 @@ class SourceStatsTest {
     }
 
     @Test
+    void theWindowKeepsTheNewestMaxSamplesExchangesAndDropsTheOldest() {
+        World world = World.steady(0, 0);
+        SourceStats stats = new SourceStats(MAX_DRIFT);
+        int full = SourceStats.MAX_SAMPLES;
+        // Around the ring three times: a fast exchange each time the window is full, then slow ones. Each fast one
+        // must bound the source for exactly MAX_SAMPLES exchanges (its own included), then leave the window.
+        for (int i = 0; i < 4 * full; i++) {
+            boolean fast = i % full == 0 && i > 0;
+            // An exact server claiming no root dispersion: an exchange's half-width is its own δ/2 + ε.
+            SourceEstimate estimate = stats.add(fast ? world.exchange(i, 0.0002, 0.0002, 0, 0)
+                    : world.exchange(i, 0.008, 0.002, 0, 0));
+            assertThat(estimate.samples()).isEqualTo(Math.min(i + 1, full));
+            assertThat(estimate.bound().contains(world.truthOffset(i + 0.01))).isTrue();
+            double halfWidth = estimate.bound().width() / 2;
+            if (i >= full) {
+                // Held: its ±0.2 ms grown by at most 63 s × maxDrift (about 1.2 ms), where the slow exchanges alone
+                // give ±5 ms.
+                assertThat(halfWidth).as("exchange %d", i).isLessThan(0.002);
+            } else {
+                assertThat(halfWidth).as("exchange %d", i).isGreaterThan(0.005);
+            }
+        }
+        SourceEstimate afterIt = stats.add(world.exchange(4 * full, 0.008, 0.002, 0, 0));
+        assertThat(afterIt.bound().width() / 2).isGreaterThan(0.005);
+    }
+
+    @Test
     void aSteppingSourceIsDetectedAndItsWindowRestarts() {
         World world = new World(0.1, 5e-6, 0, 0, 20, 1.0);
         SourceStats stats = new SourceStats(MAX_DRIFT);
