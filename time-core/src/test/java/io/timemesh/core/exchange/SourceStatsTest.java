@@ -271,7 +271,7 @@ class SourceStatsTest {
         // 60 ms queued on the way back: the offset moves by −30 ms, which the delay explains.
         SourceEstimate queued = stats.add(world.exchange(10, 0.0005, 0.0605));
         assertThat(queued.event()).isEqualTo(SourceEstimate.Event.QUEUED);
-        assertThat(queued.reason()).startsWith("queued");
+        assertThat(queued.reason()).startsWith("queued: delay 61000 µs is ").contains("µs above the least");
         assertThat(queued.regressionSamples()).isEqualTo(before.regressionSamples());
         assertThat(queued.samples()).isEqualTo(before.samples() + 1);
         assertThat(queued.offsetSeconds()).isCloseTo(world.truthOffset(10.06), within(0.0001));
