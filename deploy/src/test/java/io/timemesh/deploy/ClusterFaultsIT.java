@@ -30,8 +30,11 @@ class ClusterFaultsIT {
     private static final double POLL_SECONDS = 1;
     /** No sample older than a poll plus the takeover limit: a source may go unsampled only while it changes hands. */
     private static final double MAX_SAMPLE_AGE_SECONDS = POLL_SECONDS + TAKEOVER_LIMIT_SECONDS;
-    /** Between faults: a poll, the exchange and slack. */
-    private static final double STEADY_SAMPLE_AGE_SECONDS = 3;
+    /**
+     * Between faults: a poll, the exchange and slack, which includes a node's stall of about a second while three JVMs
+     * share two cores (a survivor's three sources were once seen 3.01–3.05 s old just after a takeover).
+     */
+    private static final double STEADY_SAMPLE_AGE_SECONDS = 4;
     private static final Duration START_LIMIT = Duration.ofSeconds(90);
 
     private final NodeProcesses nodes = new NodeProcesses("cluster-faults-it", 3);
