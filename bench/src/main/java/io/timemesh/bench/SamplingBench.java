@@ -25,8 +25,8 @@ import java.util.concurrent.TimeUnit;
  * is read every 15 s meanwhile, as Prometheus would. Then a three-node
  * mesh sharing 5,000 sources: CPU per node, then one node that is not the selector killed (SIGKILL) and
  * the time until a survivor has sampled every source it held.
- * Usage: {@code SamplingBench [sources,sources,...] [seconds] [work directory] [mesh sources]}; sources 0 runs
- * only the mesh.
+ * Usage: {@code SamplingBench [sources,sources,...] [seconds] [work directory] [mesh sources] [warm-up seconds]};
+ * sources 0 runs only the mesh.
  */
 public final class SamplingBench {
     private static final int FARM_SUBNET = 1;
@@ -37,11 +37,12 @@ public final class SamplingBench {
     private static final int MESH_CLUSTER_PORT = 15981;
     private static final int MESH_NODES = 3;
     /**
-     * From synchronised to the window: long enough for the JIT to compile the sampling path. Measured with 20 s, the
-     * compiler threads were a third to a half of the window's CPU (13.5 % of a core at 1,000 sources), a start-up
-     * cost the column "of it, the JIT" now shows; at 60 s they are a few per cent, recompiling what a scrape runs.
+     * From synchronised to the window: long enough for the JIT to have compiled what the node runs, so that the
+     * window shows the cost of a node in service. At 1,000 sources the compiler threads were 13.5 % of a core in a
+     * window 20 s after synchronising, 2.8–5.4 % at 60 s (still compiling what runs rarely: a selection a second, a
+     * scrape every 15 s), 0.1 % at 300 s. The fifth argument sets another.
      */
-    private static final Duration WARM_UP = Duration.ofSeconds(60);
+    private static final Duration WARM_UP = Duration.ofSeconds(300);
     /** How often a node's /metrics is read during the window, as a Prometheus server would (its default is 1 min). */
     private static final Duration SCRAPE_INTERVAL = Duration.ofSeconds(15);
     /** The target: 1,000 sources at 1 s in at most a tenth of a core. */
@@ -66,28 +67,29 @@ public final class SamplingBench {
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 60;
         Path work = Files.createDirectories(args.length > 2 ? Path.of(args[2]) : Files.createTempDirectory("sampling-"));
         int meshSources = args.length > 3 ? Integer.parseInt(args[3]) : 5000;
+        Duration warmUp = args.length > 4 ? Duration.ofSeconds(Integer.parseInt(args[4])) : WARM_UP;
         System.out.printf(Locale.ROOT, "%nSampling: sources polled each second, %d s measured after a %d s warm-up;"
-                + " load average (1 min) before and after each window%n", seconds, WARM_UP.toSeconds());
+                + " load average (1 min) before and after each window%n", seconds, warmUp.toSeconds());
         System.out.println("| client | sources | CPU (share of one core) | of it, the JIT compiling | polls per second"
                 + " | samples lost (missing reach bits, last 8 polls) | heap in use | RSS | load average |");
         System.out.println("|---|---|---|---|---|---|---|---|---|");
         for (int count : counts) {
-            curvePoint(count, seconds, work.resolve("node-" + count), count == TARGET_SOURCES);
+            curvePoint(count, seconds, warmUp, work.resolve("node-" + count), count == TARGET_SOURCES);
         }
         if (meshSources > 0) {
-            mesh(meshSources, seconds, work.resolve("mesh"));
+            mesh(meshSources, seconds, warmUp, work.resolve("mesh"));
         }
     }
 
     /** One node polling {@code count} sources; at the target's count chronyd too, and the summary rows. */
-    private static void curvePoint(int count, int seconds, Path work, boolean withChronyd) throws Exception {
+    private static void curvePoint(int count, int seconds, Duration warmUp, Path work, boolean withChronyd) throws Exception {
         Files.createDirectories(work);
         try (SourceFarm farm = farm(count)) {
             Figures timemesh;
             try (NodeProcess node = new NodeProcess(HTTP_PORT, work.resolve("node.log"),
                     List.of("--config", nodeConfig(farm, work).toString()))) {
                 node.awaitSynchronised(Duration.ofSeconds(120));
-                timemesh = measure(farm, List.of(node.pid()), seconds, () -> reach(node), () -> heapMiB(node)).get(0);
+                timemesh = measure(farm, List.of(node.pid()), seconds, warmUp, () -> reach(node), () -> heapMiB(node)).get(0);
             }
             row("timemesh", count, timemesh);
             String what = fmt("%d sources at 1 s: ", count);
@@ -106,7 +108,7 @@ public final class SamplingBench {
             }
             Figures chronyd;
             try (TrackingChronyd chrony = new TrackingChronyd(farm.hostPorts(), work.resolve("chrony"))) {
-                chronyd = measure(farm, List.of(chrony.pid()), seconds, chrony::reach, () -> Double.NaN).get(0);
+                chronyd = measure(farm, List.of(chrony.pid()), seconds, warmUp, chrony::reach, () -> Double.NaN).get(0);
             }
             row("chronyd -x", count, chronyd);
             // chronyd spaces polls of different sources at least 2^(poll−3) s apart: 8 a second at poll 0.
@@ -119,7 +121,7 @@ public final class SamplingBench {
      * Three clustered nodes sharing {@code count} sources: CPU per node while steady, then a node that is
      * not the selector killed, and how long until a survivor has sampled every source it held.
      */
-    private static void mesh(int count, int seconds, Path work) throws Exception {
+    private static void mesh(int count, int seconds, Duration warmUp, Path work) throws Exception {
         Files.createDirectories(work);
         Path key = work.resolve("cluster.key");
         Files.writeString(key, ClusterKey.generate());
@@ -142,7 +144,7 @@ public final class SamplingBench {
                     node.awaitSynchronised(Duration.ofSeconds(180));
                 }
                 NodeProcess asked = nodes.get(0);
-                List<Figures> each = measure(farm, nodes.stream().map(NodeProcess::pid).toList(), seconds,
+                List<Figures> each = measure(farm, nodes.stream().map(NodeProcess::pid).toList(), seconds, warmUp,
                         () -> reach(asked), () -> Double.NaN);
                 System.out.printf(Locale.ROOT, "%nThree nodes sharing %d sources, polled each second:%n", count);
                 System.out.println("| node | CPU (share of one core) | of it, the JIT compiling | RSS |");
@@ -217,12 +219,13 @@ public final class SamplingBench {
     }
 
     /**
-     * Each process's figures over the same window; samples lost and polls are the whole client's. {@code heap} is
-     * read every {@link #SCRAPE_INTERVAL} during the window and once after it.
+     * Each process's figures over the same window, {@code seconds} after a {@code warmUp}; samples lost and polls are
+     * the whole client's. {@code heap} is read every {@link #SCRAPE_INTERVAL} from the warm-up's start (as Prometheus
+     * scrapes from a node's start, so that the window does not pay for compiling what a scrape runs) and once after.
      */
-    private static List<Figures> measure(SourceFarm farm, List<Long> pids, int seconds, Callable<List<Integer>> reach,
-                                         Callable<Double> heap) throws Exception {
-        TimeUnit.MILLISECONDS.sleep(WARM_UP.toMillis());
+    private static List<Figures> measure(SourceFarm farm, List<Long> pids, int seconds, Duration warmUp,
+                                         Callable<List<Integer>> reach, Callable<Double> heap) throws Exception {
+        scrape(warmUp.toNanos(), heap);
         String loadBefore = ProcessStats.loadAverage();
         double[] cpuBefore = new double[pids.size()];
         double[] jitBefore = new double[pids.size()];
@@ -232,13 +235,7 @@ public final class SamplingBench {
         }
         long requestsBefore = farm.requests();
         long start = System.nanoTime();
-        // Scraped as Prometheus would be, every 15 s: a scrape asks the selector for every source's view.
-        for (long end = start + TimeUnit.SECONDS.toNanos(seconds), now = start; now < end; now = System.nanoTime()) {
-            TimeUnit.NANOSECONDS.sleep(Math.min(end - now, SCRAPE_INTERVAL.toNanos()));
-            if (end - System.nanoTime() > 0) {
-                heap.call();
-            }
-        }
+        scrape(TimeUnit.SECONDS.toNanos(seconds), heap);
         double elapsed = (System.nanoTime() - start) / 1e9;
         double polls = (farm.requests() - requestsBefore) / elapsed;
         List<Figures> figures = new ArrayList<>();
@@ -256,6 +253,19 @@ public final class SamplingBench {
             figures.add(new Figures(cpu[i], jit[i], missing, polls, heapMiB, ProcessStats.rssMiB(pids.get(i)), load));
         }
         return figures;
+    }
+
+    /**
+     * Reads {@code heap} (the node's /metrics) every {@link #SCRAPE_INTERVAL} for {@code nanos}, as Prometheus would:
+     * a scrape asks the selector for every source's view.
+     */
+    private static void scrape(long nanos, Callable<Double> heap) throws Exception {
+        for (long end = System.nanoTime() + nanos, now = System.nanoTime(); now < end; now = System.nanoTime()) {
+            TimeUnit.NANOSECONDS.sleep(Math.min(end - now, SCRAPE_INTERVAL.toNanos()));
+            if (end - System.nanoTime() > 0) {
+                heap.call();
+            }
+        }
     }
 
     /** Heap in use: the sum of the JVM's heap pools in the node's Prometheus text. */
