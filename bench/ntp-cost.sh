@@ -88,9 +88,10 @@ for rate in ${rates//,/ }; do
   step chronyd-limited "$chronyd_limited" 11953 "$rate"; c_rps=$rps; c_loss=$loss
   step timemesh-limited "$node_pid" 11954 "$rate"; t_rps=$rps; t_loss=$loss
   ratio=$(awk -v t="$t_rps" -v c="$c_rps" 'BEGIN {printf "%.2f", c ? t / c : 0}')
-  printf '| %s | %s | %s | %s | %s |\n' "$rate" "$c_rps" "$t_rps" "$ratio" \
-    "$(awk -v c="$c_loss" -v t="$t_loss" 'BEGIN {printf "%.2f / %.2f", 100 - c, 100 - t}')"
-  summary ntp-cost "replies/s rate limited at $rate/s offered" "$t_rps" "chronyd $c_rps" "$ratio" "≥ 1.0" \
+  answered=$(awk -v c="$c_loss" -v t="$t_loss" 'BEGIN {printf "%.2f / %.2f", 100 - c, 100 - t}')
+  printf '| %s | %s | %s | %s | %s |\n' "$rate" "$c_rps" "$t_rps" "$ratio" "$answered"
+  summary ntp-cost "replies/s rate limited at $rate/s offered (answered % of sent, chronyd / timemesh: $answered)" \
+    "$t_rps" "chronyd $c_rps" "$ratio" "≥ 1.0" \
     "$(awk -v r="$ratio" 'BEGIN {m = r >= 1.0 ? "met" : "**missed**"; print m}')" >> "$work/summary"
 done
 printf '\nThe generator'"'"'s own lines: \n'

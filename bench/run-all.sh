@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every benchmark of the proof against chrony, one after the other on this machine, then one table: each
-# figure next to its reference from the same run, the ratio, and whether the target was met. About an hour on
-# 2 cores, half of it the sampling part's five 5-minute warm-ups (each node measured as in service); each part's
-# own table is printed as it finishes and kept in the output directory.
+# figure next to its reference from the same run, the ratio, and whether the target was met. The sampling part
+# alone waits 25 minutes (five 5-minute warm-ups: each node is measured as in service); each part's own table is
+# printed as it finishes and kept in the output directory.
 #   bench/run-all.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."

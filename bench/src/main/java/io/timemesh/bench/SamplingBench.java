@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * (and, at 1,000, {@code chronyd -x} polling the same sources the same way), each on this machine in turn.
  * For each: the CPU it used (share of one core), polls that brought no sample (missing bits of every
  * source's reach register), polls per second the sources saw, heap in use and RSS; the single node's /metrics
- * is read every 15 s meanwhile, as Prometheus would. Then a three-node
+ * is read every 15 s from its warm-up's start, as Prometheus would (the mesh's nodes are not read). Then a three-node
  * mesh sharing 5,000 sources: CPU per node, then one node that is not the selector killed (SIGKILL) and
  * the time until a survivor has sampled every source it held.
  * Usage: {@code SamplingBench [sources,sources,...] [seconds] [work directory] [mesh sources] [warm-up seconds]};
@@ -40,10 +40,15 @@ public final class SamplingBench {
      * From synchronised to the window: long enough for the JIT to have compiled what the node runs, so that the
      * window shows the cost of a node in service. At 1,000 sources the compiler threads were 13.5 % of a core in a
      * window 20 s after synchronising, 2.8–5.4 % at 60 s (still compiling what runs rarely: a selection a second, a
-     * scrape every 15 s), 0.1 % at 300 s. The fifth argument sets another.
+     * scrape every 15 s), 0.1–0.5 % at 300 s. The fifth argument sets another.
      */
     private static final Duration WARM_UP = Duration.ofSeconds(300);
-    /** How often a node's /metrics is read during the window, as a Prometheus server would (its default is 1 min). */
+    /** chronyd has no JIT: it waits this long at most, as long as it did before the node's warm-up grew. */
+    private static final Duration CHRONYD_WARM_UP = Duration.ofSeconds(60);
+    /**
+     * How often a node's /metrics is read from its warm-up's start to the window's end, as a Prometheus server would
+     * (its default is 1 min).
+     */
     private static final Duration SCRAPE_INTERVAL = Duration.ofSeconds(15);
     /** The target: 1,000 sources at 1 s in at most a tenth of a core. */
     private static final int TARGET_SOURCES = 1000;
@@ -108,7 +113,8 @@ public final class SamplingBench {
             }
             Figures chronyd;
             try (TrackingChronyd chrony = new TrackingChronyd(farm.hostPorts(), work.resolve("chrony"))) {
-                chronyd = measure(farm, List.of(chrony.pid()), seconds, warmUp, chrony::reach, () -> Double.NaN).get(0);
+                Duration chronydWarmUp = warmUp.compareTo(CHRONYD_WARM_UP) < 0 ? warmUp : CHRONYD_WARM_UP;
+                chronyd = measure(farm, List.of(chrony.pid()), seconds, chronydWarmUp, chrony::reach, () -> Double.NaN).get(0);
             }
             row("chronyd -x", count, chronyd);
             // chronyd spaces polls of different sources at least 2^(poll−3) s apart: 8 a second at poll 0.
@@ -220,12 +226,14 @@ public final class SamplingBench {
 
     /**
      * Each process's figures over the same window, {@code seconds} after a {@code warmUp}; samples lost and polls are
-     * the whole client's. {@code heap} is read every {@link #SCRAPE_INTERVAL} from the warm-up's start (as Prometheus
-     * scrapes from a node's start, so that the window does not pay for compiling what a scrape runs) and once after.
+     * the whole client's. {@code scrapeHeap} (the node's /metrics, or nothing) is called every
+     * {@link #SCRAPE_INTERVAL} on one schedule from the warm-up's start to the window's end (as Prometheus scrapes from a
+     * node's start, so that the window does not pay for compiling what a scrape runs), and once after: its heap in use.
      */
     private static List<Figures> measure(SourceFarm farm, List<Long> pids, int seconds, Duration warmUp,
-                                         Callable<List<Integer>> reach, Callable<Double> heap) throws Exception {
-        scrape(warmUp.toNanos(), heap);
+                                         Callable<List<Integer>> reach, Callable<Double> scrapeHeap) throws Exception {
+        long nextScrape = scrapeUntil(System.nanoTime() + warmUp.toNanos(), System.nanoTime()
+                + SCRAPE_INTERVAL.toNanos(), scrapeHeap);
         String loadBefore = ProcessStats.loadAverage();
         double[] cpuBefore = new double[pids.size()];
         double[] jitBefore = new double[pids.size()];
@@ -235,7 +243,7 @@ public final class SamplingBench {
         }
         long requestsBefore = farm.requests();
         long start = System.nanoTime();
-        scrape(TimeUnit.SECONDS.toNanos(seconds), heap);
+        scrapeUntil(start + TimeUnit.SECONDS.toNanos(seconds), nextScrape, scrapeHeap);
         double elapsed = (System.nanoTime() - start) / 1e9;
         double polls = (farm.requests() - requestsBefore) / elapsed;
         List<Figures> figures = new ArrayList<>();
@@ -248,7 +256,7 @@ public final class SamplingBench {
         List<Integer> registers = reach.call();
         double missing = registers.stream().mapToInt(r -> 8 - Integer.bitCount(r & 0xFF)).sum() / (8.0 * registers.size());
         String load = loadBefore + " → " + ProcessStats.loadAverage();
-        double heapMiB = heap.call();
+        double heapMiB = scrapeHeap.call();
         for (int i = 0; i < pids.size(); i++) {
             figures.add(new Figures(cpu[i], jit[i], missing, polls, heapMiB, ProcessStats.rssMiB(pids.get(i)), load));
         }
@@ -256,16 +264,18 @@ public final class SamplingBench {
     }
 
     /**
-     * Reads {@code heap} (the node's /metrics) every {@link #SCRAPE_INTERVAL} for {@code nanos}, as Prometheus would:
-     * a scrape asks the selector for every source's view.
+     * Calls {@code scrape} (a node's /metrics, which asks the selector for every source's view) at {@code nextNanos}
+     * and every {@link #SCRAPE_INTERVAL} after it until {@code endNanos} ({@link System#nanoTime}).
+     *
+     * @return when the next scrape is due, after {@code endNanos}
      */
-    private static void scrape(long nanos, Callable<Double> heap) throws Exception {
-        for (long end = System.nanoTime() + nanos, now = System.nanoTime(); now < end; now = System.nanoTime()) {
-            TimeUnit.NANOSECONDS.sleep(Math.min(end - now, SCRAPE_INTERVAL.toNanos()));
-            if (end - System.nanoTime() > 0) {
-                heap.call();
-            }
+    private static long scrapeUntil(long endNanos, long nextNanos, Callable<Double> scrape) throws Exception {
+        for (; nextNanos <= endNanos; nextNanos += SCRAPE_INTERVAL.toNanos()) {
+            TimeUnit.NANOSECONDS.sleep(nextNanos - System.nanoTime());
+            scrape.call();
         }
+        TimeUnit.NANOSECONDS.sleep(endNanos - System.nanoTime());
+        return nextNanos;
     }
 
     /** Heap in use: the sum of the JVM's heap pools in the node's Prometheus text. */
