@@ -2,7 +2,7 @@
 # What an NTP client sees of our server next to chronyd's: `timemesh query` (kernel T1 and T4) asks a local chronyd
 # and a node serving NTP from that chronyd, and takes the least-delay exchange of 30 (64 at the short interval); δ
 # and θ of each, three rounds with requests 100 ms apart (the server idle between them), then three with requests
-# 2 ms apart (kept busy), after a warm-up. The node's T2 is the kernel's receive stamp (ReceiveStamps), as chronyd's
+# 2 ms apart (kept busy), after a warm-up. The node's T2 is the kernel's receive stamp (BatchedDatagrams), as chronyd's
 # is. No target: the figures go in the README.
 #   bench/ntp-precision.sh
 set -euo pipefail

@@ -11,16 +11,16 @@ import io.timemesh.core.ntp.NtpTimestamp;
 import io.timemesh.core.nts.NtsServerExchange;
 import io.timemesh.core.nts.NtsServerKeys;
 import io.timemesh.core.settings.Settings;
+import io.timemesh.core.time.KernelStamps;
 import io.timemesh.core.time.TimeSource;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import java.io.IOException;
+import java.lang.reflect.Field;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
-import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
 import java.security.SecureRandom;
@@ -30,17 +30,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Serves NTP to standard clients from the node's disciplined clock. Each instance reads its socket on a thread of its
- * own, blocked in the receive syscall between requests, and answers each request as it is read: T2 is the kernel's
- * receive stamp ({@link ReceiveStamps}; else the clock read just after the receive), T3 is read just before the reply
- * is sent. Optional per-client rate limiting, with an optional
+ * own, waiting in the receive syscall between requests, and answers the requests each receive returns
+ * ({@link NtpDatagrams}: a batch of up to 64 where the platform allows) from one reading of the clock: T2 is each
+ * request's kernel receive stamp (else the clock read just after the receive), T3 is read as its reply is queued,
+ * and the batch's replies go out together. Optional per-client rate limiting, with an optional
  * kiss-o'-death RATE for limited clients. With {@link NtsServerKeys}, NTS requests (RFC 8915 §5.7) get replies sealed
  * under their cookie's keys; a stale cookie gets an NTS NAK, a request that does not authenticate nothing.
  *
- * <p>Why a thread and not the event loop (issue 14): per reply, a blocking {@code recvfrom} and {@code sendto} and
- * nothing else is what chronyd's and the floor's loops do. Netty's epoll channel paid an {@code epoll_wait}, a
- * {@code getsockopt(IP_RECVORIGDSTADDR)} per {@code recvmmsg} and per-datagram JNI on top: 1.15–1.34× chronyd's CPU
- * per reply, where this costs 0.84–1.04× on the same VM (README, "NTP serving cost"). Past saturation Netty's batches
- * served more. The thread also keeps a flood of NTP off every event loop.
+ * <p>Why a thread and not the event loop (issue 14): per batch, a blocking {@code recvmmsg} and a {@code sendmmsg}
+ * and nothing else is what the floor's loop does ({@code ntpfloor.c}). Netty's epoll channel paid an
+ * {@code epoll_wait}, a {@code getsockopt(IP_RECVORIGDSTADDR)} per {@code recvmmsg} and per-datagram JNI on top:
+ * 1.15–1.34× chronyd's CPU per reply (README, "NTP serving cost"). The thread also keeps a flood of NTP off every
+ * event loop.
  */
 public final class NtpServerVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(NtpServerVerticle.class);
@@ -65,6 +66,8 @@ public final class NtpServerVerticle extends VerticleBase {
     /** How often the kernel's drops of this server's socket(s) are read into the counters, in ms. */
     private static final long DROPS_MILLIS = 5_000;
     private DatagramChannel channel;
+    /** How the serving thread reads and answers the channel's datagrams. */
+    private NtpDatagrams datagrams;
     /** Where the channel is bound, kept for {@link #port()} after the channel closed. */
     private InetSocketAddress bound;
     private boolean sharesPort;
@@ -132,13 +135,13 @@ public final class NtpServerVerticle extends VerticleBase {
     private Future<Void> serveOn(DatagramChannel socket) {
         channel = socket;
         try {
-            serving = new Thread(() -> serve(socket), "timemesh-ntp-" + port() + "-" + deploymentID());
+            serving = new Thread(() -> serve(socket, datagrams), "timemesh-ntp-" + port() + "-" + deploymentID());
             serving.setDaemon(true);
             serving.start();
             return Future.succeededFuture();
         } catch (RuntimeException | OutOfMemoryError e) { // OutOfMemoryError: no native thread to be had
             return vertx.executeBlocking(() -> {
-                socket.close();
+                datagrams.close();
                 return null;
             }).transform(closed -> Future.failedFuture(new IllegalStateException("NTP server thread: " + e, e)));
         }
@@ -180,6 +183,7 @@ public final class NtpServerVerticle extends VerticleBase {
                 candidate.bind(local);
                 bound = (InetSocketAddress) candidate.getLocalAddress();
                 sharesPort = reusePort;
+                datagrams = datagrams(candidate, clock::localNanos);
                 return candidate;
             } catch (IOException | RuntimeException e) {
                 candidate.close();
@@ -188,72 +192,127 @@ public final class NtpServerVerticle extends VerticleBase {
         }).onSuccess(c -> host = address).recover(e -> ApiVerticle.listenFailed("NTP (UDP)", address, port, e));
     }
 
+    /**
+     * Batched ({@link BatchedDatagrams}) where the platform allows, else one datagram per receive with T2 read in user
+     * space ({@link JdkDatagrams}); which one, and why, is logged at INFO.
+     */
+    private static NtpDatagrams datagrams(DatagramChannel channel, TimeSource clock) {
+        if (!KernelStamps.platformSupported()) {
+            LOG.info("NTP server: one request per receive, T2 from user space: batches and kernel timestamps are"
+                    + " read on 64-bit Linux on x86-64 and AArch64 only");
+            return new JdkDatagrams(channel, MAX_REQUEST + 1);
+        }
+        try {
+            Field fdVal = channel.getClass().getDeclaredField("fdVal");
+            fdVal.setAccessible(true);
+            NtpDatagrams batched = BatchedDatagrams.open(channel, fdVal.getInt(channel), clock, MAX_REQUEST + 1);
+            LOG.info("NTP server: requests read and answered in batches of up to {}, T2 from the kernel's receive"
+                    + " timestamps", BatchedDatagrams.BATCH);
+            return batched;
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable e) { // java.base/sun.nio.ch not opened, another JDK's channel, JNA that cannot load
+            LOG.info("NTP server: one request per receive, T2 from user space: no batches or kernel timestamps on"
+                    + " this socket ({})", e.toString());
+            return new JdkDatagrams(channel, MAX_REQUEST + 1);
+        }
+    }
+
     /** The address the server listens on: as configured, else "::" (dual-stack) or "0.0.0.0". */
     public String host() {
         return host;
     }
 
     /**
-     * The serving thread's loop, until the channel is closed: read a datagram, answer it. Nothing a datagram holds
-     * ends it: whatever goes wrong with one is logged and the next is read. A VM error (out of memory) ends the
-     * thread for the node's handler of uncaught errors (FatalErrors exits, so that the node is restarted); a thread
-     * that ends while its channel is open closes it, so that SO_REUSEPORT sends no more requests to a socket nobody
-     * reads.
+     * The serving thread's loop, until the server stops or its channel is closed: read a batch of datagrams, answer
+     * each from one reading of the clock, send the replies together. Nothing a datagram holds ends it: whatever goes
+     * wrong with one is logged and the next is answered. A VM error (out of memory) ends the thread for the node's
+     * handler of uncaught errors (FatalErrors exits, so that the node is restarted); a thread that ends while its
+     * channel is open closes it, so that SO_REUSEPORT sends no more requests to a socket nobody reads.
      */
-    private void serve(DatagramChannel socket) {
+    private void serve(DatagramChannel socket, NtpDatagrams datagrams) {
         try {
-            ReceiveStamps stamps = ReceiveStamps.of(socket, clock::localNanos);
-            ByteBuffer in = ByteBuffer.allocateDirect(MAX_REQUEST + 1);
-            ByteBuffer out = ByteBuffer.allocateDirect(MAX_REQUEST);
             byte[] request = new byte[MAX_REQUEST];
-            while (socket.isOpen()) {
+            while (!stopping) {
+                int count;
                 try {
-                    in.clear();
-                    SocketAddress sender = socket.receive(in);
-                    ClockModel model = clock.model(); // one model for the reading and the header
-                    long read = clock.localNanos();
-                    TimeReading own = model.read(read);
-                    TimeReading reading = clock.reader().serve(model, own);
-                    Received received = Received.of(model, own, reading, read, stamps == null ? read : stamps.arrival(read));
-                    int length = in.flip().remaining();
-                    if (length > MAX_REQUEST) {
-                        counters.ntpRequest(NtpOutcome.MALFORMED); // longer than any request we answer
-                        continue;
-                    }
-                    in.get(request, 0, length);
-                    byte[] reply = answer(request, length, (InetSocketAddress) sender, received);
-                    if (reply != null) {
-                        out.clear();
-                        out.put(reply).flip();
-                        socket.send(out, sender);
-                    }
+                    count = datagrams.receive();
                 } catch (ClosedChannelException closed) {
-                    if (!stopping) {
-                        LOG.error("NTP server on port {}: its socket closed while serving: {}", bound.getPort(),
-                                closed.toString());
-                    }
                     return;
                 } catch (IOException | RuntimeException e) {
-                    LOG.debug("NTP server: {}", e.toString()); // a bad datagram must not end the server
-                } catch (Error e) { // e.g. a cipher that cannot be set up: NTS fails, plain NTP goes on
-                    if (FatalError.in(e)) {
-                        throw e;
+                    LOG.debug("NTP server: {}", e.toString());
+                    continue;
+                }
+                if (count == 0) {
+                    continue;
+                }
+                ClockModel model;
+                long read;
+                TimeReading own;
+                TimeReading reading;
+                try {
+                    model = clock.model(); // one model for the batch's readings and headers
+                    read = clock.localNanos();
+                    own = model.read(read);
+                    reading = clock.reader().serve(model, own);
+                } catch (RuntimeException | Error e) { // the batch goes unanswered, the next is read
+                    failed(e);
+                    continue;
+                }
+                for (int i = 0; i < count; i++) {
+                    try {
+                        int length = datagrams.length(i);
+                        if (length > MAX_REQUEST) {
+                            counters.ntpRequest(NtpOutcome.MALFORMED); // longer than any request we answer
+                            continue;
+                        }
+                        datagrams.read(i, request, length);
+                        Received received = Received.of(model, own, reading, read, datagrams.arrival(i, read));
+                        byte[] reply = answer(request, length, datagrams, i, received);
+                        if (reply != null) {
+                            datagrams.reply(i, reply);
+                        }
+                    } catch (RuntimeException | Error e) { // a bad datagram must not end the server
+                        failed(e);
                     }
-                    if (Long.bitCount(++errors) == 1) { // one a datagram could fill the disk
-                        LOG.warn("NTP server: {} ({} so far)", e.toString(), errors);
-                    }
+                }
+                try {
+                    datagrams.flush();
+                } catch (ClosedChannelException closed) {
+                    return;
+                } catch (IOException | RuntimeException e) {
+                    LOG.debug("NTP server: {}", e.toString());
                 }
             }
         } finally {
-            if (socket.isOpen()) {
-                try {
-                    socket.close(); // first: logging may fail where the thread failed (a full heap)
-                } catch (IOException e) {
-                    // nothing more to be done for it
-                } finally {
-                    LOG.error("NTP server thread on port {} ended; its socket is closed", bound.getPort());
-                }
+            boolean open = socket.isOpen();
+            try {
+                datagrams.close(); // first: logging may fail where the thread failed (a full heap)
+            } catch (IOException e) {
+                // nothing more to be done for it
             }
+            if (!stopping) {
+                LOG.error("NTP server thread on port {} ended; its socket {}", bound.getPort(),
+                        open ? "is closed" : "was closed while serving");
+            }
+        }
+    }
+
+    /**
+     * What went wrong with one datagram or batch, which the server survives: an exception, logged at DEBUG, or an error
+     * short of the VM's (e.g. a cipher that cannot be set up: NTS fails, plain NTP goes on), logged at WARN at the
+     * 1st, 2nd, 4th, 8th, … only, as one a datagram could fill the disk.
+     *
+     * @throws Error a VM error ({@link FatalError#in}), which ends the serving thread
+     */
+    private void failed(Throwable e) {
+        if (e instanceof Error error && FatalError.in(error)) {
+            throw error;
+        }
+        if (e instanceof RuntimeException) {
+            LOG.debug("NTP server: {}", e.toString());
+        } else if (Long.bitCount(++errors) == 1) {
+            LOG.warn("NTP server: {} ({} so far)", e.toString(), errors);
         }
     }
 
@@ -293,14 +352,17 @@ public final class NtpServerVerticle extends VerticleBase {
                 : clock.read(received.model()).nowNanos();
     }
 
-    /** The reply to one datagram, with its T3 read last thing (before the seal, for NTS); null for one that gets none. */
-    private byte[] answer(byte[] request, int length, InetSocketAddress sender, Received received) {
+    /**
+     * The reply to datagram {@code i} of the batch, with its T3 read last thing (before the seal, for NTS); null for
+     * one that gets none.
+     */
+    private byte[] answer(byte[] request, int length, NtpDatagrams batch, int i, Received received) {
         Optional<NtpPacket> ask = NtpResponder.request(request, length);
         if (ask.isEmpty()) {
             counters.ntpRequest(NtpResponder.refusal(request, length));
             return null; // junk is dropped before the rate limiter: it spends no client's credit
         }
-        if (limiter != null && limiter.check(sender.getAddress().getHostAddress(), clock.localNanos())
+        if (limiter != null && limiter.check(batch.client(i), clock.localNanos())
                 == ClientRateLimiter.Verdict.LIMIT) {
             counters.ntpRequest(kissOfDeath ? NtpOutcome.RATE_LIMITED_KISS : NtpOutcome.RATE_LIMITED_DROPPED);
             return kissOfDeath ? NtpResponder.kissRate(ask.get(), received.reading()) : null;
@@ -349,7 +411,7 @@ public final class NtpServerVerticle extends VerticleBase {
         return bound.getPort();
     }
 
-    /** Closes the socket, which ends the serving thread's receive, and waits for the thread to finish. */
+    /** Ends the serving thread's receive and waits for the thread to finish, which closes the socket as it leaves. */
     @Override
     public Future<?> stop() {
         if (channel == null) {
@@ -357,10 +419,10 @@ public final class NtpServerVerticle extends VerticleBase {
         }
         stopping = true;
         return vertx.executeBlocking(() -> {
-            channel.close();
+            datagrams.wake();
             serving.join(5_000);
-            if (serving.isAlive()) {
-                LOG.warn("NTP server thread {} still running 5 s after its socket closed", serving.getName());
+            if (serving.isAlive()) { // it closes the channel as it leaves: closed under it, the number could be reused
+                LOG.warn("NTP server thread {} still running 5 s after it was told to stop", serving.getName());
             }
             return null;
         });

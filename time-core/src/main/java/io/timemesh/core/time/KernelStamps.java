@@ -53,7 +53,10 @@ public final class KernelStamps {
         this.systemClock = systemClock;
     }
 
-    /** Direct JNA mappings of the C library's calls; −1 and errno on failure, which callers treat as "no stamp". */
+    /**
+     * Direct JNA mappings of the C library's calls, as their man pages give them: −1 on failure, the errno in
+     * {@code Native.getLastError()}.
+     */
     public static final class CLibrary {
         static {
             Native.register("c");
@@ -64,6 +67,14 @@ public final class KernelStamps {
         public static native int setsockopt(int fd, int level, int name, Pointer value, int length);
 
         public static native long recvmsg(int fd, Pointer message, int flags);
+
+        /** Up to {@code length} datagrams into the {@code struct mmsghdr} array at {@code messages}: how many. */
+        public static native int recvmmsg(int fd, Pointer messages, int length, int flags, Pointer timeout);
+
+        /** The first {@code length} datagrams of the {@code struct mmsghdr} array at {@code messages}: how many went. */
+        public static native int sendmmsg(int fd, Pointer messages, int length, int flags);
+
+        public static native int shutdown(int fd, int how);
 
         private CLibrary() {}
     }
