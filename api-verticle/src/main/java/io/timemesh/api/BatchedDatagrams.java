@@ -44,7 +44,10 @@ final class BatchedDatagrams implements NtpDatagrams {
     static final int BATCH = 64;
     /** Receives in a row whose datagrams got no usable receive stamp that are warned of, once. */
     static final int UNSTAMPED_WARNING = 8;
-    /** Tries at reading the clocks' bracket within {@link KernelStamps#MAX_BRACKET_NANOS}, once per receive. */
+    /**
+     * Readings of the clocks' bracket for a datagram while it is wider than {@link KernelStamps#MAX_BRACKET_NANOS}
+     * (the thread preempted between them); one that holds serves the rest of the batch.
+     */
     private static final int BRACKET_TRIES = 3;
     /** Longest a receive waits before it looks whether the channel is still open (s). */
     static final int WAIT_SECONDS = 1;
@@ -275,8 +278,12 @@ final class BatchedDatagrams implements NtpDatagrams {
                 throw new ClosedChannelException();
             }
             int sent = CLibrary.sendmmsg(fd, k == 0 ? outHeaders : outHeaders.share((long) k * MMSGHDR), replies - k, 0);
+            int errno = sent < 0 ? Native.getLastError() : 0;
+            if (errno == EINTR) {
+                continue; // a signal before anything was sent: again
+            }
             if (sent < 0) { // the reply at k is refused (a client's ICMP error, a full buffer): dropped
-                LOG.debug("NTP server: sendmmsg: errno {}", Native.getLastError());
+                LOG.debug("NTP server: sendmmsg: errno {}", errno);
             }
             k += Math.max(sent, 1);
         }

@@ -40,7 +40,8 @@ interface NtpDatagrams {
     /**
      * Queues {@code reply} to datagram {@code i}'s sender, for {@link #flush()}.
      *
-     * @throws IllegalArgumentException for a reply longer than the capacity, or a second one to a datagram
+     * @throws IllegalArgumentException for a reply longer than the capacity, to a datagram not in the batch, or one
+     *                                  more than the batch has datagrams
      */
     void reply(int i, byte[] reply);
 

@@ -185,7 +185,7 @@ public final class NtpServerVerticle extends VerticleBase {
                 sharesPort = reusePort;
                 datagrams = datagrams(candidate, clock::localNanos);
                 return candidate;
-            } catch (IOException | RuntimeException e) {
+            } catch (Throwable e) { // a VM error too: the port must not stay bound by a socket nobody has
                 candidate.close();
                 throw e;
             }
