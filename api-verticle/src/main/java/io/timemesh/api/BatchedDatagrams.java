@@ -175,8 +175,11 @@ final class BatchedDatagrams implements NtpDatagrams {
         if (!channel.isOpen()) { // before the call: its descriptor's number may be another socket's by now
             throw new ClosedChannelException();
         }
-        int count = woken ? 0 : CLibrary.recvmmsg(fd, memory, BATCH, MSG_WAITFORONE, null);
         if (woken) {
+            return 0;
+        }
+        int count = CLibrary.recvmmsg(fd, memory, BATCH, MSG_WAITFORONE, null);
+        if (woken) { // what it read after the wake: the shut socket's empty entry, or requests nobody will answer
             return 0;
         }
         if (count < 0) {
