@@ -72,7 +72,7 @@ import org.slf4j.LoggerFactory;
  * <p>A source with NTS (RFC 8915) runs NTS-KE ({@link NtsKeyExchanges}) whenever its poller has no cookie
  * left (the first poll, after an NTS NAK, after cookies lost to unanswered requests), then asks the NTP
  * server and port the KE named. Its session is not handed over: a new owner runs NTS-KE itself. After every poll
- * its {@link SourceAuth} is published for /sources.
+ * its {@link SourceAuth} goes out for /sources in the batch that carries the poll's sample.
  *
  * <p>Everything it publishes and every map value it writes is sealed by {@link MeshAuth}, and only
  * genuine values are taken: a squatter's lease does not count as a live sampler, its claim does not
@@ -119,6 +119,8 @@ public final class SamplerVerticle extends VerticleBase {
     private final Map<String, SourcePoller> active = new LinkedHashMap<>();
     /** Samples made but not yet published: they go out together {@value #BATCH_MILLIS} ms after the first. */
     private final List<SourceSample> batch = new ArrayList<>();
+    /** The newest authentication of each NTS source polled since the last batch went out. */
+    private final Map<String, SourceAuth> batchAuths = new LinkedHashMap<>();
     /** Our Vert.x's cluster member id, named in our leases; null on a Vert.x without a cluster. */
     private String member;
     /** Each sampler's member id, as its genuine leases last read named it. */
@@ -811,7 +813,7 @@ public final class SamplerVerticle extends VerticleBase {
                         return;
                     }
                     if (poller.ntsRequired()) {
-                        publishAuth(poller);
+                        queueAuth(poller);
                     }
                     if (poller.stopped()) {
                         LOG.warn("stopped polling {}: {}", poller.source(), poller.lastFailure().message());
@@ -824,14 +826,21 @@ public final class SamplerVerticle extends VerticleBase {
                 });
     }
 
-    private void publishAuth(SourcePoller poller) {
-        // After the samples it vouches for, as before batching: a selector that starts (or is first reached) between
-        // the two must not select an NTS source's sample while showing it as unauthenticated.
-        publishSamples();
+    /**
+     * Puts an NTS source's authentication in the batch, beside the sample its poll just added (this runs in the
+     * same event-loop task, before the batch's timer can fire): the selector takes both from one message.
+     */
+    private void queueAuth(SourcePoller poller) {
+        startBatch();
         NtsClientSession session = poller.nts();
-        SourceAuth sourceAuth = new SourceAuth(poller.source(), config.nodeName(), SourceAuth.NTS,
-                session == null ? 0 : session.cookies(), session == null ? 0 : session.keNanos());
-        auth.publish(vertx.eventBus(), EventBusAddresses.SOURCE_AUTH, JsonObject.mapFrom(sourceAuth));
+        batchAuths.put(poller.source(), new SourceAuth(poller.source(), config.nodeName(), SourceAuth.NTS,
+                session == null ? 0 : session.cookies(), session == null ? 0 : session.keNanos()));
+    }
+
+    private void startBatch() {
+        if (batch.isEmpty() && batchAuths.isEmpty()) {
+            vertx.setTimer(BATCH_MILLIS, id -> publishSamples());
+        }
     }
 
     /**
@@ -907,9 +916,7 @@ public final class SamplerVerticle extends VerticleBase {
             if (sampled.estimate().event().restarted()) {
                 LOG.warn("source {}: {}", poller.source(), sampled.estimate().reason());
             }
-            if (batch.isEmpty()) {
-                vertx.setTimer(BATCH_MILLIS, id -> publishSamples());
-            }
+            startBatch();
             batch.add(SourceSample.of(poller.source(), address, config.nodeName(), sampled.estimate(), poller.reach(),
                     poller.pollSeconds()));
         } else if (step instanceof ExchangeStep.Failed failed) {
@@ -917,13 +924,18 @@ public final class SamplerVerticle extends VerticleBase {
         }
     }
 
-    /** Publishes the samples made since the last batch went out, as one sealed {@link SampleBatch}. */
+    /**
+     * Publishes the samples and NTS authentications made since the last batch went out, as one sealed
+     * {@link SampleBatch}.
+     */
     private void publishSamples() {
-        if (!batch.isEmpty()) {
+        if (!batch.isEmpty() || !batchAuths.isEmpty()) {
+            SampleBatch out = new SampleBatch(batch, List.copyOf(batchAuths.values()));
             // Encoded straight from the records: JsonObject.mapFrom would first build a map of every field.
             auth.publish(vertx.eventBus(), EventBusAddresses.SAMPLES,
-                    new JsonObject().put("samples", new SampleBatch(batch).samples()));
+                    new JsonObject().put("samples", out.samples()).put("auths", out.auths()));
             batch.clear();
+            batchAuths.clear();
         }
     }
 

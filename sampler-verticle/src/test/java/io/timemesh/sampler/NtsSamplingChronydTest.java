@@ -40,13 +40,18 @@ class NtsSamplingChronydTest {
     private final List<SourceSample> samples = new CopyOnWriteArrayList<>();
     private final List<SourceFault> faults = new CopyOnWriteArrayList<>();
     private final List<SourceAuth> auths = new CopyOnWriteArrayList<>();
+    private final List<SampleBatch> batches = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void start() {
         vertx = Vertx.vertx();
-        listen(EventBusAddresses.SAMPLES, body -> samples.addAll(body.mapTo(SampleBatch.class).samples()));
+        listen(EventBusAddresses.SAMPLES, body -> {
+            SampleBatch batch = body.mapTo(SampleBatch.class);
+            batches.add(batch);
+            auths.addAll(batch.auths());
+            samples.addAll(batch.samples());
+        });
         listen(EventBusAddresses.SOURCE_FAULTS, body -> faults.add(body.mapTo(SourceFault.class)));
-        listen(EventBusAddresses.SOURCE_AUTH, body -> auths.add(body.mapTo(SourceAuth.class)));
     }
 
     private void listen(String address, java.util.function.Consumer<JsonObject> sink) {
@@ -93,6 +98,9 @@ class NtsSamplingChronydTest {
             assertThat(last.auth()).isEqualTo("NTS");
             assertThat(last.cookies()).isEqualTo(8); // each reply brings back the cookie its request spent
             assertThat(last.lastKeyExchangeNanos()).isPositive();
+            // Every sample travels with its authentication, so a selector never holds one without the other.
+            assertThat(batches).filteredOn(b -> !b.samples().isEmpty()).isNotEmpty()
+                    .allSatisfy(b -> assertThat(b.auths()).extracting(SourceAuth::source).contains("127.0.12.4:123"));
             assertThat(chronyd.log()).doesNotContain("Could not");
         }
     }

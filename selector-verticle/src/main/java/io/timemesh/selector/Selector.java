@@ -332,10 +332,11 @@ public final class Selector {
         return Math.round(seconds * 1e9);
     }
 
-    /** What a successor needs to carry on: every source's newest sample, fault and outlier count. */
+    /** What a successor needs to carry on: every source's newest sample, fault, outlier count and authentication. */
     public SelectorState state() {
         List<SelectorState.Entry> entries = new ArrayList<>();
-        sources.forEach((source, r) -> entries.add(new SelectorState.Entry(source, r.sample, r.fault, r.outliers)));
+        sources.forEach((source, r) ->
+                entries.add(new SelectorState.Entry(source, r.sample, r.fault, r.outliers, r.auth)));
         List<Reference> recent = new ArrayList<>(history);
         return new SelectorState(sequence, entries,
                 recent.subList(Math.max(0, recent.size() - SelectorState.CARRIED_DECISIONS), recent.size()));
@@ -359,6 +360,9 @@ public final class Selector {
             record.sample = entry.sample();
             record.fault = entry.fault();
             record.outliers = entry.outliers();
+            if (entry.auth() != null) { // a predecessor of an older version carries none
+                record.auth = entry.auth();
+            }
             if (entry.sample() != null) {
                 record.reached(entry.source(), entry.sample().address());
             }

@@ -1,6 +1,7 @@
 package io.timemesh.selector;
 
 import io.timemesh.core.message.Reference;
+import io.timemesh.core.message.SourceAuth;
 import io.timemesh.core.message.SourceFault;
 import io.timemesh.core.message.SourceSample;
 import java.util.List;
@@ -19,5 +20,15 @@ public record SelectorState(long sequence, List<Entry> sources, List<Reference> 
         recentDecisions = List.copyOf(recentDecisions);
     }
 
-    public record Entry(String source, SourceSample sample, SourceFault fault, long outliers) {}
+    /**
+     * One source's record.
+     *
+     * @param source   the source as configured
+     * @param sample   its newest sample, or null
+     * @param fault    its newest fault, or null
+     * @param outliers how many of its samples were outliers
+     * @param auth     how its sampler authenticates it, or null for a plain source: a successor shows an NTS
+     *                 source's carried sample as authenticated before its next poll
+     */
+    public record Entry(String source, SourceSample sample, SourceFault fault, long outliers, SourceAuth auth) {}
 }

@@ -4,7 +4,6 @@ import io.timemesh.core.settings.Settings;
 import io.timemesh.core.message.EventBusAddresses;
 import io.timemesh.core.message.Reference;
 import io.timemesh.core.message.SampleBatch;
-import io.timemesh.core.message.SourceAuth;
 import io.timemesh.core.message.SourceFault;
 import io.timemesh.core.metrics.NodeCounters;
 import io.timemesh.core.time.TimeSource;
@@ -370,15 +369,13 @@ public final class SelectorVerticle extends VerticleBase {
                 this::publish);
         consume(EventBusAddresses.SAMPLES, SampleBatch.class, (sender, batch) -> {
             batch.samples().forEach(sample -> sampledBy(sample.samplerNode(), sender)); // all or none
+            batch.auths().forEach(sourceAuth -> sampledBy(sourceAuth.samplerNode(), sender));
+            batch.auths().forEach(selector::onAuth);
             batch.samples().forEach(selector::onSample);
         });
         consume(EventBusAddresses.SOURCE_FAULTS, SourceFault.class, (sender, fault) -> {
             sampledBy(fault.samplerNode(), sender);
             selector.onFault(fault);
-        });
-        consume(EventBusAddresses.SOURCE_AUTH, SourceAuth.class, (sender, sourceAuth) -> {
-            sampledBy(sourceAuth.samplerNode(), sender);
-            selector.onAuth(sourceAuth);
         });
         consumers.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_SOURCES, this::answerSources));
         consumers.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_STATUS, this::answerStatus));
@@ -405,7 +402,6 @@ public final class SelectorVerticle extends VerticleBase {
         List<MessageConsumer<?>> copies = new ArrayList<>();
         copies.add(bus.consumer(EventBusAddresses.SAMPLES, m -> { }));
         copies.add(bus.consumer(EventBusAddresses.SOURCE_FAULTS, m -> { }));
-        copies.add(bus.consumer(EventBusAddresses.SOURCE_AUTH, m -> { }));
         copies.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_SOURCES, this::answerSources));
         copies.add(bus.<JsonObject>consumer(EventBusAddresses.SELECTOR_STATUS, this::answerStatus));
         Future.join(copies.stream().map(MessageConsumer::completion).toList())

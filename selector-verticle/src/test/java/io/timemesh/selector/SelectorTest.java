@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import io.timemesh.core.clock.LeapDays;
 import io.timemesh.core.message.Reference;
 import io.timemesh.core.message.SourceFault;
+import io.timemesh.core.message.SourceAuth;
 import io.timemesh.core.message.SourceSample;
 import io.timemesh.core.message.SourceView;
 import io.timemesh.core.ntp.LeapIndicator;
@@ -130,6 +131,7 @@ class SelectorTest {
         selector.onSample(sample("a", T0, 0.30, 0.01));
         selector.onSample(sample("b", T0, 0.30, 0.01));
         selector.onSample(sample("liar", T0, 1.2, 0.01));
+        selector.onAuth(new SourceAuth("a", "node-t", SourceAuth.NTS, 6, T0 - S));
         selector.select(T0, SAME_CLOCK);
         Selector successor = new Selector(new SelectorSettings("node-t", new SelectionSettings(4, 1.5, Set.of(), 5, 1_000), List.of(), 15,
                 LeapDays.JUNE_DECEMBER));
@@ -141,6 +143,14 @@ class SelectorTest {
         assertThat(next.vote().survivors()).containsExactlyInAnyOrder("a", "b");
         assertThat(successor.sources(T0 + S, SAME_CLOCK).stream().filter(v -> v.address().equals("liar"))
                 .findFirst().orElseThrow().outliers()).isEqualTo(2);
+        // An NTS source's carried sample is shown as authenticated before its sampler's next poll.
+        assertThat(successor.sources(T0 + S, SAME_CLOCK)).filteredOn(v -> v.address().equals("a")).singleElement()
+                .satisfies(v -> {
+                    assertThat(v.auth()).isEqualTo(SourceAuth.NTS);
+                    assertThat(v.ntsCookies()).isEqualTo(6);
+                });
+        assertThat(successor.sources(T0 + S, SAME_CLOCK)).filteredOn(v -> v.address().equals("b")).singleElement()
+                .satisfies(v -> assertThat(v.auth()).isEqualTo(SourceAuth.NONE));
     }
 
     @Test

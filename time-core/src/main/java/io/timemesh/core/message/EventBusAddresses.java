@@ -4,12 +4,13 @@ package io.timemesh.core.message;
 public final class EventBusAddresses {
     private EventBusAddresses() {}
 
-    /** Published by samplers: a {@link SampleBatch} of the {@link SourceSample}s of their last few milliseconds' exchanges. */
+    /**
+     * Published by samplers: a {@link SampleBatch} of the {@link SourceSample}s of their last few milliseconds'
+     * exchanges, with the {@link SourceAuth} of each NTS source among them.
+     */
     public static final String SAMPLES = "timemesh.samples";
     /** Published by samplers: one {@link SourceFault} per failed exchange or source state change. */
     public static final String SOURCE_FAULTS = "timemesh.source-faults";
-    /** Published by samplers: one {@link SourceAuth} per poll of a source with NTS. */
-    public static final String SOURCE_AUTH = "timemesh.source-auth";
     /**
      * Published by the active selector: one {@link Reference} per selection, sealed, in a body
      * {@code {"epoch": E, "reference": {...}}} where E is the leadership's fencing token.

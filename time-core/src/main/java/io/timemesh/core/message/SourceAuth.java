@@ -1,8 +1,9 @@
 package io.timemesh.core.message;
 
 /**
- * How a source's replies are authenticated, published by its sampler after every poll of a source with
- * NTS (RFC 8915); a source never described by one is unauthenticated ("none").
+ * How a source's replies are authenticated, sent by its sampler after every poll of a source with NTS
+ * (RFC 8915) in the {@link SampleBatch} that carries the poll's sample; a source never described by one is
+ * unauthenticated ("none").
  *
  * @param source                 the source as configured ("host:port")
  * @param samplerNode            the sampler polling it

@@ -40,13 +40,24 @@ class WireTypesTest {
                 new OffsetInterval(0.299, 0.302), new SourceSample.Filter(0.002, 1e-6, 1e-4, 8),
                 new SourceSample.ServerFields(1, "GPS", LeapIndicator.NO_WARNING, 0.001),
                 new SourceSample.Estimate(0.3004, 1e-5, 2e-6), 0xFF, 16);
-        SampleBatch batch = new SampleBatch(List.of(sample, sample));
+        SourceAuth nts = new SourceAuth("a", "node-a", SourceAuth.NTS, 7, 900);
+        SampleBatch batch = new SampleBatch(List.of(sample, sample), List.of(nts));
         assertThat(JSON.readValue(JSON.writeValueAsString(batch), SampleBatch.class)).isEqualTo(batch);
+        // A batch of one failed NTS poll carries only its authentication; one of plain sources none.
+        SampleBatch authOnly = new SampleBatch(null, List.of(nts));
+        assertThat(JSON.readValue(JSON.writeValueAsString(authOnly), SampleBatch.class)).isEqualTo(authOnly);
+        String plain = "{\"samples\": [" + JSON.writeValueAsString(sample) + "]}";
+        assertThat(JSON.readValue(plain, SampleBatch.class).auths()).isEmpty();
         assertThatThrownBy(() -> JSON.readValue("{\"samples\": []}", SampleBatch.class))
-                .hasMessageContaining("one sample or more");
+                .hasMessageContaining("one sample or authentication or more");
+        assertThatThrownBy(() -> JSON.readValue("{\"samples\": [], \"auths\": []}", SampleBatch.class))
+                .hasMessageContaining("one sample or authentication or more");
         assertThatThrownBy(() -> JSON.readValue("{\"samples\": [null]}", SampleBatch.class))
-                .hasMessageContaining("one sample or more");
-        assertThatThrownBy(() -> JSON.readValue("{}", SampleBatch.class)).hasMessageContaining("one sample or more");
+                .hasMessageContaining("no missing entry");
+        assertThatThrownBy(() -> JSON.readValue("{\"auths\": [null]}", SampleBatch.class))
+                .hasMessageContaining("no missing entry");
+        assertThatThrownBy(() -> JSON.readValue("{}", SampleBatch.class))
+                .hasMessageContaining("one sample or authentication or more");
     }
 
     @Test
