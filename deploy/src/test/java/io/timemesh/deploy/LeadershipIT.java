@@ -29,7 +29,7 @@ class LeadershipIT {
     @Test
     void aSelectorFrozenBeyondItsLeaseIsDeposedAndOneLeaderRemains() throws Exception {
         List<String> all = nodes.startSynchronised("127.0.9");
-        String frozen = nodes.selectorOf(all.get(0));
+        String frozen = nodes.awaitSelectorOf(all.get(0));
         assertThat(frozen).isIn(all);
         List<String> others = all.stream().filter(n -> !n.equals(frozen)).toList();
         LeaderWatch watch = new LeaderWatch(nodes);

@@ -89,15 +89,16 @@ final class MeshFixture implements AutoCloseable {
         return NodeHttp.time(local, LOOPBACK, node.httpPort());
     }
 
+    /** The node's sources, asked again while the selector does not answer in time (a 503), up to 10 s. */
     JsonArray sources() throws Exception {
-        return NodeHttp.sources(LOOPBACK, node.httpPort());
+        return NodeHttp.answeredSources(LOOPBACK, node.httpPort(), Duration.ofSeconds(10));
     }
 
     JsonObject status() throws Exception {
         return NodeHttp.status(LOOPBACK, node.httpPort(), 0);
     }
 
-    /** The state /sources shows for {@code server}; "absent" while it shows none (no selector answered, 503). */
+    /** The state /sources shows for {@code server}, or "absent" when it does not list it. */
     String stateOf(SimulatedNtpServer server) throws Exception {
         return sources().stream().map(JsonObject.class::cast).filter(s -> s.getString("address").equals(server.hostPort()))
                 .findFirst().map(s -> s.getString("state")).orElse("absent");

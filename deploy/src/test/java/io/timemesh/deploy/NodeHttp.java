@@ -35,6 +35,26 @@ final class NodeHttp {
         return response.statusCode() == 503 ? new JsonArray() : new JsonArray(response.body());
     }
 
+    /**
+     * GET /sources until it is answered (200), for a one-shot read: a 503 is the selector not answering within the
+     * API's 2 s, routine on a loaded machine, not an answer.
+     *
+     * @throws AssertionError when {@code limit} passes with only 503s
+     */
+    static JsonArray answeredSources(String host, int port, Duration limit) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (true) {
+            HttpResponse<String> response = get(host, port, "/sources");
+            if (response.statusCode() != 503) {
+                return new JsonArray(response.body());
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("/sources answered 503 for " + limit + ": " + response.body());
+            }
+            Thread.sleep(100);
+        }
+    }
+
     /** GET /status with the selector's {@code decisions} newest decisions. */
     static JsonObject status(String host, int port, int decisions) throws IOException, InterruptedException {
         return new JsonObject(get(host, port, "/status?decisions=" + decisions).body());

@@ -242,6 +242,32 @@ final class NodeProcesses implements AutoCloseable {
         return matcher.find() ? Optional.of(matcher.group(1)) : Optional.empty();
     }
 
+    /**
+     * The selection as {@code name}'s /status shows it, asked again while it has none (the selector did not answer
+     * within the API's 2 s, routine on a loaded machine), for up to {@code limit}.
+     *
+     * @throws AssertionError when none came within {@code limit}
+     */
+    JsonObject awaitSelection(String name, Duration limit) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (true) {
+            JsonObject selection = status(name, 1).getJsonObject("selection");
+            if (selection != null && selection.getString("selectorNode") != null) {
+                return selection;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(name + " showed no selection for " + limit);
+            }
+            TimeUnit.MILLISECONDS.sleep(200);
+        }
+    }
+
+    /** The active selector's node name as {@code name} sees it, once it shows one (within 10 s). */
+    String awaitSelectorOf(String name) throws IOException, InterruptedException {
+        String selector = awaitSelection(name, Duration.ofSeconds(10)).getString("selectorNode");
+        return selector.substring(0, selector.indexOf('/'));
+    }
+
     /** The active selector's node name as {@code name} sees it (without the incarnation), or null if none answers. */
     String selectorOf(String name) {
         try {

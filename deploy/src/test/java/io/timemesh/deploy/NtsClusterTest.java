@@ -20,6 +20,7 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -63,10 +64,10 @@ class NtsClusterTest {
                     TimeUnit.MILLISECONDS.sleep(200);
                 }
                 TimeUnit.MILLISECONDS.sleep(NtsKeyShare.SHARE_MILLIS + 3_000); // keys shared, the first slew done
-                double offset = ChronydClient.measureNtsOffsetSeconds(A, ntpPort, a.ntsKePort(),
+                ChronydClient.Measurement chrony = ChronydClient.measureNtsOffset(A, ntpPort, a.ntsKePort(),
                         certificateA.certificate());
-                System.out.printf("chronyd -Q, NTS-KE with node A, NTP with node B: %+.6f s (truth +0.25 s)%n", offset);
-                assertThat(offset).isCloseTo(0.25, within(0.002));
+                System.out.printf("chronyd -Q, NTS-KE with node A, NTP with node B: %s (truth +0.25 s)%n", chrony);
+                assertThat(chrony.offsetSeconds()).isCloseTo(0.25, within(0.002 + chrony.delaySeconds() / 2));
 
                 // Cookies from A's NTS-KE still open at A after A restarts: B kept A's keys in the mesh.
                 NtsKeClient.Result ke = NtsKeClient.trusting(certificateA.certificate())
@@ -75,9 +76,24 @@ class NtsClusterTest {
                 a.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
                 a = start(local, node("a", A, ntpPort, certificateA, B, clusterName, memberA, memberA, memberB, keyFile,
                         source));
+                // Back in the cluster (synchronised through it), then one key share later: a NAK empties the jar, so
+                // the old cookies get one try, made once A can have read the keys.
+                long rejoined = System.nanoTime() + 40_000_000_000L;
+                while (!synced(local, a) && System.nanoTime() < rejoined) {
+                    TimeUnit.MILLISECONDS.sleep(200);
+                }
                 TimeUnit.MILLISECONDS.sleep(NtsKeyShare.SHARE_MILLIS + 1_000);
-                byte[] request = session.seal(NtpPacketCodec.encode(NtpPacket.clientRequest(1, 0, -20)), new SecureRandom());
-                byte[] reply = exchange(A, ntpPort, request);
+                byte[] reply = null;
+                for (int attempt = 0; attempt < 3 && reply == null; attempt++) { // a request lost on a loaded machine
+                    byte[] request = session.seal(NtpPacketCodec.encode(NtpPacket.clientRequest(1, 0, -20)),
+                            new SecureRandom());
+                    try {
+                        reply = exchange(A, ntpPort, request);
+                    } catch (SocketTimeoutException lost) {
+                        System.out.println("NtsClusterTest: no reply within 2 s, asked again");
+                    }
+                }
+                assertThat(reply).as("a reply from the restarted A").isNotNull();
                 assertThat(session.open(reply, reply.length)).isEqualTo(NtsClientSession.Reply.AUTHENTICATED);
             } finally {
                 b.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);

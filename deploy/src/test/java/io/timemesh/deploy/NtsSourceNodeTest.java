@@ -13,6 +13,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Tag;
@@ -56,8 +57,10 @@ class NtsSourceNodeTest {
                 assertThat(cli.execute("sources", "--url", "http://127.0.0.1:" + port)).isZero();
                 assertThat(table.toString().lines().filter(l -> l.contains(CHRONYD + ":123"))).singleElement().asString()
                         .startsWith("* ").contains(" NTS:8 ");
-                double offsetBefore = synced.getLong("offsetNs") / 1e9;
-                assertThat(Math.abs(offsetBefore)).isLessThan(0.005);
+                // chronyd serves this machine's clock, which the node's timescale starts at: the truth, 0, lies in
+                // the source's interval (its offset ± root distance), up to the anchoring's few microseconds.
+                assertThat(Math.abs(synced.getLong("offsetNs"))).as("%s", synced)
+                        .isLessThanOrEqualTo(synced.getLong("rootDistanceNs") + 100_000L);
 
                 proxy.tamperAt(47); // the low byte of T3: a 2^-32 s change no check on the header alone could see
                 JsonObject refused = awaitSource(port, s -> s.getString("reason", "").contains("not authenticated"), 20);
@@ -80,7 +83,7 @@ class NtsSourceNodeTest {
     }
 
     private static JsonObject source(int port) throws Exception {
-        JsonArray sources = NodeHttp.sources("127.0.0.1", port);
+        JsonArray sources = NodeHttp.answeredSources("127.0.0.1", port, Duration.ofSeconds(10));
         assertThat(sources).hasSize(1);
         return sources.getJsonObject(0);
     }

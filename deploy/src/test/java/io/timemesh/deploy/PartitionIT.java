@@ -50,7 +50,7 @@ class PartitionIT {
         nodes.startAll();
         List<String> all = nodes.names();
         nodes.awaitSynchronised(all, Duration.ofSeconds(120));
-        String cut = nodes.selectorOf(all.get(0));
+        String cut = nodes.awaitSelectorOf(all.get(0));
         assertThat(cut).isIn(all);
         int index = all.indexOf(cut);
         ClusterRounds rounds = new ClusterRounds(nodes);

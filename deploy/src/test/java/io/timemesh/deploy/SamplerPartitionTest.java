@@ -18,6 +18,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -80,14 +81,23 @@ class SamplerPartitionTest {
         assertThat(moving).isNotEmpty();
         members.get(2).undeploy(deployments.get(2)).await();
         long stoppedAt = local.nowNanos();
-        TimeUnit.MILLISECONDS.sleep(POLL_SECONDS * 1_000L + 500);
-        for (SimulatedNtpServer server : servers) {
-            if (moving.contains(server.hostPort())) {
-                long firstByOther = server.requests().stream()
-                        .filter(r -> r.trueNanos() >= stoppedAt && !r.client().equals(stoppedClient))
-                        .mapToLong(SimulatedNtpServer.Request::trueNanos).min().orElse(Long.MAX_VALUE);
-                assertThat((firstByOther - stoppedAt) / 1e9).as(server.hostPort()).isLessThanOrEqualTo(POLL_SECONDS);
+        // The stop hands its sources over at once; another takes each at its next rebalance (every second) and asks
+        // it at once. Watched until all moved (a loaded machine is slower), then each judged by when it moved.
+        List<SimulatedNtpServer> moved = servers.stream().filter(s -> moving.contains(s.hostPort())).toList();
+        Map<String, Long> firstByOther = new HashMap<>();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (firstByOther.size() < moved.size() && System.nanoTime() < deadline) {
+            TimeUnit.MILLISECONDS.sleep(100);
+            for (SimulatedNtpServer server : moved) {
+                server.requests().stream().filter(r -> r.trueNanos() >= stoppedAt && !r.client().equals(stoppedClient))
+                        .mapToLong(SimulatedNtpServer.Request::trueNanos).min()
+                        .ifPresent(first -> firstByOther.put(server.hostPort(), first));
             }
+        }
+        for (SimulatedNtpServer server : moved) {
+            assertThat(firstByOther).as("%s asked by another", server.hostPort()).containsKey(server.hostPort());
+            assertThat((firstByOther.get(server.hostPort()) - stoppedAt) / 1e9).as(server.hostPort())
+                    .isLessThanOrEqualTo(POLL_SECONDS + 1.0);
         }
         long handedOver = local.nowNanos();
         TimeUnit.SECONDS.sleep(2L * POLL_SECONDS);

@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -87,13 +88,14 @@ class VertxClientTest {
                 assertThat(time.interval().earliestNanos()).isLessThanOrEqualTo(after);
                 assertThat(time.interval().latestNanos()).isGreaterThanOrEqualTo(before);
             }
-            Instant commit = await(client.now()).interval().latest().plusMillis(500);
-            assertThat(await(client.after(commit))).isFalse();
-            BoundedTime waited = await(client.waitUntilAfter(commit));
+            // 2 s ahead: the next ask may come a stall later on a loaded machine, and must still be before it.
+            Instant commit = answered(client::now).interval().latest().plusSeconds(2);
+            assertThat(answered(() -> client.after(commit))).isFalse();
+            BoundedTime waited = answered(() -> client.waitUntilAfter(commit));
             assertThat(truth()).isGreaterThan(nanos(commit));
             assertThat(waited.interval().earliest()).isAfter(commit);
-            assertThat(await(client.after(commit))).isTrue();
-            assertThat(await(client.before(commit.plusSeconds(60)))).isTrue();
+            assertThat(answered(() -> client.after(commit))).isTrue();
+            assertThat(answered(() -> client.before(commit.plusSeconds(60)))).isTrue();
         }
 
         // An uninvited member answers on timemesh.time too, 100 s ahead: unsealed, and sealed under a key of its
@@ -163,6 +165,23 @@ class VertxClientTest {
 
     private static long nanos(Instant t) {
         return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+    }
+
+    /**
+     * What {@code ask} answers, asked up to three times while the client says the time is unavailable: failing within
+     * its timeout is allowed (never a wrong answer), and a loaded machine sees it now and then.
+     */
+    private static <T> T answered(Supplier<Future<T>> ask) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return await(ask.get());
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TimeUnavailableException) || attempt == 3) {
+                    throw e;
+                }
+                System.out.println("VertxClientTest: asked again after " + e.getCause().getMessage());
+            }
+        }
     }
 
     private static <T> T await(Future<T> future) throws Exception {

