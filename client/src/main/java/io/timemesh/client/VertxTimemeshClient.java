@@ -35,6 +35,8 @@ public final class VertxTimemeshClient {
     private static final SecureRandom NONCES = new SecureRandom();
     /** How many requests a sealed {@link #now()} makes before it gives up on refused answers. */
     private static final int SEALED_ATTEMPTS = 3;
+    /** How long an unused kept-alive HTTP connection is kept, s: under a node's 10 s head deadline ({@code http}). */
+    private static final int KEEP_ALIVE_SECONDS = 5;
 
     private final Vertx vertx;
     private final String where;
@@ -70,9 +72,13 @@ public final class VertxTimemeshClient {
      */
     public static VertxTimemeshClient http(Vertx vertx, URI base, Duration timeout, ClientSSLOptions tls) {
         URI time = URI.create(base.toString().endsWith("/") ? base.toString() : base + "/").resolve("time");
-        HttpClient http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) timeout.toMillis()));
+        // A kept-alive connection is let go after 5 s unused, before a node's 10 s for a request head closes it: a
+        // request sent on a connection the node is closing at that moment is never answered.
+        HttpClient http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) timeout.toMillis())
+                .setKeepAliveTimeout(KEEP_ALIVE_SECONDS));
+        // The timeout bounds both getting a connection (from the pool or a new one) and the answer.
         RequestOptions request = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(time.toString())
-                .setTimeout(timeout.toMillis());
+                .setConnectTimeout(timeout.toMillis()).setTimeout(timeout.toMillis());
         if (tls != null) {
             request.setSslOptions(tls);
         }

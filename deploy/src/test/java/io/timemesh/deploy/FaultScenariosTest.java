@@ -85,8 +85,9 @@ class FaultScenariosTest {
         PromiseWatch watch = new PromiseWatch(mesh);
         watch.watch(16);
         assertKept(watch);
-        assertThat(mesh.stateOf(drifter)).isEqualTo("falseticker");
-        assertThat(mesh.time().status()).isEqualTo("SYNCHRONIZED");
+        // By 16 s it is 32 ms away; a loaded machine's late start may leave the verdict a selection or two later.
+        assertThat(mesh.awaitState(drifter, "falseticker", Duration.ofSeconds(10))).isEqualTo("falseticker");
+        assertThat(mesh.awaitStatus("SYNCHRONIZED", Duration.ofSeconds(10)).status()).isEqualTo("SYNCHRONIZED");
     }
 
     @Test
