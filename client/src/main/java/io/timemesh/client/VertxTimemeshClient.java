@@ -72,13 +72,13 @@ public final class VertxTimemeshClient {
      */
     public static VertxTimemeshClient http(Vertx vertx, URI base, Duration timeout, ClientSSLOptions tls) {
         URI time = URI.create(base.toString().endsWith("/") ? base.toString() : base + "/").resolve("time");
-        // A kept-alive connection is let go after 5 s unused, before a node's 10 s for a request head closes it: a
-        // request sent on a connection the node is closing at that moment is never answered.
+        // A kept-alive connection is let go after 5 s unused, before a node's default 10 s for a request head closes
+        // it (http.headerTimeoutMillis; a node set lower brings the race back): a request sent on a connection the
+        // node is closing at that moment can go unanswered until the timeout.
         HttpClient http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) timeout.toMillis())
                 .setKeepAliveTimeout(KEEP_ALIVE_SECONDS));
-        // The timeout bounds both getting a connection (from the pool or a new one) and the answer.
         RequestOptions request = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(time.toString())
-                .setConnectTimeout(timeout.toMillis()).setTimeout(timeout.toMillis());
+                .setTimeout(timeout.toMillis());
         if (tls != null) {
             request.setSslOptions(tls);
         }

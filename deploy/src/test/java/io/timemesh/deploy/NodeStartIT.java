@@ -66,11 +66,10 @@ class NodeStartIT {
             }
             String output = Files.readString(log);
             assertThat(output).as(output).contains("-> SYNCHRONIZED");
-            // No warning from the start itself. A loaded machine's own (an event loop's task outlasting Vert.x's
-            // blocked-thread limit, a reply later than the sampler's timeout) says nothing of the configuration.
+            // No warning from the start itself. A reply later than the sampler's timeout on a loaded machine says
+            // nothing of the configuration; a blocked event loop would, and counts.
             assertThat(output.lines().filter(l -> l.contains(" WARN ") || l.startsWith("WARNING"))
-                    .filter(l -> !l.contains("BlockedThreadChecker") && !l.contains(": timeout: no valid reply within"))
-                    .toList()).as(output).isEmpty();
+                    .filter(l -> !l.contains(": timeout: no valid reply within")).toList()).as(output).isEmpty();
             return flags;
         } finally {
             Files.delete(log);

@@ -38,6 +38,8 @@ import org.junit.jupiter.api.Test;
 @Tag("slow")
 class VertxClientTest {
     private final MeshFixture mesh = new MeshFixture();
+    /** How often {@link #answered} asked again, in the whole test. */
+    private int askedAgain;
     private LoopbackCluster cluster;
 
     @AfterEach
@@ -88,8 +90,9 @@ class VertxClientTest {
                 assertThat(time.interval().earliestNanos()).isLessThanOrEqualTo(after);
                 assertThat(time.interval().latestNanos()).isGreaterThanOrEqualTo(before);
             }
-            // 2 s ahead: the next ask may come a stall later on a loaded machine, and must still be before it.
-            Instant commit = answered(client::now).interval().latest().plusSeconds(2);
+            // 5 s ahead: the next ask may come a stall or one unanswered ask (4 s at most) later, and must still be
+            // before it.
+            Instant commit = answered(client::now).interval().latest().plusSeconds(5);
             assertThat(answered(() -> client.after(commit))).isFalse();
             BoundedTime waited = answered(() -> client.waitUntilAfter(commit));
             assertThat(truth()).isGreaterThan(nanos(commit));
@@ -168,19 +171,19 @@ class VertxClientTest {
     }
 
     /**
-     * What {@code ask} answers, asked up to three times while the client says the time is unavailable: failing within
-     * its timeout is allowed (never a wrong answer), and a loaded machine sees it now and then.
+     * What {@code ask} answers, asked once more if the client says the time is unavailable: failing within its
+     * timeout is allowed (never a wrong answer), and a loaded machine sees it now and then; once in the whole test
+     * at most, so that a client that fails as a rule still fails the test.
      */
-    private static <T> T answered(Supplier<Future<T>> ask) throws Exception {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return await(ask.get());
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof TimeUnavailableException) || attempt == 3) {
-                    throw e;
-                }
-                System.out.println("VertxClientTest: asked again after " + e.getCause().getMessage());
+    private <T> T answered(Supplier<Future<T>> ask) throws Exception {
+        try {
+            return await(ask.get());
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TimeUnavailableException) || ++askedAgain > 1) {
+                throw e;
             }
+            System.out.println("VertxClientTest: asked again after " + e.getCause().getMessage());
+            return await(ask.get());
         }
     }
 

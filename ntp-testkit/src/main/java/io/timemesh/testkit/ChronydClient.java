@@ -62,7 +62,11 @@ public final class ChronydClient {
             if (!matcher.find()) {
                 throw new IOException("chronyd -Q printed no offset (exit " + process.exitValue() + "):\n" + output);
             }
-            return new Measurement(Double.parseDouble(matcher.group(1)), largestDelay(logs.resolve("measurements.log")));
+            Path log = logs.resolve("measurements.log");
+            if (!Files.exists(log)) {
+                throw new IOException("chronyd -Q logged no measurement:\n" + output);
+            }
+            return new Measurement(Double.parseDouble(matcher.group(1)), largestDelay(log));
         } finally {
             try (var files = Files.list(logs)) {
                 for (Path file : (Iterable<Path>) files::iterator) {
@@ -73,12 +77,16 @@ public final class ChronydClient {
         }
     }
 
-    /** The largest "Peer del." of chrony's measurements log (its 13th column, s). */
+    /**
+     * The largest "Peer del." (the 13th column, s) of the exchanges in chrony's measurements log that passed all its
+     * tests (columns 6-8 all ones: chrony logs the ones it threw away too, and their delay is not in its offset).
+     */
     private static double largestDelay(Path log) throws IOException {
         double largest = Double.NaN;
         for (String line : Files.readAllLines(log)) {
             String[] fields = line.trim().split("\\s+");
-            if (fields.length > 12 && fields[0].matches("\\d{4}-\\d{2}-\\d{2}")) {
+            if (fields.length > 12 && fields[0].matches("\\d{4}-\\d{2}-\\d{2}") && fields[5].equals("111")
+                    && fields[6].equals("111") && fields[7].equals("1111")) {
                 double delay = Double.parseDouble(fields[12]);
                 largest = Double.isNaN(largest) ? delay : Math.max(largest, delay);
             }

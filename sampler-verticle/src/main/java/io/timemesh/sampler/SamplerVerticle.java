@@ -827,8 +827,8 @@ public final class SamplerVerticle extends VerticleBase {
     }
 
     /**
-     * Puts an NTS source's authentication in the batch, beside the sample its poll just added (this runs in the
-     * same event-loop task, before the batch's timer can fire): the selector takes both from one message.
+     * Puts an NTS source's authentication in the batch: beside each sample (the selector takes both from one
+     * message), and after every poll, failed ones too, for its cookies and key exchange. The newest per source wins.
      */
     private void queueAuth(SourcePoller poller) {
         startBatch();
@@ -919,6 +919,9 @@ public final class SamplerVerticle extends VerticleBase {
             startBatch();
             batch.add(SourceSample.of(poller.source(), address, config.nodeName(), sampled.estimate(), poller.reach(),
                     poller.pollSeconds()));
+            if (poller.ntsRequired()) {
+                queueAuth(poller); // with its sample, even from a poller handed over meanwhile
+            }
         } else if (step instanceof ExchangeStep.Failed failed) {
             publishFault(poller, address, counted(failed.failure()));
         }
@@ -931,9 +934,13 @@ public final class SamplerVerticle extends VerticleBase {
     private void publishSamples() {
         if (!batch.isEmpty() || !batchAuths.isEmpty()) {
             SampleBatch out = new SampleBatch(batch, List.copyOf(batchAuths.values()));
-            // Encoded straight from the records: JsonObject.mapFrom would first build a map of every field.
-            auth.publish(vertx.eventBus(), EventBusAddresses.SAMPLES,
-                    new JsonObject().put("samples", out.samples()).put("auths", out.auths()));
+            // Encoded straight from the records: JsonObject.mapFrom would first build a map of every field. No
+            // "auths" without NTS sources: a batch of plain samples reads as it did before they were added.
+            JsonObject body = new JsonObject().put("samples", out.samples());
+            if (!out.auths().isEmpty()) {
+                body.put("auths", out.auths());
+            }
+            auth.publish(vertx.eventBus(), EventBusAddresses.SAMPLES, body);
             batch.clear();
             batchAuths.clear();
         }

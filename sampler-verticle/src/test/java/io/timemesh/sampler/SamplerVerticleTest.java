@@ -188,12 +188,15 @@ class SamplerVerticleTest {
             await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
                     .until(() -> samplesOf(good).size() >= 4);
             // 2 s apart from the first exchange on, however late a loaded machine made that one (each gap checked, so
-            // that a late timer is not counted thrice); then nothing until the 64 s poll.
+            // that a late timer is not counted thrice, and one of them on time); then nothing until the 64 s poll.
             List<SimulatedNtpServer.Request> asked = good.requests();
+            double shortest = Double.MAX_VALUE;
             for (int i = 1; i < 4; i++) {
-                assertThat((asked.get(i).trueNanos() - asked.get(i - 1).trueNanos()) / 1e9).as("gap %d", i)
-                        .isBetween(2 - 0.01, 3.5);
+                double gap = (asked.get(i).trueNanos() - asked.get(i - 1).trueNanos()) / 1e9;
+                assertThat(gap).as("gap %d", i).isBetween(2 - 0.01, 3.5);
+                shortest = Math.min(shortest, gap);
             }
+            assertThat(shortest).as("the shortest gap").isLessThanOrEqualTo(2.2);
             TimeUnit.SECONDS.sleep(2);
             assertThat(samplesOf(good)).hasSize(4);
             assertThat(good.requestCount()).isEqualTo(4);

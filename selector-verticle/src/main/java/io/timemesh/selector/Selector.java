@@ -63,11 +63,16 @@ public final class Selector {
         settings.sources().forEach(source -> sources.put(source, new SourceRecord()));
     }
 
-    /** Takes a source's newest sample; one of a source this selector is not configured with is ignored. */
+    /**
+     * Takes a source's newest sample; one of a source this selector is not configured with is ignored. The source
+     * counts as unauthenticated until {@link #onAuth} says otherwise: an NTS sample comes with its authentication
+     * in the same batch, so a source no longer polled with NTS stops showing it.
+     */
     public void onSample(SourceSample sample) {
         SourceRecord record = record(sample.source());
         if (record != null) {
             record.sample = sample;
+            record.auth = null;
             record.reached(sample.source(), sample.address());
         }
     }
@@ -81,10 +86,14 @@ public final class Selector {
         }
     }
 
-    /** Takes how a source is authenticated; one of a source this selector is not configured with is ignored. */
+    /**
+     * Takes how a source is authenticated, from the sampler of its newest sample (or of none yet); one of a source
+     * this selector is not configured with, or from another sampler, is ignored: a sampler vouches for its own
+     * samples only.
+     */
     public void onAuth(SourceAuth auth) {
         SourceRecord record = record(auth.source());
-        if (record != null) {
+        if (record != null && (record.sample == null || record.sample.samplerNode().equals(auth.samplerNode()))) {
             record.auth = auth;
         }
     }
@@ -360,9 +369,7 @@ public final class Selector {
             record.sample = entry.sample();
             record.fault = entry.fault();
             record.outliers = entry.outliers();
-            if (entry.auth() != null) { // a predecessor of an older version carries none
-                record.auth = entry.auth();
-            }
+            record.auth = entry.auth();
             if (entry.sample() != null) {
                 record.reached(entry.source(), entry.sample().address());
             }

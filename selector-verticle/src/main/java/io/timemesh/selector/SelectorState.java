@@ -1,5 +1,6 @@
 package io.timemesh.selector;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.timemesh.core.message.Reference;
 import io.timemesh.core.message.SourceAuth;
 import io.timemesh.core.message.SourceFault;
@@ -30,5 +31,6 @@ public record SelectorState(long sequence, List<Entry> sources, List<Reference> 
      * @param auth     how its sampler authenticates it, or null for a plain source: a successor shows an NTS
      *                 source's carried sample as authenticated before its next poll
      */
-    public record Entry(String source, SourceSample sample, SourceFault fault, long outliers, SourceAuth auth) {}
+    public record Entry(String source, SourceSample sample, SourceFault fault, long outliers,
+                        @JsonInclude(JsonInclude.Include.NON_NULL) SourceAuth auth) {}
 }

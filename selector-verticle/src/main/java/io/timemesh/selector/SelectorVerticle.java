@@ -370,8 +370,8 @@ public final class SelectorVerticle extends VerticleBase {
         consume(EventBusAddresses.SAMPLES, SampleBatch.class, (sender, batch) -> {
             batch.samples().forEach(sample -> sampledBy(sample.samplerNode(), sender)); // all or none
             batch.auths().forEach(sourceAuth -> sampledBy(sourceAuth.samplerNode(), sender));
-            batch.auths().forEach(selector::onAuth);
             batch.samples().forEach(selector::onSample);
+            batch.auths().forEach(selector::onAuth); // after: each sample clears its source's
         });
         consume(EventBusAddresses.SOURCE_FAULTS, SourceFault.class, (sender, fault) -> {
             sampledBy(fault.samplerNode(), sender);

@@ -1,6 +1,7 @@
 package io.timemesh.selector;
 
 import io.timemesh.core.message.Reference;
+import io.timemesh.core.message.SourceAuth;
 import io.timemesh.core.message.SourceFault;
 import io.timemesh.core.message.SourceSample;
 import io.vertx.core.json.Json;
@@ -17,8 +18,8 @@ import java.util.Objects;
  * about half, and encoding all of it each time was most of a node's CPU. Not thread-safe: one per selector.
  */
 final class StateEncoder {
-    /** A source's entry as last encoded, with what it was encoded from (samples and faults are immutable). */
-    private record Encoded(SourceSample sample, SourceFault fault, long outliers, String json) {}
+    /** A source's entry as last encoded, with what it was encoded from (samples, faults and auths are immutable). */
+    private record Encoded(SourceSample sample, SourceFault fault, long outliers, SourceAuth auth, String json) {}
 
     private Map<String, Encoded> entries = new HashMap<>();
     /** Decisions by identity: a restored decision may share a number with one of ours and still differ. */
@@ -38,8 +39,8 @@ final class StateEncoder {
         for (SelectorState.Entry entry : state.sources()) {
             Encoded last = entries.get(entry.source());
             if (last == null || last.sample() != entry.sample() || last.fault() != entry.fault()
-                    || last.outliers() != entry.outliers()) {
-                last = new Encoded(entry.sample(), entry.fault(), entry.outliers(), Json.encode(entry));
+                    || last.outliers() != entry.outliers() || last.auth() != entry.auth()) {
+                last = new Encoded(entry.sample(), entry.fault(), entry.outliers(), entry.auth(), Json.encode(entry));
             }
             nowEntries.put(entry.source(), last);
             out.append(comma).append(last.json());

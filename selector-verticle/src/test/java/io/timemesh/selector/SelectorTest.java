@@ -131,7 +131,7 @@ class SelectorTest {
         selector.onSample(sample("a", T0, 0.30, 0.01));
         selector.onSample(sample("b", T0, 0.30, 0.01));
         selector.onSample(sample("liar", T0, 1.2, 0.01));
-        selector.onAuth(new SourceAuth("a", "node-t", SourceAuth.NTS, 6, T0 - S));
+        selector.onAuth(new SourceAuth("a", "node-a", SourceAuth.NTS, 6, T0 - S));
         selector.select(T0, SAME_CLOCK);
         Selector successor = new Selector(new SelectorSettings("node-t", new SelectionSettings(4, 1.5, Set.of(), 5, 1_000), List.of(), 15,
                 LeapDays.JUNE_DECEMBER));
@@ -151,6 +151,19 @@ class SelectorTest {
                 });
         assertThat(successor.sources(T0 + S, SAME_CLOCK)).filteredOn(v -> v.address().equals("b")).singleElement()
                 .satisfies(v -> assertThat(v.auth()).isEqualTo(SourceAuth.NONE));
+    }
+
+    @Test
+    void aSourceIsAuthenticatedOnlyByItsOwnSamplerAndOnlyUntilAPlainSample() {
+        selector.onSample(sample("a", T0, 0.30, 0.01));
+        selector.onAuth(new SourceAuth("a", "node-x", SourceAuth.NTS, 8, T0)); // not the sampler of its sample
+        assertThat(view("a", T0).auth()).isEqualTo(SourceAuth.NONE);
+        selector.onAuth(new SourceAuth("a", "node-a", SourceAuth.NTS, 8, T0));
+        assertThat(view("a", T0).auth()).isEqualTo(SourceAuth.NTS);
+        // Polled without NTS now (its configuration changed): its next sample comes without an authentication.
+        selector.onSample(sample("a", T0 + S, 0.30, 0.01));
+        assertThat(view("a", T0 + S).auth()).isEqualTo(SourceAuth.NONE);
+        assertThat(view("a", T0 + S).ntsCookies()).isNull();
     }
 
     @Test

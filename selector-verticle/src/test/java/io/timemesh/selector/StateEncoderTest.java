@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.timemesh.core.clock.LeapDays;
 import io.timemesh.core.ntp.LeapIndicator;
+import io.timemesh.core.message.SourceAuth;
 import io.timemesh.core.message.SourceFault;
 import io.timemesh.core.message.SourceSample;
 import io.timemesh.core.time.OffsetInterval;
@@ -56,6 +57,14 @@ class StateEncoderTest {
         selector.onFault(new SourceFault("b", "b", "node-a", T0 + S, "timeout", "no reply", 0x7F, false));
         selector.select(T0 + S, SAME_CLOCK);
         assertEncodesAsMapped(2);
+        // An NTS source's authentication alone changes (a failed poll spent a cookie): its entry is written again.
+        selector.onAuth(new SourceAuth("c", "node-a", SourceAuth.NTS, 8, T0));
+        assertEncodesAsMapped(2);
+        selector.onAuth(new SourceAuth("c", "node-a", SourceAuth.NTS, 7, T0));
+        assertEncodesAsMapped(2);
+        assertThat(new JsonObject(encoder.encode(2, selector.state())).getJsonObject("state").getJsonArray("sources")
+                .stream().map(JsonObject.class::cast).filter(e -> e.getString("source").equals("c")).findFirst()
+                .orElseThrow().getJsonObject("auth").getInteger("cookies")).isEqualTo(7);
         for (int i = 0; i < SelectorState.CARRIED_DECISIONS + 3; i++) { // old decisions drop out of the carried ones
             selector.select(T0 + (2 + i) * S, SAME_CLOCK);
         }

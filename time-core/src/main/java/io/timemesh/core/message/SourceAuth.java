@@ -1,5 +1,7 @@
 package io.timemesh.core.message;
 
+import io.timemesh.core.nts.NtsClientSession;
+
 /**
  * How a source's replies are authenticated, sent by its sampler after every poll of a source with NTS
  * (RFC 8915) in the {@link SampleBatch} that carries the poll's sample; a source never described by one is
@@ -15,4 +17,19 @@ package io.timemesh.core.message;
 public record SourceAuth(String source, String samplerNode, String auth, int cookies, long lastKeyExchangeNanos) {
     public static final String NTS = "NTS";
     public static final String NONE = "none";
+
+    /**
+     * @throws IllegalArgumentException when a name is missing, it claims anything but NTS (a plain source sends
+     *         none), more cookies than a jar holds ({@link io.timemesh.core.nts.NtsClientSession#MAX_COOKIES}), or a
+     *         negative time: a malformed message
+     */
+    public SourceAuth {
+        if (source == null || samplerNode == null || !NTS.equals(auth)) {
+            throw new IllegalArgumentException("an authentication names its source and sampler, and says NTS");
+        }
+        if (cookies < 0 || cookies > NtsClientSession.MAX_COOKIES || lastKeyExchangeNanos < 0) {
+            throw new IllegalArgumentException("an authentication holds 0.." + NtsClientSession.MAX_COOKIES
+                    + " cookies and a key exchange at or after the epoch");
+        }
+    }
 }

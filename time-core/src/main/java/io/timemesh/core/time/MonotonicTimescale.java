@@ -37,7 +37,7 @@ public final class MonotonicTimescale implements TimeSource {
             long before = counter.getAsLong();
             Instant wall = wallClock.instant();
             long after = counter.getAsLong();
-            if (after - before < bestWidth) {
+            if (after >= before && after - before < bestWidth) { // a counter read backwards proves nothing
                 bestWidth = after - before;
                 anchorCounter = before + bestWidth / 2; // the wall clock was read somewhere in between
                 anchorEpoch = wall.getEpochSecond() * 1_000_000_000L + wall.getNano();

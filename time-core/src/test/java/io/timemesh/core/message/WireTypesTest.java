@@ -58,6 +58,17 @@ class WireTypesTest {
                 .hasMessageContaining("no missing entry");
         assertThatThrownBy(() -> JSON.readValue("{}", SampleBatch.class))
                 .hasMessageContaining("one sample or authentication or more");
+        // An authentication claims NTS for a named source, with what a cookie jar can hold.
+        assertThatThrownBy(() -> new SourceAuth("a", "node-a", SourceAuth.NONE, 0, 0))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new SourceAuth(null, "node-a", SourceAuth.NTS, 0, 0))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new SourceAuth("a", "node-a", SourceAuth.NTS, 9, 0))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new SourceAuth("a", "node-a", SourceAuth.NTS, -1, 0))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new SourceAuth("a", "node-a", SourceAuth.NTS, 0, -5))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

@@ -81,9 +81,25 @@ class MonotonicTimescaleTest {
     }
 
     @Test
-    void theSystemClocksAreWhatItReads() {
+    void aBracketReadBackwardsIsNotTheAnchor() {
+        // The first bracket's counter went back 1 µs (negative width); the second is 2 µs wide, its wall read mid-way.
+        long read = readAt(List.of(
+                5_000_000L, 9_000_000L, 4_999_000L,
+                10_000_000L, 10_001_000L, 10_002_000L), 10_001_000L);
+        assertThat(read).isEqualTo(1_000_000_000_000L + 10_001_000L);
+    }
+
+    @Test
+    void theSystemClockReadsBetweenTwoOfItsReadings() {
+        // Against the real clocks, the anchor is within the narrowest bracket, microseconds; 1 ms covers the wall
+        // clock's own granularity. A preempted read widens [before, after] rather than failing the check.
         MonotonicTimescale timescale = new MonotonicTimescale();
-        long wall = Clock.systemUTC().instant().toEpochMilli() * 1_000_000L;
-        assertThat(Math.abs(timescale.nowNanos() - wall)).isLessThan(1_000_000_000L);
+        for (int i = 0; i < 5; i++) {
+            long before = timescale.nowNanos();
+            Instant wall = Clock.systemUTC().instant();
+            long after = timescale.nowNanos();
+            long wallNanos = wall.getEpochSecond() * 1_000_000_000L + wall.getNano();
+            assertThat(wallNanos).isBetween(before - 1_000_000L, after + 1_000_000L);
+        }
     }
 }
