@@ -19,6 +19,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Route;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
@@ -187,7 +188,13 @@ public final class ApiVerticle extends VerticleBase {
      */
     private void time(HttpServerRequest request) {
         try {
-            request.response().putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(TimeJson.encode(clock.read()));
+            HttpServerResponse response = request.response();
+            response.headers().add(HttpHeaders.CONTENT_TYPE, JSON); // a new answer's headers hold none: add, not set
+            response.end(TimeJson.encode(clock.read()));
+            // Vert.x holds a write made while it reads until the read completes, so the answer would wait for the
+            // rest of the request's handling after its time was read: flushed now, the reading sits nearer the
+            // middle of the asker's round trip (issue 10).
+            ChannelLimits.channel(request.connection()).flush();
         } catch (RuntimeException e) {
             LOG.error("internal error serving {}", request.path(), e);
             if (request.response().headWritten()) {
