@@ -191,10 +191,6 @@ public final class ApiVerticle extends VerticleBase {
             HttpServerResponse response = request.response();
             response.headers().add(HttpHeaders.CONTENT_TYPE, JSON); // a new answer's headers hold none: add, not set
             response.end(TimeJson.encode(clock.read()));
-            // Vert.x holds a write made while it reads until the read completes, so the answer would wait for the
-            // rest of the request's handling after its time was read: flushed now, the reading sits nearer the
-            // middle of the asker's round trip (issue 10).
-            ChannelLimits.channel(request.connection()).flush();
         } catch (RuntimeException e) {
             LOG.error("internal error serving {}", request.path(), e);
             if (request.response().headWritten()) {
@@ -204,6 +200,7 @@ public final class ApiVerticle extends VerticleBase {
                         .end(error("internal error").encode());
             }
         }
+        ReadFlush.answered(ChannelLimits.channel(request.connection()));
     }
 
     private Router router(ConnectionGuard guard) {

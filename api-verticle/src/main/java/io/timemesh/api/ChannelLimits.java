@@ -119,14 +119,16 @@ final class ChannelLimits {
 
     /**
      * Fits the limits that need no HTTP yet to a socket just accepted (over TLS: once its handshake is done, which
-     * Vert.x bounds by the head deadline, see {@link HttpTls}): the write timeout, and the check of request heads that
-     * Netty would wait on rather than refuse ({@link RequestHeadCheck}).
+     * Vert.x bounds by the head deadline, see {@link HttpTls}): the write timeout, the read boundary that lets GET
+     * /time's first answer of a read go at once ({@link ReadFlush}), and the check of request heads that Netty would
+     * wait on rather than refuse ({@link RequestHeadCheck}).
      *
      * @param onWriteTimeout run when a write timed out, as the connection is closed
      */
     static void installOnAccept(Channel channel, HttpLimits limits, Runnable onWriteTimeout) {
         // First in the pipeline, next to the socket: a write is done when its bytes are in the kernel's buffer.
         channel.pipeline().addFirst(WRITE_TIMEOUT, new WriteDeadline(limits.writeTimeoutMillis(), onWriteTimeout));
+        ReadFlush.install(channel);
         // From the first read on: with h2c prior knowledge, Vert.x hands over the connection only once the decoder
         // has read the client's SETTINGS, from a read that may hold a thousand frames more. Over TLS, above the
         // TLS handler (its handshake is done by now), so that they read requests, not TLS records.

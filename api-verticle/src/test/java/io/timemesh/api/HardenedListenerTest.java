@@ -344,6 +344,23 @@ class HardenedListenerTest {
         }
     }
 
+    /** Pipelined GET /time: the first answer of a read goes at once, the rest at the read's end, all in order. */
+    @Test
+    void pipelinedTimeRequestsAreEachAnsweredInOrder() throws Exception {
+        start(new JsonObject());
+        try (Socket socket = connect()) {
+            socket.getOutputStream().write(("GET /time HTTP/1.1\r\nHost: a\r\n\r\n".repeat(20)
+                    + "GET /health/live HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            socket.setSoTimeout(10_000);
+            String answers = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertThat(answers.split("HTTP/1.1 200 OK", -1)).as("every request answered").hasSize(22);
+            assertThat(answers.split("\"nowNs\":", -1)).as("20 times").hasSize(21);
+            assertThat(answers.lastIndexOf("\"nowNs\":")).as("the times before the health answer, as asked")
+                    .isLessThan(answers.lastIndexOf("HTTP/1.1 200 OK"));
+        }
+    }
+
     @Test
     void inventedMethodsAndPathsLeaveTheMetricLabelsAClosedSet() throws Exception {
         start(new JsonObject());
