@@ -126,7 +126,7 @@ final class ChannelLimits {
      * @param onWriteTimeout run when a write timed out, as the connection is closed
      */
     static void installOnAccept(Channel channel, HttpLimits limits, Runnable onWriteTimeout) {
-        // First in the pipeline, next to the socket: a write is done when its bytes are in the kernel's buffer.
+        // At the socket's end of the pipeline: a write is done when its bytes are in the kernel's buffer.
         channel.pipeline().addFirst(WRITE_TIMEOUT, new WriteDeadline(limits.writeTimeoutMillis(), onWriteTimeout));
         ReadFlush.install(channel);
         // From the first read on: with h2c prior knowledge, Vert.x hands over the connection only once the decoder

@@ -344,7 +344,7 @@ class HardenedListenerTest {
         }
     }
 
-    /** Pipelined GET /time: the first answer of a read goes at once, the rest at the read's end, all in order. */
+    /** Pipelined GET /time, whose answers after a read's first wait for the read's end: each answered, in order. */
     @Test
     void pipelinedTimeRequestsAreEachAnsweredInOrder() throws Exception {
         start(new JsonObject());
