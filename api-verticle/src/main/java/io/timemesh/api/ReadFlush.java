@@ -14,7 +14,7 @@ import io.netty.util.AttributeKey;
  * that waited behind a slower one) Vert.x sends at once by itself.
  */
 final class ReadFlush extends ChannelInboundHandlerAdapter {
-    static final String NAME = "timemesh-read-flush";
+    private static final String NAME = "timemesh-read-flush";
     private static final AttributeKey<ReadFlush> KEY = AttributeKey.valueOf(NAME);
 
     /** Whether a socket read is being handled: from its first channelRead to its channelReadComplete. */

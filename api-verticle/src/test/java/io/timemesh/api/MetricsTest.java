@@ -127,7 +127,7 @@ class MetricsTest {
         vertx = Vertx.vertx();
         AtomicInteger asked = new AtomicInteger();
         vertx.eventBus().<JsonObject>consumer(EventBusAddresses.SELECTOR_SOURCES, m -> {
-            if (asked.incrementAndGet() == 1) { // answered 100 ms late (well within the 1 s timeout, also on a loaded machine): scrapes wait for it
+            if (asked.incrementAndGet() == 1) { // answered 100 ms late, well within the 1 s wait: scrapes wait for it
                 vertx.setTimer(100, id -> TestMesh.answer(m, new JsonArray().add(new JsonObject()
                         .put("address", "127.0.5.2:123").put("state", "selected").put("reach", 255))));
             } // later asks go unanswered: a selector gone

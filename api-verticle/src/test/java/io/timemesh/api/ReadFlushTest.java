@@ -53,7 +53,8 @@ class ReadFlushTest {
         channel.pipeline().fireChannelRead("GET /time");
         channel.write("next read");
         ReadFlush.answered(channel);
-        assertThat((String) channel.readOutbound()).as("the next read's first answer goes at once").isEqualTo("next read");
+        assertThat((String) channel.readOutbound()).as("the next read's first answer goes at once")
+                .isEqualTo("next read");
         channel.finishAndReleaseAll();
     }
 
