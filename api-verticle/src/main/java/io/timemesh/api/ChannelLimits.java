@@ -5,14 +5,16 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.timeout.WriteTimeoutHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -30,6 +32,7 @@ import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.core.net.impl.NetServerImpl;
 import io.vertx.core.net.impl.NetServerInternal;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -187,26 +190,116 @@ final class ChannelLimits {
     }
 
     /**
-     * Netty's write timeout, closing the channel without first passing a {@code WriteTimeoutException} down the
-     * pipeline: Vert.x's HTTP/1 connection, handed one while a response is being written, throws on it and Netty
-     * logs that at WARN, once per client that stops reading.
+     * The write timeout: a message the socket has not taken within the timeout of the flush that sent it closes the
+     * channel, without passing a {@code WriteTimeoutException} down the pipeline (Vert.x's HTTP/1 connection, handed
+     * one while a response is being written, throws on it and Netty logs that at WARN, once per client that stops
+     * reading).
+     *
+     * <p>Netty's {@code WriteTimeoutHandler} schedules a task and adds a listener for every write, two per response,
+     * though the socket takes nearly every answer within its flush. Here nothing is kept per write: a flush that leaves
+     * messages in the socket's outbound buffer (its client reads slower than it is answered) is noted with its time and
+     * how many messages it covers, and one timer watches the oldest flush noted. Which messages are done is read from
+     * the outbound buffer when the timer fires (they leave it in the order they were written), so every queued message
+     * keeps its own flush's deadline: a client that reads one answer per timeout cannot keep a queue of them waiting
+     * ({@code WriteDeadlineQueueTest}). It must sit at the socket's end of the pipeline, so that every write and flush
+     * passes it (the handlers put before it write nothing).
      */
-    private static final class WriteDeadline extends WriteTimeoutHandler {
+    private static final class WriteDeadline extends ChannelOutboundHandlerAdapter {
+        private final long timeoutNanos;
         private final Runnable onTimeout;
+        /** Messages written through here so far, and how many of them the last flush covered. */
+        private long written;
+        private long flushed;
+        /**
+         * The flushes that left messages pending, oldest first, as pairs: how many messages had been written by it,
+         * and when it was made (System.nanoTime). A ring from {@link #first}, of {@link #noted} pairs.
+         */
+        private long[] flushes = new long[8];
+        private int first;
+        private int noted;
+        private ScheduledFuture<?> timer;
         private boolean timedOut;
 
         WriteDeadline(int timeoutMillis, Runnable onTimeout) {
-            super(timeoutMillis, TimeUnit.MILLISECONDS);
+            this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
             this.onTimeout = onTimeout;
         }
 
         @Override
-        protected void writeTimedOut(ChannelHandlerContext ctx) {
-            if (!timedOut) {
-                timedOut = true;
-                onTimeout.run();
-                ctx.close();
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+            written++;
+            ctx.write(msg, promise);
+        }
+
+        @Override
+        public void flush(ChannelHandlerContext ctx) {
+            flushed = written;
+            ctx.flush();
+            ChannelOutboundBuffer buffer = ctx.channel().unsafe().outboundBuffer();
+            if (buffer == null || buffer.isEmpty() || timedOut) {
+                return; // the common case: the socket took everything
             }
+            // A flush from inside this one (a listener answering the next request) may have noted it already.
+            if (noted == 0 || flushes[pair(noted - 1)] != flushed) {
+                note(flushed, System.nanoTime());
+            }
+            if (timer == null) {
+                check(ctx);
+            }
+        }
+
+        @Override
+        public void handlerRemoved(ChannelHandlerContext ctx) {
+            if (timer != null) {
+                timer.cancel(false);
+                timer = null;
+            }
+        }
+
+        /** Index in {@link #flushes} of the {@code i}th noted flush's message count (its time follows it). */
+        private int pair(int i) {
+            return (first + 2 * i) % flushes.length;
+        }
+
+        private void note(long messages, long nanos) {
+            if (2 * noted == flushes.length) {
+                long[] larger = new long[flushes.length * 2];
+                for (int i = 0; i < noted; i++) {
+                    larger[2 * i] = flushes[pair(i)];
+                    larger[2 * i + 1] = flushes[pair(i) + 1];
+                }
+                flushes = larger;
+                first = 0;
+            }
+            flushes[pair(noted)] = messages;
+            flushes[pair(noted) + 1] = nanos;
+            noted++;
+        }
+
+        /** Closes if the oldest flush not yet fully written is as old as the timeout; else waits for its deadline. */
+        private void check(ChannelHandlerContext ctx) {
+            timer = null;
+            ChannelOutboundBuffer buffer = ctx.channel().unsafe().outboundBuffer();
+            if (buffer == null || timedOut) { // closed
+                return;
+            }
+            // The buffer's flushed part holds exactly the messages flushed here and not yet done.
+            long done = flushed - buffer.size();
+            while (noted > 0 && flushes[first] <= done) {
+                first = (first + 2) % flushes.length;
+                noted--;
+            }
+            if (noted == 0) {
+                return;
+            }
+            long left = flushes[first + 1] + timeoutNanos - System.nanoTime();
+            if (left > 0) {
+                timer = ctx.executor().schedule(() -> check(ctx), left, TimeUnit.NANOSECONDS);
+                return;
+            }
+            timedOut = true;
+            onTimeout.run();
+            ctx.close();
         }
     }
 

@@ -18,8 +18,8 @@ import io.timemesh.core.settings.Whole;
  * @param maxInitialLineBytes      request line longer than this: 414, bytes
  * @param maxHeaderBytes           request headers larger than this: 431, bytes; also HTTP/2's
  *                                 SETTINGS_MAX_HEADER_LIST_SIZE
- * @param writeTimeoutMillis       every write to a connection must reach its socket within this long of being made
- *                                 (queued behind others or not), else the connection is closed: a client
+ * @param writeTimeoutMillis       every write to a connection must reach its socket within this long of being sent
+ *                                 (flushed; queued behind others or not), else the connection is closed: a client
  *                                 that stops reading (or reads too slowly) cannot hold a connection and its unsent
  *                                 responses until the idle timeout, ms
  * @param h2c                      whether HTTP/2 over cleartext (prior knowledge or Upgrade) is spoken

@@ -111,10 +111,15 @@ public final class TimeJson {
         /** {@code value} (≥ 0) as exactly {@code digits} digits, zero-padded on the left. */
         void digits(long value, int digits) {
             int i = length + digits - 1;
-            for (; value > Integer.MAX_VALUE; value /= 10) {
-                out[i--] = (byte) ('0' + value % 10);
+            // Nine digits per long division (a nanosecond count takes two), each digit then by int division, which is
+            // several times faster.
+            for (; value > Integer.MAX_VALUE; value /= 1_000_000_000L) {
+                int low = (int) (value % 1_000_000_000L);
+                for (int n = 0; n < 9; n++, low /= 10) {
+                    out[i--] = (byte) ('0' + low % 10);
+                }
             }
-            for (int small = (int) value; i >= length; small /= 10) { // int division: several times faster
+            for (int small = (int) value; i >= length; small /= 10) {
                 out[i--] = (byte) ('0' + small % 10);
             }
             length += digits;

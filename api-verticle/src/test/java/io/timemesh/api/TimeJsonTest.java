@@ -30,6 +30,14 @@ class TimeJsonTest {
                 LeapIndicator.LAST_MINUTE_61, Long.MIN_VALUE);
         assertThat(new JsonObject(TimeJson.encode(early))).isEqualTo(TimeJson.of(early));
         assertThat(new JsonObject(TimeJson.encode(early)).getString("earliest")).isEqualTo("1969-12-31T23:59:58.999999999Z");
+        // Counts whose nine-digit groups hold zeros, and the first one past an int.
+        for (long count : new long[] {1_000_000_000_000_000_007L, 1_000_000_007_000_000_000L, 2_147_483_648L,
+                Integer.MAX_VALUE, 1_000_000_000L}) {
+            TimeReading reading = new TimeReading(count, count - 1, count + 1, count, ClockStatus.SYNCHRONIZED, 1,
+                    LeapIndicator.NO_WARNING, count);
+            assertThat(new JsonObject(TimeJson.encode(reading))).isEqualTo(TimeJson.of(reading));
+            assertThat(new JsonObject(TimeJson.encode(reading)).getString("nowNs")).isEqualTo(Long.toString(count));
+        }
         TimeReading whole = new TimeReading(1_795_000_000_000_000_000L, 1_795_000_000_000_000_000L,
                 1_795_000_000_000_000_001L, 1L, ClockStatus.SYNCHRONIZED, 2, LeapIndicator.NO_WARNING);
         assertThat(new JsonObject(TimeJson.encode(whole)).getString("now")).isEqualTo("2026-11-18T11:06:40.000000000Z");

@@ -88,4 +88,73 @@ class WriteDeadlineQueueTest {
             group.shutdownGracefully(0, 100, TimeUnit.MILLISECONDS).sync();
         }
     }
+
+    /**
+     * The other side of the bound: a client that keeps up, while the socket still leaves part of each write pending
+     * (small buffers both ends), is never closed on, however long the answers keep coming. Each flush that leaves
+     * messages pending is noted and must be let go once they are written, or a later check would close a reader
+     * that is never behind by as much as the timeout.
+     */
+    @Test
+    void aClientThatKeepsUpIsNeverClosedOnThoughWritesQueue() throws Exception {
+        HttpLimits limits = new HttpLimits(60_000, 60_000, 100, 4_096, 8_192, TIMEOUT_MILLIS, false, 32, 4, 100, 30,
+                null);
+        int bursts = 30; // one per 40 ms: 1.2 s, about five timeouts
+        int perBurst = 4; // 32 KB, more than both ends' buffers hold, in two flushes
+        AtomicLong timedOutAt = new AtomicLong();
+        EventLoopGroup group = new NioEventLoopGroup(1);
+        try {
+            Channel server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                    .childOption(ChannelOption.SO_SNDBUF, 8_192)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel channel) {
+                            channel.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                                private int sent;
+
+                                @Override
+                                public void channelActive(ChannelHandlerContext ctx) {
+                                    send(ctx);
+                                }
+
+                                private void send(ChannelHandlerContext ctx) {
+                                    if (sent++ < bursts && ctx.channel().isActive()) {
+                                        for (int i = 0; i < perBurst; i++) { // two messages a flush
+                                            ctx.write(Unpooled.wrappedBuffer(new byte[WRITE_BYTES]));
+                                            if (i % 2 == 1) {
+                                                ctx.flush();
+                                            }
+                                        }
+                                        ctx.executor().schedule(() -> send(ctx), 40, TimeUnit.MILLISECONDS);
+                                    }
+                                }
+                            });
+                            ChannelLimits.installOnAccept(channel, limits, () -> timedOutAt.set(System.nanoTime()));
+                        }
+                    }).bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
+            int port = ((InetSocketAddress) server.localAddress()).getPort();
+            long read = 0;
+            try (Socket client = new Socket()) {
+                client.setReceiveBufferSize(4_096);
+                client.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+                client.setSoTimeout(10_000);
+                InputStream in = client.getInputStream();
+                byte[] chunk = new byte[WRITE_BYTES / 4];
+                while (read < (long) bursts * perBurst * WRITE_BYTES) {
+                    int got = in.read(chunk);
+                    if (got < 0) {
+                        break; // closed on
+                    }
+                    read += got; // at once: each burst is written in one go, faster than any reader
+                }
+                // Still open two timeouts after the last byte: nothing written is taken for pending.
+                TimeUnit.MILLISECONDS.sleep(2L * TIMEOUT_MILLIS);
+            }
+            server.close().sync();
+            assertThat(timedOutAt.get()).as("the write timeout never fired").isZero();
+            assertThat(read).as("bytes read").isEqualTo((long) bursts * perBurst * WRITE_BYTES);
+        } finally {
+            group.shutdownGracefully(0, 100, TimeUnit.MILLISECONDS).sync();
+        }
+    }
 }
