@@ -20,6 +20,7 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,28 +36,18 @@ class WriteDeadlineQueueTest {
 
     @Test
     void aWriteQueuedBehindOthersIsNotLeftPendingLongerThanTheTimeoutAndAReadersPace() throws Exception {
-        HttpLimits limits = new HttpLimits(60_000, 60_000, 100, 4_096, 8_192, TIMEOUT_MILLIS, false, 32, 4, 100, 30,
-                null);
         AtomicLong timedOutAt = new AtomicLong();
         EventLoopGroup group = new NioEventLoopGroup(1);
         try {
-            Channel server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
-                    .childOption(ChannelOption.SO_SNDBUF, 8_192)
-                    .childHandler(new ChannelInitializer<SocketChannel>() {
-                        @Override
-                        protected void initChannel(SocketChannel channel) {
-                            channel.pipeline().addLast(new ChannelInboundHandlerAdapter() {
-                                @Override
-                                public void channelActive(ChannelHandlerContext ctx) {
-                                    for (int i = 0; i < WRITES; i++) {
-                                        ctx.write(Unpooled.wrappedBuffer(new byte[WRITE_BYTES]));
-                                    }
-                                    ctx.flush();
-                                }
-                            });
-                            ChannelLimits.installOnAccept(channel, limits, () -> timedOutAt.set(System.nanoTime()));
-                        }
-                    }).bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
+            Channel server = server(group, timedOutAt, () -> new ChannelInboundHandlerAdapter() {
+                @Override
+                public void channelActive(ChannelHandlerContext ctx) {
+                    for (int i = 0; i < WRITES; i++) {
+                        ctx.write(Unpooled.wrappedBuffer(new byte[WRITE_BYTES]));
+                    }
+                    ctx.flush();
+                }
+            });
             int port = ((InetSocketAddress) server.localAddress()).getPort();
             long read = 0;
             long started;
@@ -97,41 +88,31 @@ class WriteDeadlineQueueTest {
      */
     @Test
     void aClientThatKeepsUpIsNeverClosedOnThoughWritesQueue() throws Exception {
-        HttpLimits limits = new HttpLimits(60_000, 60_000, 100, 4_096, 8_192, TIMEOUT_MILLIS, false, 32, 4, 100, 30,
-                null);
         int bursts = 30; // one per 40 ms: 1.2 s, about five timeouts
         int perBurst = 4; // 32 KB, more than both ends' buffers hold, in two flushes
         AtomicLong timedOutAt = new AtomicLong();
         EventLoopGroup group = new NioEventLoopGroup(1);
         try {
-            Channel server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
-                    .childOption(ChannelOption.SO_SNDBUF, 8_192)
-                    .childHandler(new ChannelInitializer<SocketChannel>() {
-                        @Override
-                        protected void initChannel(SocketChannel channel) {
-                            channel.pipeline().addLast(new ChannelInboundHandlerAdapter() {
-                                private int sent;
+            Channel server = server(group, timedOutAt, () -> new ChannelInboundHandlerAdapter() {
+                private int sent;
 
-                                @Override
-                                public void channelActive(ChannelHandlerContext ctx) {
-                                    send(ctx);
-                                }
+                @Override
+                public void channelActive(ChannelHandlerContext ctx) {
+                    send(ctx);
+                }
 
-                                private void send(ChannelHandlerContext ctx) {
-                                    if (sent++ < bursts && ctx.channel().isActive()) {
-                                        for (int i = 0; i < perBurst; i++) { // two messages a flush
-                                            ctx.write(Unpooled.wrappedBuffer(new byte[WRITE_BYTES]));
-                                            if (i % 2 == 1) {
-                                                ctx.flush();
-                                            }
-                                        }
-                                        ctx.executor().schedule(() -> send(ctx), 40, TimeUnit.MILLISECONDS);
-                                    }
-                                }
-                            });
-                            ChannelLimits.installOnAccept(channel, limits, () -> timedOutAt.set(System.nanoTime()));
+                private void send(ChannelHandlerContext ctx) {
+                    if (sent++ < bursts && ctx.channel().isActive()) {
+                        for (int i = 0; i < perBurst; i++) { // two messages a flush
+                            ctx.write(Unpooled.wrappedBuffer(new byte[WRITE_BYTES]));
+                            if (i % 2 == 1) {
+                                ctx.flush();
+                            }
                         }
-                    }).bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
+                        ctx.executor().schedule(() -> send(ctx), 40, TimeUnit.MILLISECONDS);
+                    }
+                }
+            });
             int port = ((InetSocketAddress) server.localAddress()).getPort();
             long read = 0;
             try (Socket client = new Socket()) {
@@ -156,5 +137,24 @@ class WriteDeadlineQueueTest {
         } finally {
             group.shutdownGracefully(0, 100, TimeUnit.MILLISECONDS).sync();
         }
+    }
+
+    /**
+     * A server on loopback whose accepted sockets have a small send buffer, the handler {@code writer} makes, and the
+     * write timeout of {@value #TIMEOUT_MILLIS} ms, which notes when it fired in {@code timedOutAt}.
+     */
+    private static Channel server(EventLoopGroup group, AtomicLong timedOutAt,
+            Supplier<ChannelInboundHandlerAdapter> writer) throws InterruptedException {
+        HttpLimits limits = new HttpLimits(60_000, 60_000, 100, 4_096, 8_192, TIMEOUT_MILLIS, false, 32, 4, 100, 30,
+                null);
+        return new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                .childOption(ChannelOption.SO_SNDBUF, 8_192)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel channel) {
+                        channel.pipeline().addLast(writer.get());
+                        ChannelLimits.installOnAccept(channel, limits, () -> timedOutAt.set(System.nanoTime()));
+                    }
+                }).bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
     }
 }
