@@ -38,6 +38,8 @@ class MetricsTest {
 
     private static final long S = 1_000_000_000L;
     private static final long T0 = 1_795_000_000L * S;
+    /** The API's wait for the selector's answer, ms: ten times the late answer's 100 ms. */
+    private static final int SELECTOR_TIMEOUT_MILLIS = 1_000;
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final HttpClient http = HttpClient.newHttpClient();
@@ -181,9 +183,6 @@ class MetricsTest {
                         "timemesh_reference_survivors")));
         assertThat(later).doesNotContainKey("timemesh_source_reach{source=\"127.0.5.2:123\"}");
     }
-
-    /** The API's wait for the selector's answer, ms: ten times the late answer's 100 ms. */
-    private static final int SELECTOR_TIMEOUT_MILLIS = 1_000;
 
     private ApiVerticle deploy() {
         ManualTimeSource clock = new ManualTimeSource(T0);
