@@ -84,6 +84,7 @@ public final class ApiVerticle extends VerticleBase {
     private final ClockHistory history = new ClockHistory(ClockHistory.CAPACITY);
     private ApiSettings settings;
     private HttpServer server;
+    private ConnectionGuard guard;
     /** The last scrape, encoded once: each answer sends a slice of it, not a new UTF-8 copy of 20 KB. */
     private Buffer scrape;
     private long scrapedAtNanos;
@@ -125,7 +126,7 @@ public final class ApiVerticle extends VerticleBase {
         var time = vertx.eventBus().consumer(EventBusAddresses.TIME, m -> m.reply(timeAnswer(m.body())));
         Future<Void> metrics = registry == null ? Future.succeededFuture() : followForMetrics();
         HttpLimits limits = settings.http();
-        ConnectionGuard guard = new ConnectionGuard(vertx, limits);
+        guard = new ConnectionGuard(vertx, limits, clock);
         HttpServerOptions options = new HttpServerOptions().setIdleTimeout(limits.idleTimeoutMillis())
                 .setIdleTimeoutUnit(TimeUnit.MILLISECONDS).setMaxInitialLineLength(limits.maxInitialLineBytes())
                 .setMaxHeaderSize(limits.maxHeaderBytes()).setHttp2ClearTextEnabled(limits.h2c())
@@ -161,6 +162,11 @@ public final class ApiVerticle extends VerticleBase {
     static <T> Future<T> listenFailed(String listener, String host, int port, Throwable cause) {
         return Future.failedFuture(new IllegalStateException(listener + " listener on " + host + ":" + port + ": "
                 + cause.getMessage(), cause));
+    }
+
+    /** GET /time requests answered below Vert.x so far ({@link DirectTime}; tests). */
+    long directAnswers() {
+        return guard.directAnswers();
     }
 
     /** The port the HTTP server got (useful when configured with 0). */

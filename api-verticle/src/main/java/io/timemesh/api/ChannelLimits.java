@@ -127,8 +127,10 @@ final class ChannelLimits {
      * wait on rather than refuse ({@link RequestHeadCheck}).
      *
      * @param onWriteTimeout run when a write timed out, as the connection is closed
+     * @param direct         answers plain GET /time heads below Vert.x ({@link DirectTime}); null for none
      */
-    static void installOnAccept(Channel channel, HttpLimits limits, Runnable onWriteTimeout) {
+    static void installOnAccept(Channel channel, HttpLimits limits, Runnable onWriteTimeout,
+                                RequestHeadCheck.DirectAnswer direct) {
         // At the socket's end of the pipeline: a write is done when its bytes are in the kernel's buffer.
         channel.pipeline().addFirst(WRITE_TIMEOUT, new WriteDeadline(limits.writeTimeoutMillis(), onWriteTimeout));
         ReadFlush.install(channel);
@@ -139,7 +141,7 @@ final class ChannelLimits {
         ChannelHandlerContext tls = pipeline.context(SslHandler.class);
         // Only with h2c can a connection turn into HTTP/2 (a TLS port speaks HTTP/1.1 only, see HttpTls); without it,
         // neither handler looks for HTTP/2 on every read.
-        RequestHeadCheck headCheck = new RequestHeadCheck(HTTP1_DECODER, limits.h2c());
+        RequestHeadCheck headCheck = new RequestHeadCheck(HTTP1_DECODER, limits.h2c(), direct);
         if (tls == null) {
             if (limits.h2c()) {
                 pipeline.addFirst(HTTP2_GATE, new Http2Gate(Http2ConnectionHandler.class));

@@ -36,6 +36,7 @@ final class ConnectionGuard {
 
     private final Vertx vertx;
     private final HttpLimits limits;
+    private final ClockView clock;
     /** Each socket's state, found from its channel without a lookup in {@link #open}. */
     private static final AttributeKey<Tracked> TRACKED = AttributeKey.newInstance("timemesh.connection-guard");
     /**
@@ -46,6 +47,8 @@ final class ConnectionGuard {
     /** Sockets this guard closed whose close has not completed yet. */
     private final Set<Channel> closing = new HashSet<>();
     private long evicted;
+    /** Written on the event loop only; volatile for tests that read it from their own thread. */
+    private volatile long directAnswers;
     private boolean capPending;
     private static final long WARN_EVERY_NANOS = 10_000_000_000L;
     private long lastWarnNanos;
@@ -64,6 +67,8 @@ final class ConnectionGuard {
         boolean isOpen = true;
         /** Set once a request was refused: whatever the client pipelined behind it is not served. */
         boolean condemned;
+        /** Set once Vert.x began a graceful shutdown of the connection. */
+        boolean shuttingDown;
         final List<HttpServerResponse> http2Responses = new ArrayList<>();
 
         Tracked(Channel channel) {
@@ -76,9 +81,14 @@ final class ConnectionGuard {
         }
     }
 
-    ConnectionGuard(Vertx vertx, HttpLimits limits) {
+    /**
+     * @param clock GET /time's clock, for answers below Vert.x ({@link DirectTime}) on every connection without h2c;
+     *              null for none (every request through Vert.x)
+     */
+    ConnectionGuard(Vertx vertx, HttpLimits limits, ClockView clock) {
         this.vertx = vertx;
         this.limits = limits;
+        this.clock = clock;
     }
 
     /**
@@ -86,9 +96,11 @@ final class ConnectionGuard {
      * ChannelLimits#createServer}): from now on it counts against the cap and has the head deadline to send a request.
      */
     void onAccept(Channel channel) {
-        ChannelLimits.installOnAccept(channel, limits, () -> warnSparingly("HTTP client " + channel.remoteAddress()
-                + " left a response unread for " + limits.writeTimeoutMillis() + " ms: closed its connection"));
         Tracked tracked = new Tracked(channel);
+        ChannelLimits.installOnAccept(channel, limits, () -> warnSparingly("HTTP client " + channel.remoteAddress()
+                + " left a response unread for " + limits.writeTimeoutMillis() + " ms: closed its connection"),
+                // Not with h2c: the first bytes then go to Vert.x's protocol sniffer, which ends direct answers anyway.
+                clock == null || limits.h2c() ? null : new DirectTime(clock, () -> admitDirect(tracked)));
         open.put(channel, tracked);
         channel.attr(TRACKED).set(tracked);
         // On the channel's event loop, the server's.
@@ -114,6 +126,8 @@ final class ConnectionGuard {
             return;
         }
         tracked.connection = connection;
+        // Vert.x serves nothing more on a connection it shuts down gracefully; neither does DirectTime.
+        connection.shutdownHandler(v -> tracked.shuttingDown = true);
     }
 
     private void enforceCap() {
@@ -178,6 +192,28 @@ final class ConnectionGuard {
     }
 
     /**
+     * The checks of {@link #serve} for a GET /time that {@link DirectTime} answers below Vert.x: the head deadline
+     * restarts and the connection moves to the back of the eviction order, as when a request Vert.x served ends. Such
+     * a request has no Transfer-Encoding ({@link DirectTime#plainGet}) and is never HTTP/2.
+     *
+     * @return whether to answer it; false for a connection this guard closed or condemned, or with a request in
+     * progress, which Vert.x's path then handles as it does
+     */
+    private boolean admitDirect(Tracked tracked) {
+        if (!tracked.isOpen || tracked.condemned || tracked.shuttingDown || tracked.inFlight > 0) {
+            return false;
+        }
+        awaitRequest(tracked);
+        directAnswers++;
+        return true;
+    }
+
+    /** GET /time requests answered below Vert.x so far (tests). */
+    long directAnswers() {
+        return directAnswers;
+    }
+
+    /**
      * Counts a request against its connection (which stops the head deadline from closing it), or closes a connection
      * this guard does not know.
      *
@@ -233,11 +269,6 @@ final class ConnectionGuard {
             return false;
         }
         return true;
-    }
-
-    /** How many connections are open (tests and logs). */
-    int openConnections() {
-        return open.size();
     }
 
     private boolean admitHttp2(Tracked tracked, HttpServerResponse response) {

@@ -151,13 +151,23 @@ public final class HttpRequestMeters implements HttpServerMetrics<HttpRequestMet
 
     @Override
     public void responseEnd(Request request, HttpResponse response, long bytesWritten) {
-        CodeMeters meters = request.meters.code(response.statusCode());
-        meters.requests.increment();
-        meters.responseTime.record(System.nanoTime() - request.startNanos, TimeUnit.NANOSECONDS);
-        meters.responseBytes.record(bytesWritten);
+        request.meters.code(response.statusCode()).record(System.nanoTime() - request.startNanos, bytesWritten);
         if (request.responseEnded()) {
             request.meters.active.decrement();
         }
+    }
+
+    /**
+     * A request answered below Vert.x ({@link DirectTime}), counted in the same series as one Vert.x answers: its
+     * request bytes (Vert.x counts a body's), the answer's count, time and body bytes. Never active across calls, so
+     * the active-requests gauge is left as it is. Event-loop thread.
+     *
+     * @param nanos from the request head's decoding to the answer's write, ns
+     */
+    void answered(HttpMethod method, int status, long requestBytes, long responseBytes, long nanos) {
+        MethodMeters meters = meters(method);
+        meters.requestBytes.record(requestBytes);
+        meters.code(status).record(nanos, responseBytes);
     }
 
     /** No WebSocket is served here; Vert.x's WebSocket gauge needs its own request metric, so none is kept. */
@@ -222,6 +232,12 @@ public final class HttpRequestMeters implements HttpServerMetrics<HttpRequestMet
     }
 
     private record CodeMeters(Counter requests, Timer responseTime, DistributionSummary responseBytes) {
+        /** One answer: counted, its time (ns) and body bytes recorded. */
+        void record(long nanos, long bytes) {
+            requests.increment();
+            responseTime.record(nanos, TimeUnit.NANOSECONDS);
+            responseBytes.record(bytes);
+        }
     }
 
     /** The meters of one method label, and of each status code answered to it (created on first use). */

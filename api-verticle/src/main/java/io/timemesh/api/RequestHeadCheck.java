@@ -88,6 +88,18 @@ final class RequestHeadCheck extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** Answers some complete request heads below Vert.x's HTTP codec ({@link DirectTime}). */
+    interface DirectAnswer {
+        /**
+         * Answers the complete head in {@code head[start, end)}, its empty line included, writing through {@code
+         * decoder}'s context without flushing; or declines it, having written nothing, and Vert.x gets it. Asked only
+         * while no byte of the connection has gone to Vert.x, so an answer cannot overtake one of Vert.x's.
+         *
+         * @return whether it answered; it never moves {@code head}'s indices
+         */
+        boolean answer(ChannelHandlerContext decoder, ByteBuf head, int start, int end);
+    }
+
     /** A head refused here, without a stack trace: an attacker picks when one is made. */
     static final class MalformedHead extends RuntimeException {
         MalformedHead(Verdict verdict) {
@@ -111,14 +123,27 @@ final class RequestHeadCheck extends ChannelInboundHandlerAdapter {
     private long bodyLeft;
     /** Set by the framing listener when the decoder made a request of the head just handed on. */
     private boolean framed;
+    /**
+     * Answers plain GET /time heads below Vert.x while nothing of the connection has gone to Vert.x; null from the first
+     * byte handed on (an answer here could then overtake one of Vert.x's), or when not wanted.
+     */
+    private DirectAnswer direct;
+    /**
+     * Whether the current socket read (to its channelReadComplete, as {@link ReadFlush} counts one) has had a direct
+     * answer flushed, and whether one written since waits for the flush at the read's end.
+     */
+    private boolean flushedInRead;
+    private boolean flushPending;
 
     /**
      * @param decoderName the name of Vert.x's HTTP/1 request decoder in the pipeline
      * @param http2       whether the server speaks HTTP/2 on the connection (h2c), so that it may turn into HTTP/2
+     * @param direct      answers heads below Vert.x ({@link DirectTime}: plain GET /time); null for none
      */
-    RequestHeadCheck(String decoderName, boolean http2) {
+    RequestHeadCheck(String decoderName, boolean http2, DirectAnswer direct) {
         this.decoderName = decoderName;
         this.http2 = http2;
+        this.direct = direct;
     }
 
     @Override
@@ -137,6 +162,16 @@ final class RequestHeadCheck extends ChannelInboundHandlerAdapter {
         } finally {
             bytes.release();
         }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        flushedInRead = false;
+        if (flushPending) { // the read's direct answers after its first go out together, before Vert.x's flush
+            flushPending = false;
+            decoder.flush();
+        }
+        ctx.fireChannelReadComplete();
     }
 
     /** Hands on the next part of the read: a body's bytes, or a head's up to its end or the end of the read. */
@@ -172,6 +207,18 @@ final class RequestHeadCheck extends ChannelInboundHandlerAdapter {
             refuse(ctx, bytes, end - start, verdict);
             return;
         }
+        if (verdict == Verdict.END && http1 && direct != null && direct.answer(decoder, bytes, start, end)) {
+            // Every head so far was answered here, so this one starts at the read's index with the decoder empty.
+            bytes.readerIndex(end);
+            if (flushedInRead) {
+                flushPending = true;
+            } else { // a read's first answer goes at once, as ReadFlush sends Vert.x's (issue 10)
+                flushedInRead = true;
+                decoder.flush();
+            }
+            return;
+        }
+        direct = null;
         framed = false;
         ctx.fireChannelRead(bytes.readRetainedSlice(end - start));
         if (verdict == Verdict.END && !framed && mode == Mode.HEAD && http1) {

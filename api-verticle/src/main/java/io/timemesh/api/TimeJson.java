@@ -1,5 +1,7 @@
 package io.timemesh.api;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.timemesh.core.clock.ClockStatus;
 import io.timemesh.core.clock.TimeReading;
 import io.timemesh.core.ntp.LeapIndicator;
@@ -27,6 +29,8 @@ public final class TimeJson {
      * counts, three 30-character times, an error bound, stratum and smear of up to 20 characters each.
      */
     private static final int MAX_BYTES = 512;
+    /** The HTTP/1.1 answer's head up to its content length's digits, as Vert.x writes it for GET /time. */
+    private static final String OK_HEAD = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ";
     /** The answer's fixed parts, in ASCII. */
     private static final byte[] NOW_NS = ascii("{\"nowNs\":\"");
     private static final byte[] EARLIEST_NS = ascii("\",\"earliestNs\":");
@@ -85,6 +89,9 @@ public final class TimeJson {
         long second = Long.MIN_VALUE;
         /** "2026-11-21T06:02:37." in ASCII, for {@link #second}. */
         byte[] date;
+        /** {@link #httpAnswer}'s status line and headers, for a JSON of {@link #headFor} bytes. */
+        byte[] head;
+        int headFor = -1;
 
         void ascii(byte[] text) {
             System.arraycopy(text, 0, out, length, text.length);
@@ -172,6 +179,35 @@ public final class TimeJson {
      * @return a new buffer holding the JSON text (ASCII, so also UTF-8)
      */
     public static Buffer encode(TimeReading reading) {
+        Scratch s = written(reading);
+        return Buffer.buffer(s.length).appendBytes(s.out, 0, s.length);
+    }
+
+    /**
+     * GET /time's whole HTTP/1.1 answer as Vert.x writes it (status line, {@code content-type} and {@code
+     * content-length} headers, {@link #encode}'s JSON), in one buffer from {@code alloc}: for {@link DirectTime}, which
+     * answers below Vert.x. {@code HttpDirectTimeTest} holds the two answers' heads equal.
+     *
+     * @return a buffer the caller owns (released when written), and the JSON's length in bytes ({@link
+     * ByteBuf#readableBytes()} less the head's) through {@link #lastBodyLength()}
+     */
+    static ByteBuf httpAnswer(TimeReading reading, ByteBufAllocator alloc) {
+        Scratch s = written(reading);
+        if (s.headFor != s.length) { // one head per body length, which changes with the digits of errorBoundNs
+            s.head = ascii(OK_HEAD + s.length + "\r\n\r\n");
+            s.headFor = s.length;
+        }
+        ByteBuf answer = alloc.directBuffer(s.head.length + s.length);
+        return answer.writeBytes(s.head).writeBytes(s.out, 0, s.length);
+    }
+
+    /** The JSON's length in bytes of this thread's last {@link #httpAnswer}. */
+    static int lastBodyLength() {
+        return SCRATCH.get().length;
+    }
+
+    /** This thread's scratch holding {@code reading}'s JSON. */
+    private static Scratch written(TimeReading reading) {
         Scratch s = SCRATCH.get();
         s.length = 0;
         s.ascii(NOW_NS);
@@ -211,7 +247,7 @@ public final class TimeJson {
             s.decimal(reading.smearNanos());
         }
         s.out[s.length++] = '}';
-        return Buffer.buffer(s.length).appendBytes(s.out, 0, s.length);
+        return s;
     }
 
     /** {@link #rfc3339} appended to {@code out} (for answers written as text, such as /history's). */

@@ -153,7 +153,7 @@ class WriteDeadlineQueueTest {
                     @Override
                     protected void initChannel(SocketChannel channel) {
                         channel.pipeline().addLast(writer.get());
-                        ChannelLimits.installOnAccept(channel, limits, () -> timedOutAt.set(System.nanoTime()));
+                        ChannelLimits.installOnAccept(channel, limits, () -> timedOutAt.set(System.nanoTime()), null);
                     }
                 }).bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
     }
