@@ -15,9 +15,10 @@ import org.slf4j.LoggerFactory;
 /**
  * GET /time answered on one connection below Vert.x's HTTP codec, from the request head's bytes: the traffic a node is
  * sized for, and Vert.x's request and response objects, codec and dispatch were most of its cost against a bare
- * endpoint (issue 14). {@link RequestHeadCheck} hands over each complete head that {@link #plainGet} accepts, and only
- * while nothing of the connection has gone to Vert.x, so no answer can overtake one of Vert.x's; anything else, and
- * any head this class declines, takes Vert.x's path as before.
+ * endpoint (issue 14). {@link RequestHeadCheck} hands over each complete head (one split across reads is held until
+ * its end), and only while nothing of the connection has gone to Vert.x, so no answer can overtake one of Vert.x's; a
+ * head this class declines ({@link #plainGet}), and everything after it on the connection, takes Vert.x's path as
+ * before.
  *
  * <p>The answer is Vert.x's to the same request, byte for byte in its head ({@link TimeJson#httpAnswer}), and counts as
  * Vert.x's would: in {@link ConnectionGuard} (a request came: the head deadline restarts, the connection moves to the
@@ -31,11 +32,6 @@ final class DirectTime implements RequestHeadCheck.DirectAnswer {
 
     /** The only request line answered here. */
     private static final byte[] REQUEST_LINE = "GET /time HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII);
-    /**
-     * Longest head answered here (bytes): within the smallest header and line limits a node accepts
-     * ({@link HttpLimits}: 256 and 64), so no head Vert.x would refuse as too large is answered.
-     */
-    static final int MAX_HEAD = 256;
     /**
      * The header fields a head answered here may carry, lower case: none changes GET /time's answer (no compression
      * is offered). Any other field, a body's, an upgrade, {@code Expect}, sends the head to Vert.x.

@@ -1,6 +1,7 @@
 package io.timemesh.api;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
@@ -25,7 +26,9 @@ import io.netty.handler.codec.http2.Http2ConnectionHandler;
  * It reads request heads only: a request's body (its Content-Length) passes unread, a chunked request (refused by
  * {@link ConnectionGuard} anyway) or a connection that turned HTTP/2 passes everything from then on. Until Vert.x has
  * chosen between HTTP/1 and h2c (the HTTP/1 decoder or an HTTP/2 handler appears) bytes are handed on one at a time,
- * so that the check learns each request's framing from the first head on. Runs on the connection's event loop.
+ * so that the check learns each request's framing from the first head on. While no byte of the connection has gone to
+ * Vert.x, each complete head is first offered to a {@link DirectAnswer} ({@link DirectTime}: plain GET /time answered
+ * here), a head split across reads held until its end. Runs on the connection's event loop.
  */
 final class RequestHeadCheck extends ChannelInboundHandlerAdapter {
     private static final String FRAMING = "timemesh-head-framing";
@@ -91,6 +94,12 @@ final class RequestHeadCheck extends ChannelInboundHandlerAdapter {
     /** Answers some complete request heads below Vert.x's HTTP codec ({@link DirectTime}). */
     interface DirectAnswer {
         /**
+         * Longest head ever answered (bytes): within the smallest header and line limits a node accepts ({@link
+         * HttpLimits}: 256 and 64), so no head Vert.x would refuse as too large is answered; longer ones are not held.
+         */
+        int MAX_HEAD = 256;
+
+        /**
          * Answers the complete head in {@code head[start, end)}, its empty line included, writing through {@code
          * decoder}'s context without flushing; or declines it, having written nothing, and Vert.x gets it. Asked only
          * while no byte of the connection has gone to Vert.x, so an answer cannot overtake one of Vert.x's.
@@ -134,6 +143,13 @@ final class RequestHeadCheck extends ChannelInboundHandlerAdapter {
      */
     private boolean flushedInRead;
     private boolean flushPending;
+    /**
+     * The start of a head whose end has not been read yet, held while {@link #direct} may still answer it (at most
+     * {@link DirectAnswer#MAX_HEAD} bytes): handing it to Vert.x's decoder would end direct answers for the connection.
+     * Allocated at the first such head.
+     */
+    private byte[] heldHead;
+    private int held;
 
     /**
      * @param decoderName the name of Vert.x's HTTP/1 request decoder in the pipeline
@@ -207,25 +223,55 @@ final class RequestHeadCheck extends ChannelInboundHandlerAdapter {
             refuse(ctx, bytes, end - start, verdict);
             return;
         }
-        if (verdict == Verdict.END && http1 && direct != null && direct.answer(decoder, bytes, start, end)) {
-            // Every head so far was answered here, so this one starts at the read's index with the decoder empty.
-            bytes.readerIndex(end);
-            if (flushedInRead) {
-                flushPending = true;
-            } else { // a read's first answer goes at once, as ReadFlush sends Vert.x's (issue 10)
-                flushedInRead = true;
-                decoder.flush();
+        // Every head so far was answered here: this part starts a head or goes on with the one held, the decoder empty.
+        if (http1 && direct != null && held + end - start <= DirectAnswer.MAX_HEAD) {
+            if (verdict == Verdict.MORE) { // the head ends in a later read: held until then, to be answered here still
+                hold(bytes, end);
+                return;
             }
-            return;
+            ByteBuf head = bytes;
+            int from = start;
+            if (held > 0) {
+                hold(bytes, end);
+                head = Unpooled.wrappedBuffer(heldHead, 0, held);
+                from = 0;
+            }
+            if (direct.answer(decoder, head, from, head == bytes ? end : held)) {
+                held = 0;
+                bytes.readerIndex(end);
+                if (flushedInRead) {
+                    flushPending = true;
+                } else { // a read's first answer goes at once, as ReadFlush sends Vert.x's (issue 10)
+                    flushedInRead = true;
+                    decoder.flush();
+                }
+                return;
+            }
         }
         direct = null;
         framed = false;
-        ctx.fireChannelRead(bytes.readRetainedSlice(end - start));
+        if (held > 0) { // the start of this head, or all of it, held here: first
+            ctx.fireChannelRead(Unpooled.copiedBuffer(heldHead, 0, held));
+            held = 0;
+        }
+        if (end > bytes.readerIndex()) {
+            ctx.fireChannelRead(bytes.readRetainedSlice(end - bytes.readerIndex()));
+        }
         if (verdict == Verdict.END && !framed && mode == Mode.HEAD && http1) {
             mode = Mode.PASS; // no request came of the head: the decoder has it from here
         }
         // Undecided, a head's end is the HTTP/2 preface's "PRI * HTTP/2.0" part: go on a byte at a time until Vert.x
         // has chosen, so that an HTTP/2 connection's frames reach the Http2Gate only once it slices them.
+    }
+
+    /** Copies the head's bytes from the read's index to {@code end} after those held, and moves the index there. */
+    private void hold(ByteBuf bytes, int end) {
+        if (heldHead == null) {
+            heldHead = new byte[DirectAnswer.MAX_HEAD];
+        }
+        int length = end - bytes.readerIndex();
+        bytes.readBytes(heldHead, held, length);
+        held += length;
     }
 
     /**
@@ -235,6 +281,7 @@ final class RequestHeadCheck extends ChannelInboundHandlerAdapter {
      */
     private void refuse(ChannelHandlerContext ctx, ByteBuf bytes, int length, Verdict verdict) {
         mode = Mode.REFUSED;
+        held = 0; // what was held of the refused head goes nowhere, as the rest of it
         if (ctx.pipeline().get(decoderName) == null) {
             ctx.fireChannelRead(bytes.readRetainedSlice(length));
         }

@@ -175,16 +175,34 @@ class DirectTimeTest {
     }
 
     @Test
-    void aHeadSplitAcrossReadsGoesToVertxWithAllAfterIt() {
+    void aHeadSplitAcrossReadsIsHeldAndAnsweredHere() {
         Stub stub = new Stub();
         Decoded decoded = new Decoded();
         EmbeddedChannel channel = channel(stub, decoded);
-        channel.writeInbound(ascii(PLAIN + "GET /time HTTP/1.1\r\nHo"));
+        channel.writeInbound(ascii(PLAIN + "GET /time HT"));
+        channel.writeInbound(ascii("TP/1.1\r\nHo"));
         channel.writeInbound(ascii("st: a\r\n\r\n" + PLAIN));
-        assertThat(flushed(channel)).containsExactly("answer 1");
-        assertThat(stub.asked).isEqualTo(1);
-        assertThat(decoded.uris).containsExactly("/time", "/time");
+        assertThat(flushed(channel)).containsExactly("answer 1", "answer 2", "answer 3");
+        assertThat(decoded.uris).as("nothing reached Vert.x's decoder").isEmpty();
         channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void aSplitHeadDeclinedOrTooLongReachesVertxWholeAndInOrder() {
+        for (String declined : List.of("GET /status HTTP/1.1\r\nHost: a\r\n\r\n",
+                "GET /long HTTP/1.1\r\nX-A: " + "b".repeat(RequestHeadCheck.DirectAnswer.MAX_HEAD) + "\r\n\r\n")) {
+            Stub stub = new Stub();
+            Decoded decoded = new Decoded();
+            EmbeddedChannel channel = channel(stub, decoded);
+            int split = declined.length() / 2;
+            channel.writeInbound(ascii(PLAIN + declined.substring(0, split)));
+            channel.writeInbound(ascii(declined.substring(split, split + 3)));
+            channel.writeInbound(ascii(declined.substring(split + 3) + PLAIN));
+            assertThat(flushed(channel)).as("the /time before it answered here").containsExactly("answer 1");
+            assertThat(decoded.uris).as("the split head decoded whole, the /time behind it too")
+                    .containsExactly(declined.substring(4, declined.indexOf(" HTTP/")), "/time");
+            channel.finishAndReleaseAll();
+        }
     }
 
     @Test

@@ -60,15 +60,32 @@ final class RawHttpExchange {
      * @throws AssertionError when nothing ends the exchange within {@link #ANSWER_LIMIT_MILLIS}: a hang
      */
     static Answer send(int port, byte[] request, boolean halfClose) throws IOException {
+        return send(port, request, request.length, halfClose);
+    }
+
+    /**
+     * {@link #send(int, byte[], boolean)}, the request's first {@code splitAt} bytes written first and the rest 10 ms
+     * later (without Nagle's delay), so that the server reads them apart.
+     */
+    static Answer send(int port, byte[] request, int splitAt, boolean halfClose) throws IOException {
         try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
             socket.setSoTimeout(ANSWER_LIMIT_MILLIS);
+            socket.setTcpNoDelay(true);
             try {
-                socket.getOutputStream().write(request);
+                int first = Math.min(splitAt, request.length);
+                socket.getOutputStream().write(request, 0, first);
+                if (first < request.length) {
+                    Thread.sleep(10);
+                    socket.getOutputStream().write(request, first, request.length - first);
+                }
                 if (halfClose) {
                     socket.shutdownOutput();
                 }
             } catch (SocketException refusedMidway) {
                 // The server may answer and close before it has read all of a request it refuses.
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException(e);
             }
             return parse(readUntilClosed(socket.getInputStream()));
         }
