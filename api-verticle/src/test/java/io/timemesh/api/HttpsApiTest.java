@@ -62,6 +62,7 @@ class HttpsApiTest {
     private static TestCertificate stranger;
 
     private Vertx vertx;
+    private ApiVerticle api;
     private int port;
 
     @BeforeAll
@@ -86,7 +87,7 @@ class HttpsApiTest {
     /** The API with {@code http} (limits) and its {@code tls} section, with the test's server certificate. */
     private void start(JsonObject tls, JsonObject http) {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        ApiVerticle api = new ApiVerticle(new ManualTimeSource(T0), new MonotonicReader(),
+        api = new ApiVerticle(new ManualTimeSource(T0), new MonotonicReader(),
                 TestMesh.node(new ManualTimeSource(T0)), registry);
         vertx = Vertx.vertx();
         vertx.deployVerticle(api, new DeploymentOptions().setConfig(new JsonObject().put("httpHost", "127.0.0.1")
@@ -109,6 +110,16 @@ class HttpsApiTest {
         HttpResponse<String> time = get(trusting, "/time");
         assertThat(time.statusCode()).isEqualTo(200);
         assertThat(new JsonObject(time.body()).getString("status")).isEqualTo("UNSYNCHRONIZED");
+        // The JDK client sends fields DirectTime leaves to Vert.x; a plain head over TLS is answered below Vert.x.
+        try (Socket socket = trusting.getSocketFactory().createSocket("127.0.0.1", port)) {
+            socket.setSoTimeout(5_000);
+            socket.getOutputStream().write("GET /time HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            byte[] head = new byte[12];
+            new java.io.DataInputStream(socket.getInputStream()).readFully(head);
+            assertThat(new String(head, StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 200");
+        }
+        assertThat(api.directAnswers()).as("answered below Vert.x (DirectTime), through TLS").isEqualTo(1);
         HttpResponse<String> status = get(trusting, "/status");
         assertThat(status.statusCode()).isEqualTo(200);
         assertThat(new JsonObject(status.body()).containsKey("selection")).isTrue();
