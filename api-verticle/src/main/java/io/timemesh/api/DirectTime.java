@@ -7,7 +7,6 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.core.net.impl.VertxHandler;
-import java.nio.charset.StandardCharsets;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,16 +30,17 @@ final class DirectTime implements RequestHeadCheck.DirectAnswer {
     private static final Logger LOG = LoggerFactory.getLogger(DirectTime.class);
 
     /** The only request line answered here. */
-    private static final byte[] REQUEST_LINE = "GET /time HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] REQUEST_LINE = TimeJson.ascii("GET /time HTTP/1.1\r\n");
     /**
      * The header fields a head answered here may carry, lower case: none changes GET /time's answer (no compression
      * is offered). Any other field, a body's, an upgrade, {@code Expect}, sends the head to Vert.x.
      */
-    private static final byte[][] FIELDS = {ascii("host"), ascii("user-agent"), ascii("accept"),
-        ascii("accept-encoding"), ascii("accept-language"), ascii("connection")};
+    private static final byte[][] FIELDS = {TimeJson.ascii("host"), TimeJson.ascii("user-agent"),
+        TimeJson.ascii("accept"), TimeJson.ascii("accept-encoding"), TimeJson.ascii("accept-language"),
+        TimeJson.ascii("connection")};
     private static final int HOST = 0;
     private static final int CONNECTION = 5;
-    private static final byte[] KEEP_ALIVE = ascii("keep-alive");
+    private static final byte[] KEEP_ALIVE = TimeJson.ascii("keep-alive");
 
     private final ClockView clock;
     /** The connection guard's say: whether the connection may be served, counting the request if so. */
@@ -59,10 +59,6 @@ final class DirectTime implements RequestHeadCheck.DirectAnswer {
     DirectTime(ClockView clock, BooleanSupplier admit) {
         this.clock = clock;
         this.admit = admit;
-    }
-
-    private static byte[] ascii(String text) {
-        return text.getBytes(StandardCharsets.US_ASCII);
     }
 
     /**

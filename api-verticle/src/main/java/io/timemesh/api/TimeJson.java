@@ -58,7 +58,8 @@ public final class TimeJson {
         }
     }
 
-    private static byte[] ascii(String text) {
+    /** {@code text}'s bytes in US-ASCII (shared with {@link DirectTime}). */
+    static byte[] ascii(String text) {
         return text.getBytes(StandardCharsets.US_ASCII);
     }
 
