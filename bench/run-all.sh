@@ -30,9 +30,9 @@ part memory bench/memory-bench.sh
 part ntp bench/ntp-bench.sh
 part ntp-cost bench/ntp-cost.sh
 part nts bench/nts-bench.sh
-part sampling java -cp "$bench_jar" io.timemesh.bench.SamplingBench 100,1000,5000 30 "$out/sampling"
-part mesh java -cp "$bench_jar" io.timemesh.bench.MeshScaleBench 3,8,16 30 "$out/mesh"
-part accuracy java -cp "$bench_jar" io.timemesh.bench.AccuracyBench 90 "$out/accuracy"
+part sampling java --add-opens java.base/sun.nio.ch=ALL-UNNAMED -cp "$bench_jar" io.timemesh.bench.SamplingBench 100,1000,5000 30 "$out/sampling"
+part mesh java --add-opens java.base/sun.nio.ch=ALL-UNNAMED -cp "$bench_jar" io.timemesh.bench.MeshScaleBench 3,8,16 30 "$out/mesh"
+part accuracy java --add-opens java.base/sun.nio.ch=ALL-UNNAMED -cp "$bench_jar" io.timemesh.bench.AccuracyBench 90 "$out/accuracy"
 part fuzz bench/fuzz.sh 200000
 
 # Selection from JMH's CSV: µs per selection by interval count, and the growth per decade against n log n's.

@@ -16,7 +16,6 @@ import io.timemesh.core.time.TimeSource;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import java.io.IOException;
-import java.lang.reflect.Field;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
@@ -203,9 +202,8 @@ public final class NtpServerVerticle extends VerticleBase {
             return new JdkDatagrams(channel, MAX_REQUEST + 1);
         }
         try {
-            Field fdVal = channel.getClass().getDeclaredField("fdVal");
-            fdVal.setAccessible(true);
-            NtpDatagrams batched = BatchedDatagrams.open(channel, fdVal.getInt(channel), clock, MAX_REQUEST + 1);
+            NtpDatagrams batched = BatchedDatagrams.open(channel, KernelStamps.descriptor(channel), clock,
+                    MAX_REQUEST + 1);
             LOG.info("NTP server: requests read and answered in batches of up to {}, T2 from the kernel's receive"
                     + " timestamps", BatchedDatagrams.BATCH);
             return batched;
@@ -250,11 +248,13 @@ public final class NtpServerVerticle extends VerticleBase {
                 long read;
                 TimeReading own;
                 TimeReading reading;
+                byte[] header;
                 try {
                     model = clock.model(); // one model for the batch's readings and headers
                     read = clock.localNanos();
                     own = model.read(read);
                     reading = clock.reader().serve(model, own);
+                    header = NtpResponder.header(model, reading, precisionLog2); // each reply starts as a copy
                 } catch (RuntimeException | Error e) { // the batch goes unanswered, the next is read
                     failed(e);
                     continue;
@@ -268,7 +268,7 @@ public final class NtpServerVerticle extends VerticleBase {
                         }
                         datagrams.read(i, request, length);
                         Received received = Received.of(model, own, reading, read, datagrams.arrival(i, read));
-                        byte[] reply = answer(request, length, datagrams, i, received);
+                        byte[] reply = answer(request, length, datagrams, i, received, header);
                         if (reply != null) {
                             datagrams.reply(i, reply);
                         }
@@ -355,8 +355,10 @@ public final class NtpServerVerticle extends VerticleBase {
     /**
      * The reply to datagram {@code i} of the batch, with its T3 read last thing (before the seal, for NTS); null for
      * one that gets none.
+     *
+     * @param header the batch's reply header ({@link NtpResponder#header} of its reading), copied, never written
      */
-    private byte[] answer(byte[] request, int length, NtpDatagrams batch, int i, Received received) {
+    private byte[] answer(byte[] request, int length, NtpDatagrams batch, int i, Received received, byte[] header) {
         Optional<NtpPacket> ask = NtpResponder.request(request, length);
         if (ask.isEmpty()) {
             counters.ntpRequest(NtpResponder.refusal(request, length));
@@ -367,7 +369,7 @@ public final class NtpServerVerticle extends VerticleBase {
             counters.ntpRequest(kissOfDeath ? NtpOutcome.RATE_LIMITED_KISS : NtpOutcome.RATE_LIMITED_DROPPED);
             return kissOfDeath ? NtpResponder.kissRate(ask.get(), received.reading()) : null;
         }
-        byte[] reply = NtpResponder.header(received.model(), received.reading(), precisionLog2);
+        byte[] reply = header.clone();
         NtpResponder.fill(reply, ask.get(), NtpTimestamp.fromUnixNanos(received.t2Nanos()));
         if (ntsKeys != null) {
             NtsServerExchange.Request nts = NtsServerExchange.read(request, length, ntsKeys);

@@ -3,8 +3,8 @@ package io.timemesh.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.timemesh.core.time.KernelStamps;
 import io.timemesh.core.time.MonotonicTimescale;
-import java.lang.reflect.Field;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
@@ -30,9 +30,7 @@ class BatchedDatagramsTest {
     private static final int CAPACITY = 100;
 
     private static BatchedDatagrams open(DatagramChannel server, MonotonicTimescale local) throws Exception {
-        Field fdVal = server.getClass().getDeclaredField("fdVal");
-        fdVal.setAccessible(true);
-        return BatchedDatagrams.open(server, fdVal.getInt(server), local, CAPACITY);
+        return BatchedDatagrams.open(server, KernelStamps.descriptor(server), local, CAPACITY);
     }
 
     @Test

@@ -138,8 +138,13 @@ public final class AccuracyBench {
         List<SimulatedNtpServer> servers = new ArrayList<>();
         try {
             for (int i = 0; i < scenario.servers().size(); i++) {
-                servers.add(SimulatedNtpServer.start("127.0." + (16 + index) + "." + (i + 1), NodeProcess::systemNanos,
-                        scenario.servers().get(i)));
+                SimulatedNtpServer server = SimulatedNtpServer.start("127.0." + (16 + index) + "." + (i + 1),
+                        NodeProcess::systemNanos, scenario.servers().get(i));
+                servers.add(server);
+                if (!server.kernelStamped()) { // its T2 then runs tens of µs late, and every client's θ with it
+                    throw new IllegalStateException("simulated server " + server.hostPort() + " has no kernel receive"
+                            + " stamps: run with --add-opens java.base/sun.nio.ch=ALL-UNNAMED on 64-bit Linux");
+                }
             }
             SimulatedNtpServer truthTeller = servers.get(0);
             List<String> sources = servers.stream().map(SimulatedNtpServer::hostPort).toList();

@@ -1,5 +1,6 @@
 package io.timemesh.testkit;
 
+import com.sun.jna.Memory;
 import io.timemesh.core.ntp.DecodeResult;
 import io.timemesh.core.ntp.LeapIndicator;
 import io.timemesh.core.ntp.NtpConstants;
@@ -9,14 +10,17 @@ import io.timemesh.core.ntp.NtpPacketCodec;
 import io.timemesh.core.ntp.NtpShort;
 import io.timemesh.core.ntp.NtpTimestamp;
 import io.timemesh.core.ntp.ReferenceId;
+import io.timemesh.core.time.KernelStamps;
 import io.timemesh.core.time.TimeSource;
 import java.io.IOException;
-import java.net.DatagramPacket;
-import java.net.DatagramSocket;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.SocketException;
+import java.net.StandardProtocolFamily;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
@@ -24,6 +28,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongUnaryOperator;
 
@@ -34,18 +39,31 @@ import java.util.function.LongUnaryOperator;
  *
  * <p>Delays are simulated by holding the request before stamping T2 (outbound) and holding the
  * reply after stamping T3 (return), so the client sees exactly the asymmetric path a real network
- * with those one-way delays would give it. T2 is the request's arrival, read on the receiving thread
- * as soon as the datagram is in, plus the outbound delay; T3 is read on the reply thread just before
- * the reply is encoded and sent (at once when the return delay is zero). So the hand-over between the
- * two threads, which on a loaded machine takes tens to hundreds of µs, falls between T2 and T3, where
- * a real server's processing time does, and not on the outbound path: read after the hand-over, T2
- * had put it there, moving every client's offset θ by half of it (chronyd's too). Behaviour can be
- * changed while it runs.
+ * with those one-way delays would give it. T2 is the request's arrival plus the outbound delay; T3 is
+ * read on the reply thread just before the reply is encoded and sent (at once when the return delay
+ * is zero), as chronyd's server takes it. So the hand-over between the two threads, which on a loaded
+ * machine takes tens to hundreds of µs, falls between T2 and T3, where a real server's processing time
+ * does, and not on the outbound path: read after the hand-over, T2 had put it there, moving every
+ * client's offset θ by half of it (chronyd's too).
+ *
+ * <p>The arrival is the datagram's kernel receive stamp ({@code SIOCGSTAMPNS}, on the system clock),
+ * as chronyd and our own NTP server stamp requests (ntp_io_linux.c): the receiving thread's wake-up
+ * after a blocking receive is 45–65 µs on an idle 2-core VM and up to a millisecond in its tail
+ * (2026-12-02), and read after it, T2 was that late, which moved every client's θ up by half of it.
+ * The stamp is carried to the truth's timescale by the system clock's reading just before the truth's,
+ * so it is never early. Where stamps cannot be read ({@link #kernelStamped()} false: not 64-bit Linux
+ * on x86-64 or AArch64, JNA that cannot load, or {@code java.base/sun.nio.ch} not opened to read the
+ * channel's descriptor), or a datagram's stamp is missing or older than a second, the arrival is read
+ * after the receive, as before. Behaviour can be changed while it runs.
  */
 public final class SimulatedNtpServer implements AutoCloseable {
     private static final long SPIN_MARGIN_NANOS = 2_000_000L;
+    /** Whether a server without kernel receive stamps has said so. */
+    private static final AtomicBoolean WARNED = new AtomicBoolean();
 
-    private final DatagramSocket socket;
+    private final DatagramChannel socket;
+    /** The socket's descriptor for its receive stamps, or −1 where they cannot be read. */
+    private final int stampedFd;
     private final TimeSource truth;
     private final long startNanos;
     private final ScheduledExecutorService scheduler;
@@ -58,13 +76,14 @@ public final class SimulatedNtpServer implements AutoCloseable {
     public record Request(long trueNanos, String client) {}
     private volatile ServerBehaviour behaviour;
 
-    private SimulatedNtpServer(DatagramSocket socket, TimeSource truth, ServerBehaviour behaviour, long seed) {
+    private SimulatedNtpServer(DatagramChannel socket, TimeSource truth, ServerBehaviour behaviour, long seed) {
         this.socket = socket;
+        this.stampedFd = stampedDescriptor(socket);
         this.truth = truth;
         this.behaviour = behaviour;
         this.random = new Random(seed);
         this.startNanos = truth.nowNanos();
-        String name = "sim-ntp-" + socket.getLocalAddress().getHostAddress() + ":" + socket.getLocalPort();
+        String name = "sim-ntp-" + host() + ":" + port();
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, name + "-reply"));
         this.receiver = daemon(this::receiveLoop, name);
         receiver.start();
@@ -78,22 +97,71 @@ public final class SimulatedNtpServer implements AutoCloseable {
 
     public static SimulatedNtpServer start(String address, int port, TimeSource truth, ServerBehaviour behaviour)
             throws SocketException {
+        DatagramChannel socket = null;
         try {
-            DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(address), port));
-            return new SimulatedNtpServer(socket, truth, behaviour, address.hashCode() * 31L + socket.getLocalPort());
-        } catch (SocketException e) {
-            throw e;
+            InetAddress host = InetAddress.getByName(address);
+            socket = DatagramChannel.open(host instanceof Inet6Address ? StandardProtocolFamily.INET6
+                    : StandardProtocolFamily.INET); // IPv4 requests then take no IPv6 path as mapped addresses
+            socket.bind(new InetSocketAddress(host, port));
+            return new SimulatedNtpServer(socket, truth, behaviour,
+                    address.hashCode() * 31L + ((InetSocketAddress) socket.getLocalAddress()).getPort());
         } catch (IOException e) {
-            throw new SocketException("cannot bind " + address + ":" + port + ": " + e.getMessage());
+            if (socket != null) {
+                try {
+                    socket.close();
+                } catch (IOException ignored) {
+                    // it was never bound, or is closed now
+                }
+            }
+            throw e instanceof SocketException bind ? bind
+                    : new SocketException("cannot bind " + address + ":" + port + ": " + e.getMessage());
         }
     }
 
+    /**
+     * {@code channel}'s descriptor with its receive stamps switched on, or −1 where they cannot be read (the class
+     * comment says when).
+     */
+    private static int stampedDescriptor(DatagramChannel channel) {
+        try {
+            if (!KernelStamps.platformSupported()) {
+                return -1;
+            }
+            int fd = KernelStamps.descriptor(channel);
+            try (Memory timespec = new Memory(16)) {
+                KernelStamps.lastStamp(fd, timespec); // the first ask switches the socket's stamps on
+            }
+            return fd;
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            if (!WARNED.getAndSet(true)) { // once: a farm starts thousands
+                System.err.println("SimulatedNtpServer: T2 read in user space, no kernel receive stamps: " + e);
+            }
+            return -1;
+        }
+    }
+
+    /**
+     * Whether T2 comes from the kernel's receive stamps (the class comment says why it matters): benchmarks that
+     * compare clients' offsets to the truth to a few µs require it.
+     */
+    public boolean kernelStamped() {
+        return stampedFd >= 0;
+    }
+
     public String host() {
-        return socket.getLocalAddress().getHostAddress();
+        return local().getAddress().getHostAddress();
     }
 
     public int port() {
-        return socket.getLocalPort();
+        return local().getPort();
+    }
+
+    private InetSocketAddress local() {
+        try {
+            return (InetSocketAddress) socket.getLocalAddress();
+        } catch (IOException closed) {
+            throw new IllegalStateException("server closed", closed);
+        }
     }
 
     /** "host:port" (an IPv6 address in brackets, "[::1]:port"), as the sampler and the CLI take it. */
@@ -153,28 +221,42 @@ public final class SimulatedNtpServer implements AutoCloseable {
     }
 
     private void receiveLoop() {
-        byte[] buffer = new byte[2048];
-        while (!socket.isClosed()) {
-            DatagramPacket datagram = new DatagramPacket(buffer, buffer.length);
+        ByteBuffer buffer = ByteBuffer.allocate(2048);
+        Memory timespec = new Memory(16);
+        while (socket.isOpen()) {
+            SocketAddress client;
+            buffer.clear();
             try {
-                socket.receive(datagram);
+                client = socket.receive(buffer);
             } catch (IOException e) {
                 return; // closed
             }
-            long arrived = truth.nowNanos(); // first: the receive timestamp T2 is built on it
-            long arrivedMonotonic = System.nanoTime();
+            long system = KernelStamps.systemNanos(); // before the truth: the arrival then errs late, never early
+            long now = truth.nowNanos(); // first after it: the receive timestamp T2 is built on it
+            long nowMonotonic = System.nanoTime();
+            long waited = stampedFd < 0 ? 0 : waited(KernelStamps.lastStamp(stampedFd, timespec), system);
+            long arrived = now - waited;
+            long arrivedMonotonic = nowMonotonic - waited;
             requests.incrementAndGet();
-            log.add(new Request(arrived, datagram.getSocketAddress().toString()));
-            DecodeResult decoded = NtpPacketCodec.decode(datagram.getData(), datagram.getOffset(), datagram.getLength());
+            log.add(new Request(arrived, client.toString()));
+            DecodeResult decoded = NtpPacketCodec.decode(buffer.array(), 0, buffer.position());
             if (decoded instanceof DecodeResult.Decoded request && request.packet().mode() == NtpMode.CLIENT) {
                 ServerBehaviour b = behaviour;
                 if (b.fault() != ServerBehaviour.Fault.SILENT) {
-                    SocketAddress client = datagram.getSocketAddress();
                     long outbound = withJitter(b.outboundDelay(), b);
                     at(arrivedMonotonic + outbound, () -> stampAndReply(request.packet(), client, b, arrived, outbound));
                 }
             }
         }
+    }
+
+    /**
+     * How long a datagram waited between its receive stamp and the system clock's reading after the receive (ns):
+     * 0 where the stamp is missing, after the reading, or older than {@link KernelStamps#MAX_AGE_NANOS}.
+     */
+    static long waited(long stamp, long systemAfter) {
+        long waited = systemAfter - stamp;
+        return stamp == Long.MIN_VALUE || waited < 0 || waited > KernelStamps.MAX_AGE_NANOS ? 0 : waited;
     }
 
     private long withJitter(Duration delay, ServerBehaviour b) {
@@ -241,7 +323,7 @@ public final class SimulatedNtpServer implements AutoCloseable {
 
     private void send(byte[] reply, SocketAddress client) {
         try {
-            socket.send(new DatagramPacket(reply, reply.length, client));
+            socket.send(ByteBuffer.wrap(reply), client);
         } catch (IOException e) {
             // Closed while a reply was in flight: the client sees silence, as from a dying server.
         }
@@ -255,7 +337,11 @@ public final class SimulatedNtpServer implements AutoCloseable {
 
     @Override
     public void close() {
-        socket.close();
+        try {
+            socket.close(); // ends a receive blocked in it
+        } catch (IOException e) {
+            // closed all the same
+        }
         scheduler.shutdownNow();
         try {
             receiver.join(1_000);

@@ -4,6 +4,8 @@ import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Platform;
 import com.sun.jna.Pointer;
+import java.lang.reflect.Field;
+import java.nio.channels.DatagramChannel;
 import java.time.Instant;
 import java.util.function.LongSupplier;
 
@@ -95,6 +97,20 @@ public final class KernelStamps {
     public static long lastStamp(int fd, Memory timespec) {
         return CLibrary.ioctl(fd, SIOCGSTAMPNS, timespec) == 0
                 ? timespec.getLong(0) * 1_000_000_000L + timespec.getLong(8) : Long.MIN_VALUE;
+    }
+
+    /**
+     * The descriptor of a JDK datagram channel, for the calls above: read from its {@code fdVal} field, which needs
+     * {@code java.base/sun.nio.ch} opened to this code ({@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED}; the
+     * launcher's manifest opens it for {@code java -jar}).
+     *
+     * @throws ReflectiveOperationException where the channel has no such field (another JDK's channel)
+     * @throws RuntimeException             where the package is not opened ({@code InaccessibleObjectException})
+     */
+    public static int descriptor(DatagramChannel channel) throws ReflectiveOperationException {
+        Field fdVal = channel.getClass().getDeclaredField("fdVal");
+        fdVal.setAccessible(true);
+        return fdVal.getInt(channel);
     }
 
     /** The system clock in Unix ns, as {@link Instant#now} reads it (CLOCK_REALTIME). */
