@@ -24,10 +24,11 @@ cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 # serving_ticks PID: the same for the node's NTP serving threads alone (timemesh-ntp-*), 0 for another process; so
 # that what the rest of the JVM spends meanwhile (JIT compiler threads, event loops) shows apart.
 serving_ticks() {
-  local t total=0
+  local t stat total=0
   for t in /proc/"$1"/task/*; do
     [[ $(cat "$t/comm" 2>/dev/null) == timemesh-ntp* ]] || continue
-    total=$((total + $(sed 's/.*) //' "$t/stat" | awk '{print $12 + $13}')))
+    stat=$(cat "$t/stat" 2>/dev/null) || continue # a thread that ended meanwhile
+    total=$((total + $(sed 's/.*) //' <<< "$stat" | awk '{print $12 + $13}')))
   done
   echo "$total"
 }

@@ -51,10 +51,11 @@ import java.util.function.LongUnaryOperator;
  * after a blocking receive is 45–65 µs on an idle 2-core VM and up to a millisecond in its tail
  * (2026-12-02), and read after it, T2 was that late, which moved every client's θ up by half of it.
  * The stamp is carried to the truth's timescale by the system clock's reading just before the truth's,
- * so it is never early. Where stamps cannot be read ({@link #kernelStamped()} false: not 64-bit Linux
- * on x86-64 or AArch64, JNA that cannot load, or {@code java.base/sun.nio.ch} not opened to read the
- * channel's descriptor), or a datagram's stamp is missing or older than a second, the arrival is read
- * after the receive, as before. Behaviour can be changed while it runs.
+ * so it is never early, and the wait it counts is never longer than the receive blocked, nor counted
+ * across a step of the system clock ({@link #waited}). Where stamps cannot be read
+ * ({@link #kernelStamped()} false: not 64-bit Linux on x86-64 or AArch64, JNA that cannot load, or
+ * {@code java.base/sun.nio.ch} not opened to read the channel's descriptor), or a datagram's stamp is
+ * missing, the arrival is read after the receive, as before. Behaviour can be changed while it runs.
  */
 public final class SimulatedNtpServer implements AutoCloseable {
     private static final long SPIN_MARGIN_NANOS = 2_000_000L;
@@ -222,21 +223,24 @@ public final class SimulatedNtpServer implements AutoCloseable {
 
     private void receiveLoop() {
         ByteBuffer buffer = ByteBuffer.allocate(2048);
-        Memory timespec = new Memory(16);
+        Memory timespec = stampedFd < 0 ? null : new Memory(16); // none without stamps: JNA may not load at all
         while (socket.isOpen()) {
             SocketAddress client;
             buffer.clear();
+            long systemBefore = KernelStamps.systemNanos();
+            long monotonicBefore = System.nanoTime();
             try {
                 client = socket.receive(buffer);
             } catch (IOException e) {
                 return; // closed
             }
             long system = KernelStamps.systemNanos(); // before the truth: the arrival then errs late, never early
-            long now = truth.nowNanos(); // first after it: the receive timestamp T2 is built on it
-            long nowMonotonic = System.nanoTime();
-            long waited = stampedFd < 0 ? 0 : waited(KernelStamps.lastStamp(stampedFd, timespec), system);
+            long monotonic = System.nanoTime();
+            long now = truth.nowNanos(); // the receive timestamp T2 is built on it
+            long waited = timespec == null ? 0
+                    : waited(stamp(timespec), systemBefore, monotonicBefore, system, monotonic);
             long arrived = now - waited;
-            long arrivedMonotonic = nowMonotonic - waited;
+            long arrivedMonotonic = monotonic - waited;
             requests.incrementAndGet();
             log.add(new Request(arrived, client.toString()));
             DecodeResult decoded = NtpPacketCodec.decode(buffer.array(), 0, buffer.position());
@@ -251,12 +255,30 @@ public final class SimulatedNtpServer implements AutoCloseable {
     }
 
     /**
-     * How long a datagram waited between its receive stamp and the system clock's reading after the receive (ns):
-     * 0 where the stamp is missing, after the reading, or older than {@link KernelStamps#MAX_AGE_NANOS}.
+     * How long a datagram waited between its receive stamp and the system clock's reading after the receive (ns),
+     * never more than the receive blocked (a datagram queued before it then gets a late arrival, never an early
+     * one); 0 where the stamp is missing or after the reading, or where the system clock stepped while the receive
+     * blocked (it moved more than {@link KernelStamps#MAX_STEP_NANOS} apart from the monotonic clock).
+     *
+     * @param stamp           the datagram's receive stamp (system clock, Unix ns), or {@link Long#MIN_VALUE}
+     * @param systemBefore    the system clock just before the receive (ns)
+     * @param monotonicBefore the monotonic clock just after it (ns)
+     * @param systemAfter     the system clock just after the receive returned (ns)
+     * @param monotonicAfter  the monotonic clock just after it (ns)
      */
-    static long waited(long stamp, long systemAfter) {
+    static long waited(long stamp, long systemBefore, long monotonicBefore, long systemAfter, long monotonicAfter) {
+        long blocked = monotonicAfter - monotonicBefore;
+        boolean stepped = Math.abs((systemAfter - systemBefore) - blocked) > KernelStamps.MAX_STEP_NANOS;
         long waited = systemAfter - stamp;
-        return stamp == Long.MIN_VALUE || waited < 0 || waited > KernelStamps.MAX_AGE_NANOS ? 0 : waited;
+        return stamp == Long.MIN_VALUE || stepped || waited < 0 ? 0 : Math.min(waited, blocked);
+    }
+
+    /**
+     * The receive stamp of the datagram last read, or {@link Long#MIN_VALUE} once the socket is closed: under the
+     * same lock as {@link #close()}, so that the ioctl never reaches a socket that has taken the closed one's number.
+     */
+    private synchronized long stamp(Memory timespec) {
+        return socket.isOpen() ? KernelStamps.lastStamp(stampedFd, timespec) : Long.MIN_VALUE;
     }
 
     private long withJitter(Duration delay, ServerBehaviour b) {
@@ -337,10 +359,12 @@ public final class SimulatedNtpServer implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            socket.close(); // ends a receive blocked in it
-        } catch (IOException e) {
-            // closed all the same
+        synchronized (this) { // not while a stamp is read (stamp(Memory))
+            try {
+                socket.close(); // ends a receive blocked in it
+            } catch (IOException e) {
+                // closed all the same
+            }
         }
         scheduler.shutdownNow();
         try {

@@ -55,15 +55,23 @@ class SimulatedNtpServerTest {
         }
     }
 
+    /** The wait counted never exceeds the receive's block, and a missing stamp, one after the reading or a step count none. */
     @Test
-    void aStampMissingLaterThanTheReadingOrOlderThanASecondCountsNoWait() {
-        long read = 1_700_000_000_000_000_000L;
-        assertThat(SimulatedNtpServer.waited(read - 60_000, read)).isEqualTo(60_000);
-        assertThat(SimulatedNtpServer.waited(read, read)).isZero();
-        assertThat(SimulatedNtpServer.waited(Long.MIN_VALUE, read)).isZero();
-        assertThat(SimulatedNtpServer.waited(read + 1, read)).isZero();
-        assertThat(SimulatedNtpServer.waited(read - KernelStamps.MAX_AGE_NANOS - 1, read)).isZero();
-        assertThat(SimulatedNtpServer.waited(read - KernelStamps.MAX_AGE_NANOS, read))
-                .isEqualTo(KernelStamps.MAX_AGE_NANOS);
+    void theWaitCountedIsNeverMoreThanTheReceiveBlockedNorAcrossAStep() {
+        long system = 1_700_000_000_000_000_000L;
+        long mono = 5_000_000_000L;
+        long blocked = 300_000_000; // the receive blocked 0.3 s
+        assertThat(SimulatedNtpServer.waited(system + blocked - 60_000, system, mono, system + blocked, mono + blocked))
+                .isEqualTo(60_000);
+        assertThat(SimulatedNtpServer.waited(system - 5_000_000, system, mono, system + 1_000, mono + 1_000))
+                .as("queued before the receive: late, never early").isEqualTo(1_000);
+        assertThat(SimulatedNtpServer.waited(Long.MIN_VALUE, system, mono, system + blocked, mono + blocked)).isZero();
+        assertThat(SimulatedNtpServer.waited(system + blocked + 1, system, mono, system + blocked, mono + blocked))
+                .isZero();
+        long step = KernelStamps.MAX_STEP_NANOS + 1; // the system clock stepped forward while it blocked
+        assertThat(SimulatedNtpServer.waited(system + blocked - 60_000, system, mono, system + blocked + step,
+                mono + blocked)).isZero();
+        assertThat(SimulatedNtpServer.waited(system + blocked - 60_000, system, mono, system + blocked + 2_000,
+                mono + blocked)).as("2 µs between the clocks' readings is no step").isEqualTo(62_000);
     }
 }
