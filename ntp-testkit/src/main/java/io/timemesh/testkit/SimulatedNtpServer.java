@@ -63,10 +63,6 @@ public final class SimulatedNtpServer implements AutoCloseable {
     private static final long SPIN_MARGIN_NANOS = 2_000_000L;
     /** Whether a server without kernel receive stamps has said so. */
     private static final AtomicBoolean WARNED = new AtomicBoolean();
-    /** Sends to compile the send path with ({@link #warmUpSend}). */
-    private static final int WARM_UP_SENDS = 20_000;
-    /** Whether the send path has been warmed up in this JVM. */
-    private static final AtomicBoolean WARMED = new AtomicBoolean();
 
     private final DatagramChannel socket;
     /** The socket's descriptor for its receive stamps, or −1 where they cannot be read. */
@@ -85,9 +81,6 @@ public final class SimulatedNtpServer implements AutoCloseable {
 
     private SimulatedNtpServer(DatagramChannel socket, TimeSource truth, ServerBehaviour behaviour, long seed) {
         this.socket = socket;
-        if (!WARMED.getAndSet(true)) {
-            warmUpSend();
-        }
         this.stampedFd = stampedDescriptor(socket);
         this.truth = truth;
         this.behaviour = behaviour;
@@ -354,35 +347,10 @@ public final class SimulatedNtpServer implements AutoCloseable {
     }
 
     private void send(byte[] reply, SocketAddress client) {
-        send(socket, reply, client);
-    }
-
-    /** Sends {@code reply}; a closed socket sends nothing, as a dying server's clients see. */
-    private static void send(DatagramChannel socket, byte[] reply, SocketAddress client) {
         try {
             socket.send(ByteBuffer.wrap(reply), client);
         } catch (IOException e) {
             // Closed while a reply was in flight: the client sees silence, as from a dying server.
-        }
-    }
-
-    /**
-     * Runs the send path {@value #WARM_UP_SENDS} times to a socket of its own, once a JVM, so that the JIT has compiled
-     * it before the first reply. A reply leaves only after T3 was read, so the time its send takes lengthens the way
-     * back: 10 µs median and 48 µs at the 90th percentile while uncompiled, 2.6 µs once compiled (2026-12-02), and a
-     * server asked a few times a second would otherwise run it uncompiled for minutes.
-     */
-    private static void warmUpSend() {
-        try (DatagramChannel sink = DatagramChannel.open(StandardProtocolFamily.INET);
-             DatagramChannel source = DatagramChannel.open(StandardProtocolFamily.INET)) {
-            sink.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            SocketAddress to = sink.getLocalAddress();
-            byte[] datagram = new byte[48];
-            for (int i = 0; i < WARM_UP_SENDS; i++) {
-                send(source, datagram, to); // unread: the sink's full buffer drops the rest
-            }
-        } catch (IOException e) {
-            // no loopback socket to warm up on: the replies are sent all the same
         }
     }
 
